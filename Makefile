@@ -1,0 +1,40 @@
+# cxdesk — the two commands a newcomer needs: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Embedded defaults for the demo: SQLite file and kombu's filesystem broker under var/.
+DEMO_ENV := DEBUG=true CELERY_BROKER_URL=filesystem:// CXDESK_CLOSE_SWEEP_SECONDS=60
+
+.PHONY: demo test lint bench venv clean
+
+$(BIN)/activate: requirements.txt
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $(BIN)/activate
+
+venv: $(BIN)/activate
+
+demo: venv
+	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
+	$(DEMO_ENV) $(BIN)/python manage.py demo_data
+	@echo ""
+	@echo "cxdesk demo on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
+	@echo "  logins (password 'demo-pass-2026' for all):"
+	@echo "    admin        — admin, sees everything, admin site"
+	@echo "    sam.super    — supervisor of Billing and Logistics"
+	@echo "    alex.agent   — agent in Billing"
+	@echo "    (every demo login is listed by: $(BIN)/python manage.py demo_data --list)"
+	@echo "  web + Celery worker + beat start now; Ctrl-C stops all three."
+	@echo ""
+	$(DEMO_ENV) PORT=$(PORT) $(BIN)/honcho -f Procfile.demo start
+
+test: venv
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: venv
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache

@@ -1,0 +1,36 @@
+from django.conf import settings
+from django.db import models
+
+
+class Team(models.Model):
+    """A group of agents that owns cases (billing, logistics, tier 2 …)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    slug = models.SlugField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AgentProfile(models.Model):
+    """What cxdesk knows of a Django user: their role. Team membership is Team.members."""
+
+    class Role(models.TextChoices):
+        AGENT = "agent", "Agent"
+        SUPERVISOR = "supervisor", "Supervisor"
+        ADMIN = "admin", "Admin"
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
+    display_name = models.CharField(max_length=150, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.display_name or self.user.get_username()} ({self.get_role_display()})"

@@ -1,0 +1,101 @@
+from django.contrib import admin
+
+from .models import Attachment, Case, CaseEvent, Interaction, Tag
+
+
+class ReadOnlyInline(admin.TabularInline):
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class InteractionInline(ReadOnlyInline):
+    model = Interaction
+    fields = ["occurred_at", "channel", "direction", "is_public", "author_contact",
+              "author_agent", "body_text"]
+
+
+class CaseEventInline(ReadOnlyInline):
+    model = CaseEvent
+    fields = ["at", "kind", "actor", "actor_contact", "before", "after"]
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    """Read-mostly: status, owners and content change through the services (audited)."""
+
+    list_display = ["reference", "subject", "status", "priority", "channel", "requester",
+                    "team", "assignee", "created_at", "updated_at"]
+    list_select_related = ["requester", "team", "assignee"]
+    list_filter = ["status", "priority", "channel", "team", "created_at"]
+    search_fields = ["subject", "requester__name", "requester__identities__value"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in Case._meta.concrete_fields] + ["reference"]
+    inlines = [InteractionInline, CaseEventInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_search_results(self, request, queryset, search_term):
+        from .models import parse_reference
+
+        pk = parse_reference(search_term)
+        if pk:
+            return queryset.filter(pk=pk), False
+        return super().get_search_results(request, queryset, search_term)
+
+    @admin.display(description="reference", ordering="pk")
+    def reference(self, obj):
+        return obj.reference
+
+
+class AttachmentInline(ReadOnlyInline):
+    model = Attachment
+    fields = ["filename", "content_type", "size", "file"]
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    list_display = ["pk", "case", "channel", "direction", "is_public", "author_contact",
+                    "author_agent", "occurred_at"]
+    list_select_related = ["case", "author_contact", "author_agent"]
+    list_filter = ["channel", "direction", "is_public"]
+    search_fields = ["external_id", "subject"]
+    readonly_fields = [f.name for f in Interaction._meta.concrete_fields]
+    inlines = [AttachmentInline]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    """The audit trail is append-only: no add, change or delete here."""
+
+    list_display = ["at", "case", "kind", "actor", "actor_contact"]
+    list_select_related = ["case", "actor", "actor_contact"]
+    list_filter = ["kind"]
+    readonly_fields = [f.name for f in CaseEvent._meta.concrete_fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    search_fields = ["name"]

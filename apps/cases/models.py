@@ -1,0 +1,281 @@
+import re
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.accounts.models import Team
+from apps.contacts.models import Contact
+
+REFERENCE_PREFIX = "CX"
+_reference_re = re.compile(rf"\b{REFERENCE_PREFIX}-(\d{{1,12}})\b", re.IGNORECASE)
+
+
+def parse_reference(text: str) -> int | None:
+    """The case id in a reference such as "CX-000123" found anywhere in `text`, else None."""
+    match = _reference_re.search(text or "")
+    return int(match.group(1)) if match else None
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    CHAT = "chat", "Chat"
+    PHONE = "phone", "Phone"
+    SOCIAL = "social", "Social"
+    WEB = "web", "Web"
+    API = "api", "API"
+
+
+class Tag(models.Model):
+    """A free tag (distinct from root causes). Stored lower-case, unique."""
+
+    name = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseQuerySet(models.QuerySet["Case"]):
+    def open(self) -> "CaseQuerySet":
+        return self.exclude(status__in=Case.DONE_STATUSES)
+
+    def visible_to(self, user) -> "CaseQuerySet":
+        """Admins see every case; agents and supervisors their teams' cases and their own."""
+        from apps.accounts.services import role_of
+
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if role_of(user) == "admin":
+            return self
+        return self.filter(Q(team__in=user.teams.values("pk")) | Q(assignee=user))
+
+    def for_contact(self, contact: Contact) -> "CaseQuerySet":
+        return self.filter(requester=contact)
+
+
+class Case(models.Model):
+    """One customer problem, from first contact to closure, across channels."""
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        OPEN = "open", "Open"
+        PENDING = "pending", "Pending"
+        ON_HOLD = "on_hold", "On hold"
+        SOLVED = "solved", "Solved"
+        CLOSED = "closed", "Closed"
+
+    class Priority(models.TextChoices):
+        LOW = "low", "Low"
+        NORMAL = "normal", "Normal"
+        HIGH = "high", "High"
+        URGENT = "urgent", "Urgent"
+
+    DONE_STATUSES = (Status.SOLVED, Status.CLOSED)
+    # Only services.case_transition (and the merge, which closes the merged case) changes status.
+    ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+        Status.NEW: frozenset({Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
+        Status.OPEN: frozenset({Status.PENDING, Status.ON_HOLD, Status.SOLVED}),
+        Status.PENDING: frozenset({Status.OPEN, Status.ON_HOLD, Status.SOLVED}),
+        Status.ON_HOLD: frozenset({Status.OPEN, Status.PENDING, Status.SOLVED}),
+        Status.SOLVED: frozenset({Status.OPEN, Status.CLOSED}),
+        Status.CLOSED: frozenset(),
+    }
+
+    subject = models.CharField(max_length=255)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.NORMAL)
+    channel = models.CharField(
+        max_length=10, choices=Channel.choices, help_text="Channel of the first contact"
+    )
+    requester = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="cases")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="assigned_cases",
+    )
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="cases")
+    custom_fields = models.JSONField(default=dict, blank=True)
+
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_cases"
+    )
+    follow_up_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="follow_ups"
+    )
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # Team and personal queues: filter by owner and status, newest activity first.
+            models.Index(fields=["team", "status", "-updated_at"], name="case_team_queue_idx"),
+            models.Index(
+                fields=["assignee", "status", "-updated_at"], name="case_assignee_queue_idx"
+            ),
+            models.Index(fields=["status", "-created_at"], name="case_status_created_idx"),
+            models.Index(fields=["requester", "-created_at"], name="case_requester_idx"),
+            models.Index(fields=["-created_at"], name="case_created_idx"),
+            models.Index(fields=["-updated_at"], name="case_updated_idx"),
+            models.Index(fields=["priority", "status"], name="case_priority_idx"),
+            models.Index(fields=["channel", "-created_at"], name="case_channel_idx"),
+            # The auto-close sweep: solved cases by solve time.
+            models.Index(fields=["status", "solved_at"], name="case_solved_sweep_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(merged_into=models.F("id")), name="case_not_merged_into_itself"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self) -> str:
+        return f"{REFERENCE_PREFIX}-{self.pk:06d}" if self.pk else f"{REFERENCE_PREFIX}-?"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in self.DONE_STATUSES
+
+    def can_transition_to(self, status: str) -> bool:
+        return status in self.ALLOWED_TRANSITIONS[self.status]
+
+
+class Interaction(models.Model):
+    """One message or contact inside a case: an email, chat message, call, social post, note."""
+
+    class Direction(models.TextChoices):
+        INBOUND = "in", "Inbound"
+        OUTBOUND = "out", "Outbound"
+
+    Channel = Channel
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interactions")
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    is_public = models.BooleanField(
+        default=True, help_text="False for an internal note the customer never sees"
+    )
+    author_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.PROTECT, related_name="interactions"
+    )
+    author_agent = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="interactions",
+    )
+    subject = models.CharField(max_length=998, blank=True)
+    body_text = models.TextField(blank=True)
+    body_html = models.TextField(blank=True, help_text="Sanitised HTML (nh3)")
+    # The channel's own id (Message-ID, call SID, social message id): one interaction each.
+    external_id = models.CharField(max_length=998, blank=True, default="")
+    metadata = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["case", "occurred_at"], name="interaction_timeline_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "external_id"],
+                condition=~Q(external_id=""),
+                name="interaction_external_id_unique_per_channel",
+            ),
+            models.CheckConstraint(
+                condition=Q(author_contact__isnull=True) | Q(author_agent__isnull=True),
+                name="interaction_one_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        kind = "note" if not self.is_public else self.get_direction_display().lower()
+        return f"{self.channel} {kind} on case #{self.case_id}"
+
+
+def attachment_upload_to(instance: "Attachment", filename: str) -> str:
+    return timezone.now().strftime(f"attachments/%Y/%m/%d/{filename}")
+
+
+class Attachment(models.Model):
+    interaction = models.ForeignKey(
+        Interaction, on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField(upload_to=attachment_upload_to, max_length=500)
+    filename = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    size = models.PositiveBigIntegerField()
+    # Content-ID of an inline image, referenced from the HTML body as cid:…
+    content_id = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.filename} ({self.size} bytes)"
+
+
+class CaseEvent(models.Model):
+    """Append-only audit trail: who changed what on a case, from what, to what, when.
+
+    Written only by the services, in the same transaction as the change it records.
+    `actor` is the agent; `actor_contact` the customer; neither means the system.
+    """
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Created"
+        STATUS = "status", "Status changed"
+        REOPENED = "reopened", "Reopened"
+        PRIORITY = "priority", "Priority changed"
+        ASSIGNEE = "assignee", "Assignee changed"
+        TEAM = "team", "Team changed"
+        TAGS = "tags", "Tags changed"
+        SUBJECT = "subject", "Subject changed"
+        CUSTOM_FIELDS = "custom_fields", "Custom fields changed"
+        INTERACTION = "interaction", "Interaction added"
+        REQUESTER = "requester", "Requester changed"
+        MERGED_INTO = "merged_into", "Merged into another case"
+        MERGED_FROM = "merged_from", "Another case merged in"
+        FOLLOW_UP = "follow_up", "Follow-up case opened"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_contact = models.ForeignKey(
+        Contact, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [
+            models.Index(fields=["case", "at"], name="case_event_timeline_idx"),
+            models.Index(fields=["kind", "at"], name="case_event_kind_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} on case #{self.case_id} at {self.at:%Y-%m-%d %H:%M}"

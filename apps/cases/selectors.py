@@ -1,0 +1,58 @@
+"""Reads on cases: querysets composed with their joins, so pages run a fixed number of queries."""
+
+from django.db.models import Prefetch, QuerySet
+
+from .models import Attachment, Case, CaseEvent, Interaction
+
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def case_list_for(*, user) -> QuerySet[Case]:
+    """Every case the user may see, with what a list row shows, newest activity first."""
+    return (
+        Case.objects.visible_to(user)
+        .select_related("requester", "team", "assignee")
+        .prefetch_related("tags")
+        .order_by("-updated_at", "-id")
+    )
+
+
+def case_queue_for(*, user) -> QuerySet[Case]:
+    """The user's working queue: open cases assigned to them or unassigned in their teams."""
+    from django.db.models import Q
+
+    return (
+        case_list_for(user=user)
+        .open()
+        .filter(Q(assignee=user) | Q(assignee__isnull=True))
+        .order_by("-updated_at", "-id")
+    )
+
+
+def case_detail(*, case_id: int, user) -> Case:
+    """One case with its timeline; raises Case.DoesNotExist when the user may not see it."""
+    return (
+        Case.objects.visible_to(user)
+        .select_related("requester", "requester__organization", "team", "assignee", "merged_into")
+        .prefetch_related(
+            "tags",
+            "requester__identities",
+            Prefetch(
+                "interactions",
+                queryset=Interaction.objects.select_related("author_contact", "author_agent")
+                .prefetch_related(
+                    Prefetch("attachments", queryset=Attachment.objects.order_by("pk"))
+                )
+                .order_by("occurred_at", "pk"),
+            ),
+            Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "actor_contact")),
+        )
+        .get(pk=case_id)
+    )
+
+
+def case_by_reference(*, reference: str) -> Case | None:
+    from .models import parse_reference
+
+    pk = parse_reference(reference)
+    return Case.objects.filter(pk=pk).first() if pk else None

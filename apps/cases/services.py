@@ -1,0 +1,544 @@
+"""Writes on cases. The only place a case's status, owner or content changes.
+
+Every function here records what it changed as CaseEvent rows in the same transaction,
+so the audit trail and the case can never disagree.
+"""
+
+import html
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import nh3
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import get_valid_filename
+
+from apps.accounts.models import Team
+from apps.contacts.models import Contact
+
+from .models import Attachment, Case, CaseEvent, Channel, Interaction, Tag
+
+Status = Case.Status
+Direction = Interaction.Direction
+
+
+class CaseError(Exception):
+    """A case operation that the case's current state does not allow."""
+
+    code = "case_error"
+
+
+class InvalidTransition(CaseError):
+    code = "invalid_transition"
+
+    def __init__(self, *, current: str, requested: str):
+        self.current, self.requested = current, requested
+        allowed = sorted(Case.ALLOWED_TRANSITIONS[current])
+        super().__init__(
+            f"a {current} case cannot become {requested}"
+            + (f" (allowed: {', '.join(allowed)})" if allowed else " (it is final)")
+        )
+
+
+class InvalidAssignee(CaseError):
+    code = "invalid_assignee"
+
+
+class MergeError(CaseError):
+    code = "invalid_merge"
+
+
+class AttachmentTooLarge(CaseError):
+    code = "attachment_too_large"
+
+
+def _event(case: Case, kind: str, *, actor=None, actor_contact=None, before=None, after=None):
+    return CaseEvent.objects.create(
+        case=case, kind=kind, actor=actor, actor_contact=actor_contact, before=before, after=after
+    )
+
+
+def _locked(case_id: int) -> Case:
+    return Case.objects.select_for_update().get(pk=case_id)
+
+
+def _user_ref(user) -> dict | None:
+    return {"id": user.pk, "username": user.get_username()} if user else None
+
+
+def _team_ref(team: Team | None) -> dict | None:
+    return {"id": team.pk, "name": team.name} if team else None
+
+
+def _check_assignee(case: Case, assignee) -> None:
+    if assignee is None:
+        return
+    if not assignee.is_active:
+        raise InvalidAssignee(f"{assignee.get_username()} is not an active user")
+    if case.team_id and not assignee.teams.filter(pk=case.team_id).exists():
+        raise InvalidAssignee(f"{assignee.get_username()} is not a member of team {case.team}")
+
+
+def _set_status(case: Case, to: str, *, now: datetime, actor=None, actor_contact=None) -> list[str]:
+    """Apply a legal status change to a locked case in memory; record it. Returns changed fields."""
+    if not case.can_transition_to(to):
+        raise InvalidTransition(current=case.status, requested=to)
+    before = case.status
+    changed = ["status"]
+    if before == Status.SOLVED and to == Status.OPEN:
+        case.reopen_count += 1
+        case.solved_at = None
+        changed += ["reopen_count", "solved_at"]
+        _event(case, CaseEvent.Kind.REOPENED, actor=actor, actor_contact=actor_contact,
+               before={"reopen_count": case.reopen_count - 1},
+               after={"reopen_count": case.reopen_count})
+    if to == Status.SOLVED:
+        case.solved_at = now
+        changed.append("solved_at")
+    if to == Status.CLOSED:
+        case.closed_at = now
+        changed.append("closed_at")
+    case.status = to
+    _event(case, CaseEvent.Kind.STATUS, actor=actor, actor_contact=actor_contact,
+           before=before, after=to)
+    return changed
+
+
+def sanitize_html(body_html: str) -> str:
+    return nh3.clean(body_html) if body_html else ""
+
+
+def text_from_html(body_html: str) -> str:
+    """Readable text of an HTML body, for channels that send no text part."""
+    if not body_html:
+        return ""
+    stripped = nh3.clean(body_html.replace("<br", "\n<br").replace("</p>", "</p>\n"), tags=set())
+    return html.unescape(stripped).strip()
+
+
+def _normalise_tags(names: Iterable[str]) -> list[str]:
+    cleaned = {name.strip().lower() for name in names if name and name.strip()}
+    return sorted(cleaned)
+
+
+def _tags_get_or_create(names: list[str]) -> list[Tag]:
+    if not names:
+        return []
+    Tag.objects.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True)
+    return list(Tag.objects.filter(name__in=names))
+
+
+@transaction.atomic
+def case_open(
+    *,
+    requester: Contact,
+    subject: str,
+    channel: str,
+    priority: str = Case.Priority.NORMAL,
+    team: Team | None = None,
+    assignee=None,
+    tags: Iterable[str] = (),
+    custom_fields: dict | None = None,
+    actor=None,
+    body_text: str = "",
+    body_html: str = "",
+    external_id: str = "",
+    metadata: dict | None = None,
+    occurred_at: datetime | None = None,
+    follow_up_of: Case | None = None,
+) -> Case:
+    """Open a case for `requester`; with a body, their first message is added to it.
+
+    `actor` is the agent who opened it on the customer's behalf (None when the customer or an
+    integration did). An assigned case starts open, an unassigned one new.
+    """
+    subject = (subject or "").strip()[:255] or "(no subject)"
+    case = Case(
+        requester=requester,
+        subject=subject,
+        channel=channel,
+        priority=priority,
+        team=team,
+        custom_fields=custom_fields or {},
+        follow_up_of=follow_up_of,
+        status=Status.OPEN if assignee else Status.NEW,
+        assignee=assignee,
+    )
+    if occurred_at:
+        case.created_at = occurred_at
+    _check_assignee(case, assignee)
+    case.save()
+    tag_names = _normalise_tags(tags)
+    case.tags.set(_tags_get_or_create(tag_names))
+    _event(
+        case,
+        CaseEvent.Kind.CREATED,
+        actor=actor,
+        actor_contact=None if actor else requester,
+        after={
+            "subject": case.subject,
+            "status": case.status,
+            "priority": case.priority,
+            "channel": case.channel,
+            "team": _team_ref(team),
+            "assignee": _user_ref(assignee),
+            "tags": tag_names,
+            "follow_up_of": follow_up_of.pk if follow_up_of else None,
+        },
+    )
+    if follow_up_of:
+        _event(follow_up_of, CaseEvent.Kind.FOLLOW_UP, actor=actor,
+               actor_contact=None if actor else requester, after={"case_id": case.pk})
+    if body_text or body_html:
+        interaction_add(
+            case_id=case.pk,
+            channel=channel,
+            direction=Direction.INBOUND,
+            author_contact=requester,
+            subject=subject,
+            body_text=body_text,
+            body_html=body_html,
+            external_id=external_id,
+            metadata=metadata,
+            occurred_at=occurred_at,
+        )
+    return case
+
+
+@transaction.atomic
+def interaction_add(
+    *,
+    case_id: int,
+    channel: str,
+    direction: str,
+    body_text: str = "",
+    body_html: str = "",
+    is_public: bool = True,
+    author_contact: Contact | None = None,
+    author_agent=None,
+    subject: str = "",
+    external_id: str = "",
+    metadata: dict | None = None,
+    occurred_at: datetime | None = None,
+) -> Interaction:
+    """Add one message, call or note to a case and apply what it means for the case.
+
+    - The same `external_id` on the same channel is stored once: a redelivery returns the
+      interaction stored the first time and changes nothing.
+    - A public inbound message reopens a solved case, moves a pending or on-hold case back
+      to open, and goes to a new follow-up case when the case is closed.
+    - The first public outbound message from an agent is the case's first response.
+    """
+    if external_id:
+        existing = Interaction.objects.filter(channel=channel, external_id=external_id).first()
+        if existing:
+            return existing
+    now = timezone.now()
+    case = _locked(case_id)
+    inbound_public = direction == Direction.INBOUND and is_public
+
+    if inbound_public and case.status == Status.CLOSED:
+        target = case.merged_into if case.merged_into_id else None
+        if target is not None and target.status != Status.CLOSED:
+            case = _locked(target.pk)
+        else:
+            follow_up = case_open(
+                requester=author_contact or case.requester,
+                subject=subject or case.subject,
+                channel=channel,
+                priority=case.priority,
+                team=case.team,
+                follow_up_of=case,
+                occurred_at=occurred_at,
+            )
+            case = _locked(follow_up.pk)
+
+    interaction = Interaction(
+        case=case,
+        channel=channel,
+        direction=direction,
+        is_public=is_public,
+        author_contact=author_contact,
+        author_agent=author_agent,
+        subject=subject[:998],
+        body_text=body_text or text_from_html(body_html),
+        body_html=sanitize_html(body_html),
+        external_id=external_id,
+        metadata=metadata or {},
+        occurred_at=occurred_at or now,
+    )
+    try:
+        with transaction.atomic():
+            interaction.save()
+    except IntegrityError:
+        if external_id:  # a concurrent delivery of the same message won the race
+            return Interaction.objects.get(channel=channel, external_id=external_id)
+        raise
+
+    actor, actor_contact = author_agent, author_contact
+    _event(
+        case,
+        CaseEvent.Kind.INTERACTION,
+        actor=actor,
+        actor_contact=actor_contact,
+        after={
+            "interaction_id": interaction.pk,
+            "channel": channel,
+            "direction": direction,
+            "public": is_public,
+        },
+    )
+    changed: list[str] = []
+    if inbound_public:
+        if case.status == Status.SOLVED:
+            changed += _set_status(case, Status.OPEN, now=now, actor_contact=actor_contact)
+        elif case.status in (Status.PENDING, Status.ON_HOLD):
+            changed += _set_status(case, Status.OPEN, now=now, actor_contact=actor_contact)
+    if direction == Direction.OUTBOUND and is_public and author_agent is not None:
+        if case.first_response_at is None:
+            case.first_response_at = interaction.occurred_at
+            changed.append("first_response_at")
+    case.save(update_fields=[*changed, "updated_at"])
+    return interaction
+
+
+def case_reply(
+    *,
+    case_id: int,
+    agent,
+    body_text: str = "",
+    body_html: str = "",
+    channel: str | None = None,
+    then_status: str | None = None,
+    metadata: dict | None = None,
+) -> Interaction:
+    """An agent's public answer, on the case's channel unless another is given.
+
+    An unassigned case is assigned to the agent who answers it; a new case becomes open,
+    or `then_status` (e.g. pending: waiting for the customer).
+    """
+    with transaction.atomic():
+        case = _locked(case_id)
+        interaction = interaction_add(
+            case_id=case_id,
+            channel=channel or case.channel,
+            direction=Direction.OUTBOUND,
+            author_agent=agent,
+            body_text=body_text,
+            body_html=body_html,
+            metadata=metadata,
+        )
+        case.refresh_from_db()
+        if case.assignee_id is None and not _is_member_elsewhere(case, agent):
+            case_assign(case_id=case_id, assignee=agent, actor=agent)
+        target = then_status or (Status.OPEN if case.status == Status.NEW else None)
+        if target and target != case.status:
+            case_transition(case_id=case_id, to=target, actor=agent)
+        return interaction
+
+
+def _is_member_elsewhere(case: Case, agent) -> bool:
+    """True when the case belongs to a team the agent is not in (then we do not auto-assign)."""
+    return bool(case.team_id) and not agent.teams.filter(pk=case.team_id).exists()
+
+
+def case_note(*, case_id: int, agent, body_text: str = "", body_html: str = "") -> Interaction:
+    """An internal note: visible to agents only, changes no status."""
+    return interaction_add(
+        case_id=case_id,
+        channel=Channel.WEB,
+        direction=Direction.OUTBOUND,
+        is_public=False,
+        author_agent=agent,
+        body_text=body_text,
+        body_html=body_html,
+    )
+
+
+@transaction.atomic
+def case_transition(*, case_id: int, to: str, actor=None) -> Case:
+    case = _locked(case_id)
+    if to == case.status:
+        return case
+    changed = _set_status(case, to, now=timezone.now(), actor=actor)
+    case.save(update_fields=[*changed, "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_reopen(*, case_id: int, actor=None, actor_contact: Contact | None = None) -> Case:
+    """Reopen a solved case (counted in reopen_count). A closed case cannot be reopened."""
+    case = _locked(case_id)
+    changed = _set_status(case, Status.OPEN, now=timezone.now(), actor=actor,
+                          actor_contact=actor_contact)
+    case.save(update_fields=[*changed, "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_assign(*, case_id: int, assignee, actor=None) -> Case:
+    """Give the case to `assignee` (None to unassign). Assigning a new case opens it."""
+    case = _locked(case_id)
+    if case.status == Status.CLOSED:
+        raise CaseError("a closed case cannot be reassigned")
+    if case.assignee_id == (assignee.pk if assignee else None):
+        return case
+    _check_assignee(case, assignee)
+    _event(case, CaseEvent.Kind.ASSIGNEE, actor=actor,
+           before=_user_ref(case.assignee), after=_user_ref(assignee))
+    case.assignee = assignee
+    changed = ["assignee"]
+    if assignee is not None and case.status == Status.NEW:
+        changed += _set_status(case, Status.OPEN, now=timezone.now(), actor=actor)
+    case.save(update_fields=[*changed, "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
+    """Move the case to another team; an assignee who is not in that team is unassigned."""
+    case = _locked(case_id)
+    if case.team_id == (team.pk if team else None):
+        return case
+    _event(case, CaseEvent.Kind.TEAM, actor=actor, before=_team_ref(case.team),
+           after=_team_ref(team))
+    case.team = team
+    changed = ["team"]
+    if team and case.assignee_id and not team.members.filter(pk=case.assignee_id).exists():
+        _event(case, CaseEvent.Kind.ASSIGNEE, actor=actor, before=_user_ref(case.assignee),
+               after=None)
+        case.assignee = None
+        changed.append("assignee")
+    case.save(update_fields=[*changed, "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_set_priority(*, case_id: int, priority: str, actor=None) -> Case:
+    if priority not in Case.Priority.values:
+        raise CaseError(f"unknown priority {priority!r} (one of {', '.join(Case.Priority.values)})")
+    case = _locked(case_id)
+    if case.priority == priority:
+        return case
+    _event(case, CaseEvent.Kind.PRIORITY, actor=actor, before=case.priority, after=priority)
+    case.priority = priority
+    case.save(update_fields=["priority", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_set_tags(*, case_id: int, tags: Iterable[str], actor=None) -> Case:
+    case = _locked(case_id)
+    before = sorted(case.tags.values_list("name", flat=True))
+    after = _normalise_tags(tags)
+    if before == after:
+        return case
+    case.tags.set(_tags_get_or_create(after))
+    _event(case, CaseEvent.Kind.TAGS, actor=actor, before=before, after=after)
+    case.save(update_fields=["updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_merge(*, source_id: int, target_id: int, actor=None) -> Case:
+    """Fold `source` into `target`: its interactions and tags move, and it is closed.
+
+    Used when one customer problem was opened twice (an email and a call about the same
+    thing). Both cases record the merge.
+    """
+    if source_id == target_id:
+        raise MergeError("a case cannot be merged into itself")
+    locked = {c.pk: c for c in Case.objects.select_for_update().filter(
+        pk__in=sorted([source_id, target_id]))}
+    if len(locked) != 2:
+        raise MergeError("both cases must exist")
+    source, target = locked[source_id], locked[target_id]
+    if source.merged_into_id:
+        raise MergeError(f"{source.reference} was merged already")
+    if source.status == Status.CLOSED:
+        raise MergeError(f"{source.reference} is closed")
+    if target.status == Status.CLOSED:
+        raise MergeError(f"{target.reference} is closed; merge into an open case")
+
+    now = timezone.now()
+    moved = Interaction.objects.filter(case=source).update(case=target)
+    merged_tags = set(target.tags.values_list("pk", flat=True)) | set(
+        source.tags.values_list("pk", flat=True))
+    target.tags.set(merged_tags)
+    _event(target, CaseEvent.Kind.MERGED_FROM, actor=actor,
+           after={"case_id": source.pk, "reference": source.reference, "interactions": moved})
+    target_changed = []
+    if target.status == Status.SOLVED and source.status != Status.SOLVED:
+        target_changed += _set_status(target, Status.OPEN, now=now, actor=actor)
+    if source.first_response_at and (
+        target.first_response_at is None or source.first_response_at < target.first_response_at
+    ):
+        target.first_response_at = source.first_response_at
+        target_changed.append("first_response_at")
+    target.save(update_fields=[*target_changed, "updated_at"])
+
+    _event(source, CaseEvent.Kind.MERGED_INTO, actor=actor,
+           after={"case_id": target.pk, "reference": target.reference})
+    _event(source, CaseEvent.Kind.STATUS, actor=actor, before=source.status, after=Status.CLOSED)
+    source.status = Status.CLOSED
+    source.closed_at = now
+    source.merged_into = target
+    source.save(update_fields=["status", "closed_at", "merged_into", "updated_at"])
+    return target
+
+
+def attachment_add(
+    *,
+    interaction: Interaction,
+    filename: str,
+    content: bytes,
+    content_type: str = "application/octet-stream",
+    content_id: str = "",
+) -> Attachment:
+    """Store a file on an interaction (Django storage), refusing ones over the size limit."""
+    limit = settings.CXDESK_MAX_ATTACHMENT_BYTES
+    if len(content) > limit:
+        raise AttachmentTooLarge(f"{filename!r} is {len(content)} bytes; the limit is {limit}")
+    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
+    safe_name = get_valid_filename(base or "attachment") or "attachment"
+    attachment = Attachment(
+        interaction=interaction,
+        filename=(base or safe_name)[:255],
+        content_type=content_type or "application/octet-stream",
+        size=len(content),
+        content_id=content_id.strip("<>")[:255],
+    )
+    attachment.file.save(safe_name[:100], ContentFile(content), save=False)
+    attachment.save()
+    return attachment
+
+
+def cases_close_solved(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Close one batch of cases solved longer ago than CXDESK_AUTO_CLOSE_AFTER_DAYS.
+
+    Set-based (one UPDATE, one bulk INSERT of events) and safe to run twice or from two
+    workers at once: rows are claimed with SKIP LOCKED and re-checked in the UPDATE.
+    Returns how many cases it closed; callers loop until it returns less than a batch.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.CXDESK_AUTO_CLOSE_AFTER_DAYS)
+    with transaction.atomic():
+        ids = list(
+            Case.objects.select_for_update(skip_locked=True)
+            .filter(status=Status.SOLVED, solved_at__lt=cutoff)
+            .order_by("solved_at", "pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return 0
+        Case.objects.filter(pk__in=ids, status=Status.SOLVED).update(
+            status=Status.CLOSED, closed_at=now, updated_at=now
+        )
+        CaseEvent.objects.bulk_create(
+            CaseEvent(case_id=pk, kind=CaseEvent.Kind.STATUS, before=Status.SOLVED,
+                      after=Status.CLOSED, at=now)
+            for pk in ids
+        )
+    return len(ids)
