@@ -54,6 +54,11 @@ class AttachmentTooLarge(CaseError):
     code = "attachment_too_large"
 
 
+def _require_choice(value: str, choices, field: str) -> None:
+    if value not in choices.values:
+        raise CaseError(f"unknown {field} {value!r} (one of {', '.join(choices.values)})")
+
+
 def _event(case: Case, kind: str, *, actor=None, actor_contact=None, before=None, after=None):
     return CaseEvent.objects.create(
         case=case, kind=kind, actor=actor, actor_contact=actor_contact, before=before, after=after
@@ -154,6 +159,8 @@ def case_open(
     `actor` is the agent who opened it on the customer's behalf (None when the customer or an
     integration did). An assigned case starts open, an unassigned one new.
     """
+    _require_choice(channel, Channel, "channel")
+    _require_choice(priority, Case.Priority, "priority")
     subject = (subject or "").strip()[:255] or "(no subject)"
     case = Case(
         requester=requester,
@@ -231,6 +238,8 @@ def interaction_add(
       to open, and goes to a new follow-up case when the case is closed.
     - The first public outbound message from an agent is the case's first response.
     """
+    _require_choice(channel, Channel, "channel")
+    _require_choice(direction, Direction, "direction")
     if external_id:
         existing = Interaction.objects.filter(channel=channel, external_id=external_id).first()
         if existing:
@@ -417,8 +426,7 @@ def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
 
 @transaction.atomic
 def case_set_priority(*, case_id: int, priority: str, actor=None) -> Case:
-    if priority not in Case.Priority.values:
-        raise CaseError(f"unknown priority {priority!r} (one of {', '.join(Case.Priority.values)})")
+    _require_choice(priority, Case.Priority, "priority")
     case = _locked(case_id)
     if case.priority == priority:
         return case

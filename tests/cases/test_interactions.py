@@ -128,3 +128,28 @@ def test_references_are_found_in_text():
     assert parse_reference("ACX-12 no") is None
     assert parse_reference("") is None
     assert Interaction.Direction.INBOUND == "in"
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"channel": "fax"}, "unknown channel 'fax'"), ({"direction": "sideways"},
+                                                     "unknown direction 'sideways'")],
+)
+def test_unknown_channels_and_directions_are_refused(kwargs, message):
+    case = CaseFactory()
+    arguments = {"case_id": case.pk, "channel": "email", "direction": "in", "body_text": "x",
+                 "author_contact": case.requester, **kwargs}
+    with pytest.raises(services.CaseError, match=message):
+        services.interaction_add(**arguments)
+    assert not case.interactions.exists()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"channel": "pigeon"}, "unknown channel"), ({"priority": "p1"}, "unknown priority")],
+)
+def test_a_case_with_unknown_choices_is_not_opened(kwargs, message):
+    with pytest.raises(services.CaseError, match=message):
+        services.case_open(requester=ContactFactory(), subject="x",
+                           **{"channel": "email", **kwargs})
+    assert not Case.objects.exists()
