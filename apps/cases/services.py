@@ -322,14 +322,21 @@ def case_reply(
     channel: str | None = None,
     then_status: str | None = None,
     metadata: dict | None = None,
+    external_id: str = "",
+    occurred_at: datetime | None = None,
 ) -> Interaction:
     """An agent's public answer, on the case's channel unless another is given.
 
-    An unassigned case is assigned to the agent who answers it; a new case becomes open,
-    or `then_status` (e.g. pending: waiting for the customer).
+    An unassigned case is assigned to the agent who answers it (when they are in its team);
+    a new case becomes open, or `then_status` (e.g. pending: waiting for the customer).
+    `occurred_at` is for replies imported from another system; it defaults to now.
     """
     with transaction.atomic():
         case = _locked(case_id)
+        if case.status == Status.CLOSED:
+            raise CaseError(
+                f"{case.reference} is closed; the customer's next message opens a follow-up case"
+            )
         interaction = interaction_add(
             case_id=case_id,
             channel=channel or case.channel,
@@ -338,10 +345,11 @@ def case_reply(
             body_text=body_text,
             body_html=body_html,
             metadata=metadata,
+            external_id=external_id,
+            occurred_at=occurred_at,
         )
-        case.refresh_from_db()
         if case.assignee_id is None and not _is_member_elsewhere(case, agent):
-            case_assign(case_id=case_id, assignee=agent, actor=agent)
+            case = case_assign(case_id=case_id, assignee=agent, actor=agent)
         target = then_status or (Status.OPEN if case.status == Status.NEW else None)
         if target and target != case.status:
             case_transition(case_id=case_id, to=target, actor=agent)

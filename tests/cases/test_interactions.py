@@ -153,3 +153,23 @@ def test_a_case_with_unknown_choices_is_not_opened(kwargs, message):
         services.case_open(requester=ContactFactory(), subject="x",
                            **{"channel": "email", **kwargs})
     assert not Case.objects.exists()
+
+
+def test_a_closed_case_takes_no_reply(agent):
+    case = CaseFactory(status=Status.CLOSED)
+    with pytest.raises(services.CaseError, match="is closed"):
+        services.case_reply(case_id=case.pk, agent=agent, body_text="Hello?")
+    assert not case.interactions.exists() and not case.events.exists()
+
+
+def test_an_imported_reply_keeps_its_time_as_the_first_response(agent):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    case = CaseFactory(status=Status.OPEN)
+    when = timezone.now() - timedelta(days=2)
+    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Answered by phone",
+                                occurred_at=when)
+    case.refresh_from_db()
+    assert reply.occurred_at == when == case.first_response_at
