@@ -36,10 +36,16 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_celery_beat",
+    "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "apps.core",
     "apps.accounts",
     "apps.contacts",
     "apps.cases",
+    "apps.api",
+    "apps.webhooks",
 ]
 
 MIDDLEWARE = [
@@ -49,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -122,6 +129,10 @@ WHITENOISE_USE_FINDERS = True
 # Largest attachment cxdesk stores, in bytes (larger ones are refused with a clear error).
 CXDESK_MAX_ATTACHMENT_BYTES = env.int("CXDESK_MAX_ATTACHMENT_BYTES", default=25 * 1024 * 1024)
 
+# --- Cache ---------------------------------------------------------------------------------
+# Throttle counters live here: use Redis in production so every web process shares them.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # --- Email -------------------------------------------------------------------------------
 # EMAIL_URL like smtp+tls://user:password@smtp.example.com:587; console by default.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
@@ -171,6 +182,67 @@ CELERY_BEAT_SCHEDULE = {
     "close-solved-cases": {
         "task": "apps.cases.tasks.close_solved_cases",
         "schedule": env.int("CXDESK_CLOSE_SWEEP_SECONDS", default=600),
+    },
+    "retry-webhook-deliveries": {
+        "task": "apps.webhooks.tasks.retry_due_deliveries",
+        "schedule": env.int("CXDESK_WEBHOOK_SWEEP_SECONDS", default=60),
+    },
+    "purge-idempotency-keys": {
+        "task": "apps.api.tasks.purge_idempotency_keys",
+        "schedule": 3600,
+    },
+}
+
+# --- REST API -------------------------------------------------------------------------------
+# Largest request body accepted (bytes); larger ones get 413 in the API's error envelope.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("CXDESK_MAX_REQUEST_BYTES", default=1024 * 1024)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "apps.api.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apps.api.permissions.HasScope",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "apps.api.pagination.CxCursorPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "apps.api.throttling.TokenRateThrottle",
+        "apps.api.throttling.SessionUserRateThrottle",
+        "apps.api.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("CXDESK_API_RATE_TOKEN", default="1200/minute"),
+        "user": env.str("CXDESK_API_RATE_USER", default="600/minute"),
+        "anon": env.str("CXDESK_API_RATE_ANON", default="60/minute"),
+    },
+    "EXCEPTION_HANDLER": "apps.api.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "apps.api.schema.CxAutoSchema",
+    "DATETIME_FORMAT": "iso-8601",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "cxdesk API",
+    "DESCRIPTION": (
+        "Create and read cases, interactions and contacts from other systems. Authenticate "
+        "with `Authorization: Bearer <token>`; send `Idempotency-Key` on every POST. Every "
+        "4xx answers `{\"error\": {\"status\", \"code\", \"message\", \"fields\"?}}`."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "apps.cases.models.Case.Status",
+        "PriorityEnum": "apps.cases.models.Case.Priority",
+        "ChannelEnum": "apps.cases.models.Channel",
+        "SocialNetworkEnum": ["facebook", "instagram", "whatsapp", "x"],
     },
 }
 

@@ -13,5 +13,10 @@ urlpatterns = [
          name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("api/", include("apps.api.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
+
+handler400 = "apps.api.errors.bad_request"
+handler404 = "apps.api.errors.not_found"
+handler500 = "apps.api.errors.server_error"

@@ -558,3 +558,77 @@ def cases_close_solved(*, now: datetime | None = None, batch_size: int = 500) ->
             for pk in ids
         )
     return len(ids)
+
+
+@transaction.atomic
+def case_set_subject(*, case_id: int, subject: str, actor=None) -> Case:
+    subject = (subject or "").strip()[:255]
+    if not subject:
+        raise CaseError("a case needs a subject")
+    case = _locked(case_id)
+    if case.subject == subject:
+        return case
+    _event(case, CaseEvent.Kind.SUBJECT, actor=actor, before=case.subject, after=subject)
+    case.subject = subject
+    case.save(update_fields=["subject", "updated_at"])
+    return case
+
+
+@transaction.atomic
+def case_set_custom_fields(*, case_id: int, values: dict, actor=None) -> Case:
+    """Merge `values` into the case's custom fields; a None value removes that field."""
+    case = _locked(case_id)
+    merged = dict(case.custom_fields)
+    for name, value in values.items():
+        if value is None:
+            merged.pop(name, None)
+        else:
+            merged[name] = value
+    if merged == case.custom_fields:
+        return case
+    changed = sorted(k for k in set(merged) | set(case.custom_fields)
+                     if merged.get(k) != case.custom_fields.get(k))
+    _event(case, CaseEvent.Kind.CUSTOM_FIELDS, actor=actor,
+           before={k: case.custom_fields.get(k) for k in changed},
+           after={k: merged.get(k) for k in changed})
+    case.custom_fields = merged
+    case.save(update_fields=["custom_fields", "updated_at"])
+    return case
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def case_update(
+    *,
+    case_id: int,
+    actor,
+    subject: str | None = None,
+    priority: str | None = None,
+    team=_UNSET,
+    assignee=_UNSET,
+    tags: Iterable[str] | None = None,
+    custom_fields: dict | None = None,
+    status: str | None = None,
+) -> Case:
+    """Apply several changes at once, all or nothing; each change records its own event.
+
+    `team` and `assignee` accept None (to clear them); leave them out to keep them. The team
+    changes first (so an assignee can be checked against it) and the status last.
+    """
+    if team is not _UNSET:
+        case_set_team(case_id=case_id, team=team, actor=actor)
+    if assignee is not _UNSET:
+        case_assign(case_id=case_id, assignee=assignee, actor=actor)
+    if priority is not None:
+        case_set_priority(case_id=case_id, priority=priority, actor=actor)
+    if subject is not None:
+        case_set_subject(case_id=case_id, subject=subject, actor=actor)
+    if tags is not None:
+        case_set_tags(case_id=case_id, tags=tags, actor=actor)
+    if custom_fields is not None:
+        case_set_custom_fields(case_id=case_id, values=custom_fields, actor=actor)
+    if status is not None:
+        case_transition(case_id=case_id, to=status, actor=actor)
+    return Case.objects.get(pk=case_id)

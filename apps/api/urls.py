@@ -1,0 +1,22 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from rest_framework.routers import SimpleRouter
+
+from apps.accounts.api import TeamViewSet
+from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
+from apps.contacts.api import ContactViewSet
+
+router = SimpleRouter(trailing_slash="/?")
+router.register("cases", CaseViewSet, basename="case")
+router.register(r"cases/(?P<case_pk>\d+)/interactions", CaseInteractionViewSet,
+                basename="case-interaction")
+router.register("contacts", ContactViewSet, basename="contact")
+router.register("teams", TeamViewSet, basename="team")
+router.register("tags", TagViewSet, basename="tag")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

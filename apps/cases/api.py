@@ -1,0 +1,155 @@
+"""REST API for cases and their interactions: scope, validate, call one service, serialize."""
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.filters import OrderingFilter
+from rest_framework.response import Response
+
+from apps.api.pagination import CxCursorPagination
+from apps.contacts import services as contact_services
+
+from . import selectors, services
+from .filters import CaseFilter
+from .models import Case, Interaction, Tag
+from .serializers import (
+    CaseCreateInput,
+    CaseOutput,
+    CaseUpdateInput,
+    IdentityInput,
+    InteractionCreateInput,
+    InteractionOutput,
+    SlaStateOutput,
+    TagOutput,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List the cases you may see",
+                       description="Cursor-paginated; filters combine with AND."),
+    retrieve=extend_schema(summary="One case"),
+)
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    scope_resource = "cases"
+    serializer_class = CaseOutput
+    filter_backends = [DjangoFilterBackend, OrderingFilter]
+    filterset_class = CaseFilter
+    ordering_fields = ["created_at", "updated_at"]
+    ordering = ["-created_at"]
+    pagination_class = CxCursorPagination
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.case_list_for(user=self.request.user).order_by()
+
+    @extend_schema(summary="Open a case", request=CaseCreateInput,
+                   responses={201: CaseOutput},
+                   description="The requester is found or created from the identity given.")
+    def create(self, request):
+        data = CaseCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        message = d.get("message", {})
+        with transaction.atomic():
+            requester, _ = contact_services.contact_find_or_create(
+                **IdentityInput.identity_of(d["requester"]))
+            case = services.case_open(
+                requester=requester, subject=d["subject"], channel=d["channel"],
+                priority=d["priority"], team=d.get("team"), assignee=d.get("assignee"),
+                tags=d.get("tags", ()), custom_fields=d.get("custom_fields"), actor=request.user,
+                body_text=message.get("body_text", ""), body_html=message.get("body_html", ""),
+                external_id=message.get("external_id", ""), metadata=message.get("metadata"),
+                occurred_at=message.get("occurred_at"),
+            )
+        return Response(CaseOutput(self._reload(case.pk)).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary="Change a case", request=CaseUpdateInput, responses={200: CaseOutput},
+                   description="Status changes follow the allowed transitions (409 otherwise).")
+    def partial_update(self, request, pk=None):
+        case = self.get_object()
+        data = CaseUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.case_update(case_id=case.pk, actor=request.user, **data.validated_data)
+        return Response(CaseOutput(self._reload(case.pk)).data)
+
+    @extend_schema(summary="The case's SLA state", responses={200: SlaStateOutput})
+    @action(detail=True, methods=["get"])
+    def sla(self, request, pk=None):
+        case = self.get_object()
+        return Response(SlaStateOutput({"case": case.pk, "policy": None, "clocks": []}).data)
+
+    def _reload(self, case_id: int) -> Case:
+        return (Case.objects.select_related("requester", "team", "assignee")
+                .prefetch_related("tags").get(pk=case_id))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="A case's interactions, oldest first"),
+)
+class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    scope_resource = "cases"
+    serializer_class = InteractionOutput
+    pagination_class = CxCursorPagination
+
+    def get_case(self) -> Case:
+        return get_object_or_404(Case.objects.visible_to(self.request.user),
+                                 pk=self.kwargs["case_pk"])
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Interaction.objects.none()
+        return (Interaction.objects.filter(case=self.get_case())
+                .select_related("author_contact", "author_agent"))
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = "occurred_at"
+        return super().paginate_queryset(queryset)
+
+    @extend_schema(summary="Add a message, reply or note", request=InteractionCreateInput,
+                   responses={201: InteractionOutput, 200: InteractionOutput},
+                   description="200 (and nothing new) when `external_id` was seen on that "
+                               "channel already.")
+    def create(self, request, case_pk=None):
+        case = self.get_case()
+        data = InteractionCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        channel = d.get("channel", case.channel)
+        external_id = d.get("external_id", "")
+        if external_id and Interaction.objects.filter(channel=channel,
+                                                      external_id=external_id).exists():
+            existing = Interaction.objects.select_related("author_contact", "author_agent").get(
+                channel=channel, external_id=external_id)
+            return Response(InteractionOutput(existing).data, status=status.HTTP_200_OK)
+        body = {"body_text": d.get("body_text", ""), "body_html": d.get("body_html", "")}
+        with transaction.atomic():
+            if d["type"] == "message":
+                author = case.requester
+                if "author" in d:
+                    author, _ = contact_services.contact_find_or_create(
+                        **IdentityInput.identity_of(d["author"]))
+                interaction = services.interaction_add(
+                    case_id=case.pk, channel=channel, direction=Interaction.Direction.INBOUND,
+                    author_contact=author, external_id=external_id,
+                    metadata=d.get("metadata"), occurred_at=d.get("occurred_at"), **body)
+            elif d["type"] == "reply":
+                interaction = services.case_reply(
+                    case_id=case.pk, agent=request.user, channel=channel,
+                    then_status=d.get("status"), metadata=d.get("metadata"),
+                    external_id=external_id, occurred_at=d.get("occurred_at"), **body)
+            else:
+                interaction = services.case_note(case_id=case.pk, agent=request.user, **body)
+        interaction = Interaction.objects.select_related("author_contact", "author_agent").get(
+            pk=interaction.pk)
+        return Response(InteractionOutput(interaction).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(list=extend_schema(summary="Every tag in use"))
+class TagViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    scope_resource = "cases"
+    serializer_class = TagOutput
+    queryset = Tag.objects.order_by("name")
+    pagination_class = None

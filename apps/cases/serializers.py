@@ -1,0 +1,213 @@
+"""API shapes for cases and interactions: Input* validate what comes in, Output* what goes out.
+
+No business rules here: the views hand validated data to the services.
+"""
+
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from apps.accounts.models import Team
+from apps.api.serializers import StrictInputSerializer
+from apps.contacts.models import ContactIdentity
+
+from .models import Case, Channel, Interaction, Tag
+
+User = get_user_model()
+
+MAX_TAGS = 50
+MAX_CUSTOM_FIELDS = 100
+
+
+class SocialIdentityInput(StrictInputSerializer):
+    network = serializers.ChoiceField(
+        choices=[c for c in ContactIdentity.Network.values if c])
+    handle = serializers.CharField(max_length=100)
+
+
+class IdentityInput(StrictInputSerializer):
+    """Who someone is, by exactly one address: email, phone, social handle or chat visitor id."""
+
+    email = serializers.CharField(required=False, max_length=320)
+    phone = serializers.CharField(required=False, max_length=64)
+    social = SocialIdentityInput(required=False)
+    chat = serializers.CharField(required=False, max_length=200)
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+
+    KINDS = ("email", "phone", "social", "chat")
+
+    def validate(self, attrs):
+        given = [kind for kind in self.KINDS if kind in attrs]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Give exactly one of email, phone, social or chat."]})
+        return attrs
+
+    @staticmethod
+    def identity_of(data: dict) -> dict:
+        """Arguments for contacts.services.contact_find_or_create."""
+        if "social" in data:
+            return {"kind": "social", "network": data["social"]["network"],
+                    "value": data["social"]["handle"], "name": data.get("name", "")}
+        kind = next(k for k in IdentityInput.KINDS if k in data)
+        return {"kind": kind, "value": data[kind], "name": data.get("name", "")}
+
+
+def _validate_custom_fields(value: dict) -> dict:
+    if len(value) > MAX_CUSTOM_FIELDS:
+        raise serializers.ValidationError(f"At most {MAX_CUSTOM_FIELDS} custom fields.")
+    for name in value:
+        if not name or len(name) > 64:
+            raise serializers.ValidationError("Custom field names are 1–64 characters.")
+    return value
+
+
+class MessageInput(StrictInputSerializer):
+    body_text = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    body_html = serializers.CharField(required=False, allow_blank=True, max_length=500_000)
+    external_id = serializers.CharField(required=False, allow_blank=True, max_length=998)
+    occurred_at = serializers.DateTimeField(required=False)
+    metadata = serializers.DictField(required=False)
+
+    def validate(self, attrs):
+        if not (attrs.get("body_text") or attrs.get("body_html")):
+            raise serializers.ValidationError(
+                {"body_text": ["Give body_text or body_html."]})
+        return attrs
+
+
+class CaseCreateInput(StrictInputSerializer):
+    subject = serializers.CharField(max_length=255)
+    requester = IdentityInput()
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    priority = serializers.ChoiceField(choices=Case.Priority.choices,
+                                       default=Case.Priority.NORMAL)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False,
+                                              allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True),
+                                                  required=False, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
+                                 max_length=MAX_TAGS)
+    custom_fields = serializers.DictField(required=False, validators=[_validate_custom_fields])
+    message = MessageInput(required=False, help_text="The customer's first message")
+
+
+class CaseUpdateInput(StrictInputSerializer):
+    subject = serializers.CharField(required=False, max_length=255)
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
+    priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
+    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False,
+                                              allow_null=True)
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True),
+                                                  required=False, allow_null=True)
+    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
+                                 max_length=MAX_TAGS)
+    custom_fields = serializers.DictField(
+        required=False, validators=[_validate_custom_fields],
+        help_text="Merged into the case's fields; a null value removes a field.")
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Nothing to change: give at least one field."]})
+        return attrs
+
+
+class InteractionCreateInput(StrictInputSerializer):
+    TYPES = (
+        ("message", "An inbound message from the customer (or `author`)"),
+        ("reply", "A public answer from the authenticated agent"),
+        ("note", "An internal note, never shown to the customer"),
+    )
+
+    type = serializers.ChoiceField(choices=TYPES)
+    body_text = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
+    body_html = serializers.CharField(required=False, allow_blank=True, max_length=500_000)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False,
+                                      help_text="Defaults to the case's channel")
+    external_id = serializers.CharField(required=False, allow_blank=True, max_length=998,
+                                        help_text="The channel's message id: sent twice, "
+                                                  "stored once")
+    occurred_at = serializers.DateTimeField(required=False)
+    metadata = serializers.DictField(required=False)
+    author = IdentityInput(required=False, help_text="For `message`: who wrote it "
+                                                     "(defaults to the requester)")
+    status = serializers.ChoiceField(choices=Case.Status.choices, required=False,
+                                     help_text="For `reply`: the case's status afterwards")
+
+    def validate(self, attrs):
+        if not (attrs.get("body_text") or attrs.get("body_html")):
+            raise serializers.ValidationError({"body_text": ["Give body_text or body_html."]})
+        if "author" in attrs and attrs["type"] != "message":
+            raise serializers.ValidationError({"author": ["Only a message has an author."]})
+        if "status" in attrs and attrs["type"] != "reply":
+            raise serializers.ValidationError({"status": ["Only a reply sets a status."]})
+        return attrs
+
+
+class ContactRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class TeamRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class UserRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    name = serializers.CharField(source="get_full_name")
+
+
+class CaseOutput(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    requester = ContactRefOutput()
+    team = TeamRefOutput(allow_null=True)
+    assignee = UserRefOutput(allow_null=True)
+    tags = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "subject", "status", "priority", "channel", "requester",
+                  "team", "assignee", "tags", "custom_fields", "created_at", "updated_at",
+                  "first_response_at", "solved_at", "closed_at", "reopen_count", "merged_into",
+                  "follow_up_of"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_tags(self, case) -> list[str]:
+        return sorted(tag.name for tag in case.tags.all())  # prefetched by the selector
+
+
+class InteractionOutput(serializers.ModelSerializer):
+    type = serializers.SerializerMethodField()
+    author_contact = ContactRefOutput(allow_null=True)
+    author_agent = UserRefOutput(allow_null=True)
+
+    class Meta:
+        model = Interaction
+        fields = ["id", "case", "type", "channel", "direction", "is_public", "author_contact",
+                  "author_agent", "subject", "body_text", "body_html", "external_id", "metadata",
+                  "occurred_at", "created_at"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["message", "reply", "note"]))
+    def get_type(self, interaction) -> str:
+        if not interaction.is_public:
+            return "note"
+        return "message" if interaction.direction == Interaction.Direction.INBOUND else "reply"
+
+
+class TagOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Tag
+        fields = ["id", "name"]
+
+
+class SlaStateOutput(serializers.Serializer):
+    case = serializers.IntegerField()
+    policy = serializers.CharField(allow_null=True,
+                                   help_text="The SLA policy applied; null while none applies")
+    clocks = serializers.ListField(child=serializers.DictField(),
+                                   help_text="One entry per SLA target (first response, next "
+                                             "response, resolution) once a policy applies")
