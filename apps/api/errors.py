@@ -50,6 +50,34 @@ def envelope(status_code: int, code: str, message: str, fields=None) -> dict:
     return {"error": body}
 
 
+def flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors as one level: {"message.body_text": ["…"], "identities.1.kind":
+    ["…"]}. Errors of a nested object as a whole go under the object's own name."""
+    flat: dict[str, list[str]] = {}
+
+    def put(key, messages):
+        flat.setdefault(key or "non_field_errors", []).extend(str(m) for m in messages)
+
+    if isinstance(detail, dict):
+        for name, value in detail.items():
+            key = prefix if name == "non_field_errors" and prefix else (
+                f"{prefix}.{name}" if prefix else str(name))
+            for sub_key, messages in flatten_fields(value, key).items():
+                put(sub_key, messages)
+    elif isinstance(detail, list):
+        if all(not isinstance(item, dict | list) for item in detail):
+            put(prefix, detail)
+        else:
+            for index, item in enumerate(detail):
+                if item:
+                    for sub_key, messages in flatten_fields(
+                            item, f"{prefix}.{index}" if prefix else str(index)).items():
+                        put(sub_key, messages)
+    else:
+        put(prefix, [detail])
+    return flat
+
+
 def _flatten_message(detail) -> str:
     if isinstance(detail, list) and detail:
         return _flatten_message(detail[0])
@@ -105,7 +133,8 @@ def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         response.data = envelope(status_code, exc.code, str(exc.detail), exc.fields)
     elif isinstance(exc, exceptions.ValidationError):
-        fields = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        fields = flatten_fields(exc.detail if isinstance(exc.detail, dict)
+                                else {"non_field_errors": exc.detail})
         response.data = envelope(status_code, "validation_error",
                                  _flatten_message(exc.detail) if not isinstance(exc.detail, dict)
                                  else "Some fields are invalid.", fields)

@@ -73,7 +73,7 @@ def test_bad_input_is_a_400_naming_the_field(admin_api, payload, field):
     assert response.status_code == 400, response.content
     error = response.json()["error"]
     assert error["status"] == 400 and error["code"] in ("validation_error", "invalid_identity")
-    assert field in error["fields"]
+    assert any(key == field or key.startswith(f"{field}.") for key in error["fields"])
     assert not Case.objects.exists()
 
 
@@ -114,3 +114,16 @@ def test_an_assignee_outside_the_team_is_a_field_error(admin_api, team, other_te
     assert response.status_code == 400
     assert "assignee" in response.json()["error"]["fields"]
     assert not Case.objects.exists() and not Contact.objects.exists()
+
+
+def test_nested_errors_are_named_by_their_path(admin_api):
+    response = admin_api.post("/api/v1/contacts/", {"identities": [
+        {"kind": "email", "value": "a@example.com"}, {"kind": "fax", "value": "1"}]},
+        format="json")
+    assert response.json()["error"]["fields"] == {"identities.1.kind": ['"fax" is not a valid '
+                                                                        'choice.']}
+    response = admin_api.post(URL, {"subject": "x", "requester": {},
+                                    "message": {"body_text": ""}}, format="json")
+    assert response.json()["error"]["fields"] == {
+        "requester": ["Give exactly one of email, phone, social or chat."],
+        "message.body_text": ["Give body_text or body_html."]}
