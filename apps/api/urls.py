@@ -6,6 +6,8 @@ from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
 from apps.contacts.api import ContactViewSet
 
+app_name = "api"
+
 router = SimpleRouter(trailing_slash="/?")
 router.register("cases", CaseViewSet, basename="case")
 router.register(r"cases/(?P<case_pk>\d+)/interactions", CaseInteractionViewSet,
@@ -16,7 +18,7 @@ router.register("tags", TagViewSet, basename="tag")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
 ]

@@ -1,6 +1,7 @@
 """REST API for cases and their interactions: scope, validate, call one service, serialize."""
 
 from django.db import transaction
+from django.db.models import prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -64,7 +65,9 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 external_id=message.get("external_id", ""), metadata=message.get("metadata"),
                 occurred_at=message.get("occurred_at"),
             )
-        return Response(CaseOutput(self._reload(case.pk)).data, status=status.HTTP_201_CREATED)
+        # requester, team and assignee are the objects we passed in; only the tags are read.
+        prefetch_related_objects([case], "tags")
+        return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(summary="Change a case", request=CaseUpdateInput, responses={200: CaseOutput},
                    description="Status changes follow the allowed transitions (409 otherwise).")

@@ -178,7 +178,8 @@ def case_open(
     _check_assignee(case, assignee)
     case.save()
     tag_names = _normalise_tags(tags)
-    case.tags.set(_tags_get_or_create(tag_names))
+    if tag_names:
+        case.tags.add(*_tags_get_or_create(tag_names))
     _event(
         case,
         CaseEvent.Kind.CREATED,
@@ -199,17 +200,20 @@ def case_open(
         _event(follow_up_of, CaseEvent.Kind.FOLLOW_UP, actor=actor,
                actor_contact=None if actor else requester, after={"case_id": case.pk})
     if body_text or body_html:
-        interaction_add(
-            case_id=case.pk,
+        # The case is ours alone until this transaction commits: no lock or re-read needed.
+        _interaction_store(
+            case,
             channel=channel,
             direction=Direction.INBOUND,
+            is_public=True,
             author_contact=requester,
+            author_agent=None,
             subject=subject,
             body_text=body_text,
             body_html=body_html,
             external_id=external_id,
             metadata=metadata,
-            occurred_at=occurred_at,
+            occurred_at=occurred_at or timezone.now(),
         )
     return case
 
@@ -264,41 +268,23 @@ def interaction_add(
             )
             case = _locked(follow_up.pk)
 
-    interaction = Interaction(
-        case=case,
+    interaction, created = _interaction_store(
+        case,
         channel=channel,
         direction=direction,
         is_public=is_public,
         author_contact=author_contact,
         author_agent=author_agent,
-        subject=subject[:998],
-        body_text=body_text or text_from_html(body_html),
-        body_html=sanitize_html(body_html),
+        subject=subject,
+        body_text=body_text,
+        body_html=body_html,
         external_id=external_id,
-        metadata=metadata or {},
+        metadata=metadata,
         occurred_at=occurred_at or now,
     )
-    try:
-        with transaction.atomic():
-            interaction.save()
-    except IntegrityError:
-        if external_id:  # a concurrent delivery of the same message won the race
-            return Interaction.objects.get(channel=channel, external_id=external_id)
-        raise
-
-    actor, actor_contact = author_agent, author_contact
-    _event(
-        case,
-        CaseEvent.Kind.INTERACTION,
-        actor=actor,
-        actor_contact=actor_contact,
-        after={
-            "interaction_id": interaction.pk,
-            "channel": channel,
-            "direction": direction,
-            "public": is_public,
-        },
-    )
+    if not created:  # a concurrent delivery of the same message won the race
+        return interaction
+    actor_contact = author_contact
     changed: list[str] = []
     if inbound_public:
         if case.status == Status.SOLVED:
@@ -311,6 +297,52 @@ def interaction_add(
             changed.append("first_response_at")
     case.save(update_fields=[*changed, "updated_at"])
     return interaction
+
+
+def _interaction_store(case: Case, *, channel: str, direction: str, is_public: bool,
+                       author_contact, author_agent, subject: str, body_text: str,
+                       body_html: str, external_id: str, metadata: dict | None,
+                       occurred_at: datetime) -> tuple[Interaction, bool]:
+    """Insert one interaction on a locked (or just created) case and record its event.
+
+    Returns (interaction, created); created is False when a concurrent delivery of the same
+    external id stored it first.
+    """
+    interaction = Interaction(
+        case=case,
+        channel=channel,
+        direction=direction,
+        is_public=is_public,
+        author_contact=author_contact,
+        author_agent=author_agent,
+        subject=subject[:998],
+        body_text=body_text or text_from_html(body_html),
+        body_html=sanitize_html(body_html),
+        external_id=external_id,
+        metadata=metadata or {},
+        occurred_at=occurred_at,
+    )
+    if external_id:
+        try:
+            with transaction.atomic():
+                interaction.save()
+        except IntegrityError:
+            return Interaction.objects.get(channel=channel, external_id=external_id), False
+    else:
+        interaction.save()
+    _event(
+        case,
+        CaseEvent.Kind.INTERACTION,
+        actor=author_agent,
+        actor_contact=author_contact,
+        after={
+            "interaction_id": interaction.pk,
+            "channel": channel,
+            "direction": direction,
+            "public": is_public,
+        },
+    )
+    return interaction, True
 
 
 def case_reply(
