@@ -33,6 +33,9 @@ demo: venv
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+bench: venv
+	$(BIN)/python bench/api_create.py
+
 lint: venv
 	$(BIN)/ruff check .
 

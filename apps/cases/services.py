@@ -17,6 +17,8 @@ from django.utils.text import get_valid_filename
 
 from apps.accounts.models import Team
 from apps.contacts.models import Contact
+from apps.webhooks import payloads as webhook_payloads
+from apps.webhooks import services as webhooks
 
 from .models import Attachment, Case, CaseEvent, Channel, Interaction, Tag
 
@@ -111,6 +113,22 @@ def _set_status(case: Case, to: str, *, now: datetime, actor=None, actor_contact
     return changed
 
 
+def _announce_update(case: Case, changed: Iterable[str], **data) -> None:
+    """The case.updated webhook event, in this transaction (it is sent after commit)."""
+    webhooks.event_emit(event="case.updated", case=case, data={
+        "case": webhook_payloads.case_data(case),
+        "changed": sorted(set(changed) - {"updated_at"}),
+        **data,
+    })
+
+
+def _announce_interaction(case: Case, interaction: Interaction) -> None:
+    webhooks.event_emit(event="interaction.created", case=case, data={
+        "interaction": webhook_payloads.interaction_data(interaction),
+        "case": webhook_payloads.case_data(case),
+    })
+
+
 def sanitize_html(body_html: str) -> str:
     return nh3.clean(body_html) if body_html else ""
 
@@ -199,9 +217,11 @@ def case_open(
     if follow_up_of:
         _event(follow_up_of, CaseEvent.Kind.FOLLOW_UP, actor=actor,
                actor_contact=None if actor else requester, after={"case_id": case.pk})
+    webhooks.event_emit(event="case.created", case=case,
+                        data={"case": webhook_payloads.case_data(case), "tags": tag_names})
     if body_text or body_html:
         # The case is ours alone until this transaction commits: no lock or re-read needed.
-        _interaction_store(
+        interaction, created = _interaction_store(
             case,
             channel=channel,
             direction=Direction.INBOUND,
@@ -215,6 +235,8 @@ def case_open(
             metadata=metadata,
             occurred_at=occurred_at or timezone.now(),
         )
+        if created:
+            _announce_interaction(case, interaction)
     return case
 
 
@@ -296,6 +318,9 @@ def interaction_add(
             case.first_response_at = interaction.occurred_at
             changed.append("first_response_at")
     case.save(update_fields=[*changed, "updated_at"])
+    _announce_interaction(case, interaction)
+    if changed:
+        _announce_update(case, changed)
     return interaction
 
 
@@ -413,6 +438,7 @@ def case_transition(*, case_id: int, to: str, actor=None) -> Case:
         return case
     changed = _set_status(case, to, now=timezone.now(), actor=actor)
     case.save(update_fields=[*changed, "updated_at"])
+    _announce_update(case, changed)
     return case
 
 
@@ -423,6 +449,7 @@ def case_reopen(*, case_id: int, actor=None, actor_contact: Contact | None = Non
     changed = _set_status(case, Status.OPEN, now=timezone.now(), actor=actor,
                           actor_contact=actor_contact)
     case.save(update_fields=[*changed, "updated_at"])
+    _announce_update(case, changed)
     return case
 
 
@@ -442,6 +469,7 @@ def case_assign(*, case_id: int, assignee, actor=None) -> Case:
     if assignee is not None and case.status == Status.NEW:
         changed += _set_status(case, Status.OPEN, now=timezone.now(), actor=actor)
     case.save(update_fields=[*changed, "updated_at"])
+    _announce_update(case, changed)
     return case
 
 
@@ -461,6 +489,7 @@ def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
         case.assignee = None
         changed.append("assignee")
     case.save(update_fields=[*changed, "updated_at"])
+    _announce_update(case, changed)
     return case
 
 
@@ -473,6 +502,7 @@ def case_set_priority(*, case_id: int, priority: str, actor=None) -> Case:
     _event(case, CaseEvent.Kind.PRIORITY, actor=actor, before=case.priority, after=priority)
     case.priority = priority
     case.save(update_fields=["priority", "updated_at"])
+    _announce_update(case, ["priority"])
     return case
 
 
@@ -486,6 +516,7 @@ def case_set_tags(*, case_id: int, tags: Iterable[str], actor=None) -> Case:
     case.tags.set(_tags_get_or_create(after))
     _event(case, CaseEvent.Kind.TAGS, actor=actor, before=before, after=after)
     case.save(update_fields=["updated_at"])
+    _announce_update(case, ["tags"], tags=after)
     return case
 
 
@@ -534,6 +565,8 @@ def case_merge(*, source_id: int, target_id: int, actor=None) -> Case:
     source.closed_at = now
     source.merged_into = target
     source.save(update_fields=["status", "closed_at", "merged_into", "updated_at"])
+    _announce_update(target, [*target_changed, "interactions", "tags"], merged_from=source.pk)
+    _announce_update(source, ["status", "closed_at", "merged_into"])
     return target
 
 
@@ -589,6 +622,12 @@ def cases_close_solved(*, now: datetime | None = None, batch_size: int = 500) ->
                       after=Status.CLOSED, at=now)
             for pk in ids
         )
+        # One query when nobody subscribes: iterator() is lazy, so the closed cases are read
+        # only when events_emit found subscribers.
+        webhooks.events_emit(event="case.updated", items=(
+            ({"case": webhook_payloads.case_data(c), "changed": ["closed_at", "status"]}, c)
+            for c in Case.objects.filter(pk__in=ids).iterator()
+        ))
     return len(ids)
 
 
@@ -603,6 +642,7 @@ def case_set_subject(*, case_id: int, subject: str, actor=None) -> Case:
     _event(case, CaseEvent.Kind.SUBJECT, actor=actor, before=case.subject, after=subject)
     case.subject = subject
     case.save(update_fields=["subject", "updated_at"])
+    _announce_update(case, ["subject"])
     return case
 
 
@@ -625,6 +665,7 @@ def case_set_custom_fields(*, case_id: int, values: dict, actor=None) -> Case:
            after={k: merged.get(k) for k in changed})
     case.custom_fields = merged
     case.save(update_fields=["custom_fields", "updated_at"])
+    _announce_update(case, ["custom_fields"])
     return case
 
 

@@ -25,7 +25,22 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler())
 
 
 @pytest.fixture
-def fuzz_token(db, admin_user, team, monkeypatch):
+def keep_test_connection():
+    """Schemathesis calls the WSGI handler directly, whose request signals would close the
+    test's database connection (inside its transaction) after each call. Django's own test
+    client disconnects that handler for the same reason; so do we, for this test."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def fuzz_token(db, admin_user, team, monkeypatch, keep_test_connection):
     from rest_framework.throttling import SimpleRateThrottle
 
     from apps.api.models import ApiToken

@@ -21,11 +21,6 @@ PASSWORD = "demo-pass-2026"
 SMALL = 60
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def load(*args: str) -> str:
     out = StringIO()
     call_command("demo_data", *args, stdout=out)

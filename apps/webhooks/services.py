@@ -1,0 +1,533 @@
+"""Outbound webhooks: subscriptions, emitting events, and sending signed deliveries.
+
+How an event reaches an integration
+-----------------------------------
+1. A case service calls `event_emit(event=..., data=..., case=...)` inside its transaction.
+   One `WebhookDelivery` row (status *pending*) is written per active subscription that wants
+   the event and whose owner may see the case, in the same transaction as the case change.
+2. After commit, `tasks.deliver(delivery_id)` is enqueued for each. If the broker is down the
+   error is logged and swallowed: the case write stands, and the sweep
+   (`tasks.retry_due_deliveries`, every CXDESK_WEBHOOK_SWEEP_SECONDS) sends the rows later.
+3. `delivery_attempt` claims the row (pending → sending, one conditional UPDATE, so a task run
+   twice sends once), POSTs it, and records the outcome: *delivered* on any 2xx; otherwise back
+   to *pending* with an exponential backoff (30 s, 1 min, 2 min … capped at 6 h, plus up to 10 %
+   jitter), or *failed* after MAX_ATTEMPTS tries. A worker lost mid-send leaves a *sending* row
+   whose claim the sweep releases after 5 minutes (counted as an attempt).
+
+What the receiver gets
+----------------------
+``POST <subscription url>`` with a compact JSON body (sorted keys, UTF-8)::
+
+    {"created_at": "2025-01-31T09:30:00.123456+00:00", "data": {...},
+     "event": "case.created", "id": "<event id (uuid)>"}
+
+and the headers
+
+- ``Content-Type: application/json``, ``User-Agent: cxdesk-webhooks/1``
+- ``Cxdesk-Event``: the event name; ``Cxdesk-Event-Id``: the event id, the same in every
+  delivery and retry of one event — de-duplicate with it (delivery is at least once);
+- ``Cxdesk-Delivery``: the delivery id (one per event and subscription, the same on retries);
+- ``Cxdesk-Signature: t=<unix seconds>,v1=<hex>``.
+
+Verifying the signature
+-----------------------
+``v1`` is the lowercase hex HMAC-SHA256, keyed with the subscription secret (the whole string,
+``whsec_`` included, as UTF-8), of the timestamp, a dot, and the raw request body exactly as
+received (do not re-serialise the JSON)::
+
+    expected = hmac.new(secret.encode(), f"{t}.".encode() + raw_body, hashlib.sha256).hexdigest()
+
+Compare in constant time (`hmac.compare_digest`) with each ``v1`` of the header, and reject a
+timestamp more than a few minutes from your clock (replays). Each attempt is signed anew, so a
+retry carries a fresh timestamp. Answer 2xx within 10 seconds, and do slow work afterwards;
+redirects are not followed. `signature_verify` below is a reference implementation.
+"""
+
+import hashlib
+import hmac
+import json
+import logging
+import random
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+from urllib.parse import urlsplit
+
+import httpx
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import URLValidator
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.accounts.models import AgentProfile, Team
+from apps.accounts.services import role_of
+
+from . import tasks
+from .models import EVENT_TYPES, WebhookDelivery, WebhookSubscription, generate_secret
+
+logger = logging.getLogger(__name__)
+
+Status = WebhookDelivery.Status
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = timedelta(seconds=30)
+BACKOFF_CAP = timedelta(hours=6)
+BACKOFF_JITTER = 0.1  # up to +10 %, so deliveries that failed together do not retry together
+CONNECT_TIMEOUT = 5.0  # seconds
+TOTAL_TIMEOUT = 10.0  # seconds for the whole exchange (httpx applies it per read/write too)
+STALE_CLAIM_AFTER = timedelta(minutes=5)  # far longer than one attempt can take
+SIGNATURE_TOLERANCE = 300  # seconds
+RESPONSE_EXCERPT_CHARS = 500
+ERROR_CHARS = 1000
+USER_AGENT = "cxdesk-webhooks/1"
+URL_MAX_LENGTH = WebhookSubscription._meta.get_field("url").max_length
+
+
+# --- Subscriptions ------------------------------------------------------------------------
+
+
+def _clean_url(url: str) -> tuple[str, list[str]]:
+    url = (url or "").strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unbalanced [ in the host
+        return url, ["Enter a valid URL."]
+    if parts.scheme.lower() not in ("http", "https"):
+        return url, ["Enter an http:// or https:// URL."]
+    if not parts.hostname:
+        return url, ["The URL has no host."]
+    if len(url) > URL_MAX_LENGTH:
+        return url, [f"The URL is longer than {URL_MAX_LENGTH} characters."]
+    try:
+        URLValidator(schemes=["http", "https"])(url)
+    except ValidationError as exc:
+        return url, list(exc.messages)
+    return url, []
+
+
+def _clean_events(events: Iterable[str] | None) -> tuple[list[str], list[str]]:
+    if isinstance(events, str) or events is None:
+        return [], ["Give a list of event names."]
+    cleaned = list(dict.fromkeys(str(e).strip() for e in events))  # de-duplicated, in order
+    unknown = [e for e in cleaned if e not in EVENT_TYPES]
+    if unknown:
+        return cleaned, [
+            f"Unknown event {e!r} (one of {', '.join(EVENT_TYPES)})." for e in unknown
+        ]
+    if not cleaned:
+        return cleaned, ["Choose at least one event."]
+    return cleaned, []
+
+
+def subscription_validate(*, url: str, events: Iterable[str]) -> tuple[str, list[str]]:
+    """The cleaned url and events, or ValidationError({"url": [...], "events": [...]})."""
+    url, url_errors = _clean_url(url)
+    events, event_errors = _clean_events(events)
+    errors = {k: v for k, v in (("url", url_errors), ("events", event_errors)) if v}
+    if errors:
+        raise ValidationError(errors)
+    return url, events
+
+
+def subscription_create(
+    *, owner, url: str, events: Iterable[str], name: str = "", is_active: bool = True
+) -> WebhookSubscription:
+    """A new subscription with a fresh secret. `owner`'s case visibility is its scope."""
+    url, events = subscription_validate(url=url, events=events)
+    return WebhookSubscription.objects.create(
+        owner=owner, url=url, events=events, name=(name or "").strip()[:100], is_active=is_active
+    )
+
+
+@transaction.atomic
+def subscription_update(
+    *,
+    subscription_id: int,
+    url: str | None = None,
+    events: Iterable[str] | None = None,
+    name: str | None = None,
+    is_active: bool | None = None,
+) -> WebhookSubscription:
+    """Change the given fields (None leaves a field as it is). Pending retries use the new URL."""
+    subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription_id)
+    url, events = subscription_validate(
+        url=subscription.url if url is None else url,
+        events=subscription.events if events is None else events,
+    )
+    subscription.url, subscription.events = url, events
+    if name is not None:
+        subscription.name = name.strip()[:100]
+    if is_active is not None:
+        subscription.is_active = is_active
+    subscription.save()
+    return subscription
+
+
+def subscription_rotate_secret(*, subscription_id: int) -> WebhookSubscription:
+    """A new secret; every attempt from now on (retries included) is signed with it."""
+    subscription = WebhookSubscription.objects.get(pk=subscription_id)
+    subscription.secret = generate_secret()
+    subscription.save(update_fields=["secret", "updated_at"])
+    return subscription
+
+
+def subscription_deactivate(*, subscription_id: int) -> WebhookSubscription:
+    """Stop sending: no new deliveries, and pending ones fail at their next try. Keeps the log."""
+    subscription = WebhookSubscription.objects.get(pk=subscription_id)
+    subscription.is_active = False
+    subscription.save(update_fields=["is_active", "updated_at"])
+    return subscription
+
+
+# --- Emitting events ----------------------------------------------------------------------
+
+
+def _json_safe(data: dict) -> dict:
+    """Datetimes, dates, UUIDs and Decimals as DjangoJSONEncoder writes them."""
+    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+
+
+def _subscribers(event: str) -> list[WebhookSubscription]:
+    """Active subscriptions to `event` of active owners, owner and profile loaded (1 query).
+
+    Few rows (one per integration); filtering the events in Python keeps this portable
+    (JSONField `contains` is not supported on SQLite).
+    """
+    if event not in EVENT_TYPES:
+        raise ValueError(f"unknown webhook event {event!r} (one of {', '.join(EVENT_TYPES)})")
+    return [
+        s
+        for s in WebhookSubscription.objects.filter(is_active=True, owner__is_active=True)
+        .select_related("owner", "owner__profile")
+        .order_by("pk")
+        if s.wants(event)
+    ]
+
+
+def _visibility(subscriptions: list[WebhookSubscription], cases: list):
+    """A function (subscription, case) -> bool: may the owner see the case? (≤ 1 query).
+
+    The rule of CaseQuerySet.visible_to: admins (and superusers) see every case, others the
+    cases of their teams and the cases assigned to them. No case: everyone.
+    """
+    admins = {s.owner_id for s in subscriptions if role_of(s.owner) == AgentProfile.Role.ADMIN}
+    others = {s.owner_id for s in subscriptions} - admins
+    team_ids = {c.team_id for c in cases if c is not None and c.team_id is not None}
+    memberships: set[tuple[int, int]] = set()
+    if others and team_ids:
+        memberships = set(
+            Team.members.through.objects.filter(user_id__in=others, team_id__in=team_ids)
+            .values_list("user_id", "team_id")
+        )
+
+    def sees(subscription: WebhookSubscription, case) -> bool:
+        owner_id = subscription.owner_id
+        return (
+            case is None
+            or owner_id in admins
+            or owner_id == case.assignee_id
+            or (owner_id, case.team_id) in memberships
+        )
+
+    return sees
+
+
+def event_emit(*, event: str, data: dict, case=None) -> int:
+    """Record one pending delivery of `event` per subscriber allowed to see it; send on commit.
+
+    Call it inside the transaction of the change it announces: the deliveries commit or roll
+    back with it. `case` scopes the event to the subscriptions whose owner may see that case;
+    without one, every subscriber of the event gets it. Costs one query when nobody subscribes,
+    at most three otherwise, whatever the number of subscriptions. Returns the number created.
+    """
+    return events_emit(event=event, items=[(data, case)])
+
+
+def events_emit(*, event: str, items: Iterable[tuple[dict, object]]) -> int:
+    """`event_emit` for many events of one type at once: ≤ 3 queries for the whole batch.
+
+    `items` holds one (data, case) pair per event, e.g. per case a sweep changed; each is an
+    event of its own (its own event id). Returns the number of deliveries created.
+    """
+    subscriptions = _subscribers(event)
+    if not subscriptions:
+        return 0
+    items = list(items)
+    sees = _visibility(subscriptions, [case for _, case in items])
+    now = timezone.now()
+    deliveries = []
+    for data, case in items:
+        recipients = [s for s in subscriptions if sees(s, case)]
+        if not recipients:
+            continue
+        event_id = uuid.uuid4()
+        payload = {
+            "id": str(event_id),
+            "event": event,
+            "created_at": now.isoformat(),
+            "data": _json_safe(data),
+        }
+        deliveries += [
+            WebhookDelivery(
+                subscription=s, event=event, event_id=event_id, payload=payload,
+                next_attempt_at=now, created_at=now,
+            )
+            for s in recipients
+        ]
+    if not deliveries:
+        return 0
+    deliveries = WebhookDelivery.objects.bulk_create(deliveries)
+    transaction.on_commit(partial(deliveries_enqueue, delivery_ids=[d.pk for d in deliveries]))
+    return len(deliveries)
+
+
+def deliveries_enqueue(*, delivery_ids: Iterable[int]) -> int:
+    """Queue a `deliver` task per id; never raises. Returns how many were queued.
+
+    The rows are the truth and the sweep sends whatever is still pending, so a broker that is
+    down costs a delay, not a delivery. The first failure stops the loop: the next ids would
+    only wait for the same broker again (with the publisher's own retries) on the caller's time.
+    """
+    queued = 0
+    for delivery_id in delivery_ids:
+        try:
+            tasks.deliver.delay(delivery_id)
+        except Exception:  # any broker error: logged, repaired by the sweep
+            logger.exception(
+                "could not queue webhook delivery %s; the sweep will send it", delivery_id
+            )
+            break
+        queued += 1
+    return queued
+
+
+# --- Signing ------------------------------------------------------------------------------
+
+
+def _signature(secret: str, timestamp: int, body: bytes) -> str:
+    message = f"{timestamp}.".encode() + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_header(*, secret: str, timestamp: int, body: bytes) -> str:
+    """The Cxdesk-Signature header value: ``t=<unix seconds>,v1=<hex hmac-sha256>``."""
+    return f"t={timestamp},v1={_signature(secret, timestamp, body)}"
+
+
+def signature_verify(
+    *,
+    secret: str,
+    header: str,
+    body: bytes,
+    tolerance: int = SIGNATURE_TOLERANCE,
+    now: float | None = None,
+) -> bool:
+    """True when `header` signs `body` with `secret` and its timestamp is within `tolerance`.
+
+    The reference check for receivers (see the module docstring). Several v1 values are
+    accepted, any one of which may match.
+    """
+    timestamp, candidates = None, []
+    for part in (header or "").split(","):
+        key, _, value = part.strip().partition("=")
+        if key == "t" and value.isascii() and value.isdigit():
+            timestamp = int(value)
+        elif key == "v1" and value:
+            candidates.append(value)
+    if timestamp is None or not candidates:
+        return False
+    now = time.time() if now is None else now
+    if abs(now - timestamp) > tolerance:
+        return False
+    expected = _signature(secret, timestamp, body)
+    return any(hmac.compare_digest(expected.encode(), c.lower().encode()) for c in candidates)
+
+
+def payload_body(payload: dict) -> bytes:
+    """The exact bytes sent (and signed): compact JSON, sorted keys, UTF-8."""
+    return json.dumps(
+        payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False
+    ).encode()
+
+
+# --- Sending ------------------------------------------------------------------------------
+
+
+def retry_delay(*, attempts: int, jitter: bool = True) -> timedelta:
+    """Wait before the next try after `attempts` failed ones: 30 s × 2^(attempts-1), ≤ 6 h."""
+    delay = min(BACKOFF_BASE * 2 ** min(max(attempts - 1, 0), 20), BACKOFF_CAP)
+    if jitter:
+        delay *= 1 + random.uniform(0, BACKOFF_JITTER)  # spreading retries, not secrecy
+    return delay
+
+
+@dataclass(frozen=True)
+class _Outcome:
+    status_code: int | None
+    excerpt: str = ""
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300
+
+
+def _read_excerpt(response: httpx.Response, deadline: float) -> str:
+    """The start of the body, reading no more than we keep and stopping at the deadline."""
+    limit = RESPONSE_EXCERPT_CHARS * 4  # bytes: enough for that many UTF-8 characters
+    received = b""
+    try:
+        for chunk in response.iter_raw():  # raw: we asked for no compression (no gzip bomb)
+            received += chunk
+            if len(received) >= limit or time.monotonic() > deadline:
+                break
+    except httpx.HTTPError:
+        pass  # the status code is what counts; the excerpt is a courtesy
+    return received[:limit].decode("utf-8", errors="replace")[:RESPONSE_EXCERPT_CHARS]
+
+
+def _post(url: str, body: bytes, headers: dict[str, str]) -> _Outcome:
+    deadline = time.monotonic() + TOTAL_TIMEOUT
+    timeout = httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT)
+    try:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            with client.stream("POST", url, content=body, headers=headers) as response:
+                excerpt = _read_excerpt(response, deadline)
+    except httpx.TimeoutException as exc:
+        return _Outcome(None, error=f"timeout: {type(exc).__name__} {exc}".strip())
+    except Exception as exc:  # connection refused, DNS, TLS, a URL httpx rejects …
+        logger.info("webhook POST to %s failed", url, exc_info=True)
+        return _Outcome(None, error=f"{type(exc).__name__}: {exc}")
+    outcome = _Outcome(response.status_code, excerpt=excerpt)
+    if not outcome.ok:
+        outcome = _Outcome(
+            response.status_code, excerpt=excerpt,
+            error=f"HTTP {response.status_code} {response.reason_phrase}".strip(),
+        )
+    return outcome
+
+
+def _headers(delivery: WebhookDelivery, body: bytes, timestamp: int) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "User-Agent": USER_AGENT,
+        "Accept-Encoding": "identity",
+        "Cxdesk-Event": delivery.event,
+        "Cxdesk-Event-Id": str(delivery.event_id),
+        "Cxdesk-Delivery": str(delivery.pk),
+        "Cxdesk-Signature": signature_header(
+            secret=delivery.subscription.secret, timestamp=timestamp, body=body
+        ),
+    }
+
+
+def _failure_fields(attempts: int, error: str, now: datetime, final: bool = False) -> dict:
+    fields = {"attempts": attempts, "last_error": error[:ERROR_CHARS], "claimed_at": None}
+    if final or attempts >= MAX_ATTEMPTS:
+        return {**fields, "status": Status.FAILED, "next_attempt_at": None}
+    retry_at = now + retry_delay(attempts=attempts)
+    return {**fields, "status": Status.PENDING, "next_attempt_at": retry_at}
+
+
+def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> datetime | None:
+    """Try to send one delivery if it is pending and due. Safe to call twice, or from two workers.
+
+    Returns when the next try is due if this one failed and will be retried, else None
+    (delivered, failed for good, or nothing to do: sent already, not due, or another worker
+    has it). Never raises for anything the receiver does.
+    """
+    now = now or timezone.now()
+    claimed = WebhookDelivery.objects.filter(
+        pk=delivery_id, status=Status.PENDING, next_attempt_at__lte=now
+    ).update(status=Status.SENDING, claimed_at=now)
+    if claimed == 0:
+        return None  # delivered, failed, not due yet, or another worker has it
+    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
+    ours = WebhookDelivery.objects.filter(pk=delivery_id, status=Status.SENDING, claimed_at=now)
+    attempts = delivery.attempts + 1
+
+    if not delivery.subscription.is_active:
+        ours.update(**_failure_fields(attempts, "the subscription is inactive", now, final=True))
+        return None
+
+    body = payload_body(delivery.payload)
+    started = time.monotonic()
+    outcome = _post(
+        delivery.subscription.url, body, _headers(delivery, body, int(now.timestamp()))
+    )
+    finished = now + timedelta(seconds=time.monotonic() - started)  # backoff counts from here
+    if outcome.ok:
+        ours.update(
+            status=Status.DELIVERED, attempts=attempts, delivered_at=finished,
+            last_status_code=outcome.status_code, last_error="", next_attempt_at=None,
+            response_excerpt=outcome.excerpt, claimed_at=None,
+        )
+        return None
+    fields = _failure_fields(attempts, outcome.error, finished)
+    ours.update(**fields, last_status_code=outcome.status_code,
+                response_excerpt=outcome.excerpt)
+    if fields["status"] == Status.FAILED:
+        logger.warning("webhook delivery %s failed for good: %s", delivery_id, outcome.error)
+    return fields["next_attempt_at"]
+
+
+# --- The sweep and the admin ----------------------------------------------------------------
+
+
+def deliveries_release_stale(
+    *, older_than: timedelta = STALE_CLAIM_AFTER, now: datetime | None = None
+) -> int:
+    """Give back `sending` rows whose worker vanished (claimed longer ago than `older_than`).
+
+    The lost try counts as an attempt (the receiver may have got it; a delivery that kills
+    its worker must not loop forever). Returns how many rows were released.
+    """
+    now = now or timezone.now()
+    stale = WebhookDelivery.objects.filter(
+        status=Status.SENDING, claimed_at__lt=now - older_than
+    )
+    error = "the worker sending this delivery was lost; claim released"
+    failed = stale.filter(attempts__gte=MAX_ATTEMPTS - 1).update(
+        status=Status.FAILED, attempts=MAX_ATTEMPTS, next_attempt_at=None, claimed_at=None,
+        last_error=error,
+    )
+    retried = stale.update(  # the rest (the UPDATE re-checks status and claim age)
+        status=Status.PENDING, attempts=F("attempts") + 1, next_attempt_at=now,
+        claimed_at=None, last_error=error,
+    )
+    return failed + retried
+
+
+def deliveries_due(*, limit: int, now: datetime | None = None) -> list[int]:
+    """Ids of pending deliveries whose next try is due, oldest due first, at most `limit`."""
+    now = now or timezone.now()
+    return list(
+        WebhookDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def deliveries_retry_now(*, delivery_ids: Iterable[int]) -> int:
+    """Make pending or failed deliveries due now and queue them (after commit).
+
+    A failed delivery gets one more try (its attempts are kept, so a new failure fails it
+    again); a pending one simply skips the rest of its wait. Returns how many were reset.
+    """
+    ids = list(
+        WebhookDelivery.objects.filter(
+            pk__in=list(delivery_ids), status__in=[Status.PENDING, Status.FAILED]
+        ).values_list("pk", flat=True)
+    )
+    if not ids:
+        return 0
+    count = WebhookDelivery.objects.filter(
+        pk__in=ids, status__in=[Status.PENDING, Status.FAILED]
+    ).update(status=Status.PENDING, next_attempt_at=timezone.now())
+    transaction.on_commit(partial(deliveries_enqueue, delivery_ids=ids))
+    return count

@@ -1,0 +1,162 @@
+"""Benchmark: case creation through the REST API on PostgreSQL with gunicorn (2 workers).
+
+    make bench            # or: .venv/bin/python bench/api_create.py [--seconds 20 --users 4]
+
+Starts gunicorn on 127.0.0.1 against a scratch PostgreSQL database (BENCH_DATABASE_URL,
+default postgres://postgres@127.0.0.1:5432/cxdesk_bench, created if missing), drives it with
+locust (headless, N users with no pause, bounded by --seconds), and prints requests/s, p50,
+p95, failures and the SQL queries one create costs. Traffic goes to 127.0.0.1 only.
+"""
+
+import argparse
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from urllib.parse import urlparse
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cxdesk_bench"
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def django_env(database_url: str) -> dict:
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cxdesk.settings",
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
+        "DEBUG": "false",
+        "CONN_MAX_AGE": "60",
+        "CXDESK_API_RATE_TOKEN": "1000000/minute",
+        "LOG_LEVEL": "WARNING",
+        "CELERY_BROKER_URL": "",
+    }
+
+
+SETUP = """
+import django, json, sys
+django.setup()
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from apps.accounts.models import AgentProfile
+from apps.accounts.services import agent_create
+from apps.api.models import ApiToken
+from apps.api.services import api_token_create
+
+User = get_user_model()
+user = User.objects.filter(username="bench-integration").first() or agent_create(
+    username="bench-integration", email="bench@example.com", role=AgentProfile.Role.ADMIN)
+_, key = api_token_create(owner=user, name="bench", scopes=ApiToken.Scope.values)
+client = Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_HOST="127.0.0.1")
+payload = {"subject": "Query count probe", "requester": {"email": "probe-%s@example.com"},
+           "channel": "web", "tags": ["bench"], "message": {"body_text": "probe"}}
+counts = []
+for i in range(3):
+    body = json.loads(json.dumps(payload) % i)
+    with CaptureQueriesContext(connection) as ctx:
+        r = client.post("/api/v1/cases/", body, content_type="application/json",
+                        HTTP_IDEMPOTENCY_KEY=f"probe-{i}-{key[-6:]}")
+    assert r.status_code == 201, r.content
+    counts.append(len(ctx.captured_queries))
+print(json.dumps({"key": key, "queries_per_create": counts[-1]}))
+"""
+
+
+def wait_until_up(url: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"gunicorn did not answer {url} within {timeout} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=20)
+    parser.add_argument("--users", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--port", type=int, default=8799)
+    args = parser.parse_args()
+
+    database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
+    ensure_database(database_url)
+    env = django_env(database_url)
+    subprocess.run([BIN / "python", "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT,
+                   env=env, check=True)
+    probe = subprocess.run([BIN / "python", "-c", SETUP], cwd=ROOT, env=env,
+                           capture_output=True, text=True)
+    if probe.returncode:
+        raise SystemExit(f"setting up the benchmark failed:\n{probe.stderr}")
+    setup = json.loads(probe.stdout.strip().splitlines()[-1])
+
+    host = f"http://127.0.0.1:{args.port}"
+    server = subprocess.Popen(
+        [BIN / "gunicorn", "cxdesk.wsgi", "--workers", str(args.workers), "--bind",
+         f"127.0.0.1:{args.port}", "--log-level", "warning"],
+        cwd=ROOT, env=env, start_new_session=True)
+    try:
+        wait_until_up(f"{host}/healthz")
+        with tempfile.TemporaryDirectory() as tmp:
+            prefix = Path(tmp) / "locust"
+            subprocess.run(
+                [BIN / "locust", "-f", str(ROOT / "bench" / "locustfile_api_create.py"),
+                 "--headless", "--users", str(args.users), "--spawn-rate", str(args.users),
+                 "--run-time", f"{args.seconds}s", "--host", host, "--csv", str(prefix),
+                 "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
+                cwd=ROOT, env={**env, "CXDESK_BENCH_TOKEN": setup["key"]}, check=False,
+                timeout=args.seconds + 60, stdout=subprocess.DEVNULL)
+            with open(f"{prefix}_stats.csv") as fh:
+                row = next(r for r in csv.DictReader(fh) if r["Name"] == "POST /api/v1/cases/")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=20)
+
+    result = {
+        "benchmark": "api_create",
+        "database": "postgresql",
+        "gunicorn_workers": args.workers,
+        "concurrency": args.users,
+        "seconds": args.seconds,
+        "requests": int(row["Request Count"]),
+        "failures": int(row["Failure Count"]),
+        "requests_per_second": round(float(row["Requests/s"]), 1),
+        "p50_ms": float(row["50%"]),
+        "p95_ms": float(row["95%"]),
+        "p99_ms": float(row["99%"]),
+        "queries_per_create": setup["queries_per_create"],
+        "targets": {"requests_per_second": ">= 120", "p95_ms": "< 50"},
+    }
+    print(json.dumps(result, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "api_create.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
