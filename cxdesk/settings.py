@@ -249,6 +249,10 @@ SPECTACULAR_SETTINGS = {
 # --- cxdesk ------------------------------------------------------------------------------------
 # Region used to read phone numbers written without a country code (ISO 3166 alpha-2).
 CXDESK_DEFAULT_PHONE_REGION = env.str("CXDESK_DEFAULT_PHONE_REGION", default="US")
+# Webhook URLs may point at loopback/private addresses only when this is true (on-prem setups).
+CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool(
+    "CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False
+)
 # A solved case is closed this many days after it was solved; a reply then opens a follow-up.
 CXDESK_AUTO_CLOSE_AFTER_DAYS = env.int("CXDESK_AUTO_CLOSE_AFTER_DAYS", default=4)
 

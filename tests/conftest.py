@@ -1,5 +1,8 @@
 import pytest
+from rest_framework.test import APIClient
 
+from apps.api.models import ApiToken
+from apps.api.services import api_token_create
 from tests.factories import AdminFactory, AgentFactory, SupervisorFactory, TeamFactory
 
 
@@ -8,6 +11,33 @@ def _test_settings(settings, tmp_path):
     """Uploads of a test go to its own folder; users made by factories need no slow hash."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+ALL_SCOPES = ApiToken.Scope.values
+
+
+@pytest.fixture
+def token_client(db):
+    """token_client(user, scopes=...) → an APIClient sending that user's new token."""
+
+    def make(user, scopes=ALL_SCOPES):
+        _, key = api_token_create(owner=user, name="test integration", scopes=list(scopes))
+        client = APIClient()
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+        client.key = key
+        return client
+
+    return make
+
+
+@pytest.fixture
+def admin_api(admin_user, token_client):
+    return token_client(admin_user)
+
+
+@pytest.fixture
+def agent_api(agent, token_client):
+    return token_client(agent)
 
 
 @pytest.fixture

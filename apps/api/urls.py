@@ -5,6 +5,7 @@ from rest_framework.routers import SimpleRouter
 from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
 from apps.contacts.api import ContactViewSet
+from apps.webhooks.api import WebhookSubscriptionViewSet
 
 app_name = "api"
 
@@ -15,6 +16,7 @@ router.register(r"cases/(?P<case_pk>\d+)/interactions", CaseInteractionViewSet,
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("teams", TeamViewSet, basename="team")
 router.register("tags", TagViewSet, basename="tag")
+router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -11,7 +11,8 @@ def test_the_openapi_schema_documents_every_endpoint_and_error(client):
     paths = schema["paths"]
     assert {"/api/v1/cases/", "/api/v1/cases/{id}/", "/api/v1/cases/{case_pk}/interactions/",
             "/api/v1/contacts/", "/api/v1/teams/", "/api/v1/tags/",
-            "/api/v1/cases/{id}/sla/"} <= set(paths)
+            "/api/v1/cases/{id}/sla/", "/api/v1/webhooks/",
+            "/api/v1/webhooks/{id}/deliveries/"} <= set(paths)
     create = paths["/api/v1/cases/"]["post"]
     assert {"201", "400", "401", "403", "409", "413", "422", "429"} <= set(create["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])

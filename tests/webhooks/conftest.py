@@ -62,6 +62,12 @@ class Receiver:
         return Handler
 
 
+@pytest.fixture(autouse=True)
+def _local_receivers_allowed(settings):
+    """The test receiver listens on 127.0.0.1, which production settings refuse."""
+    settings.CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS = True
+
+
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     receiver = Receiver()
