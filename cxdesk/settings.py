@@ -187,6 +187,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.webhooks.tasks.retry_due_deliveries",
         "schedule": env.int("CXDESK_WEBHOOK_SWEEP_SECONDS", default=60),
     },
+    "send-due-interactions": {
+        "task": "apps.cases.tasks.send_due_interactions",
+        "schedule": env.int("CXDESK_OUTBOUND_SWEEP_SECONDS", default=60),
+    },
     "purge-idempotency-keys": {
         "task": "apps.api.tasks.purge_idempotency_keys",
         "schedule": 3600,
@@ -253,6 +257,9 @@ CXDESK_DEFAULT_PHONE_REGION = env.str("CXDESK_DEFAULT_PHONE_REGION", default="US
 CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool(
     "CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False
 )
+# Who sends an agent's reply on each channel: channel → dotted path of send(interaction).
+# A channel without an entry (phone, web, api) has nothing to send.
+CXDESK_OUTBOUND_SENDERS: dict[str, str] = {}
 # A solved case is closed this many days after it was solved; a reply then opens a follow-up.
 CXDESK_AUTO_CLOSE_AFTER_DAYS = env.int("CXDESK_AUTO_CLOSE_AFTER_DAYS", default=4)
 

@@ -64,9 +64,9 @@ class AttachmentInline(ReadOnlyInline):
 @admin.register(Interaction)
 class InteractionAdmin(admin.ModelAdmin):
     list_display = ["pk", "case", "channel", "direction", "is_public", "author_contact",
-                    "author_agent", "occurred_at"]
+                    "author_agent", "occurred_at", "delivery_status"]
     list_select_related = ["case", "author_contact", "author_agent"]
-    list_filter = ["channel", "direction", "is_public"]
+    list_filter = ["channel", "direction", "is_public", "delivery_status"]
     search_fields = ["external_id", "subject"]
     readonly_fields = [f.name for f in Interaction._meta.concrete_fields]
     inlines = [AttachmentInline]

@@ -193,10 +193,33 @@ class Interaction(models.Model):
     occurred_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    # Outbound messages on a channel with a sender (email, social …) are sent by Celery:
+    # see apps/cases/outbound.py. Empty for inbound messages, notes and calls.
+    class Delivery(models.TextChoices):
+        NONE = "", "—"
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    delivery_status = models.CharField(
+        max_length=10, choices=Delivery.choices, blank=True, default=""
+    )
+    delivery_attempts = models.PositiveSmallIntegerField(default=0)
+    delivery_error = models.TextField(blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["occurred_at", "id"]
         indexes = [
             models.Index(fields=["case", "occurred_at"], name="interaction_timeline_idx"),
+            models.Index(
+                fields=["delivery_status", "next_attempt_at"],
+                condition=Q(delivery_status__in=["pending", "sending"]),
+                name="interaction_outbox_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -189,7 +189,8 @@ class InteractionOutput(serializers.ModelSerializer):
         model = Interaction
         fields = ["id", "case", "type", "channel", "direction", "is_public", "author_contact",
                   "author_agent", "subject", "body_text", "body_html", "external_id", "metadata",
-                  "occurred_at", "created_at"]
+                  "occurred_at", "created_at", "delivery_status", "delivery_error",
+                  "delivery_attempts", "sent_at"]
 
     @extend_schema_field(serializers.ChoiceField(choices=["message", "reply", "note"]))
     def get_type(self, interaction) -> str:

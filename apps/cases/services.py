@@ -17,9 +17,11 @@ from django.utils.text import get_valid_filename
 
 from apps.accounts.models import Team
 from apps.contacts.models import Contact
+from apps.core.queue import enqueue_on_commit
 from apps.webhooks import payloads as webhook_payloads
 from apps.webhooks import services as webhooks
 
+from . import outbound
 from .models import Attachment, Case, CaseEvent, Channel, Interaction, Tag
 
 Status = Case.Status
@@ -405,6 +407,13 @@ def case_reply(
             external_id=external_id,
             occurred_at=occurred_at,
         )
+        if outbound.has_sender(interaction.channel) and not interaction.delivery_status:
+            Interaction.objects.filter(pk=interaction.pk).update(
+                delivery_status=Interaction.Delivery.PENDING)
+            interaction.delivery_status = Interaction.Delivery.PENDING
+            from . import tasks
+
+            enqueue_on_commit(tasks.send_interaction, interaction.pk)
         if case.assignee_id is None and not _is_member_elsewhere(case, agent):
             case = case_assign(case_id=case_id, assignee=agent, actor=agent)
         target = then_status or (Status.OPEN if case.status == Status.NEW else None)

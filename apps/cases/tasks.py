@@ -21,3 +21,32 @@ def close_solved_cases() -> int:
 def transition_case(case_id: int, to: str) -> None:
     """Move a case to a status from a background job (e.g. a rule). A no-op if it is there."""
     services.case_transition(case_id=case_id, to=to)
+
+
+@shared_task(acks_late=True)
+def send_interaction(interaction_id: int) -> None:
+    """Send one outbound message; after a transient failure, schedule the next try."""
+    from apps.core.queue import enqueue
+
+    from . import outbound
+
+    retry_at = outbound.interaction_send(interaction_id=interaction_id)
+    if retry_at is not None:
+        from django.utils import timezone
+
+        delay = (retry_at - timezone.now()).total_seconds()
+        if delay <= 15 * 60:  # longer waits are the sweep's: a broker may not hold them
+            enqueue(send_interaction, interaction_id, countdown=max(delay, 1))
+
+
+@shared_task(acks_late=True)
+def send_due_interactions() -> int:
+    """Beat sweep: send what a lost task left pending; release stale claims. Idempotent."""
+    from apps.core.queue import enqueue
+
+    from . import outbound
+
+    due = outbound.sends_due()
+    for interaction_id in due:
+        enqueue(send_interaction, interaction_id)
+    return len(due)

@@ -1,0 +1,131 @@
+"""Agent replies on channels with a sender are sent by Celery: claimed once, retried, visible."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.cases import outbound, services, tasks
+from apps.cases.models import Interaction
+from tests.factories import CaseFactory
+
+pytestmark = pytest.mark.django_db
+Delivery = Interaction.Delivery
+SENT = []
+
+
+def fake_sender(interaction):
+    """Registered as the test channel's sender; behaviour set by the test through SENT."""
+    behaviour = SENT.pop(0) if SENT else "ok"
+    if behaviour == "transient":
+        raise outbound.TransientSendError("provider answered 503")
+    if behaviour == "permanent":
+        raise outbound.PermanentSendError("recipient does not exist")
+    return f"provider-id-{interaction.pk}"
+
+
+@pytest.fixture(autouse=True)
+def email_sender(settings):
+    settings.CXDESK_OUTBOUND_SENDERS = {"email": "tests.cases.test_outbound_sending.fake_sender"}
+    SENT.clear()
+
+
+def _reply(case, agent, capture):
+    with capture(execute=True):
+        return services.case_reply(case_id=case.pk, agent=agent, body_text="Hello")
+
+
+def test_a_reply_is_sent_after_commit_and_gets_the_channel_id(agent, team,
+                                                              django_capture_on_commit_callbacks):
+    case = CaseFactory(team=team, channel="email")
+    reply = _reply(case, agent, django_capture_on_commit_callbacks)
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.SENT and reply.delivery_attempts == 1
+    assert reply.external_id == f"provider-id-{reply.pk}" and reply.sent_at is not None
+
+
+def test_channels_without_a_sender_send_nothing(agent, team,
+                                                django_capture_on_commit_callbacks):
+    case = CaseFactory(team=team, channel="phone")
+    reply = _reply(case, agent, django_capture_on_commit_callbacks)
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.NONE
+
+
+def test_a_transient_failure_is_retried_with_backoff_then_sent(agent, team):
+    case = CaseFactory(team=team, channel="email")
+    SENT.extend(["transient", "transient"])
+    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Hello")
+    first = outbound.interaction_send(interaction_id=reply.pk)
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.PENDING and "503" in reply.delivery_error
+    assert outbound.interaction_send(interaction_id=reply.pk) is None  # not due yet
+    second = outbound.interaction_send(interaction_id=reply.pk, now=first + timedelta(seconds=1))
+    assert second - first > timedelta(seconds=50)  # 30 s, then 60 s
+    outbound.interaction_send(interaction_id=reply.pk, now=second + timedelta(seconds=1))
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.SENT and reply.delivery_attempts == 3
+    assert reply.delivery_error == ""
+
+
+def test_a_permanent_failure_fails_at_once_and_can_be_retried_by_hand(agent, team):
+    case = CaseFactory(team=team, channel="email")
+    SENT.append("permanent")
+    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Hello")
+    outbound.interaction_send(interaction_id=reply.pk)
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.FAILED
+    assert "does not exist" in reply.delivery_error
+    outbound.interaction_retry_now(interaction_id=reply.pk)
+    outbound.interaction_send(interaction_id=reply.pk)
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.SENT
+
+
+def test_it_gives_up_after_max_attempts(agent, team):
+    case = CaseFactory(team=team, channel="email")
+    SENT.extend(["transient"] * outbound.MAX_ATTEMPTS)
+    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Hello")
+    now = timezone.now()
+    for _ in range(outbound.MAX_ATTEMPTS):
+        retry_at = outbound.interaction_send(interaction_id=reply.pk, now=now)
+        now = (retry_at or now) + timedelta(seconds=1)
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.FAILED
+    assert reply.delivery_attempts == outbound.MAX_ATTEMPTS
+
+
+def test_a_redelivered_task_sends_once(agent, team):
+    case = CaseFactory(team=team, channel="email")
+    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Hello")
+    tasks.send_interaction(reply.pk)
+    SENT.append("permanent")  # a second send would fail: it must not happen
+    tasks.send_interaction(reply.pk)
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.SENT and reply.delivery_attempts == 1
+
+
+def test_the_sweep_sends_what_a_lost_task_left_and_releases_stale_claims(agent, team):
+    case = CaseFactory(team=team, channel="email")
+    lost = services.case_reply(case_id=case.pk, agent=agent, body_text="lost task")
+    stuck = services.case_reply(case_id=case.pk, agent=agent, body_text="worker died")
+    Interaction.objects.filter(pk=stuck.pk).update(
+        delivery_status=Delivery.SENDING, claimed_at=timezone.now() - timedelta(hours=1))
+    assert tasks.send_due_interactions() == 2
+    statuses = set(Interaction.objects.filter(pk__in=[lost.pk, stuck.pk])
+                   .values_list("delivery_status", flat=True))
+    assert statuses == {Delivery.SENT}
+
+
+def test_a_reply_survives_a_broker_outage(agent, team, monkeypatch,
+                                          django_capture_on_commit_callbacks):
+    from kombu.exceptions import OperationalError
+
+    def broker_down(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(tasks.send_interaction, "delay", broker_down)
+    case = CaseFactory(team=team, channel="email")
+    reply = _reply(case, agent, django_capture_on_commit_callbacks)
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.PENDING  # stored; the sweep sends it later
