@@ -40,12 +40,17 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "anymail",
     "apps.core",
     "apps.accounts",
     "apps.contacts",
     "apps.cases",
     "apps.api",
     "apps.webhooks",
+    "apps.mail",
+    "apps.chat",
+    "apps.phone",
+    "apps.social",
 ]
 
 MIDDLEWARE = [
@@ -187,6 +192,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.webhooks.tasks.retry_due_deliveries",
         "schedule": env.int("CXDESK_WEBHOOK_SWEEP_SECONDS", default=60),
     },
+    "poll-mailboxes": {
+        "task": "apps.mail.tasks.poll_mailboxes",
+        "schedule": env.int("CXDESK_IMAP_POLL_SECONDS", default=60),
+    },
     "send-due-interactions": {
         "task": "apps.cases.tasks.send_due_interactions",
         "schedule": env.int("CXDESK_OUTBOUND_SWEEP_SECONDS", default=60),
@@ -250,9 +259,17 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
+# --- Channels -------------------------------------------------------------------------------
+# Inbound webhooks of email providers (django-anymail): the shared secret providers send as
+# basic auth, "user:password". Provider-specific keys go in ANYMAIL too (see docs/channels.md).
+ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
+
 # --- cxdesk ------------------------------------------------------------------------------------
 # Region used to read phone numbers written without a country code (ISO 3166 alpha-2).
 CXDESK_DEFAULT_PHONE_REGION = env.str("CXDESK_DEFAULT_PHONE_REGION", default="US")
+# Fernet key(s) for secrets stored in the database (mailbox passwords, OAuth tokens); comma-
+# separated to rotate (first encrypts). Unset: derived from SECRET_KEY.
+CXDESK_ENCRYPTION_KEY = env.str("CXDESK_ENCRYPTION_KEY", default="")
 # Webhook URLs may point at loopback/private addresses only when this is true (on-prem setups).
 CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool(
     "CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False

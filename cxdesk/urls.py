@@ -14,6 +14,11 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
+    # Channels: public endpoints of providers and the chat widget (each app's urls.py).
+    path("channels/email/", include("apps.mail.urls")),
+    path("channels/chat/", include("apps.chat.urls")),
+    path("channels/phone/", include("apps.phone.urls")),
+    path("channels/social/", include("apps.social.urls")),
     path("healthz", core_views.healthz, name="healthz"),
 ]
 

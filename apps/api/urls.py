@@ -20,6 +20,11 @@ router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    # Channel endpoints for integrations (each app's api_urls.py), under /api/v1/ too.
+    path("v1/", include("apps.mail.api_urls")),
+    path("v1/", include("apps.chat.api_urls")),
+    path("v1/", include("apps.phone.api_urls")),
+    path("v1/", include("apps.social.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api:schema"), name="docs"),
     path("redoc/", SpectacularRedocView.as_view(url_name="api:schema"), name="redoc"),
