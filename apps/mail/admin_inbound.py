@@ -1,0 +1,1 @@
+"""Admin for InboundEmail: the raw message log, failures and re-processing."""

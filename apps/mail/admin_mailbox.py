@@ -1,0 +1,1 @@
+"""Admin for Mailbox: IMAP settings (secrets write-only) and polling state."""
