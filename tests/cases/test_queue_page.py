@@ -84,3 +84,15 @@ def test_an_admin_sees_every_case(client, admin_user, other_team):
     case = CaseFactory(team=other_team)
     client.force_login(admin_user)
     assert client.get(reverse("case-detail", args=[case.pk])).status_code == 200
+
+
+def test_a_failed_outbound_message_shows_why_on_the_case_page(client, agent, team):
+    from apps.cases.models import Interaction
+
+    case = CaseFactory(team=team)
+    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Hello")
+    Interaction.objects.filter(pk=reply.pk).update(delivery_status="failed",
+                                                   delivery_error="mailbox unavailable")
+    client.force_login(agent)
+    body = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert "Failed: mailbox unavailable" in body
