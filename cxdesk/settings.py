@@ -200,6 +200,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.cases.tasks.send_due_interactions",
         "schedule": env.int("CXDESK_OUTBOUND_SWEEP_SECONDS", default=60),
     },
+    "process-stale-social-events": {
+        "task": "apps.social.tasks.process_stale_events",
+        "schedule": env.int("CXDESK_SOCIAL_SWEEP_SECONDS", default=300),
+    },
     "purge-idempotency-keys": {
         "task": "apps.api.tasks.purge_idempotency_keys",
         "schedule": 3600,
@@ -263,6 +267,20 @@ SPECTACULAR_SETTINGS = {
 # Inbound webhooks of email providers (django-anymail): the shared secret providers send as
 # basic auth, "user:password". Provider-specific keys go in ANYMAIL too (see docs/channels.md).
 ANYMAIL = {"WEBHOOK_SECRET": env.str("ANYMAIL_WEBHOOK_SECRET", default="")}
+# Social networks (apps/social). The Meta app's secret signs Messenger, Instagram and WhatsApp
+# webhooks (X-Hub-Signature-256); the verify token answers its subscription handshake. The X
+# app's consumer secret signs Account Activity webhooks and answers the CRC check. Base URLs
+# are settable so tests (and proxies) can stand in for the real APIs.
+META_APP_SECRET = env.str("META_APP_SECRET", default="")
+META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
+META_GRAPH_API_URL = env.str("META_GRAPH_API_URL", default="https://graph.facebook.com")
+META_GRAPH_API_VERSION = env.str("META_GRAPH_API_VERSION", default="v21.0")
+INSTAGRAM_GRAPH_API_URL = env.str("INSTAGRAM_GRAPH_API_URL",
+                                  default="https://graph.instagram.com")
+X_CONSUMER_SECRET = env.str("X_CONSUMER_SECRET", default="")
+X_API_URL = env.str("X_API_URL", default="https://api.x.com")
+# Seconds to wait for a social network's API when sending a reply (then retried later).
+CXDESK_SOCIAL_SEND_TIMEOUT = env.float("CXDESK_SOCIAL_SEND_TIMEOUT", default=10.0)
 
 # --- cxdesk ------------------------------------------------------------------------------------
 # Region used to read phone numbers written without a country code (ISO 3166 alpha-2).
@@ -276,7 +294,9 @@ CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool(
 )
 # Who sends an agent's reply on each channel: channel → dotted path of send(interaction).
 # A channel without an entry (phone, web, api) has nothing to send.
-CXDESK_OUTBOUND_SENDERS: dict[str, str] = {}
+CXDESK_OUTBOUND_SENDERS: dict[str, str] = {
+    "social": "apps.social.outbound.send",
+}
 # A solved case is closed this many days after it was solved; a reply then opens a follow-up.
 CXDESK_AUTO_CLOSE_AFTER_DAYS = env.int("CXDESK_AUTO_CLOSE_AFTER_DAYS", default=4)
 

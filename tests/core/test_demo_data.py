@@ -148,3 +148,13 @@ def test_the_default_load_has_over_300_cases_on_every_status():
     assert Case.objects.count() >= 300
     assert set(Case.objects.values_list("status", flat=True)) == set(Case.Status.values)
     assert "cases by status" in output
+
+
+def test_the_demo_history_is_not_sent_again(settings):
+    from apps.cases.models import Interaction
+
+    settings.CXDESK_OUTBOUND_SENDERS = {"email": "tests.cases.test_outbound_sending.fake_sender"}
+    load("--cases", "30")
+    outbound = Interaction.objects.filter(direction="out", is_public=True)
+    assert outbound.exists()
+    assert not outbound.filter(delivery_status__in=["pending", "failed"]).exists()

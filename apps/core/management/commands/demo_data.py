@@ -193,6 +193,16 @@ class DemoLoader:
         for plan in plans:
             self._write_case(plan)
         self._backdate_people(plans)
+        self._mark_history_sent()
+
+    def _mark_history_sent(self) -> None:
+        """The demo's replies are history, not messages to send now: mark them sent before the
+        load commits, so the send tasks queued by case_reply find nothing pending."""
+        Interaction.objects.filter(
+            delivery_status__in=[Interaction.Delivery.PENDING, Interaction.Delivery.FAILED],
+            occurred_at__lt=self.now,
+        ).update(delivery_status=Interaction.Delivery.SENT, sent_at=F("occurred_at"),
+                 delivery_error="", next_attempt_at=None)
 
     def _load_teams_and_users(self) -> None:
         self.teams: dict[str, Team] = {}

@@ -1,0 +1,39 @@
+"""Webhook authenticity checks of Meta and X. Pure functions, compared in constant time."""
+
+import base64
+import hashlib
+import hmac
+
+
+def _hmac_sha256(secret: str, message: bytes) -> bytes:
+    return hmac.new(secret.encode(), message, hashlib.sha256).digest()
+
+
+def meta_signature(*, secret: str, body: bytes) -> str:
+    """X-Hub-Signature-256: "sha256=" + hex HMAC-SHA256 of the raw body, keyed with the app
+    secret."""
+    return "sha256=" + _hmac_sha256(secret, body).hex()
+
+
+def meta_signature_valid(*, secret: str, header: str | None, body: bytes) -> bool:
+    if not secret or not header:
+        return False
+    algorithm, _, digest = header.strip().partition("=")
+    if algorithm.lower() != "sha256" or not digest:
+        return False
+    expected = _hmac_sha256(secret, body).hex()
+    return hmac.compare_digest(expected.encode(), digest.strip().lower().encode())
+
+
+def x_signature(*, secret: str, message: bytes) -> str:
+    """X (Twitter) Account Activity: "sha256=" + base64 HMAC-SHA256 keyed with the consumer
+    secret — of the raw body (x-twitter-webhooks-signature) or of the crc_token (the CRC
+    check's response_token)."""
+    return "sha256=" + base64.b64encode(_hmac_sha256(secret, message)).decode()
+
+
+def x_signature_valid(*, secret: str, header: str | None, body: bytes) -> bool:
+    if not secret or not header:
+        return False
+    expected = x_signature(secret=secret, message=body)
+    return hmac.compare_digest(expected.encode(), header.strip().encode())
