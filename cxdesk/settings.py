@@ -260,6 +260,10 @@ SPECTACULAR_SETTINGS = {
         "PriorityEnum": "apps.cases.models.Case.Priority",
         "ChannelEnum": "apps.cases.models.Channel",
         "SocialNetworkEnum": ["facebook", "instagram", "whatsapp", "x"],
+        "DirectionEnum": "apps.cases.models.Interaction.Direction",
+        "CallDirectionEnum": "apps.phone.models.Call.Direction",
+        "CallStatusEnum": "apps.phone.models.Call.Status",
+        "CallDispositionEnum": "apps.phone.models.Call.Disposition",
     },
 }
 
@@ -281,6 +285,9 @@ X_CONSUMER_SECRET = env.str("X_CONSUMER_SECRET", default="")
 X_API_URL = env.str("X_API_URL", default="https://api.x.com")
 # Seconds to wait for a social network's API when sending a reply (then retried later).
 CXDESK_SOCIAL_SEND_TIMEOUT = env.float("CXDESK_SOCIAL_SEND_TIMEOUT", default=10.0)
+# Twilio voice status callbacks (/channels/phone/twilio/status/): the Auth Token that signs
+# them (X-Twilio-Signature), or a webhook SharedKey secret. Unset: callbacks answer 503.
+TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 
 # --- cxdesk ------------------------------------------------------------------------------------
 # Region used to read phone numbers written without a country code (ISO 3166 alpha-2).

@@ -65,6 +65,8 @@ def test_filters(query, expected, spread, admin_api, agent, other_team, token_cl
 @pytest.mark.parametrize(
     ("query", "field"),
     [("status=lost", "status"), ("priority=p0", "priority"), ("team=abc", "team"),
+     ("team=" + "9" * 30, "team"), ("requester=-1", "requester"),
+     ("assignee=" + "9" * 30, "assignee"), ("team=1.5", "team"),
      ("created_after=yesterday", "created_after"), ("assignee=bob", "assignee"),
      ("ordering=subject", None)],
 )
