@@ -204,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.social.tasks.process_stale_events",
         "schedule": env.int("CXDESK_SOCIAL_SWEEP_SECONDS", default=300),
     },
+    "end-idle-chats": {
+        "task": "apps.chat.tasks.end_idle_chats",
+        "schedule": env.int("CXDESK_CHAT_SWEEP_SECONDS", default=60),
+    },
     "purge-idempotency-keys": {
         "task": "apps.api.tasks.purge_idempotency_keys",
         "schedule": 3600,
@@ -302,8 +306,12 @@ CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool(
 # Who sends an agent's reply on each channel: channel → dotted path of send(interaction).
 # A channel without an entry (phone, web, api) has nothing to send.
 CXDESK_OUTBOUND_SENDERS: dict[str, str] = {
+    "chat": "apps.chat.outbound.send",
     "social": "apps.social.outbound.send",
 }
+# A chat whose customer shows no sign of life (no message, widget closed) for this many
+# minutes is ended by the beat sweep apps.chat.tasks.end_idle_chats.
+CXDESK_CHAT_IDLE_MINUTES = env.int("CXDESK_CHAT_IDLE_MINUTES", default=15)
 # A solved case is closed this many days after it was solved; a reply then opens a follow-up.
 CXDESK_AUTO_CLOSE_AFTER_DAYS = env.int("CXDESK_AUTO_CLOSE_AFTER_DAYS", default=4)
 

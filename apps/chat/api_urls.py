@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .api import ChatSessionViewSet
+
+router = SimpleRouter(trailing_slash="/?")
+router.register("chat/sessions", ChatSessionViewSet, basename="chat-session")
+
+urlpatterns = router.urls

@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+app_name = "chat"
+
+urlpatterns = [
+    path("widgets/<str:widget_key>/", views.ChatWidgetView.as_view(), name="widget"),
+    path("widgets/<str:widget_key>/sessions/", views.ChatStartView.as_view(), name="start"),
+    path("sessions/<int:session_id>/messages/", views.ChatMessagesView.as_view(),
+         name="messages"),
+    path("sessions/<int:session_id>/end/", views.ChatEndView.as_view(), name="end"),
+    path("demo/<str:widget_key>/", views.demo, name="demo"),
+]

@@ -1,0 +1,63 @@
+"""REST API for agents and integrations (scope cases:*): the chats on cases they may see.
+
+    GET  /api/v1/chat/sessions/?status=active|ended   chats, newest first (active by default)
+    GET  /api/v1/chat/sessions/{id}/                  one chat
+    POST /api/v1/chat/sessions/{id}/end/              end a chat as an agent
+
+Agents answer a chat like any case: POST /api/v1/cases/{id}/interactions/ with type "reply".
+"""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from apps.api.pagination import CxCursorPagination
+
+from . import selectors, services
+from .models import ChatSession
+from .serializers import ChatSessionOutput
+
+
+class ChatSessionPagination(CxCursorPagination):
+    ordering = ("-started_at", "-id")
+
+
+class ChatStatusFilter(serializers.Serializer):
+    status = serializers.ChoiceField(choices=ChatSession.Status.choices, required=False,
+                                     default=ChatSession.Status.ACTIVE)
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Chats on cases you may see, newest first",
+        parameters=[OpenApiParameter("status", str, enum=ChatSession.Status.values,
+                                     description="active (default) or ended")]),
+    retrieve=extend_schema(summary="One chat"),
+)
+class ChatSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                         viewsets.GenericViewSet):
+    scope_resource = "cases"
+    serializer_class = ChatSessionOutput
+    pagination_class = ChatSessionPagination
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no user
+            return ChatSession.objects.none()
+        if self.action == "list":
+            params = ChatStatusFilter(data={"status": self.request.query_params.get(
+                "status", ChatSession.Status.ACTIVE)})
+            params.is_valid(raise_exception=True)
+            return selectors.chat_sessions_for(user=self.request.user,
+                                               status=params.validated_data["status"])
+        return selectors.chat_sessions_for(user=self.request.user, status=None)
+
+    @extend_schema(summary="End a chat as an agent", request=None,
+                   responses={200: ChatSessionOutput},
+                   description="Ending a chat that has ended already changes nothing.")
+    @action(detail=True, methods=["post"])
+    def end(self, request, pk=None):
+        session = self.get_object()
+        services.chat_end(session_id=session.pk, by=ChatSession.EndedBy.AGENT)
+        return Response(ChatSessionOutput(self.get_object()).data)

@@ -1,0 +1,109 @@
+"""Shapes of the chat endpoints: Input* validate what comes in, Output* what goes out."""
+
+from rest_framework import serializers
+
+from apps.api.serializers import StrictInputSerializer
+from apps.cases.models import Interaction
+from apps.cases.serializers import ContactRefOutput, TeamRefOutput, UserRefOutput
+from apps.contacts import identities
+
+from .models import ChatSession
+
+MAX_MESSAGE_LENGTH = 5000
+VISITOR_ID_RE = r"^v_[A-Za-z0-9_-]{16,64}$"
+
+
+class ChatStartInput(StrictInputSerializer):
+    message = serializers.CharField(max_length=MAX_MESSAGE_LENGTH,
+                                    help_text="The customer's first message")
+    name = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    email = serializers.CharField(required=False, allow_blank=True, max_length=320)
+    visitor_id = serializers.RegexField(
+        VISITOR_ID_RE, required=False, allow_blank=True,
+        error_messages={"invalid": "Not a visitor id this server issued."},
+        help_text="The visitor id of an earlier chat from this browser (the server issues it)")
+
+    def validate_email(self, value: str) -> str:
+        if not value.strip():
+            return ""
+        try:
+            return identities.normalize_email(value)
+        except identities.InvalidIdentity as exc:
+            raise serializers.ValidationError(exc.reason) from None
+
+
+class ChatMessageInput(StrictInputSerializer):
+    text = serializers.CharField(max_length=MAX_MESSAGE_LENGTH)
+
+
+class ChatPollInput(StrictInputSerializer):
+    after = serializers.IntegerField(required=False, default=0, min_value=0,
+                                     max_value=2**63 - 1,
+                                     help_text="Only messages with a greater id")
+
+
+class ChatMessageOutput(serializers.Serializer):
+    """One message as the customer sees it: no internal fields, agents by display name."""
+
+    id = serializers.IntegerField()
+    sender = serializers.SerializerMethodField()
+    author = serializers.SerializerMethodField()
+    text = serializers.CharField(source="body_text")
+    at = serializers.DateTimeField(source="occurred_at")
+
+    def get_sender(self, interaction: Interaction) -> str:
+        if interaction.direction == Interaction.Direction.INBOUND:
+            return "customer"
+        return "agent" if interaction.author_agent_id else "system"
+
+    def get_author(self, interaction: Interaction) -> str:
+        agent = interaction.author_agent
+        if interaction.direction == Interaction.Direction.INBOUND or agent is None:
+            return ""
+        profile = getattr(agent, "profile", None)
+        return (profile.display_name if profile else "") or agent.first_name or "Agent"
+
+
+class ChatSessionPublicOutput(serializers.Serializer):
+    """The session as its visitor sees it."""
+
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    ended_by = serializers.CharField()
+    started_at = serializers.DateTimeField()
+    ended_at = serializers.DateTimeField(allow_null=True)
+    case = serializers.CharField(source="case.reference", help_text="The case reference")
+
+
+class WidgetRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ChatCaseOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    team = TeamRefOutput(allow_null=True)
+    assignee = UserRefOutput(allow_null=True)
+
+
+class ChatSessionOutput(serializers.ModelSerializer):
+    """A chat as agents and integrations see it."""
+
+    widget = WidgetRefOutput()
+    contact = ContactRefOutput()
+    case = ChatCaseOutput()
+
+    class Meta:
+        model = ChatSession
+        fields = ["id", "status", "ended_by", "answered", "started_at",
+                  "ended_at", "last_customer_activity", "widget", "contact", "case"]
+
+
+class ChatSessionListInput(StrictInputSerializer):
+    status = serializers.ChoiceField(choices=ChatSession.Status.choices, required=False,
+                                     default=ChatSession.Status.ACTIVE)
+    cursor = serializers.CharField(required=False)
+    page_size = serializers.IntegerField(required=False)
