@@ -196,7 +196,9 @@ def call_log(
 
 
 def _locked_call(sid: str) -> Call | None:
-    return Call.objects.select_for_update().select_related("agent").filter(sid=sid).first()
+    # OF self: lock the call row only; PostgreSQL refuses FOR UPDATE on an outer join.
+    return (Call.objects.select_for_update(of=("self",)).select_related("agent")
+            .filter(sid=sid).first())
 
 
 def _phone_or_error(value: str | None, field: str) -> str | None:
