@@ -128,6 +128,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# Largest raw email POST /api/v1/inbound/email/ accepts, in bytes (larger ones get 413).
+CXDESK_MAX_INBOUND_EMAIL_BYTES = env.int("CXDESK_MAX_INBOUND_EMAIL_BYTES",
+                                         default=50 * 1024 * 1024)
 # Serve app static files straight from their folders too, so a server started without
 # `collectstatic` (the demo, the tests) still has its CSS.
 WHITENOISE_USE_FINDERS = True
@@ -195,6 +198,10 @@ CELERY_BEAT_SCHEDULE = {
     "poll-mailboxes": {
         "task": "apps.mail.tasks.poll_mailboxes",
         "schedule": env.int("CXDESK_IMAP_POLL_SECONDS", default=60),
+    },
+    "process-stale-inbound-emails": {
+        "task": "apps.mail.tasks.process_stale_inbound_emails",
+        "schedule": env.int("CXDESK_INBOUND_SWEEP_SECONDS", default=300),
     },
     "send-due-interactions": {
         "task": "apps.cases.tasks.send_due_interactions",
@@ -307,6 +314,7 @@ CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool(
 # A channel without an entry (phone, web, api) has nothing to send.
 CXDESK_OUTBOUND_SENDERS: dict[str, str] = {
     "chat": "apps.chat.outbound.send",
+    "email": "apps.mail.outbound.send",
     "social": "apps.social.outbound.send",
 }
 # A chat whose customer shows no sign of life (no message, widget closed) for this many

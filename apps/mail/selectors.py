@@ -1,0 +1,91 @@
+"""Reads for email ingestion and the inbound-email log. Each costs at most one query."""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.db.models import Q
+
+from apps.cases.models import Case, Channel, Interaction
+from apps.contacts import identities
+from apps.contacts.models import Contact, ContactIdentity
+
+from .models import InboundEmail, Mailbox
+
+
+def mailbox_for_addresses(*, addresses: Iterable[str]) -> Mailbox | None:
+    """The active mailbox among these addresses (To, Cc, Delivered-To …), first listed wins."""
+    wanted = [a.strip().lower() for a in addresses if a and a.strip()]
+    if not wanted:
+        return None
+    found = {m.email_address.lower(): m for m in Mailbox.objects.select_related("team").filter(
+        email_address__in=wanted, is_active=True)}
+    return next((found[a] for a in wanted if a in found), None)
+
+
+def mailbox_by_address(*, address: str) -> Mailbox | None:
+    return Mailbox.objects.select_related("team").filter(
+        email_address__iexact=(address or "").strip()).first()
+
+
+def _id_forms(message_id: str) -> list[str]:
+    """`<id@host>` as we store it, and `id@host` as another sender may have stored it."""
+    bare = message_id.strip("<>")
+    return [message_id, bare] if bare != message_id else [message_id]
+
+
+def email_interactions_by_message_id(*, message_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
+    """{message_id: (interaction_id, case_id)} of email interactions (inbound or outbound)
+    whose external_id is one of `message_ids`, with or without angle brackets."""
+    forms = {form: mid for mid in message_ids if mid for form in _id_forms(mid)}
+    if not forms:
+        return {}
+    rows = Interaction.objects.filter(
+        channel=Channel.EMAIL, external_id__in=list(forms)).values_list("external_id", "pk",
+                                                                         "case_id")
+    return {forms[external_id]: (pk, case_id) for external_id, pk, case_id in rows}
+
+
+def case_for_reference(*, case_id: int) -> Case | None:
+    return Case.objects.only("pk", "requester_id", "status", "merged_into_id").filter(
+        pk=case_id).first()
+
+
+def contact_is_on_case(*, contact_id: int, case_id: int) -> bool:
+    """Did this contact write anything on the case (as requester or another participant)?"""
+    return Interaction.objects.filter(case_id=case_id, author_contact_id=contact_id).exists()
+
+
+def contact_by_email(*, address: str) -> Contact | None:
+    """The contact who owns this email address, without creating one (None if unknown or
+    not an address)."""
+    try:
+        value = identities.normalize_email(address)
+    except identities.InvalidIdentity:
+        return None
+    identity = ContactIdentity.objects.select_related("contact").filter(
+        kind=ContactIdentity.Kind.EMAIL, network="", value=value).first()
+    return identity.contact if identity else None
+
+
+def inbound_email_processed_before(*, message_id: str, exclude_id: int) -> InboundEmail | None:
+    """An earlier delivery of this Message-ID that was processed (for noise without a case,
+    which stores no interaction to de-duplicate on)."""
+    if not message_id:
+        return None
+    return (InboundEmail.objects.defer("raw")
+            .filter(message_id=message_id, status=InboundEmail.Status.PROCESSED)
+            .exclude(pk=exclude_id).order_by("pk").first())
+
+
+def inbound_emails_to_reprocess(*, ids: Iterable[int]) -> list[int]:
+    """Which of these ids may be processed again: failed, or never processed (received)."""
+    return list(InboundEmail.objects.filter(
+        Q(status=InboundEmail.Status.FAILED) | Q(status=InboundEmail.Status.RECEIVED),
+        pk__in=list(ids)).order_by("pk").values_list("pk", flat=True))
+
+
+def inbound_emails_stale(*, received_before: datetime, limit: int = 100) -> list[int]:
+    """Messages stored but never processed (the process died between the two steps)."""
+    return list(InboundEmail.objects.filter(status=InboundEmail.Status.RECEIVED,
+                                            received_at__lt=received_before)
+                .order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
