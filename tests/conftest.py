@@ -8,9 +8,13 @@ from tests.factories import AdminFactory, AgentFactory, SupervisorFactory, TeamF
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
-    """Uploads of a test go to its own folder; users made by factories need no slow hash."""
+    """Uploads of a test go to its own folder; users made by factories need no slow hash;
+    the cache starts empty (throttle counters, cached flags of rolled-back rows)."""
+    from django.core.cache import cache
+
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    cache.clear()
 
 
 ALL_SCOPES = ApiToken.Scope.values

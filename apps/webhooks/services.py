@@ -232,6 +232,23 @@ def _json_safe(data: dict) -> dict:
     return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
 
 
+ANY_ACTIVE_CACHE_KEY = "cxdesk:webhooks:any-active"
+ANY_ACTIVE_CACHE_SECONDS = 10
+
+
+def any_active_subscription() -> bool:
+    """Whether any subscription is active: cached, so case writes cost no query when nobody
+    subscribes. Saving or deleting a subscription clears it (signals.py); another process on
+    a per-process cache sees a change within ANY_ACTIVE_CACHE_SECONDS (at once with Redis)."""
+    from django.core.cache import cache
+
+    cached = cache.get(ANY_ACTIVE_CACHE_KEY)
+    if cached is None:
+        cached = WebhookSubscription.objects.filter(is_active=True).exists()
+        cache.set(ANY_ACTIVE_CACHE_KEY, cached, ANY_ACTIVE_CACHE_SECONDS)
+    return cached
+
+
 def _subscribers(event: str) -> list[WebhookSubscription]:
     """Active subscriptions to `event` of active owners, owner and profile loaded (1 query).
 
@@ -240,6 +257,8 @@ def _subscribers(event: str) -> list[WebhookSubscription]:
     """
     if event not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event {event!r} (one of {', '.join(EVENT_TYPES)})")
+    if not any_active_subscription():
+        return []
     return [
         s
         for s in WebhookSubscription.objects.filter(is_active=True, owner__is_active=True)

@@ -110,6 +110,7 @@ def test_it_costs_a_constant_number_of_queries(count, expected, case, team, othe
     for make_owner in owners[:count]:
         WebhookSubscriptionFactory(owner=make_owner())
 
+    services.any_active_subscription()  # steady state: the flag is cached
     with django_assert_max_num_queries(3):
         services.event_emit(event="case.created", data={}, case=case)
 
@@ -121,6 +122,7 @@ def test_a_batch_of_events_costs_a_constant_number_of_queries(
 ):
     team_sub = WebhookSubscriptionFactory(owner=agent)
     admin_sub = WebhookSubscriptionFactory(owner=AdminFactory())
+    services.any_active_subscription()  # steady state: the flag is cached
     cases = [CaseFactory(team=team), CaseFactory(team=other_team), CaseFactory(assignee=agent)]
 
     with django_assert_max_num_queries(3):
@@ -163,3 +165,15 @@ def test_a_committed_event_is_sent_after_commit(
     [request] = receiver.requests
     assert request.headers["cxdesk-event"] == "case.created"
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
+
+
+def test_with_nobody_subscribed_a_warm_cache_costs_no_query(case, django_assert_num_queries):
+    services.any_active_subscription()
+    with django_assert_num_queries(0):
+        assert services.event_emit(event="case.created", data={}, case=case) == 0
+
+
+def test_a_new_subscription_is_seen_at_once(case, django_capture_on_commit_callbacks):
+    assert services.any_active_subscription() is False
+    WebhookSubscriptionFactory(owner=AdminFactory())
+    assert services.event_emit(event="case.created", data={}, case=case) == 1
