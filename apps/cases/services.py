@@ -177,7 +177,8 @@ def case_open(
     """Open a case for `requester`; with a body, their first message is added to it.
 
     `actor` is the agent who opened it on the customer's behalf (None when the customer or an
-    integration did). An assigned case starts open, an unassigned one new.
+    integration did). An assigned case starts open, an unassigned one new. The first message,
+    when there is one, is on the returned case as `case.opening_interaction`.
     """
     _require_choice(channel, Channel, "channel")
     _require_choice(priority, Case.Priority, "priority")
@@ -239,6 +240,7 @@ def case_open(
         )
         if created:
             _announce_interaction(case, interaction)
+        case.opening_interaction = interaction  # for callers that link the message they sent
     return case
 
 

@@ -287,10 +287,8 @@ def _sender_name(parsed: parsing.ParsedEmail) -> str:
 def _open_case(contact: Contact, mailbox: Mailbox | None, message: dict) -> Interaction:
     team = mailbox.team if mailbox is not None else None
     if message["body_text"] or message["body_html"]:
-        case_services.case_open(requester=contact, team=team, **message)
-        # case_open does not return the message it stored; its id is all we need of it.
-        return Interaction.objects.only("pk", "case_id", "metadata").get(
-            channel=Channel.EMAIL, external_id=message["external_id"])
+        case = case_services.case_open(requester=contact, team=team, **message)
+        return case.opening_interaction
     # case_open stores a first message only when it has a body; a message that is only
     # attachments (or empty) still needs its interaction.
     case = case_services.case_open(requester=contact, subject=message["subject"],

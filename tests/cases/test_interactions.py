@@ -173,3 +173,10 @@ def test_an_imported_reply_keeps_its_time_as_the_first_response(agent):
                                 occurred_at=when)
     case.refresh_from_db()
     assert reply.occurred_at == when == case.first_response_at
+
+
+def test_opening_a_case_hands_back_its_first_message():
+    case = services.case_open(requester=ContactFactory(), subject="Hi", channel="web",
+                              body_text="first words", external_id="web-1")
+    assert case.opening_interaction.body_text == "first words"
+    assert case.opening_interaction.case_id == case.pk
