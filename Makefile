@@ -35,6 +35,7 @@ test: venv
 
 bench: venv
 	$(BIN)/python bench/api_create.py
+	$(BIN)/python bench/email_ingest.py
 
 lint: venv
 	$(BIN)/ruff check .
