@@ -504,17 +504,24 @@ def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
     return case
 
 
+def _set_field(*, case_id: int, field: str, value, kind: str, actor) -> Case:
+    """Change one plain field of a case, recording the event and announcing the update."""
+    case = _locked(case_id)
+    before = getattr(case, field)
+    if before == value:
+        return case
+    _event(case, kind, actor=actor, before=before, after=value)
+    setattr(case, field, value)
+    case.save(update_fields=[field, "updated_at"])
+    _announce_update(case, [field])
+    return case
+
+
 @transaction.atomic
 def case_set_priority(*, case_id: int, priority: str, actor=None) -> Case:
     _require_choice(priority, Case.Priority, "priority")
-    case = _locked(case_id)
-    if case.priority == priority:
-        return case
-    _event(case, CaseEvent.Kind.PRIORITY, actor=actor, before=case.priority, after=priority)
-    case.priority = priority
-    case.save(update_fields=["priority", "updated_at"])
-    _announce_update(case, ["priority"])
-    return case
+    return _set_field(case_id=case_id, field="priority", value=priority,
+                      kind=CaseEvent.Kind.PRIORITY, actor=actor)
 
 
 @transaction.atomic
@@ -647,14 +654,8 @@ def case_set_subject(*, case_id: int, subject: str, actor=None) -> Case:
     subject = (subject or "").strip()[:255]
     if not subject:
         raise CaseError("a case needs a subject")
-    case = _locked(case_id)
-    if case.subject == subject:
-        return case
-    _event(case, CaseEvent.Kind.SUBJECT, actor=actor, before=case.subject, after=subject)
-    case.subject = subject
-    case.save(update_fields=["subject", "updated_at"])
-    _announce_update(case, ["subject"])
-    return case
+    return _set_field(case_id=case_id, field="subject", value=subject,
+                      kind=CaseEvent.Kind.SUBJECT, actor=actor)
 
 
 @transaction.atomic
