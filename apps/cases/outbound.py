@@ -17,7 +17,7 @@ A beat sweep sends what a lost task left pending and releases stale claims.
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -68,6 +68,10 @@ def interaction_send(*, interaction_id: int, now: datetime | None = None) -> dat
     ).update(delivery_status=Delivery.SENDING, claimed_at=now)
     if not claimed:
         return None
+    # Results are written only while the claim is still ours: if the sweep released it (we
+    # were too slow) and another worker claimed it, its result stands, not ours.
+    ours = Interaction.objects.filter(pk=interaction_id, delivery_status=Delivery.SENDING,
+                                      claimed_at=now)
     interaction = (Interaction.objects.select_related("case", "case__requester", "author_agent")
                    .get(pk=interaction_id))
     attempts = interaction.delivery_attempts + 1
@@ -78,14 +82,14 @@ def interaction_send(*, interaction_id: int, now: datetime | None = None) -> dat
                                      "channel")
         external_id = send(interaction)
     except PermanentSendError as exc:
-        Interaction.objects.filter(pk=interaction_id).update(
+        ours.update(
             delivery_status=Delivery.FAILED, delivery_attempts=attempts,
             delivery_error=str(exc)[:2000], next_attempt_at=None, claimed_at=None)
         return None
     except Exception as exc:  # noqa: BLE001 — TransientSendError and anything unexpected
         final = attempts >= MAX_ATTEMPTS
         retry_at = None if final else now + retry_delay(attempts)
-        Interaction.objects.filter(pk=interaction_id).update(
+        ours.update(
             delivery_status=Delivery.FAILED if final else Delivery.PENDING,
             delivery_attempts=attempts, next_attempt_at=retry_at, claimed_at=None,
             delivery_error=f"{type(exc).__name__}: {exc}"[:2000])
@@ -95,16 +99,24 @@ def interaction_send(*, interaction_id: int, now: datetime | None = None) -> dat
               "claimed_at": None}
     if external_id and not interaction.external_id:
         fields["external_id"] = str(external_id)[:998]
-    Interaction.objects.filter(pk=interaction_id).update(**fields)
+    ours.update(**fields)
     return None
 
 
 def sends_due(*, limit: int = 500, now: datetime | None = None) -> list[int]:
-    """Pending sends whose time has come, and claims abandoned by a dead worker (released)."""
+    """Pending sends whose time has come. Claims abandoned by a dead worker count as an
+    attempt: released for another try, or failed at MAX_ATTEMPTS, so a message that kills
+    its worker cannot loop forever."""
     now = now or timezone.now()
-    Interaction.objects.filter(delivery_status=Delivery.SENDING,
-                               claimed_at__lt=now - STALE_CLAIM_AFTER).update(
-        delivery_status=Delivery.PENDING, claimed_at=None)
+    stale = Interaction.objects.filter(delivery_status=Delivery.SENDING,
+                                       claimed_at__lt=now - STALE_CLAIM_AFTER)
+    stale.filter(delivery_attempts__gte=MAX_ATTEMPTS - 1).update(
+        delivery_status=Delivery.FAILED, claimed_at=None, next_attempt_at=None,
+        delivery_attempts=F("delivery_attempts") + 1,
+        delivery_error="the worker sending this message stopped before it finished, "
+                       f"{MAX_ATTEMPTS} times")
+    stale.update(delivery_status=Delivery.PENDING, claimed_at=None,
+                 delivery_attempts=F("delivery_attempts") + 1)
     return list(
         Interaction.objects.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
                                    delivery_status=Delivery.PENDING)

@@ -129,3 +129,45 @@ def test_a_reply_survives_a_broker_outage(agent, team, monkeypatch,
     reply = _reply(case, agent, django_capture_on_commit_callbacks)
     reply.refresh_from_db()
     assert reply.delivery_status == Delivery.PENDING  # stored; the sweep sends it later
+
+
+def test_a_slow_worker_does_not_overwrite_the_worker_that_took_over(agent, team, monkeypatch):
+    case = CaseFactory(team=team, channel="email")
+    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Hello")
+    start = timezone.now()
+
+    def slow_then_taken_over(interaction):
+        # while we "send", the sweep releases our claim and another worker claims it
+        Interaction.objects.filter(pk=interaction.pk).update(
+            delivery_status=Delivery.SENDING, claimed_at=start + timedelta(minutes=30))
+        raise outbound.TransientSendError("took too long")
+
+    monkeypatch.setitem(outbound.__dict__, "sender_for", lambda channel: slow_then_taken_over)
+    outbound.interaction_send(interaction_id=reply.pk, now=start)
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.SENDING  # the other worker's claim stands
+    assert reply.delivery_attempts == 0
+
+
+def test_a_message_that_keeps_killing_its_worker_fails_at_the_cap(agent, team):
+    case = CaseFactory(team=team, channel="email")
+    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="poison")
+    old = timezone.now() - timedelta(hours=1)
+    Interaction.objects.filter(pk=reply.pk).update(
+        delivery_status=Delivery.SENDING, claimed_at=old,
+        delivery_attempts=outbound.MAX_ATTEMPTS - 1)
+    assert outbound.sends_due() == []
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.FAILED
+    assert reply.delivery_attempts == outbound.MAX_ATTEMPTS
+    assert "stopped before it finished" in reply.delivery_error
+
+
+def test_a_released_claim_counts_as_an_attempt(agent, team):
+    case = CaseFactory(team=team, channel="email")
+    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="hello")
+    Interaction.objects.filter(pk=reply.pk).update(
+        delivery_status=Delivery.SENDING, claimed_at=timezone.now() - timedelta(hours=1))
+    assert outbound.sends_due() == [reply.pk]
+    reply.refresh_from_db()
+    assert (reply.delivery_status, reply.delivery_attempts) == (Delivery.PENDING, 1)
