@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
+from apps.api.errors import ApiError
 from apps.api.pagination import CxCursorPagination
 from apps.contacts import services as contact_services
 
@@ -122,11 +123,16 @@ class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         d = data.validated_data
         channel = d.get("channel", case.channel)
         external_id = d.get("external_id", "")
-        if external_id and Interaction.objects.filter(channel=channel,
-                                                      external_id=external_id).exists():
-            existing = Interaction.objects.select_related("author_contact", "author_agent").get(
-                channel=channel, external_id=external_id)
-            return Response(InteractionOutput(existing).data, status=status.HTTP_200_OK)
+        if external_id and d["type"] != "note":
+            existing = (Interaction.objects.select_related("author_contact", "author_agent")
+                        .filter(channel=channel, external_id=external_id).first())
+            if existing is not None:
+                # A retry: answer with what was stored — but only from a case the caller may
+                # see; an id used on someone else's case reveals nothing of it.
+                if not Case.objects.visible_to(request.user).filter(pk=existing.case_id).exists():
+                    raise ApiError("This external_id is already used on this channel.",
+                                   status_code=409, code="external_id_taken")
+                return Response(InteractionOutput(existing).data, status=status.HTTP_200_OK)
         body = {"body_text": d.get("body_text", ""), "body_html": d.get("body_html", "")}
         with transaction.atomic():
             if d["type"] == "message":

@@ -87,3 +87,15 @@ def test_the_timeline_is_oldest_first_with_constant_queries(agent_api, team,
         body = agent_api.get(_url(case)).json()
     times = [i["occurred_at"] for i in body["results"]]
     assert times == sorted(times) and len(times) == 43
+
+
+def test_an_external_id_of_another_teams_case_reveals_nothing(agent_api, team, other_team):
+    theirs = CaseFactory(team=other_team)
+    InteractionFactory(case=theirs, channel="chat", external_id="m-secret", body_text="SECRET")
+    ours = CaseFactory(team=team)
+    response = agent_api.post(_url(ours), {"type": "message", "body_text": "x", "channel": "chat",
+                                           "external_id": "m-secret"}, format="json")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "external_id_taken"
+    assert "SECRET" not in response.content.decode()
+    assert not ours.interactions.exists()
