@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.api.limits.ApiBodySizeMiddleware",
     "apps.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -223,7 +224,10 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- REST API -------------------------------------------------------------------------------
 # Largest request body accepted (bytes); larger ones get 413 in the API's error envelope.
-DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("CXDESK_MAX_REQUEST_BYTES", default=1024 * 1024)
+CXDESK_MAX_REQUEST_BYTES = env.int("CXDESK_MAX_REQUEST_BYTES", default=1024 * 1024)
+# Django's own cap must admit a whole raw email (provider webhooks, MTA uploads); the API's
+# smaller cap is enforced per request by apps.api.limits.ApiBodySizeMiddleware.
+DATA_UPLOAD_MAX_MEMORY_SIZE = max(CXDESK_MAX_REQUEST_BYTES, CXDESK_MAX_INBOUND_EMAIL_BYTES)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "apps.api.authentication.TokenAuthentication",

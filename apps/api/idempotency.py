@@ -5,7 +5,9 @@ request wrote, so "written but not recorded" cannot happen: either both commit o
 A retry with the same key and the same method, path and body replays the stored response
 (`Idempotent-Replayed: true`); the same key with another body is refused with 422; a retry
 that arrives while the first is still running gets 409 (on PostgreSQL it waits for the first
-to finish and then replays). Keys are per credential: two integrations never share one.
+to finish and then replays). Keys are per authenticated token (or signed-in user): two
+integrations never share one, and a revoked token gets 401, not a replay. Keys expire after
+a day. Raw email uploads are left alone: their Message-ID already de-duplicates retries.
 """
 
 import hashlib
@@ -13,8 +15,11 @@ import hashlib
 from django.core.exceptions import RequestDataTooBig
 from django.db import IntegrityError, transaction
 from django.http import HttpResponse, JsonResponse
+from django.utils import timezone
 
+from . import services
 from .errors import envelope
+from .limits import RAW_BODY_PATHS
 from .models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -24,9 +29,12 @@ NOT_STORED = {401, 403, 409, 429}
 
 
 def _principal(request) -> str | None:
-    credential = request.META.get("HTTP_AUTHORIZATION", "")
-    if credential:
-        return "c:" + hashlib.sha256(credential.encode("latin-1", "replace")).hexdigest()
+    """Who sent the request, authenticated: a stored response is replayed only to the token
+    (or signed-in user) that caused it, and never to a revoked token or disabled user."""
+    scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() == "bearer":
+        token = services.api_token_authenticate(key.strip())
+        return f"t:{token.pk}" if token else None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"u:{user.pk}"
@@ -43,7 +51,9 @@ class IdempotencyMiddleware:
 
     def __call__(self, request):
         key = request.META.get(HEADER)
-        if request.method != "POST" or key is None or not request.path.startswith("/api/"):
+        if (request.method != "POST" or key is None or not request.path.startswith("/api/")
+                or request.path.startswith(RAW_BODY_PATHS)):
+            # Raw email uploads need no key: their Message-ID already de-duplicates retries.
             return self.get_response(request)
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
@@ -52,6 +62,9 @@ class IdempotencyMiddleware:
         principal = _principal(request)
         if principal is None:
             return self.get_response(request)  # the view answers 401
+        IdempotencyRecord.objects.filter(
+            principal=principal, key=key,
+            created_at__lt=timezone.now() - services.IDEMPOTENCY_TTL).delete()
         try:
             body = request.body
         except RequestDataTooBig:

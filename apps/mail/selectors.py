@@ -23,8 +23,9 @@ def mailbox_for_addresses(*, addresses: Iterable[str]) -> Mailbox | None:
 
 
 def mailbox_by_address(*, address: str) -> Mailbox | None:
+    """The active mailbox with this address; a deactivated one no longer routes mail."""
     return Mailbox.objects.select_related("team").filter(
-        email_address__iexact=(address or "").strip()).first()
+        email_address__iexact=(address or "").strip(), is_active=True).first()
 
 
 def _id_forms(message_id: str) -> list[str]:

@@ -94,7 +94,7 @@ def test_malformed_bodies_are_4xx_in_the_envelope(admin_api, body, content_type,
 
 
 def test_a_huge_body_is_refused_with_413(admin_api, settings):
-    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    settings.CXDESK_MAX_REQUEST_BYTES = 10_000
     payload = {"subject": "x", "requester": {"email": "a@example.com"},
                "message": {"body_text": "x" * 20_000}}
     response = admin_api.post(URL, payload, format="json")

@@ -112,3 +112,29 @@ def test_old_records_are_purged():
     IdempotencyRecord.objects.create(principal="u:1", key="b", fingerprint="f")
     assert purge_idempotency_keys() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["b"]
+
+
+def test_a_revoked_token_gets_401_not_the_stored_response(admin_user):
+    from rest_framework.test import APIClient
+
+    from apps.api.services import api_token_create, api_token_revoke
+
+    token, key = api_token_create(owner=admin_user, name="crm", scopes=["cases:write"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="r-1").status_code == 201
+    api_token_revoke(token_id=token.pk)
+    retry = client.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="r-1")
+    assert retry.status_code == 401 and "Idempotent-Replayed" not in retry
+
+
+def test_an_expired_key_is_a_new_request(admin_api):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    admin_api.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="old-key")
+    IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
+    again = admin_api.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="old-key")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert Case.objects.count() == 2

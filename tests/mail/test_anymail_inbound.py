@@ -158,3 +158,15 @@ def test_the_webhook_urls_keep_anymails_names():
 
     assert reverse("anymail:postmark_inbound_webhook") == POSTMARK_URL
     assert reverse("anymail:mailgun_inbound_webhook", args=["_mime"]) == MAILGUN_URL
+
+
+def test_a_webhook_larger_than_an_api_request_is_stored(mailbox, make_email, settings):
+    """Provider webhooks carry whole messages: the API's 1 MiB cap must not refuse them."""
+    raw = make_email(message_id="<big@example.com>", subject="Scans attached",
+                     attachments=[("scan.txt", "text/plain", b"x" * 1_500_000)])
+    assert len(raw) > settings.CXDESK_MAX_REQUEST_BYTES
+
+    response = _post_postmark(_postmark_payload(RawEmail=raw.decode()))
+
+    assert response.status_code == 200
+    assert InboundEmail.objects.get().status == "processed"

@@ -96,11 +96,12 @@ def test_an_oversized_message_is_a_413(writer, make_email, settings):
 
 
 def test_a_message_larger_than_a_json_request_is_accepted(writer, make_email, settings):
-    """DATA_UPLOAD_MAX_MEMORY_SIZE (1 MiB by default) bounds JSON bodies, not raw mail."""
-    assert settings.DATA_UPLOAD_MAX_MEMORY_SIZE < 1_500_000
+    """CXDESK_MAX_REQUEST_BYTES (1 MiB by default) bounds JSON bodies, not raw mail — also
+    when the integration sends an Idempotency-Key."""
+    assert settings.CXDESK_MAX_REQUEST_BYTES < 1_500_000
     raw = make_email(attachments=[("scan.bin", "application/octet-stream", b"\x01" * 1_500_000)])
 
-    response = _post(writer, raw)
+    response = _post(writer, raw, HTTP_IDEMPOTENCY_KEY="upload-1")
 
     assert response.status_code == 202 and response.json()["status"] == "processed"
     assert InboundEmail.objects.get().interaction.attachments.get().size == 1_500_000
