@@ -24,7 +24,7 @@ VAR_DIR = Path(env.str("CXDESK_VAR_DIR", default=str(BASE_DIR / "var")))
 DEVELOPMENT_SECRET_KEY = "django-insecure-cxdesk-development-key-never-use-in-production"
 
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str("SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
