@@ -8,13 +8,14 @@ DEMO_ENV := DEBUG=true CELERY_BROKER_URL=filesystem:// CXDESK_CLOSE_SWEEP_SECOND
 
 .PHONY: demo test lint bench venv clean
 
-$(BIN)/activate: requirements.txt
+# The stamp is written only after pip succeeded, so a failed install is retried next time.
+$(VENV)/.installed: requirements.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.txt
-	touch $(BIN)/activate
+	touch $(VENV)/.installed
 
-venv: $(BIN)/activate
+venv: $(VENV)/.installed
 
 demo: venv
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
