@@ -192,7 +192,8 @@ def _ingest(event: SocialEvent) -> tuple[SocialAccount, Interaction]:
         body_text=message.body_text, external_id=message.message_id, metadata=metadata,
         occurred_at=message.occurred_at,
     )
-    return account, case.interactions.order_by("-id").first()
+    # The message case_open stored (no re-read: after a lost race the row is elsewhere).
+    return account, getattr(case, "opening_interaction", None)
 
 
 def _metadata(message: inbound.InboundMessage, account: SocialAccount,
