@@ -5,7 +5,8 @@ from rest_framework.test import APIClient
 
 from apps.api.models import ApiToken
 from apps.api.services import api_token_create, api_token_revoke
-from apps.cases.models import Case
+from apps.cases.models import Case, Interaction
+from apps.contacts.models import Contact
 from tests.factories import AgentFactory, CaseFactory, SupervisorFactory
 
 pytestmark = pytest.mark.django_db
@@ -123,6 +124,7 @@ def test_token_scopes(scopes, method, url, expected, admin_user, token_client, c
     body = {"priority": "high"} if method == "patch" else {
         "type": "note", "body_text": "x"} if "interactions" in url else {
         "subject": "x", "requester": {"email": "a@example.com"}}
+    counts_before = (Case.objects.count(), Interaction.objects.count(), Contact.objects.count())
     if method == "get":
         response = api.get(url.format(case=case.pk))
     else:
@@ -132,6 +134,8 @@ def test_token_scopes(scopes, method, url, expected, admin_user, token_client, c
         assert "scope" in response.json()["error"]["message"]
         case.refresh_from_db()
         assert case.priority == Case.Priority.NORMAL
+        assert (Case.objects.count(), Interaction.objects.count(),
+                Contact.objects.count()) == counts_before  # nothing was created
 
 
 def test_token_creation_validates_scopes(admin_user):
