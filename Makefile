@@ -4,7 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
 # Embedded defaults for the demo: SQLite file and kombu's filesystem broker under var/.
-DEMO_ENV := DEBUG=true CELERY_BROKER_URL=filesystem:// CXDESK_CLOSE_SWEEP_SECONDS=60
+DEMO_ENV = DEBUG=true CELERY_BROKER_URL=filesystem:// CXDESK_CLOSE_SWEEP_SECONDS=60 \
+	CXDESK_PUBLIC_URL=http://127.0.0.1:$(PORT)
 
 .PHONY: demo test lint bench venv clean
 

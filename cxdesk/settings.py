@@ -216,6 +216,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.chat.tasks.end_idle_chats",
         "schedule": env.int("CXDESK_CHAT_SWEEP_SECONDS", default=60),
     },
+    "send-due-chat-claim-links": {
+        "task": "apps.chat.tasks.send_due_claim_links",
+        "schedule": env.int("CXDESK_CHAT_SWEEP_SECONDS", default=60),
+    },
     "purge-idempotency-keys": {
         "task": "apps.api.tasks.purge_idempotency_keys",
         "schedule": 3600,
@@ -305,6 +309,9 @@ CXDESK_SOCIAL_SEND_TIMEOUT = env.float("CXDESK_SOCIAL_SEND_TIMEOUT", default=10.
 TWILIO_AUTH_TOKEN = env.str("TWILIO_AUTH_TOKEN", default="")
 
 # --- cxdesk ------------------------------------------------------------------------------------
+# Where customers and integrations reach this site, for links in mail and payloads sent from
+# background work (no request to take the host from), e.g. https://support.example.com.
+CXDESK_PUBLIC_URL = env.str("CXDESK_PUBLIC_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Region used to read phone numbers written without a country code (ISO 3166 alpha-2).
 CXDESK_DEFAULT_PHONE_REGION = env.str("CXDESK_DEFAULT_PHONE_REGION", default="US")
 # Fernet key(s) for secrets stored in the database (mailbox passwords, OAuth tokens); comma-
@@ -324,6 +331,12 @@ CXDESK_OUTBOUND_SENDERS: dict[str, str] = {
 # A chat whose customer shows no sign of life (no message, widget closed) for this many
 # minutes is ended by the beat sweep apps.chat.tasks.end_idle_chats.
 CXDESK_CHAT_IDLE_MINUTES = env.int("CXDESK_CHAT_IDLE_MINUTES", default=15)
+# An email typed into the chat widget is an unverified claim. Unless this is false, a link
+# that confirms it is mailed to the address (at most CXDESK_CHAT_CLAIM_LINKS_PER_DAY mails to
+# one address a day), valid for CXDESK_CHAT_CLAIM_LINK_HOURS; agents can confirm it too.
+CXDESK_CHAT_CLAIM_LINKS = env.bool("CXDESK_CHAT_CLAIM_LINKS", default=True)
+CXDESK_CHAT_CLAIM_LINK_HOURS = env.int("CXDESK_CHAT_CLAIM_LINK_HOURS", default=48)
+CXDESK_CHAT_CLAIM_LINKS_PER_DAY = env.int("CXDESK_CHAT_CLAIM_LINKS_PER_DAY", default=3)
 # A solved case is closed this many days after it was solved; a reply then opens a follow-up.
 CXDESK_AUTO_CLOSE_AFTER_DAYS = env.int("CXDESK_AUTO_CLOSE_AFTER_DAYS", default=4)
 

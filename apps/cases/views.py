@@ -28,4 +28,7 @@ def case_page(request, case_id: int):
         case = selectors.case_detail(case_id=case_id, user=request.user)
     except Case.DoesNotExist:
         raise Http404("No such case") from None
-    return render(request, "cases/case_detail.html", {"case": case})
+    from apps.chat.selectors import email_claims_on  # the chat channel's part of the page
+
+    return render(request, "cases/case_detail.html",
+                  {"case": case, "email_claims": email_claims_on(case=case)})

@@ -30,8 +30,10 @@ class ChatWidgetAdmin(admin.ModelAdmin):
 @admin.register(ChatSession)
 class ChatSessionAdmin(admin.ModelAdmin):
     list_display = ["id", "widget", "case", "contact", "status", "answered", "ended_by",
-                    "started_at", "ended_at", "last_customer_activity"]
-    list_filter = ["status", "answered", "ended_by", "widget"]
+                    "started_at", "ended_at", "last_customer_activity", "claimed_email",
+                    "claim_verified_via"]
+    list_filter = ["status", "answered", "ended_by", "claim_verified_via", "widget"]
+    search_fields = ["claimed_email"]
     list_select_related = ["widget", "case", "contact"]
     date_hierarchy = "started_at"
     raw_id_fields = ["case", "contact"]

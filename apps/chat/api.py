@@ -12,6 +12,7 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from apps.api.errors import ApiError
 from apps.api.pagination import CxCursorPagination
 
 from . import selectors, services
@@ -52,6 +53,24 @@ class ChatSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
             return selectors.chat_sessions_for(user=self.request.user,
                                                status=params.validated_data["status"])
         return selectors.chat_sessions_for(user=self.request.user, status=None)
+
+    @extend_schema(
+        summary="Confirm the email a chat's visitor typed", request=None,
+        responses={200: ChatSessionOutput},
+        description="For an agent who has checked who they are chatting with. The address "
+                    "joins the visitor: added to the visitor's contact, or — when another "
+                    "contact has it — the visitor's contact is merged into that one. "
+                    "Confirming a confirmed claim changes nothing; a chat without a typed "
+                    "email is a 409.")
+    @action(detail=True, methods=["post"], url_path="confirm-claim")
+    def confirm_claim(self, request, pk=None):
+        session = self.get_object()
+        try:
+            services.chat_claim_verify(session_id=session.pk, actor=request.user,
+                                       via=ChatSession.ClaimVerifiedVia.AGENT)
+        except services.ChatError as exc:
+            raise ApiError(str(exc), status_code=exc.status, code=exc.code) from None
+        return Response(ChatSessionOutput(self.get_object()).data)
 
     @extend_schema(summary="End a chat as an agent", request=None,
                    responses={200: ChatSessionOutput},

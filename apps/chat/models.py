@@ -9,6 +9,7 @@ transcript is the case's public chat interactions (see services.py).
 import secrets
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -100,6 +101,12 @@ class ChatSession(models.Model):
         AGENT = "agent", "Agent"
         TIMEOUT = "timeout", "Timeout (customer idle)"
 
+    class ClaimVerifiedVia(models.TextChoices):
+        NONE = "", "—"
+        AGENT = "agent", "An agent confirmed it"
+        EMAIL = "email", "The customer confirmed from that mailbox"
+        VISITOR = "visitor", "This browser's visitor already had that address"
+
     widget = models.ForeignKey(ChatWidget, on_delete=models.PROTECT, related_name="sessions")
     # The case the chat's messages go to; follows the conversation when a message is redirected
     # (a follow-up of a closed case, the target of a merge).
@@ -115,6 +122,19 @@ class ChatSession(models.Model):
     last_customer_activity = models.DateTimeField(default=timezone.now)
     answered = models.BooleanField(default=False, help_text="An agent replied in this chat")
     ended_by = models.CharField(max_length=10, choices=EndedBy.choices, blank=True, default="")
+    # An email typed into the widget is the visitor's claim, not a fact: anyone can type
+    # anyone's address. It stays here, shown to agents as unverified, and joins the visitor
+    # to the address's contact only once verified (services.chat_claim_verify).
+    claimed_email = models.CharField(max_length=320, blank=True, default="",
+                                     help_text="Email the visitor typed (normalised)")
+    claim_verified_at = models.DateTimeField(null=True, blank=True)
+    claim_verified_via = models.CharField(max_length=10, choices=ClaimVerifiedVia.choices,
+                                          blank=True, default="")
+    claim_verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+", help_text="The agent who confirmed the claim (via agent)")
+    # When the confirmation link was mailed to the claimed address (once per chat).
+    claim_link_sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -141,3 +161,8 @@ class ChatSession(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def claim_pending(self) -> bool:
+        """The visitor typed an email that is not verified yet."""
+        return bool(self.claimed_email) and self.claim_verified_at is None

@@ -3,6 +3,7 @@
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
 from apps.cases.models import Case, Channel, Interaction
+from apps.contacts.models import ContactIdentity
 
 from .models import ChatSession
 
@@ -68,3 +69,22 @@ def agent_contact_count(*, case: Case | int) -> int:
         )
     )
     return counts["outside"] + counts["chats"]
+
+
+def email_claims_on(*, case: Case) -> list[ChatSession]:
+    """The chats of a case whose visitor typed an email, oldest first, for the case page:
+    each with `claim_has_other_owner` — whether another contact has that address (confirming
+    the claim then joins the visitor to that contact). Two queries at most."""
+    sessions = list(
+        ChatSession.objects.filter(case=case).exclude(claimed_email="")
+        .select_related("claim_verified_by").order_by("started_at", "pk")
+    )
+    pending = {s.claimed_email for s in sessions if s.claim_pending}
+    owned = set(
+        ContactIdentity.objects.filter(kind=ContactIdentity.Kind.EMAIL, network="",
+                                       value__in=pending)
+        .exclude(contact_id=case.requester_id).values_list("value", flat=True)
+    ) if pending else set()
+    for session in sessions:
+        session.claim_has_other_owner = session.claimed_email in owned
+    return sessions

@@ -1,5 +1,6 @@
 """Shapes of the chat endpoints: Input* validate what comes in, Output* what goes out."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.api.serializers import StrictInputSerializer
@@ -89,17 +90,42 @@ class ChatCaseOutput(serializers.Serializer):
     assignee = UserRefOutput(allow_null=True)
 
 
+class EmailClaimOutput(serializers.Serializer):
+    """The email the visitor typed: a claim until verified."""
+
+    email = serializers.CharField(source="claimed_email")
+    verified = serializers.SerializerMethodField()
+    verified_at = serializers.DateTimeField(source="claim_verified_at", allow_null=True)
+    verified_via = serializers.ChoiceField(
+        source="claim_verified_via", choices=ChatSession.ClaimVerifiedVia.choices,
+        help_text="agent (an agent confirmed it), email (the customer opened the link mailed "
+                  "to it), visitor (this browser's contact had the address already); empty "
+                  "while unverified")
+    link_sent_at = serializers.DateTimeField(source="claim_link_sent_at", allow_null=True)
+
+    def get_verified(self, session: ChatSession) -> bool:
+        return session.claim_verified_at is not None
+
+
 class ChatSessionOutput(serializers.ModelSerializer):
     """A chat as agents and integrations see it."""
 
     widget = WidgetRefOutput()
     contact = ContactRefOutput()
     case = ChatCaseOutput()
+    email_claim = serializers.SerializerMethodField(
+        help_text="The email the visitor typed into the widget, or null. Unverified until "
+                  "`verified`: the chat's contact is the visitor's own until then.")
 
     class Meta:
         model = ChatSession
         fields = ["id", "status", "ended_by", "answered", "started_at",
-                  "ended_at", "last_customer_activity", "widget", "contact", "case"]
+                  "ended_at", "last_customer_activity", "widget", "contact", "case",
+                  "email_claim"]
+
+    @extend_schema_field(EmailClaimOutput(allow_null=True))
+    def get_email_claim(self, session: ChatSession) -> dict | None:
+        return EmailClaimOutput(session).data if session.claimed_email else None
 
 
 class ChatSessionListInput(StrictInputSerializer):

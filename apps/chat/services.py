@@ -8,13 +8,19 @@ sender, which marks the session answered (the reply is already in the transcript
 polls).
 """
 
+import hashlib
 import logging
 import secrets
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core import signing
+from django.core.cache import cache
+from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.cases import services as case_services
@@ -22,6 +28,7 @@ from apps.cases.models import Channel, Interaction
 from apps.contacts import identities
 from apps.contacts import services as contact_services
 from apps.contacts.models import Contact, ContactIdentity
+from apps.core.queue import enqueue_on_commit
 
 from .models import ChatSession, ChatWidget
 
@@ -29,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 Status = ChatSession.Status
 EndedBy = ChatSession.EndedBy
+ClaimVerifiedVia = ChatSession.ClaimVerifiedVia
 SUBJECT_LENGTH = 80
 # The widget polls every few seconds; its last sign of life is written at most this often.
 ACTIVITY_WRITE_INTERVAL = timedelta(seconds=60)
@@ -73,40 +81,17 @@ def _owner_of(kind: str, value: str) -> Contact | None:
     return found.contact if found else None
 
 
-def chat_contact_resolve(*, visitor_id: str, email: str = "", name: str = "") -> Contact:
-    """The contact a chat belongs to, from the widget's visitor id and an optional email.
+def chat_contact_resolve(*, visitor_id: str, name: str = "") -> Contact:
+    """The contact a chat belongs to: the one this browser's visitor id belongs to, created
+    on the visitor's first chat.
 
-    - An email a contact already has wins: the chat is that person's (the visitor id is
-      added to them, so their next chat from this browser is theirs even without the email).
-    - Otherwise the visitor's contact (created on their first chat) is used, and a new email
-      is added to it.
-    - When the visitor id already belongs to someone else than the email's owner, the two
-      are *not* merged: an address typed into a public widget is an unverified claim, and a
-      merge cannot be undone. The chat goes to the email's owner; an agent who has checked
-      can merge the two contacts.
-
-    Raises identities.InvalidIdentity for a malformed email or visitor id.
+    An email typed into the widget does not choose the contact: a public widget cannot tell
+    who is typing, so a typed address is the visitor's *claim* (kept on the session, see
+    chat_start) until it is verified. Raises identities.InvalidIdentity for a malformed
+    visitor id.
     """
-    email = identities.normalize_email(email) if email else ""
-    if email:
-        owner = _owner_of(ContactIdentity.Kind.EMAIL, email)
-        if owner is not None:
-            contact, _ = contact_services.contact_find_or_create(kind="email", value=email,
-                                                                 name=name)
-            try:
-                contact_services.contact_add_identity(contact=contact, kind="chat",
-                                                      value=visitor_id)
-            except contact_services.IdentityTaken:
-                pass  # the visitor id stays with its contact: see above
-            return contact
     contact, _ = contact_services.contact_find_or_create(kind="chat", value=visitor_id,
                                                          name=name)
-    if email:
-        try:
-            contact_services.contact_add_identity(contact=contact, kind="email", value=email)
-        except contact_services.IdentityTaken as exc:
-            # Someone claimed this email between our read and our write: it is theirs.
-            return exc.identity.contact
     return contact
 
 
@@ -114,22 +99,192 @@ def chat_contact_resolve(*, visitor_id: str, email: str = "", name: str = "") ->
 def chat_start(*, widget: ChatWidget, message: str, visitor_id: str = "", name: str = "",
                email: str = "", now: datetime | None = None) -> ChatSession:
     """A visitor starts a chat: their contact, a new case for the widget's team, the first
-    message, and the session. Raises WidgetInactive for a widget that takes no new chats."""
+    message, and the session. Raises WidgetInactive for a widget that takes no new chats.
+
+    A typed `email` is recorded as the session's claim. It is verified at once only when
+    the visitor's own contact has that address already (this browser was verified before);
+    otherwise agents see it as unverified, and a confirmation link is mailed to the address
+    (after commit, CXDESK_CHAT_CLAIM_LINKS) — see chat_claim_verify.
+    """
     if not widget.is_active:
         raise WidgetInactive(f"The chat widget {widget.name!r} is not taking new chats.")
     now = now or timezone.now()
     visitor_id = visitor_id or new_visitor_id()
-    contact = chat_contact_resolve(visitor_id=visitor_id, email=email, name=name)
+    email = identities.normalize_email(email) if email else ""
+    contact = chat_contact_resolve(visitor_id=visitor_id, name=name)
     case = case_services.case_open(requester=contact, subject=_subject(message),
                                    channel=Channel.CHAT, team=widget.team, occurred_at=now)
+    claim: dict = {}
+    if email:
+        claim["claimed_email"] = email
+        if ContactIdentity.objects.filter(contact=contact, kind=ContactIdentity.Kind.EMAIL,
+                                          network="", value=email).exists():
+            claim.update(claim_verified_at=now, claim_verified_via=ClaimVerifiedVia.VISITOR)
     session = ChatSession.objects.create(widget=widget, case=case, contact=contact,
                                          visitor_id=visitor_id, started_at=now,
-                                         last_customer_activity=now)
+                                         last_customer_activity=now, **claim)
     case_services.interaction_add(
         case_id=case.pk, channel=Channel.CHAT, direction=Interaction.Direction.INBOUND,
         author_contact=contact, body_text=message, metadata={"chat_session_id": session.pk},
         occurred_at=now)
+    if session.claim_pending and claim_links_enabled():
+        from . import tasks  # tasks import this module
+
+        enqueue_on_commit(tasks.send_claim_link, session.pk)
     return session
+
+
+# --- Email claims ------------------------------------------------------------------------------
+
+
+class ClaimError(ChatError):
+    code = "claim_error"
+    status = 409
+
+
+class ClaimLinkInvalid(ChatError):
+    code = "claim_link_invalid"
+    status = 400
+
+
+CLAIM_LINK_SALT = "cxdesk.chat.claim-link"
+
+
+def claim_links_enabled() -> bool:
+    return bool(getattr(settings, "CXDESK_CHAT_CLAIM_LINKS", True))
+
+
+def claim_link_token(*, session: ChatSession) -> str:
+    """The signed, expiring token of the confirmation link mailed to a session's claim. It
+    names the session and the address, so it confirms exactly that claim."""
+    return signing.dumps({"s": session.pk, "e": session.claimed_email}, salt=CLAIM_LINK_SALT)
+
+
+def claim_link_session(*, token: str) -> ChatSession:
+    """The session a confirmation link is for. Raises ClaimLinkInvalid for a token that was
+    not issued here, has expired (CXDESK_CHAT_CLAIM_LINK_HOURS), or names another address
+    than the session's claim."""
+    max_age = timedelta(hours=getattr(settings, "CXDESK_CHAT_CLAIM_LINK_HOURS", 48))
+    try:
+        data = signing.loads(token, salt=CLAIM_LINK_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        raise ClaimLinkInvalid("This confirmation link has expired.") from None
+    except signing.BadSignature:
+        raise ClaimLinkInvalid("This is not a confirmation link we sent.") from None
+    session = (ChatSession.objects.select_related("widget", "case")
+               .filter(pk=data.get("s") if isinstance(data, dict) else None).first())
+    if session is None or session.claimed_email != data.get("e"):
+        raise ClaimLinkInvalid("This confirmation link is for a chat that no longer exists.")
+    return session
+
+
+def _current_contact(contact: Contact) -> Contact:
+    while contact.merged_into_id:  # an agent merged the visitor into another contact
+        contact = contact.merged_into
+    return contact
+
+
+@transaction.atomic
+def chat_claim_verify(*, session_id: int, via: str, actor=None,
+                      now: datetime | None = None) -> ChatSession:
+    """The claimed email is the visitor's: join the visitor to that address.
+
+    - nobody has the address yet → it becomes an identity of the visitor's contact;
+    - another contact has it → the visitor's contact is merged into that contact (its chat
+      identity, cases and messages move; each moved case records a requester event);
+    - the visitor's contact has it already → nothing to join.
+
+    `via` says what proved it ("agent": an agent who checked, recorded as `actor`; "email":
+    the customer opened the link mailed to that address). Verifying a verified claim changes
+    nothing. Raises ClaimError when the session has no claim.
+    """
+    if via not in (ClaimVerifiedVia.AGENT, ClaimVerifiedVia.EMAIL):
+        raise ChatError(f"unknown verification {via!r}")
+    now = now or timezone.now()
+    session = ChatSession.objects.select_for_update().select_related("contact").get(
+        pk=session_id)
+    if not session.claimed_email:
+        raise ClaimError("The visitor of this chat gave no email address.")
+    if session.claim_verified_at is not None:
+        return session
+    visitor = _current_contact(session.contact)
+    owner = _owner_of(ContactIdentity.Kind.EMAIL, session.claimed_email)
+    if owner is None:
+        try:
+            contact_services.contact_add_identity(contact=visitor, kind="email",
+                                                  value=session.claimed_email)
+        except contact_services.IdentityTaken as exc:  # claimed by a message just now
+            owner = exc.identity.contact
+    if owner is not None and owner.pk != visitor.pk:
+        contact_services.contact_merge(source_id=visitor.pk, target_id=owner.pk, actor=actor)
+        # The visitor's chats are the owner's now (contact_merge moves cases and messages).
+        ChatSession.objects.filter(contact=visitor).update(contact=owner)
+        session.contact = owner
+    session.claim_verified_at = now
+    session.claim_verified_via = via
+    session.claim_verified_by = actor if via == ClaimVerifiedVia.AGENT else None
+    session.save(update_fields=["claim_verified_at", "claim_verified_via",
+                                "claim_verified_by"])
+    logger.info("chat %s: claim of %s verified (%s)", session.pk, session.claimed_email, via)
+    return session
+
+
+def _claim_mail_allowed(address: str) -> bool:
+    """At most CXDESK_CHAT_CLAIM_LINKS_PER_DAY confirmation mails to one address a day, so
+    the widget cannot be used to flood somebody's mailbox."""
+    limit = getattr(settings, "CXDESK_CHAT_CLAIM_LINKS_PER_DAY", 3)
+    key = "chat-claim-mail:" + hashlib.sha256(address.encode()).hexdigest()
+    cache.add(key, 0, timeout=24 * 3600)
+    try:
+        return cache.incr(key) <= limit
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=24 * 3600)
+        return True
+
+
+def chat_claim_send_link(*, session_id: int, now: datetime | None = None) -> bool:
+    """Mail the confirmation link to a session's unverified claim, once per session (the row
+    is claimed by a conditional UPDATE, so a task delivered twice sends one mail). True when
+    it sent. A link the per-address limit refuses, or a mail that fails, is not retried:
+    agents can still confirm the claim themselves."""
+    now = now or timezone.now()
+    claimed = ChatSession.objects.filter(
+        pk=session_id, claim_link_sent_at__isnull=True, claim_verified_at__isnull=True,
+    ).exclude(claimed_email="").update(claim_link_sent_at=now)
+    if not claimed:
+        return False
+    session = ChatSession.objects.select_related("widget").get(pk=session_id)
+    if not _claim_mail_allowed(session.claimed_email):
+        logger.warning("chat %s: confirmation mail to %s refused (daily limit)", session.pk,
+                       session.claimed_email)
+        return False
+    base = str(getattr(settings, "CXDESK_PUBLIC_URL", "")).rstrip("/")
+    link = base + reverse("chat:confirm-claim", args=[claim_link_token(session=session)])
+    context = {"session": session, "widget_name": session.widget.name, "link": link,
+               "hours": getattr(settings, "CXDESK_CHAT_CLAIM_LINK_HOURS", 48)}
+    try:
+        send_mail(
+            subject=f"Confirm your email address for your chat with {session.widget.name}",
+            message=render_to_string("chat/claim_link_email.txt", context),
+            from_email=None, recipient_list=[session.claimed_email],
+            html_message=render_to_string("chat/claim_link_email.html", context))
+    except Exception:  # noqa: BLE001 — SMTP trouble: logged; the agent path remains
+        logger.exception("chat %s: could not mail the confirmation link", session.pk)
+        return False
+    return True
+
+
+def chat_claim_links_send_due(*, now: datetime | None = None, limit: int = 200) -> int:
+    """The sweep behind the after-commit task: mail the links a lost task did not send, for
+    claims made in the last hour (older chats are for agents to confirm). Bounded."""
+    if not claim_links_enabled():
+        return 0
+    now = now or timezone.now()
+    ids = list(ChatSession.objects.filter(
+        claim_link_sent_at__isnull=True, claim_verified_at__isnull=True,
+        started_at__gte=now - timedelta(hours=1), started_at__lte=now - timedelta(minutes=1),
+    ).exclude(claimed_email="").order_by("started_at").values_list("pk", flat=True)[:limit])
+    return sum(chat_claim_send_link(session_id=pk, now=now) for pk in ids)
 
 
 @transaction.atomic
@@ -140,9 +295,7 @@ def chat_customer_message(*, session_id: int, body: str,
     session = ChatSession.objects.select_for_update().get(pk=session_id)
     if not session.is_active:
         raise ChatEnded("This chat has ended; start a new one.")
-    author = session.contact
-    while author.merged_into_id:  # an agent merged the visitor into another contact
-        author = author.merged_into
+    author = _current_contact(session.contact)
     interaction = case_services.interaction_add(
         case_id=session.case_id, channel=Channel.CHAT, direction=Interaction.Direction.INBOUND,
         author_contact=author, body_text=body,

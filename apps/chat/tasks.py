@@ -16,3 +16,15 @@ def end_idle_chats() -> int:
         if batch == 0:
             break
     return ended
+
+
+@shared_task(acks_late=True)
+def send_claim_link(session_id: int) -> bool:
+    """Mail the confirmation link of a chat's email claim (once per chat: idempotent)."""
+    return services.chat_claim_send_link(session_id=session_id)
+
+
+@shared_task(acks_late=True)
+def send_due_claim_links() -> int:
+    """Beat sweep: the confirmation links a lost task did not send (claims < 1 h old)."""
+    return services.chat_claim_links_send_due()

@@ -23,9 +23,12 @@ works through every proxy and with Django's test client, and the server steers i
 (`poll_after_ms`). The widget polls every 3 s while visible, slower when hidden or failing.
 """
 
-from django.shortcuts import get_object_or_404, render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
 from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework import status
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
@@ -148,6 +151,12 @@ class ChatStartView(_WidgetKeyEndpoint):
             "visitor_id": session.visitor_id,
             "messages": ChatMessageOutput(messages, many=True).data,
             "poll_after_ms": POLL_AFTER_MS,
+            # The same answer whether or not anyone has this address (no enumeration).
+            "email_claim": {"email": session.claimed_email,
+                            "verified": session.claim_verified_at is not None,
+                            "confirmation_mailed": session.claim_pending
+                            and services.claim_links_enabled()}
+            if session.claimed_email else None,
         }, status=status.HTTP_201_CREATED)
 
 
@@ -209,6 +218,40 @@ class ChatEndView(_SessionEndpoint):
         if session.case_id == self.session.case_id:
             session.case = self.session.case  # loaded already: no query for the reference
         return Response({"session": self.session_data(session)})
+
+
+@require_http_methods(["GET", "POST"])
+def confirm_claim(request, token: str):
+    """The page the confirmation link opens, for the customer (no login): GET shows what
+    confirming does and a button; POST confirms. A GET alone never confirms, so mail
+    scanners that open every link cannot confirm a claim for the customer."""
+    try:
+        session = services.claim_link_session(token=token)
+    except services.ClaimLinkInvalid as exc:
+        return render(request, "chat/confirm_claim.html", {"error": str(exc)}, status=400)
+    if request.method == "POST" and session.claim_verified_at is None:
+        session = services.chat_claim_verify(session_id=session.pk,
+                                             via=ChatSession.ClaimVerifiedVia.EMAIL)
+    return render(request, "chat/confirm_claim.html",
+                  {"session": session, "widget_name": session.widget.name,
+                   "confirmed": session.claim_verified_at is not None})
+
+
+@login_required
+@require_POST
+def agent_confirm_claim(request, session_id: int):
+    """An agent who checked who they are chatting with confirms the visitor's email claim
+    (a button on the case page). 404 for a chat on a case the agent may not see."""
+    session = get_object_or_404(selectors.chat_sessions_for(user=request.user, status=None),
+                                pk=session_id)
+    try:
+        services.chat_claim_verify(session_id=session.pk, actor=request.user,
+                                   via=ChatSession.ClaimVerifiedVia.AGENT)
+    except services.ClaimError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"Confirmed: the visitor is {session.claimed_email}.")
+    return redirect("case-detail", session.case_id)
 
 
 def demo(request, widget_key: str):

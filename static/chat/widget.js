@@ -263,6 +263,12 @@
         addMessage(message);
         state.lastId = Math.max(state.lastId, message.id);
       });
+      var claim = data.email_claim;
+      if (claim && !claim.verified && claim.confirmation_mailed) {
+        // The address is a claim until its owner confirms it from that mailbox.
+        ui.log.appendChild(el("div", { class: "cx-note", text: "We are sending " + claim.email +
+          " a link: open it to link this chat to your email address." }));
+      }
       applySession(data.session);
       ui.text.focus();
       schedulePoll(data.poll_after_ms);
