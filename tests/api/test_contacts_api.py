@@ -131,3 +131,24 @@ def test_adding_an_identity(agent_api, agent, ann):
 def test_bad_contacts_are_400(agent_api, payload):
     assert agent_api.post(URL, payload, format="json").status_code == 400
     assert not Contact.objects.exists()
+
+
+def test_contacts_need_credentials(ann):
+    from rest_framework.test import APIClient
+
+    anonymous = APIClient()
+    assert anonymous.get(URL).status_code == 401
+    assert anonymous.get(f"{URL}{ann.pk}/").status_code == 401
+    added = anonymous.post(f"{URL}{ann.pk}/identities/", {"kind": "chat", "value": "v-1"},
+                           format="json")
+    assert added.status_code == 401
+    assert ann.identities.count() == 3
+
+
+def test_a_read_only_token_cannot_add_an_identity(ann, agent, token_client):
+    api = token_client(agent, scopes=["contacts:read"])
+    assert api.get(f"{URL}{ann.pk}/").status_code == 200
+    response = api.post(f"{URL}{ann.pk}/identities/", {"kind": "chat", "value": "v-1"},
+                        format="json")
+    assert response.status_code == 403 and "contacts:write" in response.json()["error"]["message"]
+    assert ann.identities.count() == 3
