@@ -103,6 +103,10 @@ def _domain_error(exc):
         return 409, "identity_taken", str(exc), None
     if isinstance(exc, contact_services.ContactMergeError):
         return 409, "invalid_merge", str(exc), None
+    if isinstance(exc, contact_services.IdentityNotFound):
+        return 404, "not_found", str(exc), None
+    if isinstance(exc, contact_services.LastIdentity):
+        return 409, exc.code, str(exc), None
     if isinstance(exc, DjangoValidationError):
         fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors":
                                                                         exc.messages}

@@ -1,5 +1,7 @@
 from django.db.models import Prefetch, QuerySet
 
+from apps.accounts.models import AgentProfile
+from apps.accounts.services import role_of
 from apps.cases.models import Case
 
 from . import identities
@@ -26,9 +28,24 @@ def contact_cases(*, contact: Contact) -> QuerySet[Case]:
     )
 
 
-def contact_list() -> QuerySet[Contact]:
+def contact_list(*, user) -> QuerySet[Contact]:
+    """The contacts `user` may see (`Contact.objects.visible_to`), not merged away, with their
+    organization and identities: a page is three queries however many identities it holds."""
     return (
-        Contact.objects.filter(merged_into__isnull=True)
+        Contact.objects.visible_to(user)
+        .filter(merged_into__isnull=True)
         .select_related("organization")
         .prefetch_related(Prefetch("identities", queryset=ContactIdentity.objects.order_by("kind")))
     )
+
+
+MERGE_ROLES = frozenset({AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN})
+
+
+def contact_merge_allowed(*, user) -> bool:
+    """Supervisors and admins may merge contacts; agents may not.
+
+    A merge moves every identity of one person to another, so it reroutes their mail, calls
+    and chats (and cannot be undone): the same harm as adding a stranger's address, at once.
+    """
+    return user.is_authenticated and user.is_active and role_of(user) in MERGE_ROLES

@@ -8,7 +8,7 @@ from .models import Contact, ContactIdentity
 class IdentityOutput(serializers.ModelSerializer):
     class Meta:
         model = ContactIdentity
-        fields = ["kind", "network", "value"]
+        fields = ["id", "kind", "network", "value"]
 
 
 class ContactOutput(serializers.ModelSerializer):
@@ -32,3 +32,16 @@ class IdentityCreateInput(StrictInputSerializer):
 class ContactCreateInput(StrictInputSerializer):
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     identities = IdentityCreateInput(many=True, allow_empty=False, max_length=20)
+
+
+class ContactMergeInput(StrictInputSerializer):
+    into = serializers.PrimaryKeyRelatedField(
+        queryset=Contact.objects.none(),
+        help_text="The contact that remains: it receives every identity, case and message",
+        error_messages={"does_not_exist": "No contact #{pk_value} that you can see."})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        request = self.context.get("request")
+        if request is not None:
+            self.fields["into"].queryset = Contact.objects.visible_to(request.user)
