@@ -212,7 +212,7 @@ def chat_claim_verify(*, session_id: int, via: str, actor=None,
     if owner is None:
         try:
             contact_services.contact_add_identity(contact=visitor, kind="email",
-                                                  value=session.claimed_email)
+                                                  value=session.claimed_email, actor=actor)
         except contact_services.IdentityTaken as exc:  # claimed by a message just now
             owner = exc.identity.contact
     if owner is not None and owner.pk != visitor.pk:

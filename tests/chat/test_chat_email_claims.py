@@ -12,7 +12,7 @@ from django.utils import timezone
 from apps.cases.models import CaseEvent
 from apps.chat import services
 from apps.chat.models import ChatSession
-from apps.contacts.models import Contact
+from apps.contacts.models import Contact, ContactEvent
 from tests.chat.factories import ChatWidgetFactory
 from tests.factories import AgentFactory, EmailIdentityFactory
 
@@ -109,6 +109,8 @@ def test_confirming_a_new_address_adds_it_to_the_visitor(claimed_chat, client):
     client.post(_path(link))
     session = _session(chat)
     assert session.claim_verified_via == Via.EMAIL
+    added = session.contact.events.get(kind=ContactEvent.Kind.IDENTITY_ADDED)
+    assert (added.actor, added.after["value"]) == (None, "neo@example.com")
     assert sorted(session.contact.identities.values_list("kind", "value")) == [
         ("chat", chat.data["visitor_id"]), ("email", "neo@example.com")]
     assert Contact.objects.count() == 1
@@ -209,6 +211,7 @@ def test_an_agent_confirms_a_claim_through_the_api(claimed_chat, agent, agent_ap
     session = _session(chat)
     assert session.claim_verified_by == agent
     assert session.case.events.get(kind=CaseEvent.Kind.REQUESTER).actor == agent
+    assert ann.events.get(kind=ContactEvent.Kind.MERGED_FROM).actor == agent
 
 
 def test_a_chat_without_a_typed_email_has_nothing_to_confirm(start_chat, agent_api):
