@@ -45,11 +45,9 @@ redirects are not followed. `signature_verify` below is a reference implementati
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import random
-import socket
 import time
 import uuid
 from collections.abc import Iterable
@@ -59,7 +57,6 @@ from functools import partial
 from urllib.parse import urlsplit
 
 import httpx
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
@@ -70,7 +67,7 @@ from django.utils import timezone
 from apps.accounts.models import AgentProfile, Team
 from apps.accounts.services import role_of
 
-from . import tasks
+from . import targets, tasks
 from .models import EVENT_TYPES, WebhookDelivery, WebhookSubscription, generate_secret
 
 logger = logging.getLogger(__name__)
@@ -94,41 +91,6 @@ URL_MAX_LENGTH = WebhookSubscription._meta.get_field("url").max_length
 # --- Subscriptions ------------------------------------------------------------------------
 
 
-def _is_private_address(address: str) -> bool:
-    """Loopback, private, link-local (cloud metadata), reserved: anything not on the internet."""
-    try:
-        return not ipaddress.ip_address(address.strip("[]").split("%")[0]).is_global
-    except ValueError:
-        return False
-
-
-def _private_target(hostname: str) -> bool:
-    """True when a webhook to this host would reach this machine or its private network.
-
-    Checked when a subscription is saved (literal addresses and localhost names) and again
-    before each send (every address the name resolves to), so a URL cannot be aimed at
-    internal services. CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS=true lifts it (tests, on-prem).
-    """
-    if settings.CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS:
-        return False
-    host = (hostname or "").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    return _is_private_address(host)
-
-
-def _resolves_to_private(hostname: str, port: int) -> bool:
-    if settings.CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS:
-        return False
-    if _private_target(hostname):
-        return True
-    try:
-        infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
-    except OSError:
-        return False  # the POST itself fails with the DNS error, which is the clearer message
-    return any(_is_private_address(info[4][0]) for info in infos)
-
-
 def _clean_url(url: str) -> tuple[str, list[str]]:
     url = (url or "").strip()
     try:
@@ -139,7 +101,7 @@ def _clean_url(url: str) -> tuple[str, list[str]]:
         return url, ["Enter an http:// or https:// URL."]
     if not parts.hostname:
         return url, ["The URL has no host."]
-    if _private_target(parts.hostname):
+    if targets.host_refused(parts.hostname):
         return url, ["Webhook URLs may not point at loopback or private network addresses."]
     if len(url) > URL_MAX_LENGTH:
         return url, [f"The URL is longer than {URL_MAX_LENGTH} characters."]
@@ -453,8 +415,10 @@ def _read_excerpt(response: httpx.Response, deadline: float) -> str:
 def _post(url: str, body: bytes, headers: dict[str, str]) -> _Outcome:
     parts = urlsplit(url)
     port = parts.port or (443 if parts.scheme == "https" else 80)
-    if _resolves_to_private(parts.hostname or "", port):
-        return _Outcome(None, error="refused: the URL resolves to a loopback or private address")
+    try:
+        targets.resolve(parts.hostname or "", port)
+    except targets.TargetRefused as exc:
+        return _Outcome(None, error=str(exc))
     deadline = time.monotonic() + TOTAL_TIMEOUT
     timeout = httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT)
     try:
