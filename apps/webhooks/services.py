@@ -413,30 +413,60 @@ def _read_excerpt(response: httpx.Response, deadline: float) -> str:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> _Outcome:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
+    """POST to an address of the URL's host that passed the check, and to no other.
+
+    The name is resolved once (targets.resolve refuses it unless every address is public);
+    the addresses are tried in the resolver's order until one can be reached, each through a
+    transport pinned to it, so no later lookup can send the request elsewhere.
+    """
     try:
-        targets.resolve(parts.hostname or "", port)
+        target = httpx.URL(url)
+        host = target.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        return _Outcome(None, error=f"the URL cannot be sent to: {exc}")
+    port = target.port or (443 if target.scheme == "https" else 80)
+    try:
+        addresses = targets.resolve(host, port)
     except targets.TargetRefused as exc:
         return _Outcome(None, error=str(exc))
     deadline = time.monotonic() + TOTAL_TIMEOUT
-    timeout = httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT)
+    for index, address in enumerate(addresses):
+        try:
+            return _post_to(address, host, target, body, headers, deadline)
+        except httpx.ConnectError as exc:  # nothing was sent: the next address may answer
+            if index + 1 == len(addresses) or time.monotonic() >= deadline:
+                return _connection_failed(url, exc)
+    raise AssertionError("targets.resolve returns at least one address")
+
+
+def _post_to(address: str, host: str, target: httpx.URL, body: bytes,
+             headers: dict[str, str], deadline: float) -> _Outcome:
+    """One POST through a connection to `address`; raises httpx.ConnectError when that address
+    cannot be reached (connection or TLS handshake failed, nothing sent)."""
+    timeout = httpx.Timeout(max(deadline - time.monotonic(), 0.1), connect=CONNECT_TIMEOUT)
+    transport = targets.PinnedTransport(host=host, address=address)
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            with client.stream("POST", url, content=body, headers=headers) as response:
+        with httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
+                          trust_env=False) as client:
+            with client.stream("POST", target, content=body, headers=headers) as response:
                 excerpt = _read_excerpt(response, deadline)
-    except httpx.TimeoutException as exc:
+    except httpx.ConnectError:
+        raise
+    except Exception as exc:  # a timeout, the connection dropped, a protocol error …
+        return _connection_failed(str(target), exc)
+    if 200 <= response.status_code < 300:
+        return _Outcome(response.status_code, excerpt=excerpt)
+    return _Outcome(
+        response.status_code, excerpt=excerpt,
+        error=f"HTTP {response.status_code} {response.reason_phrase}".strip(),
+    )
+
+
+def _connection_failed(url: str, exc: Exception) -> _Outcome:
+    if isinstance(exc, httpx.TimeoutException):
         return _Outcome(None, error=f"timeout: {type(exc).__name__} {exc}".strip())
-    except Exception as exc:  # connection refused, DNS, TLS, a URL httpx rejects …
-        logger.info("webhook POST to %s failed", url, exc_info=True)
-        return _Outcome(None, error=f"{type(exc).__name__}: {exc}")
-    outcome = _Outcome(response.status_code, excerpt=excerpt)
-    if not outcome.ok:
-        outcome = _Outcome(
-            response.status_code, excerpt=excerpt,
-            error=f"HTTP {response.status_code} {response.reason_phrase}".strip(),
-        )
-    return outcome
+    logger.info("webhook POST to %s failed", url, exc_info=True)
+    return _Outcome(None, error=f"{type(exc).__name__}: {exc}")
 
 
 def _headers(delivery: WebhookDelivery, body: bytes, timestamp: int) -> dict[str, str]:

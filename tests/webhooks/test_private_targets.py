@@ -1,7 +1,5 @@
 """Webhook URLs cannot be aimed at this machine or its private network (SSRF)."""
 
-import socket
-
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -33,13 +31,11 @@ def test_public_urls_are_accepted(admin_user):
     assert subscription.pk
 
 
-def test_a_name_that_resolves_to_a_private_address_is_not_sent_to(admin_user, settings,
-                                                                    monkeypatch):
+def test_a_name_that_resolves_to_a_private_address_is_not_sent_to(admin_user, resolver):
     subscription = services.subscription_create(owner=admin_user,
                                                 url="https://hooks.example.com/x",
                                                 events=["case.created"])
-    monkeypatch.setattr(socket, "getaddrinfo",
-                        lambda *a, **k: [(2, 1, 6, "", ("10.0.0.7", 443))])
+    resolver.answer("hooks.example.com", "10.0.0.7")
     delivery = WebhookDelivery.objects.create(subscription=subscription, event="case.created",
                                               payload={"x": 1})
     services.delivery_attempt(delivery_id=delivery.pk)
@@ -48,44 +44,23 @@ def test_a_name_that_resolves_to_a_private_address_is_not_sent_to(admin_user, se
     assert "private" in delivery.last_error
 
 
-@pytest.fixture
-def connections(monkeypatch):
-    """Every TCP connection attempted (host, port); none is made."""
-    attempts = []
-
-    def refuse(address, *args, **kwargs):
-        attempts.append(address[:2])
-        raise ConnectionRefusedError("intercepted by the test")
-
-    monkeypatch.setattr(socket, "create_connection", refuse)
-    return attempts
-
-
-def _resolving_to(monkeypatch, address: str) -> None:
-    family = socket.AF_INET6 if ":" in address else socket.AF_INET
-
-    def getaddrinfo(host, port, *args, **kwargs):
-        return [(family, socket.SOCK_STREAM, 6, "", (address, port))]
-
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-
-
 @pytest.mark.parametrize("address", [
     "::ffff:127.0.0.1", "::127.0.0.1", "64:ff9b::7f00:1", "64:ff9b::a9fe:a9fe",
     "64:ff9b:1::a00:1", "2002:a9fe:a9fe::1", "2002:7f00:1::",
     "2001:0:4136:e378:8000:63bf:3fff:fdd2", "fd00::1", "ff02::1", "100.64.0.1", "224.0.0.1",
 ])
 def test_a_name_resolving_to_an_ipv6_form_of_a_private_address_is_not_contacted(
-        admin_user, monkeypatch, connections, address):
+        admin_user, resolver, connections, address):
     subscription = services.subscription_create(owner=admin_user,
                                                 url="https://hooks.example.com/x",
                                                 events=["case.created"])
-    _resolving_to(monkeypatch, address)
+    resolver.answer("hooks.example.com", address)
+    connections.block_all = True
     delivery = WebhookDelivery.objects.create(subscription=subscription, event="case.created",
                                               payload={"x": 1})
     services.delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
-    assert connections == []
+    assert connections.attempts == []
     assert delivery.status == "pending" and "refused" in delivery.last_error
     assert delivery.last_status_code is None and delivery.response_excerpt == ""
 
