@@ -29,6 +29,44 @@ and the headers
 - ``Cxdesk-Delivery``: the delivery id (one per event and subscription, the same on retries);
 - ``Cxdesk-Signature: t=<unix seconds>,v1=<hex>``.
 
+What ``data`` holds (apps/webhooks/payloads.py builds it)
+---------------------------------------------------------
+- ``case.created``: ``{"case": <case>, "tags": [tag names]}``;
+- ``case.updated``: ``{"case": <case>, "changed": [field names]}``, plus ``"tags"`` (the new
+  list) when the tags changed and ``"merged_from"`` (a case id) on the case a merge kept;
+- ``interaction.created``: ``{"interaction": <interaction>, "case": <case>}``;
+- ``sla.breached`` can be subscribed to but is not sent by this version.
+
+``<case>``: id, reference, subject, status, priority, channel, requester_id, team_id,
+assignee_id, custom_fields, created_at, updated_at, first_response_at, solved_at,
+closed_at, reopen_count, merged_into_id, follow_up_of_id. Related rows are ids: read them
+with the REST API (``GET /api/v1/cases/{id}/`` …).
+
+``<interaction>``: id, case_id, channel, direction (``in``/``out``), is_public,
+author_contact_id, author_agent_id, subject, body_text, body_truncated, api_url,
+external_id, occurred_at, created_at. The body is bounded so that a huge email does not
+become a huge request per subscription: ``body_text`` is at most CXDESK_WEBHOOK_BODY_MAX_BYTES
+(64 KiB by default) of the JSON body — the longest prefix of the text that fits, cut between
+characters — and ``body_truncated`` says whether it was cut. ``body_html`` is not sent.
+``api_url`` (a path on this server, e.g. ``/api/v1/cases/12/interactions/``) lists the
+case's interactions, oldest first, with their whole ``body_text`` and ``body_html``: find the
+one with this ``id`` (``?page_size=200``, then follow ``next``), with a token whose owner may
+see the case and that has ``cases:read``.
+
+Only cases the subscription's owner may see are announced to it (the owner's teams and
+assignments; an admin's subscription sees all).
+
+Where deliveries go
+-------------------
+The URL must be http(s) and its host public (apps/webhooks/targets.py): a name is resolved
+once per attempt, refused unless every address is a public one (loopback, private, link-local,
+CGNAT, multicast, reserved and documentation ranges, and IPv6 forms carrying such an IPv4
+address, are not), and the connection goes to a checked address, never to a later DNS answer.
+The Host header and TLS (SNI, certificate verification) use the name; certificates are
+checked against certifi's roots, or SSL_CERT_FILE / SSL_CERT_DIR. No proxy from the
+environment is used. A refused target is not contacted, and its delivery log says only that.
+CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS=true lifts the address rule for on-premises receivers.
+
 Verifying the signature
 -----------------------
 ``v1`` is the lowercase hex HMAC-SHA256, keyed with the subscription secret (the whole string,
