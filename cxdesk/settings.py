@@ -321,6 +321,9 @@ CXDESK_ENCRYPTION_KEY = env.str("CXDESK_ENCRYPTION_KEY", default="")
 CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS = env.bool(
     "CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS", default=False
 )
+# A webhook carries at most this many bytes of a message body (as JSON); the rest is fetched
+# from the REST API (the payload's `api_url`, `body_truncated: true`).
+CXDESK_WEBHOOK_BODY_MAX_BYTES = env.int("CXDESK_WEBHOOK_BODY_MAX_BYTES", default=64 * 1024)
 # Who sends an agent's reply on each channel: channel → dotted path of send(interaction).
 # A channel without an entry (phone, web, api) has nothing to send.
 CXDESK_OUTBOUND_SENDERS: dict[str, str] = {

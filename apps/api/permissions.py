@@ -1,5 +1,8 @@
 from rest_framework import permissions
 
+from apps.accounts.models import AgentProfile
+from apps.accounts.services import role_of
+
 from .models import ApiToken
 
 
@@ -25,3 +28,21 @@ class HasScope(permissions.BasePermission):
             return True
         self.message = f"This token lacks the {scope} scope."
         return False
+
+
+class AdminSessionOrToken(permissions.BasePermission):
+    """Browser sessions only for admins (role admin, or a superuser); API tokens pass here, and
+    HasScope holds them to their scopes.
+
+    For endpoints that configure an integration (webhook subscriptions): a token's scopes are
+    what an admin granted it (tokens are made in the admin), so a token with the scope acts
+    whoever owns it, while a signed-in agent or supervisor may not. 403 rather than 404: the
+    refusal comes before any object is looked up, so it reveals nothing about one.
+    """
+
+    message = "Only admins, and API tokens granted this scope, may use this endpoint."
+
+    def has_permission(self, request, view):
+        if isinstance(request.auth, ApiToken):
+            return True
+        return role_of(request.user) == AgentProfile.Role.ADMIN

@@ -1,16 +1,22 @@
 """REST API for webhook subscriptions and their delivery log (scopes webhooks:read/write).
 
-A user sees and manages their own subscriptions; admins see all. The signing secret is shown
-when a subscription is created and when it is rotated, never in lists.
+Who may use it: API tokens, held to their scopes (webhooks:read to read, webhooks:write to
+change; a token is an integration an admin made and granted them, whoever owns it), and
+admins signed in. A signed-in agent or supervisor gets 403 on every endpoint: a subscription
+is a standing export of every case its owner can see. A token sees and manages its owner's
+subscriptions; an admin's, all. The signing secret is shown when a subscription is created
+and when it is rotated, never in lists.
 """
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.accounts.services import role_of
 from apps.api.pagination import CxCursorPagination
+from apps.api.permissions import AdminSessionOrToken, HasScope
 from apps.api.serializers import StrictInputSerializer
 
 from . import services
@@ -65,6 +71,7 @@ class DeliveryOutput(serializers.ModelSerializer):
 class WebhookSubscriptionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
                                  mixins.DestroyModelMixin, viewsets.GenericViewSet):
     scope_resource = "webhooks"
+    permission_classes = [IsAuthenticated, HasScope, AdminSessionOrToken]
     serializer_class = SubscriptionOutput
     pagination_class = CxCursorPagination
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]

@@ -29,6 +29,44 @@ and the headers
 - ``Cxdesk-Delivery``: the delivery id (one per event and subscription, the same on retries);
 - ``Cxdesk-Signature: t=<unix seconds>,v1=<hex>``.
 
+What ``data`` holds (apps/webhooks/payloads.py builds it)
+---------------------------------------------------------
+- ``case.created``: ``{"case": <case>, "tags": [tag names]}``;
+- ``case.updated``: ``{"case": <case>, "changed": [field names]}``, plus ``"tags"`` (the new
+  list) when the tags changed and ``"merged_from"`` (a case id) on the case a merge kept;
+- ``interaction.created``: ``{"interaction": <interaction>, "case": <case>}``;
+- ``sla.breached`` can be subscribed to but is not sent by this version.
+
+``<case>``: id, reference, subject, status, priority, channel, requester_id, team_id,
+assignee_id, custom_fields, created_at, updated_at, first_response_at, solved_at,
+closed_at, reopen_count, merged_into_id, follow_up_of_id. Related rows are ids: read them
+with the REST API (``GET /api/v1/cases/{id}/`` …).
+
+``<interaction>``: id, case_id, channel, direction (``in``/``out``), is_public,
+author_contact_id, author_agent_id, subject, body_text, body_truncated, api_url,
+external_id, occurred_at, created_at. The body is bounded so that a huge email does not
+become a huge request per subscription: ``body_text`` is at most CXDESK_WEBHOOK_BODY_MAX_BYTES
+(64 KiB by default) of the JSON body — the longest prefix of the text that fits, cut between
+characters — and ``body_truncated`` says whether it was cut. ``body_html`` is not sent.
+``api_url`` (a path on this server, e.g. ``/api/v1/cases/12/interactions/``) lists the
+case's interactions, oldest first, with their whole ``body_text`` and ``body_html``: find the
+one with this ``id`` (``?page_size=200``, then follow ``next``), with a token whose owner may
+see the case and that has ``cases:read``.
+
+Only cases the subscription's owner may see are announced to it (the owner's teams and
+assignments; an admin's subscription sees all).
+
+Where deliveries go
+-------------------
+The URL must be http(s) and its host public (apps/webhooks/targets.py): a name is resolved
+once per attempt, refused unless every address is a public one (loopback, private, link-local,
+CGNAT, multicast, reserved and documentation ranges, and IPv6 forms carrying such an IPv4
+address, are not), and the connection goes to a checked address, never to a later DNS answer.
+The Host header and TLS (SNI, certificate verification) use the name; certificates are
+checked against certifi's roots, or SSL_CERT_FILE / SSL_CERT_DIR. No proxy from the
+environment is used. A refused target is not contacted, and its delivery log says only that.
+CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS=true lifts the address rule for on-premises receivers.
+
 Verifying the signature
 -----------------------
 ``v1`` is the lowercase hex HMAC-SHA256, keyed with the subscription secret (the whole string,
@@ -45,11 +83,9 @@ redirects are not followed. `signature_verify` below is a reference implementati
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import random
-import socket
 import time
 import uuid
 from collections.abc import Iterable
@@ -59,7 +95,6 @@ from functools import partial
 from urllib.parse import urlsplit
 
 import httpx
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
@@ -70,7 +105,7 @@ from django.utils import timezone
 from apps.accounts.models import AgentProfile, Team
 from apps.accounts.services import role_of
 
-from . import tasks
+from . import targets, tasks
 from .models import EVENT_TYPES, WebhookDelivery, WebhookSubscription, generate_secret
 
 logger = logging.getLogger(__name__)
@@ -94,41 +129,6 @@ URL_MAX_LENGTH = WebhookSubscription._meta.get_field("url").max_length
 # --- Subscriptions ------------------------------------------------------------------------
 
 
-def _is_private_address(address: str) -> bool:
-    """Loopback, private, link-local (cloud metadata), reserved: anything not on the internet."""
-    try:
-        return not ipaddress.ip_address(address.strip("[]").split("%")[0]).is_global
-    except ValueError:
-        return False
-
-
-def _private_target(hostname: str) -> bool:
-    """True when a webhook to this host would reach this machine or its private network.
-
-    Checked when a subscription is saved (literal addresses and localhost names) and again
-    before each send (every address the name resolves to), so a URL cannot be aimed at
-    internal services. CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS=true lifts it (tests, on-prem).
-    """
-    if settings.CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS:
-        return False
-    host = (hostname or "").lower().rstrip(".")
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    return _is_private_address(host)
-
-
-def _resolves_to_private(hostname: str, port: int) -> bool:
-    if settings.CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS:
-        return False
-    if _private_target(hostname):
-        return True
-    try:
-        infos = socket.getaddrinfo(hostname, port, type=socket.SOCK_STREAM)
-    except OSError:
-        return False  # the POST itself fails with the DNS error, which is the clearer message
-    return any(_is_private_address(info[4][0]) for info in infos)
-
-
 def _clean_url(url: str) -> tuple[str, list[str]]:
     url = (url or "").strip()
     try:
@@ -139,7 +139,7 @@ def _clean_url(url: str) -> tuple[str, list[str]]:
         return url, ["Enter an http:// or https:// URL."]
     if not parts.hostname:
         return url, ["The URL has no host."]
-    if _private_target(parts.hostname):
+    if targets.host_refused(parts.hostname):
         return url, ["Webhook URLs may not point at loopback or private network addresses."]
     if len(url) > URL_MAX_LENGTH:
         return url, [f"The URL is longer than {URL_MAX_LENGTH} characters."]
@@ -451,28 +451,60 @@ def _read_excerpt(response: httpx.Response, deadline: float) -> str:
 
 
 def _post(url: str, body: bytes, headers: dict[str, str]) -> _Outcome:
-    parts = urlsplit(url)
-    port = parts.port or (443 if parts.scheme == "https" else 80)
-    if _resolves_to_private(parts.hostname or "", port):
-        return _Outcome(None, error="refused: the URL resolves to a loopback or private address")
-    deadline = time.monotonic() + TOTAL_TIMEOUT
-    timeout = httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT)
+    """POST to an address of the URL's host that passed the check, and to no other.
+
+    The name is resolved once (targets.resolve refuses it unless every address is public);
+    the addresses are tried in the resolver's order until one can be reached, each through a
+    transport pinned to it, so no later lookup can send the request elsewhere.
+    """
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            with client.stream("POST", url, content=body, headers=headers) as response:
+        target = httpx.URL(url)
+        host = target.raw_host.decode("ascii")
+    except (httpx.InvalidURL, UnicodeError) as exc:
+        return _Outcome(None, error=f"the URL cannot be sent to: {exc}")
+    port = target.port or (443 if target.scheme == "https" else 80)
+    try:
+        addresses = targets.resolve(host, port)
+    except targets.TargetRefused as exc:
+        return _Outcome(None, error=str(exc))
+    deadline = time.monotonic() + TOTAL_TIMEOUT
+    for index, address in enumerate(addresses):
+        try:
+            return _post_to(address, host, target, body, headers, deadline)
+        except httpx.ConnectError as exc:  # nothing was sent: the next address may answer
+            if index + 1 == len(addresses) or time.monotonic() >= deadline:
+                return _connection_failed(url, exc)
+    raise AssertionError("targets.resolve returns at least one address")
+
+
+def _post_to(address: str, host: str, target: httpx.URL, body: bytes,
+             headers: dict[str, str], deadline: float) -> _Outcome:
+    """One POST through a connection to `address`; raises httpx.ConnectError when that address
+    cannot be reached (connection or TLS handshake failed, nothing sent)."""
+    timeout = httpx.Timeout(max(deadline - time.monotonic(), 0.1), connect=CONNECT_TIMEOUT)
+    transport = targets.PinnedTransport(host=host, address=address)
+    try:
+        with httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
+                          trust_env=False) as client:
+            with client.stream("POST", target, content=body, headers=headers) as response:
                 excerpt = _read_excerpt(response, deadline)
-    except httpx.TimeoutException as exc:
+    except httpx.ConnectError:
+        raise
+    except Exception as exc:  # a timeout, the connection dropped, a protocol error …
+        return _connection_failed(str(target), exc)
+    if 200 <= response.status_code < 300:
+        return _Outcome(response.status_code, excerpt=excerpt)
+    return _Outcome(
+        response.status_code, excerpt=excerpt,
+        error=f"HTTP {response.status_code} {response.reason_phrase}".strip(),
+    )
+
+
+def _connection_failed(url: str, exc: Exception) -> _Outcome:
+    if isinstance(exc, httpx.TimeoutException):
         return _Outcome(None, error=f"timeout: {type(exc).__name__} {exc}".strip())
-    except Exception as exc:  # connection refused, DNS, TLS, a URL httpx rejects …
-        logger.info("webhook POST to %s failed", url, exc_info=True)
-        return _Outcome(None, error=f"{type(exc).__name__}: {exc}")
-    outcome = _Outcome(response.status_code, excerpt=excerpt)
-    if not outcome.ok:
-        outcome = _Outcome(
-            response.status_code, excerpt=excerpt,
-            error=f"HTTP {response.status_code} {response.reason_phrase}".strip(),
-        )
-    return outcome
+    logger.info("webhook POST to %s failed", url, exc_info=True)
+    return _Outcome(None, error=f"{type(exc).__name__}: {exc}")
 
 
 def _headers(delivery: WebhookDelivery, body: bytes, timestamp: int) -> dict[str, str]:

@@ -1,7 +1,10 @@
-"""A real HTTP receiver on 127.0.0.1 for the webhook tests, and a subscription pointing at it."""
+"""A real HTTP receiver on 127.0.0.1 for the webhook tests, and a subscription pointing at it;
+a fake resolver and a connection recorder for the tests of where deliveries may go."""
 
+import socket
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -23,6 +26,7 @@ class Receiver:
     """What the endpoint answers (settable at any time) and every request it received."""
 
     url: str = ""
+    port: int = 0
     status: int = 200
     body: bytes = b'{"received": true}'
     headers: dict[str, str] = field(default_factory=dict)
@@ -68,12 +72,18 @@ def _local_receivers_allowed(settings):
     settings.CXDESK_WEBHOOK_ALLOW_PRIVATE_TARGETS = True
 
 
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
+@contextmanager
+def running_receiver(wrap_socket=None) -> Iterator[Receiver]:
+    """A receiver on 127.0.0.1 (an ephemeral port) for the duration of the block.
+
+    `wrap_socket(listening_socket)` may replace the listening socket (TLS)."""
     receiver = Receiver()
     server = ThreadingHTTPServer(("127.0.0.1", 0), receiver.handler())
     server.daemon_threads = True
+    if wrap_socket is not None:
+        server.socket = wrap_socket(server.socket)
     host, port = server.server_address[:2]
+    receiver.port = port
     receiver.url = f"http://{host}:{port}/hooks/cxdesk"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
                               name="webhook-receiver", daemon=True)
@@ -85,6 +95,75 @@ def receiver() -> Iterator[Receiver]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with running_receiver() as receiver:
+        yield receiver
+
+
+@dataclass
+class FakeResolver:
+    """socket.getaddrinfo for chosen names: each lookup of a name takes its next answer (the
+    last one repeats); an answer is an address or a tuple of them. Other names and IP
+    literals go to the real resolver."""
+
+    real: object
+    answers: dict[str, list] = field(default_factory=dict)
+    lookups: list[str] = field(default_factory=list)
+
+    def answer(self, name: str, *answers: str | tuple[str, ...]) -> None:
+        self.answers[name] = list(answers)
+
+    def __call__(self, host, port, family=0, type=0, proto=0, flags=0):
+        name = host.decode() if isinstance(host, bytes) else str(host)
+        if name not in self.answers:
+            return self.real(host, port, family, type, proto, flags)
+        self.lookups.append(name)
+        queue = self.answers[name]
+        answer = queue.pop(0) if len(queue) > 1 else queue[0]
+        return [self._info(address, int(port))
+                for address in ((answer,) if isinstance(answer, str) else answer)]
+
+    @staticmethod
+    def _info(address: str, port: int):
+        if ":" in address:
+            return (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "",
+                    (address, port, 0, 0))
+        return (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))
+
+
+@pytest.fixture
+def resolver(monkeypatch) -> FakeResolver:
+    fake = FakeResolver(real=socket.getaddrinfo)
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    return fake
+
+
+@dataclass
+class Connections:
+    """Every TCP connection attempted, as (host, port). Those to `blocked` hosts (every host
+    with `block_all`) are refused without touching the network, so a test never reaches a
+    public address; the others are made."""
+
+    real: object
+    blocked: set[str] = field(default_factory=set)
+    block_all: bool = False
+    attempts: list[tuple[str, int]] = field(default_factory=list)
+
+    def __call__(self, address, *args, **kwargs):
+        self.attempts.append((address[0], address[1]))
+        if self.block_all or address[0] in self.blocked:
+            raise ConnectionRefusedError(111, "Connection refused")
+        return self.real(address, *args, **kwargs)
+
+
+@pytest.fixture
+def connections(monkeypatch) -> Connections:
+    recorder = Connections(real=socket.create_connection)
+    monkeypatch.setattr(socket, "create_connection", recorder)
+    return recorder
 
 
 @pytest.fixture
