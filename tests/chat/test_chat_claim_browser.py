@@ -5,16 +5,11 @@ the agent then sees the chat joined to that customer."""
 import re
 from pathlib import Path
 
-import pytest
 from django.core import mail
 
 from apps.chat.models import ChatSession
 from tests.chat.factories import ChatWidgetFactory
-from tests.chat.test_chat_widget_browser import (  # noqa: F401 — the fixture, by name
-    _wait_for,
-    browser_page,
-    pytestmark,
-)
+from tests.chat.test_chat_widget_browser import _wait_for, pytestmark
 from tests.factories import EmailIdentityFactory
 
 SCREENSHOTS = Path("/tmp")

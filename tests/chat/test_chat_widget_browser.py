@@ -10,7 +10,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.db import connections
 
 from apps.cases.models import Case
 from apps.chat.models import ChatSession
@@ -31,28 +30,6 @@ pytestmark = [
     pytest.mark.skipif(not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)),
                        reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # (checking the case, the agent's API call) are ordinary synchronous code all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 900, "height": 640})
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
-            # The ORM calls made while Playwright ran may have opened connections of their
-            # own (greenlets have their own context); close them, or PostgreSQL cannot drop
-            # the test database at the end.
-            connections.close_all()
 
 
 def _wait_for(check, page, timeout_ms=10_000):
