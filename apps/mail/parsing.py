@@ -37,6 +37,9 @@ import nh3
 # --- Policy -------------------------------------------------------------------------------
 
 _line_breaks_re = re.compile(r"\n|\r")
+# C0 controls but tab and line breaks (which fold headers), and DEL: no header means them, and
+# NUL is the one character a PostgreSQL text column refuses.
+_controls_re = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @lru_cache(maxsize=4096)
@@ -45,13 +48,20 @@ def _parsed_header(factory, name: str, value: str):
 
 
 class MemoisedPolicy(EmailPolicy):
-    """`policy.default`, with parsed header values memoised.
+    """`policy.default`, with parsed header values memoised and control characters removed.
 
     policy.default parses a header anew each time it is read, and the parser itself reads
     each part's Content-Type several times (to find boundaries and types): that was two
     thirds of the parsing time. Parsed header objects are immutable, so equal values can
     share one; only short values are kept (4096 of them).
     """
+
+    def header_source_parse(self, sourcelines):
+        """Every header of every MIME part passes here as the parser reads it: the one place
+        control characters are removed, so no value read from the message (content type,
+        file name, Content-ID, subject, names …) can carry them."""
+        name, value = super().header_source_parse(sourcelines)
+        return name, _controls_re.sub("", value)
 
     def header_fetch_parse(self, name, value):
         if hasattr(value, "name"):
