@@ -227,20 +227,23 @@ def _decode_b(text: str) -> bytes:
 
 
 def _decode_q(text: str) -> bytes:
-    return quopri.decodestring(text.replace("_", " ").encode("ascii", "replace"), header=True)
+    # Raw 8-bit bytes inside the word (surrogates, as header values arrive from bytes) stay
+    # the bytes they were; text from a str source becomes its UTF-8.
+    data = text.replace("_", " ").encode("utf-8", "surrogateescape")
+    return quopri.decodestring(data, header=True)
 
 
 def decode_header_value(value: str | None, hints: tuple[str, ...] = ()) -> str:
     """Unfolded, decoded text of a header value: RFC 2047 encoded words in any charset, raw
     8-bit bytes (see `decode_guess`; `hints` are the message's charsets), whitespace between
     adjacent encoded words removed, and encoded words of one charset joined before decoding
-    (senders split multi-byte characters across words)."""
+    (senders split multi-byte characters across words). Raw 8-bit bytes inside an encoded
+    word are that word's bytes: read as UTF-8, else in its charset, else Windows-1252."""
     if not value:
         return ""
-    value = _unescape_8bit(str(value), hints)
-    value = re.sub(r"\r?\n(?=[ \t])", "", value).replace("\r", "").replace("\n", "")
+    value = re.sub(r"\r?\n(?=[ \t])", "", str(value)).replace("\r", "").replace("\n", "")
     if "=?" not in value:
-        return value.replace("\x00", "")
+        return _unescape_8bit(value, hints).replace("\x00", "")
     out: list[str] = []
     pending: list[bytes] = []
     pending_charset = None
@@ -256,7 +259,7 @@ def decode_header_value(value: str | None, hints: tuple[str, ...] = ()) -> str:
         between = value[position:match.start()]
         if between and not (pending and between.isspace()):
             flush()
-            out.append(between)
+            out.append(_unescape_8bit(between, hints))
         word_charset, encoding, text = match.groups()
         data = _decode_b(text) if encoding in "bB" else _decode_q(text)
         if pending and _codec(word_charset) != _codec(pending_charset):
@@ -265,7 +268,7 @@ def decode_header_value(value: str | None, hints: tuple[str, ...] = ()) -> str:
         pending.append(data)
         position = match.end()
     flush()
-    out.append(value[position:])
+    out.append(_unescape_8bit(value[position:], hints))
     return "".join(out).replace("\x00", "")
 
 
