@@ -395,8 +395,9 @@ def _repair_header_block(data: bytes) -> bytes:
     end = match.start() if match else len(data)
     block = data[:end]
     lines = block.splitlines(keepends=True)
-    if all(_header_line_re.match(line) or line[:1] in (b" ", b"\t") for line in lines) and \
-            not any(_spaced_name_re.match(line) for line in lines):
+    indented_first = _unindent_first_header(lines)
+    if not indented_first and not any(_spaced_name_re.match(line) for line in lines) and all(
+            _header_line_re.match(line) or line[:1] in (b" ", b"\t") for line in lines):
         return data  # the normal case: nothing to repair
     header_like = [bool(_header_line_re.match(line)) for line in lines]
     fixed: list[bytes] = []
@@ -416,6 +417,19 @@ def _repair_header_block(data: bytes) -> bytes:
             newline = b"\r\n" if line.endswith(b"\r\n") else b"\n"
             return b"".join(fixed) + newline + b"".join(lines[index:]) + data[end:]
     return b"".join(fixed) + data[end:]
+
+
+def _unindent_first_header(lines: list[bytes]) -> bool:
+    """A first header line that starts with whitespace is a folded continuation of nothing
+    (the email package drops it, and with it the From of some form mailers): unfold it into
+    its own header. Changes `lines` in place; True when it did."""
+    for index, line in enumerate(lines):
+        if _header_line_re.match(line):
+            return False
+        if line[:1] in (b" ", b"\t") and _header_line_re.match(line.lstrip(b" \t")):
+            lines[index] = line.lstrip(b" \t")
+            return True
+    return False
 
 
 # --- Classification -------------------------------------------------------------------------
