@@ -189,12 +189,21 @@ _WESTERN = {"cp1252", "latin-1", "iso8859-15", "ascii", "utf-8", "utf-7"}
 def decode_guess(data: bytes, hints: tuple[str, ...] = ()) -> str:
     """Text of bytes that carry no charset label (raw 8-bit header values): UTF-8 if valid,
     else the first charset the message declares elsewhere that decodes them cleanly (East
-    Asian ones before Western ones, which accept any bytes), else Windows-1252."""
+    Asian ones before Western ones, which accept any bytes), else UTF-8 with the stray bytes
+    replaced when it has valid UTF-8 sequences (one bad byte must not turn a UTF-8 name into
+    Windows-1252 mojibake), else Windows-1252."""
     codecs_ = [c for c in (_codec(h) for h in hints) if c]
     ordered = ["utf-8"] + [c for c in codecs_ if c not in _WESTERN]
     ordered += [r for c in codecs_ for r in (*_FALLBACKS.get(c, ()), *_EIGHT_BIT_OF.get(c, ()))]
-    ordered += [c for c in codecs_ if c in _WESTERN]
     for name in dict.fromkeys(ordered):
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    lenient = data.decode("utf-8", errors="replace")
+    if any(ord(c) > 0x7F and c != "\ufffd" for c in lenient):
+        return lenient
+    for name in dict.fromkeys(c for c in codecs_ if c in _WESTERN):
         try:
             return data.decode(name)
         except (UnicodeDecodeError, LookupError):
