@@ -7,8 +7,9 @@ or broken MIME boundaries, header blocks with unindented continuation lines. Eac
 repaired or decoded with a fallback (UTF-8, then Windows-1252/Latin-1 with replacement), so
 parsing raises only for a bug; the service still catches that and keeps the raw message.
 
-The standard library does the MIME work (`email.message_from_bytes(raw, policy=POLICY)`,
-where POLICY is `policy.default` with its parsed headers memoised). Header values are read
+The standard library does the MIME work (`message_from_bytes`: its parser with POLICY,
+`policy.default` with parsed headers memoised and control characters stripped from every
+header, and MIME nesting capped at MAX_MIME_DEPTH levels). Header values are read
 raw (`Message.raw_items()`) and decoded here, because the policy's header objects raise on
 some malformed values and refuse unknown charsets; addresses are split before their display
 names are decoded, so an encoded comma or `<` in a name cannot forge another address.
@@ -26,7 +27,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import policy
+from email import errors, feedparser, policy
 from email.message import Message
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
@@ -73,6 +74,48 @@ class MemoisedPolicy(EmailPolicy):
 
 
 POLICY = MemoisedPolicy()  # == policy.default (EmailPolicy() with its defaults), memoised
+
+
+# --- MIME depth ------------------------------------------------------------------------------
+
+# How many multipart or message/* levels, the message itself included, are parsed into their
+# parts; a container deeper than that is kept whole as one part (MimeNestingTooDeepDefect).
+# Real mail nests a handful of levels (a forward of a signed reply with inline images is
+# about 6); the standard library's parser recurses per level and fails near 1,000.
+MAX_MIME_DEPTH = 50
+NESTED_PARTS_FILENAME = "nested-parts.eml"
+MAX_TEXTS_IN_NESTED_PARTS = 100
+
+
+class MimeNestingTooDeepDefect(errors.MessageDefect):
+    """A part nested deeper than MAX_MIME_DEPTH: kept whole, as one opaque leaf."""
+
+
+class _DepthCappedParser(feedparser.BytesFeedParser):
+    """The standard parser, except that a multipart or message/* part below MAX_MIME_DEPTH
+    such levels is read as a leaf: its body (all the parts inside it) becomes its payload,
+    its own Content-Type is kept in `nested_content_type`, and the part gets a
+    MimeNestingTooDeepDefect. Parsing time and stack stay bounded by the cap."""
+
+    def _parse_headers(self, lines):
+        super()._parse_headers(lines)
+        part = self._cur
+        if len(self._msgstack) <= MAX_MIME_DEPTH:  # the message and the parts it is inside
+            return
+        if part.get_content_maintype() not in ("multipart", "message"):
+            return
+        part.nested_content_type = _raw_header(part, "content-type") or part.get_content_type()
+        del part["content-type"]
+        part["Content-Type"] = "application/octet-stream"
+        part.defects.append(MimeNestingTooDeepDefect(
+            f"MIME parts nested deeper than {MAX_MIME_DEPTH} levels are kept unparsed"))
+
+
+def message_from_bytes(data: bytes) -> Message:
+    """`email.message_from_bytes(data, policy=POLICY)`, with MIME nesting capped."""
+    parser = _DepthCappedParser(policy=POLICY)
+    parser.feed(data)
+    return parser.close()
 
 
 # --- Charsets ---------------------------------------------------------------------------------
@@ -793,7 +836,9 @@ class _Segment:
 class _Walker:
     """Collects the readable body (in order) and the files of a MIME tree."""
 
-    MAX_DEPTH = 30
+    # The parser caps nesting at MAX_MIME_DEPTH; this guard only keeps the walk bounded if
+    # it is ever handed a deeper tree, keeping what it does not walk as a file.
+    MAX_DEPTH = MAX_MIME_DEPTH + 1
 
     def __init__(self, hints: tuple[str, ...]):
         self.hints = hints
@@ -803,6 +848,12 @@ class _Walker:
 
     def walk(self, part: Message, depth: int = 0) -> None:
         if depth > self.MAX_DEPTH:
+            self.attachments.append(ParsedAttachment(
+                filename=NESTED_PARTS_FILENAME, content_type="message/rfc822",
+                content=_message_bytes(part)))
+            return
+        if getattr(part, "nested_content_type", None) is not None:
+            self._nested_parts(part)
             return
         ctype = _content_type(part)
         if ctype in ("message/rfc822", "message/global"):
@@ -886,9 +937,20 @@ class _Walker:
             filename=name, content_type="message/rfc822", content=_message_bytes(inner),
             inline=_disposition(part) == "inline"))
 
+    def _nested_parts(self, part: Message) -> None:
+        """A part the parser left unparsed (nested too deep): kept whole as one file, with
+        its Content-Type so mail programs can open it; the text and HTML parts it holds are
+        found by a flat scan and become the body."""
+        content_type = part.nested_content_type.encode("utf-8", "surrogateescape")
+        body = _payload_bytes(part)
+        self.attachments.append(ParsedAttachment(
+            filename=NESTED_PARTS_FILENAME, content_type="message/rfc822",
+            content=b"Content-Type: " + content_type + b"\r\n\r\n" + body))
+        self.segments += _texts_in_nested_parts(body, self.hints)
+
     def _original_headers(self, part: Message) -> None:
         try:
-            headers = email.message_from_bytes(_payload_bytes(part), policy=POLICY)
+            headers = message_from_bytes(_payload_bytes(part))
         except Exception:  # noqa: BLE001
             return
         self.original_headers.append(headers)
@@ -902,6 +964,36 @@ class _Walker:
             filename=filename, content_type=ctype, content=content,
             content_id=content_id[:255], inline=_disposition(part) == "inline" or bool(
                 content_id and not _disposition(part))))
+
+
+_part_delimiter_re = re.compile(rb"^--[^\r\n]*\r?\n", re.MULTILINE)
+_text_part_header_re = re.compile(rb"^content-type:[ \t]*text/(plain|html)\b",
+                                  re.IGNORECASE | re.MULTILINE)
+_attachment_header_re = re.compile(rb"^content-disposition:[ \t]*attachment",
+                                   re.IGNORECASE | re.MULTILINE)
+_header_end_re = re.compile(rb"\r?\n\r?\n")
+
+
+def _texts_in_nested_parts(body: bytes, hints: tuple[str, ...]) -> list[_Segment]:
+    """Text and HTML parts inside MIME content left unparsed, found without recursion: the
+    content is cut at every boundary-like line ("--…"), and each piece whose headers say
+    text/plain or text/html (and not attachment) is read as that one part."""
+    found: list[_Segment] = []
+    for piece in _part_delimiter_re.split(body):
+        end = _header_end_re.search(piece)
+        if end is None:
+            continue
+        header_block = piece[:end.start()]
+        match = _text_part_header_re.search(header_block)
+        if match is None or _attachment_header_re.search(header_block):
+            continue
+        leaf = message_from_bytes(piece)
+        is_html = match.group(1).lower() == b"html"
+        text = _part_text(leaf, hints, is_html=is_html).strip("\n")
+        found.append(_Segment(html=text) if is_html else _Segment(text=text))
+        if len(found) >= MAX_TEXTS_IN_NESTED_PARTS:
+            break
+    return found
 
 
 def _safe_name(text: str) -> str:
@@ -1031,7 +1123,7 @@ _quoted_subject_re = re.compile(r"^[ \t>]*Subject:[ \t]*(.+)$", re.IGNORECASE | 
 def parse_email(raw: bytes) -> ParsedEmail:
     """Everything cxdesk needs from one raw RFC 5322 message. See the module docstring."""
     data = prepare_raw(raw)
-    message = email.message_from_bytes(data, policy=POLICY)
+    message = message_from_bytes(data)
     hints = _message_charsets(message)
     headers = _Headers(message, hints)
     parsed = ParsedEmail()
