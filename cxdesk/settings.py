@@ -145,6 +145,8 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # --- Email -------------------------------------------------------------------------------
 # EMAIL_URL like smtp+tls://user:password@smtp.example.com:587; console by default.
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+# Seconds each SMTP step (connect, TLS, each command) may wait; a send is about a dozen steps.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="support@cxdesk.localhost")
 SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 
@@ -331,6 +333,16 @@ CXDESK_OUTBOUND_SENDERS: dict[str, str] = {
     "email": "apps.mail.outbound.send",
     "social": "apps.social.outbound.send",
 }
+# Seconds a worker may hold a reply it is sending before the sweep takes it back and sends it
+# again (the worker died). It must outlast the slowest live send, or a send still running is
+# repeated: at least a dozen EMAIL_TIMEOUTs. Delivery is at-least-once, with one Message-ID.
+CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS = env.int("CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS", default=120)
+if CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS < 12 * EMAIL_TIMEOUT:
+    raise environ.ImproperlyConfigured(
+        f"CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS={CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS} is shorter "
+        f"than an SMTP send may take with EMAIL_TIMEOUT={EMAIL_TIMEOUT} (about 12 steps of up "
+        f"to EMAIL_TIMEOUT each): set it to at least {12 * EMAIL_TIMEOUT}, or lower "
+        "EMAIL_TIMEOUT")
 # A chat whose customer shows no sign of life (no message, widget closed) for this many
 # minutes is ended by the beat sweep apps.chat.tasks.end_idle_chats.
 CXDESK_CHAT_IDLE_MINUTES = env.int("CXDESK_CHAT_IDLE_MINUTES", default=15)

@@ -12,6 +12,14 @@ channel's id for the message (stored as external_id) or raises:
 
 Failures are visible on the interaction (delivery_status, delivery_error, delivery_attempts).
 A beat sweep sends what a lost task left pending and releases stale claims.
+
+Delivery is at-least-once. A worker that dies mid-send leaves its claim; once the claim is
+older than the lease (settings.CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS, 120 s by default, longer
+than an SMTP send can take with EMAIL_TIMEOUT) the sweep releases it, counting the attempt,
+and the message is sent again. If the first send had reached the provider, the customer's
+server gets it twice — with the same Message-ID (the email sender makes it once and stores
+it before the first attempt), so mail servers and clients can drop the copy. A worker that
+outlives its lease cannot overwrite the result of the one that took over.
 """
 
 from datetime import datetime, timedelta
@@ -27,7 +35,6 @@ Delivery = Interaction.Delivery
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=2)
-STALE_CLAIM_AFTER = timedelta(minutes=10)
 
 
 class SendError(Exception):
@@ -49,6 +56,11 @@ def sender_for(channel: str):
 
 def has_sender(channel: str) -> bool:
     return bool(settings.CXDESK_OUTBOUND_SENDERS.get(channel))
+
+
+def claim_lease() -> timedelta:
+    """How long a send claim holds before the sweep takes it back (see the module docstring)."""
+    return timedelta(seconds=settings.CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS)
 
 
 def retry_delay(attempts: int) -> timedelta:
@@ -109,7 +121,7 @@ def sends_due(*, limit: int = 500, now: datetime | None = None) -> list[int]:
     its worker cannot loop forever."""
     now = now or timezone.now()
     stale = Interaction.objects.filter(delivery_status=Delivery.SENDING,
-                                       claimed_at__lt=now - STALE_CLAIM_AFTER)
+                                       claimed_at__lt=now - claim_lease())
     stale.filter(delivery_attempts__gte=MAX_ATTEMPTS - 1).update(
         delivery_status=Delivery.FAILED, claimed_at=None, next_attempt_at=None,
         delivery_attempts=F("delivery_attempts") + 1,

@@ -7,8 +7,9 @@ or broken MIME boundaries, header blocks with unindented continuation lines. Eac
 repaired or decoded with a fallback (UTF-8, then Windows-1252/Latin-1 with replacement), so
 parsing raises only for a bug; the service still catches that and keeps the raw message.
 
-The standard library does the MIME work (`email.message_from_bytes(raw, policy=POLICY)`,
-where POLICY is `policy.default` with its parsed headers memoised). Header values are read
+The standard library does the MIME work (`message_from_bytes`: its parser with POLICY,
+`policy.default` with parsed headers memoised and control characters stripped from every
+header, and MIME nesting capped at MAX_MIME_DEPTH levels). Header values are read
 raw (`Message.raw_items()`) and decoded here, because the policy's header objects raise on
 some malformed values and refuse unknown charsets; addresses are split before their display
 names are decoded, so an encoded comma or `<` in a name cannot forge another address.
@@ -23,9 +24,10 @@ import email
 import html
 import quopri
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email import policy
+from email import errors, feedparser, policy
 from email.message import Message
 from email.policy import EmailPolicy
 from email.utils import getaddresses, parsedate_to_datetime
@@ -36,6 +38,9 @@ import nh3
 # --- Policy -------------------------------------------------------------------------------
 
 _line_breaks_re = re.compile(r"\n|\r")
+# C0 controls but tab and line breaks (which fold headers), and DEL: no header means them, and
+# NUL is the one character a PostgreSQL text column refuses.
+_controls_re = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @lru_cache(maxsize=4096)
@@ -44,13 +49,20 @@ def _parsed_header(factory, name: str, value: str):
 
 
 class MemoisedPolicy(EmailPolicy):
-    """`policy.default`, with parsed header values memoised.
+    """`policy.default`, with parsed header values memoised and control characters removed.
 
     policy.default parses a header anew each time it is read, and the parser itself reads
     each part's Content-Type several times (to find boundaries and types): that was two
     thirds of the parsing time. Parsed header objects are immutable, so equal values can
     share one; only short values are kept (4096 of them).
     """
+
+    def header_source_parse(self, sourcelines):
+        """Every header of every MIME part passes here as the parser reads it: the one place
+        control characters are removed, so no value read from the message (content type,
+        file name, Content-ID, subject, names …) can carry them."""
+        name, value = super().header_source_parse(sourcelines)
+        return name, _controls_re.sub("", value)
 
     def header_fetch_parse(self, name, value):
         if hasattr(value, "name"):
@@ -62,6 +74,48 @@ class MemoisedPolicy(EmailPolicy):
 
 
 POLICY = MemoisedPolicy()  # == policy.default (EmailPolicy() with its defaults), memoised
+
+
+# --- MIME depth ------------------------------------------------------------------------------
+
+# How many multipart or message/* levels, the message itself included, are parsed into their
+# parts; a container deeper than that is kept whole as one part (MimeNestingTooDeepDefect).
+# Real mail nests a handful of levels (a forward of a signed reply with inline images is
+# about 6); the standard library's parser recurses per level and fails near 1,000.
+MAX_MIME_DEPTH = 50
+NESTED_PARTS_FILENAME = "nested-parts.eml"
+MAX_TEXTS_IN_NESTED_PARTS = 100
+
+
+class MimeNestingTooDeepDefect(errors.MessageDefect):
+    """A part nested deeper than MAX_MIME_DEPTH: kept whole, as one opaque leaf."""
+
+
+class _DepthCappedParser(feedparser.BytesFeedParser):
+    """The standard parser, except that a multipart or message/* part below MAX_MIME_DEPTH
+    such levels is read as a leaf: its body (all the parts inside it) becomes its payload,
+    its own Content-Type is kept in `nested_content_type`, and the part gets a
+    MimeNestingTooDeepDefect. Parsing time and stack stay bounded by the cap."""
+
+    def _parse_headers(self, lines):
+        super()._parse_headers(lines)
+        part = self._cur
+        if len(self._msgstack) <= MAX_MIME_DEPTH:  # the message and the parts it is inside
+            return
+        if part.get_content_maintype() not in ("multipart", "message"):
+            return
+        part.nested_content_type = _raw_header(part, "content-type") or part.get_content_type()
+        del part["content-type"]
+        part["Content-Type"] = "application/octet-stream"
+        part.defects.append(MimeNestingTooDeepDefect(
+            f"MIME parts nested deeper than {MAX_MIME_DEPTH} levels are kept unparsed"))
+
+
+def message_from_bytes(data: bytes) -> Message:
+    """`email.message_from_bytes(data, policy=POLICY)`, with MIME nesting capped."""
+    parser = _DepthCappedParser(policy=POLICY)
+    parser.feed(data)
+    return parser.close()
 
 
 # --- Charsets ---------------------------------------------------------------------------------
@@ -178,12 +232,21 @@ _WESTERN = {"cp1252", "latin-1", "iso8859-15", "ascii", "utf-8", "utf-7"}
 def decode_guess(data: bytes, hints: tuple[str, ...] = ()) -> str:
     """Text of bytes that carry no charset label (raw 8-bit header values): UTF-8 if valid,
     else the first charset the message declares elsewhere that decodes them cleanly (East
-    Asian ones before Western ones, which accept any bytes), else Windows-1252."""
+    Asian ones before Western ones, which accept any bytes), else UTF-8 with the stray bytes
+    replaced when it has valid UTF-8 sequences (one bad byte must not turn a UTF-8 name into
+    Windows-1252 mojibake), else Windows-1252."""
     codecs_ = [c for c in (_codec(h) for h in hints) if c]
     ordered = ["utf-8"] + [c for c in codecs_ if c not in _WESTERN]
     ordered += [r for c in codecs_ for r in (*_FALLBACKS.get(c, ()), *_EIGHT_BIT_OF.get(c, ()))]
-    ordered += [c for c in codecs_ if c in _WESTERN]
     for name in dict.fromkeys(ordered):
+        try:
+            return data.decode(name)
+        except (UnicodeDecodeError, LookupError):
+            continue
+    lenient = data.decode("utf-8", errors="replace")
+    if any(ord(c) > 0x7F and c != "\ufffd" for c in lenient):
+        return lenient
+    for name in dict.fromkeys(c for c in codecs_ if c in _WESTERN):
         try:
             return data.decode(name)
         except (UnicodeDecodeError, LookupError):
@@ -216,20 +279,23 @@ def _decode_b(text: str) -> bytes:
 
 
 def _decode_q(text: str) -> bytes:
-    return quopri.decodestring(text.replace("_", " ").encode("ascii", "replace"), header=True)
+    # Raw 8-bit bytes inside the word (surrogates, as header values arrive from bytes) stay
+    # the bytes they were; text from a str source becomes its UTF-8.
+    data = text.replace("_", " ").encode("utf-8", "surrogateescape")
+    return quopri.decodestring(data, header=True)
 
 
 def decode_header_value(value: str | None, hints: tuple[str, ...] = ()) -> str:
     """Unfolded, decoded text of a header value: RFC 2047 encoded words in any charset, raw
     8-bit bytes (see `decode_guess`; `hints` are the message's charsets), whitespace between
     adjacent encoded words removed, and encoded words of one charset joined before decoding
-    (senders split multi-byte characters across words)."""
+    (senders split multi-byte characters across words). Raw 8-bit bytes inside an encoded
+    word are that word's bytes: read as UTF-8, else in its charset, else Windows-1252."""
     if not value:
         return ""
-    value = _unescape_8bit(str(value), hints)
-    value = re.sub(r"\r?\n(?=[ \t])", "", value).replace("\r", "").replace("\n", "")
+    value = re.sub(r"\r?\n(?=[ \t])", "", str(value)).replace("\r", "").replace("\n", "")
     if "=?" not in value:
-        return value.replace("\x00", "")
+        return _unescape_8bit(value, hints).replace("\x00", "")
     out: list[str] = []
     pending: list[bytes] = []
     pending_charset = None
@@ -245,7 +311,7 @@ def decode_header_value(value: str | None, hints: tuple[str, ...] = ()) -> str:
         between = value[position:match.start()]
         if between and not (pending and between.isspace()):
             flush()
-            out.append(between)
+            out.append(_unescape_8bit(between, hints))
         word_charset, encoding, text = match.groups()
         data = _decode_b(text) if encoding in "bB" else _decode_q(text)
         if pending and _codec(word_charset) != _codec(pending_charset):
@@ -254,7 +320,7 @@ def decode_header_value(value: str | None, hints: tuple[str, ...] = ()) -> str:
         pending.append(data)
         position = match.end()
     flush()
-    out.append(value[position:])
+    out.append(_unescape_8bit(value[position:], hints))
     return "".join(out).replace("\x00", "")
 
 
@@ -381,8 +447,9 @@ def _repair_header_block(data: bytes) -> bytes:
     end = match.start() if match else len(data)
     block = data[:end]
     lines = block.splitlines(keepends=True)
-    if all(_header_line_re.match(line) or line[:1] in (b" ", b"\t") for line in lines) and \
-            not any(_spaced_name_re.match(line) for line in lines):
+    indented_first = _unindent_first_header(lines)
+    if not indented_first and not any(_spaced_name_re.match(line) for line in lines) and all(
+            _header_line_re.match(line) or line[:1] in (b" ", b"\t") for line in lines):
         return data  # the normal case: nothing to repair
     header_like = [bool(_header_line_re.match(line)) for line in lines]
     fixed: list[bytes] = []
@@ -404,22 +471,75 @@ def _repair_header_block(data: bytes) -> bytes:
     return b"".join(fixed) + data[end:]
 
 
+def _unindent_first_header(lines: list[bytes]) -> bool:
+    """A first header line that starts with whitespace is a folded continuation of nothing
+    (the email package drops it, and with it the From of some form mailers): unfold it into
+    its own header. Changes `lines` in place; True when it did."""
+    for index, line in enumerate(lines):
+        if _header_line_re.match(line):
+            return False
+        if line[:1] in (b" ", b"\t") and _header_line_re.match(line.lstrip(b" \t")):
+            lines[index] = line.lstrip(b" \t")
+            return True
+    return False
+
+
 # --- Classification -------------------------------------------------------------------------
 
 # Subjects only an autoresponder writes (most also send Auto-Submitted or X-Autoreply; this
-# catches the ones that do not). Anchored at the start, after Re:/AW:… prefixes, and kept to
-# phrases a customer would not open a message with.
-_auto_reply_subject_re = re.compile(
-    r"^\s*(?:(?:re|aw|fw|fwd|wg|sv|vs|antw|r)\s*:\s*)*(?:"
-    r"out of (?:the )?office\b|auto(?:matic|mated)?[ -]?(?:reply|response|answer)\b"
-    r"|autoreply\b|vacation reply\b"
-    r"|abwesenheitsnotiz|automatische antwort|r[ée]ponse automatique|absence du bureau"
-    r"|respuesta autom[áa]tica|fuera de la oficina|risposta automatica|fuori ufficio"
-    r"|automatisch antwoord|afwezigheidsbericht|resposta autom[áa]tica|autosvar\b"
-    r"|automatisk svar|odpowied[źz] automatyczna|automatick[áa] odpov[ěe][ďd]"
-    r"|automaattinen vastaus|автоответ|автоматический ответ|自動応答|自动回复)",
-    re.IGNORECASE,
-)
+# catches the ones that do not), by language. A subject is one when, after any Re:/AW:…
+# prefixes, it starts with one of these phrases: compared case-insensitively, without
+# accents, hyphens read as spaces (`subject_is_out_of_office`). Only phrases a customer would
+# not open a message with: "Re: my automatic reply setting is broken" is a customer.
+OUT_OF_OFFICE_SUBJECTS: dict[str, tuple[str, ...]] = {
+    "en": ("out of office", "out of the office", "automatic reply", "automatic response",
+           "automatic answer", "automated reply", "automated response", "auto reply",
+           "auto response", "auto answer", "autoreply", "autoresponse", "vacation reply"),
+    "de": ("abwesenheitsnotiz", "automatische antwort", "abwesend:"),
+    "fr": ("réponse automatique", "absence du bureau", "absent du bureau", "absence:"),
+    "es": ("respuesta automática", "fuera de la oficina"),
+    "it": ("risposta automatica", "fuori ufficio", "fuori sede"),
+    "pt": ("resposta automática", "fora do escritório", "ausência:"),
+    "nl": ("automatisch antwoord", "afwezigheidsbericht", "niet aanwezig:"),
+    "pl": ("automatyczna odpowiedź", "odpowiedź automatyczna", "nieobecność:"),
+    "cs": ("automatická odpověď",),
+    "sv": ("autosvar", "automatiskt svar", "frånvaro:"),
+    "da": ("autosvar", "automatisk svar", "fraværende:"),
+    "no": ("autosvar", "automatisk svar"),
+    "fi": ("automaattinen vastaus", "poissaolo:"),
+    "ru": ("автоответ", "автоматический ответ"),
+    "ja": ("自動応答", "自動返信"),
+    "zh": ("自动回复", "自動回覆", "自動回复"),
+}
+_REPLY_PREFIXES = ("re", "aw", "fw", "fwd", "wg", "sv", "vs", "antw", "r", "odp", "tr", "rv",
+                   "res", "enc", "vb", "ynt", "回复", "答复", "回覆", "返信")
+
+
+def _fold(text: str) -> str:
+    """Text compared without case, accents (NFKD marks dropped), hyphens or spacing."""
+    text = unicodedata.normalize("NFKD", text.casefold().replace("-", " "))
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    return re.sub(r"\s*([:：])", r"\1", _whitespace_re.sub(" ", text)).strip()
+
+
+def _phrase_pattern(phrase: str) -> str:
+    folded = re.escape(_fold(phrase))
+    # A Latin or Cyrillic word must end where the phrase ends ("autoreply" is not
+    # "autoreplying"); CJK text has no spaces, and a phrase ending in ":" ends itself.
+    return folded if phrase.endswith(":") or ord(phrase[-1]) >= 0x2E80 else folded + r"(?!\w)"
+
+
+_out_of_office_subject_re = re.compile(
+    r"^(?:(?:" + "|".join(re.escape(p) for p in _REPLY_PREFIXES) + r")(?:\[\d+\])?[:：] ?)*(?:"
+    + "|".join(sorted({_phrase_pattern(p) for ps in OUT_OF_OFFICE_SUBJECTS.values()
+                       for p in ps}, key=len, reverse=True)) + ")")
+
+
+def subject_is_out_of_office(subject: str) -> bool:
+    """Whether a decoded subject is an autoresponder's (see OUT_OF_OFFICE_SUBJECTS)."""
+    return bool(subject) and bool(_out_of_office_subject_re.match(_fold(subject)))
+
+
 _bounce_subject_re = re.compile(
     r"undeliver(?:ed|able)|delivery (?:status notification|failure|has failed|incomplete)"
     r"|returned mail|mail delivery (?:failed|failure|subsystem)|failure notice"
@@ -432,6 +552,9 @@ _bounce_senders = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon",
                    "mail.daemon", "mdaemon"}
 AUTO_REPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-autogenerated",
                       "x-autoreply-from", "x-mail-autoreply", "x-fc-machinegenerated")
+# Headers of mail a list server distributed: responders must not answer it (RFC 3834 §2).
+LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help", "list-subscribe",
+                "list-owner", "list-archive")
 
 
 # --- Result --------------------------------------------------------------------------------
@@ -470,6 +593,9 @@ class ParsedEmail:
     is_auto_reply: bool = False
     is_bounce: bool = False
     noise_reasons: list[str] = field(default_factory=list)
+    # Why no auto-response may be sent to it (Precedence bulk/list/junk, List-* headers …),
+    # though it is a person's message: see _classify.
+    auto_response_suppressed_by: list[str] = field(default_factory=list)
     # What a bounce or report says about the message it is about.
     original_message_ids: list[str] = field(default_factory=list)
     original_subject: str = ""
@@ -478,6 +604,11 @@ class ParsedEmail:
     @property
     def is_noise(self) -> bool:
         return self.is_auto_reply or self.is_bounce
+
+    @property
+    def suppress_auto_response(self) -> bool:
+        """No auto-responder (acknowledgement, survey) may answer this message."""
+        return self.is_noise or bool(self.auto_response_suppressed_by)
 
     @property
     def thread_ids(self) -> list[str]:
@@ -705,7 +836,9 @@ class _Segment:
 class _Walker:
     """Collects the readable body (in order) and the files of a MIME tree."""
 
-    MAX_DEPTH = 30
+    # The parser caps nesting at MAX_MIME_DEPTH; this guard only keeps the walk bounded if
+    # it is ever handed a deeper tree, keeping what it does not walk as a file.
+    MAX_DEPTH = MAX_MIME_DEPTH + 1
 
     def __init__(self, hints: tuple[str, ...]):
         self.hints = hints
@@ -715,6 +848,12 @@ class _Walker:
 
     def walk(self, part: Message, depth: int = 0) -> None:
         if depth > self.MAX_DEPTH:
+            self.attachments.append(ParsedAttachment(
+                filename=NESTED_PARTS_FILENAME, content_type="message/rfc822",
+                content=_message_bytes(part)))
+            return
+        if getattr(part, "nested_content_type", None) is not None:
+            self._nested_parts(part)
             return
         ctype = _content_type(part)
         if ctype in ("message/rfc822", "message/global"):
@@ -798,9 +937,20 @@ class _Walker:
             filename=name, content_type="message/rfc822", content=_message_bytes(inner),
             inline=_disposition(part) == "inline"))
 
+    def _nested_parts(self, part: Message) -> None:
+        """A part the parser left unparsed (nested too deep): kept whole as one file, with
+        its Content-Type so mail programs can open it; the text and HTML parts it holds are
+        found by a flat scan and become the body."""
+        content_type = part.nested_content_type.encode("utf-8", "surrogateescape")
+        body = _payload_bytes(part)
+        self.attachments.append(ParsedAttachment(
+            filename=NESTED_PARTS_FILENAME, content_type="message/rfc822",
+            content=b"Content-Type: " + content_type + b"\r\n\r\n" + body))
+        self.segments += _texts_in_nested_parts(body, self.hints)
+
     def _original_headers(self, part: Message) -> None:
         try:
-            headers = email.message_from_bytes(_payload_bytes(part), policy=POLICY)
+            headers = message_from_bytes(_payload_bytes(part))
         except Exception:  # noqa: BLE001
             return
         self.original_headers.append(headers)
@@ -814,6 +964,36 @@ class _Walker:
             filename=filename, content_type=ctype, content=content,
             content_id=content_id[:255], inline=_disposition(part) == "inline" or bool(
                 content_id and not _disposition(part))))
+
+
+_part_delimiter_re = re.compile(rb"^--[^\r\n]*\r?\n", re.MULTILINE)
+_text_part_header_re = re.compile(rb"^content-type:[ \t]*text/(plain|html)\b",
+                                  re.IGNORECASE | re.MULTILINE)
+_attachment_header_re = re.compile(rb"^content-disposition:[ \t]*attachment",
+                                   re.IGNORECASE | re.MULTILINE)
+_header_end_re = re.compile(rb"\r?\n\r?\n")
+
+
+def _texts_in_nested_parts(body: bytes, hints: tuple[str, ...]) -> list[_Segment]:
+    """Text and HTML parts inside MIME content left unparsed, found without recursion: the
+    content is cut at every boundary-like line ("--…"), and each piece whose headers say
+    text/plain or text/html (and not attachment) is read as that one part."""
+    found: list[_Segment] = []
+    for piece in _part_delimiter_re.split(body):
+        end = _header_end_re.search(piece)
+        if end is None:
+            continue
+        header_block = piece[:end.start()]
+        match = _text_part_header_re.search(header_block)
+        if match is None or _attachment_header_re.search(header_block):
+            continue
+        leaf = message_from_bytes(piece)
+        is_html = match.group(1).lower() == b"html"
+        text = _part_text(leaf, hints, is_html=is_html).strip("\n")
+        found.append(_Segment(html=text) if is_html else _Segment(text=text))
+        if len(found) >= MAX_TEXTS_IN_NESTED_PARTS:
+            break
+    return found
 
 
 def _safe_name(text: str) -> str:
@@ -885,9 +1065,15 @@ def _sender(headers: _Headers) -> tuple[Address | None, str, list[Address]]:
 
 
 def _classify(parsed: ParsedEmail, headers: _Headers, message: Message) -> None:
-    """Flag auto-replies (RFC 3834 and the vendor headers, bulk precedence, out-of-office
+    """Flag auto-replies (RFC 3834 Auto-Submitted and the vendor headers, out-of-office
     subjects, read receipts and other reports) and bounces (delivery status reports, mail
-    from MAILER-DAEMON/postmaster, failure subjects on mail with a null sender)."""
+    from MAILER-DAEMON/postmaster, failure subjects on mail with a null sender).
+
+    Precedence bulk/list/junk is not one of them: list servers and newsletters set it on mail
+    people wrote, and it only asks responders not to answer (RFC 3834 §2). It, List-* headers,
+    a null Return-Path and X-Auto-Response-Suppress make `suppress_auto_response` true, so an
+    auto-responder never answers the message, but the message opens its case like any other.
+    """
     auto: list[str] = []
     bounce: list[str] = []
     auto_submitted = headers.text("auto-submitted").lower()
@@ -897,9 +1083,9 @@ def _classify(parsed: ParsedEmail, headers: _Headers, message: Message) -> None:
         if name in headers and headers.text(name).lower() not in ("no", "false", "0"):
             auto.append(name)
     precedence = headers.text("precedence").lower()
-    if precedence in ("bulk", "junk", "list", "auto_reply", "auto-reply"):
+    if precedence in ("auto_reply", "auto-reply"):  # what some autoresponders say they are
         auto.append(f"precedence: {precedence}")
-    if _auto_reply_subject_re.search(parsed.subject):
+    if subject_is_out_of_office(parsed.subject):
         auto.append("out-of-office subject")
     ctype = _content_type(message)
     report_type = _param(message, "report-type").lower()
@@ -918,6 +1104,17 @@ def _classify(parsed: ParsedEmail, headers: _Headers, message: Message) -> None:
     parsed.is_bounce = bool(bounce)
     parsed.noise_reasons = bounce + auto
 
+    suppressed: list[str] = []
+    if precedence in ("bulk", "list", "junk"):
+        suppressed.append(f"precedence: {precedence}")
+    suppressed += [name for name in LIST_HEADERS if name in headers]
+    if headers.raw("return-path").strip().replace(" ", "") == "<>":
+        suppressed.append("null return-path")
+    suppress = headers.text("x-auto-response-suppress").lower()
+    if {"all", "oof", "autoreply"} & {v.strip() for v in suppress.split(",")}:
+        suppressed.append(f"x-auto-response-suppress: {suppress[:50]}")
+    parsed.auto_response_suppressed_by = suppressed
+
 
 _quoted_msgid_re = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.M)
 _quoted_subject_re = re.compile(r"^[ \t>]*Subject:[ \t]*(.+)$", re.IGNORECASE | re.MULTILINE)
@@ -926,7 +1123,7 @@ _quoted_subject_re = re.compile(r"^[ \t>]*Subject:[ \t]*(.+)$", re.IGNORECASE | 
 def parse_email(raw: bytes) -> ParsedEmail:
     """Everything cxdesk needs from one raw RFC 5322 message. See the module docstring."""
     data = prepare_raw(raw)
-    message = email.message_from_bytes(data, policy=POLICY)
+    message = message_from_bytes(data)
     hints = _message_charsets(message)
     headers = _Headers(message, hints)
     parsed = ParsedEmail()

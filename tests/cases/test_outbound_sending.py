@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from apps.cases import outbound, services, tasks
@@ -171,3 +172,91 @@ def test_a_released_claim_counts_as_an_attempt(agent, team):
     assert outbound.sends_due() == [reply.pk]
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.delivery_attempts) == (Delivery.PENDING, 1)
+
+
+# --- A killed worker: the claim lease ---------------------------------------------------
+
+
+class WorkerKilled(BaseException):
+    """The worker process dies mid-send (not an Exception: nothing in the send catches it)."""
+
+
+def send_email_then_die(interaction):
+    """The real email sender, then death before the result is recorded: the SMTP server has
+    the message, the row still says sending."""
+    from apps.mail import outbound as mail_outbound
+
+    mail_outbound.send(interaction)
+    raise WorkerKilled
+
+
+def _email_reply_claimed_by_a_dying_worker(agent, team, settings):
+    from apps.contacts.models import ContactIdentity
+    from tests.factories import ContactFactory
+
+    customer = ContactFactory(name="Ann Customer")
+    ContactIdentity.objects.create(contact=customer, kind="email", value="ann@example.net")
+    case = services.case_open(requester=customer, subject="Refund", channel="email", team=team)
+    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Refunded.")
+    settings.CXDESK_OUTBOUND_SENDERS = {
+        "email": "tests.cases.test_outbound_sending.send_email_then_die"}
+    with pytest.raises(WorkerKilled):
+        outbound.interaction_send(interaction_id=reply.pk)
+    settings.CXDESK_OUTBOUND_SENDERS = {"email": "apps.mail.outbound.send"}
+    return reply
+
+
+@pytest.mark.parametrize("lease", [120, 30])
+def test_a_claim_older_than_the_lease_is_released_and_resent_with_the_same_message_id(
+        agent, team, settings, mailoutbox, lease):
+    settings.CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS = lease
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        reply = _email_reply_claimed_by_a_dying_worker(agent, team, settings)
+        clock.shift(timedelta(seconds=lease + 1))
+
+        assert tasks.send_due_interactions() == 1
+
+    reply.refresh_from_db()
+    first, second = mailoutbox
+    assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
+    assert reply.external_id == first.extra_headers["Message-ID"]
+    assert reply.delivery_status == Delivery.SENT
+    assert reply.delivery_attempts == 2  # the killed attempt counts
+
+
+def test_a_claim_younger_than_the_lease_is_left_to_its_worker(agent, team, settings,
+                                                              mailoutbox):
+    settings.CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS = 120
+    with time_machine.travel(timezone.now(), tick=False) as clock:
+        reply = _email_reply_claimed_by_a_dying_worker(agent, team, settings)
+        clock.shift(timedelta(seconds=119))
+
+        assert tasks.send_due_interactions() == 0
+
+    reply.refresh_from_db()
+    assert reply.delivery_status == Delivery.SENDING and len(mailoutbox) == 1
+
+
+def test_the_default_lease_is_two_minutes_and_outlasts_the_slowest_smtp_send():
+    from django.conf import settings as django_settings
+
+    assert outbound.claim_lease() == timedelta(seconds=120)
+    # A send is about a dozen SMTP steps, each waiting at most EMAIL_TIMEOUT seconds.
+    assert django_settings.EMAIL_TIMEOUT == 10
+    assert outbound.claim_lease() >= timedelta(seconds=12 * django_settings.EMAIL_TIMEOUT)
+
+
+def test_a_lease_shorter_than_a_send_can_take_is_refused_at_start_up(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
+    env.update(DJANGO_SETTINGS_MODULE="cxdesk.settings", CXDESK_VAR_DIR=str(tmp_path),
+               EMAIL_TIMEOUT="30", CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS="120")
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"],
+                            env=env, capture_output=True, text=True, timeout=120)
+
+    assert result.returncode != 0
+    assert "CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS" in result.stderr
+    assert "EMAIL_TIMEOUT" in result.stderr

@@ -71,13 +71,14 @@ def _receive(raw, mailbox):
     ({"Auto-Submitted": "auto-replied"}, "Re: Invoice"),
     ({"X-Autoreply": "yes"}, "Re: Invoice"),
     ({"X-Autorespond": "Out of office"}, "Re: Invoice"),
-    ({"Precedence": "bulk"}, "Re: Invoice"),
+    ({"Precedence": "auto_reply"}, "Re: Invoice"),
     ({}, "Out of Office: Re: Invoice"),
     ({}, "Automatische Antwort: Re: Invoice"),
     ({}, "Réponse automatique : Re: Invoice"),
     ({}, "Respuesta automática: Re: Invoice"),
-], ids=["auto-submitted", "x-autoreply", "x-autorespond", "precedence", "ooo-en", "ooo-de",
-        "ooo-fr", "ooo-es"])
+    ({}, "Automatyczna odpowiedź: Re: Invoice"),
+], ids=["auto-submitted", "x-autoreply", "x-autorespond", "precedence-auto-reply", "ooo-en",
+        "ooo-de", "ooo-fr", "ooo-es", "ooo-pl"])
 def test_an_auto_reply_is_an_internal_note_that_does_not_reopen(case, mailbox, make_email,
                                                                 headers, subject):
     raw = make_email(sender="ada@example.com", subject=subject, headers=headers,
@@ -128,7 +129,7 @@ def test_an_auto_reply_matching_no_case_is_kept_without_a_case(case, mailbox, ma
 
 
 def test_a_redelivered_auto_reply_without_a_case_is_a_duplicate(mailbox, make_email):
-    raw = make_email(message_id="<ooo@example.net>", headers={"Precedence": "junk"})
+    raw = make_email(message_id="<ooo@example.net>", headers={"Auto-Submitted": "auto-replied"})
     _receive(raw, mailbox)
 
     again = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
