@@ -10,6 +10,7 @@ from apps.contacts import identities
 from apps.contacts.models import Contact, ContactIdentity
 
 from .models import InboundEmail, Mailbox
+from .references import message_id_key
 
 
 def mailbox_for_addresses(*, addresses: Iterable[str]) -> Mailbox | None:
@@ -29,14 +30,17 @@ def mailbox_by_address(*, address: str) -> Mailbox | None:
 
 
 def _id_forms(message_id: str) -> list[str]:
-    """`<id@host>` as we store it, and `id@host` as another sender may have stored it."""
+    """The stored keys of `<id@host>` as we store it and of `id@host` as another sender may
+    have stored it (references.message_id_key: long ids are stored hashed)."""
     bare = message_id.strip("<>")
-    return [message_id, bare] if bare != message_id else [message_id]
+    forms = [message_id, bare] if bare != message_id else [message_id]
+    return list(dict.fromkeys(message_id_key(form) for form in forms))
 
 
 def email_interactions_by_message_id(*, message_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
     """{message_id: (interaction_id, case_id)} of email interactions (inbound or outbound)
-    whose external_id is one of `message_ids`, with or without angle brackets."""
+    whose external_id is (the stored key of) one of `message_ids`, with or without angle
+    brackets."""
     forms = {form: mid for mid in message_ids if mid for form in _id_forms(mid)}
     if not forms:
         return {}
@@ -74,7 +78,7 @@ def inbound_email_processed_before(*, message_id: str, exclude_id: int) -> Inbou
     if not message_id:
         return None
     return (InboundEmail.objects.defer("raw")
-            .filter(message_id=message_id, status=InboundEmail.Status.PROCESSED)
+            .filter(message_id=message_id_key(message_id), status=InboundEmail.Status.PROCESSED)
             .exclude(pk=exclude_id).order_by("pk").first())
 
 

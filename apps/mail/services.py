@@ -61,6 +61,7 @@ from apps.contacts.models import Contact
 
 from . import parsing, selectors
 from .models import InboundEmail, Mailbox
+from .references import message_id_key
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,8 @@ def email_receive(
             return existing
     inbound = InboundEmail(
         mailbox=mailbox, source=source, provider=(provider or "")[:50], raw=raw,
-        raw_sha256=hashlib.sha256(raw).hexdigest(), message_id=parsing.read_message_id(raw),
+        raw_sha256=hashlib.sha256(raw).hexdigest(),
+        message_id=message_id_key(parsing.read_message_id(raw)),
         imap_uidvalidity=imap_uidvalidity, imap_uid=imap_uid,
     )
     if imap_uid is None:
@@ -205,7 +207,7 @@ def _mark_failed(inbound: InboundEmail, exc: Exception) -> None:
 def _process(inbound: InboundEmail) -> None:
     inbound.attempts += 1
     parsed = parsing.parse_email(bytes(inbound.raw))
-    inbound.message_id = parsed.message_id or inbound.message_id
+    inbound.message_id = message_id_key(parsed.message_id) or inbound.message_id
     inbound.is_auto_reply, inbound.is_bounce = parsed.is_auto_reply, parsed.is_bounce
     if inbound.mailbox_id is None:
         inbound.mailbox = selectors.mailbox_for_addresses(addresses=parsed.recipients())
@@ -216,7 +218,8 @@ def _process(inbound: InboundEmail) -> None:
         noise.append("sent from our own mailbox (mail loop)")
         inbound.is_auto_reply = inbound.is_auto_reply or not parsed.is_bounce
 
-    external_id = parsed.message_id or f"<{inbound.raw_sha256}@no-message-id.invalid>"
+    external_id = (message_id_key(parsed.message_id)
+                   or f"<{inbound.raw_sha256}@no-message-id.invalid>")
     known = selectors.email_interactions_by_message_id(
         message_ids=[external_id, *parsed.thread_ids[:MAX_THREAD_IDS]])
     if external_id in known:
