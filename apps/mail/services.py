@@ -186,22 +186,42 @@ def _process_safely(inbound: InboundEmail, *, lock: bool) -> InboundEmail:
 
 
 def _mark_failed(inbound: InboundEmail, exc: Exception) -> None:
+    """Record the failure. If the full record is refused (whatever in it the database
+    cannot take), a minimal one that cannot be: the status and a fixed ASCII error naming
+    the exception type. Only a database that refuses that too leaves the row "received",
+    for the stale sweep and its attempt cap."""
     detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
     if not isinstance(exc, EmailRejected | InvalidIdentity):
         detail += "\n\n" + "".join(traceback.format_tb(exc.__traceback__)[-8:])
     inbound.status = Status.FAILED
-    inbound.error = detail[:MAX_ERROR_CHARS]
+    inbound.error = _storable(detail)[:MAX_ERROR_CHARS]
     inbound.case = None
     inbound.interaction = None
     inbound.processed_at = timezone.now()
     try:
-        InboundEmail.objects.filter(pk=inbound.pk).update(
-            status=inbound.status, error=inbound.error, case=None, interaction=None,
-            attempts=inbound.attempts, processed_at=inbound.processed_at,
-            is_auto_reply=inbound.is_auto_reply, is_bounce=inbound.is_bounce,
-            message_id=inbound.message_id)
-    except Exception:  # noqa: BLE001 — the row stays "received"; reprocessing finds it
+        with transaction.atomic():  # a savepoint when a caller's transaction is open
+            InboundEmail.objects.filter(pk=inbound.pk).update(
+                status=inbound.status, error=inbound.error, case=None, interaction=None,
+                attempts=inbound.attempts, processed_at=inbound.processed_at,
+                is_auto_reply=inbound.is_auto_reply,
+                is_bounce=inbound.is_bounce, message_id=message_id_key(inbound.message_id))
+        return
+    except Exception:  # noqa: BLE001 — fall back to what cannot fail
+        logger.exception("could not record the failure of inbound email %s in full",
+                         inbound.pk)
+    inbound.error = (f"{type(exc).__name__} (the full error could not be stored: see the "
+                     "application log)").encode("ascii", "replace").decode()
+    try:
+        with transaction.atomic():
+            InboundEmail.objects.filter(pk=inbound.pk).update(
+                status=inbound.status, error=inbound.error, processed_at=inbound.processed_at)
+    except Exception:  # noqa: BLE001 — the row stays "received"; the stale sweep retries it
         logger.exception("could not record the failure of inbound email %s", inbound.pk)
+
+
+def _storable(text: str) -> str:
+    """Text any database column takes: no NUL, no lone surrogate."""
+    return text.replace("\x00", "\\x00").encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def _process(inbound: InboundEmail) -> None:
