@@ -89,8 +89,17 @@ def inbound_emails_to_reprocess(*, ids: Iterable[int]) -> list[int]:
         pk__in=list(ids)).order_by("pk").values_list("pk", flat=True))
 
 
-def inbound_emails_stale(*, received_before: datetime, limit: int = 100) -> list[int]:
-    """Messages stored but never processed (the process died between the two steps)."""
-    return list(InboundEmail.objects.filter(status=InboundEmail.Status.RECEIVED,
-                                            received_at__lt=received_before)
-                .order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
+def inbound_emails_stale(*, received_before: datetime, limit: int = 100,
+                         max_attempts: int | None = None,
+                         min_attempts: int | None = None) -> list[int]:
+    """Messages stored but never processed (the process died between the two steps, or the
+    outcome could not be stored), with fewer than `max_attempts` / at least `min_attempts`
+    attempts: fewest attempts first, then oldest (index inbound_email_stale_idx)."""
+    rows = InboundEmail.objects.filter(status=InboundEmail.Status.RECEIVED,
+                                       received_at__lt=received_before)
+    if max_attempts is not None:
+        rows = rows.filter(attempts__lt=max_attempts)
+    if min_attempts is not None:
+        rows = rows.filter(attempts__gte=min_attempts)
+    return list(rows.order_by("attempts", "received_at", "pk")
+                .values_list("pk", flat=True)[:limit])

@@ -51,6 +51,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.cases import services as case_services
@@ -68,6 +69,9 @@ logger = logging.getLogger(__name__)
 Status = InboundEmail.Status
 Source = InboundEmail.Source
 MAX_ERROR_CHARS = 10_000
+# The stale sweep gives a message up (marks it failed, for the admin) after this many
+# processing attempts that ended without an outcome.
+MAX_PROCESSING_ATTEMPTS = 5
 MAX_THREAD_IDS = 100  # In-Reply-To, then the newest References: enough for any real thread
 _subject_reference_re = re.compile(r"\[\s*(CX-\d{1,12})\s*\]", re.IGNORECASE)
 
@@ -111,6 +115,7 @@ def email_receive(
         raw_sha256=hashlib.sha256(raw).hexdigest(),
         message_id=message_id_key(parsing.read_message_id(raw)),
         imap_uidvalidity=imap_uidvalidity, imap_uid=imap_uid,
+        attempts=1,  # counted before processing starts: a killed worker's attempt counts too
     )
     if imap_uid is None:
         inbound.save()  # in autocommit mode (every caller but a test): committed here
@@ -133,7 +138,12 @@ def _imap_delivery(mailbox, uidvalidity, uid) -> InboundEmail | None:
 
 def email_process(*, inbound_id: int) -> InboundEmail:
     """Process a stored message that is not processed yet (received or failed). Idempotent:
-    a processed or duplicate row is returned unchanged. Never raises for a bad message."""
+    a processed or duplicate row is returned unchanged. Never raises for a bad message.
+
+    The attempt is counted (and committed, outside a transaction) before processing starts,
+    so a message that kills the process still reaches the stale sweep's attempt cap."""
+    InboundEmail.objects.filter(pk=inbound_id, status__in=(Status.RECEIVED, Status.FAILED)) \
+        .update(attempts=F("attempts") + 1)
     inbound = InboundEmail.objects.select_related("mailbox", "mailbox__team").get(pk=inbound_id)
     return _process_safely(inbound, lock=True)
 
@@ -153,14 +163,37 @@ def emails_reprocess(*, inbound_ids) -> dict[str, int]:
 
 
 def emails_process_stale(*, older_than: timedelta = timedelta(minutes=10),
-                         limit: int = 100) -> dict[str, int]:
-    """Process messages stored but never processed (the worker died in between). For a
-    periodic task: bounded, and safe to run twice or on two workers (each row is locked and
-    re-checked before it is processed)."""
+                         limit: int = 100,
+                         max_attempts: int = MAX_PROCESSING_ATTEMPTS) -> dict[str, int]:
+    """Process messages stored but never processed (the worker died in between, or even the
+    failure could not be recorded). For a periodic task: bounded, and safe to run twice or
+    on two workers (each row is locked and re-checked before it is processed).
+
+    A row whose processing was started `max_attempts` times without an outcome is marked
+    failed ("gave_up" in the counts), so it shows in the admin for re-processing instead of
+    being retried for ever. The rest are taken fewest attempts first, then oldest: rows that
+    keep failing move behind the ones not tried yet, so no number of poison messages can
+    keep a genuine one waiting for more than a few runs.
+    """
+    now = timezone.now()
+    received_before = now - older_than
     counts: dict[str, int] = {}
+    gave_up = selectors.inbound_emails_stale(received_before=received_before, limit=limit,
+                                             min_attempts=max_attempts)
+    if gave_up:
+        counts["gave_up"] = InboundEmail.objects.filter(
+            pk__in=gave_up, status=Status.RECEIVED).update(
+            status=Status.FAILED, processed_at=now,
+            error=f"Gave up after {max_attempts} processing attempts without an outcome (the "
+                  "process handling it died, or its result could not be stored). Re-process "
+                  "it from the admin once the cause is fixed.")
     for inbound_id in selectors.inbound_emails_stale(
-            received_before=timezone.now() - older_than, limit=limit):
-        status = email_process(inbound_id=inbound_id).status
+            received_before=received_before, limit=limit, max_attempts=max_attempts):
+        try:
+            status = email_process(inbound_id=inbound_id).status
+        except Exception:  # noqa: BLE001 — the database refused even the failure record
+            logger.exception("stale inbound email %s could not be processed", inbound_id)
+            status = "error"
         counts[status] = counts.get(status, 0) + 1
     return counts
 
@@ -202,8 +235,7 @@ def _mark_failed(inbound: InboundEmail, exc: Exception) -> None:
         with transaction.atomic():  # a savepoint when a caller's transaction is open
             InboundEmail.objects.filter(pk=inbound.pk).update(
                 status=inbound.status, error=inbound.error, case=None, interaction=None,
-                attempts=inbound.attempts, processed_at=inbound.processed_at,
-                is_auto_reply=inbound.is_auto_reply,
+                processed_at=inbound.processed_at, is_auto_reply=inbound.is_auto_reply,
                 is_bounce=inbound.is_bounce, message_id=message_id_key(inbound.message_id))
         return
     except Exception:  # noqa: BLE001 — fall back to what cannot fail
@@ -225,7 +257,6 @@ def _storable(text: str) -> str:
 
 
 def _process(inbound: InboundEmail) -> None:
-    inbound.attempts += 1
     parsed = parsing.parse_email(bytes(inbound.raw))
     inbound.message_id = message_id_key(parsed.message_id) or inbound.message_id
     inbound.is_auto_reply, inbound.is_bounce = parsed.is_auto_reply, parsed.is_bounce
