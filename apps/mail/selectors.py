@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from email.utils import getaddresses
 
 from django.db.models import Q
 
@@ -58,6 +59,21 @@ def case_for_reference(*, case_id: int) -> Case | None:
 def contact_is_on_case(*, contact_id: int, case_id: int) -> bool:
     """Did this contact write anything on the case (as requester or another participant)?"""
     return Interaction.objects.filter(case_id=case_id, author_contact_id=contact_id).exists()
+
+
+MAX_PARTICIPANT_EMAILS = 200
+
+
+def case_email_participants(*, case_id: int) -> set[str]:
+    """The addresses (lower-case) in To or Cc of the case's latest emails (at most
+    MAX_PARTICIPANT_EMAILS of them): the people the thread was copied to. One query, which
+    reads only those two lists out of each interaction's metadata."""
+    rows = (Interaction.objects.filter(case_id=case_id, channel=Channel.EMAIL)
+            .order_by("-occurred_at", "-pk")
+            .values_list("metadata__email__to", "metadata__email__cc")[:MAX_PARTICIPANT_EMAILS])
+    headers = [value for row in rows for values in row if isinstance(values, list)
+               for value in values if isinstance(value, str)]
+    return {address.strip().lower() for _, address in getaddresses(headers) if address}
 
 
 def contact_by_email(*, address: str) -> Contact | None:

@@ -47,6 +47,7 @@ import hashlib
 import logging
 import re
 import traceback
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -55,12 +56,12 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.cases import services as case_services
-from apps.cases.models import Channel, Interaction, parse_reference
+from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.contacts import services as contact_services
 from apps.contacts.identities import InvalidIdentity
 from apps.contacts.models import Contact
 
-from . import parsing, selectors
+from . import parsing, references, selectors
 from .models import InboundEmail, Mailbox
 from .references import message_id_key
 
@@ -73,7 +74,6 @@ MAX_ERROR_CHARS = 10_000
 # processing attempts that ended without an outcome.
 MAX_PROCESSING_ATTEMPTS = 5
 MAX_THREAD_IDS = 100  # In-Reply-To, then the newest References: enough for any real thread
-_subject_reference_re = re.compile(r"\[\s*(CX-\d{1,12})\s*\]", re.IGNORECASE)
 
 
 class EmailRejected(Exception):
@@ -282,23 +282,26 @@ def _process(inbound: InboundEmail) -> None:
         return
 
     contact = _requester(parsed)
-    case_id, threading = _thread(parsed, known, contact=contact)
-    metadata = _metadata(inbound, parsed, threading, noise)
+    thread = _thread(parsed, known, contact=contact, sender_address=sender_address)
+    metadata = _metadata(inbound, parsed, thread.threading, noise)
     message = {
         "channel": Channel.EMAIL, "subject": parsed.subject, "body_text": _text(parsed),
         "body_html": parsed.body_html, "external_id": external_id, "metadata": metadata,
         "occurred_at": inbound.received_at,
     }
-    if case_id is not None:
+    if thread.case_id is not None:
         interaction = case_services.interaction_add(
-            case_id=case_id, direction=Interaction.Direction.INBOUND, author_contact=contact,
-            **message)
+            case_id=thread.case_id, direction=Interaction.Direction.INBOUND,
+            author_contact=contact, **message)
     else:
         interaction = _open_case(contact, mailbox, message)
     if interaction.metadata.get("inbound_email_id") != inbound.pk:
         # A concurrent delivery of the same Message-ID stored it between our read and our
         # write: roll back what we made (a case or follow-up left without its message).
         raise _LostRace(interaction)
+    if thread.unverified_reference is not None:
+        _record_unverified_reference(new_case=interaction.case,
+                                     referenced=thread.unverified_reference, sender=contact)
     _attach(interaction, parsed)
     _finish(inbound, Status.PROCESSED, case_id=interaction.case_id,
             interaction_id=interaction.pk)
@@ -357,52 +360,90 @@ def _text(parsed: parsing.ParsedEmail) -> str:
     return "" if parsed.text_from_html else parsed.body_text
 
 
-def _subject_reference(subject: str) -> int | None:
-    match = _subject_reference_re.search(subject or "")
-    return parse_reference(match.group(1)) if match else None
+@dataclass(frozen=True)
+class _Thread:
+    case_id: int | None  # the case the message is added to; None: a new case
+    threading: dict  # how it was found, for the interaction's metadata
+    unverified_reference: Case | None = None  # the case an unknown sender's bare token named
 
 
-def _thread(parsed: parsing.ParsedEmail, known: dict, *,
-            contact: Contact | None) -> tuple[int | None, dict]:
-    """(case id, how it was found) for a message, or (None, {"by": "new_case"})."""
+def _thread(parsed: parsing.ParsedEmail, known: dict, *, contact: Contact | None,
+            sender_address: str) -> _Thread:
+    """Which case a message belongs to (see the module docstring for the rules)."""
     for message_id in parsed.thread_ids:
         if message_id in known:
             by = ("in_reply_to" if message_id in parsed.in_reply_to else
                   "references" if message_id in parsed.references else "bounced_message")
-            return known[message_id][1], {"by": by, "message_id": message_id}
+            return _Thread(known[message_id][1], {"by": by, "message_id": message_id})
     subjects = [parsed.subject, parsed.original_subject if parsed.is_bounce else ""]
     for subject in subjects:
-        reference = _subject_reference(subject)
+        reference = references.subject_reference(subject)
         if reference is None:
             continue
-        case = selectors.case_for_reference(case_id=reference)
+        case = selectors.case_for_reference(case_id=reference.case_id)
         if case is None:
             continue
-        threading = {"by": "subject_reference", "reference": case.reference}
-        if contact is not None:
-            threading["sender_known"] = contact.pk == case.requester_id or (
-                selectors.contact_is_on_case(contact_id=contact.pk, case_id=case.pk))
-        return case.pk, threading
-    return None, {"by": "new_case"}
+        sender_known = _sender_known(case, contact=contact, address=sender_address)
+        if reference.tag_valid or sender_known:
+            return _Thread(case.pk, {"by": "subject_reference", "reference": case.reference,
+                                     "tag_valid": reference.tag_valid,
+                                     "sender_known": sender_known})
+        return _Thread(None, {"by": "subject_reference_unverified",
+                              "reference": case.reference}, unverified_reference=case)
+    return _Thread(None, {"by": "new_case"})
+
+
+def _sender_known(case: Case, *, contact: Contact | None, address: str) -> bool:
+    """Is the sender someone the case knows: its requester (any of their identities), a
+    contact who wrote on it, or an address in To/Cc of an email on it? At most two queries."""
+    if contact is not None and contact.pk == case.requester_id:
+        return True
+    if contact is not None and selectors.contact_is_on_case(contact_id=contact.pk,
+                                                            case_id=case.pk):
+        return True
+    return bool(address) and address.lower() in selectors.case_email_participants(
+        case_id=case.pk)
+
+
+def _record_unverified_reference(*, new_case: Case, referenced: Case,
+                                 sender: Contact) -> None:
+    """The link between the case an unknown sender's message opened and the case its
+    subject named, on both (the referenced case is not changed otherwise: no status, no
+    interaction, no webhook). Written here rather than by a case service because it is
+    only an audit record; it is in the same transaction as the new case."""
+    kind = CaseEvent.Kind.UNVERIFIED_REFERENCE
+    CaseEvent.objects.bulk_create([
+        CaseEvent(case=new_case, kind=kind, actor_contact=sender, after={
+            "refers_to": {"case_id": referenced.pk, "reference": referenced.reference}}),
+        CaseEvent(case_id=referenced.pk, kind=kind, actor_contact=sender, after={
+            "referred_by": {"case_id": new_case.pk, "reference": new_case.reference}}),
+    ])
 
 
 def _store_noise(inbound: InboundEmail, parsed: parsing.ParsedEmail, known: dict,
                  external_id: str, noise: list[str]) -> None:
-    """An auto-reply, bounce or loop: an internal note on its case, or no case at all."""
-    case_id, threading = _thread(parsed, known, contact=None)
-    if case_id is None:
+    """An auto-reply, bounce or loop: an internal note on its case, or no case at all.
+
+    Threaded like any message, except that a bare subject token from a sender the case does
+    not know threads nowhere (the message is kept, without a case): a note is not harmless,
+    it sits in the case's timeline and goes to webhook subscribers, so a forged auto-reply
+    must not be a way to write into any case."""
+    author = selectors.contact_by_email(address=parsed.sender.address) if (
+        parsed.sender and not parsed.is_bounce) else None
+    sender_address = parsed.sender.address if parsed.sender else ""
+    thread = _thread(parsed, known, contact=author, sender_address=sender_address)
+    if thread.case_id is None:
         earlier = selectors.inbound_email_processed_before(message_id=parsed.message_id,
                                                            exclude_id=inbound.pk)
         status = Status.DUPLICATE if earlier else Status.PROCESSED
         _finish(inbound, status, case_id=None, interaction_id=None)
         return
-    author = selectors.contact_by_email(address=parsed.sender.address) if (
-        parsed.sender and not parsed.is_bounce) else None
     interaction = case_services.interaction_add(
-        case_id=case_id, channel=Channel.EMAIL, direction=Interaction.Direction.INBOUND,
+        case_id=thread.case_id, channel=Channel.EMAIL, direction=Interaction.Direction.INBOUND,
         is_public=False, author_contact=author, subject=parsed.subject,
         body_text=_text(parsed), body_html=parsed.body_html, external_id=external_id,
-        metadata=_metadata(inbound, parsed, threading, noise), occurred_at=inbound.received_at)
+        metadata=_metadata(inbound, parsed, thread.threading, noise),
+        occurred_at=inbound.received_at)
     if interaction.metadata.get("inbound_email_id") != inbound.pk:
         raise _LostRace(interaction)
     _attach(interaction, parsed)
