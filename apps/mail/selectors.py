@@ -51,6 +51,11 @@ def email_interactions_by_message_id(*, message_ids: Iterable[str]) -> dict[str,
     return {forms[external_id]: (pk, case_id) for external_id, pk, case_id in rows}
 
 
+def case_visible_to(*, case_id: int | None, user) -> bool:
+    """May `user` see this case (the CaseQuerySet.visible_to rule)? False for no case."""
+    return case_id is not None and Case.objects.visible_to(user).filter(pk=case_id).exists()
+
+
 def case_for_reference(*, case_id: int) -> Case | None:
     return Case.objects.only("pk", "requester_id", "status", "merged_into_id").filter(
         pk=case_id).first()
