@@ -2,25 +2,52 @@
 
     email_receive(raw=…, source="imap" | "upload" | "webhook", mailbox=…, provider=…)
 
-1. **Store first.** The raw bytes are written as an InboundEmail (SHA-256, Message-ID when
-   the header block can be read) and committed before anything is parsed, so nothing a
-   customer sent is lost, even if processing then crashes. An IMAP redelivery of the same
-   (mailbox, UIDVALIDITY, UID) returns the row stored the first time.
+1. **Store first.** The raw bytes are written as an InboundEmail (SHA-256, the stored key of
+   its Message-ID when the header block can be read, attempts = 1) and committed before
+   anything is parsed, so nothing a customer sent is lost, even if processing then crashes.
+   An IMAP redelivery of the same (mailbox, UIDVALIDITY, UID) returns the row stored the
+   first time.
 2. **Process** (`email_process`), in one transaction: parse (apps/mail/parsing.py), find the
    thread, store the message through the case services, attach its files, and mark the row
    *processed* (with its case and interaction), *duplicate* (its Message-ID is stored on the
    email channel already: nothing is created) or *failed* (the error is recorded, the raw
    stays; `email_reprocess` or the admin action runs it again). A failure never raises out
-   of email_receive.
+   of email_receive, and the failure record cannot fail: if the database refuses it in full,
+   a minimal one (status, a fixed ASCII error) is written.
+3. **Recover** (`emails_process_stale`, every CXDESK_INBOUND_SWEEP_SECONDS): rows left
+   *received* for 10 minutes (their worker died) are processed, fewest attempts first, then
+   oldest; every attempt is counted before it starts, and a row tried
+   MAX_PROCESSING_ATTEMPTS (5) times is marked failed for the admin, so poison messages can
+   neither loop for ever nor keep a genuine message waiting.
+
+Message-IDs are stored and looked up through `references.message_id_key`: the id itself, or
+for one over 250 bytes (PostgreSQL cannot index ~2.7 KB) a SHA-256 key; the original stays in
+the interaction's metadata.
 
 Threading, first match wins:
 
 - In-Reply-To, then References (newest first), against the Message-IDs stored as
   `Interaction.external_id` on the email channel — inbound messages and agents' replies,
   whose Message-ID the sender stores there;
-- a `[CX-000123]` token in the subject. A sender who is not the requester and never wrote
-  on the case still threads (a forwarding colleague does that), and the interaction's
-  metadata says so (`threading.sender_known: false`);
+- a case token in the subject (apps/mail/references.py). Our replies carry
+  `[CX-000123-k7f2q9ab]`, the reference and a keyed tag only our own mail knows: a token
+  with a valid tag threads whoever sends it (the message came from our mail — a colleague
+  forwarding our reply, the customer writing from another address), with
+  `threading.sender_known` saying whether the case knew the sender. A bare `[CX-000123]` (mail
+  sent before tags existed, or a reference someone typed or guessed) or one with a wrong tag
+  threads only a **known sender**: the case's requester (the sender's address is one of the
+  requester's identities), a contact who already wrote on the case, or an address in To or
+  Cc of one of the case's latest 200 emails (the thread's CC) — at most two queries.
+  Anyone else's message **opens a new case** (requester: the sender; team: the mailbox's, as
+  for any new case), with `threading = {"by": "subject_reference_unverified", "reference":
+  "CX-000123"}`, and both cases get an `unverified_reference` CaseEvent naming the other
+  (`after.refers_to` / `after.referred_by`). The referenced case is never reopened and gets
+  no message: an internal note on a solved case would be read by nobody, a new case lands in
+  a queue, and its agent can merge it if the sender turns out to be legitimate. Nothing of
+  this is visible to the sender. Only the From address vouches (a sender read from
+  Reply-To, Sender or Return-Path is never known), and From can be forged: the rule stops
+  guessed references, not a spoofed known customer — that takes an MTA enforcing
+  SPF/DKIM/DMARC before mail reaches cxdesk;
 - otherwise a new case: requester found or created from the sender's address, team of the
   mailbox. `interaction_add` applies what a reply means (a solved case reopens, a closed one
   gets a follow-up case).
@@ -28,15 +55,21 @@ Threading, first match wins:
 Auto-replies and bounces (see parsing._classify) are flagged on the InboundEmail and in the
 metadata, and stored as *internal* inbound interactions on the case they refer to (threaded
 by their headers, the original message a bounce quotes, or the subject token), so they never
-open a case, reopen one, or trigger an auto-response. One that matches no case is kept as a
-processed InboundEmail without a case. Mail from one of our own mailboxes is treated the same
-way (a mail loop).
+open a case, reopen one, or trigger an auto-response. The subject token follows the rule
+above, except that a bare token from an unknown sender threads nowhere (no new case is
+opened for noise): a note never reopens or notifies the customer, but it does sit in the
+case's timeline and goes to webhook subscribers, so a forged "auto-reply" must not be a way
+to write into any case. Bounces of our mail thread by the Message-ID they quote, or by the
+tagged token of the bounced subject. One that matches no case is kept as a processed
+InboundEmail without a case. Mail from one of our own mailboxes is treated the same way (a
+mail loop).
 
 Interaction.metadata of an email: `email` (message_id, in_reply_to, references, from,
 from_address, from_name, sender_header, to, cc, reply_to, date, headers: the decoded headers
 of parsing.KEPT_HEADERS), `inbound_email_id`, `mailbox_id`, `source`, `provider`,
-`threading` (by: in_reply_to | references | bounced_message | subject_reference | new_case,
-plus message_id or reference and sender_known), `auto_reply`, `bounce`, `noise_reasons`,
+`threading` (by: in_reply_to | references | bounced_message | subject_reference |
+subject_reference_unverified | new_case, plus message_id or reference, and for
+subject_reference tag_valid and sender_known), `auto_reply`, `bounce`, `noise_reasons`,
 `attachments_skipped` (files over CXDESK_MAX_ATTACHMENT_BYTES, still in the raw message) and
 `mime_defects`.
 """
@@ -281,8 +314,12 @@ def _process(inbound: InboundEmail) -> None:
         _store_noise(inbound, parsed, known, external_id, noise)
         return
 
-    contact = _requester(parsed)
-    thread = _thread(parsed, known, contact=contact, sender_address=sender_address)
+    contact, address = _requester(parsed)
+    # Only the From address vouches for the sender (it is what SPF/DKIM/DMARC align with):
+    # a contact found by Reply-To, Sender or Return-Path is not a known sender.
+    from_address = address if _in_from(parsed, address) else ""
+    thread = _thread(parsed, known, contact=contact if from_address else None,
+                     sender_address=from_address)
     metadata = _metadata(inbound, parsed, thread.threading, noise)
     message = {
         "channel": Channel.EMAIL, "subject": parsed.subject, "body_text": _text(parsed),
@@ -310,10 +347,11 @@ def _process(inbound: InboundEmail) -> None:
 _loose_address_re = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
 
 
-def _requester(parsed: parsing.ParsedEmail) -> Contact:
-    """The sender as a contact (found or created): the sender parsing chose, else any other
-    address of From, Reply-To, Sender or Return-Path, else an address-like token in those
-    headers (`Big Bug bb@bug.com`, `user@example.com.`), whichever is valid first."""
+def _requester(parsed: parsing.ParsedEmail) -> tuple[Contact, str]:
+    """The sender as a contact (found or created), and the address it was found by: the
+    sender parsing chose, else any other address of From, Reply-To, Sender or Return-Path,
+    else an address-like token in those headers (`Big Bug bb@bug.com`, `user@example.com.`),
+    whichever is valid first."""
     candidates: list[parsing.Address] = [parsed.sender] if parsed.sender else []
     candidates += parsed.sender_candidates
     for name in ("from", "reply-to", "sender", "return-path"):
@@ -330,11 +368,20 @@ def _requester(parsed: parsing.ParsedEmail) -> Contact:
                 kind="email", value=address, name=(candidate.name or _sender_name(parsed))[:200])
         except InvalidIdentity:
             continue
-        return contact
+        return contact, address
     raise EmailRejected(
         "no valid sender address (From: {!r}, Reply-To: {!r}, Sender: {!r}, Return-Path: {!r})"
         .format(*(parsed.headers.get(h, "") for h in ("from", "reply-to", "sender",
                                                       "return-path"))))
+
+
+def _in_from(parsed: parsing.ParsedEmail, address: str) -> bool:
+    """Is `address` one of the From header's (as _requester reads them)?"""
+    address = address.strip().rstrip(".").lower()
+    in_from = {a.address.strip().rstrip(".").lower() for a in parsed.from_}
+    in_from.update(token.rstrip(".").lower()
+                   for token in _loose_address_re.findall(parsed.headers.get("from", "")))
+    return bool(address) and address in in_from
 
 
 def _sender_name(parsed: parsing.ParsedEmail) -> str:
@@ -430,8 +477,10 @@ def _store_noise(inbound: InboundEmail, parsed: parsing.ParsedEmail, known: dict
     must not be a way to write into any case."""
     author = selectors.contact_by_email(address=parsed.sender.address) if (
         parsed.sender and not parsed.is_bounce) else None
-    sender_address = parsed.sender.address if parsed.sender else ""
-    thread = _thread(parsed, known, contact=author, sender_address=sender_address)
+    from_address = parsed.sender.address if (
+        parsed.sender and _in_from(parsed, parsed.sender.address)) else ""
+    thread = _thread(parsed, known, contact=author if from_address else None,
+                     sender_address=from_address)
     if thread.case_id is None:
         earlier = selectors.inbound_email_processed_before(message_id=parsed.message_id,
                                                            exclude_id=inbound.pk)

@@ -149,3 +149,16 @@ def test_the_known_sender_check_costs_the_same_whatever_the_case_holds(
         "to": ["support@cxdesk.test"], "cc": [f"p{i}@example.org" for i in range(10)]}})
 
     assert queries_for(2) == short
+
+
+def test_only_the_from_address_vouches_for_the_sender(solved_case, mailbox, make_email):
+    """With no usable From address the sender is read from Reply-To, which no SPF, DKIM or
+    DMARC check covers: it is not a known sender, even when it is the requester's."""
+    raw = make_email(sender="Ada", subject=f"Re: [{solved_case.reference}]",
+                     headers={"Reply-To": "ada@example.com"})
+
+    inbound = _receive(raw, mailbox)
+
+    assert inbound.interaction.author_contact == solved_case.requester
+    assert inbound.case != solved_case
+    assert inbound.interaction.metadata["threading"]["by"] == "subject_reference_unverified"
