@@ -280,6 +280,9 @@ class CaseEvent(models.Model):
         MERGED_INTO = "merged_into", "Merged into another case"
         MERGED_FROM = "merged_from", "Another case merged in"
         FOLLOW_UP = "follow_up", "Follow-up case opened"
+        # An email from a sender the referenced case does not know quoted its reference: a
+        # new case was opened instead; both record the link (apps/mail/services.py).
+        UNVERIFIED_REFERENCE = "unverified_reference", "Linked by an unverified sender's reference"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

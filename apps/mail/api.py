@@ -6,8 +6,10 @@
 
 The message is stored before it is processed, so 202 means "kept": the body says what became
 of it (processed into a case, duplicate, or failed with its error — it can be re-processed
-from the admin). 4xx answers are in the API's error envelope; a retry after a 5xx is safe
-(a redelivered Message-ID creates nothing twice).
+from the admin). `case` and `interaction` are given only when the token's owner may see that
+case (else null): mail threads by its content, possibly into another team's case. 4xx
+answers are in the API's error envelope; a retry after a 5xx is safe (a redelivered
+Message-ID creates nothing twice).
 """
 
 from django.conf import settings
@@ -63,6 +65,10 @@ class OctetStreamEmailParser(RawEmailParser):
 
 
 class InboundEmailOutput(serializers.ModelSerializer):
+    """What became of an uploaded message. `case` and `interaction` name the case only when
+    the caller may see it (context["case_visible"]): the message may thread into another
+    team's case, and its id is not the uploader's to learn."""
+
     error = serializers.SerializerMethodField(
         help_text="Why processing failed (first line); empty otherwise")
 
@@ -72,9 +78,20 @@ class InboundEmailOutput(serializers.ModelSerializer):
                   "interaction", "is_auto_reply", "is_bounce", "error", "received_at",
                   "processed_at"]
         read_only_fields = fields
+        extra_kwargs = {
+            "case": {"help_text": "The case it went to; null when there is none or the "
+                                  "token's owner may not see it"},
+            "interaction": {"help_text": "The interaction it became; null likewise"},
+        }
 
     def get_error(self, obj: InboundEmail) -> str:
         return (obj.error or "").split("\n", 1)[0][:500]
+
+    def to_representation(self, instance: InboundEmail) -> dict:
+        data = super().to_representation(instance)
+        if not self.context.get("case_visible", False):
+            data["case"] = data["interaction"] = None
+        return data
 
 
 class InboundEmailUploadView(APIView):
@@ -85,9 +102,11 @@ class InboundEmailUploadView(APIView):
         summary="Receive one raw email (RFC 5322)",
         description="For an MTA or mail relay that pipes mail to cxdesk. The body is the "
                     "message exactly as received. It is stored first, then threaded into a "
-                    "case (In-Reply-To/References, then a [CX-000123] subject token, else a "
-                    "new case); auto-replies and bounces never open or reopen a case. "
-                    "202 whatever became of it: see `status` (processed, duplicate, failed).",
+                    "case (In-Reply-To/References, then a [CX-000123-tag] subject token — a "
+                    "bare [CX-000123] only from a sender the case knows — else a new case); "
+                    "auto-replies and bounces never open or reopen a case. 202 whatever "
+                    "became of it: see `status` (processed, duplicate, failed); `case` and "
+                    "`interaction` are null unless the token's owner may see that case.",
         request={"message/rfc822": OpenApiTypes.BINARY,
                  "application/octet-stream": OpenApiTypes.BINARY},
         parameters=[OpenApiParameter(
@@ -117,4 +136,6 @@ class InboundEmailUploadView(APIView):
                                fields={"mailbox": [f"No mailbox has the address {address!r}."]})
         inbound = services.email_receive(raw=raw, source=InboundEmail.Source.UPLOAD,
                                          mailbox=mailbox)
-        return Response(InboundEmailOutput(inbound).data, status=status.HTTP_202_ACCEPTED)
+        visible = selectors.case_visible_to(case_id=inbound.case_id, user=request.user)
+        return Response(InboundEmailOutput(inbound, context={"case_visible": visible}).data,
+                        status=status.HTTP_202_ACCEPTED)

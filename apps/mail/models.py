@@ -103,7 +103,8 @@ class InboundEmail(models.Model):
 
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Processing attempts started (counted before each one runs)")
     is_auto_reply = models.BooleanField(default=False)
     is_bounce = models.BooleanField(default=False)
     case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL,
@@ -117,6 +118,9 @@ class InboundEmail(models.Model):
         ordering = ["-received_at"]
         indexes = [
             models.Index(fields=["status", "-received_at"], name="inbound_email_status_idx"),
+            # The stale sweep: unprocessed rows, fewest attempts first, then oldest.
+            models.Index(fields=["attempts", "received_at", "id"],
+                         condition=Q(status="received"), name="inbound_email_stale_idx"),
         ]
         constraints = [
             models.UniqueConstraint(

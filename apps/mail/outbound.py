@@ -12,8 +12,9 @@ What goes out:
 - To: whom the customer's latest email asked replies to go to (its Reply-To, else its From),
   else the requester's email address. None → PermanentSendError. An address of one of our
   own mailboxes is refused (a reply to ourselves would loop back in as a new message).
-- Subject: "Re: <case subject> [CX-000123]" — one "Re:", one reference token; inbound
-  matching reads the token back (apps.cases.models.parse_reference).
+- Subject: "Re: <case subject> [CX-000123-k7f2q9ab]" — one "Re:", one reference token with
+  its keyed tag (apps/mail/references.py), which inbound threading reads back: a valid tag
+  threads whoever answers, a bare reference only a sender the case knows.
 - Message-ID: make_msgid with the mailbox's domain, kept in the interaction's metadata
   ("message_id") before the first attempt, so a retry after a timeout sends the *same*
   Message-ID and the recipient's server or mail client can drop a double delivery.
@@ -46,6 +47,7 @@ from apps.cases.outbound import PermanentSendError, TransientSendError
 from apps.contacts.models import ContactIdentity
 
 from .models import InboundEmail, Mailbox
+from .references import strip_subject_tokens, subject_token
 
 MAX_REFERENCES = 20
 _reply_prefix_re = re.compile(r"^\s*(?:(?:re|aw|sv|antw|fwd?|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+",
@@ -112,12 +114,13 @@ def send(interaction: Interaction) -> str:
 
 
 def reply_subject(case: Case) -> str:
-    """ "Re: <subject> [CX-000123]", whatever prefixes and tokens the subject already has."""
-    reference = case.reference
-    subject = " ".join((case.subject or "").split())
-    subject = re.sub(rf"\s*\[{re.escape(reference)}\]", "", subject, flags=re.IGNORECASE)
+    """ "Re: <subject> [CX-000123-k7f2q9ab]", whatever prefixes and tokens the subject already
+    has: one token, this case's, with its keyed tag (apps/mail/references.py). Tokens of
+    other cases are dropped (a case opened from a message quoting another case's reference
+    keeps that token in its subject)."""
+    subject = strip_subject_tokens(case.subject or "")
     subject = _reply_prefix_re.sub("", subject).strip() or "(no subject)"
-    return f"Re: {subject} [{reference}]"
+    return f"Re: {subject} {subject_token(case)}"
 
 
 # --- what the reply answers ---------------------------------------------------------------

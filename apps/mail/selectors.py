@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from datetime import datetime
+from email.utils import getaddresses
 
 from django.db.models import Q
 
@@ -10,6 +11,7 @@ from apps.contacts import identities
 from apps.contacts.models import Contact, ContactIdentity
 
 from .models import InboundEmail, Mailbox
+from .references import message_id_key
 
 
 def mailbox_for_addresses(*, addresses: Iterable[str]) -> Mailbox | None:
@@ -29,14 +31,17 @@ def mailbox_by_address(*, address: str) -> Mailbox | None:
 
 
 def _id_forms(message_id: str) -> list[str]:
-    """`<id@host>` as we store it, and `id@host` as another sender may have stored it."""
+    """The stored keys of `<id@host>` as we store it and of `id@host` as another sender may
+    have stored it (references.message_id_key: long ids are stored hashed)."""
     bare = message_id.strip("<>")
-    return [message_id, bare] if bare != message_id else [message_id]
+    forms = [message_id, bare] if bare != message_id else [message_id]
+    return list(dict.fromkeys(message_id_key(form) for form in forms))
 
 
 def email_interactions_by_message_id(*, message_ids: Iterable[str]) -> dict[str, tuple[int, int]]:
     """{message_id: (interaction_id, case_id)} of email interactions (inbound or outbound)
-    whose external_id is one of `message_ids`, with or without angle brackets."""
+    whose external_id is (the stored key of) one of `message_ids`, with or without angle
+    brackets."""
     forms = {form: mid for mid in message_ids if mid for form in _id_forms(mid)}
     if not forms:
         return {}
@@ -44,6 +49,11 @@ def email_interactions_by_message_id(*, message_ids: Iterable[str]) -> dict[str,
         channel=Channel.EMAIL, external_id__in=list(forms)).values_list("external_id", "pk",
                                                                          "case_id")
     return {forms[external_id]: (pk, case_id) for external_id, pk, case_id in rows}
+
+
+def case_visible_to(*, case_id: int | None, user) -> bool:
+    """May `user` see this case (the CaseQuerySet.visible_to rule)? False for no case."""
+    return case_id is not None and Case.objects.visible_to(user).filter(pk=case_id).exists()
 
 
 def case_for_reference(*, case_id: int) -> Case | None:
@@ -54,6 +64,21 @@ def case_for_reference(*, case_id: int) -> Case | None:
 def contact_is_on_case(*, contact_id: int, case_id: int) -> bool:
     """Did this contact write anything on the case (as requester or another participant)?"""
     return Interaction.objects.filter(case_id=case_id, author_contact_id=contact_id).exists()
+
+
+MAX_PARTICIPANT_EMAILS = 200
+
+
+def case_email_participants(*, case_id: int) -> set[str]:
+    """The addresses (lower-case) in To or Cc of the case's latest emails (at most
+    MAX_PARTICIPANT_EMAILS of them): the people the thread was copied to. One query, which
+    reads only those two lists out of each interaction's metadata."""
+    rows = (Interaction.objects.filter(case_id=case_id, channel=Channel.EMAIL)
+            .order_by("-occurred_at", "-pk")
+            .values_list("metadata__email__to", "metadata__email__cc")[:MAX_PARTICIPANT_EMAILS])
+    headers = [value for row in rows for values in row if isinstance(values, list)
+               for value in values if isinstance(value, str)]
+    return {address.strip().lower() for _, address in getaddresses(headers) if address}
 
 
 def contact_by_email(*, address: str) -> Contact | None:
@@ -74,7 +99,7 @@ def inbound_email_processed_before(*, message_id: str, exclude_id: int) -> Inbou
     if not message_id:
         return None
     return (InboundEmail.objects.defer("raw")
-            .filter(message_id=message_id, status=InboundEmail.Status.PROCESSED)
+            .filter(message_id=message_id_key(message_id), status=InboundEmail.Status.PROCESSED)
             .exclude(pk=exclude_id).order_by("pk").first())
 
 
@@ -85,8 +110,17 @@ def inbound_emails_to_reprocess(*, ids: Iterable[int]) -> list[int]:
         pk__in=list(ids)).order_by("pk").values_list("pk", flat=True))
 
 
-def inbound_emails_stale(*, received_before: datetime, limit: int = 100) -> list[int]:
-    """Messages stored but never processed (the process died between the two steps)."""
-    return list(InboundEmail.objects.filter(status=InboundEmail.Status.RECEIVED,
-                                            received_at__lt=received_before)
-                .order_by("received_at", "pk").values_list("pk", flat=True)[:limit])
+def inbound_emails_stale(*, received_before: datetime, limit: int = 100,
+                         max_attempts: int | None = None,
+                         min_attempts: int | None = None) -> list[int]:
+    """Messages stored but never processed (the process died between the two steps, or the
+    outcome could not be stored), with fewer than `max_attempts` / at least `min_attempts`
+    attempts: fewest attempts first, then oldest (index inbound_email_stale_idx)."""
+    rows = InboundEmail.objects.filter(status=InboundEmail.Status.RECEIVED,
+                                       received_at__lt=received_before)
+    if max_attempts is not None:
+        rows = rows.filter(attempts__lt=max_attempts)
+    if min_attempts is not None:
+        rows = rows.filter(attempts__gte=min_attempts)
+    return list(rows.order_by("attempts", "received_at", "pk")
+                .values_list("pk", flat=True)[:limit])

@@ -23,7 +23,8 @@ def poll_mailbox(mailbox_id: int) -> int:
 @shared_task(acks_late=True)
 def process_stale_inbound_emails() -> dict:
     """Beat ("process-stale-inbound-emails"): process raw emails stored but never processed
-    (a worker died between storing and processing). Bounded and safe to run twice."""
+    (a worker died between storing and processing), fewest attempts first; mark failed those
+    tried services.MAX_PROCESSING_ATTEMPTS times. Bounded and safe to run twice."""
     from . import services
 
     return services.emails_process_stale()

@@ -170,3 +170,11 @@ def test_a_webhook_larger_than_an_api_request_is_stored(mailbox, make_email, set
 
     assert response.status_code == 200
     assert InboundEmail.objects.get().status == "processed"
+
+
+def test_the_webhook_answer_names_no_case(mailbox):
+    """Whoever holds the webhook secret learns nothing about cases from the answer."""
+    response = _post_postmark(_postmark_payload())
+
+    assert response.status_code == 200 and Case.objects.exists()
+    assert response.content == b""

@@ -65,6 +65,16 @@ def test_precedence_alone_opens_a_case_but_forbids_auto_responses(mailbox, make_
     assert parsed.suppress_auto_response
     assert parsed.auto_response_suppressed_by == [f"precedence: {precedence.lower()}"]
     assert inbound.case is not None and Case.objects.count() == 1
+    # What the coming auto-responder and surveys read: never answer this automatically.
+    metadata = inbound.interaction.metadata
+    assert metadata["suppress_auto_response"] is True
+    assert metadata["auto_response_suppressed_by"] == [f"precedence: {precedence.lower()}"]
+
+
+def test_a_plain_customer_message_may_be_answered_automatically(mailbox, make_email):
+    inbound = services.email_receive(raw=make_email(), source="imap", mailbox=mailbox)
+    assert inbound.interaction.metadata["suppress_auto_response"] is False
+    assert inbound.interaction.metadata["auto_response_suppressed_by"] == []
 
 
 def test_a_bulk_precedence_reply_reopens_its_solved_case_like_any_reply(

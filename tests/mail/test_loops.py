@@ -6,6 +6,7 @@ import pytest
 from apps.cases.models import Case, CaseEvent, Interaction
 from apps.mail import services
 from apps.mail.models import InboundEmail
+from apps.mail.references import subject_token
 from tests.factories import CaseFactory, ContactFactory, EmailIdentityFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db
@@ -160,12 +161,38 @@ def test_a_bounce_is_recorded_on_the_case_of_the_bounced_reply(case, mailbox):
     assert "message/rfc822" in {a.content_type for a in note.attachments.all()}
 
 
-def test_a_bounce_threads_by_the_token_of_the_bounced_subject(case, mailbox):
-    raw = _bounce("<unknown@cxdesk.test>", subject=f"Re: Invoice [{case.reference}]")
+def test_a_bounce_threads_by_the_tagged_token_of_the_bounced_subject(case, mailbox):
+    raw = _bounce("<unknown@cxdesk.test>", subject=f"Re: Invoice {subject_token(case)}")
 
     inbound = _receive(raw, mailbox)
 
     assert inbound.case == case and inbound.is_bounce
+
+
+def test_noise_with_only_a_bare_token_from_an_unknown_sender_threads_nowhere(case, mailbox,
+                                                                              make_email):
+    """A bare [CX-…] is guessable: a forged "auto-reply" must not plant a note in any case.
+    The message is kept (processed, flagged) without a case."""
+    bounce = _receive(_bounce("<unknown@cxdesk.test>", subject=f"Re: Invoice [{case.reference}]"),
+                      mailbox)
+    auto_reply = _receive(make_email(sender="mallory@evil.test",
+                                     subject=f"Automatic reply: [{case.reference}]",
+                                     headers={"Auto-Submitted": "auto-replied"}), mailbox)
+
+    assert (bounce.status, bounce.case, bounce.is_bounce) == (Status.PROCESSED, None, True)
+    assert (auto_reply.status, auto_reply.case) == (Status.PROCESSED, None)
+    assert case.interactions.count() == 1 and Case.objects.count() == 1
+
+
+def test_an_auto_reply_of_the_requester_with_a_bare_token_is_a_note_on_the_case(
+        case, mailbox, make_email):
+    inbound = _receive(make_email(sender="ada@example.com",
+                                  subject=f"Out of office: Re: Invoice [{case.reference}]",
+                                  headers={"Auto-Submitted": "auto-replied"}), mailbox)
+
+    assert inbound.case == case and not inbound.interaction.is_public
+    case.refresh_from_db()
+    assert case.status == Case.Status.SOLVED
 
 
 def test_a_bounce_matching_no_case_opens_none(mailbox):

@@ -17,6 +17,7 @@ from apps.cases.models import Interaction
 from apps.contacts.models import ContactIdentity
 from apps.mail import outbound
 from apps.mail.models import InboundEmail, Mailbox
+from apps.mail.references import subject_tag, subject_token
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -109,20 +110,23 @@ def test_the_subject_carries_one_re_and_the_case_reference(
 
     reply(case, agent, django_capture_on_commit_callbacks)
 
-    assert mail.outbox[0].subject == f"Re: Double charge [{case.reference}]"
+    assert mail.outbox[0].subject == f"Re: Double charge {subject_token(case)}"
 
 
 @pytest.mark.parametrize(("subject", "expected"), [
-    ("Double charge", "Re: Double charge [CX-000042]"),
-    ("Re: Double charge [CX-000042]", "Re: Double charge [CX-000042]"),
-    ("AW: [cx-000042] Doppelte Abbuchung", "Re: Doppelte Abbuchung [CX-000042]"),
-    ("Re:", "Re: (no subject) [CX-000042]"),
-    ("Line\r\nbreak", "Re: Line break [CX-000042]"),
+    ("Double charge", "Re: Double charge"),
+    ("Re: Double charge [CX-000042]", "Re: Double charge"),
+    ("Re: Double charge [CX-000042-abcdefgh]", "Re: Double charge"),
+    ("AW: [cx-000042] Doppelte Abbuchung", "Re: Doppelte Abbuchung"),
+    ("Fwd: [CX-000348] my order", "Re: my order"),  # another case's token is dropped
+    ("Re:", "Re: (no subject)"),
+    ("Line\r\nbreak", "Re: Line break"),
 ])
-def test_reply_subjects(subject, expected):
+def test_reply_subjects_carry_one_token_this_cases_with_its_tag(subject, expected):
     from apps.cases.models import Case
 
-    assert outbound.reply_subject(Case(pk=42, subject=subject)) == expected
+    case = Case(pk=42, subject=subject)
+    assert outbound.reply_subject(case) == f"{expected} [CX-000042-{subject_tag(42)}]"
 
 
 def test_the_html_body_goes_as_an_alternative(

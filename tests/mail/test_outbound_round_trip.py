@@ -8,6 +8,7 @@ from apps.cases import services as case_services
 from apps.cases.models import Case, Interaction
 from apps.mail import imap
 from apps.mail.models import InboundEmail
+from apps.mail.references import subject_token
 from tests.mail.imap_server import SUPPORT, mailbox_on, make_tls_files, message, running
 
 pytestmark = pytest.mark.django_db
@@ -58,7 +59,7 @@ def test_a_customer_answer_to_our_reply_threads_onto_the_case(
     assert sent.from_email == f"Support <{SUPPORT}>"
     assert sent.to == ["Ann Customer <ann@example.net>"]
     assert sent.message()["In-Reply-To"] == "<question-1@example.net>"
-    assert sent.subject == f"Re: Question 1 [{case.reference}]"
+    assert sent.subject == f"Re: Question 1 {subject_token(case)}"
 
     imap_server.append(SUPPORT, answer_to(sent))
     assert imap.mailbox_poll(mailbox_id=mailbox.pk) == 1

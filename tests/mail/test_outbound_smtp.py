@@ -10,6 +10,7 @@ from apps.cases import services
 from apps.cases.models import Interaction
 from apps.contacts.models import ContactIdentity
 from apps.mail.models import InboundEmail, Mailbox
+from apps.mail.references import subject_token
 from tests.factories import ContactFactory
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +86,7 @@ def test_a_reply_is_delivered_over_smtp(smtp_server, case, agent,
     assert envelope.mail_from == "support@acme.example"
     assert envelope.rcpt_tos == ["ann@example.net"]
     message = message_from_bytes(envelope.content, policy=policy.default)
-    assert message["Subject"] == f"Re: Double charge [{case.reference}]"
+    assert message["Subject"] == f"Re: Double charge {subject_token(case)}"
     assert message["From"] == "Acme Support <support@acme.example>"
     assert message["To"] == "Ann Customer <ann@example.net>"
     assert message["In-Reply-To"] == "<q1@mail.example.net>"

@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from apps.cases.models import Case
 from apps.mail.models import InboundEmail
+from tests.factories import AgentFactory, CaseFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/inbound/email/"
@@ -143,3 +144,45 @@ def test_the_endpoint_is_in_the_api_schema(admin_api):
     assert set(operation["requestBody"]["content"]) == {"message/rfc822",
                                                         "application/octet-stream"}
     assert "202" in operation["responses"]
+
+
+@pytest.fixture
+def other_teams_case(other_team):
+    """A case of the Logistics team, whose first email has a known Message-ID."""
+    case = CaseFactory(team=other_team, status=Case.Status.OPEN)
+    InteractionFactory(case=case, external_id="<logistics-1@example.com>")
+    return case
+
+
+def test_a_message_threaded_into_a_case_the_token_cannot_see_names_no_case(
+        writer, other_teams_case, make_email):
+    raw = make_email(in_reply_to="<logistics-1@example.com>", subject="Re: my parcel")
+
+    response = _post(writer, raw)
+
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "processed"
+    assert (body["case"], body["interaction"]) == (None, None)
+    assert InboundEmail.objects.get().case == other_teams_case  # threaded all the same
+
+
+def test_a_duplicate_of_another_teams_message_names_no_case(writer, other_teams_case,
+                                                            make_email):
+    response = _post(writer, make_email(message_id="<logistics-1@example.com>"))
+
+    assert response.json()["status"] == "duplicate"
+    assert (response.json()["case"], response.json()["interaction"]) == (None, None)
+
+
+def test_a_token_of_the_cases_team_or_an_admin_gets_its_ids(token_client, admin_api,
+                                                            other_team, other_teams_case,
+                                                            make_email):
+    logistics = token_client(AgentFactory(username="lou", teams=[other_team]),
+                             scopes=["cases:write"])
+
+    for client, n in ((logistics, 1), (admin_api, 2)):
+        response = _post(client, make_email(in_reply_to="<logistics-1@example.com>"))
+        inbound = InboundEmail.objects.order_by("-pk").first()
+        assert response.json()["case"] == other_teams_case.pk, n
+        assert response.json()["interaction"] == inbound.interaction_id

@@ -6,6 +6,7 @@ import pytest
 from apps.cases.models import Case, CaseEvent, Interaction
 from apps.mail import services
 from apps.mail.models import InboundEmail
+from apps.mail.references import subject_token
 from tests.factories import CaseFactory, ContactFactory, EmailIdentityFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,25 +79,29 @@ def test_references_thread_when_in_reply_to_is_unknown(case, agent_reply, mailbo
     assert inbound.interaction.metadata["threading"]["by"] == "references"
 
 
-def test_a_subject_token_from_the_requester_threads(case, mailbox, make_email):
+def test_a_bare_subject_token_from_the_requester_threads(case, mailbox, make_email):
     raw = make_email(sender="ada@example.com", subject=f"Re: hello [{case.reference}]")
 
     inbound = _receive(raw, mailbox)
 
     assert inbound.case == case
     assert inbound.interaction.metadata["threading"] == {
-        "by": "subject_reference", "reference": case.reference, "sender_known": True}
+        "by": "subject_reference", "reference": case.reference, "tag_valid": False,
+        "sender_known": True}
 
 
-def test_a_subject_token_from_an_unknown_sender_threads_and_says_so(case, mailbox,
-                                                                    make_email):
+def test_a_tagged_subject_token_from_an_unknown_sender_threads_and_says_so(case, mailbox,
+                                                                           make_email):
+    """The tag comes from our own mail: a colleague forwarding our reply threads."""
     raw = make_email(sender="Colleague <bob@example.org>",
-                     subject=f"Fwd: Re: hello [{case.reference}]")
+                     subject=f"Fwd: Re: hello {subject_token(case)}")
 
     inbound = _receive(raw, mailbox)
 
     assert inbound.case == case
-    assert inbound.interaction.metadata["threading"]["sender_known"] is False
+    assert inbound.interaction.metadata["threading"] == {
+        "by": "subject_reference", "reference": case.reference, "tag_valid": True,
+        "sender_known": False}
     assert inbound.interaction.author_contact.name == "Colleague"
 
 
