@@ -609,7 +609,8 @@ def attachment_add(
         size=len(content),
         content_id=content_id.strip("<>")[:255],
     )
-    attachment.file.save(safe_name[:100], ContentFile(content), save=False)
+    # The name given here is not used: upload_to draws a random one.
+    attachment.file.save("attachment", ContentFile(content), save=False)
     attachment.save()
     return attachment
 
