@@ -58,6 +58,10 @@ class AttachmentTooLarge(CaseError):
     code = "attachment_too_large"
 
 
+class TooManyAttachments(CaseError):
+    code = "too_many_attachments"
+
+
 def _require_choice(value: str, choices, field: str) -> None:
     if value not in choices.values:
         raise CaseError(f"unknown {field} {value!r} (one of {', '.join(choices.values)})")
@@ -596,10 +600,20 @@ def attachment_add(
     content_type: str = "application/octet-stream",
     content_id: str = "",
 ) -> Attachment:
-    """Store a file on an interaction (Django storage), refusing ones over the size limit."""
+    """Store a file on an interaction (Django storage, under a random name).
+
+    Refuses a file over CXDESK_MAX_ATTACHMENT_BYTES (AttachmentTooLarge) and one more file
+    than CXDESK_MAX_ATTACHMENTS_PER_MESSAGE on one interaction (TooManyAttachments): every
+    channel goes through here, so the limits hold for all of them. The sender's filename is
+    kept in `filename` only; the storage path is `attachment_storage_name()`.
+    """
     limit = settings.CXDESK_MAX_ATTACHMENT_BYTES
     if len(content) > limit:
         raise AttachmentTooLarge(f"{filename!r} is {len(content)} bytes; the limit is {limit}")
+    cap = settings.CXDESK_MAX_ATTACHMENTS_PER_MESSAGE
+    if interaction.attachments.count() >= cap:
+        raise TooManyAttachments(f"{filename!r} would be attachment {cap + 1} of one message; "
+                                 f"the limit is {cap}")
     base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
     safe_name = get_valid_filename(base or "attachment") or "attachment"
     attachment = Attachment(

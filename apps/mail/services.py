@@ -37,8 +37,8 @@ from_address, from_name, sender_header, to, cc, reply_to, date, headers: the dec
 of parsing.KEPT_HEADERS), `inbound_email_id`, `mailbox_id`, `source`, `provider`,
 `threading` (by: in_reply_to | references | bounced_message | subject_reference | new_case,
 plus message_id or reference and sender_known), `auto_reply`, `bounce`, `noise_reasons`,
-`attachments_skipped` (files over CXDESK_MAX_ATTACHMENT_BYTES, still in the raw message) and
-`mime_defects`.
+`attachments_skipped` (files over CXDESK_MAX_ATTACHMENT_BYTES, reason "too large", or past
+CXDESK_MAX_ATTACHMENTS_PER_MESSAGE, "too many"; still in the raw message) and `mime_defects`.
 """
 
 from __future__ import annotations
@@ -358,12 +358,15 @@ def _store_noise(inbound: InboundEmail, parsed: parsing.ParsedEmail, known: dict
 
 def _attachable(parsed: parsing.ParsedEmail) -> tuple[list, list[dict]]:
     limit = settings.CXDESK_MAX_ATTACHMENT_BYTES
+    cap = settings.CXDESK_MAX_ATTACHMENTS_PER_MESSAGE
     kept, skipped = [], []
     for attachment in parsed.attachments:
-        if len(attachment.content) > limit:
+        too_large, too_many = len(attachment.content) > limit, len(kept) >= cap
+        if too_large or too_many:
             skipped.append({"filename": attachment.filename[:255],
                             "content_type": attachment.content_type,
-                            "size": len(attachment.content), "reason": "too large"})
+                            "size": len(attachment.content),
+                            "reason": "too large" if too_large else "too many"})
         else:
             kept.append(attachment)
     return kept, skipped
