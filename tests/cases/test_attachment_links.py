@@ -72,3 +72,18 @@ def test_the_admin_links_cost_no_query_per_attachment(client, admin_user,
 
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).content.decode().count(">Download</a>") == 11
+
+
+def test_the_case_page_says_which_files_were_not_stored(client, agent, team):
+    skipped = [{"filename": "page51.pdf", "content_type": "application/pdf", "size": 4,
+                "reason": "too many"},
+               {"filename": "<huge>.bin", "content_type": "application/octet-stream",
+                "size": 10**9, "reason": "too large"}]
+    interaction = InteractionFactory(case=CaseFactory(team=team),
+                                     metadata={"attachments_skipped": skipped})
+    client.force_login(agent)
+
+    body = client.get(reverse("case-detail", args=[interaction.case_id])).content.decode()
+
+    assert ("2 more files not stored (page51.pdf: too many; &lt;huge&gt;.bin: too large) — "
+            "still in the raw message") in body
