@@ -41,8 +41,10 @@ class AttachmentMissing(Exception):
 
     def __init__(self, attachment: Attachment):
         self.attachment = attachment
-        super().__init__(f"the file of attachment {attachment.pk} ({attachment.filename!r}) is "
-                         "missing from storage")
+        super().__init__(
+            f"the file of attachment {attachment.pk} ({attachment.filename!r}) is "
+            "missing from storage"
+        )
 
 
 def download_filename(name: str) -> str:
@@ -59,12 +61,16 @@ def attachment_response(attachment: Attachment) -> FileResponse:
     try:
         handle = attachment.file.storage.open(attachment.file.name, "rb")
     except FileNotFoundError:
-        logger.warning("attachment %s: file %r is missing from storage", attachment.pk,
-                       attachment.file.name)
+        logger.warning(
+            "attachment %s: file %r is missing from storage", attachment.pk, attachment.file.name
+        )
         raise AttachmentMissing(attachment) from None
-    response = FileResponse(handle, as_attachment=True,
-                            filename=download_filename(attachment.filename),
-                            content_type="application/octet-stream")
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=download_filename(attachment.filename),
+        content_type="application/octet-stream",
+    )
     for header, value in DOWNLOAD_HEADERS.items():
         response[header] = value
     return response

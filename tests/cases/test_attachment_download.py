@@ -17,11 +17,13 @@ DOWNLOAD_HEADERS = {
 }
 
 
-def _attachment(team, *, filename="invoice 42.pdf", content=b"%PDF-1.7 invoice",
-                content_type="application/pdf"):
+def _attachment(
+    team, *, filename="invoice 42.pdf", content=b"%PDF-1.7 invoice", content_type="application/pdf"
+):
     interaction = InteractionFactory(case=CaseFactory(team=team))
-    return services.attachment_add(interaction=interaction, filename=filename, content=content,
-                                   content_type=content_type)
+    return services.attachment_add(
+        interaction=interaction, filename=filename, content=content, content_type=content_type
+    )
 
 
 def _url(attachment):
@@ -45,11 +47,13 @@ def test_an_agent_of_the_owning_team_downloads_the_exact_file(client, agent, tea
     assert response["Content-Length"] == str(len(b"%PDF-1.7 invoice"))
 
 
-def test_a_spoofed_html_file_with_a_script_is_a_sandboxed_octet_stream_download(client, agent,
-                                                                               team):
+def test_a_spoofed_html_file_with_a_script_is_a_sandboxed_octet_stream_download(
+    client, agent, team
+):
     page = b"<html><script>fetch('/api/v1/contacts/')</script></html>"
-    attachment = _attachment(team, filename="statement.html", content=page,
-                             content_type="text/html")
+    attachment = _attachment(
+        team, filename="statement.html", content=page, content_type="text/html"
+    )
     client.force_login(agent)
 
     response = client.get(_url(attachment))
@@ -68,7 +72,8 @@ def test_a_non_ascii_filename_is_encoded_and_control_characters_are_dropped(clie
     response = client.get(_url(attachment))
 
     assert response["Content-Disposition"] == (
-        "attachment; filename*=utf-8''Rechnung%20M%C3%A4rz.pdf")
+        "attachment; filename*=utf-8''Rechnung%20M%C3%A4rz.pdf"
+    )
 
 
 def test_another_teams_agent_gets_a_404(client, team, other_team):
@@ -122,8 +127,9 @@ def test_an_admin_downloads_any_teams_attachment(client, admin_user, other_team)
     assert _body(client.get(_url(attachment))) == b"%PDF-1.7 invoice"
 
 
-def test_files_are_served_by_the_download_view_only_never_under_media_url(client, admin_user,
-                                                                          team, settings):
+def test_files_are_served_by_the_download_view_only_never_under_media_url(
+    client, admin_user, team, settings
+):
     attachment = _attachment(team)
     client.force_login(admin_user)
 

@@ -9,17 +9,21 @@ from tests.factories import AgentFactory, CaseFactory, InteractionFactory
 pytestmark = pytest.mark.django_db
 
 
-def _attachment(team, *, filename="scan.html", content=b"<script>alert(1)</script>",
-                content_type="text/html"):
+def _attachment(
+    team, *, filename="scan.html", content=b"<script>alert(1)</script>", content_type="text/html"
+):
     interaction = InteractionFactory(case=CaseFactory(team=team))
-    return services.attachment_add(interaction=interaction, filename=filename, content=content,
-                                   content_type=content_type)
+    return services.attachment_add(
+        interaction=interaction, filename=filename, content=content, content_type=content_type
+    )
 
 
 def _url(attachment):
     interaction = attachment.interaction
-    return (f"/api/v1/cases/{interaction.case_id}/interactions/{interaction.pk}"
-            f"/attachments/{attachment.pk}/download/")
+    return (
+        f"/api/v1/cases/{interaction.case_id}/interactions/{interaction.pk}"
+        f"/attachments/{attachment.pk}/download/"
+    )
 
 
 def _body(response) -> bytes:
@@ -76,16 +80,21 @@ def test_another_teams_token_gets_a_404(token_client, team, other_team):
     response = api.get(_url(attachment))
 
     assert response.status_code == 404
-    assert response.json()["error"] == {"status": 404, "code": "not_found",
-                                        "message": "No such attachment."}
+    assert response.json()["error"] == {
+        "status": 404,
+        "code": "not_found",
+        "message": "No such attachment.",
+    }
 
 
 def test_the_attachment_must_belong_to_the_interaction_in_the_url(agent_api, team):
     attachment = _attachment(team)
     other = InteractionFactory(case=attachment.interaction.case)
 
-    response = agent_api.get(f"/api/v1/cases/{other.case_id}/interactions/{other.pk}"
-                             f"/attachments/{attachment.pk}/download/")
+    response = agent_api.get(
+        f"/api/v1/cases/{other.case_id}/interactions/{other.pk}"
+        f"/attachments/{attachment.pk}/download/"
+    )
 
     assert response.status_code == 404
     assert response.json()["error"]["message"] == "No such attachment."
@@ -94,8 +103,10 @@ def test_the_attachment_must_belong_to_the_interaction_in_the_url(agent_api, tea
 def test_an_unknown_attachment_id_is_a_404(agent_api, team):
     interaction = InteractionFactory(case=CaseFactory(team=team))
 
-    response = agent_api.get(f"/api/v1/cases/{interaction.case_id}/interactions/"
-                             f"{interaction.pk}/attachments/999999/download/")
+    response = agent_api.get(
+        f"/api/v1/cases/{interaction.case_id}/interactions/"
+        f"{interaction.pk}/attachments/999999/download/"
+    )
 
     assert response.status_code == 404
     assert response.json()["error"]["message"] == "No such attachment."
@@ -119,22 +130,30 @@ def test_interactions_list_each_attachment_with_its_download_url(agent_api, team
     response = agent_api.get(f"/api/v1/cases/{case_id}/interactions/")
 
     [interaction] = response.json()["results"]
-    assert interaction["attachments"] == [{
-        "id": attachment.pk, "filename": "scan.html", "content_type": "text/html",
-        "size": len(b"<script>alert(1)</script>"), "content_id": "",
-        "download_url": f"http://testserver{_url(attachment)}",
-    }]
+    assert interaction["attachments"] == [
+        {
+            "id": attachment.pk,
+            "filename": "scan.html",
+            "content_type": "text/html",
+            "size": len(b"<script>alert(1)</script>"),
+            "content_id": "",
+            "download_url": f"http://testserver{_url(attachment)}",
+        }
+    ]
     assert _body(agent_api.get(interaction["attachments"][0]["download_url"])) == (
-        b"<script>alert(1)</script>")
+        b"<script>alert(1)</script>"
+    )
 
 
 def test_the_interactions_list_costs_the_same_queries_with_many_attachments(
-        agent_api, team, django_assert_max_num_queries):
+    agent_api, team, django_assert_max_num_queries
+):
     case = CaseFactory(team=team)
     url = f"/api/v1/cases/{case.pk}/interactions/"
     for _ in range(2):
-        services.attachment_add(interaction=InteractionFactory(case=case), filename="a.txt",
-                                content=b"a")
+        services.attachment_add(
+            interaction=InteractionFactory(case=case), filename="a.txt", content=b"a"
+        )
     with django_assert_max_num_queries(20) as few:
         agent_api.get(url)
     for _ in range(20):

@@ -11,23 +11,31 @@ pytestmark = pytest.mark.django_db
 
 def test_the_case_page_links_each_attachment_with_its_name_size_and_type(client, agent, team):
     interaction = InteractionFactory(case=CaseFactory(team=team))
-    attachment = services.attachment_add(interaction=interaction, filename="invoice <draft>.pdf",
-                                         content=b"x" * 2048, content_type="application/pdf")
+    attachment = services.attachment_add(
+        interaction=interaction,
+        filename="invoice <draft>.pdf",
+        content=b"x" * 2048,
+        content_type="application/pdf",
+    )
     client.force_login(agent)
 
     body = client.get(reverse("case-detail", args=[interaction.case_id])).content.decode()
 
     url = reverse("case-attachment", args=[interaction.case_id, attachment.pk])
-    assert (f'<a href="{url}" download>invoice &lt;draft&gt;.pdf</a> '
-            '<span class="muted">(2.0\xa0KB, application/pdf)</span>') in body
+    assert (
+        f'<a href="{url}" download>invoice &lt;draft&gt;.pdf</a> '
+        '<span class="muted">(2.0\xa0KB, application/pdf)</span>'
+    ) in body
     assert attachment.file.name not in body
 
 
 def test_the_case_page_costs_the_same_queries_with_many_attachments(
-        client, agent, team, django_assert_max_num_queries):
+    client, agent, team, django_assert_max_num_queries
+):
     case = CaseFactory(team=team)
-    services.attachment_add(interaction=InteractionFactory(case=case), filename="a.txt",
-                            content=b"a")
+    services.attachment_add(
+        interaction=InteractionFactory(case=case), filename="a.txt", content=b"a"
+    )
     client.force_login(agent)
     url = reverse("case-detail", args=[case.pk])
     with django_assert_max_num_queries(30) as few:
@@ -45,8 +53,10 @@ def test_the_case_page_costs_the_same_queries_with_many_attachments(
 
 def test_the_admin_links_attachments_to_the_download_view(client, admin_user, team):
     interaction = InteractionFactory(case=CaseFactory(team=team))
-    first, second = (services.attachment_add(interaction=interaction, filename=name,
-                                             content=b"x") for name in ("a.pdf", "b.pdf"))
+    first, second = (
+        services.attachment_add(interaction=interaction, filename=name, content=b"x")
+        for name in ("a.pdf", "b.pdf")
+    )
     client.force_login(admin_user)
     url = reverse("admin:cases_interaction_change", args=[interaction.pk])
 
@@ -59,8 +69,9 @@ def test_the_admin_links_attachments_to_the_download_view(client, admin_user, te
     assert "/media/" not in body
 
 
-def test_the_admin_links_cost_no_query_per_attachment(client, admin_user,
-                                                      django_assert_max_num_queries):
+def test_the_admin_links_cost_no_query_per_attachment(
+    client, admin_user, django_assert_max_num_queries
+):
     interaction = InteractionFactory()
     services.attachment_add(interaction=interaction, filename="a.pdf", content=b"x")
     client.force_login(admin_user)
@@ -75,15 +86,28 @@ def test_the_admin_links_cost_no_query_per_attachment(client, admin_user,
 
 
 def test_the_case_page_says_which_files_were_not_stored(client, agent, team):
-    skipped = [{"filename": "page51.pdf", "content_type": "application/pdf", "size": 4,
-                "reason": "too many"},
-               {"filename": "<huge>.bin", "content_type": "application/octet-stream",
-                "size": 10**9, "reason": "too large"}]
-    interaction = InteractionFactory(case=CaseFactory(team=team),
-                                     metadata={"attachments_skipped": skipped})
+    skipped = [
+        {
+            "filename": "page51.pdf",
+            "content_type": "application/pdf",
+            "size": 4,
+            "reason": "too many",
+        },
+        {
+            "filename": "<huge>.bin",
+            "content_type": "application/octet-stream",
+            "size": 10**9,
+            "reason": "too large",
+        },
+    ]
+    interaction = InteractionFactory(
+        case=CaseFactory(team=team), metadata={"attachments_skipped": skipped}
+    )
     client.force_login(agent)
 
     body = client.get(reverse("case-detail", args=[interaction.case_id])).content.decode()
 
-    assert ("2 more files not stored (page51.pdf: too many; &lt;huge&gt;.bin: too large) — "
-            "still in the raw message") in body
+    assert (
+        "2 more files not stored (page51.pdf: too many; &lt;huge&gt;.bin: too large) — "
+        "still in the raw message"
+    ) in body

@@ -28,7 +28,8 @@ def _old_style(interaction, name: str, content: bytes | None) -> Attachment:
     if content is not None:
         path = default_storage.save(path, ContentFile(content))
     Attachment.objects.filter(pk=attachment.pk).update(
-        file=path, created_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC))
+        file=path, created_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC)
+    )
     return Attachment.objects.get(pk=attachment.pk)
 
 
@@ -38,7 +39,8 @@ def _run(django_capture_on_commit_callbacks):
 
 
 def test_old_guessable_files_move_to_random_names_and_the_old_ones_go(
-        django_capture_on_commit_callbacks):
+    django_capture_on_commit_callbacks,
+):
     old = _old_style(InteractionFactory(), "statement.html", b"<script>x</script>")
     old_path = old.file.name
 

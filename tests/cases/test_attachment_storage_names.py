@@ -15,9 +15,11 @@ RANDOM_PATH = re.compile(r"^attachments/\d{4}/\d{2}/[0-9a-f]{32}$")
 def test_two_files_with_the_same_name_get_different_random_paths():
     interaction = InteractionFactory()
     first, second = (
-        services.attachment_add(interaction=interaction, filename="invoice.html",
-                                content=body, content_type="text/html")
-        for body in (b"<p>one</p>", b"<p>two</p>"))
+        services.attachment_add(
+            interaction=interaction, filename="invoice.html", content=body, content_type="text/html"
+        )
+        for body in (b"<p>one</p>", b"<p>two</p>")
+    )
 
     assert RANDOM_PATH.match(first.file.name), first.file.name
     assert RANDOM_PATH.match(second.file.name), second.file.name
@@ -26,11 +28,21 @@ def test_two_files_with_the_same_name_get_different_random_paths():
     assert (first.file.read(), second.file.read()) == (b"<p>one</p>", b"<p>two</p>")
 
 
-@pytest.mark.parametrize("filename", ["invoice.html", "Rechnung März.pdf", "../../etc/passwd",
-                                      "x.svg", "evil.html\x00.png", ".htaccess"])
+@pytest.mark.parametrize(
+    "filename",
+    [
+        "invoice.html",
+        "Rechnung März.pdf",
+        "../../etc/passwd",
+        "x.svg",
+        "evil.html\x00.png",
+        ".htaccess",
+    ],
+)
 def test_no_part_of_the_senders_filename_is_in_the_storage_path(filename):
-    attachment = services.attachment_add(interaction=InteractionFactory(), filename=filename,
-                                         content=b"data")
+    attachment = services.attachment_add(
+        interaction=InteractionFactory(), filename=filename, content=b"data"
+    )
 
     stored = attachment.file.name.rsplit("/", 1)[-1]
     assert RANDOM_PATH.match(attachment.file.name), attachment.file.name

@@ -32,7 +32,8 @@ def move_to_random_names(apps, schema_editor):
             continue
         with storage.open(old, "rb") as handle:
             new = storage.save(
-                f"attachments/{attachment.created_at:%Y/%m}/{secrets.token_hex(16)}", handle)
+                f"attachments/{attachment.created_at:%Y/%m}/{secrets.token_hex(16)}", handle
+            )
         Attachment.objects.filter(pk=attachment.pk).update(file=new)
         moved.append(old)
 
@@ -48,7 +49,6 @@ def move_to_random_names(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("cases", "0002_interaction_outbound_delivery"),
     ]
