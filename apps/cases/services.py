@@ -5,6 +5,7 @@ so the audit trail and the case can never disagree.
 """
 
 import html
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -614,7 +615,9 @@ def attachment_add(
     if interaction.attachments.count() >= cap:
         raise TooManyAttachments(f"{filename!r} would be attachment {cap + 1} of one message; "
                                  f"the limit is {cap}")
-    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
+    # Control characters (NUL, CR, LF…) are never part of a real name; PostgreSQL refuses NUL.
+    printable = "".join(c for c in filename or "" if unicodedata.category(c) != "Cc")
+    base = printable.replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
     safe_name = get_valid_filename(base or "attachment") or "attachment"
     attachment = Attachment(
         interaction=interaction,

@@ -49,3 +49,11 @@ def test_no_part_of_the_senders_filename_is_in_the_storage_path(filename):
     assert "." not in stored  # no extension taken from the sender
     stem = filename.rsplit("/", 1)[-1].lstrip(".").split(".")[0]
     assert stem.lower() not in attachment.file.name.lower()
+
+
+def test_control_characters_are_dropped_from_the_kept_filename():
+    attachment = services.attachment_add(
+        interaction=InteractionFactory(), filename="evil\x00.html\r\n.png", content=b"data"
+    )
+
+    assert attachment.filename == "evil.html.png"
