@@ -137,6 +137,9 @@ CXDESK_MAX_INBOUND_EMAIL_BYTES = env.int("CXDESK_MAX_INBOUND_EMAIL_BYTES",
 WHITENOISE_USE_FINDERS = True
 # Largest attachment cxdesk stores, in bytes (larger ones are refused with a clear error).
 CXDESK_MAX_ATTACHMENT_BYTES = env.int("CXDESK_MAX_ATTACHMENT_BYTES", default=25 * 1024 * 1024)
+# Most files cxdesk stores from one message; an email's further files are skipped and
+# recorded in its metadata (the raw message keeps them).
+CXDESK_MAX_ATTACHMENTS_PER_MESSAGE = env.int("CXDESK_MAX_ATTACHMENTS_PER_MESSAGE", default=50)
 
 # --- Cache ---------------------------------------------------------------------------------
 # Throttle counters live here: use Redis in production so every web process shares them.

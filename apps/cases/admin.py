@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import Attachment, Case, CaseEvent, Interaction, Tag
 
@@ -57,8 +59,22 @@ class CaseAdmin(admin.ModelAdmin):
 
 
 class AttachmentInline(ReadOnlyInline):
+    """Files are downloaded through the case's download view (visibility checked, served as
+    an attachment with nosniff and a sandbox CSP); nothing under MEDIA_URL is served."""
+
     model = Attachment
-    fields = ["filename", "content_type", "size", "file"]
+    fields = ["filename", "content_type", "size", "download"]
+    readonly_fields = ["download"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("interaction")
+
+    @admin.display(description="file")
+    def download(self, obj):
+        if obj.pk is None:
+            return "—"
+        url = reverse("case-attachment", args=[obj.interaction.case_id, obj.pk])
+        return format_html('<a href="{}">Download</a>', url)
 
 
 @admin.register(Interaction)

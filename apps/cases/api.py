@@ -1,10 +1,16 @@
 """REST API for cases and their interactions: scope, validate, call one service, serialize."""
 
 from django.db import transaction
-from django.db.models import prefetch_related_objects
+from django.db.models import Prefetch, prefetch_related_objects
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_view,
+)
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.filters import OrderingFilter
@@ -12,11 +18,12 @@ from rest_framework.response import Response
 
 from apps.api.errors import ApiError
 from apps.api.pagination import CxCursorPagination
+from apps.api.schema import ErrorSerializer
 from apps.contacts import services as contact_services
 
-from . import selectors, services
+from . import downloads, selectors, services
 from .filters import CaseFilter
-from .models import Case, Interaction, Tag
+from .models import Attachment, Case, Interaction, Tag
 from .serializers import (
     CaseCreateInput,
     CaseOutput,
@@ -97,6 +104,7 @@ class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     scope_resource = "cases"
     serializer_class = InteractionOutput
     pagination_class = CxCursorPagination
+    lookup_value_regex = r"\d+"
 
     def get_case(self) -> Case:
         return get_object_or_404(Case.objects.visible_to(self.request.user),
@@ -106,7 +114,49 @@ class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         if getattr(self, "swagger_fake_view", False):
             return Interaction.objects.none()
         return (Interaction.objects.filter(case=self.get_case())
-                .select_related("author_contact", "author_agent"))
+                .select_related("author_contact", "author_agent")
+                .prefetch_related(Prefetch("attachments",
+                                           queryset=Attachment.objects.order_by("pk"))))
+
+    def perform_content_negotiation(self, request, force=False):
+        # A download is not rendered, so any Accept (application/octet-stream, */*) is fine;
+        # its errors are JSON whatever the client asked for.
+        return super().perform_content_negotiation(request, force=force
+                                                   or self.action == "download")
+
+    @extend_schema(
+        summary="Download one attachment of an interaction",
+        description="The file's bytes as sent, always as `application/octet-stream` with "
+                    "`Content-Disposition: attachment` (the original filename, RFC 5987), "
+                    "`X-Content-Type-Options: nosniff` and `Content-Security-Policy: sandbox`. "
+                    "The interaction's `attachments[].download_url` links here.",
+        parameters=[
+            OpenApiParameter("case_pk", int, OpenApiParameter.PATH, description="The case's id"),
+            OpenApiParameter("id", int, OpenApiParameter.PATH,
+                             description="The interaction's id"),
+            OpenApiParameter("attachment_pk", int, OpenApiParameter.PATH,
+                             description="The attachment's id"),
+        ],
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            410: OpenApiResponse(ErrorSerializer, description="The attachment is listed but "
+                                 "its file is missing from storage."),
+        },
+    )
+    @action(detail=True, methods=["get"], url_name="attachment-download",
+            url_path=r"attachments/(?P<attachment_pk>\d+)/download")
+    def download(self, request, case_pk=None, pk=None, attachment_pk=None):
+        try:
+            attachment = selectors.attachment_for_download(
+                user=request.user, case_id=int(case_pk), interaction_id=int(pk),
+                attachment_id=int(attachment_pk))
+        except Attachment.DoesNotExist:
+            raise ApiError("No such attachment.", status_code=404, code="not_found") from None
+        try:
+            return downloads.attachment_response(attachment)
+        except downloads.AttachmentMissing as missing:
+            raise ApiError(f"{missing}.",
+                           status_code=410, code="attachment_missing") from None
 
     def paginate_queryset(self, queryset):
         self.paginator.ordering = "occurred_at"
@@ -132,7 +182,7 @@ class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 if not Case.objects.visible_to(request.user).filter(pk=existing.case_id).exists():
                     raise ApiError("This external_id is already used on this channel.",
                                    status_code=409, code="external_id_taken")
-                return Response(InteractionOutput(existing).data, status=status.HTTP_200_OK)
+                return Response(self.get_serializer(existing).data, status=status.HTTP_200_OK)
         body = {"body_text": d.get("body_text", ""), "body_html": d.get("body_html", "")}
         with transaction.atomic():
             if d["type"] == "message":
@@ -153,7 +203,7 @@ class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 interaction = services.case_note(case_id=case.pk, agent=request.user, **body)
         interaction = Interaction.objects.select_related("author_contact", "author_agent").get(
             pk=interaction.pk)
-        return Response(InteractionOutput(interaction).data, status=status.HTTP_201_CREATED)
+        return Response(self.get_serializer(interaction).data, status=status.HTTP_201_CREATED)
 
 
 @extend_schema_view(list=extend_schema(summary="Every tag in use"))

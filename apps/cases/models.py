@@ -1,4 +1,5 @@
 import re
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -238,11 +239,25 @@ class Interaction(models.Model):
         return f"{self.channel} {kind} on case #{self.case_id}"
 
 
+def attachment_storage_name() -> str:
+    """A new storage path for an attachment: `attachments/<yyyy>/<mm>/<32 random hex>`.
+
+    Nothing of the sender's filename (nor its extension) is in it: the path can be neither
+    guessed nor made to look like a page or a script, whatever serves MEDIA_ROOT. The
+    original name is kept in `Attachment.filename`; files are served by the download views
+    only (apps/cases/downloads.py).
+    """
+    return timezone.now().strftime("attachments/%Y/%m/") + secrets.token_hex(16)
+
+
 def attachment_upload_to(instance: "Attachment", filename: str) -> str:
-    return timezone.now().strftime(f"attachments/%Y/%m/%d/{filename}")
+    return attachment_storage_name()
 
 
 class Attachment(models.Model):
+    """A file a message carried. `content_type` is what the sender declared: shown to agents,
+    never used to serve the file (downloads are application/octet-stream)."""
+
     interaction = models.ForeignKey(
         Interaction, on_delete=models.CASCADE, related_name="attachments"
     )

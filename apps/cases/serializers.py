@@ -4,6 +4,7 @@ No business rules here: the views hand validated data to the services.
 """
 
 from django.contrib.auth import get_user_model
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -11,7 +12,7 @@ from apps.accounts.models import Team
 from apps.api.serializers import StrictInputSerializer
 from apps.contacts.models import ContactIdentity
 
-from .models import Case, Channel, Interaction, Tag
+from .models import Attachment, Case, Channel, Interaction, Tag
 
 User = get_user_model()
 
@@ -180,23 +181,50 @@ class CaseOutput(serializers.ModelSerializer):
         return sorted(tag.name for tag in case.tags.all())  # prefetched by the selector
 
 
+class AttachmentOutput(serializers.ModelSerializer):
+    content_type = serializers.CharField(help_text="As the sender declared it; the download "
+                                                   "is always application/octet-stream")
+    download_url = serializers.SerializerMethodField(
+        help_text="GET with the same credentials (cases:read) for the file's bytes")
+
+    class Meta:
+        model = Attachment
+        fields = ["id", "filename", "content_type", "size", "content_id", "download_url"]
+
+    @extend_schema_field(serializers.URLField())
+    def get_download_url(self, attachment) -> str:
+        # attachment.interaction is the parent row, cached by the prefetch: no query.
+        path = reverse("api:case-interaction-attachment-download", kwargs={
+            "case_pk": attachment.interaction.case_id, "pk": attachment.interaction_id,
+            "attachment_pk": attachment.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+
 class InteractionOutput(serializers.ModelSerializer):
     type = serializers.SerializerMethodField()
     author_contact = ContactRefOutput(allow_null=True)
     author_agent = UserRefOutput(allow_null=True)
+    attachments = serializers.SerializerMethodField()
 
     class Meta:
         model = Interaction
         fields = ["id", "case", "type", "channel", "direction", "is_public", "author_contact",
                   "author_agent", "subject", "body_text", "body_html", "external_id", "metadata",
                   "occurred_at", "created_at", "delivery_status", "delivery_error",
-                  "delivery_attempts", "sent_at"]
+                  "delivery_attempts", "sent_at", "attachments"]
 
     @extend_schema_field(serializers.ChoiceField(choices=["message", "reply", "note"]))
     def get_type(self, interaction) -> str:
         if not interaction.is_public:
             return "note"
         return "message" if interaction.direction == Interaction.Direction.INBOUND else "reply"
+
+    @extend_schema_field(AttachmentOutput(many=True))
+    def get_attachments(self, interaction) -> list[dict]:
+        # Prefetched by the list view; sorted here so a single interaction's order is stable too.
+        files = sorted(interaction.attachments.all(), key=lambda attachment: attachment.pk)
+        return AttachmentOutput(files, many=True, context=self.context).data
 
 
 class TagOutput(serializers.ModelSerializer):

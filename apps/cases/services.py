@@ -5,6 +5,7 @@ so the audit trail and the case can never disagree.
 """
 
 import html
+import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -56,6 +57,10 @@ class MergeError(CaseError):
 
 class AttachmentTooLarge(CaseError):
     code = "attachment_too_large"
+
+
+class TooManyAttachments(CaseError):
+    code = "too_many_attachments"
 
 
 def _require_choice(value: str, choices, field: str) -> None:
@@ -596,11 +601,23 @@ def attachment_add(
     content_type: str = "application/octet-stream",
     content_id: str = "",
 ) -> Attachment:
-    """Store a file on an interaction (Django storage), refusing ones over the size limit."""
+    """Store a file on an interaction (Django storage, under a random name).
+
+    Refuses a file over CXDESK_MAX_ATTACHMENT_BYTES (AttachmentTooLarge) and one more file
+    than CXDESK_MAX_ATTACHMENTS_PER_MESSAGE on one interaction (TooManyAttachments): every
+    channel goes through here, so the limits hold for all of them. The sender's filename is
+    kept in `filename` only; the storage path is `attachment_storage_name()`.
+    """
     limit = settings.CXDESK_MAX_ATTACHMENT_BYTES
     if len(content) > limit:
         raise AttachmentTooLarge(f"{filename!r} is {len(content)} bytes; the limit is {limit}")
-    base = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
+    cap = settings.CXDESK_MAX_ATTACHMENTS_PER_MESSAGE
+    if interaction.attachments.count() >= cap:
+        raise TooManyAttachments(f"{filename!r} would be attachment {cap + 1} of one message; "
+                                 f"the limit is {cap}")
+    # Control characters (NUL, CR, LF…) are never part of a real name; PostgreSQL refuses NUL.
+    printable = "".join(c for c in filename or "" if unicodedata.category(c) != "Cc")
+    base = printable.replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
     safe_name = get_valid_filename(base or "attachment") or "attachment"
     attachment = Attachment(
         interaction=interaction,
@@ -609,7 +626,8 @@ def attachment_add(
         size=len(content),
         content_id=content_id.strip("<>")[:255],
     )
-    attachment.file.save(safe_name[:100], ContentFile(content), save=False)
+    # The name given here is not used: upload_to draws a random one.
+    attachment.file.save("attachment", ContentFile(content), save=False)
     attachment.save()
     return attachment
 

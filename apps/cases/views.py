@@ -2,9 +2,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
+from django.views.decorators.http import require_safe
 
-from . import selectors
-from .models import Case
+from . import downloads, selectors
+from .models import Attachment, Case
 
 QUEUE_PAGE_SIZE = 50
 
@@ -32,3 +33,19 @@ def case_page(request, case_id: int):
 
     return render(request, "cases/case_detail.html",
                   {"case": case, "email_claims": email_claims_on(case=case)})
+
+
+@login_required
+@require_safe
+def attachment_download(request, case_id: int, attachment_id: int):
+    """One attachment of a case the user may see, as a download (headers: apps/cases/downloads)."""
+    try:
+        attachment = selectors.attachment_for_download(
+            user=request.user, case_id=case_id, attachment_id=attachment_id)
+    except Attachment.DoesNotExist:
+        raise Http404("No such attachment") from None
+    try:
+        return downloads.attachment_response(attachment)
+    except downloads.AttachmentMissing:
+        return render(request, "cases/attachment_missing.html",
+                      {"attachment": attachment, "case_id": case_id}, status=410)

@@ -71,8 +71,9 @@ of parsing.KEPT_HEADERS), `inbound_email_id`, `mailbox_id`, `source`, `provider`
 subject_reference_unverified | new_case, plus message_id or reference, and for
 subject_reference tag_valid and sender_known), `auto_reply`, `bounce`, `noise_reasons`,
 `suppress_auto_response` (with `auto_response_suppressed_by`: never answer it
-automatically), `attachments_skipped` (files over CXDESK_MAX_ATTACHMENT_BYTES, still in
-the raw message) and `mime_defects`.
+automatically), `attachments_skipped` (files over CXDESK_MAX_ATTACHMENT_BYTES, reason "too
+large", or past CXDESK_MAX_ATTACHMENTS_PER_MESSAGE, "too many"; still in the raw message)
+and `mime_defects`.
 """
 
 from __future__ import annotations
@@ -503,12 +504,15 @@ def _store_noise(inbound: InboundEmail, parsed: parsing.ParsedEmail, known: dict
 
 def _attachable(parsed: parsing.ParsedEmail) -> tuple[list, list[dict]]:
     limit = settings.CXDESK_MAX_ATTACHMENT_BYTES
+    cap = settings.CXDESK_MAX_ATTACHMENTS_PER_MESSAGE
     kept, skipped = [], []
     for attachment in parsed.attachments:
-        if len(attachment.content) > limit:
+        too_large, too_many = len(attachment.content) > limit, len(kept) >= cap
+        if too_large or too_many:
             skipped.append({"filename": attachment.filename[:255],
                             "content_type": attachment.content_type,
-                            "size": len(attachment.content), "reason": "too large"})
+                            "size": len(attachment.content),
+                            "reason": "too large" if too_large else "too many"})
         else:
             kept.append(attachment)
     return kept, skipped
