@@ -218,15 +218,31 @@ def _bracketed(message_id: str) -> str:
 
 
 def _message_id(interaction: Interaction, *, domain: str | None) -> str:
-    """This reply's Message-ID: made once, kept for every retry of the same reply."""
+    """This reply's Message-ID: made once, kept for every retry of the same reply.
+
+    Written only while this worker's claim holds (the row's `claimed_at` is still the one it
+    claimed with). A worker that stalled past its lease finds the row taken over: it then
+    sends with the Message-ID the other worker stored — a duplicate the receiver can drop —
+    and never makes a second one.
+    """
     metadata = dict(interaction.metadata or {})
     message_id = interaction.external_id or metadata.get("message_id")
     if message_id:
         return _bracketed(message_id)
     message_id = make_msgid(idstring=interaction.case.reference, domain=domain)
     metadata["message_id"] = message_id
-    # The row is claimed (sending) by this worker: no one else writes it meanwhile.
-    Interaction.objects.filter(pk=interaction.pk).update(metadata=metadata)
+    stored = Interaction.objects.filter(
+        pk=interaction.pk, delivery_status=Interaction.Delivery.SENDING,
+        claimed_at=interaction.claimed_at,
+    ).update(metadata=metadata)
+    if not stored:
+        current = Interaction.objects.filter(pk=interaction.pk).values_list(
+            "external_id", "metadata").first()
+        taken = current and (current[0] or (current[1] or {}).get("message_id"))
+        if not taken:
+            raise TransientSendError("another worker took this reply over before it had a "
+                                     "Message-ID; it is sent by that worker")
+        return _bracketed(taken)
     interaction.metadata = metadata
     return message_id
 

@@ -1,4 +1,4 @@
-"""Migration 0003 moves files stored under the sender's filename to random names."""
+"""Migration 0004 moves files stored under the sender's filename to random names."""
 
 import importlib
 import re
