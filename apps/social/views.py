@@ -11,7 +11,10 @@
 ``/channels/social/x/webhook`` — the X Account Activity API webhook:
 
 - GET: the CRC check. ``crc_token`` → ``{"response_token": "sha256=<base64 HMAC-SHA256 of
-  the token keyed with X_CONSUMER_SECRET>"}``.
+  the token keyed with X_CONSUMER_SECRET>"}``. Only a token shaped like X's (1–128
+  characters of base64/base64url or ``.~``; see signatures.x_crc_token_valid) is answered,
+  anything else is 400: the answer is the same HMAC as a body's signature, so signing a
+  caller's JSON would let anyone forge events.
 - POST: events, signed ``x-twitter-webhooks-signature: sha256=<base64 HMAC of the raw body>``.
 
 Answers to a POST: 200 with what became of the body's events (``received``, ``processed``,
@@ -95,6 +98,10 @@ def _x_crc(request):
     crc_token = request.GET.get("crc_token")
     if not crc_token:
         return _error(400, "bad_request", "crc_token is missing.")
+    if not signatures.x_crc_token_valid(crc_token):
+        return _error(400, "invalid_crc_token",
+                      f"crc_token must be 1–{signatures.X_CRC_TOKEN_MAX_LENGTH} characters "
+                      "of letters, digits and - . _ ~ + / = (X's CRC tokens are).")
     if not secret:
         return _error(503, "not_configured", "X_CONSUMER_SECRET is not set: cannot answer the "
                                              "CRC check.")
