@@ -15,13 +15,14 @@ payload of an unexpected shape crashes the check. So each request passes here fi
   missing): 503 ``provider_not_configured``, the missing piece logged as a warning. A 5xx,
   not a 404, because a provider that really was pointed here keeps retrying until someone
   sets it, while Amazon SNS drops a message answered with any 4xx.
+- An authenticated POST whose JSON nests deeper than apps.api.limits.MAX_JSON_DEPTH: 400
+  ``json_too_deep`` (checked here, after the credentials, not for anonymous bodies).
 - A signature or payload anymail refuses (AnymailWebhookValidationFailure): 400
   ``invalid_webhook``.
 - Anything else failing inside anymail or while storing the message: logged with its
   traceback, 503 ``unavailable``, so the provider retries later.
 
-Every error is the API's envelope. Body size and JSON nesting are bounded before this runs
-(apps/api/limits.py).
+Every error is the API's envelope. Body size is bounded before this runs (apps/api/limits.py).
 """
 
 import logging
@@ -35,6 +36,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.api.errors import envelope
+from apps.api.limits import json_depth_error
 
 logger = logging.getLogger(__name__)
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -80,6 +82,10 @@ def guard(view):
                 "Send the webhook's basic-auth credentials (ANYMAIL_WEBHOOK_SECRET).",
                 **{"WWW-Authenticate": REALM},
             )
+        if request.method not in SAFE_METHODS:
+            too_deep = json_depth_error(request)  # after authentication: see apps/api/limits
+            if too_deep is not None:
+                return too_deep
         try:
             return view(request, *args, **kwargs)
         except ImproperlyConfigured as exc:  # anymail's configuration and installation errors

@@ -21,7 +21,9 @@ Answers to a POST: 200 with what became of the body's events (``received``, ``pr
 ``duplicates``, ``ignored``, ``failed``) once each is stored — an event that failed is kept
 raw with its error and re-processed from the admin, so the provider is not asked to resend
 it; 403 for a missing or wrong signature; 400 for a body that is not JSON or not the
-network's webhook shape (nothing is stored); 413 for a body over CXDESK_MAX_REQUEST_BYTES;
+network's webhook shape (nothing is stored) or nesting JSON deeper than 64 levels; 413 for
+a body over CXDESK_MAX_REQUEST_BYTES (nesting and size are checked by apps/api/limits.py
+before the view);
 503 when the secret is not configured or the database is unavailable (the provider retries
 later). Every error is JSON: ``{"error": {"status", "code", "message"}}``. Never a 500.
 """
