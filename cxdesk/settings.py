@@ -60,7 +60,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "apps.api.limits.ApiBodySizeMiddleware",
+    "apps.api.limits.RequestBodyLimitsMiddleware",
     "apps.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -232,10 +232,11 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- REST API -------------------------------------------------------------------------------
-# Largest request body accepted (bytes); larger ones get 413 in the API's error envelope.
+# Largest request body accepted (bytes) on every endpoint but those taking whole emails;
+# larger ones get 413 in the API's error envelope.
 CXDESK_MAX_REQUEST_BYTES = env.int("CXDESK_MAX_REQUEST_BYTES", default=1024 * 1024)
-# Django's own cap must admit a whole raw email (provider webhooks, MTA uploads); the API's
-# smaller cap is enforced per request by apps.api.limits.ApiBodySizeMiddleware.
+# Django's own cap must admit a whole raw email (provider webhooks, MTA uploads); each
+# endpoint's cap is enforced per request by apps.api.limits.RequestBodyLimitsMiddleware.
 DATA_UPLOAD_MAX_MEMORY_SIZE = max(CXDESK_MAX_REQUEST_BYTES, CXDESK_MAX_INBOUND_EMAIL_BYTES)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

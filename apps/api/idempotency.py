@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from . import services
 from .errors import envelope
-from .limits import RAW_BODY_PATHS
+from .limits import EMAIL_BODY_PATHS
 from .models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
@@ -52,7 +52,7 @@ class IdempotencyMiddleware:
     def __call__(self, request):
         key = request.META.get(HEADER)
         if (request.method != "POST" or key is None or not request.path.startswith("/api/")
-                or request.path.startswith(RAW_BODY_PATHS)):
+                or request.path.startswith(EMAIL_BODY_PATHS)):
             # Raw email uploads need no key: their Message-ID already de-duplicates retries.
             return self.get_response(request)
         key = key.strip()

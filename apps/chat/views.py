@@ -9,6 +9,8 @@
     GET     demo/<key>/                     a page showing the widget (HTML)
 
 Session endpoints need the token `start` returned, in the `X-Chat-Token` header (tokens.py).
+Bodies are capped at CXDESK_MAX_REQUEST_BYTES (413) and JSON nesting at 64 levels (400
+json_too_deep) before a view runs (apps/api/limits.py).
 
 CORS: a browser request carrying an Origin other than cxdesk's own is answered only when the
 origin is in the widget's allowed_origins; otherwise 403 without CORS headers, before anything

@@ -2,50 +2,27 @@
 
 django-anymail's views, e.g. /channels/email/anymail/mailgun/inbound/ (or inbound_mime/),
 /channels/email/anymail/postmark/inbound/, /channels/email/anymail/sendgrid/inbound/,
-/channels/email/anymail/amazon_ses/inbound/ … Each checks the basic-auth secret
-(settings.ANYMAIL["WEBHOOK_SECRET"], "user:password" put in the URL the provider calls) and
-the provider's signature where it has one, then sends `anymail.signals.inbound`, which
+/channels/email/anymail/amazon_ses/inbound/ … — every URL anymail offers, each wrapped by
+webhooks.guard: the basic-auth secret (settings.ANYMAIL["WEBHOOK_SECRET"], "user:password"
+put in the URL the provider calls) is checked before any provider code runs, then the
+provider's signature where it has one; `anymail.signals.inbound` is then sent, which
 services.anymail_inbound_received turns into email_receive(source="webhook").
 
 Anymail only warns when no secret is set and then accepts anyone's POST; these endpoints
 open cases, so here they answer 403 until a secret is configured.
 """
 
-from functools import wraps
-
 from anymail import urls as anymail_urls
 from anymail.signals import inbound
-from django.conf import settings
-from django.http import JsonResponse
 from django.urls import URLPattern, include, path
-from django.views.decorators.csrf import csrf_exempt
 
-from apps.api.errors import envelope
-
-from . import services
+from . import services, webhooks
 
 # Connected here because these URLs are the only way the signal is sent; the dispatch_uid
 # makes a second import harmless. (AppConfig.ready() would be the canonical place.)
 inbound.connect(services.anymail_inbound_received, dispatch_uid="cxdesk.mail.inbound")
 
-
-def webhook_secret_configured() -> bool:
-    return bool((getattr(settings, "ANYMAIL", None) or {}).get("WEBHOOK_SECRET"))
-
-
-def _require_secret(view):
-    @wraps(view)
-    def guarded(request, *args, **kwargs):
-        if not webhook_secret_configured():
-            return JsonResponse(envelope(
-                403, "webhook_secret_missing", "Email provider webhooks are off until "
-                "ANYMAIL_WEBHOOK_SECRET is set (basic auth user:password)."), status=403)
-        return view(request, *args, **kwargs)
-
-    return csrf_exempt(guarded)
-
-
-_guarded = [URLPattern(p.pattern, _require_secret(p.callback), p.default_args, p.name)
+_guarded = [URLPattern(p.pattern, webhooks.guard(p.callback), p.default_args, p.name)
             for p in anymail_urls.urlpatterns]
 
 urlpatterns = [

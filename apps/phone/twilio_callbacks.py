@@ -16,9 +16,9 @@ How a callback is read:
   call goes from or to them); the other side is the customer and must be a phone number.
   A call from a withheld number (Anonymous, Restricted) is refused with 400 for now: the
   customer has no identity to file it under.
-- ``Timestamp`` (RFC 2822, else now) is the time of the event: the start of the call, its
-  answer (in-progress) or its end (a final status). ``CallDuration``, ``RecordingUrl`` and
-  ``AnsweredBy`` are stored as sent.
+- ``Timestamp`` (RFC 2822, any offset below ±24:00, converted to UTC; else now) is the time
+  of the event: the start of the call, its answer (in-progress) or its end (a final
+  status). ``CallDuration``, ``RecordingUrl`` and ``AnsweredBy`` are stored as sent.
 - A *child leg* (``ParentCallSid`` of a call we recorded: the ``<Dial>`` to an agent) adds
   nothing new: when it is answered by a ``client:<username>``, that agent becomes the parent
   call's agent and the leg's answer time its ``answered_at`` (a person answered, not the IVR).
@@ -141,8 +141,9 @@ def parse_status_callback(params) -> StatusCallback:
         except (TypeError, ValueError, IndexError):
             errors["Timestamp"] = ["An RFC 2822 date, e.g. 'Mon, 16 Aug 2010 03:45:01 +0000'."]
         else:
-            if timezone.is_naive(at):
-                at = at.replace(tzinfo=UTC)
+            # Stored in UTC: RFC 2822 allows offsets up to ±99:59 and PostgreSQL refuses a
+            # timestamptz literal beyond ±15:59; ±24:00 and more fail above (ValueError).
+            at = at.replace(tzinfo=UTC) if timezone.is_naive(at) else at.astimezone(UTC)
             if not services.EARLIEST <= at <= services.LATEST:
                 errors["Timestamp"] = ["Not a plausible time for a call."]
     duration = None

@@ -11,14 +11,19 @@
 ``/channels/social/x/webhook`` — the X Account Activity API webhook:
 
 - GET: the CRC check. ``crc_token`` → ``{"response_token": "sha256=<base64 HMAC-SHA256 of
-  the token keyed with X_CONSUMER_SECRET>"}``.
+  the token keyed with X_CONSUMER_SECRET>"}``. Only a token shaped like X's (1–128
+  characters of base64/base64url or ``.~``; see signatures.x_crc_token_valid) is answered,
+  anything else is 400: the answer is the same HMAC as a body's signature, so signing a
+  caller's JSON would let anyone forge events.
 - POST: events, signed ``x-twitter-webhooks-signature: sha256=<base64 HMAC of the raw body>``.
 
 Answers to a POST: 200 with what became of the body's events (``received``, ``processed``,
 ``duplicates``, ``ignored``, ``failed``) once each is stored — an event that failed is kept
 raw with its error and re-processed from the admin, so the provider is not asked to resend
 it; 403 for a missing or wrong signature; 400 for a body that is not JSON or not the
-network's webhook shape (nothing is stored); 413 for a body over CXDESK_MAX_REQUEST_BYTES;
+network's webhook shape (nothing is stored) or nesting JSON deeper than 64 levels; 413 for
+a body over CXDESK_MAX_REQUEST_BYTES (nesting and size are checked by apps/api/limits.py
+before the view);
 503 when the secret is not configured or the database is unavailable (the provider retries
 later). Every error is JSON: ``{"error": {"status", "code", "message"}}``. Never a 500.
 """
@@ -95,6 +100,10 @@ def _x_crc(request):
     crc_token = request.GET.get("crc_token")
     if not crc_token:
         return _error(400, "bad_request", "crc_token is missing.")
+    if not signatures.x_crc_token_valid(crc_token):
+        return _error(400, "invalid_crc_token",
+                      f"crc_token must be 1–{signatures.X_CRC_TOKEN_MAX_LENGTH} characters "
+                      "of letters, digits and - . _ ~ + / = (X's CRC tokens are).")
     if not secret:
         return _error(503, "not_configured", "X_CONSUMER_SECRET is not set: cannot answer the "
                                              "CRC check.")
