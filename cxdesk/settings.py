@@ -6,6 +6,7 @@ SECRET_KEY, ALLOWED_HOSTS and HTTPS. `.env.example` lists every variable; the
 README's configuration table mirrors it.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "anymail",
+    "axes",
     "apps.core",
     "apps.accounts",
     "apps.contacts",
@@ -64,6 +66,8 @@ MIDDLEWARE = [
     "apps.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cxdesk.urls"
@@ -108,6 +112,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes' backend first: it refuses a locked-out account or address before the password
+# is even checked, on every view that calls authenticate() (our sign-in and the admin's).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -161,6 +171,33 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Reverse proxies in front of cxdesk that append the client's address to X-Forwarded-For.
+# 0 (default): the header is ignored and the client is the connection's address, so nobody
+# escapes a lockout or a throttle by writing the header. See apps/core/http.py.
+CXDESK_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sign-in protection (django-axes). Failures are counted per account and, separately, per
+# address: either reaching the limit within the cool-off locks that account (from anywhere) or
+# that address (for any account), the right password included, until the cool-off has passed
+# since the last failure or an admin deletes the attempts (admin › Axes › Access attempts).
+# The database handler keeps the attempts and a log of every failure in the admin and shares
+# them between web processes whatever the cache (a per-process cache would give an attacker
+# the limit once per worker, and forget it on restart).
+AXES_FAILURE_LIMIT = env.int("CXDESK_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("CXDESK_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "apps.core.http.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A success must not wipe the address's failures (an attacker with one account of their own
+# would reset their counter between guesses at someone else's).
+AXES_RESET_ON_SUCCESS = False
+# Log lines name the address and path, not what was typed as the username (often a password).
+AXES_SENSITIVE_PARAMETERS = ["username"]
+# Password reset requests (by email): at most this many per client address and per email
+# address; more are refused (address) or silently not sent (email), never revealing accounts.
+CXDESK_PASSWORD_RESET_RATE = env.str("CXDESK_PASSWORD_RESET_RATE", default="5/hour")
 
 # --- Celery --------------------------------------------------------------------------------
 # Unset: tasks run eagerly in the calling process (tests, one-off commands).
@@ -255,6 +292,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "apps.api.schema.CxAutoSchema",
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles find the client like the sign-in lockout does (apps/core/http.py): without a
+    # trusted proxy DRF would believe any X-Forwarded-For a client sends.
+    "NUM_PROXIES": CXDESK_TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "cxdesk API",
