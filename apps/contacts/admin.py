@@ -1,15 +1,17 @@
 from django.contrib import admin
 
+from apps.core.admin import RevealHiddenAdmin
+
 from .models import Contact, ContactIdentity, Organization
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["name", "domain", "created_at"]
     search_fields = ["name", "domain"]
 
 
-class ContactIdentityInline(admin.TabularInline):
+class ContactIdentityInline(RevealHiddenAdmin, admin.TabularInline):
     model = ContactIdentity
     extra = 0
     readonly_fields = ["kind", "network", "value", "created_at"]
@@ -21,7 +23,7 @@ class ContactIdentityInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["__str__", "organization", "merged_into", "created_at"]
     list_select_related = ["organization", "merged_into"]
     search_fields = ["name", "identities__value"]
@@ -32,7 +34,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactIdentity)
-class ContactIdentityAdmin(admin.ModelAdmin):
+class ContactIdentityAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["value", "kind", "network", "contact", "created_at"]
     list_select_related = ["contact"]
     list_filter = ["kind", "network"]
