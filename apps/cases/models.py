@@ -7,7 +7,6 @@ from django.utils import timezone
 
 from apps.accounts.models import Team
 from apps.contacts.models import Contact
-from apps.core.text import reveal_hidden
 
 REFERENCE_PREFIX = "CX"
 _reference_re = re.compile(rf"\b{REFERENCE_PREFIX}-(\d{{1,12}})\b", re.IGNORECASE)
@@ -256,8 +255,7 @@ class Attachment(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:
-        # Display only (admin inlines show it as is): a bidi override in a filename shows.
-        return f"{reveal_hidden(self.filename)} ({self.size} bytes)"
+        return f"{self.filename} ({self.size} bytes)"
 
 
 class CaseEvent(models.Model):

@@ -4,7 +4,8 @@
 text that customers or other systems wrote (subjects, names, identities, filenames, headers).
 Wherever that admin only *shows* a text, JSON or foreign-key field — list columns, read-only
 fields of change and view pages, read-only inlines, the page's heading and breadcrumb
-(templates/admin/change_form.html), the labels of related-object choices — the value goes through
+(templates/admin/change_form.html), the labels of related-object choices, the object named at
+the head of each inline row — the value goes through
 apps.core.text.reveal_hidden, so "invoice\u202egnp.exe" reads "invoice⟨U+202E⟩gnp.exe". Fields
 an admin edits keep their raw value in the input (saving must not rewrite the data), and the
 stored data never changes.
@@ -16,6 +17,7 @@ form excludes them because get_readonly_fields lists them).
 
 import json
 
+from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
@@ -31,6 +33,28 @@ def _is_text(field) -> bool:
 
 def _is_relation(field) -> bool:
     return field.is_relation and (field.many_to_one or field.one_to_one) and field.concrete
+
+
+class _ShownObject:
+    """An inline row's object as the row shows it: str() revealed, everything else the object
+    (the row's change link reads its pk)."""
+
+    def __init__(self, obj):
+        self._obj = obj
+
+    def __getattr__(self, name):
+        return getattr(self._obj, name)
+
+    def __str__(self) -> str:
+        return reveal_hidden(str(self._obj))
+
+
+class _RevealingInlineAdminFormSet(helpers.InlineAdminFormSet):
+    def __iter__(self):
+        for inline_form in super().__iter__():
+            if inline_form.original is not None:
+                inline_form.original = _ShownObject(inline_form.original)
+            yield inline_form
 
 
 class RevealHiddenAdmin:
@@ -168,6 +192,14 @@ class RevealHiddenAdmin:
         display_only = self._display_only(request, obj)
         return [(title, {**options, "fields": self._swap(options["fields"], display_only)})
                 for title, options in super().get_fieldsets(request, obj)]
+
+    def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
+        inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)
+        for inline_formset in inline_formsets:
+            # Same object, one more behaviour: rows name their object through reveal_hidden.
+            if type(inline_formset) is helpers.InlineAdminFormSet:
+                inline_formset.__class__ = _RevealingInlineAdminFormSet
+        return inline_formsets
 
     def render_change_form(self, request, context, *args, obj=None, **kwargs):
         if obj is not None and context.get("subtitle"):

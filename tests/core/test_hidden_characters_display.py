@@ -107,6 +107,8 @@ def test_the_admin_contact_form_keeps_the_raw_name_to_edit(admin_client, spoofed
     page = _text(admin_client.get(url))
     assert f'value="{NAME}"' in page  # the input holds the data as it is
     assert f"<h2>{SHOWN_NAME}</h2>" in page
+    identities = page.split('id="identities-group"')[1]
+    assert "ann⟨U+202E⟩@example.com" in identities and "\u202e" not in identities
 
 
 def test_an_inbound_email_in_the_admin_shows_markers_in_its_headers(admin_client):
