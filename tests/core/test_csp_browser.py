@@ -14,6 +14,7 @@ import pytest
 from django.db import connections
 
 from apps.cases import services
+from apps.mail.services import email_receive
 from tests.chat.factories import ChatWidgetFactory
 from tests.factories import AdminFactory, CaseFactory, InteractionFactory
 
@@ -103,6 +104,9 @@ def test_no_page_breaks_the_content_security_policy(transactional_db, live_serve
     services.attachment_add(interaction=message, filename="invoice\u202egnp.exe", content=b"x")
     services.case_set_tags(case_id=case.pk, tags=["billing"], actor=agent)
     widget = ChatWidgetFactory(name="Acme support", team=team)
+    inbound = email_receive(source="upload", raw=(
+        b"From: Ann <ann@example.com>\r\nTo: support@cxdesk.test\r\nSubject: Hello\r\n"
+        b"Message-ID: <csp-1@example.com>\r\n\r\nHi\r\n"))
 
     visitor = Visitor(browser, base)
     visitor.visit("/accounts/login/", "login")
@@ -116,6 +120,10 @@ def test_no_page_breaks_the_content_security_policy(transactional_db, live_serve
     admin.sign_in("boss", path="/admin/login/")
     admin.visit("/admin/cases/case/", "admin-cases")
     admin.visit(f"/admin/cases/case/{case.pk}/change/", "admin-case")
+    admin.visit(f"/admin/accounts/team/{team.pk}/change/", "admin-team")  # filter_horizontal
+    admin.visit(f"/admin/mail/inboundemail/{inbound.pk}/change/", "admin-inbound-email")
+    admin.visit("/admin/mail/inboundemail/", "admin-inbound-emails")
+    admin.visit("/admin/django_celery_beat/periodictask/add/", "admin-periodic-task")
     admin.visit("/api/docs/", "api-docs")
     expect(admin.page.locator(".swagger-ui .info .title")).to_contain_text("cxdesk API")
     admin.collect("api-docs")
