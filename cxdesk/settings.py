@@ -6,9 +6,11 @@ SECRET_KEY, ALLOWED_HOSTS and HTTPS. `.env.example` lists every variable; the
 README's configuration table mirrors it.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -41,6 +43,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "anymail",
+    "axes",
+    "csp",
     "apps.core",
     "apps.accounts",
     "apps.contacts",
@@ -55,6 +59,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "apps.core.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +70,8 @@ MIDDLEWARE = [
     "apps.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into our lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cxdesk.urls"
@@ -108,6 +116,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# django-axes' backend first: it refuses a locked-out account or address before the password
+# is even checked, on every view that calls authenticate() (our sign-in and the admin's).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -157,6 +171,8 @@ SERVER_EMAIL = env.str("SERVER_EMAIL", default=DEFAULT_FROM_EMAIL)
 # HTTPS=true turns on everything `check --deploy` asks of a site served over TLS.
 HTTPS = env.bool("HTTPS", default=False)
 SECURE_SSL_REDIRECT = HTTPS
+# Load balancers probe the health check over plain HTTP: no redirect to https for it.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
@@ -166,6 +182,62 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp) on every response: scripts, styles, images and requests
+# only from cxdesk itself, no inline script or style anywhere (templates link static files;
+# the admin's and the API docs' inline bits are replaced, see templates/), no plugins, no
+# framing, forms post only here. data: images are Swagger UI's and the admin's icons.
+# A response that sets its own policy keeps it (e.g. a `sandbox` one on downloads).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Permissions-Policy (apps/core/middleware.py): browser features no cxdesk page uses, denied
+# to the page and anything it embeds.
+CXDESK_PERMISSIONS_POLICY = {
+    feature: [] for feature in (
+        "accelerometer", "autoplay", "bluetooth", "camera", "display-capture", "geolocation",
+        "gyroscope", "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment",
+        "publickey-credentials-get", "screen-wake-lock", "serial", "usb",
+        "xr-spatial-tracking", "browsing-topics",
+    )
+}
+# Reverse proxies in front of cxdesk that append the client's address to X-Forwarded-For.
+# 0 (default): the header is ignored and the client is the connection's address, so nobody
+# escapes a lockout or a throttle by writing the header. See apps/core/http.py.
+CXDESK_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+# Sign-in protection (django-axes). Failures are counted per account and, separately, per
+# address: either reaching the limit within the cool-off locks that account (from anywhere) or
+# that address (for any account), the right password included, until the cool-off has passed
+# since the last failure or an admin deletes the attempts (admin › Axes › Access attempts).
+# The database handler keeps the attempts and a log of every failure in the admin and shares
+# them between web processes whatever the cache (a per-process cache would give an attacker
+# the limit once per worker, and forget it on restart).
+AXES_FAILURE_LIMIT = env.int("CXDESK_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("CXDESK_LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_CLIENT_IP_CALLABLE = "apps.core.http.client_ip"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# A success must not wipe the address's failures (an attacker with one account of their own
+# would reset their counter between guesses at someone else's).
+AXES_RESET_ON_SUCCESS = False
+# Log lines name the address and path, not what was typed as the username (often a password).
+AXES_SENSITIVE_PARAMETERS = ["username"]
+# Password reset requests (by email): at most this many per client address and per email
+# address; more are refused (address) or silently not sent (email), never revealing accounts.
+CXDESK_PASSWORD_RESET_RATE = env.str("CXDESK_PASSWORD_RESET_RATE", default="5/hour")
 
 # --- Celery --------------------------------------------------------------------------------
 # Unset: tasks run eagerly in the calling process (tests, one-off commands).
@@ -265,6 +337,9 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "apps.api.schema.CxAutoSchema",
     "DATETIME_FORMAT": "iso-8601",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    # Throttles find the client like the sign-in lockout does (apps/core/http.py): without a
+    # trusted proxy DRF would believe any X-Forwarded-For a client sends.
+    "NUM_PROXIES": CXDESK_TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "cxdesk API",

@@ -1,7 +1,7 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from apps.accounts import views as account_views
 from apps.core import views as core_views
 
 admin.site.site_header = "cxdesk administration"
@@ -9,9 +9,10 @@ admin.site.site_title = "cxdesk admin"
 
 urlpatterns = [
     path("", include("apps.cases.urls")),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True),
-         name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/", include("apps.accounts.urls")),
+    # The admin's sign-in page offers "Forgotten your password?" when this name exists.
+    path("admin/password_reset/", account_views.PasswordResetView.as_view(),
+         name="admin_password_reset"),
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
     # Channels: public endpoints of providers and the chat widget (each app's urls.py).

@@ -2,10 +2,12 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.admin import RevealHiddenAdmin
+
 from .models import Attachment, Case, CaseEvent, Interaction, Tag
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyInline(RevealHiddenAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
@@ -29,7 +31,7 @@ class CaseEventInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     """Read-mostly: status, owners and content change through the services (audited)."""
 
     list_display = ["reference", "subject", "status", "priority", "channel", "requester",
@@ -78,7 +80,7 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["pk", "case", "channel", "direction", "is_public", "author_contact",
                     "author_agent", "occurred_at", "delivery_status"]
     list_select_related = ["case", "author_contact", "author_agent"]
@@ -93,7 +95,7 @@ class InteractionAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     """The audit trail is append-only: no add, change or delete here."""
 
     list_display = ["at", "case", "kind", "actor", "actor_contact"]
@@ -113,5 +115,5 @@ class CaseEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     search_fields = ["name"]

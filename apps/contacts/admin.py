@@ -6,6 +6,8 @@ from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 
+from apps.core.admin import RevealHiddenAdmin
+
 from . import services
 from .models import Contact, ContactEvent, ContactIdentity, Organization
 
@@ -13,7 +15,7 @@ MERGE_AT_MOST = 10  # contacts per merge action: each merge is a few queries and
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["name", "domain", "created_at"]
     search_fields = ["name", "domain"]
 
@@ -27,7 +29,7 @@ class IdentityInlineFormSet(BaseInlineFormSet):
                                   "another contact instead of removing them all.")
 
 
-class ContactIdentityInline(admin.TabularInline):
+class ContactIdentityInline(RevealHiddenAdmin, admin.TabularInline):
     """Identities are shown, and removed with "Delete" (through contact_remove_identity, so
     the removal is audited and the last one stays); they are added by the channels and the
     API, which normalise them, not typed in raw here."""
@@ -62,7 +64,7 @@ class ContactEventInline(admin.TabularInline):
 
 
 @admin.register(Contact)
-class ContactAdmin(admin.ModelAdmin):
+class ContactAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     """Identities are removed and contacts merged through the services (both audited)."""
 
     list_display = ["__str__", "organization", "merged_into", "created_at"]
@@ -127,7 +129,7 @@ class ContactAdmin(admin.ModelAdmin):
 
 
 @admin.register(ContactIdentity)
-class ContactIdentityAdmin(admin.ModelAdmin):
+class ContactIdentityAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["value", "kind", "network", "contact", "created_at"]
     list_select_related = ["contact"]
     list_filter = ["kind", "network"]

@@ -17,16 +17,17 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from apps.core.admin import RevealHiddenAdmin
+from apps.core.text import reveal_hidden
+
 from . import parsing, selectors, services
 from .models import InboundEmail
 
 Status = InboundEmail.Status
-_STATUS_COLOURS = {Status.FAILED: "#ba2121", Status.RECEIVED: "#b36b00",
-                   Status.DUPLICATE: "#666", Status.PROCESSED: "#2e7d32"}
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(admin.ModelAdmin):
+class InboundEmailAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["id", "received_at", "status_badge", "source", "provider", "mailbox",
                     "short_message_id", "flags", "case_link", "error_excerpt"]
     list_display_links = ["id", "received_at"]
@@ -95,8 +96,9 @@ class InboundEmailAdmin(admin.ModelAdmin):
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
-        return format_html('<strong style="color:{}">{}</strong>',
-                           _STATUS_COLOURS.get(obj.status, "inherit"), obj.get_status_display())
+        # Colours in static/cxdesk/admin.css: the CSP allows no inline style.
+        return format_html('<strong class="cx-inbound-status cx-inbound-{}">{}</strong>',
+                           obj.status, obj.get_status_display())
 
     @admin.display(description="Message-ID", ordering="message_id")
     def short_message_id(self, obj):
@@ -125,8 +127,7 @@ class InboundEmailAdmin(admin.ModelAdmin):
     def error_block(self, obj):
         if not obj.error:
             return "—"
-        return format_html('<pre style="white-space:pre-wrap;max-width:80em">{}</pre>',
-                           obj.error)
+        return format_html('<pre class="cx-admin-pre">{}</pre>', obj.error)
 
     @admin.display(description="raw size")
     def raw_size(self, obj):
@@ -144,8 +145,9 @@ class InboundEmailAdmin(admin.ModelAdmin):
         headers = _headers_of(bytes(obj.raw or b""))
         if not headers:
             return "—"
-        rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", headers)
-        return format_html('<table style="max-width:80em">{}</table>', rows)
+        rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>",
+                                ((name, reveal_hidden(value)) for name, value in headers))
+        return format_html('<table class="cx-admin-headers">{}</table>', rows)
 
 
 def _headers_of(raw: bytes, limit: int = 200) -> list[tuple[str, str]]:

@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
 
+from apps.core.admin import RevealHiddenAdmin
 from apps.core.queue import enqueue
 
 from . import imap, tasks
@@ -97,7 +98,7 @@ class MailboxForm(forms.ModelForm):
 
 
 @admin.register(Mailbox)
-class MailboxAdmin(admin.ModelAdmin):
+class MailboxAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     form = MailboxForm
     list_display = ["name", "email_address", "team", "is_active", "imap_host", "poll_state",
                     "last_polled_at"]
@@ -131,7 +132,7 @@ class MailboxAdmin(admin.ModelAdmin):
             return format_html("polling now (claimed until {})",
                                timezone.localtime(obj.last_polled_at).strftime("%H:%M:%S"))
         if obj.last_error:
-            return format_html('<span style="color:#b00">error: {}</span>',
+            return format_html('<span class="cx-admin-error">error: {}</span>',
                                obj.last_error[:120])
         return "ok" if obj.last_polled_at else "not polled yet"
 

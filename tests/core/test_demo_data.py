@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.db.models import Count, Min
+from django.test import RequestFactory
 from django.utils import timezone
 
 from apps.accounts.models import Team
@@ -55,7 +56,9 @@ def test_the_logins_the_makefile_prints_exist_with_their_role_and_teams(demo):
         user = User.objects.get(username=username)
         assert role_of(user) == role
         assert set(user.teams.values_list("name", flat=True)) == teams
-        assert authenticate(username=username, password=PASSWORD) == user
+        # django-axes guards authenticate(): it needs the request a sign-in comes with.
+        request = RequestFactory().post("/accounts/login/")
+        assert authenticate(request, username=username, password=PASSWORD) == user
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.count() >= 12
 

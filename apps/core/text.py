@@ -1,0 +1,113 @@
+"""Showing customer-supplied text without letting invisible characters disguise it.
+
+"invoice\u202egnp.exe" is stored as sent — the raw data is evidence — but a RIGHT-TO-LEFT
+OVERRIDE shows it as "invoiceexe.png". On display, every character that changes the order of
+the text or cannot be seen is replaced by a visible marker naming it, "⟨U+202E⟩", so an agent
+notices that a name was disguised (silently stripping it would hide the attempt, and strip
+the evidence from what they see). Replaced:
+
+- bidi controls: embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069) and the
+  marks U+200E, U+200F, U+061C;
+- every other format character (Unicode category Cf: zero-width space, word joiner, BOM, soft
+  hyphen, tag characters …), control characters other than tab and line breaks, line and
+  paragraph separators, and the blank-looking Hangul fillers;
+- but not the joiners that real text needs: ZERO WIDTH JOINER / NON-JOINER between two visible
+  characters (emoji sequences like 👩‍💻, Indic and Persian spelling), and tag characters inside
+  an emoji flag sequence (🏴 + tags + CANCEL TAG, e.g. the flag of Scotland).
+
+`reveal_hidden` gives plain text (for <title>, the admin, logs); `reveal_hidden_html` gives
+escaped HTML with each marker in <mark class="cx-hidden-char"> titled with the character's name.
+"""
+
+import unicodedata
+
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeData, SafeString, mark_safe
+
+BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                          "\u2066\u2067\u2068\u2069")
+JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that show nothing
+KEPT_CONTROLS = frozenset("\t\n\r")
+BLACK_FLAG = "\U0001f3f4"
+TAG_RANGE = range(0xE0020, 0xE0080)  # TAG SPACE … CANCEL TAG
+
+
+def _is_hidden_char(char: str) -> bool:
+    if char in BIDI_CONTROLS or char in BLANK_LETTERS:
+        return True
+    category = unicodedata.category(char)
+    if category == "Cc":
+        return char not in KEPT_CONTROLS
+    return category in ("Cf", "Zl", "Zp")
+
+
+def _visible(char: str) -> bool:
+    return not (char.isspace() or _is_hidden_char(char) or char in JOINERS)
+
+
+def _hidden_positions(text: str) -> list[int]:
+    hidden = []
+    in_flag = False  # inside 🏴 + tag characters
+    for i, char in enumerate(text):
+        code = ord(char)
+        if char == BLACK_FLAG:
+            in_flag = True
+            continue
+        if code in TAG_RANGE and in_flag:
+            in_flag = code != 0xE007F  # CANCEL TAG ends the sequence
+            continue
+        in_flag = False
+        if char in JOINERS:
+            before, after = text[i - 1:i], text[i + 1:i + 2]
+            if before and after and _visible(before) and _visible(after):
+                continue
+            hidden.append(i)
+        elif _is_hidden_char(char):
+            hidden.append(i)
+    return hidden
+
+
+def has_hidden(text: str) -> bool:
+    """Does `text` contain a character reveal_hidden would replace?"""
+    return bool(text) and bool(_hidden_positions(str(text)))
+
+
+def marker(char: str) -> str:
+    return f"⟨U+{ord(char):04X}⟩"
+
+
+def reveal_hidden(text) -> str:
+    """`text` with each hidden or reordering character replaced by "⟨U+XXXX⟩"."""
+    if text is None:
+        return ""
+    text = str(text)
+    positions = _hidden_positions(text)
+    if not positions:
+        return text
+    chars = list(text)
+    for i in positions:
+        chars[i] = marker(chars[i])
+    return "".join(chars)
+
+
+def reveal_hidden_html(text) -> SafeString:
+    """Escaped HTML of `text`, each hidden character shown as a highlighted, named marker."""
+    if text is None:
+        return mark_safe("")
+    if isinstance(text, SafeData):  # HTML already: markers hold no HTML-special character
+        return mark_safe(reveal_hidden(text))
+    text = str(text)
+    positions = _hidden_positions(text)
+    if not positions:
+        return conditional_escape(text)
+    parts, start = [], 0
+    for i in positions:
+        char = text[i]
+        name = unicodedata.name(char, "unnamed character").lower()
+        parts.append(conditional_escape(text[start:i]))
+        parts.append(format_html('<mark class="cx-hidden-char" title="Hidden character: {}">{}'
+                                 "</mark>", name, marker(char)))
+        start = i + 1
+    parts.append(conditional_escape(text[start:]))
+    return mark_safe("".join(parts))
