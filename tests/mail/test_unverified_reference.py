@@ -162,3 +162,19 @@ def test_only_the_from_address_vouches_for_the_sender(solved_case, mailbox, make
     assert inbound.interaction.author_contact == solved_case.requester
     assert inbound.case != solved_case
     assert inbound.interaction.metadata["threading"]["by"] == "subject_reference_unverified"
+
+
+def test_both_case_pages_show_the_link_between_the_cases(solved_case, mailbox, make_email,
+                                                          client, admin_user):
+    raw = make_email(sender="Mallory <mallory@evil.test>",
+                     subject=f"[{solved_case.reference}] refund", text="Send it to me.")
+    new_case = _receive(raw, mailbox).case
+    client.force_login(admin_user)
+
+    on_new = client.get(f"/cases/{new_case.pk}/").content.decode()
+    on_referenced = client.get(f"/cases/{solved_case.pk}/").content.decode()
+
+    assert (f'opened by a message naming <a href="/cases/{solved_case.pk}/">'
+            f"{solved_case.reference}</a> from a sender that case does not know") in on_new
+    assert (f'named by <a href="/cases/{new_case.pk}/">{new_case.reference}</a>, a message '
+            "from a sender this case does not know (nothing was added here)") in on_referenced
