@@ -94,6 +94,8 @@ class CaseCreateInput(StrictInputSerializer):
 
 
 class CaseUpdateInput(StrictInputSerializer):
+    min_fields = 1  # see validate(); the schema says minProperties: 1
+
     subject = serializers.CharField(required=False, max_length=255)
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
