@@ -107,8 +107,8 @@ def routing_check(*, actor, team: Team | None = None, assignee=None,
     """Who may route a case where: the one rule every path that sets a team or assignee uses.
 
     An agent (or a token an agent owns) may give a case one of their own teams, and assign it
-    to themselves or to someone who shares one of their teams: they cannot send a case where
-    they would lose sight of it. Supervisors and admins route anywhere (a supervisor
+    to themselves or to someone who shares one of their teams: what they route stays among
+    the people they work with. Supervisors and admins route anywhere (a supervisor
     dispatches across teams). `actor` None is the system or the customer (mail, chat, social
     and provider webhooks route by configuration) and is not checked. Raises
     RoutingNotAllowed naming the field.
