@@ -346,7 +346,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Create and read cases, interactions and contacts from other systems. Authenticate "
         "with `Authorization: Bearer <token>`; send `Idempotency-Key` on every POST. Every "
-        "4xx answers `{\"error\": {\"status\", \"code\", \"message\", \"fields\"?}}`."
+        "4xx answers `{\"error\": {\"status\", \"code\", \"message\", \"fields\"?}}`. "
+        "Scopes: `<resource>:read` reads, `<resource>:write` writes and also reads the same "
+        "resource (`cases:write` may GET cases, not contacts). A token acts as its owner: an "
+        "agent's token routes cases only to the agent's teams and teammates."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

@@ -7,8 +7,11 @@ from .models import ApiToken
 
 
 class ApiTokenCreateForm(forms.ModelForm):
-    scopes = forms.MultipleChoiceField(choices=ApiToken.Scope.choices,
-                                       widget=forms.CheckboxSelectMultiple)
+    scopes = forms.MultipleChoiceField(
+        choices=ApiToken.Scope.choices, widget=forms.CheckboxSelectMultiple,
+        help_text="A write scope includes reading the same resource: cases:write may also "
+                  "read cases (not contacts). The token acts as its owner: it sees and routes "
+                  "only what the owner may.")
 
     class Meta:
         model = ApiToken

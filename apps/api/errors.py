@@ -91,8 +91,8 @@ def _domain_error(exc):
     if isinstance(exc, InvalidIdentity):
         return 400, "invalid_identity", str(exc.reason), {"requester": [f"{exc.value!r}: "
                                                                         f"{exc.reason}"]}
-    if isinstance(exc, case_services.InvalidAssignee):
-        return 400, exc.code, str(exc), {"assignee": [str(exc)]}
+    if isinstance(exc, case_services.CaseError) and getattr(exc, "field", None):
+        return 400, exc.code, str(exc), {exc.field: [str(exc)]}  # InvalidAssignee, routing
     if isinstance(exc, case_services.AttachmentTooLarge):
         return 413, exc.code, str(exc), None
     if isinstance(exc, case_services.InvalidTransition | case_services.MergeError):

@@ -9,8 +9,11 @@ from .models import ApiToken
 class HasScope(permissions.BasePermission):
     """A token needs the view's scope for the request: `<resource>:read` or `<resource>:write`.
 
-    Views set `scope_resource = "cases"`. Browser sessions are not narrowed by scopes: what a
-    signed-in user sees follows their role and teams (the queryset does that).
+    Views set `scope_resource = "cases"`. A write scope includes reading the same resource (as
+    restricted keys and fine-grained tokens elsewhere do): a `cases:write` token may GET what a
+    `cases:read` token may, so a PATCH that answers with the case reveals nothing its token
+    could not read anyway. A read scope never writes. Browser sessions are not narrowed by
+    scopes: what a signed-in user sees follows their role and teams (the queryset does that).
     """
 
     message = "This token's scopes do not allow this request."
@@ -22,11 +25,14 @@ class HasScope(permissions.BasePermission):
         resource = getattr(view, "scope_resource", None)
         if resource is None:
             return False
-        action = "read" if request.method in permissions.SAFE_METHODS else "write"
-        scope = f"{resource}:{action}"
-        if token.has_scope(scope):
+        if request.method in permissions.SAFE_METHODS:
+            needed, enough = f"{resource}:read", (f"{resource}:read", f"{resource}:write")
+        else:
+            needed = f"{resource}:write"
+            enough = (needed,)
+        if any(token.has_scope(scope) for scope in enough):
             return True
-        self.message = f"This token lacks the {scope} scope."
+        self.message = f"This token lacks the {needed} scope."
         return False
 
 

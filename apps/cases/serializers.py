@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.accounts.models import Team
+from apps.api.fields import JsonObjectField
 from apps.api.serializers import StrictInputSerializer
 from apps.contacts.models import ContactIdentity
 
@@ -68,7 +69,7 @@ class MessageInput(StrictInputSerializer):
     body_html = serializers.CharField(required=False, allow_blank=True, max_length=500_000)
     external_id = serializers.CharField(required=False, allow_blank=True, max_length=998)
     occurred_at = serializers.DateTimeField(required=False)
-    metadata = serializers.DictField(required=False)
+    metadata = JsonObjectField(required=False)
 
     def validate(self, attrs):
         if not (attrs.get("body_text") or attrs.get("body_html")):
@@ -89,11 +90,13 @@ class CaseCreateInput(StrictInputSerializer):
                                                   required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
                                  max_length=MAX_TAGS)
-    custom_fields = serializers.DictField(required=False, validators=[_validate_custom_fields])
+    custom_fields = JsonObjectField(required=False, validators=[_validate_custom_fields])
     message = MessageInput(required=False, help_text="The customer's first message")
 
 
 class CaseUpdateInput(StrictInputSerializer):
+    min_fields = 1  # see validate(); the schema says minProperties: 1
+
     subject = serializers.CharField(required=False, max_length=255)
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
@@ -103,7 +106,7 @@ class CaseUpdateInput(StrictInputSerializer):
                                                   required=False, allow_null=True)
     tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
                                  max_length=MAX_TAGS)
-    custom_fields = serializers.DictField(
+    custom_fields = JsonObjectField(
         required=False, validators=[_validate_custom_fields],
         help_text="Merged into the case's fields; a null value removes a field.")
 
@@ -120,17 +123,21 @@ class InteractionCreateInput(StrictInputSerializer):
         ("reply", "A public answer from the authenticated agent"),
         ("note", "An internal note, never shown to the customer"),
     )
+    NOT_ON_A_NOTE = ("channel", "external_id", "metadata", "occurred_at")
 
     type = serializers.ChoiceField(choices=TYPES)
     body_text = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     body_html = serializers.CharField(required=False, allow_blank=True, max_length=500_000)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False,
-                                      help_text="Defaults to the case's channel")
+                                      help_text="Defaults to the case's channel (not on a "
+                                                "note)")
     external_id = serializers.CharField(required=False, allow_blank=True, max_length=998,
                                         help_text="The channel's message id: sent twice, "
-                                                  "stored once")
-    occurred_at = serializers.DateTimeField(required=False)
-    metadata = serializers.DictField(required=False)
+                                                  "stored once (not on a note)")
+    occurred_at = serializers.DateTimeField(required=False,
+                                            help_text="Defaults to now (not on a note)")
+    metadata = JsonObjectField(required=False, help_text="Channel details, kept with the "
+                                                         "message or reply (not on a note)")
     author = IdentityInput(required=False, help_text="For `message`: who wrote it "
                                                      "(defaults to the requester)")
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False,
@@ -143,6 +150,12 @@ class InteractionCreateInput(StrictInputSerializer):
             raise serializers.ValidationError({"author": ["Only a message has an author."]})
         if "status" in attrs and attrs["type"] != "reply":
             raise serializers.ValidationError({"status": ["Only a reply sets a status."]})
+        if attrs["type"] == "note":
+            # A note is the agent's own text, written now: nothing of a channel to keep.
+            given = sorted(set(self.NOT_ON_A_NOTE) & set(attrs))
+            if given:
+                raise serializers.ValidationError(
+                    {name: ["A note does not take this field."] for name in given})
         return attrs
 
 

@@ -16,7 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import get_valid_filename
 
-from apps.accounts.models import Team
+from apps.accounts.models import AgentProfile, Team
+from apps.accounts.services import role_of
 from apps.contacts.models import Contact
 from apps.core.queue import enqueue_on_commit
 from apps.webhooks import payloads as webhook_payloads
@@ -49,6 +50,17 @@ class InvalidTransition(CaseError):
 
 class InvalidAssignee(CaseError):
     code = "invalid_assignee"
+    field = "assignee"
+
+
+class RoutingNotAllowed(CaseError):
+    """An agent gave a case a team, or a person, outside their own teams (`field` names it)."""
+
+    code = "routing_not_allowed"
+
+    def __init__(self, message: str, *, field: str):
+        self.field = field
+        super().__init__(message)
 
 
 class MergeError(CaseError):
@@ -93,6 +105,34 @@ def _check_assignee(case: Case, assignee) -> None:
         raise InvalidAssignee(f"{assignee.get_username()} is not an active user")
     if case.team_id and not assignee.teams.filter(pk=case.team_id).exists():
         raise InvalidAssignee(f"{assignee.get_username()} is not a member of team {case.team}")
+
+
+def routing_check(*, actor, team: Team | None = None, assignee=None,
+                  assignee_field: str = "assignee") -> None:
+    """Who may route a case where: the one rule every path that sets a team or assignee uses.
+
+    An agent (or a token an agent owns) may give a case one of their own teams, and assign it
+    to themselves or to someone who shares one of their teams: what they route stays among
+    the people they work with. Supervisors and admins route anywhere (a supervisor
+    dispatches across teams). `actor` None is the system or the customer (mail, chat, social
+    and provider webhooks route by configuration) and is not checked. Raises
+    RoutingNotAllowed naming the field.
+    """
+    if actor is None or (team is None and assignee is None):
+        return
+    if role_of(actor) != AgentProfile.Role.AGENT:
+        return
+    own = list(actor.teams.values_list("pk", flat=True))
+    if team is not None and team.pk not in own:
+        raise RoutingNotAllowed(
+            f"{actor.get_username()} is not in team {team}: agents route cases to their own "
+            f"teams only (supervisors and admins route anywhere)", field="team")
+    if (assignee is not None and assignee.pk != actor.pk
+            and not assignee.teams.filter(pk__in=own).exists()):
+        raise RoutingNotAllowed(
+            f"{assignee.get_username()} shares no team with {actor.get_username()}: agents "
+            f"assign cases to themselves or their teammates only (supervisors and admins "
+            f"assign anyone)", field=assignee_field)
 
 
 def _set_status(case: Case, to: str, *, now: datetime, actor=None, actor_contact=None) -> list[str]:
@@ -202,6 +242,7 @@ def case_open(
     if occurred_at:
         case.created_at = occurred_at
     _check_assignee(case, assignee)
+    routing_check(actor=actor, team=team, assignee=assignee)
     case.save()
     tag_names = _normalise_tags(tags)
     if tag_names:
@@ -478,6 +519,7 @@ def case_assign(*, case_id: int, assignee, actor=None) -> Case:
     if case.assignee_id == (assignee.pk if assignee else None):
         return case
     _check_assignee(case, assignee)
+    routing_check(actor=actor, assignee=assignee)
     _event(case, CaseEvent.Kind.ASSIGNEE, actor=actor,
            before=_user_ref(case.assignee), after=_user_ref(assignee))
     case.assignee = assignee
@@ -495,6 +537,7 @@ def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
     case = _locked(case_id)
     if case.team_id == (team.pk if team else None):
         return case
+    routing_check(actor=actor, team=team)
     _event(case, CaseEvent.Kind.TEAM, actor=actor, before=_team_ref(case.team),
            after=_team_ref(team))
     case.team = team

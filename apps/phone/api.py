@@ -7,6 +7,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.response import Response
 
 from apps.api.pagination import CxCursorPagination
+from apps.cases import services as case_services
 
 from . import selectors, services
 from .filters import CallFilter
@@ -40,7 +41,9 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
             "one phone interaction. 200 when the sid is known: the report updates that call "
             "(status only moves forward) and its interaction; the same report twice changes "
             "nothing. An outbound call with an `agent` is that agent's reply (the case's "
-            "first response); an inbound call counts once it has an `agent` and was answered."
+            "first response); an inbound call counts once it has an `agent` and was answered. "
+            "An agent may name as `agent` themselves or a teammate, and as `team` one of "
+            "their teams; supervisors and admins anyone (400 otherwise)."
         ),
     )
     def create(self, request):
@@ -51,6 +54,10 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if (Call.objects.filter(sid=sid).exists()
                 and not Call.objects.visible_to(request.user).filter(sid=sid).exists()):
             raise NotFound()  # a call on a case this user may not see: as if it did not exist
+        # The call's agent becomes the case's assignee when it is unassigned: the routing
+        # rule applies to it as to `assignee` on a case (the team is checked by case_open).
+        case_services.routing_check(actor=request.user, assignee=d.get("agent"),
+                                    assignee_field="agent")
         call, created = services.call_record(sid=sid, actor=request.user, **d)
         call = self.get_queryset().filter(pk=call.pk).first() or call
         return Response(CallOutput(call).data,

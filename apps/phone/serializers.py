@@ -1,11 +1,11 @@
 """API shapes for calls: CallRecordInput validates what comes in, CallOutput what goes out."""
 
 from django.contrib.auth import get_user_model
-from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
 from apps.accounts.models import Team
+from apps.api.fields import HttpUriField
 from apps.api.serializers import StrictInputSerializer
 from apps.cases.models import Case
 from apps.cases.serializers import ContactRefOutput, UserRefOutput
@@ -61,9 +61,7 @@ class CallRecordInput(StrictInputSerializer):
         choices=[c for c in Call.Disposition.choices if c[0]], required=False, allow_blank=True)
     answered_by = serializers.CharField(required=False, allow_blank=True, max_length=32,
                                         help_text="Answering-machine detection result")
-    recording_url = serializers.URLField(
-        required=False, allow_blank=True, max_length=1000,
-        validators=[URLValidator(schemes=["http", "https"])])
+    recording_url = HttpUriField(required=False, allow_blank=True)
     agent = serializers.PrimaryKeyRelatedField(
         queryset=User.objects.filter(is_active=True), required=False,
         help_text="The user who answered (inbound) or placed (outbound) the call")
@@ -121,6 +119,7 @@ class CallOutput(serializers.ModelSerializer):
     case = CaseRefOutput()
     interaction = serializers.IntegerField(source="interaction_id", allow_null=True,
                                            help_text="The call's interaction on the case")
+    recording_url = HttpUriField(allow_blank=True, help_text="Empty when none is known")
 
     class Meta:
         model = Call

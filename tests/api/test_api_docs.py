@@ -30,3 +30,45 @@ def test_an_unknown_api_url_is_a_json_404(client):
     response = client.get("/api/v1/nothing-here/")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
+
+
+def _schema(client):
+    return yaml.safe_load(client.get("/api/schema/").content)
+
+
+def test_the_schema_states_the_constraints_the_api_enforces(client):
+    """Unknown fields, ids ≥ 1, non-empty lists and the Idempotency-Key's shape are refused
+    by the API; the schema says so, so clients and fuzzers need not find out by a 400."""
+    schema = _schema(client)
+    components, paths = schema["components"]["schemas"], schema["paths"]
+    for name in ("CaseCreateInputRequest", "PatchedCaseUpdateInputRequest",
+                 "InteractionCreateInputRequest", "IdentityInputRequest", "CallRequest",
+                 "ContactCreateInputRequest", "SubscriptionCreateInputRequest"):
+        assert components[name]["additionalProperties"] is False, name
+    assert components["PatchedCaseUpdateInputRequest"]["minProperties"] == 1
+    for field in ("team", "assignee"):
+        assert components["CaseCreateInputRequest"]["properties"][field]["minimum"] == 1
+    for field in ("agent", "case", "team"):
+        assert components["CallRequest"]["properties"][field]["minimum"] == 1
+    identities = components["ContactCreateInputRequest"]["properties"]["identities"]
+    assert (identities["minItems"], identities["maxItems"]) == (1, 20)
+    assert components["SubscriptionCreateInputRequest"]["properties"]["events"]["minItems"] == 1
+    for path, name in (("/api/v1/cases/{id}/", "id"),
+                       ("/api/v1/cases/{case_pk}/interactions/", "case_pk")):
+        [param] = [p for p in paths[path]["get"]["parameters"] if p["name"] == name]
+        assert param["schema"] == {"type": "integer", "format": "int64", "minimum": 1,
+                                   "maximum": 2**63 - 1}
+    [key] = [p for p in paths["/api/v1/cases/"]["post"]["parameters"]
+             if p["name"] == "Idempotency-Key"]
+    assert key["schema"]["maxLength"] == 255 and key["schema"]["minLength"] == 1
+    filters = {p["name"]: p["schema"] for p in paths["/api/v1/cases/"]["get"]["parameters"]}
+    assert filters["team"]["minimum"] == 1 and filters["requester"]["type"] == "integer"
+    assert "pattern" in filters["assignee"]
+
+
+def test_recording_url_is_an_http_uri_in_the_schema(client):
+    recording = _schema(client)["components"]["schemas"]["CallRequest"]["properties"][
+        "recording_url"]
+    uri, blank = recording["oneOf"]
+    assert (uri["format"], uri["maxLength"], blank["maxLength"]) == ("uri", 1000, 0)
+    assert uri["pattern"] == "^[Hh][Tt][Tt][Pp][Ss]?://"

@@ -51,11 +51,14 @@ def test_put_and_delete_are_not_allowed(agent_api, team):
     assert Case.objects.filter(pk=case.pk).exists()
 
 
-def test_moving_a_case_to_another_team_and_assigning_a_member_there(agent_api, team, other_team):
+def test_a_supervisor_moves_a_case_to_another_team_and_assigns_a_member_there(
+        supervisor, token_client, team, other_team):
+    # Agents route only within their own teams: tests/api/test_case_routing_rule.py.
     there = AgentFactory(teams=[other_team])
     case = CaseFactory(team=team)
-    response = agent_api.patch(f"/api/v1/cases/{case.pk}/", {"team": other_team.pk,
-                                                             "assignee": there.pk}, format="json")
+    response = token_client(supervisor).patch(
+        f"/api/v1/cases/{case.pk}/", {"team": other_team.pk, "assignee": there.pk},
+        format="json")
     assert response.status_code == 200
     assert response.json()["team"]["id"] == other_team.pk
     assert case.events.filter(kind=CaseEvent.Kind.TEAM).exists()

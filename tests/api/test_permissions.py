@@ -108,7 +108,16 @@ def test_tokens_are_stored_hashed_and_record_their_use(admin_user, cases):
         (["cases:read"], "post", "/api/v1/cases/", 403),
         (["cases:read"], "patch", "/api/v1/cases/{case}/", 403),
         (["cases:read"], "post", "/api/v1/cases/{case}/interactions/", 403),
-        (["cases:write"], "get", "/api/v1/cases/", 403),
+        # A write scope includes reading the same resource, and only that resource.
+        (["cases:write"], "get", "/api/v1/cases/", 200),
+        (["cases:write"], "get", "/api/v1/cases/{case}/", 200),
+        (["cases:write"], "get", "/api/v1/cases/{case}/interactions/", 200),
+        (["cases:write"], "patch", "/api/v1/cases/{case}/", 200),
+        (["cases:write"], "get", "/api/v1/contacts/", 403),
+        (["contacts:write"], "get", "/api/v1/contacts/", 200),
+        (["contacts:write"], "get", "/api/v1/cases/", 403),
+        (["webhooks:write"], "get", "/api/v1/webhooks/", 200),
+        (["webhooks:read"], "post", "/api/v1/webhooks/", 403),
         (["cases:read", "cases:write"], "patch", "/api/v1/cases/{case}/", 200),
         (["contacts:read"], "get", "/api/v1/cases/", 403),
         (["contacts:read"], "get", "/api/v1/contacts/", 200),
@@ -146,3 +155,30 @@ def test_token_creation_validates_scopes(admin_user):
     with pytest.raises(TokenError, match="at least one scope"):
         api_token_create(owner=admin_user, name="x", scopes=[])
     assert not ApiToken.objects.exists()
+
+
+def test_a_write_scope_reads_its_own_resource_only(admin_user, token_client, cases):
+    """The decision (as restricted keys and fine-grained tokens elsewhere): write includes read
+    of the same resource, so a no-op PATCH reveals nothing a GET would not."""
+    api = token_client(admin_user, scopes=["cases:write"])
+    case = cases["ours"]
+    assert api.get(f"/api/v1/cases/{case.pk}/").json()["id"] == case.pk
+    assert api.get("/api/v1/calls/").status_code == 200
+    assert api.get("/api/v1/chat/sessions/").status_code == 200
+    refused = api.get("/api/v1/contacts/")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["message"] == "This token lacks the contacts:read scope."
+
+
+def test_the_scope_rule_is_documented_where_integrators_read_it(admin_client, client):
+    from pathlib import Path
+
+    import yaml
+
+    rule = "also reads the same resource"
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert "a write scope also reads the same resource" in readme
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    assert rule in schema["info"]["description"]
+    form = admin_client.get("/admin/api/apitoken/add/").content.decode()
+    assert "A write scope includes reading the same resource" in form

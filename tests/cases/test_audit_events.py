@@ -8,7 +8,7 @@ from django.db import transaction
 from apps.cases import services
 from apps.cases.models import Case, CaseEvent
 from apps.contacts import services as contact_services
-from tests.factories import AgentFactory, CaseFactory, ContactFactory, TeamFactory
+from tests.factories import CaseFactory, ContactFactory, SupervisorFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
 Kind = CaseEvent.Kind
@@ -56,7 +56,7 @@ def test_a_case_opened_by_the_customer_names_them_as_actor():
     ids=["transition", "priority", "tags", "assign", "team", "note", "reply", "inbound"],
 )
 def test_each_write_records_its_event(write, expected, team):
-    agent = AgentFactory(teams=[team])
+    agent = SupervisorFactory(teams=[team])  # routes to any team (an agent: their own only)
     case = CaseFactory(status=Case.Status.OPEN, team=team, assignee=agent)
     if expected == [Kind.ASSIGNEE]:
         case = CaseFactory(status=Case.Status.OPEN, team=team)

@@ -2,7 +2,7 @@ import pytest
 
 from apps.cases import services
 from apps.cases.models import Case, CaseEvent
-from tests.factories import AgentFactory, CaseFactory, UserFactory
+from tests.factories import AgentFactory, CaseFactory, SupervisorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 Status = Case.Status
@@ -17,11 +17,11 @@ def test_assigning_a_new_case_opens_it(agent, team):
     assert event.before is None and event.after == {"id": agent.pk, "username": "alex"}
 
 
-def test_only_members_of_the_case_team_can_be_assigned(team, other_team, agent):
+def test_only_members_of_the_case_team_can_be_assigned(team, other_team, supervisor):
     outsider = AgentFactory(teams=[other_team])
     case = CaseFactory(team=team)
     with pytest.raises(services.InvalidAssignee, match="not a member of team Billing"):
-        services.case_assign(case_id=case.pk, assignee=outsider, actor=agent)
+        services.case_assign(case_id=case.pk, assignee=outsider, actor=supervisor)
     case.refresh_from_db()
     assert case.assignee is None and not case.events.exists()
 
@@ -48,7 +48,8 @@ def test_a_closed_case_cannot_be_reassigned(agent):
 
 def test_moving_to_another_team_drops_an_assignee_who_is_not_in_it(agent, team, other_team):
     case = CaseFactory(status=Status.OPEN, team=team, assignee=agent)
-    services.case_set_team(case_id=case.pk, team=other_team, actor=agent)
+    services.case_set_team(case_id=case.pk, team=other_team,
+                           actor=SupervisorFactory())  # agents route only to their teams
     case.refresh_from_db()
     assert (case.team, case.assignee) == (other_team, None)
 
