@@ -128,6 +128,10 @@ class InboundEmailUploadView(APIView):
                            fields={"body": ["The raw RFC 5322 message is required."]})
         mailbox = None
         address = request.query_params.get("mailbox", "").strip()
+        if address and (len(address) > 320 or any(ord(c) < 32 or ord(c) == 127 for c in address)):
+            raise ApiError("Some fields are invalid.", status_code=400, code="validation_error",
+                           fields={"mailbox": ["Not an email address (control characters, or "
+                                               "longer than 320 characters)."]})
         if address:
             mailbox = selectors.mailbox_by_address(address=address)
             if mailbox is None:

@@ -58,6 +58,18 @@ def test_an_unknown_mailbox_is_a_400(writer, make_email):
     assert not InboundEmail.objects.exists()
 
 
+@pytest.mark.parametrize("query", ["mailbox=a%00b@example.com", "mailbox=a%0Ab@example.com",
+                                   "mailbox=" + "a" * 321])
+def test_a_mailbox_no_address_can_be_is_a_400_not_a_500(writer, make_email, query):
+    """A NUL in the query was a 500 on PostgreSQL (text cannot hold it): found by the
+    200-example schema fuzz."""
+    response = _post(writer, make_email(), QUERY_STRING=query)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["fields"]["mailbox"]
+    assert not InboundEmail.objects.exists()
+
+
 def test_a_broken_message_is_kept_and_reported_failed_not_500(writer):
     response = _post(writer, b"\x00\x01 this is not an email \xff")
 
