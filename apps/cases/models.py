@@ -160,6 +160,12 @@ class Case(models.Model):
         return status in self.ALLOWED_TRANSITIONS[self.status]
 
 
+# A channel's message id is unique per channel in a btree index; PostgreSQL holds at most
+# 2,704 bytes an index row, so ids are bounded in UTF-8 bytes (email keys longer Message-IDs
+# first: apps.mail.references.message_id_key).
+EXTERNAL_ID_MAX_BYTES = 998
+
+
 class Interaction(models.Model):
     """One message or contact inside a case: an email, chat message, call, social post, note."""
 

@@ -13,7 +13,7 @@ from apps.api.fields import JsonObjectField
 from apps.api.serializers import StrictInputSerializer
 from apps.contacts.models import ContactIdentity
 
-from .models import Attachment, Case, Channel, Interaction, Tag
+from .models import EXTERNAL_ID_MAX_BYTES, Attachment, Case, Channel, Interaction, Tag
 
 User = get_user_model()
 
@@ -64,10 +64,21 @@ def _validate_custom_fields(value: dict) -> dict:
     return value
 
 
+def validate_external_id(value: str) -> str:
+    """A channel's message id is unique per channel in a btree index, which holds at most
+    2,704 bytes a row on PostgreSQL: bound it in bytes, not only in characters."""
+    if len(value.encode("utf-8")) > EXTERNAL_ID_MAX_BYTES:
+        raise serializers.ValidationError(
+            f"At most {EXTERNAL_ID_MAX_BYTES} bytes in UTF-8 ({len(value.encode('utf-8'))} "
+            "given).")
+    return value
+
+
 class MessageInput(StrictInputSerializer):
     body_text = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     body_html = serializers.CharField(required=False, allow_blank=True, max_length=500_000)
-    external_id = serializers.CharField(required=False, allow_blank=True, max_length=998)
+    external_id = serializers.CharField(required=False, allow_blank=True, max_length=998,
+                                        validators=[validate_external_id])
     occurred_at = serializers.DateTimeField(required=False)
     metadata = JsonObjectField(required=False)
 
@@ -132,8 +143,10 @@ class InteractionCreateInput(StrictInputSerializer):
                                       help_text="Defaults to the case's channel (not on a "
                                                 "note)")
     external_id = serializers.CharField(required=False, allow_blank=True, max_length=998,
+                                        validators=[validate_external_id],
                                         help_text="The channel's message id: sent twice, "
-                                                  "stored once (not on a note)")
+                                                  "stored once (not on a note); at most 998 "
+                                                  "bytes in UTF-8")
     occurred_at = serializers.DateTimeField(required=False,
                                             help_text="Defaults to now (not on a note)")
     metadata = JsonObjectField(required=False, help_text="Channel details, kept with the "

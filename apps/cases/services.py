@@ -24,7 +24,15 @@ from apps.webhooks import payloads as webhook_payloads
 from apps.webhooks import services as webhooks
 
 from . import outbound
-from .models import Attachment, Case, CaseEvent, Channel, Interaction, Tag
+from .models import (
+    EXTERNAL_ID_MAX_BYTES,
+    Attachment,
+    Case,
+    CaseEvent,
+    Channel,
+    Interaction,
+    Tag,
+)
 
 Status = Case.Status
 Direction = Interaction.Direction
@@ -73,6 +81,21 @@ class AttachmentTooLarge(CaseError):
 
 class TooManyAttachments(CaseError):
     code = "too_many_attachments"
+
+
+class ExternalIdTooLong(CaseError):
+    code = "external_id_too_long"
+    field = "external_id"
+
+
+def _require_external_id(external_id: str) -> None:
+    """The unique (channel, external_id) index holds a bounded row (2,704 bytes on
+    PostgreSQL): a longer id is refused here, for every channel, rather than failing there.
+    (Email keys long Message-IDs first: apps.mail.references.message_id_key.)"""
+    size = len(external_id.encode("utf-8", "surrogatepass"))
+    if size > EXTERNAL_ID_MAX_BYTES:
+        raise ExternalIdTooLong(f"external_id is {size} bytes; at most "
+                                f"{EXTERNAL_ID_MAX_BYTES} in UTF-8")
 
 
 def _require_choice(value: str, choices, field: str) -> None:
@@ -227,6 +250,8 @@ def case_open(
     """
     _require_choice(channel, Channel, "channel")
     _require_choice(priority, Case.Priority, "priority")
+    if external_id:
+        _require_external_id(external_id)
     subject = (subject or "").strip()[:255] or "(no subject)"
     case = Case(
         requester=requester,
@@ -317,6 +342,7 @@ def interaction_add(
     _require_choice(channel, Channel, "channel")
     _require_choice(direction, Direction, "direction")
     if external_id:
+        _require_external_id(external_id)
         existing = Interaction.objects.filter(channel=channel, external_id=external_id).first()
         if existing:
             return existing
