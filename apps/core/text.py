@@ -19,6 +19,7 @@ the evidence from what they see). Replaced:
 escaped HTML with each marker in <mark class="cx-hidden-char"> titled with the character's name.
 """
 
+import re
 import unicodedata
 
 from django.utils.html import conditional_escape, format_html
@@ -111,3 +112,22 @@ def reveal_hidden_html(text) -> SafeString:
         start = i + 1
     parts.append(conditional_escape(text[start:]))
     return mark_safe("".join(parts))
+
+
+# --- Storing what a provider sent -------------------------------------------------------------
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def storable(value):
+    """A JSON value with what no database text can hold replaced by U+FFFD: NUL (PostgreSQL
+    text and jsonb refuse it) and lone surrogates (no UTF-8 encoding). For data we must keep
+    whatever it holds — a signed webhook's events — rather than refuse: keys and strings at
+    every depth (bodies are nested at most apps.api.limits.MAX_JSON_DEPTH deep)."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(key): storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [storable(item) for item in value]
+    return value

@@ -39,6 +39,7 @@ from django.utils.crypto import constant_time_compare
 from django.views.decorators.csrf import csrf_exempt
 
 from apps.api.errors import envelope
+from apps.core.text import storable
 
 from . import inbound, services, signatures
 
@@ -131,6 +132,9 @@ def _receive(request, *, secret_name: str, header: str, verify: Callable[..., bo
         data = json.loads(body)
     except (ValueError, RecursionError) as exc:
         return _error(400, "invalid_json", f"The body is not valid JSON: {exc}")
+    # A signed event is kept whatever its text holds: a NUL or a lone surrogate in a message
+    # would make storing it fail (a 503 the network retries until it gives up: a lost message).
+    data = storable(data)
     try:
         batch = split(data)
     except inbound.BadPayload as exc:
