@@ -4,6 +4,7 @@ from django.db.models import Prefetch, QuerySet
 
 from .models import Attachment, Case, CaseEvent, Interaction
 
+MAX_DB_ID = 2**63 - 1
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
@@ -63,6 +64,9 @@ def attachment_for_download(*, user, case_id: int, attachment_id: int,
     """An attachment of `case_id` (and of `interaction_id` when given) that the user may see,
     in one query; raises Attachment.DoesNotExist otherwise — another team's attachment is
     indistinguishable from one that does not exist."""
+    ids = (case_id, attachment_id) + (() if interaction_id is None else (interaction_id,))
+    if not all(1 <= int(i) <= MAX_DB_ID for i in ids):  # a bigint; beyond, SQLite overflows
+        raise Attachment.DoesNotExist
     attachments = Attachment.objects.filter(
         pk=attachment_id, interaction__case_id=case_id,
         interaction__case__in=Case.objects.visible_to(user))
