@@ -38,11 +38,10 @@ from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.utils import timezone
 
 from apps.accounts.models import Team
+from apps.api.fields import is_http_uri
 from apps.contacts.identities import InvalidIdentity, normalize_phone
 
 from . import services
@@ -59,7 +58,6 @@ DIRECTIONS = {
     "outbound-dial": Call.Direction.OUTBOUND,
     "trunking-originating": Call.Direction.OUTBOUND,
 }
-_url_validator = URLValidator(schemes=["http", "https"])
 
 
 class CallbackError(Exception):
@@ -153,13 +151,9 @@ def parse_status_callback(params) -> StatusCallback:
         else:
             errors["CallDuration"] = [f"Whole seconds, 0 to {MAX_DURATION}."]
     recording_url = get["RecordingUrl"] or None
-    if recording_url:
-        try:
-            if len(recording_url) > 1000:
-                raise ValidationError("too long")
-            _url_validator(recording_url)
-        except ValidationError:
-            errors["RecordingUrl"] = ["An http(s) URL of at most 1000 characters."]
+    if recording_url and (len(recording_url) > 1000 or not is_http_uri(recording_url)):
+        # The same rule as the calls API: a stored recording URL is always an RFC 3986 URI.
+        errors["RecordingUrl"] = ["An http(s) URI (RFC 3986) of at most 1000 characters."]
     if errors:
         raise CallbackError(errors)
     return StatusCallback(

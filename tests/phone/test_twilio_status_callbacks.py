@@ -90,6 +90,10 @@ def test_a_completed_callback_alone_infers_the_answer_time(twilio_post):
     ({"Timestamp": "Fri, 01 Jan 9999 23:59:59 -1200"}, "Timestamp"),
     ({"CallDuration": "-4"}, "CallDuration"),
     ({"RecordingUrl": "javascript:alert(1)"}, "RecordingUrl"),
+    # Django's URLValidator takes IRIs; a stored recording URL must be an RFC 3986 URI, as
+    # through the calls API (else GET /calls/ would break its own schema).
+    ({"RecordingUrl": "https://api.twilio.com/recordings/ä"}, "RecordingUrl"),
+    ({"RecordingUrl": "https://api.twilio.com/rec|ordings"}, "RecordingUrl"),
     ({"CallSid": "CA 1; drop table"}, "CallSid"),
 ])
 def test_a_bad_parameter_is_400_naming_it_and_stores_nothing(twilio_post, params, field):
