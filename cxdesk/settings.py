@@ -27,6 +27,9 @@ DEVELOPMENT_SECRET_KEY = "django-insecure-cxdesk-development-key-never-use-in-pr
 
 DEBUG = env.bool("DEBUG", default=False)
 SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
+# Earlier keys, still accepted when checking what they signed (sessions, password reset links,
+# chat tokens, the tags of case tokens in mail) while SECRET_KEY is being rotated.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 

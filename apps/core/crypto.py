@@ -2,8 +2,10 @@
 
 The key comes from CXDESK_ENCRYPTION_KEY (a Fernet key, or several comma-separated for key
 rotation: the first encrypts, all decrypt); when unset it is derived from SECRET_KEY with HKDF,
-so a demo needs nothing. Stored values read `fernet:<token>`; the database never holds the
-plain secret, and a value that cannot be decrypted raises instead of returning garbage.
+so a demo needs nothing — and from each of SECRET_KEY_FALLBACKS too, which decrypt, so a
+rotated SECRET_KEY still reads what the earlier one encrypted. Stored values read
+`fernet:<token>`; the database never holds the plain secret, and a value that cannot be
+decrypted raises instead of returning garbage.
 """
 
 import base64
@@ -19,20 +21,25 @@ from django.db import models
 PREFIX = "fernet:"
 
 
+def _derived(secret_key: str) -> Fernet:
+    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"cxdesk-field-encryption",
+                   info=b"cxdesk").derive(secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(derived))
+
+
 @cache
-def _fernet(keys: str, secret_key: str) -> MultiFernet:
+def _fernet(keys: str, secret_key: str, fallbacks: tuple[str, ...] = ()) -> MultiFernet:
     if keys:
         try:
             return MultiFernet([Fernet(k.strip()) for k in keys.split(",") if k.strip()])
         except ValueError as exc:
             raise ImproperlyConfigured(f"CXDESK_ENCRYPTION_KEY is not a Fernet key: {exc}") from exc
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"cxdesk-field-encryption",
-                   info=b"cxdesk").derive(secret_key.encode())
-    return MultiFernet([Fernet(base64.urlsafe_b64encode(derived))])
+    return MultiFernet([_derived(secret_key), *(_derived(key) for key in fallbacks)])
 
 
 def _current() -> MultiFernet:
-    return _fernet(settings.CXDESK_ENCRYPTION_KEY, settings.SECRET_KEY)
+    return _fernet(settings.CXDESK_ENCRYPTION_KEY, settings.SECRET_KEY,
+                   tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())))
 
 
 def encrypt(value: str) -> str:

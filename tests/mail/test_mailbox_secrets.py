@@ -72,3 +72,20 @@ def test_a_secret_encrypted_with_another_key_is_not_read_as_garbage(settings):
 
     with pytest.raises(ValueError, match="cannot decrypt"):
         Mailbox.objects.get(pk=mailbox.pk)
+
+
+def test_secrets_survive_a_rotated_secret_key_while_the_old_one_is_a_fallback(settings):
+    """With CXDESK_ENCRYPTION_KEY unset the key is derived from SECRET_KEY: rotating it must
+    not make every stored mailbox password unreadable (docs/operations.md)."""
+    settings.CXDESK_ENCRYPTION_KEY = ""
+    settings.SECRET_KEY = "old-key-" + "x" * 50
+    mailbox = Mailbox.objects.create(name="Support", email_address="support@example.com",
+                                     imap_password="pw")
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-key-" + "y" * 50, [
+        settings.SECRET_KEY]
+    assert Mailbox.objects.get(pk=mailbox.pk).imap_password == "pw"
+
+    settings.SECRET_KEY_FALLBACKS = []  # the old key retired before re-saving: unreadable
+    with pytest.raises(ValueError, match="cannot decrypt"):
+        Mailbox.objects.get(pk=mailbox.pk)
