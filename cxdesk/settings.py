@@ -220,16 +220,19 @@ CXDESK_PERMISSIONS_POLICY = {
 CXDESK_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 
 # Sign-in protection (django-axes). Failures are counted per account and, separately, per
-# address: either reaching the limit within the cool-off locks that account (from anywhere) or
+# address: either reaching its limit within the cool-off locks that account (from anywhere) or
 # that address (for any account), the right password included, until the cool-off has passed
 # since the last failure or an admin deletes the attempts (admin › Axes › Access attempts).
 # The database handler keeps the attempts and a log of every failure in the admin and shares
 # them between web processes whatever the cache (a per-process cache would give an attacker
 # the limit once per worker, and forget it on restart).
 AXES_FAILURE_LIMIT = env.int("CXDESK_LOGIN_FAILURE_LIMIT", default=5)
+# Per address the limit is higher: a contact center's agents share an office address, and
+# five typos across the floor must not lock everyone out (apps/accounts/lockout.py).
+CXDESK_LOGIN_ADDRESS_FAILURE_LIMIT = env.int("CXDESK_LOGIN_ADDRESS_FAILURE_LIMIT", default=30)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("CXDESK_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_HANDLER = "apps.accounts.lockout.AccountAndAddressHandler"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_CLIENT_IP_CALLABLE = "apps.core.http.client_ip"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

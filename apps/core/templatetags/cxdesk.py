@@ -40,3 +40,11 @@ def reveal_plain(value) -> str:
     if value is None:
         return value
     return reveal_hidden(value)
+
+
+@register.simple_tag
+def login_address_failure_limit() -> int:
+    """Failed sign-ins from one address that pause it (for the lockout page)."""
+    from apps.accounts.lockout import address_failure_limit
+
+    return address_failure_limit()
