@@ -208,7 +208,7 @@ CONTENT_SECURITY_POLICY = {
 # to the page and anything it embeds.
 CXDESK_PERMISSIONS_POLICY = {
     feature: [] for feature in (
-        "accelerometer", "autoplay", "bluetooth", "camera", "display-capture", "geolocation",
+        "accelerometer", "autoplay", "camera", "display-capture", "geolocation",
         "gyroscope", "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment",
         "publickey-credentials-get", "screen-wake-lock", "serial", "usb",
         "xr-spatial-tracking", "browsing-topics",

@@ -72,7 +72,10 @@ class Visitor:
         self.page.on("console", self._console)
 
     def _console(self, message):
-        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+        # CSP violations, and a Permissions-Policy Chromium cannot read (a feature it does not
+        # know, such as "bluetooth", is reported on every page).
+        if any(header in message.text for header in (
+                "Content Security Policy", "Content-Security-Policy", "Permissions-Policy")):
             self.violations.append(message.text)
 
     def visit(self, path: str, name: str):
