@@ -161,3 +161,14 @@ def test_the_demo_history_is_not_sent_again(settings):
     outbound = Interaction.objects.filter(direction="out", is_public=True)
     assert outbound.exists()
     assert not outbound.filter(delivery_status__in=["pending", "failed"]).exists()
+
+
+def test_the_demo_has_a_chat_widget_whose_page_it_prints(demo, settings):
+    from apps.chat.models import ChatWidget
+
+    settings.CXDESK_PUBLIC_URL = "http://127.0.0.1:8000"
+    widget = ChatWidget.objects.get()
+    assert widget.team.name == "Customer Care" and widget.is_active
+    again = load("--cases", str(SMALL))  # twice: the same widget, printed again
+    assert ChatWidget.objects.get() == widget
+    assert f"chat widget: http://127.0.0.1:8000/channels/chat/demo/{widget.public_key}/" in again

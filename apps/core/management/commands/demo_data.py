@@ -26,6 +26,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.db.models import Count, F
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, Team
@@ -37,6 +38,7 @@ from apps.contacts.models import Contact, ContactIdentity
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "demo.json"
 SEED = 2026
+DEMO_WIDGET_NAME = "Demo shop"  # the chat widget `make demo` prints the page of
 DAYS = 60
 DEFAULT_CASES = 360
 # The demo is loaded when this login exists (the Makefile prints it).
@@ -129,6 +131,7 @@ class Command(BaseCommand):
         topping_up = get_user_model().objects.filter(username=SENTINEL_LOGIN).exists()
         if topping_up and existing >= cases:
             self.stdout.write(f"demo data already loaded ({existing} cases); nothing to do")
+            self._print_chat_widget()
             return
         to_make = cases - existing if topping_up else cases
         started = time.monotonic()
@@ -141,6 +144,20 @@ class Command(BaseCommand):
             self.style.SUCCESS(f"demo data loaded: {to_make} cases in {elapsed:.1f} s")
         )
         self._print_summary(data)
+        self._print_chat_widget()
+
+    def _print_chat_widget(self) -> None:
+        """The demo's chat widget (made once, for Customer Care): where to try a chat."""
+        from apps.chat.models import ChatWidget
+
+        widget = ChatWidget.objects.filter(name=DEMO_WIDGET_NAME).first()
+        if widget is None:
+            widget = ChatWidget.objects.create(
+                name=DEMO_WIDGET_NAME, team=Team.objects.filter(slug="customer-care").first())
+        base = str(getattr(settings, "CXDESK_PUBLIC_URL", "")).rstrip("/")
+        self.stdout.write(
+            f"  chat widget: {base}{reverse('chat:demo', args=[widget.public_key])} "
+            f"(chats go to {widget.team or 'no team'})")
 
     def _print_logins(self, data: dict) -> None:
         User = get_user_model()
