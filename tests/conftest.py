@@ -85,3 +85,34 @@ def _celery_eager_unless_worker_test(request, settings):
     test publishes to a real broker; only tests marked `worker` go through one."""
     if request.node.get_closest_marker("worker") is None:
         settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def chromium(monkeypatch):
+    """Debian's Chromium, headless, through Playwright (tests/browser.py marks such tests)."""
+    from django.db import connections
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import CHROMIUM, CHROMIUM_ARGS
+
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are
+    # ordinary synchronous code all the same.
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            # ORM calls made while Playwright ran may have opened connections of their own
+            # (greenlets have their own context): close them, or PostgreSQL cannot drop the
+            # test database at the end.
+            connections.close_all()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    page = chromium.new_page(viewport={"width": 900, "height": 640})
+    page.set_default_timeout(15_000)
+    return page

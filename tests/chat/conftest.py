@@ -1,8 +1,5 @@
-import os
-
 import pytest
 from django.core.cache import cache
-from django.db import connections
 from rest_framework.test import APIClient
 
 from tests.chat.factories import ChatWidgetFactory
@@ -73,30 +70,3 @@ def start_chat(visitor, widget):
         return Chat(client, response.json())
 
     return start
-
-
-CHROMIUM = os.environ.get("CXDESK_CHROMIUM", "/usr/bin/chromium")
-
-
-@pytest.fixture
-def browser_page(monkeypatch):
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls
-    # (checking the case, the agent's API call) are ordinary synchronous code all the same.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        page = browser.new_page(viewport={"width": 900, "height": 640})
-        page.set_default_timeout(15_000)
-        try:
-            yield page
-        finally:
-            browser.close()
-            # The ORM calls made while Playwright ran may have opened connections of their
-            # own (greenlets have their own context); close them, or PostgreSQL cannot drop
-            # the test database at the end.
-            connections.close_all()

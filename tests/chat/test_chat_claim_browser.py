@@ -8,12 +8,12 @@ from pathlib import Path
 from django.core import mail
 
 from apps.chat.models import ChatSession
+from tests.browser import BROWSER_TEST, wait_for
 from tests.chat.factories import ChatWidgetFactory
-from tests.chat.test_chat_widget_browser import _wait_for, pytestmark
 from tests.factories import EmailIdentityFactory
 
 SCREENSHOTS = Path("/tmp")
-pytestmark = pytestmark  # browser marker and the Chromium/playwright skips
+pytestmark = BROWSER_TEST
 
 
 def test_a_typed_email_stays_a_claim_until_its_owner_confirms_it(
@@ -32,7 +32,7 @@ def test_a_typed_email_stays_a_claim_until_its_owner_confirms_it(
     page.locator(".cx-start .cx-send").click()
     page.locator(".cx-note").wait_for()
     assert "ann@example.com" in page.locator(".cx-note").inner_text()
-    session = _wait_for(lambda: ChatSession.objects.select_related("case").first(), page)
+    session = wait_for(lambda: ChatSession.objects.select_related("case").first(), page)
     assert session.contact != ann
 
     # The agent sees the claim as unverified.
@@ -49,7 +49,7 @@ def test_a_typed_email_stays_a_claim_until_its_owner_confirms_it(
     agent_page.screenshot(path=str(SCREENSHOTS / "chat-claim-unverified.png"), full_page=True)
 
     # Ann opens the link mailed to her and confirms.
-    [message] = _wait_for(lambda: [m for m in mail.outbox if m.to == ["ann@example.com"]],
+    [message] = wait_for(lambda: [m for m in mail.outbox if m.to == ["ann@example.com"]],
                           page)
     link = re.search(r"http\S+/channels/chat/confirm/\S+/", message.body).group(0)
     mailbox_page = page.context.browser.new_context().new_page()

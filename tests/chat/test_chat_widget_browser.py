@@ -6,39 +6,21 @@ why, where /usr/bin/chromium or the playwright package is missing.
 """
 
 import os
-import shutil
 from pathlib import Path
-
-import pytest
 
 from apps.cases.models import Case
 from apps.chat.models import ChatSession
+from tests.browser import BROWSER_TEST, wait_for
 from tests.chat.factories import ChatWidgetFactory
 
-CHROMIUM = os.environ.get("CXDESK_CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT = Path(os.environ.get("CXDESK_CHAT_SCREENSHOT", "/tmp/chat-widget.png"))
 
 try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
+    from playwright.sync_api import expect
+except ImportError:  # pragma: no cover - depends on the machine (BROWSER_TEST skips)
+    expect = None
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(sync_playwright is None,
-                       reason="playwright is not installed (pip install playwright)"),
-    pytest.mark.skipif(not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)),
-                       reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
-]
-
-
-def _wait_for(check, page, timeout_ms=10_000):
-    for _ in range(timeout_ms // 100):
-        result = check()
-        if result:
-            return result
-        page.wait_for_timeout(100)
-    raise AssertionError("timed out waiting for the server side")
+pytestmark = BROWSER_TEST
 
 
 def test_a_visitor_chats_with_an_agent_through_the_widget(transactional_db, live_server,
@@ -63,7 +45,7 @@ def test_a_visitor_chats_with_an_agent_through_the_widget(transactional_db, live
         "Hello, my parcel has not arrived")
 
     # cxdesk has the case, and the widget shows its reference.
-    session = _wait_for(lambda: ChatSession.objects.select_related("case", "contact").first(),
+    session = wait_for(lambda: ChatSession.objects.select_related("case", "contact").first(),
                         page)
     case = session.case
     assert case.channel == "chat" and case.team == team and case.requester.name == "Ann Lee"

@@ -7,33 +7,23 @@ Skipped, saying why, where /usr/bin/chromium or the playwright package is missin
 """
 
 import os
-import shutil
 from pathlib import Path
-
-import pytest
-from django.db import connections
 
 from apps.cases import services
 from apps.mail.services import email_receive
+from tests.browser import BROWSER_TEST
 from tests.chat.factories import ChatWidgetFactory
 from tests.factories import AdminFactory, CaseFactory, InteractionFactory
 
-CHROMIUM = os.environ.get("CXDESK_CHROMIUM", "/usr/bin/chromium")
 SHOTS = Path(os.environ.get("CXDESK_CSP_SCREENSHOTS", "/tmp/cxdesk-csp"))
 PASSWORD = "pw-for-tests-only"
 
 try:
-    from playwright.sync_api import expect, sync_playwright
-except ImportError:  # pragma: no cover - depends on the machine
-    sync_playwright = None
+    from playwright.sync_api import expect
+except ImportError:  # pragma: no cover - depends on the machine (BROWSER_TEST skips)
+    expect = None
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(sync_playwright is None,
-                       reason="playwright is not installed (pip install playwright)"),
-    pytest.mark.skipif(not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)),
-                       reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
-]
+pytestmark = BROWSER_TEST
 
 LISTEN = """
 window.__cspViolations = [];
@@ -42,21 +32,6 @@ document.addEventListener("securitypolicyviolation", (e) => {
                               + ` at ${e.sourceFile}:${e.lineNumber}`);
 });
 """
-
-
-@pytest.fixture
-def browser(monkeypatch):
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync"])
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-            connections.close_all()  # see tests/chat/test_chat_widget_browser.py
 
 
 class Visitor:
@@ -98,7 +73,7 @@ class Visitor:
         self.page.wait_for_load_state("networkidle")
 
 
-def test_no_page_breaks_the_content_security_policy(transactional_db, live_server, browser,
+def test_no_page_breaks_the_content_security_policy(transactional_db, live_server, chromium,
                                                     team, agent):
     base = live_server.url.replace("localhost", "127.0.0.1")
     AdminFactory(username="boss")
@@ -111,7 +86,7 @@ def test_no_page_breaks_the_content_security_policy(transactional_db, live_serve
         b"From: Ann <ann@example.com>\r\nTo: support@cxdesk.test\r\nSubject: Hello\r\n"
         b"Message-ID: <csp-1@example.com>\r\n\r\nHi\r\n"))
 
-    visitor = Visitor(browser, base)
+    visitor = Visitor(chromium, base)
     visitor.visit("/accounts/login/", "login")
     visitor.sign_in("alex")
     visitor.visit("/", "queue")
@@ -119,7 +94,7 @@ def test_no_page_breaks_the_content_security_policy(transactional_db, live_serve
     expect(visitor.page.locator(".attachment mark.cx-hidden-char")).to_have_text("⟨U+202E⟩")
     visitor.visit("/accounts/password/change/", "password-change")
 
-    admin = Visitor(browser, base)
+    admin = Visitor(chromium, base)
     admin.sign_in("boss", path="/admin/login/")
     admin.visit("/admin/cases/case/", "admin-cases")
     admin.visit(f"/admin/cases/case/{case.pk}/change/", "admin-case")
@@ -137,7 +112,7 @@ def test_no_page_breaks_the_content_security_policy(transactional_db, live_serve
     admin.violations = [v for v in admin.violations if "cdn.redoc.ly" not in v]
 
     # The chat widget under our own policy: its stylesheet, its API calls, a chat started.
-    customer = Visitor(browser, base)
+    customer = Visitor(chromium, base)
     customer.visit(f"/channels/chat/demo/{widget.public_key}/", "chat-demo")
     customer.page.locator(".cx-launcher").click()
     customer.page.locator(".cx-start .cx-input").fill("Hello")
@@ -150,9 +125,9 @@ def test_no_page_breaks_the_content_security_policy(transactional_db, live_serve
 
 
 def test_the_browser_refuses_a_script_injected_into_a_page(transactional_db, live_server,
-                                                           browser):
+                                                           chromium):
     """What the policy is for: markup that slipped into a page cannot run script."""
-    visitor = Visitor(browser, live_server.url.replace("localhost", "127.0.0.1"))
+    visitor = Visitor(chromium, live_server.url.replace("localhost", "127.0.0.1"))
     visitor.visit("/accounts/login/", "login-injection")
     ran = visitor.page.evaluate("""() => {
         const script = document.createElement("script");
