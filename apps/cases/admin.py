@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.admin import RevealHiddenAdmin
+from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
 
 from .models import Attachment, Case, CaseEvent, Interaction, Tag
 
@@ -95,7 +95,7 @@ class InteractionAdmin(RevealHiddenAdmin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(RevealHiddenAdmin, admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     """The audit trail is append-only: no add, change or delete here."""
 
     list_display = ["at", "case", "kind", "actor", "actor_contact"]
@@ -104,14 +104,6 @@ class CaseEventAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     readonly_fields = [f.name for f in CaseEvent._meta.concrete_fields]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Tag)

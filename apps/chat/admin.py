@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import ChatSession, ChatWidget
 
 
@@ -28,7 +30,7 @@ class ChatWidgetAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(admin.ModelAdmin):
+class ChatSessionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["id", "widget", "case", "contact", "status", "answered", "ended_by",
                     "started_at", "ended_at", "last_customer_activity", "claimed_email",
                     "claim_verified_via"]
@@ -38,11 +40,3 @@ class ChatSessionAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     raw_id_fields = ["case", "contact"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

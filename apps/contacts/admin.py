@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 
-from apps.core.admin import RevealHiddenAdmin
+from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
 
 from . import services
 from .models import Contact, ContactEvent, ContactIdentity, Organization
@@ -145,7 +145,7 @@ class ContactIdentityAdmin(RevealHiddenAdmin, admin.ModelAdmin):
 
 
 @admin.register(ContactEvent)
-class ContactEventAdmin(admin.ModelAdmin):
+class ContactEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The contacts' audit trail is append-only: no add, change or delete here."""
 
     list_display = ["at", "contact", "kind", "actor"]
@@ -154,11 +154,3 @@ class ContactEventAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in ContactEvent._meta.concrete_fields]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

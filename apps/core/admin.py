@@ -205,3 +205,18 @@ class RevealHiddenAdmin:
         if obj is not None and context.get("subtitle"):
             context["subtitle"] = reveal_hidden(str(obj))
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
+
+
+class ReadOnlyAdmin:
+    """A log written only by the services (audit trails, inbound and delivery logs, calls):
+    the admin shows it, and never adds, changes or deletes a row — actions such as
+    "re-process" or "retry now" go through the services. First in a ModelAdmin's bases."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

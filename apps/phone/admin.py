@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdmin
+
 from .models import Call
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """Read-only: calls change through apps.phone.services (the case's audit trail with them)."""
 
     list_display = ["sid", "direction", "from_number", "to_number", "status", "started_at",
@@ -17,11 +19,3 @@ class CallAdmin(admin.ModelAdmin):
     raw_id_fields = ["agent", "case", "interaction", "contact"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -7,6 +7,8 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
+from apps.core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import SocialAccount, SocialEvent
 
@@ -66,7 +68,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(SocialEvent)
-class SocialEventAdmin(admin.ModelAdmin):
+class SocialEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The inbound log: read-only; "re-process" is the one thing to do here."""
 
     list_display = ["received_at", "network", "kind", "external_id", "account", "status",
@@ -81,14 +83,6 @@ class SocialEventAdmin(admin.ModelAdmin):
     actions = ["reprocess"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # nothing a customer sent is deleted from here
 
     def has_reprocess_permission(self, request):
         return request.user.has_perm("social.change_socialevent")

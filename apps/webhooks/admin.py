@@ -6,6 +6,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
+from apps.core.admin import ReadOnlyAdmin
+
 from . import services
 from .models import EventType, WebhookDelivery, WebhookSubscription
 
@@ -59,7 +61,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     """The delivery log: read-only; "retry now" is the one thing to do here."""
 
     list_display = ["created_at", "subscription", "event", "status", "attempts",
@@ -74,14 +76,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     actions = ["retry_now"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_queryset(self, request):
         # A page lists 100 rows: leave their (possibly large) bodies in the database.
