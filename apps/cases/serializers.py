@@ -67,10 +67,11 @@ def _validate_custom_fields(value: dict) -> dict:
 def validate_external_id(value: str) -> str:
     """A channel's message id is unique per channel in a btree index, which holds at most
     2,704 bytes a row on PostgreSQL: bound it in bytes, not only in characters."""
-    if len(value.encode("utf-8")) > EXTERNAL_ID_MAX_BYTES:
+    # surrogatepass: a lone surrogate is refused by DRF's own validator, which runs after.
+    size = len(value.encode("utf-8", "surrogatepass"))
+    if size > EXTERNAL_ID_MAX_BYTES:
         raise serializers.ValidationError(
-            f"At most {EXTERNAL_ID_MAX_BYTES} bytes in UTF-8 ({len(value.encode('utf-8'))} "
-            "given).")
+            f"At most {EXTERNAL_ID_MAX_BYTES} bytes in UTF-8 ({size} given).")
     return value
 
 

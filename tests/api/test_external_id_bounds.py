@@ -2,6 +2,8 @@
 text are ~3,000 bytes, more than a PostgreSQL btree index row holds (2,704), and the unique
 (channel, external_id) index made that a 500. Now a 400 naming the field, on every path."""
 
+import json
+
 import pytest
 
 from apps.cases import services
@@ -53,3 +55,14 @@ def test_the_services_refuse_it_for_every_channel(write):
             services.interaction_add(case_id=CaseFactory().pk, channel="social",
                                      direction="in", body_text="hi", external_id=WIDE)
     assert Interaction.objects.count() == 0
+
+
+@pytest.mark.parametrize("external_id", ["a\ud800b", "a\x00b"])
+def test_an_external_id_no_database_can_hold_is_a_400(admin_api, team, external_id):
+    case = CaseFactory(team=team)
+    # json.dumps escapes the lone surrogate (ensure_ascii), as a client's JSON would.
+    response = admin_api.post(f"/api/v1/cases/{case.pk}/interactions/", json.dumps({
+        "type": "message", "body_text": "hi", "external_id": external_id}),
+        content_type="application/json")
+    assert response.status_code == 400, response.content
+    assert "external_id" in response.json()["error"]["fields"]
