@@ -158,6 +158,17 @@ def routing_check(*, actor, team: Team | None = None, assignee=None,
             f"assign anyone)", field=assignee_field)
 
 
+def _check_reachable(case: Case, *, actor) -> None:
+    """An agent may not leave a case with neither team nor assignee: no agent could see it
+    (`Case.objects.visible_to`), the agent who did it included. Supervisors and admins may
+    (admins see every case); the system and customers route by configuration."""
+    if (actor is not None and case.team_id is None and case.assignee_id is None
+            and role_of(actor) == AgentProfile.Role.AGENT):
+        raise RoutingNotAllowed(
+            "a case needs a team or an assignee: with neither no agent could see it, you "
+            "included (choose one of your teams)", field="team")
+
+
 def _set_status(case: Case, to: str, *, now: datetime, actor=None, actor_contact=None) -> list[str]:
     """Apply a legal status change to a locked case in memory; record it. Returns changed fields."""
     if not case.can_transition_to(to):
@@ -268,6 +279,7 @@ def case_open(
         case.created_at = occurred_at
     _check_assignee(case, assignee)
     routing_check(actor=actor, team=team, assignee=assignee)
+    _check_reachable(case, actor=actor)
     case.save()
     tag_names = _normalise_tags(tags)
     if tag_names:
@@ -549,6 +561,7 @@ def case_assign(*, case_id: int, assignee, actor=None) -> Case:
     _event(case, CaseEvent.Kind.ASSIGNEE, actor=actor,
            before=_user_ref(case.assignee), after=_user_ref(assignee))
     case.assignee = assignee
+    _check_reachable(case, actor=actor)
     changed = ["assignee"]
     if assignee is not None and case.status == Status.NEW:
         changed += _set_status(case, Status.OPEN, now=timezone.now(), actor=actor)
@@ -567,6 +580,7 @@ def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
     _event(case, CaseEvent.Kind.TEAM, actor=actor, before=_team_ref(case.team),
            after=_team_ref(team))
     case.team = team
+    _check_reachable(case, actor=actor)
     changed = ["team"]
     if team and case.assignee_id and not team.members.filter(pk=case.assignee_id).exists():
         _event(case, CaseEvent.Kind.ASSIGNEE, actor=actor, before=_user_ref(case.assignee),

@@ -279,6 +279,9 @@ def _call_create(*, sid: str, provider: str, facts: dict, case: Case | None,
             subject=f"Call {'from' if inbound else 'to'} {display_number(call.customer_number)}",
             channel=PHONE,
             team=team,
+            # Without a team the call's agent takes the case: a case with neither team nor
+            # assignee is seen by no agent (and an agent may not open one).
+            assignee=call.agent if team is None else None,
             actor=actor or (None if inbound else call.agent),
             occurred_at=call.started_at,
             # An inbound call is the customer's first contact: it opens the case with them.

@@ -136,6 +136,34 @@ def test_an_agent_hands_a_case_to_a_teammate_and_unassigns(people, team, token_c
     assert response.status_code == 200 and response.json()["assignee"] is None
 
 
+# --- A case no agent could see ----------------------------------------------------------------
+
+
+def test_an_agent_cannot_open_a_case_with_neither_team_nor_assignee(people, token_client):
+    """It would be hidden from every agent, the one who opened it included (issue 7, 9)."""
+    response = token_client(people["agent"]).post(CASES, _new_case(), format="json")
+    assert "team or an assignee" in _refused(response, "team")["message"]
+    _nothing_created()
+
+
+def test_an_agent_cannot_leave_a_case_with_neither(people, team, token_client):
+    api = token_client(people["agent"])
+    unassigned = CaseFactory(team=team, status="new")
+    _refused(api.patch(f"{CASES}{unassigned.pk}/", {"team": None}, format="json"), "team")
+    teamless = CaseFactory(team=None, assignee=people["agent"], status="open")
+    _refused(api.patch(f"{CASES}{teamless.pk}/", {"assignee": None}, format="json"), "team")
+    unassigned.refresh_from_db()
+    teamless.refresh_from_db()
+    assert (unassigned.team, teamless.assignee) == (team, people["agent"])
+
+
+@pytest.mark.parametrize("who", ["supervisor", "admin"])
+def test_supervisors_and_admins_may_leave_a_case_unrouted(people, token_client, who):
+    response = token_client(people[who]).post(CASES, _new_case(), format="json")
+    assert response.status_code == 201, response.content
+    assert response.json()["team"] is None and response.json()["assignee"] is None
+
+
 @pytest.mark.parametrize("who", ["supervisor", "admin"])
 def test_supervisors_and_admins_move_cases_anywhere(people, team, other_team, token_client, who):
     case = CaseFactory(team=team)

@@ -102,6 +102,8 @@ def test_an_outbound_call_to_an_unknown_number_opens_a_case_for_the_callee(agent
     assert call.contact.identities.get().value == CUSTOMER
     assert call.case.subject == "Call to +1 202-555-0143"
     assert call.case.events.get(kind="created").actor == agent
+    # No team routes it: the agent who made the call has the case (else no agent sees it).
+    assert call.case.team is None and call.case.assignee == agent
 
 
 def test_reporting_a_call_again_never_moves_it_to_another_case(caller):
