@@ -136,12 +136,13 @@ def parse_status_callback(params) -> StatusCallback:
     if get["Timestamp"]:
         try:
             at = parsedate_to_datetime(get["Timestamp"])
-        except (TypeError, ValueError, IndexError):
+            # Stored in UTC: RFC 2822 allows offsets up to ±99:59 and PostgreSQL refuses a
+            # timestamptz literal beyond ±15:59; ±24:00 and more fail in parsing (ValueError),
+            # and a time whose UTC lies past year 9999 in the conversion (OverflowError).
+            at = at.replace(tzinfo=UTC) if timezone.is_naive(at) else at.astimezone(UTC)
+        except (TypeError, ValueError, IndexError, OverflowError):
             errors["Timestamp"] = ["An RFC 2822 date, e.g. 'Mon, 16 Aug 2010 03:45:01 +0000'."]
         else:
-            # Stored in UTC: RFC 2822 allows offsets up to ±99:59 and PostgreSQL refuses a
-            # timestamptz literal beyond ±15:59; ±24:00 and more fail above (ValueError).
-            at = at.replace(tzinfo=UTC) if timezone.is_naive(at) else at.astimezone(UTC)
             if not services.EARLIEST <= at <= services.LATEST:
                 errors["Timestamp"] = ["Not a plausible time for a call."]
     duration = None

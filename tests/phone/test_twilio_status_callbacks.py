@@ -88,6 +88,7 @@ def test_a_completed_callback_alone_infers_the_answer_time(twilio_post):
     ({"From": "Anonymous"}, "From"),
     ({"Timestamp": "yesterday-ish"}, "Timestamp"),
     ({"Timestamp": "Fri, 01 Jan 9999 23:59:59 -1200"}, "Timestamp"),
+    ({"Timestamp": "Fri, 31 Dec 9999 23:59:59 -1200"}, "Timestamp"),  # UTC beyond year 9999
     ({"CallDuration": "-4"}, "CallDuration"),
     ({"RecordingUrl": "javascript:alert(1)"}, "RecordingUrl"),
     # Django's URLValidator takes IRIs; a stored recording URL must be an RFC 3986 URI, as
