@@ -133,5 +133,8 @@ def test_files_are_served_by_the_download_view_only_never_under_media_url(
     attachment = _attachment(team)
     client.force_login(admin_user)
 
-    assert client.get(f"/{settings.MEDIA_URL}{attachment.file.name}").status_code == 404
+    # Django prefixes MEDIA_URL with the script prefix at run time ("media/" -> "/media/").
+    media_path = "/" + settings.MEDIA_URL.lstrip("/") + attachment.file.name
+    assert media_path.startswith("/media/attachments/")
+    assert client.get(media_path).status_code == 404
     assert client.get(_url(attachment)).status_code == 200
