@@ -41,12 +41,18 @@ ID_SCHEMA = {"type": "integer", "format": "int64", "minimum": 1, "maximum": MAX_
 
 
 class IdField(forms.Field):
+    """An id; subclasses also accept a few `keywords` (returned lower-cased)."""
+
     default_error_messages = {"invalid": ID_MESSAGE}
+    keywords: tuple[str, ...] = ()
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
-        number = parse_id(value)
+        text = str(value).strip().lower()
+        if text in self.keywords:
+            return text
+        number = parse_id(text)
         if number is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return number
@@ -56,39 +62,28 @@ class IdFilter(django_filters.Filter):
     """`?case=12`: rows whose `field_name` is that id."""
 
     field_class = IdField
+    schema = ID_SCHEMA
+    default_description = "An id"
 
     def __init__(self, *args, help_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        extend_schema_field({**ID_SCHEMA, "description": help_text or "An id"})(self)
+        extend_schema_field({**self.schema,
+                             "description": help_text or self.default_description})(self)
 
 
-class UserField(forms.Field):
+class UserField(IdField):
     default_error_messages = {"invalid": USER_MESSAGE}
-
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        keyword = str(value).strip().lower()
-        if keyword in ("me", "none"):
-            return keyword
-        number = parse_id(keyword)
-        if number is None:
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return number
+    keywords = ("me", "none")
 
 
-class UserFilter(django_filters.Filter):
+class UserFilter(IdFilter):
     """`?assignee=12`, `?assignee=me`, `?assignee=none`: by the user in `field_name`."""
 
     field_class = UserField
-
-    def __init__(self, *args, help_text: str = "", **kwargs):
-        super().__init__(*args, **kwargs)
-        extend_schema_field({
-            "type": "string",
-            "pattern": r"^\s*(?:[0-9]{1,19}|[Mm][Ee]|[Nn][Oo][Nn][Ee])\s*$",
-            "description": help_text or "A user id, `me`, or `none`",
-        })(self)
+    # A string: the id's bounds cannot be stated beside the keywords (the server checks them).
+    schema = {"type": "string",
+              "pattern": r"^\s*(?:[1-9][0-9]{0,18}|[Mm][Ee]|[Nn][Oo][Nn][Ee])\s*$"}
+    default_description = "A user id, `me`, or `none`"
 
     def filter(self, qs, value):
         if value is None:
