@@ -17,6 +17,7 @@ from rest_framework.filters import OrderingFilter
 from rest_framework.response import Response
 
 from apps.api.errors import ApiError
+from apps.api.filters import ID_SCHEMA
 from apps.api.pagination import CxCursorPagination
 from apps.api.schema import ErrorSerializer
 from apps.contacts import services as contact_services
@@ -131,10 +132,11 @@ class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                     "`X-Content-Type-Options: nosniff` and `Content-Security-Policy: sandbox`. "
                     "The interaction's `attachments[].download_url` links here.",
         parameters=[
-            OpenApiParameter("case_pk", int, OpenApiParameter.PATH, description="The case's id"),
-            OpenApiParameter("id", int, OpenApiParameter.PATH,
+            OpenApiParameter("case_pk", ID_SCHEMA, OpenApiParameter.PATH,
+                             description="The case's id"),
+            OpenApiParameter("id", ID_SCHEMA, OpenApiParameter.PATH,
                              description="The interaction's id"),
-            OpenApiParameter("attachment_pk", int, OpenApiParameter.PATH,
+            OpenApiParameter("attachment_pk", ID_SCHEMA, OpenApiParameter.PATH,
                              description="The attachment's id"),
         ],
         responses={

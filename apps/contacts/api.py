@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from apps.api.errors import ApiError
+from apps.api.filters import ID_SCHEMA
 from apps.api.pagination import CxCursorPagination
 from apps.api.schema import ErrorSerializer
 
@@ -128,7 +129,7 @@ class ContactViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
                     "(409 `last_identity`): merge the contact into another instead. An identity "
                     "id of another contact is a 404. " + VISIBILITY,
         request=None,
-        parameters=[OpenApiParameter("identity_id", int, OpenApiParameter.PATH,
+        parameters=[OpenApiParameter("identity_id", ID_SCHEMA, OpenApiParameter.PATH,
                                      description="`id` of one of the contact's `identities`")],
         responses={204: None})
     @action(detail=True, methods=["delete"], url_path=r"identities/(?P<identity_id>[0-9]+)")

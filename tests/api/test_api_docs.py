@@ -53,11 +53,14 @@ def test_the_schema_states_the_constraints_the_api_enforces(client):
     identities = components["ContactCreateInputRequest"]["properties"]["identities"]
     assert (identities["minItems"], identities["maxItems"]) == (1, 20)
     assert components["SubscriptionCreateInputRequest"]["properties"]["events"]["minItems"] == 1
-    for path, name in (("/api/v1/cases/{id}/", "id"),
-                       ("/api/v1/cases/{case_pk}/interactions/", "case_pk")):
-        [param] = [p for p in paths[path]["get"]["parameters"] if p["name"] == name]
-        assert param["schema"] == {"type": "integer", "format": "int64", "minimum": 1,
-                                   "maximum": 2**63 - 1}
+    # Every id in every path, including parameters a view declares itself.
+    path_ids = [(path, p["name"], p["schema"]) for path, operations in paths.items()
+                for operation in operations.values() for p in operation.get("parameters", [])
+                if p["in"] == "path"]
+    assert len(path_ids) > 20
+    for path, name, param_schema in path_ids:
+        assert param_schema == {"type": "integer", "format": "int64", "minimum": 1,
+                                "maximum": 2**63 - 1}, (path, name)
     [key] = [p for p in paths["/api/v1/cases/"]["post"]["parameters"]
              if p["name"] == "Idempotency-Key"]
     assert key["schema"]["maxLength"] == 255 and key["schema"]["minLength"] == 1
