@@ -30,8 +30,6 @@ BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
 JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that show nothing
 KEPT_CONTROLS = frozenset("\t\n\r")
-BLACK_FLAG = "\U0001f3f4"
-TAG_RANGE = range(0xE0020, 0xE0080)  # TAG SPACE … CANCEL TAG
 
 
 def _is_hidden_char(char: str) -> bool:
@@ -47,18 +45,19 @@ def _visible(char: str) -> bool:
     return not (char.isspace() or _is_hidden_char(char) or char in JOINERS)
 
 
+# An emoji tag sequence as flags use it: 🏴, 2–6 tag digits or lower-case tag letters (a
+# region such as "gbsct"), CANCEL TAG. Tag characters anywhere else hide text.
+_FLAG_SEQUENCE = re.compile("\U0001F3F4[\U000E0030-\U000E0039\U000E0061-\U000E007A]{2,6}"
+                            "\U000E007F")
+
+
 def _hidden_positions(text: str) -> list[int]:
+    in_flags = {i for match in _FLAG_SEQUENCE.finditer(text)
+                for i in range(match.start() + 1, match.end())}
     hidden = []
-    in_flag = False  # inside 🏴 + tag characters
     for i, char in enumerate(text):
-        code = ord(char)
-        if char == BLACK_FLAG:
-            in_flag = True
+        if i in in_flags:
             continue
-        if code in TAG_RANGE and in_flag:
-            in_flag = code != 0xE007F  # CANCEL TAG ends the sequence
-            continue
-        in_flag = False
         if char in JOINERS:
             before, after = text[i - 1:i], text[i + 1:i + 2]
             if before and after and _visible(before) and _visible(after):
