@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
 
 from .models import ChatSession, ChatWidget
 
@@ -30,7 +30,7 @@ class ChatWidgetAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class ChatSessionAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["id", "widget", "case", "contact", "status", "answered", "ended_by",
                     "started_at", "ended_at", "last_customer_activity", "claimed_email",
                     "claim_verified_via"]

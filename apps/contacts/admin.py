@@ -44,7 +44,7 @@ class ContactIdentityInline(RevealHiddenAdmin, admin.TabularInline):
         return False
 
 
-class ContactEventInline(admin.TabularInline):
+class ContactEventInline(RevealHiddenAdmin, admin.TabularInline):
     """The contact's audit trail, read-only."""
 
     model = ContactEvent
@@ -145,7 +145,7 @@ class ContactIdentityAdmin(RevealHiddenAdmin, admin.ModelAdmin):
 
 
 @admin.register(ContactEvent)
-class ContactEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class ContactEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     """The contacts' audit trail is append-only: no add, change or delete here."""
 
     list_display = ["at", "contact", "kind", "actor"]

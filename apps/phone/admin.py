@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
 
 from .models import Call
 
 
 @admin.register(Call)
-class CallAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class CallAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     """Read-only: calls change through apps.phone.services (the case's audit trail with them)."""
 
     list_display = ["sid", "direction", "from_number", "to_number", "status", "started_at",

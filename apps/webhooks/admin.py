@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
-from apps.core.admin import ReadOnlyAdmin
+from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
 
 from . import services
 from .models import EventType, WebhookDelivery, WebhookSubscription
@@ -61,7 +61,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     """The delivery log: read-only; "retry now" is the one thing to do here."""
 
     list_display = ["created_at", "subscription", "event", "status", "attempts",

@@ -8,8 +8,11 @@ from django.urls import reverse
 
 from apps.cases import services
 from apps.cases.models import Attachment, Case
-from apps.contacts.models import Contact
+from apps.chat.models import ChatSession
+from apps.contacts.models import Contact, ContactEvent
 from apps.mail.services import email_receive
+from apps.phone.models import Call
+from tests.chat.factories import ChatWidgetFactory
 from tests.factories import CaseFactory, ContactFactory, EmailIdentityFactory, InteractionFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +36,13 @@ def spoofed(agent, team):
     message = InteractionFactory(case=case)
     services.attachment_add(interaction=message, filename=FILENAME, content=b"MZ")
     services.case_set_tags(case_id=case.pk, tags=[TAG], actor=agent)
+    # Rows of the logs that name the contact: an audit event, a chat, a call.
+    ContactEvent.objects.create(contact=contact, kind=ContactEvent.Kind.CREATED)
+    ChatSession.objects.create(widget=ChatWidgetFactory(team=team), case=case,
+                               contact=contact, visitor_id="v_" + "0" * 16)
+    Call.objects.create(sid="CA" + "0" * 32, direction=Call.Direction.INBOUND,
+                        from_number="+12025550143", to_number="+12025550100", case=case,
+                        contact=contact)
     return case
 
 
@@ -78,12 +88,48 @@ def test_the_data_itself_is_stored_unchanged(client, agent, spoofed):
 @pytest.mark.parametrize("url_name", ["admin:cases_case_changelist",
                                       "admin:contacts_contact_changelist",
                                       "admin:contacts_contactidentity_changelist",
+                                      "admin:contacts_contactevent_changelist",
                                       "admin:cases_tag_changelist",
-                                      "admin:cases_interaction_changelist"])
+                                      "admin:cases_interaction_changelist",
+                                      "admin:chat_chatsession_changelist",
+                                      "admin:phone_call_changelist"])
 def test_admin_lists_show_markers(admin_client, spoofed, url_name):
     page = _text(admin_client.get(reverse(url_name)))
     assert "⟨U+" in page
     _assert_revealed(page)
+
+
+# Admins of what only admins configure (tokens, subscriptions, widgets, social accounts).
+NO_CUSTOMER_TEXT = {"api.ApiToken", "webhooks.WebhookSubscription", "chat.ChatWidget",
+                    "social.SocialAccount"}
+
+
+def test_every_admin_of_customer_data_reveals_hidden_characters():
+    """An admin page added later without RevealHiddenAdmin would show customer text raw."""
+    from django.contrib import admin
+
+    from apps.core.admin import RevealHiddenAdmin
+
+    raw = [model._meta.label for model, model_admin in admin.site._registry.items()
+           if model.__module__.startswith("apps.")
+           and model._meta.label not in NO_CUSTOMER_TEXT
+           and not isinstance(model_admin, RevealHiddenAdmin)]
+    assert raw == []
+
+
+def test_the_missing_attachment_page_and_the_merge_page_show_markers(client, admin_client,
+                                                                     agent, spoofed):
+    attachment = Attachment.objects.get(interaction__case=spoofed)
+    attachment.file.delete(save=False)
+    client.force_login(agent)
+    missing = client.get(f"/cases/{spoofed.pk}/attachments/{attachment.pk}/")
+    assert missing.status_code == 410
+    _assert_revealed(missing.content.decode(), SHOWN_FILENAME)
+
+    other = ContactFactory(name="Bob")
+    merge = admin_client.post(reverse("admin:contacts_contact_changelist"), {
+        "action": "merge_selected", "_selected_action": [spoofed.requester_id, other.pk]})
+    _assert_revealed(_text(merge), SHOWN_NAME)
 
 
 def test_the_admin_case_page_shows_markers(admin_client, spoofed):
