@@ -30,9 +30,13 @@ def case_page(request, case_id: int):
     except Case.DoesNotExist:
         raise Http404("No such case") from None
     from apps.chat.selectors import email_claims_on  # the chat channel's part of the page
+    from apps.contacts.selectors import contact_merge_allowed
 
-    return render(request, "cases/case_detail.html",
-                  {"case": case, "email_claims": email_claims_on(case=case)})
+    return render(request, "cases/case_detail.html", {
+        "case": case, "email_claims": email_claims_on(case=case),
+        # Confirming a claim another contact owns merges two contacts: supervisors, admins.
+        "can_merge_contacts": contact_merge_allowed(user=request.user),
+    })
 
 
 @login_required

@@ -3,6 +3,7 @@
     GET  /api/v1/chat/sessions/?status=active|ended   chats, newest first (active by default)
     GET  /api/v1/chat/sessions/{id}/                  one chat
     POST /api/v1/chat/sessions/{id}/end/              end a chat as an agent
+    POST /api/v1/chat/sessions/{id}/confirm-claim/    confirm the email the visitor typed
 
 Agents answer a chat like any case: POST /api/v1/cases/{id}/interactions/ with type "reply".
 """
@@ -59,9 +60,11 @@ class ChatSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         responses={200: ChatSessionOutput},
         description="For an agent who has checked who they are chatting with. The address "
                     "joins the visitor: added to the visitor's contact, or — when another "
-                    "contact has it — the visitor's contact is merged into that one. "
-                    "Confirming a confirmed claim changes nothing; a chat without a typed "
-                    "email is a 409.")
+                    "contact has it — the visitor's contact is merged into that one, which "
+                    "only supervisors and admins may do (403 `merge_not_allowed`). A "
+                    "visitor's contact that has other addresses already is never joined "
+                    "(409 `claim_error`: a supervisor merges the contacts). Confirming a "
+                    "confirmed claim changes nothing; a chat without a typed email is a 409.")
     @action(detail=True, methods=["post"], url_path="confirm-claim")
     def confirm_claim(self, request, pk=None):
         session = self.get_object()

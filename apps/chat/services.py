@@ -1,4 +1,5 @@
-"""Writes of the chat channel: start a chat, a customer's message, end, the idle sweep.
+"""Writes of the chat channel: start a chat, a customer's message, end, the idle sweep, and
+the email a visitor types (a claim: confirmed by the link mailed to it or by an agent).
 
 A chat is a case on channel "chat" and its messages are the case's interactions, written by
 apps.cases.services like any other channel's; ChatSession only records the conversation's own
@@ -26,6 +27,7 @@ from django.utils import timezone
 from apps.cases import services as case_services
 from apps.cases.models import Channel, Interaction
 from apps.contacts import identities
+from apps.contacts import selectors as contact_selectors
 from apps.contacts import services as contact_services
 from apps.contacts.models import Contact, ContactIdentity
 from apps.core.queue import enqueue_on_commit
@@ -73,12 +75,6 @@ def _subject(message: str) -> str:
     if len(first_line) > SUBJECT_LENGTH:
         first_line = first_line[: SUBJECT_LENGTH - 1].rstrip() + "…"
     return f"Chat: {first_line}" if first_line else "Chat"
-
-
-def _owner_of(kind: str, value: str) -> Contact | None:
-    found = (ContactIdentity.objects.select_related("contact")
-             .filter(kind=kind, network="", value=value).first())
-    return found.contact if found else None
 
 
 def chat_contact_resolve(*, visitor_id: str, name: str = "") -> Contact:
@@ -142,6 +138,13 @@ class ClaimError(ChatError):
     status = 409
 
 
+class ClaimMergeNotAllowed(ClaimError):
+    """Confirming would merge two contacts, which agents may not do (supervisors may)."""
+
+    code = "merge_not_allowed"
+    status = 403
+
+
 class ClaimLinkInvalid(ChatError):
     code = "claim_link_invalid"
     status = 400
@@ -151,7 +154,7 @@ CLAIM_LINK_SALT = "cxdesk.chat.claim-link"
 
 
 def claim_links_enabled() -> bool:
-    return bool(getattr(settings, "CXDESK_CHAT_CLAIM_LINKS", True))
+    return settings.CXDESK_CHAT_CLAIM_LINKS
 
 
 def claim_link_token(*, session: ChatSession) -> str:
@@ -164,7 +167,7 @@ def claim_link_session(*, token: str) -> ChatSession:
     """The session a confirmation link is for. Raises ClaimLinkInvalid for a token that was
     not issued here, has expired (CXDESK_CHAT_CLAIM_LINK_HOURS), or names another address
     than the session's claim."""
-    max_age = timedelta(hours=getattr(settings, "CXDESK_CHAT_CLAIM_LINK_HOURS", 48))
+    max_age = timedelta(hours=settings.CXDESK_CHAT_CLAIM_LINK_HOURS)
     try:
         data = signing.loads(token, salt=CLAIM_LINK_SALT, max_age=max_age)
     except signing.SignatureExpired:
@@ -194,6 +197,12 @@ def chat_claim_verify(*, session_id: int, via: str, actor=None,
       identity, cases and messages move; each moved case records a requester event);
     - the visitor's contact has it already → nothing to join.
 
+    Joining is for a visitor's own contact only — one that holds nothing but chat visitor
+    ids. A browser whose contact has other addresses (a shared computer, someone confirmed
+    before) would otherwise join those to the claimed address: ClaimError, and a supervisor
+    merges the two contacts if they are one person. A merge that an agent confirms needs a
+    role that may merge contacts (contact_merge_allowed): ClaimMergeNotAllowed.
+
     `via` says what proved it ("agent": an agent who checked, recorded as `actor`; "email":
     the customer opened the link mailed to that address). Verifying a verified claim changes
     nothing. Raises ClaimError when the session has no claim.
@@ -208,7 +217,19 @@ def chat_claim_verify(*, session_id: int, via: str, actor=None,
     if session.claim_verified_at is not None:
         return session
     visitor = _current_contact(session.contact)
-    owner = _owner_of(ContactIdentity.Kind.EMAIL, session.claimed_email)
+    owner = contact_selectors.contact_by_identity(kind="email", value=session.claimed_email)
+    if owner is None or owner.pk != visitor.pk:
+        if visitor.identities.exclude(kind=ContactIdentity.Kind.CHAT).exists():
+            raise ClaimError(
+                f"This browser's contact ({visitor}) has other addresses already: joining it "
+                f"to {session.claimed_email} would join two people. If they are one, a "
+                "supervisor merges the two contacts.")
+        if (owner is not None and via == ClaimVerifiedVia.AGENT
+                and not contact_selectors.contact_merge_allowed(user=actor)):
+            raise ClaimMergeNotAllowed(
+                f"{session.claimed_email} belongs to an existing contact: confirming merges "
+                "this visitor into them, which a supervisor does (or the customer, from the "
+                "link mailed to that address).")
     if owner is None:
         try:
             contact_services.contact_add_identity(contact=visitor, kind="email",
@@ -232,7 +253,7 @@ def chat_claim_verify(*, session_id: int, via: str, actor=None,
 def _claim_mail_allowed(address: str) -> bool:
     """At most CXDESK_CHAT_CLAIM_LINKS_PER_DAY confirmation mails to one address a day, so
     the widget cannot be used to flood somebody's mailbox."""
-    limit = getattr(settings, "CXDESK_CHAT_CLAIM_LINKS_PER_DAY", 3)
+    limit = settings.CXDESK_CHAT_CLAIM_LINKS_PER_DAY
     key = "chat-claim-mail:" + hashlib.sha256(address.encode()).hexdigest()
     cache.add(key, 0, timeout=24 * 3600)
     try:
@@ -258,10 +279,10 @@ def chat_claim_send_link(*, session_id: int, now: datetime | None = None) -> boo
         logger.warning("chat %s: confirmation mail to %s refused (daily limit)", session.pk,
                        session.claimed_email)
         return False
-    base = str(getattr(settings, "CXDESK_PUBLIC_URL", "")).rstrip("/")
+    base = settings.CXDESK_PUBLIC_URL.rstrip("/")
     link = base + reverse("chat:confirm-claim", args=[claim_link_token(session=session)])
     context = {"session": session, "widget_name": session.widget.name, "link": link,
-               "hours": getattr(settings, "CXDESK_CHAT_CLAIM_LINK_HOURS", 48)}
+               "hours": settings.CXDESK_CHAT_CLAIM_LINK_HOURS}
     try:
         send_mail(
             subject=f"Confirm your email address for your chat with {session.widget.name}",

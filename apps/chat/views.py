@@ -1,4 +1,5 @@
-"""Public endpoints of the chat widget (no login) and the demo page, under /channels/chat/.
+"""The chat channel's web endpoints, under /channels/chat/: the widget's public JSON API, the
+demo page and the email-claim confirmation page (no login), and agents' confirm button.
 
     GET     widgets/<key>/                  the widget's name and whether it takes chats
     POST    widgets/<key>/sessions/         start a chat → session, token, first message
@@ -7,6 +8,8 @@
     POST    sessions/<id>/end/              the customer ends the chat
     OPTIONS any of them                     CORS preflight
     GET     demo/<key>/                     a page showing the widget (HTML)
+    GET/POST confirm/<token>/               the page the claim link opens; POST confirms (HTML)
+    POST    sessions/<id>/confirm-claim/    signed-in agents: confirm a claim (case page button)
 
 Session endpoints need the token `start` returned, in the `X-Chat-Token` header (tokens.py).
 Bodies are capped at CXDESK_MAX_REQUEST_BYTES (413) and JSON nesting at 64 levels (400
@@ -38,6 +41,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.api.errors import ApiError
+from apps.contacts import services as contact_services
 
 from . import selectors, services, tokens
 from .models import ChatSession, ChatWidget
@@ -232,8 +236,15 @@ def confirm_claim(request, token: str):
     except services.ClaimLinkInvalid as exc:
         return render(request, "chat/confirm_claim.html", {"error": str(exc)}, status=400)
     if request.method == "POST" and session.claim_verified_at is None:
-        session = services.chat_claim_verify(session_id=session.pk,
-                                             via=ChatSession.ClaimVerifiedVia.EMAIL)
+        try:
+            session = services.chat_claim_verify(session_id=session.pk,
+                                                 via=ChatSession.ClaimVerifiedVia.EMAIL)
+        except (services.ClaimError, contact_services.ContactError):
+            # This browser's contact holds other addresses (or a merge raced): an agent
+            # decides. The customer learns nothing about other contacts.
+            return render(request, "chat/confirm_claim.html",
+                          {"session": session, "widget_name": session.widget.name,
+                           "not_linked": True}, status=409)
     return render(request, "chat/confirm_claim.html",
                   {"session": session, "widget_name": session.widget.name,
                    "confirmed": session.claim_verified_at is not None})
@@ -249,7 +260,7 @@ def agent_confirm_claim(request, session_id: int):
     try:
         services.chat_claim_verify(session_id=session.pk, actor=request.user,
                                    via=ChatSession.ClaimVerifiedVia.AGENT)
-    except services.ClaimError as exc:
+    except (services.ClaimError, contact_services.ContactError) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"Confirmed: the visitor is {session.claimed_email}.")

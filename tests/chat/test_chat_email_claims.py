@@ -195,23 +195,71 @@ def test_the_sweep_mails_the_links_a_lost_task_left_and_only_recent_ones(start_c
 # --- Agents ---------------------------------------------------------------------------------
 
 
-def test_an_agent_confirms_a_claim_through_the_api(claimed_chat, agent, agent_api):
+def test_a_supervisor_confirms_a_claim_that_merges_through_the_api(claimed_chat, supervisor,
+                                                                   token_client):
     ann = EmailIdentityFactory(value="ann@example.com").contact
     chat, _ = claimed_chat()
+    api = token_client(supervisor)
     url = f"/api/v1/chat/sessions/{chat.id}/"
-    before = agent_api.get(url).json()["email_claim"]
+    before = api.get(url).json()["email_claim"]
     assert before["verified"] is False and before["verified_via"] == ""
 
-    response = agent_api.post(url + "confirm-claim/")
+    response = api.post(url + "confirm-claim/")
 
     assert response.status_code == 200, response.content
     claim = response.json()["email_claim"]
     assert claim["verified"] is True and claim["verified_via"] == "agent"
     assert response.json()["contact"]["id"] == ann.pk
     session = _session(chat)
-    assert session.claim_verified_by == agent
-    assert session.case.events.get(kind=CaseEvent.Kind.REQUESTER).actor == agent
-    assert ann.events.get(kind=ContactEvent.Kind.MERGED_FROM).actor == agent
+    assert session.claim_verified_by == supervisor
+    assert session.case.events.get(kind=CaseEvent.Kind.REQUESTER).actor == supervisor
+    assert ann.events.get(kind=ContactEvent.Kind.MERGED_FROM).actor == supervisor
+
+
+def test_an_agent_may_not_confirm_a_claim_that_would_merge_contacts(claimed_chat, agent_api):
+    """Confirming an address another contact has merges the visitor into that customer: the
+    contacts' merge rule (supervisors and admins) holds here too — else an agent could type
+    any customer's address into a widget and confirm it to see them (found in review)."""
+    ann = EmailIdentityFactory(value="ann@example.com").contact
+    chat, _ = claimed_chat()
+
+    response = agent_api.post(f"/api/v1/chat/sessions/{chat.id}/confirm-claim/")
+
+    assert response.status_code == 403, response.content
+    assert response.json()["error"]["code"] == "merge_not_allowed"
+    assert _session(chat).claim_verified_at is None and _session(chat).contact != ann
+    assert not ann.events.exists()
+
+
+def test_an_agent_confirms_a_new_address(claimed_chat, agent, agent_api):
+    chat, _ = claimed_chat("neo@example.com")
+    response = agent_api.post(f"/api/v1/chat/sessions/{chat.id}/confirm-claim/")
+    assert response.status_code == 200, response.content
+    added = _session(chat).contact.events.get(kind=ContactEvent.Kind.IDENTITY_ADDED)
+    assert (added.actor, added.after["value"]) == (agent, "neo@example.com")
+
+
+def test_a_browser_whose_contact_has_other_addresses_is_never_joined(claimed_chat, client,
+                                                                     start_chat):
+    """A shared computer: Ann confirmed her address from it, so its visitor id is hers. Bob
+    then chats from the same browser and confirms bob@ from his mailbox: joining would merge
+    Ann into Bob (or put bob@ on Ann). Nothing is joined; a supervisor decides."""
+    bob = EmailIdentityFactory(value="bob@example.com").contact
+    first, link = claimed_chat("ann@example.com")
+    client.post(_path(link))
+    ann = _session(first).contact
+    again, bob_link = claimed_chat("bob@example.com", visitor_id=first.data["visitor_id"])
+    assert _session(again).contact == ann
+
+    page = client.post(_path(bob_link))
+
+    assert page.status_code == 409
+    assert b"could not be linked" in page.content and b"Ann" not in page.content
+    ann.refresh_from_db()
+    assert ann.merged_into is None and not bob.identities.filter(kind="chat").exists()
+    assert set(ann.identities.values_list("kind", "value")) == {
+        ("chat", first.data["visitor_id"]), ("email", "ann@example.com")}
+    assert _session(again).claim_verified_at is None
 
 
 def test_a_chat_without_a_typed_email_has_nothing_to_confirm(start_chat, agent_api):
@@ -233,16 +281,21 @@ def test_agents_of_other_teams_and_readers_cannot_confirm(claimed_chat, other_te
 
 
 def test_the_case_page_shows_the_claim_as_unverified_with_a_button(claimed_chat, client,
-                                                                   agent):
+                                                                   agent, supervisor):
     EmailIdentityFactory(value="ann@example.com")
     chat, _ = claimed_chat()
+    url = f"/channels/chat/sessions/{chat.id}/confirm-claim/"
     client.force_login(agent)
     page = client.get(f"/cases/{_session(chat).case_id}/").content.decode()
     assert "ann@example.com" in page and "unverified" in page
-    assert "An existing contact has this address" in page
-    assert f"/channels/chat/sessions/{chat.id}/confirm-claim/" in page
+    assert "An existing contact has this address" in page and "a supervisor does" in page
+    assert url not in page  # an agent may not merge: no button
+    refused = client.post(url, follow=True).content.decode()
+    assert "which a supervisor does" in refused and _session(chat).claim_verified_at is None
 
-    confirmed = client.post(f"/channels/chat/sessions/{chat.id}/confirm-claim/", follow=True)
+    client.force_login(supervisor)
+    assert url in client.get(f"/cases/{_session(chat).case_id}/").content.decode()
+    confirmed = client.post(url, follow=True)
 
     assert confirmed.redirect_chain[-1][0] == f"/cases/{_session(chat).case_id}/"
     page = confirmed.content.decode()
