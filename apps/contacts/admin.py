@@ -78,6 +78,11 @@ class ContactAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     actions = ["merge_selected"]
     show_full_result_count = False
 
+    def has_delete_permission(self, request, obj=None):
+        # A contact is retired by merging it: deleting would take its identities and its
+        # audit trail with it, with no identity_removed event.
+        return False
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not ContactIdentity:
             return super().save_formset(request, form, formset, change)

@@ -93,6 +93,14 @@ def test_the_last_identity_cannot_be_removed_on_the_contact_page(admin_client, a
     assert not ann.events.filter(kind=ContactEvent.Kind.IDENTITY_REMOVED).exists()
 
 
+def test_a_contact_is_not_deleted_with_its_identities_and_audit_trail(admin_client, ann):
+    delete = reverse("admin:contacts_contact_delete", args=[ann.pk])
+    assert admin_client.post(delete, {"post": "yes"}).status_code == 403
+    assert ann.identities.exists() and ann.events.exists()
+    listing = admin_client.get(LIST_URL).content.decode()
+    assert 'value="delete_selected"' not in listing
+
+
 def test_identities_are_not_deleted_from_their_own_list(admin_client, ann):
     identity = ann.identities.first()
     delete = reverse("admin:contacts_contactidentity_delete", args=[identity.pk])
