@@ -146,6 +146,10 @@ class ChatSession(models.Model):
             models.Index(fields=["status", "-started_at"], name="chat_session_status_idx"),
             # A case's chats (FCR counting, the outbound sender).
             models.Index(fields=["case", "started_at"], name="chat_session_case_idx"),
+            # The claim-link sweep: claims whose link is not mailed yet, by start (few rows).
+            models.Index(fields=["started_at"], name="chat_session_claim_link_idx",
+                         condition=Q(claim_link_sent_at__isnull=True,
+                                     claim_verified_at__isnull=True) & ~Q(claimed_email="")),
         ]
         constraints = [
             models.CheckConstraint(
