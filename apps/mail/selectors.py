@@ -1,10 +1,13 @@
-"""Reads for email ingestion and the inbound-email log. Each costs at most one query."""
+"""Reads for email ingestion and the inbound-email log. Each costs at most one query (but
+case_email_participants: two, when the thread copied anyone)."""
 
 from collections.abc import Iterable
 from datetime import datetime
-from email.utils import getaddresses
+from email.utils import getaddresses, parseaddr
 
+from django.conf import settings
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from apps.cases.models import Case, Channel, Interaction
 from apps.contacts import identities
@@ -78,7 +81,21 @@ def case_email_participants(*, case_id: int) -> set[str]:
             .values_list("metadata__email__to", "metadata__email__cc")[:MAX_PARTICIPANT_EMAILS])
     headers = [value for row in rows for values in row if isinstance(values, list)
                for value in values if isinstance(value, str)]
-    return {address.strip().lower() for _, address in getaddresses(headers) if address}
+    copied = {address.strip().lower() for _, address in getaddresses(headers) if address}
+    # Our own addresses are in To of every customer's email, and anyone can write From them:
+    # never someone the case knows (one query, only when the thread copied anyone).
+    return copied - our_addresses(among=copied) if copied else copied
+
+
+def our_addresses(*, among: Iterable[str]) -> set[str]:
+    """Which of these (lower-case) addresses are ours: a mailbox's (active or not) or the
+    default sender's."""
+    wanted = {address.lower() for address in among}
+    ours = {address.lower() for address in Mailbox.objects.annotate(
+        address=Lower("email_address")).filter(address__in=wanted).values_list("address",
+                                                                              flat=True)}
+    default = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].lower()
+    return ours | ({default} & wanted)
 
 
 def contact_by_email(*, address: str) -> Contact | None:

@@ -178,3 +178,24 @@ def test_both_case_pages_show_the_link_between_the_cases(solved_case, mailbox, m
             f"{solved_case.reference}</a> from a sender that case does not know") in on_new
     assert (f'named by <a href="/cases/{new_case.pk}/">{new_case.reference}</a>, a message '
             "from a sender this case does not know (nothing was added here)") in on_referenced
+
+
+@pytest.mark.parametrize("sender", ["Support <support@cxdesk.test>", "help@cxdesk.example"],
+                         ids=["the receiving mailbox", "another of our mailboxes"])
+def test_our_own_addresses_are_never_senders_a_case_knows(solved_case, mailbox, make_email,
+                                                           sender, settings):
+    """Every customer email has our mailbox in To, so 'copied on the thread' made anyone who
+    forged From: support@… a known sender of every case (found in review)."""
+    from apps.mail.models import Mailbox
+
+    Mailbox.objects.create(name="Help", email_address="Help@cxdesk.example")
+    InteractionFactory(case=solved_case, metadata={"email": {"to": ["help@cxdesk.example"]}})
+    before = list(solved_case.interactions.values_list("pk", flat=True))
+
+    inbound = _receive(make_email(sender=sender, subject=f"Re: [{solved_case.reference}]",
+                                  text="Refund it to me."), mailbox)
+
+    assert inbound.case != solved_case
+    assert list(solved_case.interactions.values_list("pk", flat=True)) == before
+    solved_case.refresh_from_db()
+    assert solved_case.status == Case.Status.SOLVED
