@@ -61,7 +61,8 @@ opened for noise): a note never reopens or notifies the customer, but it does si
 case's timeline and goes to webhook subscribers, so a forged "auto-reply" must not be a way
 to write into any case. Bounces of our mail thread by the Message-ID they quote, or by the
 tagged token of the bounced subject. One that matches no case is kept as a processed
-InboundEmail without a case. Mail from one of our own mailboxes is treated the same way (a
+InboundEmail without a case — unless its only sign is an out-of-office-looking subject: that
+is a guess, and such mail opens a case like a customer's (flagged suppress_auto_response). Mail from one of our own mailboxes is treated the same way (a
 mail loop).
 
 Interaction.metadata of an email: `email` (message_id, in_reply_to, references, from,
@@ -312,8 +313,7 @@ def _process(inbound: InboundEmail) -> None:
         interaction_id, case_id = known[external_id]
         _finish(inbound, Status.DUPLICATE, case_id=case_id, interaction_id=interaction_id)
         return
-    if noise:
-        _store_noise(inbound, parsed, known, external_id, noise)
+    if noise and _store_noise(inbound, parsed, known, external_id, noise):
         return
 
     contact, address = _requester(parsed)
@@ -470,8 +470,12 @@ def _record_unverified_reference(*, new_case: Case, referenced: Case,
 
 
 def _store_noise(inbound: InboundEmail, parsed: parsing.ParsedEmail, known: dict,
-                 external_id: str, noise: list[str]) -> None:
+                 external_id: str, noise: list[str]) -> bool:
     """An auto-reply, bounce or loop: an internal note on its case, or no case at all.
+    Returns False, storing nothing, for a message whose only sign of an auto-reply is its
+    subject and that refers to no case: a person may have begun "Absence: …" or "Auto reply
+    not working", and such mail is processed as a customer's (it opens a case, flagged never
+    to be answered automatically) rather than kept where no agent sees it.
 
     Threaded like any message, except that a bare subject token from a sender the case does
     not know threads nowhere (the message is kept, without a case): a note is not harmless,
@@ -484,11 +488,14 @@ def _store_noise(inbound: InboundEmail, parsed: parsing.ParsedEmail, known: dict
     thread = _thread(parsed, known, contact=author if from_address else None,
                      sender_address=from_address)
     if thread.case_id is None:
+        if noise == [parsing.OUT_OF_OFFICE_SUBJECT]:
+            inbound.is_auto_reply = False
+            return False
         earlier = selectors.inbound_email_processed_before(message_id=parsed.message_id,
                                                            exclude_id=inbound.pk)
         status = Status.DUPLICATE if earlier else Status.PROCESSED
         _finish(inbound, status, case_id=None, interaction_id=None)
-        return
+        return True
     interaction = case_services.interaction_add(
         case_id=thread.case_id, channel=Channel.EMAIL, direction=Interaction.Direction.INBOUND,
         is_public=False, author_contact=author, subject=parsed.subject,
@@ -500,6 +507,7 @@ def _store_noise(inbound: InboundEmail, parsed: parsing.ParsedEmail, known: dict
     _attach(interaction, parsed)
     _finish(inbound, Status.PROCESSED, case_id=interaction.case_id,
             interaction_id=interaction.pk)
+    return True
 
 
 def _attachable(parsed: parsing.ParsedEmail) -> tuple[list, list[dict]]:
@@ -556,7 +564,7 @@ def _metadata(inbound: InboundEmail, parsed: parsing.ParsedEmail, threading: dic
         # Never answer this one automatically (list/bulk mail, X-Auto-Response-Suppress,
         # a null Return-Path, and every kind of noise): for auto-responders and surveys.
         "suppress_auto_response": parsed.suppress_auto_response or bool(noise),
-        "auto_response_suppressed_by": parsed.auto_response_suppressed_by,
+        "auto_response_suppressed_by": [*parsed.auto_response_suppressed_by, *noise],
         "attachments_skipped": skipped,
         "mime_defects": parsed.defects,
     }
