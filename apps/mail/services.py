@@ -62,8 +62,8 @@ case's timeline and goes to webhook subscribers, so a forged "auto-reply" must n
 to write into any case. Bounces of our mail thread by the Message-ID they quote, or by the
 tagged token of the bounced subject. One that matches no case is kept as a processed
 InboundEmail without a case — unless its only sign is an out-of-office-looking subject: that
-is a guess, and such mail opens a case like a customer's (flagged suppress_auto_response). Mail from one of our own mailboxes is treated the same way (a
-mail loop).
+is a guess, and such mail opens a case like a customer's (flagged suppress_auto_response).
+Mail from one of our own mailboxes is treated the same way (a mail loop).
 
 Interaction.metadata of an email: `email` (message_id, in_reply_to, references, from,
 from_address, from_name, sender_header, to, cc, reply_to, date, headers: the decoded headers
