@@ -220,10 +220,11 @@ def _bracketed(message_id: str) -> str:
 def _message_id(interaction: Interaction, *, domain: str | None) -> str:
     """This reply's Message-ID: made once, kept for every retry of the same reply.
 
-    Written only while this worker's claim holds (the row's `claimed_at` is still the one it
-    claimed with). A worker that stalled past its lease finds the row taken over: it then
-    sends with the Message-ID the other worker stored — a duplicate the receiver can drop —
-    and never makes a second one.
+    Made and stored only while this worker's claim holds (the row's `claimed_at` is still the
+    one it claimed with). A worker that stalled past its lease finds the row taken over and
+    sends nothing (TransientSendError; its result is not recorded either): the worker that
+    took over sends, so the reply is neither sent twice by the two nor given a second
+    Message-ID.
     """
     metadata = dict(interaction.metadata or {})
     message_id = interaction.external_id or metadata.get("message_id")
@@ -236,13 +237,8 @@ def _message_id(interaction: Interaction, *, domain: str | None) -> str:
         claimed_at=interaction.claimed_at,
     ).update(metadata=metadata)
     if not stored:
-        current = Interaction.objects.filter(pk=interaction.pk).values_list(
-            "external_id", "metadata").first()
-        taken = current and (current[0] or (current[1] or {}).get("message_id"))
-        if not taken:
-            raise TransientSendError("another worker took this reply over before it had a "
-                                     "Message-ID; it is sent by that worker")
-        return _bracketed(taken)
+        raise TransientSendError("another worker took this reply over (this one outlived its "
+                                 "claim): that worker sends it")
     interaction.metadata = metadata
     return message_id
 

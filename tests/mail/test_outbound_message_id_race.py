@@ -1,9 +1,10 @@
-"""A worker that stalled past its lease cannot give a reply a second Message-ID.
+"""A worker that stalled past its lease neither sends the reply again nor gives it a second
+Message-ID.
 
 Worker A claims a reply and stalls before it makes the Message-ID; the sweep releases the
-claim, worker B claims it, makes the Message-ID and sends. When A wakes up it must send (if
-at all) with B's Message-ID, never overwrite it with one of its own: delivery is
-at-least-once with a stable Message-ID, so receivers can drop the copy.
+claim, worker B claims it, makes the Message-ID and sends. When A wakes up it must not send:
+the reply is B's now (delivery is at-least-once only for a worker that died, and then with
+the same Message-ID).
 """
 
 from datetime import timedelta
@@ -45,16 +46,17 @@ def _claimed_by(interaction_id: int, at) -> Interaction:
             .get(pk=interaction_id))
 
 
-def test_a_stalled_worker_sends_with_the_message_id_of_the_one_that_took_over(pending_reply):
+def test_a_stalled_worker_does_not_send_what_another_worker_took_over(pending_reply):
     start = timezone.now()
     stalled = _claimed_by(pending_reply.pk, start)          # worker A, then it stalls
     later = start + timedelta(minutes=5)
     taker = _claimed_by(pending_reply.pk, later)            # worker B after the sweep
     b_id = outbound.send(taker)
 
-    outbound.send(stalled)                                   # A wakes up
+    with pytest.raises(core.TransientSendError):
+        outbound.send(stalled)                               # A wakes up
 
-    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [b_id, b_id]
+    assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [b_id]
     assert Interaction.objects.get(pk=pending_reply.pk).metadata["message_id"] == b_id
 
 
