@@ -14,7 +14,6 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.text import get_valid_filename
 
 from apps.accounts.models import AgentProfile, Team
 from apps.accounts.services import role_of
@@ -684,35 +683,51 @@ def attachment_add(
     content_type: str = "application/octet-stream",
     content_id: str = "",
 ) -> Attachment:
-    """Store a file on an interaction (Django storage, under a random name).
+    """Store one file on an interaction: `attachments_add` for a single file."""
+    [attachment] = attachments_add(interaction=interaction, files=[{
+        "filename": filename, "content": content, "content_type": content_type,
+        "content_id": content_id}])
+    return attachment
 
-    Refuses a file over CXDESK_MAX_ATTACHMENT_BYTES (AttachmentTooLarge) and one more file
-    than CXDESK_MAX_ATTACHMENTS_PER_MESSAGE on one interaction (TooManyAttachments): every
-    channel goes through here, so the limits hold for all of them. The sender's filename is
-    kept in `filename` only; the storage path is `attachment_storage_name()`.
+
+def attachments_add(*, interaction: Interaction, files: list[dict]) -> list[Attachment]:
+    """Store files on an interaction (Django storage, under random names); each file a dict
+    of filename, content and optionally content_type and content_id.
+
+    Refuses a file over CXDESK_MAX_ATTACHMENT_BYTES (AttachmentTooLarge) and more files
+    than CXDESK_MAX_ATTACHMENTS_PER_MESSAGE on one interaction (TooManyAttachments), before
+    storing any: every channel goes through here, so the limits hold for all of them (one
+    COUNT query whatever the number of files). The sender's filename is kept in `filename`
+    only; the storage path is `attachment_storage_name()`.
     """
     limit = settings.CXDESK_MAX_ATTACHMENT_BYTES
-    if len(content) > limit:
-        raise AttachmentTooLarge(f"{filename!r} is {len(content)} bytes; the limit is {limit}")
+    for file in files:
+        if len(file["content"]) > limit:
+            raise AttachmentTooLarge(f"{file['filename']!r} is {len(file['content'])} bytes; "
+                                     f"the limit is {limit}")
     cap = settings.CXDESK_MAX_ATTACHMENTS_PER_MESSAGE
-    if interaction.attachments.count() >= cap:
-        raise TooManyAttachments(f"{filename!r} would be attachment {cap + 1} of one message; "
-                                 f"the limit is {cap}")
-    # Control characters (NUL, CR, LF…) are never part of a real name; PostgreSQL refuses NUL.
-    printable = "".join(c for c in filename or "" if unicodedata.category(c) != "Cc")
-    base = printable.replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
-    safe_name = get_valid_filename(base or "attachment") or "attachment"
-    attachment = Attachment(
-        interaction=interaction,
-        filename=(base or safe_name)[:255],
-        content_type=content_type or "application/octet-stream",
-        size=len(content),
-        content_id=content_id.strip("<>")[:255],
-    )
-    # The name given here is not used: upload_to draws a random one.
-    attachment.file.save("attachment", ContentFile(content), save=False)
-    attachment.save()
-    return attachment
+    if files and interaction.attachments.count() + len(files) > cap:
+        raise TooManyAttachments(f"{len(files)} more files would pass the limit of {cap} "
+                                 "attachments on one message")
+    stored = []
+    for file in files:
+        # Control characters (NUL, CR, LF…) are never part of a real name; PostgreSQL refuses
+        # NUL. The path is left out: only the last part is the file's name.
+        printable = "".join(c for c in file["filename"] or ""
+                            if unicodedata.category(c) != "Cc")
+        base = printable.replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
+        attachment = Attachment(
+            interaction=interaction,
+            filename=(base or "attachment")[:255],
+            content_type=file.get("content_type") or "application/octet-stream",
+            size=len(file["content"]),
+            content_id=(file.get("content_id") or "").strip("<>")[:255],
+        )
+        # The name given here is not used: upload_to draws a random one.
+        attachment.file.save("attachment", ContentFile(file["content"]), save=False)
+        attachment.save()
+        stored.append(attachment)
+    return stored
 
 
 def cases_close_solved(*, now: datetime | None = None, batch_size: int = 500) -> int:

@@ -528,10 +528,10 @@ def _attachable(parsed: parsing.ParsedEmail) -> tuple[list, list[dict]]:
 
 def _attach(interaction: Interaction, parsed: parsing.ParsedEmail) -> None:
     kept, _ = _attachable(parsed)
-    for attachment in kept:
-        case_services.attachment_add(
-            interaction=interaction, filename=attachment.filename, content=attachment.content,
-            content_type=attachment.content_type[:255], content_id=attachment.content_id)
+    case_services.attachments_add(interaction=interaction, files=[
+        {"filename": attachment.filename, "content": attachment.content,
+         "content_type": attachment.content_type[:255], "content_id": attachment.content_id}
+        for attachment in kept])
 
 
 def _metadata(inbound: InboundEmail, parsed: parsing.ParsedEmail, threading: dict,

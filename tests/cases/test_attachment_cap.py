@@ -14,10 +14,22 @@ def test_the_file_past_the_cap_is_refused_with_a_clear_error(settings):
     for n in range(3):
         services.attachment_add(interaction=interaction, filename=f"{n}.txt", content=b"x")
 
-    with pytest.raises(services.TooManyAttachments, match="'3.txt'.*the limit is 3"):
+    with pytest.raises(services.TooManyAttachments, match="limit of 3"):
         services.attachment_add(interaction=interaction, filename="3.txt", content=b"x")
 
     assert interaction.attachments.count() == 3
+
+
+def test_files_that_would_pass_the_cap_are_refused_all_or_nothing(settings):
+    settings.CXDESK_MAX_ATTACHMENTS_PER_MESSAGE = 3
+    interaction = InteractionFactory()
+    services.attachment_add(interaction=interaction, filename="0.txt", content=b"x")
+
+    with pytest.raises(services.TooManyAttachments):
+        services.attachments_add(interaction=interaction, files=[
+            {"filename": f"{n}.txt", "content": b"x"} for n in range(1, 4)])
+
+    assert interaction.attachments.count() == 1
 
 
 def test_the_cap_counts_per_message_not_per_case(settings):

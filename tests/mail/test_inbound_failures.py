@@ -40,7 +40,7 @@ def test_a_crash_after_the_case_was_opened_rolls_the_case_back(
     def attachment_fails(**kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(case_services, "attachment_add", attachment_fails)
+    monkeypatch.setattr(case_services, "attachments_add", attachment_fails)
     raw = make_email(attachments=[("a.pdf", "application/pdf", b"%PDF")])
 
     inbound = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
