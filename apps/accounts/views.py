@@ -31,9 +31,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     success_url = reverse_lazy("password_reset_done")
 
     def post(self, request, *args, **kwargs):
-        if not PasswordResetAddressThrottle().allows_request(request):
+        throttle = PasswordResetAddressThrottle()
+        if not throttle.allows_request(request):
             log.warning("password reset requests over the limit from one address")
-            return render(request, "registration/password_reset_throttled.html", status=429)
+            wait = throttle.wait()
+            response = render(request, "registration/password_reset_throttled.html",
+                              {"wait_minutes": max(1, round((wait or 60) / 60))}, status=429)
+            response["Retry-After"] = str(int(wait or 60))
+            return response
         return super().post(request, *args, **kwargs)
 
     def form_valid(self, form):
