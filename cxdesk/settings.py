@@ -186,9 +186,9 @@ if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp) on every response: scripts, styles, images and requests
-# only from cxdesk itself, no inline script or style anywhere (templates link static files;
-# the admin's and the API docs' inline bits are replaced, see templates/), no plugins, no
-# framing, forms post only here. data: images are Swagger UI's and the admin's icons.
+# only from cxdesk itself, no inline script or style (templates link static files; the
+# admin's and Swagger's inline bits are replaced, see templates/; /api/redoc/ alone allows
+# inline styles, apps/api/urls.py), no plugins, no framing, forms post only here. data: images are Swagger UI's and the admin's icons.
 # A response that sets its own policy keeps it (e.g. a `sandbox` one on downloads).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
