@@ -188,7 +188,8 @@ X_FRAME_OPTIONS = "DENY"
 # Content-Security-Policy (django-csp) on every response: scripts, styles, images and requests
 # only from cxdesk itself, no inline script or style (templates link static files; the
 # admin's and Swagger's inline bits are replaced, see templates/; /api/redoc/ alone allows
-# inline styles, apps/api/urls.py), no plugins, no framing, forms post only here. data: images are Swagger UI's and the admin's icons.
+# inline styles, apps/api/urls.py), no plugins, no framing, forms post only here. data:
+# images are Swagger UI's and the admin's icons.
 # A response that sets its own policy keeps it (e.g. a `sandbox` one on downloads).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -234,7 +235,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=env.int("CXDESK_LOGIN_COOLOFF_MINUTES", de
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_HANDLER = "apps.accounts.lockout.AccountAndAddressHandler"
 AXES_ENABLE_ACCESS_FAILURE_LOG = True
-AXES_CLIENT_IP_CALLABLE = "apps.core.http.client_ip"
+AXES_CLIENT_IP_CALLABLE = "apps.core.http.client_network"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # A success must not wipe the address's failures (an attacker with one account of their own
 # would reset their counter between guesses at someone else's).

@@ -10,7 +10,7 @@ import hashlib
 from django.conf import settings
 from rest_framework.throttling import SimpleRateThrottle
 
-from apps.core.http import client_ip
+from apps.core.http import client_network
 
 
 class _PasswordResetThrottle(SimpleRateThrottle):
@@ -31,7 +31,7 @@ class PasswordResetAddressThrottle(_PasswordResetThrottle):
     scope = "password_reset_address"
 
     def allows_request(self, request) -> bool:
-        return self.allows(client_ip(request) or "unknown")
+        return self.allows(client_network(request) or "unknown")
 
 
 class PasswordResetEmailThrottle(_PasswordResetThrottle):

@@ -88,6 +88,34 @@ def test_an_office_of_agents_behind_one_address_is_not_locked_by_a_few_typos(cli
     assert _signed_in(client)
 
 
+def test_addresses_of_one_ipv6_64_share_one_address_lock(client, staff):
+    """A subscriber holds a whole /64: fresh addresses from it must not escape the limit
+    (found in review)."""
+    for n in range(ADDRESS_LIMIT):
+        _login(client, "login", f"guess{n}", "wrong", address=f"2001:db8:1:2::{n + 1:x}")
+    assert _login(client, "login", "boss", PASSWORD, address="2001:db8:1:2::beef").status_code \
+        == 429
+    assert _login(client, "login", "boss", PASSWORD, address="2001:db8:1:3::1").status_code \
+        == 302
+
+
+def test_behind_a_trusted_proxy_the_lock_is_the_client_s_not_the_proxy_s(client, staff,
+                                                                           settings):
+    """With TRUSTED_PROXY_COUNT=1 the client is the address the proxy appended: rotating the
+    entries a client wrote before it changes nothing, and other clients are not locked."""
+    settings.CXDESK_TRUSTED_PROXY_COUNT = 1
+    proxy = "10.0.0.1"
+    for n in range(ADDRESS_LIMIT):
+        _login(client, "login", f"guess{n}", "wrong", address=proxy,
+               HTTP_X_FORWARDED_FOR=f"198.18.0.{n}, 203.0.113.9")
+    locked = _login(client, "login", "boss", PASSWORD, address=proxy,
+                    HTTP_X_FORWARDED_FOR="198.18.9.9, 203.0.113.9")
+    assert locked.status_code == 429
+    other = _login(client, "login", "boss", PASSWORD, address=proxy,
+                   HTTP_X_FORWARDED_FOR="203.0.113.77")
+    assert other.status_code == 302
+
+
 def test_a_rotated_x_forwarded_for_does_not_escape_the_address_lock(client, staff):
     for n in range(ADDRESS_LIMIT):
         _login(client, "login", f"guess{n}", "wrong", HTTP_X_FORWARDED_FOR=f"10.0.0.{n}")

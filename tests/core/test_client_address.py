@@ -45,3 +45,15 @@ def test_settings_give_drf_throttles_the_same_proxy_count():
     from django.conf import settings
 
     assert settings.REST_FRAMEWORK["NUM_PROXIES"] == settings.CXDESK_TRUSTED_PROXY_COUNT
+
+
+@pytest.mark.parametrize("remote, network", [
+    ("192.0.2.1", "192.0.2.1"),
+    ("2001:db8:1:2:a:b:c:d", "2001:db8:1:2::"),
+    ("2001:db8:1:2::ffff", "2001:db8:1:2::"),
+    ("::ffff:192.0.2.9", "192.0.2.9"),
+])
+def test_limits_count_an_ipv6_client_per_64(remote, network):
+    from apps.core.http import client_network
+
+    assert client_network(_request(remote=remote)) == network
