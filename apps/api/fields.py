@@ -5,7 +5,7 @@
 (`\\u0000`), and neither database nor the JSON renderer can hold a lone UTF-16 surrogate
 (`\\ud800` without its pair: valid JSON syntax, but no Unicode character), so either used to
 be a 500. They are refused with a 400 whose `fields` key is the path to the bad value
-(`custom_fields.order.2`), as is nesting deeper than `MAX_JSON_DEPTH`.
+(`custom_fields.order.2`), as is nesting deeper than `MAX_STORED_JSON_DEPTH`.
 
 `HttpUriField` takes an absolute http or https URI as RFC 3986 defines it — what the schema's
 `format: uri` promises. Django's URLField also takes IRIs and characters RFC 3986 does not
@@ -18,8 +18,10 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator, URLValidator
 from rest_framework import serializers
 
-MAX_JSON_DEPTH = 20
-_SURROGATE = re.compile("[\ud800-\udfff]")
+from apps.core.text import UNSTORABLE
+
+# How deep a JSON value the API stores may nest (a body as a whole: apps.api.limits, 64).
+MAX_STORED_JSON_DEPTH = 20
 
 # RFC 3986, section 3, for the http(s) scheme: scheme "://" authority path-abempty
 # [ "?" query ] [ "#" fragment ]. Which host is a valid name or address URLValidator checks.
@@ -51,15 +53,17 @@ def is_http_uri(value: str) -> bool:
 
 
 def _unstorable(text: str) -> str | None:
-    """Why `text` cannot be stored as JSON text, or None."""
-    if "\x00" in text:
+    """Why `text` cannot be stored as JSON text (apps.core.text.UNSTORABLE), or None: the API
+    refuses it with the path named, where a signed webhook's text is kept (core.text.storable)."""
+    found = UNSTORABLE.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
         return "contains a NUL character (\\u0000)"
-    if _SURROGATE.search(text):
-        return "contains a lone surrogate (\\ud800–\\udfff without its pair)"
-    return None
+    return "contains a lone surrogate (\\ud800–\\udfff without its pair)"
 
 
-def json_value_errors(value, *, max_depth: int = MAX_JSON_DEPTH) -> dict[str, list[str]]:
+def json_value_errors(value, *, max_depth: int = MAX_STORED_JSON_DEPTH) -> dict[str, list[str]]:
     """Problems in a decoded JSON value, keyed by the dotted path below it ("" for itself).
 
     Walks without recursion, so a value nested deeper than Python's stack is refused too.

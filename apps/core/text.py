@@ -115,7 +115,8 @@ def reveal_hidden_html(text) -> SafeString:
 
 # --- Storing what a provider sent -------------------------------------------------------------
 
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# What no database text holds: NUL (PostgreSQL text and jsonb refuse it) and lone surrogates.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def storable(value):
@@ -124,7 +125,7 @@ def storable(value):
     whatever it holds — a signed webhook's events — rather than refuse: keys and strings at
     every depth (bodies are nested at most apps.api.limits.MAX_JSON_DEPTH deep)."""
     if isinstance(value, str):
-        return _UNSTORABLE.sub("\ufffd", value)
+        return UNSTORABLE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {storable(key): storable(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -79,10 +79,10 @@ def test_unstorable_interaction_metadata_is_a_400_by_path(admin_api, kind, text)
 
 
 def test_json_nested_deeper_than_the_limit_is_a_400(admin_api):
-    from apps.api.fields import MAX_JSON_DEPTH
+    from apps.api.fields import MAX_STORED_JSON_DEPTH
 
     deep = "x"
-    for _ in range(MAX_JSON_DEPTH + 5):
+    for _ in range(MAX_STORED_JSON_DEPTH + 5):
         deep = {"a": deep}
     fields = _fields(_post(admin_api, "/api/v1/cases/", _new_case(custom_fields=deep)))
     [path] = fields
