@@ -175,7 +175,7 @@ class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         d = data.validated_data
         channel = d.get("channel", case.channel)
         external_id = d.get("external_id", "")
-        if external_id and d["type"] != "note":
+        if external_id:  # (a note has none: InteractionCreateInput refuses it there)
             existing = (Interaction.objects.select_related("author_contact", "author_agent")
                         .filter(channel=channel, external_id=external_id).first())
             if existing is not None:

@@ -208,8 +208,10 @@ def emails_process_stale(*, older_than: timedelta = timedelta(minutes=10),
     A row whose processing was started `max_attempts` times without an outcome is marked
     failed ("gave_up" in the counts), so it shows in the admin for re-processing instead of
     being retried for ever. The rest are taken fewest attempts first, then oldest: rows that
-    keep failing move behind the ones not tried yet, so no number of poison messages can
-    keep a genuine one waiting for more than a few runs.
+    keep failing move behind the ones not tried yet, so poison messages that raise cannot
+    keep a genuine one waiting for more than a few runs. One that kills the worker ends the
+    run it is in (the rows are processed inline); its attempts count, so after
+    MAX_PROCESSING_ATTEMPTS runs it is given up and the sweep moves on.
     """
     now = timezone.now()
     received_before = now - older_than
