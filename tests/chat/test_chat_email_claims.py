@@ -314,7 +314,7 @@ def test_the_case_page_button_is_refused_to_outsiders(claimed_chat, client, othe
     assert _session(chat).claim_verified_at is None
 
 
-def test_the_case_page_costs_two_queries_more_with_claims(claimed_chat, client, agent,
+def test_the_case_page_costs_the_same_queries_for_one_or_six_claims(claimed_chat, client, agent,
                                                           django_assert_max_num_queries,
                                                           team):
     chat, _ = claimed_chat()
