@@ -107,30 +107,64 @@ def main() -> None:
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     ensure_database(database_url)
     env = django_env(database_url)
-    subprocess.run([BIN / "python", "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT,
-                   env=env, check=True)
-    probe = subprocess.run([BIN / "python", "-c", SETUP], cwd=ROOT, env=env,
-                           capture_output=True, text=True)
+    subprocess.run(
+        [BIN / "python", "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    probe = subprocess.run(
+        [BIN / "python", "-c", SETUP], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     if probe.returncode:
         raise SystemExit(f"setting up the benchmark failed:\n{probe.stderr}")
     setup = json.loads(probe.stdout.strip().splitlines()[-1])
 
     host = f"http://127.0.0.1:{args.port}"
     server = subprocess.Popen(
-        [BIN / "gunicorn", "cxdesk.wsgi", "--workers", str(args.workers), "--bind",
-         f"127.0.0.1:{args.port}", "--log-level", "warning"],
-        cwd=ROOT, env=env, start_new_session=True)
+        [
+            BIN / "gunicorn",
+            "cxdesk.wsgi",
+            "--workers",
+            str(args.workers),
+            "--bind",
+            f"127.0.0.1:{args.port}",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
     try:
         wait_until_up(f"{host}/healthz")
         with tempfile.TemporaryDirectory() as tmp:
             prefix = Path(tmp) / "locust"
             subprocess.run(
-                [BIN / "locust", "-f", str(ROOT / "bench" / "locustfile_api_create.py"),
-                 "--headless", "--users", str(args.users), "--spawn-rate", str(args.users),
-                 "--run-time", f"{args.seconds}s", "--host", host, "--csv", str(prefix),
-                 "--only-summary", "--loglevel", "WARNING", "--stop-timeout", "5"],
-                cwd=ROOT, env={**env, "CXDESK_BENCH_TOKEN": setup["key"]}, check=False,
-                timeout=args.seconds + 60, stdout=subprocess.DEVNULL)
+                [
+                    BIN / "locust",
+                    "-f",
+                    str(ROOT / "bench" / "locustfile_api_create.py"),
+                    "--headless",
+                    "--users",
+                    str(args.users),
+                    "--spawn-rate",
+                    str(args.users),
+                    "--run-time",
+                    f"{args.seconds}s",
+                    "--host",
+                    host,
+                    "--csv",
+                    str(prefix),
+                    "--only-summary",
+                    "--loglevel",
+                    "WARNING",
+                    "--stop-timeout",
+                    "5",
+                ],
+                cwd=ROOT,
+                env={**env, "CXDESK_BENCH_TOKEN": setup["key"]},
+                check=False,
+                timeout=args.seconds + 60,
+                stdout=subprocess.DEVNULL,
+            )
             with open(f"{prefix}_stats.csv") as fh:
                 row = next(r for r in csv.DictReader(fh) if r["Name"] == "POST /api/v1/cases/")
     finally:

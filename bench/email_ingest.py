@@ -33,9 +33,11 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cxdesk_bench"
 CORPUS = ROOT.parent / "shared" / "corpus" / "email"
 
-WORDS = ("invoice order parcel refund account password delivery subscription charge "
-         "renewal card address billing update cancel payment error login app screen "
-         "receipt tracking damaged missing wrong double late support please thanks").split()
+WORDS = (
+    "invoice order parcel refund account password delivery subscription charge "
+    "renewal card address billing update cancel payment error login app screen "
+    "receipt tracking damaged missing wrong double late support please thanks"
+).split()
 PDF = b"%PDF-1.4\n" + bytes(random.Random(7).getrandbits(8) for _ in range(20_000))
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(random.Random(8).getrandbits(8) for _ in range(4_000))
 
@@ -53,15 +55,17 @@ def ensure_database(url: str) -> None:
 
 
 def configure(database_url: str, media_root: str) -> None:
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "cxdesk.settings",
-        "DATABASE_URL": database_url,
-        "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
-        "DEBUG": "false",
-        "CELERY_BROKER_URL": "",
-        "LOG_LEVEL": "ERROR",
-        "MEDIA_ROOT": media_root,
-    })
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "cxdesk.settings",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
+            "DEBUG": "false",
+            "CELERY_BROKER_URL": "",
+            "LOG_LEVEL": "ERROR",
+            "MEDIA_ROOT": media_root,
+        }
+    )
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -75,8 +79,13 @@ def _sentence(rng: random.Random, n: int) -> str:
 def build_messages(count: int, run: str, rng: random.Random, corpus_share: float) -> list:
     """(kind, raw bytes) in arrival order. Replies answer a message sent earlier; a "token"
     reply carries its parent's case reference, written in once the parent is stored."""
-    corpus = sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in (
-        ".yml", ".py", ".md")) if corpus_share and CORPUS.is_dir() else []
+    corpus = (
+        sorted(
+            p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in (".yml", ".py", ".md")
+        )
+        if corpus_share and CORPUS.is_dir()
+        else []
+    )
     sent: list[tuple[str, str, str]] = []  # (message id, sender, subject) of earlier mail
     messages = []
     for n in range(count):
@@ -84,8 +93,15 @@ def build_messages(count: int, run: str, rng: random.Random, corpus_share: float
             messages.append(("corpus", rng.choice(corpus).read_bytes()))
             continue
         roll = rng.random()
-        kind = ("new" if not sent or roll < 0.5 else "reply" if roll < 0.85
-                else "token" if roll < 0.95 else "auto_reply")
+        kind = (
+            "new"
+            if not sent or roll < 0.5
+            else "reply"
+            if roll < 0.85
+            else "token"
+            if roll < 0.95
+            else "auto_reply"
+        )
         message = EmailMessage()
         message_id = f"<{run}.{n}@customer.example>"
         if kind == "new":
@@ -113,25 +129,31 @@ def build_messages(count: int, run: str, rng: random.Random, corpus_share: float
         message.set_content(f"Hello,\n\n{text}\n\nRegards\n")
         html = "".join(f"<p>{p}</p>" for p in text.split("\n\n"))
         if rng.random() < 0.1:
-            message.add_alternative(f"<div>{html}<img src=\"cid:logo-{n}@x\"></div>",
-                                    subtype="html")
-            message.get_body(("html",)).add_related(PNG, maintype="image", subtype="png",
-                                                     cid=f"<logo-{n}@x>")
+            message.add_alternative(f'<div>{html}<img src="cid:logo-{n}@x"></div>', subtype="html")
+            message.get_body(("html",)).add_related(
+                PNG, maintype="image", subtype="png", cid=f"<logo-{n}@x>"
+            )
         else:
             message.add_alternative(f"<div>{html}</div>", subtype="html")
         if rng.random() < 0.15:
-            message.add_attachment(PDF, maintype="application", subtype="pdf",
-                                   filename=f"document-{n}.pdf")
-        sent.append((message_id, sender, subject.removeprefix("Re: ").replace(
-            " [CX-PARENT]", "")))
+            message.add_attachment(
+                PDF, maintype="application", subtype="pdf", filename=f"document-{n}.pdf"
+            )
+        sent.append((message_id, sender, subject.removeprefix("Re: ").replace(" [CX-PARENT]", "")))
         messages.append((kind, message.as_bytes()))
     return messages
 
 
 def _with_reference(raw: bytes, cases_by_message_id: dict) -> bytes:
     head = raw.split(b"\n\n", 1)[0].decode("ascii", "replace")
-    parent = next((line.split(":", 1)[1].strip() for line in head.splitlines()
-                   if line.lower().startswith("x-bench-parent:")), "")
+    parent = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in head.splitlines()
+            if line.lower().startswith("x-bench-parent:")
+        ),
+        "",
+    )
     case_id = cases_by_message_id.get(parent)
     token = f"[CX-{case_id:06d}]" if case_id else "[no case yet]"
     return raw.replace(b"[CX-PARENT]", token.encode(), 1)
@@ -146,8 +168,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--warmup", type=int, default=50)
-    parser.add_argument("--corpus-share", type=float, default=0.0,
-                        help="share of messages drawn from shared/corpus/email (0–1)")
+    parser.add_argument(
+        "--corpus-share",
+        type=float,
+        default=0.0,
+        help="share of messages drawn from shared/corpus/email (0–1)",
+    )
     parser.add_argument("--seed", type=int, default=2024)
     args = parser.parse_args()
 
@@ -166,7 +192,8 @@ def main() -> None:
     call_command("migrate", verbosity=0, interactive=False)
     team, _ = Team.objects.get_or_create(slug="bench-email", defaults={"name": "Bench email"})
     mailbox, _ = Mailbox.objects.get_or_create(
-        email_address="support@bench.cxdesk.test", defaults={"name": "Bench", "team": team})
+        email_address="support@bench.cxdesk.test", defaults={"name": "Bench", "team": team}
+    )
 
     rng = random.Random(args.seed)
     run = uuid.uuid4().hex[:10]
@@ -187,8 +214,9 @@ def main() -> None:
                 raw = _with_reference(raw, cases_by_message_id)
             query_count = 0
             started = time.perf_counter()
-            inbound = services.email_receive(raw=raw, source=InboundEmail.Source.IMAP,
-                                             mailbox=mailbox)
+            inbound = services.email_receive(
+                raw=raw, source=InboundEmail.Source.IMAP, mailbox=mailbox
+            )
             elapsed = time.perf_counter() - started
             if inbound.message_id:
                 cases_by_message_id[inbound.message_id] = inbound.case_id
@@ -215,8 +243,9 @@ def main() -> None:
         "p95_ms": round(percentile(durations, 0.95) * 1000, 2),
         "p99_ms": round(percentile(durations, 0.99) * 1000, 2),
         "queries_per_message": round(statistics.mean(queries), 1),
-        "queries_per_message_by_kind": {k: round(statistics.mean(v), 1)
-                                        for k, v in sorted(queries_by_kind.items())},
+        "queries_per_message_by_kind": {
+            k: round(statistics.mean(v), 1) for k, v in sorted(queries_by_kind.items())
+        },
         "max_queries_per_message": max(queries),
         "targets": {"messages_per_second": ">= 100 per worker process"},
     }

@@ -98,9 +98,7 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------
 # SQLite file under var/ unless DATABASE_URL is set (postgres://… uses psycopg 3).
 DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'cxdesk.sqlite3'}"
-    ),
+    "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'cxdesk.sqlite3'}"),
 }
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -147,8 +145,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Largest raw email POST /api/v1/inbound/email/ accepts, in bytes (larger ones get 413).
-CXDESK_MAX_INBOUND_EMAIL_BYTES = env.int("CXDESK_MAX_INBOUND_EMAIL_BYTES",
-                                         default=50 * 1024 * 1024)
+CXDESK_MAX_INBOUND_EMAIL_BYTES = env.int("CXDESK_MAX_INBOUND_EMAIL_BYTES", default=50 * 1024 * 1024)
 # Serve app static files straight from their folders too, so a server started without
 # `collectstatic` (the demo, the tests) still has its CSS.
 WHITENOISE_USE_FINDERS = True
@@ -208,11 +205,26 @@ CONTENT_SECURITY_POLICY = {
 # Permissions-Policy (apps/core/middleware.py): browser features no cxdesk page uses, denied
 # to the page and anything it embeds.
 CXDESK_PERMISSIONS_POLICY = {
-    feature: [] for feature in (
-        "accelerometer", "autoplay", "camera", "display-capture", "geolocation",
-        "gyroscope", "hid", "idle-detection", "magnetometer", "microphone", "midi", "payment",
-        "publickey-credentials-get", "screen-wake-lock", "serial", "usb",
-        "xr-spatial-tracking", "browsing-topics",
+    feature: []
+    for feature in (
+        "accelerometer",
+        "autoplay",
+        "camera",
+        "display-capture",
+        "geolocation",
+        "gyroscope",
+        "hid",
+        "idle-detection",
+        "magnetometer",
+        "microphone",
+        "midi",
+        "payment",
+        "publickey-credentials-get",
+        "screen-wake-lock",
+        "serial",
+        "usb",
+        "xr-spatial-tracking",
+        "browsing-topics",
     )
 }
 # Reverse proxies in front of cxdesk that append the client's address to X-Forwarded-For.
@@ -353,7 +365,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": (
         "Create and read cases, interactions and contacts from other systems. Authenticate "
         "with `Authorization: Bearer <token>`; send `Idempotency-Key` on every POST. Every "
-        "4xx answers `{\"error\": {\"status\", \"code\", \"message\", \"fields\"?}}`. "
+        '4xx answers `{"error": {"status", "code", "message", "fields"?}}`. '
         "Scopes: `<resource>:read` reads, `<resource>:write` writes and also reads the same "
         "resource (`cases:write` may GET cases, not contacts). A token acts as its owner: an "
         "agent's token routes cases only to the agent's teams and teammates."
@@ -389,8 +401,7 @@ META_APP_SECRET = env.str("META_APP_SECRET", default="")
 META_VERIFY_TOKEN = env.str("META_VERIFY_TOKEN", default="")
 META_GRAPH_API_URL = env.str("META_GRAPH_API_URL", default="https://graph.facebook.com")
 META_GRAPH_API_VERSION = env.str("META_GRAPH_API_VERSION", default="v21.0")
-INSTAGRAM_GRAPH_API_URL = env.str("INSTAGRAM_GRAPH_API_URL",
-                                  default="https://graph.instagram.com")
+INSTAGRAM_GRAPH_API_URL = env.str("INSTAGRAM_GRAPH_API_URL", default="https://graph.instagram.com")
 X_CONSUMER_SECRET = env.str("X_CONSUMER_SECRET", default="")
 X_API_URL = env.str("X_API_URL", default="https://api.x.com")
 # Seconds to wait for a social network's API when sending a reply (then retried later).
@@ -431,7 +442,8 @@ if CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS < 12 * EMAIL_TIMEOUT:
         f"CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS={CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS} is shorter "
         f"than an SMTP send may take with EMAIL_TIMEOUT={EMAIL_TIMEOUT} (about 12 steps of up "
         f"to EMAIL_TIMEOUT each): set it to at least {12 * EMAIL_TIMEOUT}, or lower "
-        "EMAIL_TIMEOUT")
+        "EMAIL_TIMEOUT"
+    )
 # A chat whose customer shows no sign of life (no message, widget closed) for this many
 # minutes is ended by the beat sweep apps.chat.tasks.end_idle_chats.
 CXDESK_CHAT_IDLE_MINUTES = env.int("CXDESK_CHAT_IDLE_MINUTES", default=15)

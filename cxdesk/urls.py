@@ -11,8 +11,11 @@ urlpatterns = [
     path("", include("apps.cases.urls")),
     path("accounts/", include("apps.accounts.urls")),
     # The admin's sign-in page offers "Forgotten your password?" when this name exists.
-    path("admin/password_reset/", account_views.PasswordResetView.as_view(),
-         name="admin_password_reset"),
+    path(
+        "admin/password_reset/",
+        account_views.PasswordResetView.as_view(),
+        name="admin_password_reset",
+    ),
     path("admin/", admin.site.urls),
     path("api/", include("apps.api.urls")),
     # Channels: public endpoints of providers and the chat widget (each app's urls.py).

@@ -14,8 +14,13 @@ import pytest
 
 CHROMIUM = os.environ.get("CXDESK_CHROMIUM", "/usr/bin/chromium")
 # Without the background-networking flags Chromium keeps trying hosts this machine cannot reach.
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 try:
     import playwright.sync_api as _playwright
@@ -24,10 +29,13 @@ except ImportError:  # pragma: no cover - depends on the machine
 
 BROWSER_TEST = [
     pytest.mark.browser,
-    pytest.mark.skipif(_playwright is None,
-                       reason="playwright is not installed (pip install playwright)"),
-    pytest.mark.skipif(not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)),
-                       reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)"),
+    pytest.mark.skipif(
+        _playwright is None, reason="playwright is not installed (pip install playwright)"
+    ),
+    pytest.mark.skipif(
+        not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)),
+        reason=f"no Chromium at {CHROMIUM} (apt-get install chromium)",
+    ),
 ]
 
 

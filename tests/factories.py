@@ -37,14 +37,16 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 class AgentFactory(UserFactory):
     profile = factory.RelatedFactory(
-        "tests.factories.AgentProfileFactory", factory_related_name="user",
+        "tests.factories.AgentProfileFactory",
+        factory_related_name="user",
         role=AgentProfile.Role.AGENT,
     )
 
 
 class SupervisorFactory(UserFactory):
     profile = factory.RelatedFactory(
-        "tests.factories.AgentProfileFactory", factory_related_name="user",
+        "tests.factories.AgentProfileFactory",
+        factory_related_name="user",
         role=AgentProfile.Role.SUPERVISOR,
     )
 
@@ -53,7 +55,8 @@ class AdminFactory(UserFactory):
     is_staff = True
     is_superuser = True
     profile = factory.RelatedFactory(
-        "tests.factories.AgentProfileFactory", factory_related_name="user",
+        "tests.factories.AgentProfileFactory",
+        factory_related_name="user",
         role=AgentProfile.Role.ADMIN,
     )
 

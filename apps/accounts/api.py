@@ -10,8 +10,9 @@ class TeamOutput(serializers.ModelSerializer):
         fields = ["id", "name", "slug", "description"]
 
 
-@extend_schema_view(list=extend_schema(summary="Every team"),
-                    retrieve=extend_schema(summary="One team"))
+@extend_schema_view(
+    list=extend_schema(summary="Every team"), retrieve=extend_schema(summary="One team")
+)
 class TeamViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     scope_resource = "cases"
     serializer_class = TeamOutput

@@ -27,11 +27,16 @@ class AccountAndAddressHandler(AxesDatabaseHandler):
         account_limit = get_failure_limit(request, credentials)
         address_limit = address_failure_limit()
         parameters = get_client_parameters(
-            get_client_username(request, credentials), request.axes_ip_address,
-            request.axes_user_agent, request, credentials)
+            get_client_username(request, credentials),
+            request.axes_ip_address,
+            request.axes_user_agent,
+            request,
+            credentials,
+        )
         worst = 0
-        for lookup, attempts in zip(parameters, self.get_user_attempts(request, credentials),
-                                    strict=True):
+        for lookup, attempts in zip(
+            parameters, self.get_user_attempts(request, credentials), strict=True
+        ):
             failures = attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
             if set(lookup) == {"ip_address"}:
                 failures = failures * account_limit // address_limit

@@ -35,8 +35,12 @@ class PasswordResetView(auth_views.PasswordResetView):
         if not throttle.allows_request(request):
             log.warning("password reset requests over the limit from one address")
             wait = throttle.wait()
-            response = render(request, "registration/password_reset_throttled.html",
-                              {"wait_minutes": max(1, round((wait or 60) / 60))}, status=429)
+            response = render(
+                request,
+                "registration/password_reset_throttled.html",
+                {"wait_minutes": max(1, round((wait or 60) / 60))},
+                status=429,
+            )
             response["Retry-After"] = str(int(wait or 60))
             return response
         return super().post(request, *args, **kwargs)

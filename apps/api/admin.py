@@ -8,10 +8,12 @@ from .models import ApiToken
 
 class ApiTokenCreateForm(forms.ModelForm):
     scopes = forms.MultipleChoiceField(
-        choices=ApiToken.Scope.choices, widget=forms.CheckboxSelectMultiple,
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
         help_text="A write scope includes reading the same resource: cases:write may also "
-                  "read cases (not contacts). The token acts as its owner: it sees and routes "
-                  "only what the owner may.")
+        "read cases (not contacts). The token acts as its owner: it sees and routes "
+        "only what the owner may.",
+    )
 
     class Meta:
         model = ApiToken
@@ -22,8 +24,15 @@ class ApiTokenCreateForm(forms.ModelForm):
 class ApiTokenAdmin(admin.ModelAdmin):
     """Tokens are created here; the key is shown once, in the confirmation message."""
 
-    list_display = ["name", "owner", "masked_key", "scope_list", "created_at", "last_used_at",
-                    "revoked_at"]
+    list_display = [
+        "name",
+        "owner",
+        "masked_key",
+        "scope_list",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
     list_select_related = ["owner"]
     list_filter = ["revoked_at"]
     search_fields = ["name", "prefix", "owner__username"]
@@ -38,8 +47,15 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["name", "owner", "scopes"]
-        return ["name", "owner", "masked_key", "scope_list", "created_at", "last_used_at",
-                "revoked_at"]
+        return [
+            "name",
+            "owner",
+            "masked_key",
+            "scope_list",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
@@ -50,9 +66,11 @@ class ApiTokenAdmin(admin.ModelAdmin):
         if change:
             obj.save(update_fields=["name"])
             return
-        token, key = services.api_token_create(owner=form.cleaned_data["owner"],
-                                               name=form.cleaned_data["name"],
-                                               scopes=form.cleaned_data["scopes"])
+        token, key = services.api_token_create(
+            owner=form.cleaned_data["owner"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+        )
         obj.pk = token.pk
         obj.refresh_from_db()
         messages.warning(request, f"Token created. Copy the key now; it is not shown again: {key}")

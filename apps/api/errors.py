@@ -60,8 +60,11 @@ def flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
 
     if isinstance(detail, dict):
         for name, value in detail.items():
-            key = prefix if name == "non_field_errors" and prefix else (
-                f"{prefix}.{name}" if prefix else str(name))
+            key = (
+                prefix
+                if name == "non_field_errors" and prefix
+                else (f"{prefix}.{name}" if prefix else str(name))
+            )
             for sub_key, messages in flatten_fields(value, key).items():
                 put(sub_key, messages)
     elif isinstance(detail, list):
@@ -71,7 +74,8 @@ def flatten_fields(detail, prefix: str = "") -> dict[str, list[str]]:
             for index, item in enumerate(detail):
                 if item:
                     for sub_key, messages in flatten_fields(
-                            item, f"{prefix}.{index}" if prefix else str(index)).items():
+                        item, f"{prefix}.{index}" if prefix else str(index)
+                    ).items():
                         put(sub_key, messages)
     else:
         put(prefix, [detail])
@@ -89,8 +93,12 @@ def _flatten_message(detail) -> str:
 def _domain_error(exc):
     """Map service exceptions to (status, code, message, fields), or None."""
     if isinstance(exc, InvalidIdentity):
-        return 400, "invalid_identity", str(exc.reason), {"requester": [f"{exc.value!r}: "
-                                                                        f"{exc.reason}"]}
+        return (
+            400,
+            "invalid_identity",
+            str(exc.reason),
+            {"requester": [f"{exc.value!r}: {exc.reason}"]},
+        )
     if isinstance(exc, case_services.CaseError) and getattr(exc, "field", None):
         return 400, exc.code, str(exc), {exc.field: [str(exc)]}  # InvalidAssignee, routing
     if isinstance(exc, case_services.AttachmentTooLarge):
@@ -108,8 +116,9 @@ def _domain_error(exc):
     if isinstance(exc, contact_services.LastIdentity):
         return 409, exc.code, str(exc), None
     if isinstance(exc, DjangoValidationError):
-        fields = exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors":
-                                                                        exc.messages}
+        fields = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
         return 400, "validation_error", "Some fields are invalid.", fields
     if isinstance(exc, RequestDataTooBig):
         return 413, "payload_too_large", "The request body is larger than the API accepts.", None
@@ -137,11 +146,17 @@ def exception_handler(exc, context):
     if isinstance(exc, ApiError):
         response.data = envelope(status_code, exc.code, str(exc.detail), exc.fields)
     elif isinstance(exc, exceptions.ValidationError):
-        fields = flatten_fields(exc.detail if isinstance(exc.detail, dict)
-                                else {"non_field_errors": exc.detail})
-        response.data = envelope(status_code, "validation_error",
-                                 _flatten_message(exc.detail) if not isinstance(exc.detail, dict)
-                                 else "Some fields are invalid.", fields)
+        fields = flatten_fields(
+            exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
+        )
+        response.data = envelope(
+            status_code,
+            "validation_error",
+            _flatten_message(exc.detail)
+            if not isinstance(exc.detail, dict)
+            else "Some fields are invalid.",
+            fields,
+        )
     elif isinstance(exc, exceptions.ParseError):
         response.data = envelope(status_code, "malformed_request", str(exc.detail))
     else:
@@ -153,6 +168,7 @@ def exception_handler(exc, context):
 
 
 # Django-level handlers: URLs no view matched, and crashes, under /api/ answer in the envelope.
+
 
 def _is_api(request) -> bool:
     return request.path.startswith("/api/")
@@ -180,15 +196,24 @@ def server_error(request):
 def bad_request(request, exception=None):
     if _is_api(request):
         if isinstance(exception, RequestDataTooBig):
-            return JsonResponse(envelope(413, "payload_too_large",
-                                         "The request body is larger than the API accepts."),
-                                status=413)
-        return JsonResponse(envelope(400, "bad_request", "The request was malformed."),
-                            status=400)
+            return JsonResponse(
+                envelope(
+                    413, "payload_too_large", "The request body is larger than the API accepts."
+                ),
+                status=413,
+            )
+        return JsonResponse(envelope(400, "bad_request", "The request was malformed."), status=400)
     from django.views.defaults import bad_request as django_bad_request
 
     return django_bad_request(request, exception)
 
 
-__all__ = ["ApiError", "envelope", "exception_handler", "not_found", "server_error",
-           "bad_request", "status"]
+__all__ = [
+    "ApiError",
+    "envelope",
+    "exception_handler",
+    "not_found",
+    "server_error",
+    "bad_request",
+    "status",
+]

@@ -67,8 +67,9 @@ class IdFilter(django_filters.Filter):
 
     def __init__(self, *args, help_text: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        extend_schema_field({**self.schema,
-                             "description": help_text or self.default_description})(self)
+        extend_schema_field({**self.schema, "description": help_text or self.default_description})(
+            self
+        )
 
 
 class UserField(IdField):
@@ -81,8 +82,10 @@ class UserFilter(IdFilter):
 
     field_class = UserField
     # A string: the id's bounds cannot be stated beside the keywords (the server checks them).
-    schema = {"type": "string",
-              "pattern": r"^\s*(?:[1-9][0-9]{0,18}|[Mm][Ee]|[Nn][Oo][Nn][Ee])\s*$"}
+    schema = {
+        "type": "string",
+        "pattern": r"^\s*(?:[1-9][0-9]{0,18}|[Mm][Ee]|[Nn][Oo][Nn][Ee])\s*$",
+    }
     default_description = "A user id, `me`, or `none`"
 
     def filter(self, qs, value):
@@ -107,8 +110,9 @@ class UtcDateTimeField(IsoDateTimeField):
         try:
             return parsed.astimezone(UTC)
         except (OverflowError, ValueError):
-            raise forms.ValidationError(self.error_messages["out_of_range"],
-                                        code="out_of_range") from None
+            raise forms.ValidationError(
+                self.error_messages["out_of_range"], code="out_of_range"
+            ) from None
 
 
 class DateTimeFilter(django_filters.IsoDateTimeFilter):

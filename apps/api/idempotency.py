@@ -51,25 +51,33 @@ class IdempotencyMiddleware:
 
     def __call__(self, request):
         key = request.META.get(HEADER)
-        if (request.method != "POST" or key is None or not request.path.startswith("/api/")
-                or request.path.startswith(EMAIL_BODY_PATHS)):
+        if (
+            request.method != "POST"
+            or key is None
+            or not request.path.startswith("/api/")
+            or request.path.startswith(EMAIL_BODY_PATHS)
+        ):
             # Raw email uploads need no key: their Message-ID already de-duplicates retries.
             return self.get_response(request)
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            return _error(400, "invalid_idempotency_key",
-                          f"Idempotency-Key must be 1–{MAX_KEY_LENGTH} printable characters.")
+            return _error(
+                400,
+                "invalid_idempotency_key",
+                f"Idempotency-Key must be 1–{MAX_KEY_LENGTH} printable characters.",
+            )
         principal = _principal(request)
         if principal is None:
             return self.get_response(request)  # the view answers 401
         IdempotencyRecord.objects.filter(
-            principal=principal, key=key,
-            created_at__lt=timezone.now() - services.IDEMPOTENCY_TTL).delete()
+            principal=principal, key=key, created_at__lt=timezone.now() - services.IDEMPOTENCY_TTL
+        ).delete()
         try:
             body = request.body
         except RequestDataTooBig:
-            return _error(413, "payload_too_large",
-                          "The request body is larger than the API accepts.")
+            return _error(
+                413, "payload_too_large", "The request body is larger than the API accepts."
+            )
         fingerprint = hashlib.sha256(
             b"\n".join([request.method.encode(), request.path.encode(), body])
         ).hexdigest()
@@ -98,13 +106,19 @@ class IdempotencyMiddleware:
     def _replay(self, principal: str, key: str, fingerprint: str):
         record = IdempotencyRecord.objects.filter(principal=principal, key=key).first()
         if record is None or record.status_code is None:
-            return _error(409, "idempotency_key_in_use",
-                          "A request with this Idempotency-Key is still being processed; "
-                          "retry shortly.")
+            return _error(
+                409,
+                "idempotency_key_in_use",
+                "A request with this Idempotency-Key is still being processed; retry shortly.",
+            )
         if record.fingerprint != fingerprint:
-            return _error(422, "idempotency_key_reused",
-                          "This Idempotency-Key was used with a different request body or path.")
-        response = HttpResponse(bytes(record.body or b""), status=record.status_code,
-                                content_type=record.content_type)
+            return _error(
+                422,
+                "idempotency_key_reused",
+                "This Idempotency-Key was used with a different request body or path.",
+            )
+        response = HttpResponse(
+            bytes(record.body or b""), status=record.status_code, content_type=record.content_type
+        )
         response["Idempotent-Replayed"] = "true"
         return response

@@ -71,8 +71,7 @@ def _utf8_depth_over(body: bytes, limit: int) -> bool:
     return any(map(limit.__lt__, accumulate(memoryview(steps).cast("b"))))
 
 
-def json_too_deep(body: bytes, *, charset: str | None = None,
-                  limit: int = MAX_JSON_DEPTH) -> bool:
+def json_too_deep(body: bytes, *, charset: str | None = None, limit: int = MAX_JSON_DEPTH) -> bool:
     """Does `body`, read as JSON the way any of its consumers might decode it, nest arrays
     and objects deeper than `limit`?"""
     if not body:
@@ -99,17 +98,25 @@ def json_depth_error(request) -> JsonResponse | None:
     try:
         body = request.body
     except UnreadablePostError:
-        return JsonResponse(envelope(400, "bad_request", "The request body could not be read."),
-                            status=400)
+        return JsonResponse(
+            envelope(400, "bad_request", "The request body could not be read."), status=400
+        )
     except RequestDataTooBig:  # DATA_UPLOAD_MAX_MEMORY_SIZE set below the cap
-        return JsonResponse(envelope(413, "payload_too_large",
-                                     "The request body is larger than this endpoint accepts."),
-                            status=413)
+        return JsonResponse(
+            envelope(
+                413, "payload_too_large", "The request body is larger than this endpoint accepts."
+            ),
+            status=413,
+        )
     if json_too_deep(body, charset=request.encoding):
-        return JsonResponse(envelope(
-            400, "json_too_deep",
-            f"The JSON body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels."),
-            status=400)
+        return JsonResponse(
+            envelope(
+                400,
+                "json_too_deep",
+                f"The JSON body nests arrays and objects deeper than {MAX_JSON_DEPTH} levels.",
+            ),
+            status=400,
+        )
     return None
 
 
@@ -155,10 +162,15 @@ class RequestBodyLimitsMiddleware:
         limit = body_limit(request.path_info)
         size = body_size_over(request, limit)
         if size is not None:
-            return JsonResponse(envelope(
-                413, "payload_too_large",
-                f"The request body is {size} bytes or more; this endpoint accepts at most "
-                f"{limit}."), status=413)
+            return JsonResponse(
+                envelope(
+                    413,
+                    "payload_too_large",
+                    f"The request body is {size} bytes or more; this endpoint accepts at most "
+                    f"{limit}.",
+                ),
+                status=413,
+            )
         if not request.path_info.startswith(EMAIL_BODY_PATHS):  # see the module docstring
             error = json_depth_error(request)
             if error is not None:

@@ -22,7 +22,9 @@ from .limits import EMAIL_BODY_PATHS
 from .serializers import StrictInputSerializer
 
 IDEMPOTENCY_KEY_SCHEMA = {
-    "type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH,
+    "type": "string",
+    "minLength": 1,
+    "maxLength": MAX_KEY_LENGTH,
     "pattern": r"^[!-~](?:[ -~]*[!-~])?$",
 }
 
@@ -69,8 +71,7 @@ class CxAutoSchema(AutoSchema):
             responses.setdefault(
                 str(code),
                 self._get_response_for_code(
-                    OpenApiResponse(response=ErrorSerializer,
-                                    description=ERROR_DESCRIPTIONS[code]),
+                    OpenApiResponse(response=ErrorSerializer, description=ERROR_DESCRIPTIONS[code]),
                     str(code),
                 ),
             )
@@ -83,11 +84,13 @@ class CxAutoSchema(AutoSchema):
             params = [
                 *params,
                 OpenApiParameter(
-                    "Idempotency-Key", IDEMPOTENCY_KEY_SCHEMA, OpenApiParameter.HEADER,
+                    "Idempotency-Key",
+                    IDEMPOTENCY_KEY_SCHEMA,
+                    OpenApiParameter.HEADER,
                     required=False,
                     description="Any unique string (a UUID): 1–255 visible ASCII characters. "
-                                "A retry with the same key and body returns the first response "
-                                "and creates nothing.",
+                    "A retry with the same key and body returns the first response "
+                    "and creates nothing.",
                 ),
             ]
         return params
@@ -130,5 +133,9 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
     name = "ApiToken"
 
     def get_security_definition(self, auto_schema):
-        return {"type": "http", "scheme": "bearer", "bearerFormat": "cxd_<prefix>_<secret>",
-                "description": "A named API token created in the admin (shown once)."}
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "cxd_<prefix>_<secret>",
+            "description": "A named API token created in the admin (shown once).",
+        }

@@ -7,7 +7,8 @@ class StrictInputSerializer(serializers.Serializer):
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             raise serializers.ValidationError(
-                {"non_field_errors": [f"Expected a JSON object, got {type(data).__name__}."]})
+                {"non_field_errors": [f"Expected a JSON object, got {type(data).__name__}."]}
+            )
         unknown = sorted(set(data) - set(self.fields))
         result = super().to_internal_value(data)
         if unknown:

@@ -32,7 +32,10 @@ def api_token_create(*, owner, name: str, scopes: list[str]) -> tuple[ApiToken, 
     prefix = secrets.token_hex(6)
     key = f"{TOKEN_PREFIX}_{prefix}_{secrets.token_urlsafe(32)}"
     token = ApiToken.objects.create(
-        owner=owner, name=name.strip(), prefix=prefix, key_hash=hash_key(key),
+        owner=owner,
+        name=name.strip(),
+        prefix=prefix,
+        key_hash=hash_key(key),
         scopes=sorted(set(scopes)),
     )
     return token, key

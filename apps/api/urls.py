@@ -17,8 +17,9 @@ app_name = "api"
 
 router = SimpleRouter(trailing_slash="/?")
 router.register("cases", CaseViewSet, basename="case")
-router.register(r"cases/(?P<case_pk>\d+)/interactions", CaseInteractionViewSet,
-                basename="case-interaction")
+router.register(
+    r"cases/(?P<case_pk>\d+)/interactions", CaseInteractionViewSet, basename="case-interaction"
+)
 router.register("contacts", ContactViewSet, basename="contact")
 router.register("teams", TeamViewSet, basename="team")
 router.register("tags", TagViewSet, basename="tag")
@@ -39,6 +40,11 @@ urlpatterns = [
     # from outside its bundle, and searches in a worker it makes from a blob: this one page
     # may use inline styles and blob: workers (never inline scripts). Its "Powered by" logo,
     # from Redocly's CDN, stays blocked like everything from elsewhere.
-    path("redoc/", csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
-        SpectacularRedocView.as_view(url_name="api:schema")), name="redoc"),
+    path(
+        "redoc/",
+        csp_update({"style-src": [UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
+            SpectacularRedocView.as_view(url_name="api:schema")
+        ),
+        name="redoc",
+    ),
 ]

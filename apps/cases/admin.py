@@ -21,8 +21,15 @@ class ReadOnlyInline(RevealHiddenAdmin, admin.TabularInline):
 
 class InteractionInline(ReadOnlyInline):
     model = Interaction
-    fields = ["occurred_at", "channel", "direction", "is_public", "author_contact",
-              "author_agent", "body_text"]
+    fields = [
+        "occurred_at",
+        "channel",
+        "direction",
+        "is_public",
+        "author_contact",
+        "author_agent",
+        "body_text",
+    ]
 
 
 class CaseEventInline(ReadOnlyInline):
@@ -34,8 +41,18 @@ class CaseEventInline(ReadOnlyInline):
 class CaseAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     """Read-mostly: status, owners and content change through the services (audited)."""
 
-    list_display = ["reference", "subject", "status", "priority", "channel", "requester",
-                    "team", "assignee", "created_at", "updated_at"]
+    list_display = [
+        "reference",
+        "subject",
+        "status",
+        "priority",
+        "channel",
+        "requester",
+        "team",
+        "assignee",
+        "created_at",
+        "updated_at",
+    ]
     list_select_related = ["requester", "team", "assignee"]
     list_filter = ["status", "priority", "channel", "team", "created_at"]
     search_fields = ["subject", "requester__name", "requester__identities__value"]
@@ -81,8 +98,17 @@ class AttachmentInline(ReadOnlyInline):
 
 @admin.register(Interaction)
 class InteractionAdmin(RevealHiddenAdmin, admin.ModelAdmin):
-    list_display = ["pk", "case", "channel", "direction", "is_public", "author_contact",
-                    "author_agent", "occurred_at", "delivery_status"]
+    list_display = [
+        "pk",
+        "case",
+        "channel",
+        "direction",
+        "is_public",
+        "author_contact",
+        "author_agent",
+        "occurred_at",
+        "delivery_status",
+    ]
     list_select_related = ["case", "author_contact", "author_agent"]
     list_filter = ["channel", "direction", "is_public", "delivery_status"]
     search_fields = ["external_id", "subject"]
@@ -103,7 +129,6 @@ class CaseEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     list_filter = ["kind"]
     readonly_fields = [f.name for f in CaseEvent._meta.concrete_fields]
     show_full_result_count = False
-
 
 
 @admin.register(Tag)

@@ -38,8 +38,10 @@ from .serializers import (
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List the cases you may see",
-                       description="Cursor-paginated; filters combine with AND."),
+    list=extend_schema(
+        summary="List the cases you may see",
+        description="Cursor-paginated; filters combine with AND.",
+    ),
     retrieve=extend_schema(summary="One case"),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -55,9 +57,12 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):
         return selectors.case_list_for(user=self.request.user).order_by()
 
-    @extend_schema(summary="Open a case", request=CaseCreateInput,
-                   responses={201: CaseOutput},
-                   description="The requester is found or created from the identity given.")
+    @extend_schema(
+        summary="Open a case",
+        request=CaseCreateInput,
+        responses={201: CaseOutput},
+        description="The requester is found or created from the identity given.",
+    )
     def create(self, request):
         data = CaseCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -65,21 +70,34 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         message = d.get("message", {})
         with transaction.atomic():
             requester, _ = contact_services.contact_find_or_create(
-                **IdentityInput.identity_of(d["requester"]))
+                **IdentityInput.identity_of(d["requester"])
+            )
             case = services.case_open(
-                requester=requester, subject=d["subject"], channel=d["channel"],
-                priority=d["priority"], team=d.get("team"), assignee=d.get("assignee"),
-                tags=d.get("tags", ()), custom_fields=d.get("custom_fields"), actor=request.user,
-                body_text=message.get("body_text", ""), body_html=message.get("body_html", ""),
-                external_id=message.get("external_id", ""), metadata=message.get("metadata"),
+                requester=requester,
+                subject=d["subject"],
+                channel=d["channel"],
+                priority=d["priority"],
+                team=d.get("team"),
+                assignee=d.get("assignee"),
+                tags=d.get("tags", ()),
+                custom_fields=d.get("custom_fields"),
+                actor=request.user,
+                body_text=message.get("body_text", ""),
+                body_html=message.get("body_html", ""),
+                external_id=message.get("external_id", ""),
+                metadata=message.get("metadata"),
                 occurred_at=message.get("occurred_at"),
             )
         # requester, team and assignee are the objects we passed in; only the tags are read.
         prefetch_related_objects([case], "tags")
         return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
 
-    @extend_schema(summary="Change a case", request=CaseUpdateInput, responses={200: CaseOutput},
-                   description="Status changes follow the allowed transitions (409 otherwise).")
+    @extend_schema(
+        summary="Change a case",
+        request=CaseUpdateInput,
+        responses={200: CaseOutput},
+        description="Status changes follow the allowed transitions (409 otherwise).",
+    )
     def partial_update(self, request, pk=None):
         case = self.get_object()
         data = CaseUpdateInput(data=request.data)
@@ -94,8 +112,11 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         return Response(SlaStateOutput({"case": case.pk, "policy": None, "clocks": []}).data)
 
     def _reload(self, case_id: int) -> Case:
-        return (Case.objects.select_related("requester", "team", "assignee")
-                .prefetch_related("tags").get(pk=case_id))
+        return (
+            Case.objects.select_related("requester", "team", "assignee")
+            .prefetch_related("tags")
+            .get(pk=case_id)
+        )
 
 
 @extend_schema_view(
@@ -108,66 +129,82 @@ class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
 
     def get_case(self) -> Case:
-        return get_object_or_404(Case.objects.visible_to(self.request.user),
-                                 pk=self.kwargs["case_pk"])
+        return get_object_or_404(
+            Case.objects.visible_to(self.request.user), pk=self.kwargs["case_pk"]
+        )
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Interaction.objects.none()
-        return (Interaction.objects.filter(case=self.get_case())
-                .select_related("author_contact", "author_agent")
-                .prefetch_related(Prefetch("attachments",
-                                           queryset=Attachment.objects.order_by("pk"))))
+        return (
+            Interaction.objects.filter(case=self.get_case())
+            .select_related("author_contact", "author_agent")
+            .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        )
 
     def perform_content_negotiation(self, request, force=False):
         # A download is not rendered, so any Accept (application/octet-stream, */*) is fine;
         # its errors are JSON whatever the client asked for.
-        return super().perform_content_negotiation(request, force=force
-                                                   or self.action == "download")
+        return super().perform_content_negotiation(
+            request, force=force or self.action == "download"
+        )
 
     @extend_schema(
         summary="Download one attachment of an interaction",
         description="The file's bytes as sent, always as `application/octet-stream` with "
-                    "`Content-Disposition: attachment` (the original filename, RFC 5987), "
-                    "`X-Content-Type-Options: nosniff` and `Content-Security-Policy: sandbox`. "
-                    "The interaction's `attachments[].download_url` links here.",
+        "`Content-Disposition: attachment` (the original filename, RFC 5987), "
+        "`X-Content-Type-Options: nosniff` and `Content-Security-Policy: sandbox`. "
+        "The interaction's `attachments[].download_url` links here.",
         parameters=[
-            OpenApiParameter("case_pk", ID_SCHEMA, OpenApiParameter.PATH,
-                             description="The case's id"),
-            OpenApiParameter("id", ID_SCHEMA, OpenApiParameter.PATH,
-                             description="The interaction's id"),
-            OpenApiParameter("attachment_pk", ID_SCHEMA, OpenApiParameter.PATH,
-                             description="The attachment's id"),
+            OpenApiParameter(
+                "case_pk", ID_SCHEMA, OpenApiParameter.PATH, description="The case's id"
+            ),
+            OpenApiParameter(
+                "id", ID_SCHEMA, OpenApiParameter.PATH, description="The interaction's id"
+            ),
+            OpenApiParameter(
+                "attachment_pk", ID_SCHEMA, OpenApiParameter.PATH, description="The attachment's id"
+            ),
         ],
         responses={
             (200, "application/octet-stream"): OpenApiTypes.BINARY,
-            410: OpenApiResponse(ErrorSerializer, description="The attachment is listed but "
-                                 "its file is missing from storage."),
+            410: OpenApiResponse(
+                ErrorSerializer,
+                description="The attachment is listed but its file is missing from storage.",
+            ),
         },
     )
-    @action(detail=True, methods=["get"], url_name="attachment-download",
-            url_path=r"attachments/(?P<attachment_pk>\d+)/download")
+    @action(
+        detail=True,
+        methods=["get"],
+        url_name="attachment-download",
+        url_path=r"attachments/(?P<attachment_pk>\d+)/download",
+    )
     def download(self, request, case_pk=None, pk=None, attachment_pk=None):
         try:
             attachment = selectors.attachment_for_download(
-                user=request.user, case_id=int(case_pk), interaction_id=int(pk),
-                attachment_id=int(attachment_pk))
+                user=request.user,
+                case_id=int(case_pk),
+                interaction_id=int(pk),
+                attachment_id=int(attachment_pk),
+            )
         except Attachment.DoesNotExist:
             raise ApiError("No such attachment.", status_code=404, code="not_found") from None
         try:
             return downloads.attachment_response(attachment)
         except downloads.AttachmentMissing as missing:
-            raise ApiError(f"{missing}.",
-                           status_code=410, code="attachment_missing") from None
+            raise ApiError(f"{missing}.", status_code=410, code="attachment_missing") from None
 
     def paginate_queryset(self, queryset):
         self.paginator.ordering = "occurred_at"
         return super().paginate_queryset(queryset)
 
-    @extend_schema(summary="Add a message, reply or note", request=InteractionCreateInput,
-                   responses={201: InteractionOutput, 200: InteractionOutput},
-                   description="200 (and nothing new) when `external_id` was seen on that "
-                               "channel already.")
+    @extend_schema(
+        summary="Add a message, reply or note",
+        request=InteractionCreateInput,
+        responses={201: InteractionOutput, 200: InteractionOutput},
+        description="200 (and nothing new) when `external_id` was seen on that channel already.",
+    )
     def create(self, request, case_pk=None):
         case = self.get_case()
         data = InteractionCreateInput(data=request.data)
@@ -176,14 +213,20 @@ class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
         channel = d.get("channel", case.channel)
         external_id = d.get("external_id", "")
         if external_id:  # (a note has none: InteractionCreateInput refuses it there)
-            existing = (Interaction.objects.select_related("author_contact", "author_agent")
-                        .filter(channel=channel, external_id=external_id).first())
+            existing = (
+                Interaction.objects.select_related("author_contact", "author_agent")
+                .filter(channel=channel, external_id=external_id)
+                .first()
+            )
             if existing is not None:
                 # A retry: answer with what was stored — but only from a case the caller may
                 # see; an id used on someone else's case reveals nothing of it.
                 if not Case.objects.visible_to(request.user).filter(pk=existing.case_id).exists():
-                    raise ApiError("This external_id is already used on this channel.",
-                                   status_code=409, code="external_id_taken")
+                    raise ApiError(
+                        "This external_id is already used on this channel.",
+                        status_code=409,
+                        code="external_id_taken",
+                    )
                 return Response(self.get_serializer(existing).data, status=status.HTTP_200_OK)
         body = {"body_text": d.get("body_text", ""), "body_html": d.get("body_html", "")}
         with transaction.atomic():
@@ -191,20 +234,34 @@ class CaseInteractionViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
                 author = case.requester
                 if "author" in d:
                     author, _ = contact_services.contact_find_or_create(
-                        **IdentityInput.identity_of(d["author"]))
+                        **IdentityInput.identity_of(d["author"])
+                    )
                 interaction = services.interaction_add(
-                    case_id=case.pk, channel=channel, direction=Interaction.Direction.INBOUND,
-                    author_contact=author, external_id=external_id,
-                    metadata=d.get("metadata"), occurred_at=d.get("occurred_at"), **body)
+                    case_id=case.pk,
+                    channel=channel,
+                    direction=Interaction.Direction.INBOUND,
+                    author_contact=author,
+                    external_id=external_id,
+                    metadata=d.get("metadata"),
+                    occurred_at=d.get("occurred_at"),
+                    **body,
+                )
             elif d["type"] == "reply":
                 interaction = services.case_reply(
-                    case_id=case.pk, agent=request.user, channel=channel,
-                    then_status=d.get("status"), metadata=d.get("metadata"),
-                    external_id=external_id, occurred_at=d.get("occurred_at"), **body)
+                    case_id=case.pk,
+                    agent=request.user,
+                    channel=channel,
+                    then_status=d.get("status"),
+                    metadata=d.get("metadata"),
+                    external_id=external_id,
+                    occurred_at=d.get("occurred_at"),
+                    **body,
+                )
             else:
                 interaction = services.case_note(case_id=case.pk, agent=request.user, **body)
         interaction = Interaction.objects.select_related("author_contact", "author_agent").get(
-            pk=interaction.pk)
+            pk=interaction.pk
+        )
         return Response(self.get_serializer(interaction).data, status=status.HTTP_201_CREATED)
 
 

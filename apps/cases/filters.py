@@ -13,8 +13,9 @@ class CaseFilter(django_filters.FilterSet):
     priority = django_filters.MultipleChoiceFilter(choices=Case.Priority.choices)
     channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
     team = IdFilter(field_name="team_id", help_text="Team id")
-    assignee = UserFilter(field_name="assignee",
-                          help_text="A user id, `me`, or `none` for unassigned")
+    assignee = UserFilter(
+        field_name="assignee", help_text="A user id, `me`, or `none` for unassigned"
+    )
     requester = IdFilter(field_name="requester_id", help_text="Contact id")
     tag = django_filters.CharFilter(method="filter_tag", help_text="Cases carrying this tag")
     created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
@@ -22,7 +23,8 @@ class CaseFilter(django_filters.FilterSet):
     updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gte")
     updated_before = DateTimeFilter(field_name="updated_at", lookup_expr="lt")
     q = django_filters.CharFilter(
-        method="filter_text", help_text="Text in the subject, or a reference like CX-000123")
+        method="filter_text", help_text="Text in the subject, or a reference like CX-000123"
+    )
 
     class Meta:
         model = Case

@@ -76,39 +76,55 @@ def interaction_send(*, interaction_id: int, now: datetime | None = None) -> dat
     now = now or timezone.now()
     claimed = Interaction.objects.filter(
         Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        pk=interaction_id, delivery_status=Delivery.PENDING,
+        pk=interaction_id,
+        delivery_status=Delivery.PENDING,
     ).update(delivery_status=Delivery.SENDING, claimed_at=now)
     if not claimed:
         return None
     # Results are written only while the claim is still ours: if the sweep released it (we
     # were too slow) and another worker claimed it, its result stands, not ours.
-    ours = Interaction.objects.filter(pk=interaction_id, delivery_status=Delivery.SENDING,
-                                      claimed_at=now)
-    interaction = (Interaction.objects.select_related("case", "case__requester", "author_agent")
-                   .get(pk=interaction_id))
+    ours = Interaction.objects.filter(
+        pk=interaction_id, delivery_status=Delivery.SENDING, claimed_at=now
+    )
+    interaction = Interaction.objects.select_related("case", "case__requester", "author_agent").get(
+        pk=interaction_id
+    )
     attempts = interaction.delivery_attempts + 1
     send = sender_for(interaction.channel)
     try:
         if send is None:
-            raise PermanentSendError(f"no sender is configured for the {interaction.channel} "
-                                     "channel")
+            raise PermanentSendError(
+                f"no sender is configured for the {interaction.channel} channel"
+            )
         external_id = send(interaction)
     except PermanentSendError as exc:
         ours.update(
-            delivery_status=Delivery.FAILED, delivery_attempts=attempts,
-            delivery_error=str(exc)[:2000], next_attempt_at=None, claimed_at=None)
+            delivery_status=Delivery.FAILED,
+            delivery_attempts=attempts,
+            delivery_error=str(exc)[:2000],
+            next_attempt_at=None,
+            claimed_at=None,
+        )
         return None
     except Exception as exc:  # noqa: BLE001 — TransientSendError and anything unexpected
         final = attempts >= MAX_ATTEMPTS
         retry_at = None if final else now + retry_delay(attempts)
         ours.update(
             delivery_status=Delivery.FAILED if final else Delivery.PENDING,
-            delivery_attempts=attempts, next_attempt_at=retry_at, claimed_at=None,
-            delivery_error=f"{type(exc).__name__}: {exc}"[:2000])
+            delivery_attempts=attempts,
+            next_attempt_at=retry_at,
+            claimed_at=None,
+            delivery_error=f"{type(exc).__name__}: {exc}"[:2000],
+        )
         return retry_at
-    fields = {"delivery_status": Delivery.SENT, "delivery_attempts": attempts,
-              "delivery_error": "", "sent_at": timezone.now(), "next_attempt_at": None,
-              "claimed_at": None}
+    fields = {
+        "delivery_status": Delivery.SENT,
+        "delivery_attempts": attempts,
+        "delivery_error": "",
+        "sent_at": timezone.now(),
+        "next_attempt_at": None,
+        "claimed_at": None,
+    }
     if external_id and not interaction.external_id:
         fields["external_id"] = str(external_id)[:998]
     ours.update(**fields)
@@ -120,22 +136,34 @@ def sends_due(*, limit: int = 500, now: datetime | None = None) -> list[int]:
     attempt: released for another try, or failed at MAX_ATTEMPTS, so a message that kills
     its worker cannot loop forever."""
     now = now or timezone.now()
-    stale = Interaction.objects.filter(delivery_status=Delivery.SENDING,
-                                       claimed_at__lt=now - claim_lease())
+    stale = Interaction.objects.filter(
+        delivery_status=Delivery.SENDING, claimed_at__lt=now - claim_lease()
+    )
     stale.filter(delivery_attempts__gte=MAX_ATTEMPTS - 1).update(
-        delivery_status=Delivery.FAILED, claimed_at=None, next_attempt_at=None,
+        delivery_status=Delivery.FAILED,
+        claimed_at=None,
+        next_attempt_at=None,
         delivery_attempts=F("delivery_attempts") + 1,
         delivery_error="the worker sending this message stopped before it finished, "
-                       f"{MAX_ATTEMPTS} times")
-    stale.update(delivery_status=Delivery.PENDING, claimed_at=None,
-                 delivery_attempts=F("delivery_attempts") + 1)
+        f"{MAX_ATTEMPTS} times",
+    )
+    stale.update(
+        delivery_status=Delivery.PENDING,
+        claimed_at=None,
+        delivery_attempts=F("delivery_attempts") + 1,
+    )
     return list(
-        Interaction.objects.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-                                   delivery_status=Delivery.PENDING)
-        .order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+        Interaction.objects.filter(
+            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
+            delivery_status=Delivery.PENDING,
+        )
+        .order_by("next_attempt_at", "pk")
+        .values_list("pk", flat=True)[:limit]
+    )
 
 
 def interaction_retry_now(*, interaction_id: int) -> None:
     """An agent's "send again" on a failed message: one more try now."""
     Interaction.objects.filter(pk=interaction_id, delivery_status=Delivery.FAILED).update(
-        delivery_status=Delivery.PENDING, next_attempt_at=None, delivery_error="")
+        delivery_status=Delivery.PENDING, next_attempt_at=None, delivery_error=""
+    )

@@ -59,8 +59,9 @@ def case_by_reference(*, reference: str) -> Case | None:
     return Case.objects.filter(pk=pk).first() if pk else None
 
 
-def attachment_for_download(*, user, case_id: int, attachment_id: int,
-                            interaction_id: int | None = None) -> Attachment:
+def attachment_for_download(
+    *, user, case_id: int, attachment_id: int, interaction_id: int | None = None
+) -> Attachment:
     """An attachment of `case_id` (and of `interaction_id` when given) that the user may see,
     in one query; raises Attachment.DoesNotExist otherwise — another team's attachment is
     indistinguishable from one that does not exist."""
@@ -68,8 +69,10 @@ def attachment_for_download(*, user, case_id: int, attachment_id: int,
     if not all(1 <= int(i) <= MAX_DB_ID for i in ids):  # a bigint; beyond, SQLite overflows
         raise Attachment.DoesNotExist
     attachments = Attachment.objects.filter(
-        pk=attachment_id, interaction__case_id=case_id,
-        interaction__case__in=Case.objects.visible_to(user))
+        pk=attachment_id,
+        interaction__case_id=case_id,
+        interaction__case__in=Case.objects.visible_to(user),
+    )
     if interaction_id is not None:
         attachments = attachments.filter(interaction_id=interaction_id)
     return attachments.get()

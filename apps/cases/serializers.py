@@ -22,8 +22,7 @@ MAX_CUSTOM_FIELDS = 100
 
 
 class SocialIdentityInput(StrictInputSerializer):
-    network = serializers.ChoiceField(
-        choices=[c for c in ContactIdentity.Network.values if c])
+    network = serializers.ChoiceField(choices=[c for c in ContactIdentity.Network.values if c])
     handle = serializers.CharField(max_length=100)
 
 
@@ -42,15 +41,20 @@ class IdentityInput(StrictInputSerializer):
         given = [kind for kind in self.KINDS if kind in attrs]
         if len(given) != 1:
             raise serializers.ValidationError(
-                {"non_field_errors": ["Give exactly one of email, phone, social or chat."]})
+                {"non_field_errors": ["Give exactly one of email, phone, social or chat."]}
+            )
         return attrs
 
     @staticmethod
     def identity_of(data: dict) -> dict:
         """Arguments for contacts.services.contact_find_or_create."""
         if "social" in data:
-            return {"kind": "social", "network": data["social"]["network"],
-                    "value": data["social"]["handle"], "name": data.get("name", "")}
+            return {
+                "kind": "social",
+                "network": data["social"]["network"],
+                "value": data["social"]["handle"],
+                "name": data.get("name", ""),
+            }
         kind = next(k for k in IdentityInput.KINDS if k in data)
         return {"kind": kind, "value": data[kind], "name": data.get("name", "")}
 
@@ -71,22 +75,23 @@ def validate_external_id(value: str) -> str:
     size = len(value.encode("utf-8", "surrogatepass"))
     if size > EXTERNAL_ID_MAX_BYTES:
         raise serializers.ValidationError(
-            f"At most {EXTERNAL_ID_MAX_BYTES} bytes in UTF-8 ({size} given).")
+            f"At most {EXTERNAL_ID_MAX_BYTES} bytes in UTF-8 ({size} given)."
+        )
     return value
 
 
 class MessageInput(StrictInputSerializer):
     body_text = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     body_html = serializers.CharField(required=False, allow_blank=True, max_length=500_000)
-    external_id = serializers.CharField(required=False, allow_blank=True, max_length=998,
-                                        validators=[validate_external_id])
+    external_id = serializers.CharField(
+        required=False, allow_blank=True, max_length=998, validators=[validate_external_id]
+    )
     occurred_at = serializers.DateTimeField(required=False)
     metadata = JsonObjectField(required=False)
 
     def validate(self, attrs):
         if not (attrs.get("body_text") or attrs.get("body_html")):
-            raise serializers.ValidationError(
-                {"body_text": ["Give body_text or body_html."]})
+            raise serializers.ValidationError({"body_text": ["Give body_text or body_html."]})
         return attrs
 
 
@@ -94,14 +99,16 @@ class CaseCreateInput(StrictInputSerializer):
     subject = serializers.CharField(max_length=255)
     requester = IdentityInput()
     channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
-    priority = serializers.ChoiceField(choices=Case.Priority.choices,
-                                       default=Case.Priority.NORMAL)
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False,
-                                              allow_null=True)
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True),
-                                                  required=False, allow_null=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
-                                 max_length=MAX_TAGS)
+    priority = serializers.ChoiceField(choices=Case.Priority.choices, default=Case.Priority.NORMAL)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=MAX_TAGS
+    )
     custom_fields = JsonObjectField(required=False, validators=[_validate_custom_fields])
     message = MessageInput(required=False, help_text="The customer's first message")
 
@@ -112,20 +119,26 @@ class CaseUpdateInput(StrictInputSerializer):
     subject = serializers.CharField(required=False, max_length=255)
     status = serializers.ChoiceField(choices=Case.Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Case.Priority.choices, required=False)
-    team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False,
-                                              allow_null=True)
-    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.filter(is_active=True),
-                                                  required=False, allow_null=True)
-    tags = serializers.ListField(child=serializers.CharField(max_length=64), required=False,
-                                 max_length=MAX_TAGS)
+    team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, allow_null=True
+    )
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=User.objects.filter(is_active=True), required=False, allow_null=True
+    )
+    tags = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, max_length=MAX_TAGS
+    )
     custom_fields = JsonObjectField(
-        required=False, validators=[_validate_custom_fields],
-        help_text="Merged into the case's fields; a null value removes a field.")
+        required=False,
+        validators=[_validate_custom_fields],
+        help_text="Merged into the case's fields; a null value removes a field.",
+    )
 
     def validate(self, attrs):
         if not attrs:
             raise serializers.ValidationError(
-                {"non_field_errors": ["Nothing to change: give at least one field."]})
+                {"non_field_errors": ["Nothing to change: give at least one field."]}
+            )
         return attrs
 
 
@@ -140,22 +153,34 @@ class InteractionCreateInput(StrictInputSerializer):
     type = serializers.ChoiceField(choices=TYPES)
     body_text = serializers.CharField(required=False, allow_blank=True, max_length=100_000)
     body_html = serializers.CharField(required=False, allow_blank=True, max_length=500_000)
-    channel = serializers.ChoiceField(choices=Channel.choices, required=False,
-                                      help_text="Defaults to the case's channel (not on a "
-                                                "note)")
-    external_id = serializers.CharField(required=False, allow_blank=True, max_length=998,
-                                        validators=[validate_external_id],
-                                        help_text="The channel's message id: sent twice, "
-                                                  "stored once (not on a note); at most 998 "
-                                                  "bytes in UTF-8")
-    occurred_at = serializers.DateTimeField(required=False,
-                                            help_text="Defaults to now (not on a note)")
-    metadata = JsonObjectField(required=False, help_text="Channel details, kept with the "
-                                                         "message or reply (not on a note)")
-    author = IdentityInput(required=False, help_text="For `message`: who wrote it "
-                                                     "(defaults to the requester)")
-    status = serializers.ChoiceField(choices=Case.Status.choices, required=False,
-                                     help_text="For `reply`: the case's status afterwards")
+    channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        required=False,
+        help_text="Defaults to the case's channel (not on a note)",
+    )
+    external_id = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=998,
+        validators=[validate_external_id],
+        help_text="The channel's message id: sent twice, "
+        "stored once (not on a note); at most 998 "
+        "bytes in UTF-8",
+    )
+    occurred_at = serializers.DateTimeField(
+        required=False, help_text="Defaults to now (not on a note)"
+    )
+    metadata = JsonObjectField(
+        required=False, help_text="Channel details, kept with the message or reply (not on a note)"
+    )
+    author = IdentityInput(
+        required=False, help_text="For `message`: who wrote it (defaults to the requester)"
+    )
+    status = serializers.ChoiceField(
+        choices=Case.Status.choices,
+        required=False,
+        help_text="For `reply`: the case's status afterwards",
+    )
 
     def validate(self, attrs):
         if not (attrs.get("body_text") or attrs.get("body_html")):
@@ -169,7 +194,8 @@ class InteractionCreateInput(StrictInputSerializer):
             given = sorted(set(self.NOT_ON_A_NOTE) & set(attrs))
             if given:
                 raise serializers.ValidationError(
-                    {name: ["A note does not take this field."] for name in given})
+                    {name: ["A note does not take this field."] for name in given}
+                )
         return attrs
 
 
@@ -198,10 +224,27 @@ class CaseOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Case
-        fields = ["id", "reference", "subject", "status", "priority", "channel", "requester",
-                  "team", "assignee", "tags", "custom_fields", "created_at", "updated_at",
-                  "first_response_at", "solved_at", "closed_at", "reopen_count", "merged_into",
-                  "follow_up_of"]
+        fields = [
+            "id",
+            "reference",
+            "subject",
+            "status",
+            "priority",
+            "channel",
+            "requester",
+            "team",
+            "assignee",
+            "tags",
+            "custom_fields",
+            "created_at",
+            "updated_at",
+            "first_response_at",
+            "solved_at",
+            "closed_at",
+            "reopen_count",
+            "merged_into",
+            "follow_up_of",
+        ]
 
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_tags(self, case) -> list[str]:
@@ -209,10 +252,12 @@ class CaseOutput(serializers.ModelSerializer):
 
 
 class AttachmentOutput(serializers.ModelSerializer):
-    content_type = serializers.CharField(help_text="As the sender declared it; the download "
-                                                   "is always application/octet-stream")
+    content_type = serializers.CharField(
+        help_text="As the sender declared it; the download is always application/octet-stream"
+    )
     download_url = serializers.SerializerMethodField(
-        help_text="GET with the same credentials (cases:read) for the file's bytes")
+        help_text="GET with the same credentials (cases:read) for the file's bytes"
+    )
 
     class Meta:
         model = Attachment
@@ -221,9 +266,14 @@ class AttachmentOutput(serializers.ModelSerializer):
     @extend_schema_field(serializers.URLField())
     def get_download_url(self, attachment) -> str:
         # attachment.interaction is the parent row, cached by the prefetch: no query.
-        path = reverse("api:case-interaction-attachment-download", kwargs={
-            "case_pk": attachment.interaction.case_id, "pk": attachment.interaction_id,
-            "attachment_pk": attachment.pk})
+        path = reverse(
+            "api:case-interaction-attachment-download",
+            kwargs={
+                "case_pk": attachment.interaction.case_id,
+                "pk": attachment.interaction_id,
+                "attachment_pk": attachment.pk,
+            },
+        )
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request else path
 
@@ -236,10 +286,28 @@ class InteractionOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Interaction
-        fields = ["id", "case", "type", "channel", "direction", "is_public", "author_contact",
-                  "author_agent", "subject", "body_text", "body_html", "external_id", "metadata",
-                  "occurred_at", "created_at", "delivery_status", "delivery_error",
-                  "delivery_attempts", "sent_at", "attachments"]
+        fields = [
+            "id",
+            "case",
+            "type",
+            "channel",
+            "direction",
+            "is_public",
+            "author_contact",
+            "author_agent",
+            "subject",
+            "body_text",
+            "body_html",
+            "external_id",
+            "metadata",
+            "occurred_at",
+            "created_at",
+            "delivery_status",
+            "delivery_error",
+            "delivery_attempts",
+            "sent_at",
+            "attachments",
+        ]
 
     @extend_schema_field(serializers.ChoiceField(choices=["message", "reply", "note"]))
     def get_type(self, interaction) -> str:
@@ -262,8 +330,11 @@ class TagOutput(serializers.ModelSerializer):
 
 class SlaStateOutput(serializers.Serializer):
     case = serializers.IntegerField()
-    policy = serializers.CharField(allow_null=True,
-                                   help_text="The SLA policy applied; null while none applies")
-    clocks = serializers.ListField(child=serializers.DictField(),
-                                   help_text="One entry per SLA target (first response, next "
-                                             "response, resolution) once a policy applies")
+    policy = serializers.CharField(
+        allow_null=True, help_text="The SLA policy applied; null while none applies"
+    )
+    clocks = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="One entry per SLA target (first response, next "
+        "response, resolution) once a policy applies",
+    )

@@ -93,8 +93,9 @@ def _require_external_id(external_id: str) -> None:
     (Email keys long Message-IDs first: apps.mail.references.message_id_key.)"""
     size = len(external_id.encode("utf-8", "surrogatepass"))
     if size > EXTERNAL_ID_MAX_BYTES:
-        raise ExternalIdTooLong(f"external_id is {size} bytes; at most "
-                                f"{EXTERNAL_ID_MAX_BYTES} in UTF-8")
+        raise ExternalIdTooLong(
+            f"external_id is {size} bytes; at most {EXTERNAL_ID_MAX_BYTES} in UTF-8"
+        )
 
 
 def _require_choice(value: str, choices, field: str) -> None:
@@ -129,8 +130,9 @@ def _check_assignee(case: Case, assignee) -> None:
         raise InvalidAssignee(f"{assignee.get_username()} is not a member of team {case.team}")
 
 
-def routing_check(*, actor, team: Team | None = None, assignee=None,
-                  assignee_field: str = "assignee") -> None:
+def routing_check(
+    *, actor, team: Team | None = None, assignee=None, assignee_field: str = "assignee"
+) -> None:
     """Who may route a case where: the one rule every path that sets a team or assignee uses.
 
     An agent (or a token an agent owns) may give a case one of their own teams, and assign it
@@ -148,24 +150,37 @@ def routing_check(*, actor, team: Team | None = None, assignee=None,
     if team is not None and team.pk not in own:
         raise RoutingNotAllowed(
             f"{actor.get_username()} is not in team {team}: agents route cases to their own "
-            f"teams only (supervisors and admins route anywhere)", field="team")
-    if (assignee is not None and assignee.pk != actor.pk
-            and not assignee.teams.filter(pk__in=own).exists()):
+            f"teams only (supervisors and admins route anywhere)",
+            field="team",
+        )
+    if (
+        assignee is not None
+        and assignee.pk != actor.pk
+        and not assignee.teams.filter(pk__in=own).exists()
+    ):
         raise RoutingNotAllowed(
             f"{assignee.get_username()} shares no team with {actor.get_username()}: agents "
             f"assign cases to themselves or their teammates only (supervisors and admins "
-            f"assign anyone)", field=assignee_field)
+            f"assign anyone)",
+            field=assignee_field,
+        )
 
 
 def _check_reachable(case: Case, *, actor) -> None:
     """An agent may not leave a case with neither team nor assignee: no agent could see it
     (`Case.objects.visible_to`), the agent who did it included. Supervisors and admins may
     (admins see every case); the system and customers route by configuration."""
-    if (actor is not None and case.team_id is None and case.assignee_id is None
-            and role_of(actor) == AgentProfile.Role.AGENT):
+    if (
+        actor is not None
+        and case.team_id is None
+        and case.assignee_id is None
+        and role_of(actor) == AgentProfile.Role.AGENT
+    ):
         raise RoutingNotAllowed(
             "a case needs a team or an assignee: with neither no agent could see it, you "
-            "included (choose one of your teams)", field="team")
+            "included (choose one of your teams)",
+            field="team",
+        )
 
 
 def _set_status(case: Case, to: str, *, now: datetime, actor=None, actor_contact=None) -> list[str]:
@@ -178,9 +193,14 @@ def _set_status(case: Case, to: str, *, now: datetime, actor=None, actor_contact
         case.reopen_count += 1
         case.solved_at = None
         changed += ["reopen_count", "solved_at"]
-        _event(case, CaseEvent.Kind.REOPENED, actor=actor, actor_contact=actor_contact,
-               before={"reopen_count": case.reopen_count - 1},
-               after={"reopen_count": case.reopen_count})
+        _event(
+            case,
+            CaseEvent.Kind.REOPENED,
+            actor=actor,
+            actor_contact=actor_contact,
+            before={"reopen_count": case.reopen_count - 1},
+            after={"reopen_count": case.reopen_count},
+        )
     if to == Status.SOLVED:
         case.solved_at = now
         changed.append("solved_at")
@@ -188,25 +208,39 @@ def _set_status(case: Case, to: str, *, now: datetime, actor=None, actor_contact
         case.closed_at = now
         changed.append("closed_at")
     case.status = to
-    _event(case, CaseEvent.Kind.STATUS, actor=actor, actor_contact=actor_contact,
-           before=before, after=to)
+    _event(
+        case,
+        CaseEvent.Kind.STATUS,
+        actor=actor,
+        actor_contact=actor_contact,
+        before=before,
+        after=to,
+    )
     return changed
 
 
 def _announce_update(case: Case, changed: Iterable[str], **data) -> None:
     """The case.updated webhook event, in this transaction (it is sent after commit)."""
-    webhooks.event_emit(event="case.updated", case=case, data={
-        "case": webhook_payloads.case_data(case),
-        "changed": sorted(set(changed) - {"updated_at"}),
-        **data,
-    })
+    webhooks.event_emit(
+        event="case.updated",
+        case=case,
+        data={
+            "case": webhook_payloads.case_data(case),
+            "changed": sorted(set(changed) - {"updated_at"}),
+            **data,
+        },
+    )
 
 
 def _announce_interaction(case: Case, interaction: Interaction) -> None:
-    webhooks.event_emit(event="interaction.created", case=case, data={
-        "interaction": webhook_payloads.interaction_data(interaction),
-        "case": webhook_payloads.case_data(case),
-    })
+    webhooks.event_emit(
+        event="interaction.created",
+        case=case,
+        data={
+            "interaction": webhook_payloads.interaction_data(interaction),
+            "case": webhook_payloads.case_data(case),
+        },
+    )
 
 
 def sanitize_html(body_html: str) -> str:
@@ -300,10 +334,18 @@ def case_open(
         },
     )
     if follow_up_of:
-        _event(follow_up_of, CaseEvent.Kind.FOLLOW_UP, actor=actor,
-               actor_contact=None if actor else requester, after={"case_id": case.pk})
-    webhooks.event_emit(event="case.created", case=case,
-                        data={"case": webhook_payloads.case_data(case), "tags": tag_names})
+        _event(
+            follow_up_of,
+            CaseEvent.Kind.FOLLOW_UP,
+            actor=actor,
+            actor_contact=None if actor else requester,
+            after={"case_id": case.pk},
+        )
+    webhooks.event_emit(
+        event="case.created",
+        case=case,
+        data={"case": webhook_payloads.case_data(case), "tags": tag_names},
+    )
     if body_text or body_html:
         # The case is ours alone until this transaction commits: no lock or re-read needed.
         interaction, created = _interaction_store(
@@ -411,10 +453,21 @@ def interaction_add(
     return interaction
 
 
-def _interaction_store(case: Case, *, channel: str, direction: str, is_public: bool,
-                       author_contact, author_agent, subject: str, body_text: str,
-                       body_html: str, external_id: str, metadata: dict | None,
-                       occurred_at: datetime) -> tuple[Interaction, bool]:
+def _interaction_store(
+    case: Case,
+    *,
+    channel: str,
+    direction: str,
+    is_public: bool,
+    author_contact,
+    author_agent,
+    subject: str,
+    body_text: str,
+    body_html: str,
+    external_id: str,
+    metadata: dict | None,
+    occurred_at: datetime,
+) -> tuple[Interaction, bool]:
     """Insert one interaction on a locked (or just created) case and record its event.
 
     Returns (interaction, created); created is False when a concurrent delivery of the same
@@ -494,7 +547,8 @@ def case_reply(
         )
         if outbound.has_sender(interaction.channel) and not interaction.delivery_status:
             Interaction.objects.filter(pk=interaction.pk).update(
-                delivery_status=Interaction.Delivery.PENDING)
+                delivery_status=Interaction.Delivery.PENDING
+            )
             interaction.delivery_status = Interaction.Delivery.PENDING
             from . import tasks
 
@@ -540,8 +594,9 @@ def case_transition(*, case_id: int, to: str, actor=None) -> Case:
 def case_reopen(*, case_id: int, actor=None, actor_contact: Contact | None = None) -> Case:
     """Reopen a solved case (counted in reopen_count). A closed case cannot be reopened."""
     case = _locked(case_id)
-    changed = _set_status(case, Status.OPEN, now=timezone.now(), actor=actor,
-                          actor_contact=actor_contact)
+    changed = _set_status(
+        case, Status.OPEN, now=timezone.now(), actor=actor, actor_contact=actor_contact
+    )
     case.save(update_fields=[*changed, "updated_at"])
     _announce_update(case, changed)
     return case
@@ -557,8 +612,13 @@ def case_assign(*, case_id: int, assignee, actor=None) -> Case:
         return case
     _check_assignee(case, assignee)
     routing_check(actor=actor, assignee=assignee)
-    _event(case, CaseEvent.Kind.ASSIGNEE, actor=actor,
-           before=_user_ref(case.assignee), after=_user_ref(assignee))
+    _event(
+        case,
+        CaseEvent.Kind.ASSIGNEE,
+        actor=actor,
+        before=_user_ref(case.assignee),
+        after=_user_ref(assignee),
+    )
     case.assignee = assignee
     _check_reachable(case, actor=actor)
     changed = ["assignee"]
@@ -576,14 +636,16 @@ def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
     if case.team_id == (team.pk if team else None):
         return case
     routing_check(actor=actor, team=team)
-    _event(case, CaseEvent.Kind.TEAM, actor=actor, before=_team_ref(case.team),
-           after=_team_ref(team))
+    _event(
+        case, CaseEvent.Kind.TEAM, actor=actor, before=_team_ref(case.team), after=_team_ref(team)
+    )
     case.team = team
     _check_reachable(case, actor=actor)
     changed = ["team"]
     if team and case.assignee_id and not team.members.filter(pk=case.assignee_id).exists():
-        _event(case, CaseEvent.Kind.ASSIGNEE, actor=actor, before=_user_ref(case.assignee),
-               after=None)
+        _event(
+            case, CaseEvent.Kind.ASSIGNEE, actor=actor, before=_user_ref(case.assignee), after=None
+        )
         case.assignee = None
         changed.append("assignee")
     case.save(update_fields=[*changed, "updated_at"])
@@ -607,8 +669,9 @@ def _set_field(*, case_id: int, field: str, value, kind: str, actor) -> Case:
 @transaction.atomic
 def case_set_priority(*, case_id: int, priority: str, actor=None) -> Case:
     _require_choice(priority, Case.Priority, "priority")
-    return _set_field(case_id=case_id, field="priority", value=priority,
-                      kind=CaseEvent.Kind.PRIORITY, actor=actor)
+    return _set_field(
+        case_id=case_id, field="priority", value=priority, kind=CaseEvent.Kind.PRIORITY, actor=actor
+    )
 
 
 @transaction.atomic
@@ -634,8 +697,10 @@ def case_merge(*, source_id: int, target_id: int, actor=None) -> Case:
     """
     if source_id == target_id:
         raise MergeError("a case cannot be merged into itself")
-    locked = {c.pk: c for c in Case.objects.select_for_update().filter(
-        pk__in=sorted([source_id, target_id]))}
+    locked = {
+        c.pk: c
+        for c in Case.objects.select_for_update().filter(pk__in=sorted([source_id, target_id]))
+    }
     if len(locked) != 2:
         raise MergeError("both cases must exist")
     source, target = locked[source_id], locked[target_id]
@@ -649,10 +714,15 @@ def case_merge(*, source_id: int, target_id: int, actor=None) -> Case:
     now = timezone.now()
     moved = Interaction.objects.filter(case=source).update(case=target)
     merged_tags = set(target.tags.values_list("pk", flat=True)) | set(
-        source.tags.values_list("pk", flat=True))
+        source.tags.values_list("pk", flat=True)
+    )
     target.tags.set(merged_tags)
-    _event(target, CaseEvent.Kind.MERGED_FROM, actor=actor,
-           after={"case_id": source.pk, "reference": source.reference, "interactions": moved})
+    _event(
+        target,
+        CaseEvent.Kind.MERGED_FROM,
+        actor=actor,
+        after={"case_id": source.pk, "reference": source.reference, "interactions": moved},
+    )
     target_changed = []
     if target.status == Status.SOLVED and source.status != Status.SOLVED:
         target_changed += _set_status(target, Status.OPEN, now=now, actor=actor)
@@ -663,8 +733,12 @@ def case_merge(*, source_id: int, target_id: int, actor=None) -> Case:
         target_changed.append("first_response_at")
     target.save(update_fields=[*target_changed, "updated_at"])
 
-    _event(source, CaseEvent.Kind.MERGED_INTO, actor=actor,
-           after={"case_id": target.pk, "reference": target.reference})
+    _event(
+        source,
+        CaseEvent.Kind.MERGED_INTO,
+        actor=actor,
+        after={"case_id": target.pk, "reference": target.reference},
+    )
     _event(source, CaseEvent.Kind.STATUS, actor=actor, before=source.status, after=Status.CLOSED)
     source.status = Status.CLOSED
     source.closed_at = now
@@ -684,9 +758,17 @@ def attachment_add(
     content_id: str = "",
 ) -> Attachment:
     """Store one file on an interaction: `attachments_add` for a single file."""
-    [attachment] = attachments_add(interaction=interaction, files=[{
-        "filename": filename, "content": content, "content_type": content_type,
-        "content_id": content_id}])
+    [attachment] = attachments_add(
+        interaction=interaction,
+        files=[
+            {
+                "filename": filename,
+                "content": content,
+                "content_type": content_type,
+                "content_id": content_id,
+            }
+        ],
+    )
     return attachment
 
 
@@ -703,18 +785,19 @@ def attachments_add(*, interaction: Interaction, files: list[dict]) -> list[Atta
     limit = settings.CXDESK_MAX_ATTACHMENT_BYTES
     for file in files:
         if len(file["content"]) > limit:
-            raise AttachmentTooLarge(f"{file['filename']!r} is {len(file['content'])} bytes; "
-                                     f"the limit is {limit}")
+            raise AttachmentTooLarge(
+                f"{file['filename']!r} is {len(file['content'])} bytes; the limit is {limit}"
+            )
     cap = settings.CXDESK_MAX_ATTACHMENTS_PER_MESSAGE
     if files and interaction.attachments.count() + len(files) > cap:
-        raise TooManyAttachments(f"{len(files)} more files would pass the limit of {cap} "
-                                 "attachments on one message")
+        raise TooManyAttachments(
+            f"{len(files)} more files would pass the limit of {cap} attachments on one message"
+        )
     stored = []
     for file in files:
         # Control characters (NUL, CR, LF…) are never part of a real name; PostgreSQL refuses
         # NUL. The path is left out: only the last part is the file's name.
-        printable = "".join(c for c in file["filename"] or ""
-                            if unicodedata.category(c) != "Cc")
+        printable = "".join(c for c in file["filename"] or "" if unicodedata.category(c) != "Cc")
         base = printable.replace("\\", "/").rsplit("/", 1)[-1].lstrip(".")
         attachment = Attachment(
             interaction=interaction,
@@ -752,16 +835,24 @@ def cases_close_solved(*, now: datetime | None = None, batch_size: int = 500) ->
             status=Status.CLOSED, closed_at=now, updated_at=now
         )
         CaseEvent.objects.bulk_create(
-            CaseEvent(case_id=pk, kind=CaseEvent.Kind.STATUS, before=Status.SOLVED,
-                      after=Status.CLOSED, at=now)
+            CaseEvent(
+                case_id=pk,
+                kind=CaseEvent.Kind.STATUS,
+                before=Status.SOLVED,
+                after=Status.CLOSED,
+                at=now,
+            )
             for pk in ids
         )
         # One query when nobody subscribes: iterator() is lazy, so the closed cases are read
         # only when events_emit found subscribers.
-        webhooks.events_emit(event="case.updated", items=(
-            ({"case": webhook_payloads.case_data(c), "changed": ["closed_at", "status"]}, c)
-            for c in Case.objects.filter(pk__in=ids).iterator()
-        ))
+        webhooks.events_emit(
+            event="case.updated",
+            items=(
+                ({"case": webhook_payloads.case_data(c), "changed": ["closed_at", "status"]}, c)
+                for c in Case.objects.filter(pk__in=ids).iterator()
+            ),
+        )
     return len(ids)
 
 
@@ -770,8 +861,9 @@ def case_set_subject(*, case_id: int, subject: str, actor=None) -> Case:
     subject = (subject or "").strip()[:255]
     if not subject:
         raise CaseError("a case needs a subject")
-    return _set_field(case_id=case_id, field="subject", value=subject,
-                      kind=CaseEvent.Kind.SUBJECT, actor=actor)
+    return _set_field(
+        case_id=case_id, field="subject", value=subject, kind=CaseEvent.Kind.SUBJECT, actor=actor
+    )
 
 
 @transaction.atomic
@@ -786,11 +878,18 @@ def case_set_custom_fields(*, case_id: int, values: dict, actor=None) -> Case:
             merged[name] = value
     if merged == case.custom_fields:
         return case
-    changed = sorted(k for k in set(merged) | set(case.custom_fields)
-                     if merged.get(k) != case.custom_fields.get(k))
-    _event(case, CaseEvent.Kind.CUSTOM_FIELDS, actor=actor,
-           before={k: case.custom_fields.get(k) for k in changed},
-           after={k: merged.get(k) for k in changed})
+    changed = sorted(
+        k
+        for k in set(merged) | set(case.custom_fields)
+        if merged.get(k) != case.custom_fields.get(k)
+    )
+    _event(
+        case,
+        CaseEvent.Kind.CUSTOM_FIELDS,
+        actor=actor,
+        before={k: case.custom_fields.get(k) for k in changed},
+        after={k: merged.get(k) for k in changed},
+    )
     case.custom_fields = merged
     case.save(update_fields=["custom_fields", "updated_at"])
     _announce_update(case, ["custom_fields"])

@@ -26,19 +26,26 @@ class ChatSessionPagination(CxCursorPagination):
 
 
 class ChatStatusFilter(serializers.Serializer):
-    status = serializers.ChoiceField(choices=ChatSession.Status.choices, required=False,
-                                     default=ChatSession.Status.ACTIVE)
+    status = serializers.ChoiceField(
+        choices=ChatSession.Status.choices, required=False, default=ChatSession.Status.ACTIVE
+    )
 
 
 @extend_schema_view(
     list=extend_schema(
         summary="Chats on cases you may see, newest first",
-        parameters=[OpenApiParameter("status", str, enum=ChatSession.Status.values,
-                                     description="active (default) or ended")]),
+        parameters=[
+            OpenApiParameter(
+                "status",
+                str,
+                enum=ChatSession.Status.values,
+                description="active (default) or ended",
+            )
+        ],
+    ),
     retrieve=extend_schema(summary="One chat"),
 )
-class ChatSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
-                         viewsets.GenericViewSet):
+class ChatSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     scope_resource = "cases"
     serializer_class = ChatSessionOutput
     pagination_class = ChatSessionPagination
@@ -48,36 +55,44 @@ class ChatSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin,
         if getattr(self, "swagger_fake_view", False):  # schema generation: no user
             return ChatSession.objects.none()
         if self.action == "list":
-            params = ChatStatusFilter(data={"status": self.request.query_params.get(
-                "status", ChatSession.Status.ACTIVE)})
+            params = ChatStatusFilter(
+                data={"status": self.request.query_params.get("status", ChatSession.Status.ACTIVE)}
+            )
             params.is_valid(raise_exception=True)
-            return selectors.chat_sessions_for(user=self.request.user,
-                                               status=params.validated_data["status"])
+            return selectors.chat_sessions_for(
+                user=self.request.user, status=params.validated_data["status"]
+            )
         return selectors.chat_sessions_for(user=self.request.user, status=None)
 
     @extend_schema(
-        summary="Confirm the email a chat's visitor typed", request=None,
+        summary="Confirm the email a chat's visitor typed",
+        request=None,
         responses={200: ChatSessionOutput},
         description="For an agent who has checked who they are chatting with. The address "
-                    "joins the visitor: added to the visitor's contact, or — when another "
-                    "contact has it — the visitor's contact is merged into that one, which "
-                    "only supervisors and admins may do (403 `merge_not_allowed`). A "
-                    "visitor's contact that has other addresses already is never joined "
-                    "(409 `claim_error`: a supervisor merges the contacts). Confirming a "
-                    "confirmed claim changes nothing; a chat without a typed email is a 409.")
+        "joins the visitor: added to the visitor's contact, or — when another "
+        "contact has it — the visitor's contact is merged into that one, which "
+        "only supervisors and admins may do (403 `merge_not_allowed`). A "
+        "visitor's contact that has other addresses already is never joined "
+        "(409 `claim_error`: a supervisor merges the contacts). Confirming a "
+        "confirmed claim changes nothing; a chat without a typed email is a 409.",
+    )
     @action(detail=True, methods=["post"], url_path="confirm-claim")
     def confirm_claim(self, request, pk=None):
         session = self.get_object()
         try:
-            services.chat_claim_verify(session_id=session.pk, actor=request.user,
-                                       via=ChatSession.ClaimVerifiedVia.AGENT)
+            services.chat_claim_verify(
+                session_id=session.pk, actor=request.user, via=ChatSession.ClaimVerifiedVia.AGENT
+            )
         except services.ChatError as exc:
             raise ApiError(str(exc), status_code=exc.status, code=exc.code) from None
         return Response(ChatSessionOutput(self.get_object()).data)
 
-    @extend_schema(summary="End a chat as an agent", request=None,
-                   responses={200: ChatSessionOutput},
-                   description="Ending a chat that has ended already changes nothing.")
+    @extend_schema(
+        summary="End a chat as an agent",
+        request=None,
+        responses={200: ChatSessionOutput},
+        description="Ending a chat that has ended already changes nothing.",
+    )
     @action(detail=True, methods=["post"])
     def end(self, request, pk=None):
         session = self.get_object()

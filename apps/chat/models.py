@@ -55,7 +55,8 @@ def validate_allowed_origins(value) -> None:
     if bad:
         raise ValidationError(
             "Not an origin (scheme://host[:port], http or https, no path): "
-            + ", ".join(repr(item) for item in bad))
+            + ", ".join(repr(item) for item in bad)
+        )
 
 
 class ChatWidget(models.Model):
@@ -63,16 +64,30 @@ class ChatWidget(models.Model):
 
     name = models.CharField(max_length=100, help_text="Shown in the widget's title bar")
     public_key = models.CharField(
-        max_length=40, unique=True, default=new_public_key, editable=False,
-        help_text="The data-widget-key of the embed snippet (public, not a secret)")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="chat_widgets", help_text="Team of new cases")
+        max_length=40,
+        unique=True,
+        default=new_public_key,
+        editable=False,
+        help_text="The data-widget-key of the embed snippet (public, not a secret)",
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chat_widgets",
+        help_text="Team of new cases",
+    )
     allowed_origins = models.JSONField(
-        default=list, blank=True, validators=[validate_allowed_origins],
+        default=list,
+        blank=True,
+        validators=[validate_allowed_origins],
         help_text='Web pages allowed to use the widget, e.g. ["https://shop.example.com"]. '
-                  "cxdesk's own demo page is always allowed.")
+        "cxdesk's own demo page is always allowed.",
+    )
     is_active = models.BooleanField(
-        default=True, help_text="Inactive: no new chats start (chats under way may finish)")
+        default=True, help_text="Inactive: no new chats start (chats under way may finish)"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -85,7 +100,8 @@ class ChatWidget(models.Model):
     def allows_origin(self, origin: str) -> bool:
         wanted = normalize_origin(origin)
         return wanted is not None and any(
-            normalize_origin(item) == wanted for item in self.allowed_origins or ())
+            normalize_origin(item) == wanted for item in self.allowed_origins or ()
+        )
 
 
 class ChatSession(models.Model):
@@ -111,8 +127,7 @@ class ChatSession(models.Model):
     # The case the chat's messages go to; follows the conversation when a message is redirected
     # (a follow-up of a closed case, the target of a merge).
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="chat_sessions")
-    contact = models.ForeignKey(Contact, on_delete=models.PROTECT,
-                                related_name="chat_sessions")
+    contact = models.ForeignKey(Contact, on_delete=models.PROTECT, related_name="chat_sessions")
     visitor_id = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     started_at = models.DateTimeField(default=timezone.now)
@@ -125,14 +140,21 @@ class ChatSession(models.Model):
     # An email typed into the widget is the visitor's claim, not a fact: anyone can type
     # anyone's address. It stays here, shown to agents as unverified, and joins the visitor
     # to the address's contact only once verified (services.chat_claim_verify).
-    claimed_email = models.CharField(max_length=320, blank=True, default="",
-                                     help_text="Email the visitor typed (normalised)")
+    claimed_email = models.CharField(
+        max_length=320, blank=True, default="", help_text="Email the visitor typed (normalised)"
+    )
     claim_verified_at = models.DateTimeField(null=True, blank=True)
-    claim_verified_via = models.CharField(max_length=10, choices=ClaimVerifiedVia.choices,
-                                          blank=True, default="")
+    claim_verified_via = models.CharField(
+        max_length=10, choices=ClaimVerifiedVia.choices, blank=True, default=""
+    )
     claim_verified_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-        related_name="+", help_text="The agent who confirmed the claim (via agent)")
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The agent who confirmed the claim (via agent)",
+    )
     # When the confirmation link was mailed to the claimed address (once per chat).
     claim_link_sent_at = models.DateTimeField(null=True, blank=True)
 
@@ -140,16 +162,18 @@ class ChatSession(models.Model):
         ordering = ["-started_at", "-id"]
         indexes = [
             # The idle sweep: active chats by last sign of life.
-            models.Index(fields=["status", "last_customer_activity"],
-                         name="chat_session_idle_idx"),
+            models.Index(fields=["status", "last_customer_activity"], name="chat_session_idle_idx"),
             # Agents' list of active chats, newest first.
             models.Index(fields=["status", "-started_at"], name="chat_session_status_idx"),
             # A case's chats (FCR counting, the outbound sender).
             models.Index(fields=["case", "started_at"], name="chat_session_case_idx"),
             # The claim-link sweep: claims whose link is not mailed yet, by start (few rows).
-            models.Index(fields=["started_at"], name="chat_session_claim_link_idx",
-                         condition=Q(claim_link_sent_at__isnull=True,
-                                     claim_verified_at__isnull=True) & ~Q(claimed_email="")),
+            models.Index(
+                fields=["started_at"],
+                name="chat_session_claim_link_idx",
+                condition=Q(claim_link_sent_at__isnull=True, claim_verified_at__isnull=True)
+                & ~Q(claimed_email=""),
+            ),
         ]
         constraints = [
             models.CheckConstraint(

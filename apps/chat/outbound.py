@@ -16,7 +16,9 @@ def send(interaction: Interaction) -> str:
     if session is None:
         # The reply is stored, but no chat window will show it: say so on the interaction
         # (delivery failed), so the agent answers on another channel.
-        raise PermanentSendError("no chat was open on this case when the reply was written; "
-                                 "the customer will not see it in the chat widget")
+        raise PermanentSendError(
+            "no chat was open on this case when the reply was written; "
+            "the customer will not see it in the chat widget"
+        )
     services.chat_mark_answered(session_id=session.pk)
     return f"chat:{session.pk}:{interaction.pk}"

@@ -15,14 +15,18 @@ VISITOR_ID_RE = r"^v_[A-Za-z0-9_-]{16,64}$"
 
 
 class ChatStartInput(StrictInputSerializer):
-    message = serializers.CharField(max_length=MAX_MESSAGE_LENGTH,
-                                    help_text="The customer's first message")
+    message = serializers.CharField(
+        max_length=MAX_MESSAGE_LENGTH, help_text="The customer's first message"
+    )
     name = serializers.CharField(required=False, allow_blank=True, max_length=200)
     email = serializers.CharField(required=False, allow_blank=True, max_length=320)
     visitor_id = serializers.RegexField(
-        VISITOR_ID_RE, required=False, allow_blank=True,
+        VISITOR_ID_RE,
+        required=False,
+        allow_blank=True,
         error_messages={"invalid": "Not a visitor id this server issued."},
-        help_text="The visitor id of an earlier chat from this browser (the server issues it)")
+        help_text="The visitor id of an earlier chat from this browser (the server issues it)",
+    )
 
     def validate_email(self, value: str) -> str:
         if not value.strip():
@@ -38,9 +42,13 @@ class ChatMessageInput(StrictInputSerializer):
 
 
 class ChatPollInput(StrictInputSerializer):
-    after = serializers.IntegerField(required=False, default=0, min_value=0,
-                                     max_value=2**63 - 1,
-                                     help_text="Only messages with a greater id")
+    after = serializers.IntegerField(
+        required=False,
+        default=0,
+        min_value=0,
+        max_value=2**63 - 1,
+        help_text="Only messages with a greater id",
+    )
 
 
 class ChatMessageOutput(serializers.Serializer):
@@ -97,10 +105,12 @@ class EmailClaimOutput(serializers.Serializer):
     verified = serializers.SerializerMethodField()
     verified_at = serializers.DateTimeField(source="claim_verified_at", allow_null=True)
     verified_via = serializers.ChoiceField(
-        source="claim_verified_via", choices=ChatSession.ClaimVerifiedVia.choices,
+        source="claim_verified_via",
+        choices=ChatSession.ClaimVerifiedVia.choices,
         help_text="agent (an agent confirmed it), email (the customer opened the link mailed "
-                  "to it), visitor (this browser's contact had the address already); empty "
-                  "while unverified")
+        "to it), visitor (this browser's contact had the address already); empty "
+        "while unverified",
+    )
     link_sent_at = serializers.DateTimeField(source="claim_link_sent_at", allow_null=True)
 
     def get_verified(self, session: ChatSession) -> bool:
@@ -115,13 +125,24 @@ class ChatSessionOutput(serializers.ModelSerializer):
     case = ChatCaseOutput()
     email_claim = serializers.SerializerMethodField(
         help_text="The email the visitor typed into the widget, or null. Unverified until "
-                  "`verified`: the chat's contact is the visitor's own until then.")
+        "`verified`: the chat's contact is the visitor's own until then."
+    )
 
     class Meta:
         model = ChatSession
-        fields = ["id", "status", "ended_by", "answered", "started_at",
-                  "ended_at", "last_customer_activity", "widget", "contact", "case",
-                  "email_claim"]
+        fields = [
+            "id",
+            "status",
+            "ended_by",
+            "answered",
+            "started_at",
+            "ended_at",
+            "last_customer_activity",
+            "widget",
+            "contact",
+            "case",
+            "email_claim",
+        ]
 
     @extend_schema_field(EmailClaimOutput(allow_null=True))
     def get_email_claim(self, session: ChatSession) -> dict | None:
@@ -129,7 +150,8 @@ class ChatSessionOutput(serializers.ModelSerializer):
 
 
 class ChatSessionListInput(StrictInputSerializer):
-    status = serializers.ChoiceField(choices=ChatSession.Status.choices, required=False,
-                                     default=ChatSession.Status.ACTIVE)
+    status = serializers.ChoiceField(
+        choices=ChatSession.Status.choices, required=False, default=ChatSession.Status.ACTIVE
+    )
     cursor = serializers.CharField(required=False)
     page_size = serializers.IntegerField(required=False)

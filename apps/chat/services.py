@@ -86,14 +86,20 @@ def chat_contact_resolve(*, visitor_id: str, name: str = "") -> Contact:
     chat_start) until it is verified. Raises identities.InvalidIdentity for a malformed
     visitor id.
     """
-    contact, _ = contact_services.contact_find_or_create(kind="chat", value=visitor_id,
-                                                         name=name)
+    contact, _ = contact_services.contact_find_or_create(kind="chat", value=visitor_id, name=name)
     return contact
 
 
 @transaction.atomic
-def chat_start(*, widget: ChatWidget, message: str, visitor_id: str = "", name: str = "",
-               email: str = "", now: datetime | None = None) -> ChatSession:
+def chat_start(
+    *,
+    widget: ChatWidget,
+    message: str,
+    visitor_id: str = "",
+    name: str = "",
+    email: str = "",
+    now: datetime | None = None,
+) -> ChatSession:
     """A visitor starts a chat: their contact, a new case for the widget's team, the first
     message, and the session. Raises WidgetInactive for a widget that takes no new chats.
 
@@ -108,21 +114,38 @@ def chat_start(*, widget: ChatWidget, message: str, visitor_id: str = "", name: 
     visitor_id = visitor_id or new_visitor_id()
     email = identities.normalize_email(email) if email else ""
     contact = chat_contact_resolve(visitor_id=visitor_id, name=name)
-    case = case_services.case_open(requester=contact, subject=_subject(message),
-                                   channel=Channel.CHAT, team=widget.team, occurred_at=now)
+    case = case_services.case_open(
+        requester=contact,
+        subject=_subject(message),
+        channel=Channel.CHAT,
+        team=widget.team,
+        occurred_at=now,
+    )
     claim: dict = {}
     if email:
         claim["claimed_email"] = email
-        if ContactIdentity.objects.filter(contact=contact, kind=ContactIdentity.Kind.EMAIL,
-                                          network="", value=email).exists():
+        if ContactIdentity.objects.filter(
+            contact=contact, kind=ContactIdentity.Kind.EMAIL, network="", value=email
+        ).exists():
             claim.update(claim_verified_at=now, claim_verified_via=ClaimVerifiedVia.VISITOR)
-    session = ChatSession.objects.create(widget=widget, case=case, contact=contact,
-                                         visitor_id=visitor_id, started_at=now,
-                                         last_customer_activity=now, **claim)
+    session = ChatSession.objects.create(
+        widget=widget,
+        case=case,
+        contact=contact,
+        visitor_id=visitor_id,
+        started_at=now,
+        last_customer_activity=now,
+        **claim,
+    )
     case_services.interaction_add(
-        case_id=case.pk, channel=Channel.CHAT, direction=Interaction.Direction.INBOUND,
-        author_contact=contact, body_text=message, metadata={"chat_session_id": session.pk},
-        occurred_at=now)
+        case_id=case.pk,
+        channel=Channel.CHAT,
+        direction=Interaction.Direction.INBOUND,
+        author_contact=contact,
+        body_text=message,
+        metadata={"chat_session_id": session.pk},
+        occurred_at=now,
+    )
     if session.claim_pending and claim_links_enabled():
         from . import tasks  # tasks import this module
 
@@ -174,8 +197,11 @@ def claim_link_session(*, token: str) -> ChatSession:
         raise ClaimLinkInvalid("This confirmation link has expired.") from None
     except signing.BadSignature:
         raise ClaimLinkInvalid("This is not a confirmation link we sent.") from None
-    session = (ChatSession.objects.select_related("widget", "case")
-               .filter(pk=data.get("s") if isinstance(data, dict) else None).first())
+    session = (
+        ChatSession.objects.select_related("widget", "case")
+        .filter(pk=data.get("s") if isinstance(data, dict) else None)
+        .first()
+    )
     if session is None or session.claimed_email != data.get("e"):
         raise ClaimLinkInvalid("This confirmation link is for a chat that no longer exists.")
     return session
@@ -188,8 +214,9 @@ def _current_contact(contact: Contact) -> Contact:
 
 
 @transaction.atomic
-def chat_claim_verify(*, session_id: int, via: str, actor=None,
-                      now: datetime | None = None) -> ChatSession:
+def chat_claim_verify(
+    *, session_id: int, via: str, actor=None, now: datetime | None = None
+) -> ChatSession:
     """The claimed email is the visitor's: join the visitor to that address.
 
     - nobody has the address yet → it becomes an identity of the visitor's contact;
@@ -210,8 +237,7 @@ def chat_claim_verify(*, session_id: int, via: str, actor=None,
     if via not in (ClaimVerifiedVia.AGENT, ClaimVerifiedVia.EMAIL):
         raise ChatError(f"unknown verification {via!r}")
     now = now or timezone.now()
-    session = ChatSession.objects.select_for_update().select_related("contact").get(
-        pk=session_id)
+    session = ChatSession.objects.select_for_update().select_related("contact").get(pk=session_id)
     if not session.claimed_email:
         raise ClaimError("The visitor of this chat gave no email address.")
     if session.claim_verified_at is not None:
@@ -223,17 +249,23 @@ def chat_claim_verify(*, session_id: int, via: str, actor=None,
             raise ClaimError(
                 f"This browser's contact ({visitor}) has other addresses already: joining it "
                 f"to {session.claimed_email} would join two people. If they are one, a "
-                "supervisor merges the two contacts.")
-        if (owner is not None and via == ClaimVerifiedVia.AGENT
-                and not contact_selectors.contact_merge_allowed(user=actor)):
+                "supervisor merges the two contacts."
+            )
+        if (
+            owner is not None
+            and via == ClaimVerifiedVia.AGENT
+            and not contact_selectors.contact_merge_allowed(user=actor)
+        ):
             raise ClaimMergeNotAllowed(
                 f"{session.claimed_email} belongs to an existing contact: confirming merges "
                 "this visitor into them, which a supervisor does (or the customer, from the "
-                "link mailed to that address).")
+                "link mailed to that address)."
+            )
     if owner is None:
         try:
-            contact_services.contact_add_identity(contact=visitor, kind="email",
-                                                  value=session.claimed_email, actor=actor)
+            contact_services.contact_add_identity(
+                contact=visitor, kind="email", value=session.claimed_email, actor=actor
+            )
         except contact_services.IdentityTaken as exc:  # claimed by a message just now
             owner = exc.identity.contact
     if owner is not None and owner.pk != visitor.pk:
@@ -244,8 +276,7 @@ def chat_claim_verify(*, session_id: int, via: str, actor=None,
     session.claim_verified_at = now
     session.claim_verified_via = via
     session.claim_verified_by = actor if via == ClaimVerifiedVia.AGENT else None
-    session.save(update_fields=["claim_verified_at", "claim_verified_via",
-                                "claim_verified_by"])
+    session.save(update_fields=["claim_verified_at", "claim_verified_via", "claim_verified_by"])
     logger.info("chat %s: claim of %s verified (%s)", session.pk, session.claimed_email, via)
     return session
 
@@ -269,26 +300,41 @@ def chat_claim_send_link(*, session_id: int, now: datetime | None = None) -> boo
     it sent. A link the per-address limit refuses, or a mail that fails, is not retried:
     agents can still confirm the claim themselves."""
     now = now or timezone.now()
-    claimed = ChatSession.objects.filter(
-        pk=session_id, claim_link_sent_at__isnull=True, claim_verified_at__isnull=True,
-    ).exclude(claimed_email="").update(claim_link_sent_at=now)
+    claimed = (
+        ChatSession.objects.filter(
+            pk=session_id,
+            claim_link_sent_at__isnull=True,
+            claim_verified_at__isnull=True,
+        )
+        .exclude(claimed_email="")
+        .update(claim_link_sent_at=now)
+    )
     if not claimed:
         return False
     session = ChatSession.objects.select_related("widget").get(pk=session_id)
     if not _claim_mail_allowed(session.claimed_email):
-        logger.warning("chat %s: confirmation mail to %s refused (daily limit)", session.pk,
-                       session.claimed_email)
+        logger.warning(
+            "chat %s: confirmation mail to %s refused (daily limit)",
+            session.pk,
+            session.claimed_email,
+        )
         return False
     base = settings.CXDESK_PUBLIC_URL.rstrip("/")
     link = base + reverse("chat:confirm-claim", args=[claim_link_token(session=session)])
-    context = {"session": session, "widget_name": session.widget.name, "link": link,
-               "hours": settings.CXDESK_CHAT_CLAIM_LINK_HOURS}
+    context = {
+        "session": session,
+        "widget_name": session.widget.name,
+        "link": link,
+        "hours": settings.CXDESK_CHAT_CLAIM_LINK_HOURS,
+    }
     try:
         send_mail(
             subject=f"Confirm your email address for your chat with {session.widget.name}",
             message=render_to_string("chat/claim_link_email.txt", context),
-            from_email=None, recipient_list=[session.claimed_email],
-            html_message=render_to_string("chat/claim_link_email.html", context))
+            from_email=None,
+            recipient_list=[session.claimed_email],
+            html_message=render_to_string("chat/claim_link_email.html", context),
+        )
     except Exception:  # noqa: BLE001 — SMTP trouble: logged; the agent path remains
         logger.exception("chat %s: could not mail the confirmation link", session.pk)
         return False
@@ -301,16 +347,24 @@ def chat_claim_links_send_due(*, now: datetime | None = None, limit: int = 200) 
     if not claim_links_enabled():
         return 0
     now = now or timezone.now()
-    ids = list(ChatSession.objects.filter(
-        claim_link_sent_at__isnull=True, claim_verified_at__isnull=True,
-        started_at__gte=now - timedelta(hours=1), started_at__lte=now - timedelta(minutes=1),
-    ).exclude(claimed_email="").order_by("started_at").values_list("pk", flat=True)[:limit])
+    ids = list(
+        ChatSession.objects.filter(
+            claim_link_sent_at__isnull=True,
+            claim_verified_at__isnull=True,
+            started_at__gte=now - timedelta(hours=1),
+            started_at__lte=now - timedelta(minutes=1),
+        )
+        .exclude(claimed_email="")
+        .order_by("started_at")
+        .values_list("pk", flat=True)[:limit]
+    )
     return sum(chat_claim_send_link(session_id=pk, now=now) for pk in ids)
 
 
 @transaction.atomic
-def chat_customer_message(*, session_id: int, body: str,
-                          now: datetime | None = None) -> Interaction:
+def chat_customer_message(
+    *, session_id: int, body: str, now: datetime | None = None
+) -> Interaction:
     """A customer's message in an active chat, added to the chat's case."""
     now = now or timezone.now()
     session = ChatSession.objects.select_for_update().get(pk=session_id)
@@ -318,9 +372,14 @@ def chat_customer_message(*, session_id: int, body: str,
         raise ChatEnded("This chat has ended; start a new one.")
     author = _current_contact(session.contact)
     interaction = case_services.interaction_add(
-        case_id=session.case_id, channel=Channel.CHAT, direction=Interaction.Direction.INBOUND,
-        author_contact=author, body_text=body,
-        metadata={"chat_session_id": session.pk}, occurred_at=now)
+        case_id=session.case_id,
+        channel=Channel.CHAT,
+        direction=Interaction.Direction.INBOUND,
+        author_contact=author,
+        body_text=body,
+        metadata={"chat_session_id": session.pk},
+        occurred_at=now,
+    )
     fields = {"last_customer_activity": now}
     if interaction.case_id != session.case_id:
         # The case was closed (a follow-up took the message) or merged: the chat follows it.
@@ -335,9 +394,13 @@ def chat_touch(*, session: ChatSession, now: datetime | None = None) -> bool:
     now = now or timezone.now()
     if not session.is_active or now - session.last_customer_activity < ACTIVITY_WRITE_INTERVAL:
         return False
-    return bool(ChatSession.objects.filter(
-        pk=session.pk, status=Status.ACTIVE, last_customer_activity__lt=now,
-    ).update(last_customer_activity=now))
+    return bool(
+        ChatSession.objects.filter(
+            pk=session.pk,
+            status=Status.ACTIVE,
+            last_customer_activity__lt=now,
+        ).update(last_customer_activity=now)
+    )
 
 
 def chat_end(*, session_id: int, by: str, now: datetime | None = None) -> ChatSession:
@@ -347,7 +410,8 @@ def chat_end(*, session_id: int, by: str, now: datetime | None = None) -> ChatSe
         raise ChatError(f"unknown ended_by {by!r}")
     now = now or timezone.now()
     ChatSession.objects.filter(pk=session_id, status=Status.ACTIVE).update(
-        status=Status.ENDED, ended_at=now, ended_by=by)
+        status=Status.ENDED, ended_at=now, ended_by=by
+    )
     return ChatSession.objects.get(pk=session_id)
 
 
@@ -355,11 +419,15 @@ def chat_session_answering(*, interaction: Interaction) -> ChatSession | None:
     """The chat an agent's reply belongs to: the case's (or a case merged into it) session
     that was active when the reply was stored."""
     at = interaction.created_at
-    return (ChatSession.objects
-            .filter(Q(case_id=interaction.case_id) | Q(case__merged_into_id=interaction.case_id),
-                    started_at__lte=at)
-            .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=at))
-            .order_by("-started_at", "-pk").first())
+    return (
+        ChatSession.objects.filter(
+            Q(case_id=interaction.case_id) | Q(case__merged_into_id=interaction.case_id),
+            started_at__lte=at,
+        )
+        .filter(Q(ended_at__isnull=True) | Q(ended_at__gte=at))
+        .order_by("-started_at", "-pk")
+        .first()
+    )
 
 
 def chat_mark_answered(*, session_id: int) -> None:
@@ -386,7 +454,9 @@ def chat_sessions_end_idle(*, now: datetime | None = None, batch_size: int = 500
         if not ids:
             return 0
         ended = ChatSession.objects.filter(
-            pk__in=ids, status=Status.ACTIVE, last_customer_activity__lt=cutoff,
+            pk__in=ids,
+            status=Status.ACTIVE,
+            last_customer_activity__lt=cutoff,
         ).update(status=Status.ENDED, ended_at=now, ended_by=EndedBy.TIMEOUT)
     if ended:
         logger.info("ended %d idle chat sessions", ended)

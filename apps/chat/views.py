@@ -93,8 +93,11 @@ class _WidgetEndpoint(APIView):
         if origin is None or _same_origin(request, origin):
             return
         if not widget.allows_origin(origin):
-            raise ApiError("This website is not allowed to use this chat widget.",
-                           status_code=403, code="origin_not_allowed")
+            raise ApiError(
+                "This website is not allowed to use this chat widget.",
+                status_code=403,
+                code="origin_not_allowed",
+            )
         self.cors_origin = origin
 
     def options(self, request, *args, **kwargs):
@@ -126,8 +129,7 @@ class _WidgetKeyEndpoint(_WidgetEndpoint):
     def resolve(self, request, widget_key: str) -> None:
         widget = ChatWidget.objects.select_related("team").filter(public_key=widget_key).first()
         if widget is None:
-            raise ApiError("No chat widget has this key.", status_code=404,
-                           code="unknown_widget")
+            raise ApiError("No chat widget has this key.", status_code=404, code="unknown_widget")
         self.check_origin(request, widget)
         self.widget = widget
 
@@ -136,8 +138,13 @@ class ChatWidgetView(_WidgetKeyEndpoint):
     cors_methods = "GET, OPTIONS"
 
     def get(self, request, widget_key: str):
-        return Response({"name": self.widget.name, "accepting_chats": self.widget.is_active,
-                         "poll_after_ms": POLL_AFTER_MS})
+        return Response(
+            {
+                "name": self.widget.name,
+                "accepting_chats": self.widget.is_active,
+                "poll_after_ms": POLL_AFTER_MS,
+            }
+        )
 
 
 class ChatStartView(_WidgetKeyEndpoint):
@@ -147,23 +154,32 @@ class ChatStartView(_WidgetKeyEndpoint):
         data = ChatStartInput(data=request.data)
         data.is_valid(raise_exception=True)
         d = data.validated_data
-        session = services.chat_start(widget=self.widget, message=d["message"],
-                                      visitor_id=d.get("visitor_id", ""),
-                                      name=d.get("name", ""), email=d.get("email", ""))
+        session = services.chat_start(
+            widget=self.widget,
+            message=d["message"],
+            visitor_id=d.get("visitor_id", ""),
+            name=d.get("name", ""),
+            email=d.get("email", ""),
+        )
         messages = selectors.chat_transcript(session=session)
-        return Response({
-            "session": ChatSessionPublicOutput(session).data,
-            "token": tokens.token_for(session),
-            "visitor_id": session.visitor_id,
-            "messages": ChatMessageOutput(messages, many=True).data,
-            "poll_after_ms": POLL_AFTER_MS,
-            # The same answer whether or not anyone has this address (no enumeration).
-            "email_claim": {"email": session.claimed_email,
-                            "verified": session.claim_verified_at is not None,
-                            "confirmation_mailed": session.claim_pending
-                            and services.claim_links_enabled()}
-            if session.claimed_email else None,
-        }, status=status.HTTP_201_CREATED)
+        return Response(
+            {
+                "session": ChatSessionPublicOutput(session).data,
+                "token": tokens.token_for(session),
+                "visitor_id": session.visitor_id,
+                "messages": ChatMessageOutput(messages, many=True).data,
+                "poll_after_ms": POLL_AFTER_MS,
+                # The same answer whether or not anyone has this address (no enumeration).
+                "email_claim": {
+                    "email": session.claimed_email,
+                    "verified": session.claim_verified_at is not None,
+                    "confirmation_mailed": session.claim_pending and services.claim_links_enabled(),
+                }
+                if session.claimed_email
+                else None,
+            },
+            status=status.HTTP_201_CREATED,
+        )
 
 
 class _SessionEndpoint(_WidgetEndpoint):
@@ -171,8 +187,11 @@ class _SessionEndpoint(_WidgetEndpoint):
     session: ChatSession | None = None
 
     def resolve(self, request, session_id: int) -> None:
-        session = (selectors.chat_session_for_widget(session_id=session_id)
-                   if session_id <= MAX_DB_ID else None)
+        session = (
+            selectors.chat_session_for_widget(session_id=session_id)
+            if session_id <= MAX_DB_ID
+            else None
+        )
         if session is None:
             raise ApiError("No such chat.", status_code=404, code="unknown_chat")
         self.check_origin(request, session.widget)
@@ -180,12 +199,16 @@ class _SessionEndpoint(_WidgetEndpoint):
             return  # preflights carry no token
         try:
             token_session_id, visitor_id = tokens.session_id_from(
-                request.META.get(tokens.HEADER, ""))
+                request.META.get(tokens.HEADER, "")
+            )
         except tokens.TokenError as exc:
             raise ApiError(str(exc), status_code=exc.status, code=exc.code) from None
         if token_session_id != session.pk or visitor_id != session.visitor_id:
-            raise ApiError("This chat token belongs to another chat.", status_code=403,
-                           code="chat_token_mismatch")
+            raise ApiError(
+                "This chat token belongs to another chat.",
+                status_code=403,
+                code="chat_token_mismatch",
+            )
         self.session = session
 
     def session_data(self, session: ChatSession) -> dict:
@@ -202,25 +225,27 @@ class ChatMessagesView(_SessionEndpoint):
         session = self.session
         messages = selectors.chat_transcript(session=session, after=data.validated_data["after"])
         services.chat_touch(session=session)
-        return Response({
-            "session": self.session_data(session),
-            "messages": ChatMessageOutput(messages, many=True).data,
-            "has_more": len(messages) >= selectors.TRANSCRIPT_PAGE,
-            "poll_after_ms": POLL_AFTER_MS if session.is_active else None,
-        })
+        return Response(
+            {
+                "session": self.session_data(session),
+                "messages": ChatMessageOutput(messages, many=True).data,
+                "has_more": len(messages) >= selectors.TRANSCRIPT_PAGE,
+                "poll_after_ms": POLL_AFTER_MS if session.is_active else None,
+            }
+        )
 
     def post(self, request, session_id: int):
         data = ChatMessageInput(data=request.data)
         data.is_valid(raise_exception=True)
-        interaction = services.chat_customer_message(session_id=self.session.pk,
-                                                     body=data.validated_data["text"])
+        interaction = services.chat_customer_message(
+            session_id=self.session.pk, body=data.validated_data["text"]
+        )
         return Response(ChatMessageOutput(interaction).data, status=status.HTTP_201_CREATED)
 
 
 class ChatEndView(_SessionEndpoint):
     def post(self, request, session_id: int):
-        session = services.chat_end(session_id=self.session.pk,
-                                    by=ChatSession.EndedBy.CUSTOMER)
+        session = services.chat_end(session_id=self.session.pk, by=ChatSession.EndedBy.CUSTOMER)
         if session.case_id == self.session.case_id:
             session.case = self.session.case  # loaded already: no query for the reference
         return Response({"session": self.session_data(session)})
@@ -237,17 +262,27 @@ def confirm_claim(request, token: str):
         return render(request, "chat/confirm_claim.html", {"error": str(exc)}, status=400)
     if request.method == "POST" and session.claim_verified_at is None:
         try:
-            session = services.chat_claim_verify(session_id=session.pk,
-                                                 via=ChatSession.ClaimVerifiedVia.EMAIL)
+            session = services.chat_claim_verify(
+                session_id=session.pk, via=ChatSession.ClaimVerifiedVia.EMAIL
+            )
         except (services.ClaimError, contact_services.ContactError):
             # This browser's contact holds other addresses (or a merge raced): an agent
             # decides. The customer learns nothing about other contacts.
-            return render(request, "chat/confirm_claim.html",
-                          {"session": session, "widget_name": session.widget.name,
-                           "not_linked": True}, status=409)
-    return render(request, "chat/confirm_claim.html",
-                  {"session": session, "widget_name": session.widget.name,
-                   "confirmed": session.claim_verified_at is not None})
+            return render(
+                request,
+                "chat/confirm_claim.html",
+                {"session": session, "widget_name": session.widget.name, "not_linked": True},
+                status=409,
+            )
+    return render(
+        request,
+        "chat/confirm_claim.html",
+        {
+            "session": session,
+            "widget_name": session.widget.name,
+            "confirmed": session.claim_verified_at is not None,
+        },
+    )
 
 
 @login_required
@@ -255,11 +290,13 @@ def confirm_claim(request, token: str):
 def agent_confirm_claim(request, session_id: int):
     """An agent who checked who they are chatting with confirms the visitor's email claim
     (a button on the case page). 404 for a chat on a case the agent may not see."""
-    session = get_object_or_404(selectors.chat_sessions_for(user=request.user, status=None),
-                                pk=session_id)
+    session = get_object_or_404(
+        selectors.chat_sessions_for(user=request.user, status=None), pk=session_id
+    )
     try:
-        services.chat_claim_verify(session_id=session.pk, actor=request.user,
-                                   via=ChatSession.ClaimVerifiedVia.AGENT)
+        services.chat_claim_verify(
+            session_id=session.pk, actor=request.user, via=ChatSession.ClaimVerifiedVia.AGENT
+        )
     except (services.ClaimError, contact_services.ContactError) as exc:
         messages.error(request, str(exc))
     else:

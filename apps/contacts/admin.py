@@ -25,8 +25,10 @@ class IdentityInlineFormSet(BaseInlineFormSet):
         super().clean()
         kept = [f for f in self.forms if f.instance.pk and not self._should_delete_form(f)]
         if self.forms and not kept:
-            raise ValidationError("A contact needs at least one identity: merge it into "
-                                  "another contact instead of removing them all.")
+            raise ValidationError(
+                "A contact needs at least one identity: merge it into "
+                "another contact instead of removing them all."
+            )
 
 
 class ContactIdentityInline(RevealHiddenAdmin, admin.TabularInline):
@@ -89,8 +91,9 @@ class ContactAdmin(RevealHiddenAdmin, admin.ModelAdmin):
         formset.save(commit=False)  # collects formset.deleted_objects, deletes nothing
         for identity in formset.deleted_objects:
             try:
-                services.contact_remove_identity(contact_id=form.instance.pk,
-                                                 identity_id=identity.pk, actor=request.user)
+                services.contact_remove_identity(
+                    contact_id=form.instance.pk, identity_id=identity.pk, actor=request.user
+                )
             except services.ContactError as exc:  # e.g. another admin removed the others
                 self.message_user(request, f"{identity} was kept: {exc}.", messages.ERROR)
 
@@ -99,14 +102,17 @@ class ContactAdmin(RevealHiddenAdmin, admin.ModelAdmin):
         contacts = list(
             queryset.filter(merged_into__isnull=True)
             .annotate(case_count=Count("cases", distinct=True))
-            .prefetch_related(Prefetch("identities",
-                                       queryset=ContactIdentity.objects.order_by("kind")))
+            .prefetch_related(
+                Prefetch("identities", queryset=ContactIdentity.objects.order_by("kind"))
+            )
             .order_by("created_at", "pk")[: MERGE_AT_MOST + 1]
         )
         if not 2 <= len(contacts) <= MERGE_AT_MOST:
-            self.message_user(request, "Select between 2 and "
-                              f"{MERGE_AT_MOST} contacts that were not merged already.",
-                              messages.WARNING)
+            self.message_user(
+                request,
+                f"Select between 2 and {MERGE_AT_MOST} contacts that were not merged already.",
+                messages.WARNING,
+            )
             return None
         by_pk = {str(c.pk): c for c in contacts}
         target = by_pk.get(request.POST.get("into", ""))
@@ -115,22 +121,30 @@ class ContactAdmin(RevealHiddenAdmin, admin.ModelAdmin):
             try:
                 with transaction.atomic():
                     for source in sources:
-                        services.contact_merge(source_id=source.pk, target_id=target.pk,
-                                               actor=request.user)
+                        services.contact_merge(
+                            source_id=source.pk, target_id=target.pk, actor=request.user
+                        )
             except services.ContactMergeError as exc:
                 self.message_user(request, f"Nothing was merged: {exc}.", messages.ERROR)
                 return None
-            self.message_user(request, f"Merged {len(sources)} contact(s) into {target} "
-                              f"(#{target.pk}).", messages.SUCCESS)
+            self.message_user(
+                request,
+                f"Merged {len(sources)} contact(s) into {target} (#{target.pk}).",
+                messages.SUCCESS,
+            )
             return None
-        return TemplateResponse(request, "admin/contacts/contact/merge_selected.html", {
-            **self.admin_site.each_context(request),
-            "title": "Merge contacts",
-            "opts": self.model._meta,
-            "contacts": contacts,
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-            "missing_choice": request.POST.get("post") == "yes",
-        })
+        return TemplateResponse(
+            request,
+            "admin/contacts/contact/merge_selected.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": "Merge contacts",
+                "opts": self.model._meta,
+                "contacts": contacts,
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "missing_choice": request.POST.get("post") == "yes",
+            },
+        )
 
 
 @admin.register(ContactIdentity)
@@ -158,4 +172,3 @@ class ContactEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     list_filter = ["kind"]
     readonly_fields = [f.name for f in ContactEvent._meta.concrete_fields]
     show_full_result_count = False
-

@@ -69,7 +69,10 @@ class Contact(models.Model):
     # Who created it through the API (None: a channel or the system). Lets that user see
     # the contact while it has no case yet (see ContactQuerySet.visible_to).
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
@@ -166,5 +169,6 @@ class ContactEvent(models.Model):
         indexes = [models.Index(fields=["contact", "at"], name="contact_event_timeline_idx")]
 
     def __str__(self) -> str:
-        return (f"{self.get_kind_display()} on contact #{self.contact_id} "
-                f"at {self.at:%Y-%m-%d %H:%M}")
+        return (
+            f"{self.get_kind_display()} on contact #{self.contact_id} at {self.at:%Y-%m-%d %H:%M}"
+        )

@@ -13,8 +13,7 @@ class IdentityOutput(serializers.ModelSerializer):
 
 class ContactOutput(serializers.ModelSerializer):
     identities = IdentityOutput(many=True)
-    organization = serializers.CharField(source="organization.name", allow_null=True,
-                                         default=None)
+    organization = serializers.CharField(source="organization.name", allow_null=True, default=None)
 
     class Meta:
         model = Contact
@@ -25,8 +24,12 @@ class IdentityCreateInput(StrictInputSerializer):
     kind = serializers.ChoiceField(choices=ContactIdentity.Kind.choices)
     value = serializers.CharField(max_length=320)
     network = serializers.ChoiceField(
-        choices=[c for c in ContactIdentity.Network.values if c], required=False,
-        allow_blank=True, default="", help_text="For kind `social` only")
+        choices=[c for c in ContactIdentity.Network.values if c],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="For kind `social` only",
+    )
 
 
 class ContactCreateInput(StrictInputSerializer):
@@ -38,7 +41,8 @@ class ContactMergeInput(StrictInputSerializer):
     into = serializers.PrimaryKeyRelatedField(
         queryset=Contact.objects.none(),
         help_text="The contact that remains: it receives every identity, case and message",
-        error_messages={"does_not_exist": "No contact #{pk_value} that you can see."})
+        error_messages={"does_not_exist": "No contact #{pk_value} that you can see."},
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

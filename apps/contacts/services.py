@@ -76,8 +76,12 @@ def contact_find_or_create(
         with transaction.atomic():
             contact = Contact.objects.create(name=name, created_by=actor)
             first = ContactIdentity.objects.create(contact=contact, **lookup)
-            ContactEvent.objects.create(contact=contact, kind=ContactEvent.Kind.CREATED,
-                                        actor=actor, after=_identity_data(first))
+            ContactEvent.objects.create(
+                contact=contact,
+                kind=ContactEvent.Kind.CREATED,
+                actor=actor,
+                after=_identity_data(first),
+            )
     except IntegrityError:
         # Another request created this identity between our read and our write.
         return ContactIdentity.objects.select_related("contact").get(**lookup).contact, False
@@ -99,8 +103,12 @@ def contact_add_identity(
     try:
         with transaction.atomic():
             added = ContactIdentity.objects.create(contact=contact, **lookup)
-            ContactEvent.objects.create(contact=contact, kind=ContactEvent.Kind.IDENTITY_ADDED,
-                                        actor=actor, after=_identity_data(added))
+            ContactEvent.objects.create(
+                contact=contact,
+                kind=ContactEvent.Kind.IDENTITY_ADDED,
+                actor=actor,
+                after=_identity_data(added),
+            )
             return added
     except IntegrityError:
         raise IdentityTaken(ContactIdentity.objects.get(**lookup)) from None
@@ -118,10 +126,16 @@ def contact_remove_identity(*, contact_id: int, identity_id: int, actor=None) ->
     if identity is None:
         raise IdentityNotFound(f"contact #{contact.pk} has no identity #{identity_id}")
     if len(own) == 1:
-        raise LastIdentity(f"{identity} is the only identity of contact #{contact.pk}; a contact "
-                           "needs one (merge it into another contact instead)")
-    ContactEvent.objects.create(contact=contact, kind=ContactEvent.Kind.IDENTITY_REMOVED,
-                                actor=actor, before=_identity_data(identity))
+        raise LastIdentity(
+            f"{identity} is the only identity of contact #{contact.pk}; a contact "
+            "needs one (merge it into another contact instead)"
+        )
+    ContactEvent.objects.create(
+        contact=contact,
+        kind=ContactEvent.Kind.IDENTITY_REMOVED,
+        actor=actor,
+        before=_identity_data(identity),
+    )
     identity.delete()
     return contact
 
@@ -161,14 +175,22 @@ def contact_merge(*, source_id: int, target_id: int, actor=None) -> Contact:
         )
         for case_id in case_ids
     )
-    ContactEvent.objects.bulk_create([
-        ContactEvent(contact=source, kind=ContactEvent.Kind.MERGED_INTO, actor=actor,
-                     after={"contact_id": target.pk, "identities": moved,
-                            "cases": len(case_ids)}),
-        ContactEvent(contact=target, kind=ContactEvent.Kind.MERGED_FROM, actor=actor,
-                     after={"contact_id": source.pk, "identities": moved,
-                            "cases": len(case_ids)}),
-    ])
+    ContactEvent.objects.bulk_create(
+        [
+            ContactEvent(
+                contact=source,
+                kind=ContactEvent.Kind.MERGED_INTO,
+                actor=actor,
+                after={"contact_id": target.pk, "identities": moved, "cases": len(case_ids)},
+            ),
+            ContactEvent(
+                contact=target,
+                kind=ContactEvent.Kind.MERGED_FROM,
+                actor=actor,
+                after={"contact_id": source.pk, "identities": moved, "cases": len(case_ids)},
+            ),
+        ]
+    )
 
     changed = []
     if not target.name and source.name:

@@ -70,8 +70,10 @@ class RevealHiddenAdmin:
         if not isinstance(name, str):
             return None
         if name == "__str__":
+
             def show(obj):
                 return reveal_hidden(str(obj))
+
             show.short_description = self.model._meta.verbose_name
             show.__name__ = "__str__"
             return show
@@ -80,16 +82,19 @@ class RevealHiddenAdmin:
         except FieldDoesNotExist:
             return None
         if _is_text(field):
+
             def show(obj):
                 value = getattr(obj, name)
                 return None if value is None else reveal_hidden(value)
         elif isinstance(field, models.JSONField):  # e.g. an event's before/after, headers
+
             def show(obj):
                 value = getattr(obj, name)
                 if value is None:
                     return None
                 return reveal_hidden(json.dumps(value, ensure_ascii=False, cls=field.encoder))
         elif _is_relation(field):
+
             def show(obj):
                 related = getattr(obj, name)
                 if related is None:
@@ -107,8 +112,11 @@ class RevealHiddenAdmin:
     def _change_url(self, obj) -> str | None:
         opts = obj._meta
         try:
-            return reverse(f"admin:{opts.app_label}_{opts.model_name}_change",
-                           args=[quote(obj.pk)], current_app=self.admin_site.name)
+            return reverse(
+                f"admin:{opts.app_label}_{opts.model_name}_change",
+                args=[quote(obj.pk)],
+                current_app=self.admin_site.name,
+            )
         except NoReverseMatch:
             return None
 
@@ -117,8 +125,7 @@ class RevealHiddenAdmin:
         return self._reveal_choices(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
-        return self._reveal_choices(
-            super().formfield_for_manytomany(db_field, request, **kwargs))
+        return self._reveal_choices(super().formfield_for_manytomany(db_field, request, **kwargs))
 
     @staticmethod
     def _reveal_choices(formfield):
@@ -130,8 +137,10 @@ class RevealHiddenAdmin:
     # --- the change list ------------------------------------------------------------------
     def get_list_display(self, request):
         editable = set(getattr(self, "list_editable", ()) or ())
-        return [name if name in editable else self._revealer(name, link=False) or name
-                for name in super().get_list_display(request)]
+        return [
+            name if name in editable else self._revealer(name, link=False) or name
+            for name in super().get_list_display(request)
+        ]
 
     def get_list_display_links(self, request, list_display):
         links = super().get_list_display_links(request, list_display)
@@ -157,8 +166,9 @@ class RevealHiddenAdmin:
     # --- change and view pages ------------------------------------------------------------
     def _display_only(self, request, obj) -> set[str]:
         """Names of text/relation fields this page shows without an input for them."""
-        names = {name for name in super().get_readonly_fields(request, obj)
-                 if isinstance(name, str)}
+        names = {
+            name for name in super().get_readonly_fields(request, obj) if isinstance(name, str)
+        }
         if not self.has_change_permission(request, obj):
             names |= {field.name for field in self.model._meta.concrete_fields}
         return {name for name in names if self._revealer(name, link=True)}
@@ -190,8 +200,10 @@ class RevealHiddenAdmin:
 
     def get_fieldsets(self, request, obj=None):
         display_only = self._display_only(request, obj)
-        return [(title, {**options, "fields": self._swap(options["fields"], display_only)})
-                for title, options in super().get_fieldsets(request, obj)]
+        return [
+            (title, {**options, "fields": self._swap(options["fields"], display_only)})
+            for title, options in super().get_fieldsets(request, obj)
+        ]
 
     def get_inline_formsets(self, request, formsets, inline_instances, obj=None):
         inline_formsets = super().get_inline_formsets(request, formsets, inline_instances, obj)

@@ -22,8 +22,9 @@ PREFIX = "fernet:"
 
 
 def _derived(secret_key: str) -> Fernet:
-    derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"cxdesk-field-encryption",
-                   info=b"cxdesk").derive(secret_key.encode())
+    derived = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"cxdesk-field-encryption", info=b"cxdesk"
+    ).derive(secret_key.encode())
     return Fernet(base64.urlsafe_b64encode(derived))
 
 
@@ -38,8 +39,11 @@ def _fernet(keys: str, secret_key: str, fallbacks: tuple[str, ...] = ()) -> Mult
 
 
 def _current() -> MultiFernet:
-    return _fernet(settings.CXDESK_ENCRYPTION_KEY, settings.SECRET_KEY,
-                   tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())))
+    return _fernet(
+        settings.CXDESK_ENCRYPTION_KEY,
+        settings.SECRET_KEY,
+        tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())),
+    )
 
 
 def encrypt(value: str) -> str:
@@ -50,7 +54,7 @@ def decrypt(stored: str) -> str:
     if not stored.startswith(PREFIX):
         raise ValueError("value is not encrypted")
     try:
-        return _current().decrypt(stored[len(PREFIX):].encode()).decode()
+        return _current().decrypt(stored[len(PREFIX) :].encode()).decode()
     except InvalidToken:
         raise ValueError("cannot decrypt: was the encryption key changed?") from None
 

@@ -14,7 +14,8 @@ class PermissionsPolicyMiddleware:
         self.get_response = get_response
         self.header = ", ".join(
             f"{feature}=({' '.join(_origin(o) for o in origins)})"
-            for feature, origins in settings.CXDESK_PERMISSIONS_POLICY.items())
+            for feature, origins in settings.CXDESK_PERMISSIONS_POLICY.items()
+        )
 
     def __call__(self, request):
         response = self.get_response(request)

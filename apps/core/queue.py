@@ -19,8 +19,9 @@ def enqueue(task, *args, countdown: float | None = None) -> bool:
         else:
             task.delay(*args)
     except Exception:  # noqa: BLE001 — kombu/redis/amqp errors vary by transport
-        logger.warning("could not enqueue %s%r; the sweep will pick it up", task.name, args,
-                       exc_info=True)
+        logger.warning(
+            "could not enqueue %s%r; the sweep will pick it up", task.name, args, exc_info=True
+        )
         return False
     return True
 

@@ -25,8 +25,9 @@ import unicodedata
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeData, SafeString, mark_safe
 
-BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
-                          "\u2066\u2067\u2068\u2069")
+BIDI_CONTROLS = frozenset(
+    "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 JOINERS = frozenset("\u200c\u200d")  # ZWNJ, ZWJ
 BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")  # Hangul fillers: letters that show nothing
 KEPT_CONTROLS = frozenset("\t\n\r")
@@ -47,19 +48,19 @@ def _visible(char: str) -> bool:
 
 # An emoji tag sequence as flags use it: 🏴, 2–6 tag digits or lower-case tag letters (a
 # region such as "gbsct"), CANCEL TAG. Tag characters anywhere else hide text.
-_FLAG_SEQUENCE = re.compile("\U0001F3F4[\U000E0030-\U000E0039\U000E0061-\U000E007A]{2,6}"
-                            "\U000E007F")
+_FLAG_SEQUENCE = re.compile("\U0001f3f4[\U000e0030-\U000e0039\U000e0061-\U000e007a]{2,6}\U000e007f")
 
 
 def _hidden_positions(text: str) -> list[int]:
-    in_flags = {i for match in _FLAG_SEQUENCE.finditer(text)
-                for i in range(match.start() + 1, match.end())}
+    in_flags = {
+        i for match in _FLAG_SEQUENCE.finditer(text) for i in range(match.start() + 1, match.end())
+    }
     hidden = []
     for i, char in enumerate(text):
         if i in in_flags:
             continue
         if char in JOINERS:
-            before, after = text[i - 1:i], text[i + 1:i + 2]
+            before, after = text[i - 1 : i], text[i + 1 : i + 2]
             if before and after and _visible(before) and _visible(after):
                 continue
             hidden.append(i)
@@ -106,8 +107,13 @@ def reveal_hidden_html(text) -> SafeString:
         char = text[i]
         name = unicodedata.name(char, "unnamed character").lower()
         parts.append(conditional_escape(text[start:i]))
-        parts.append(format_html('<mark class="cx-hidden-char" title="Hidden character: {}">{}'
-                                 "</mark>", name, marker(char)))
+        parts.append(
+            format_html(
+                '<mark class="cx-hidden-char" title="Hidden character: {}">{}</mark>',
+                name,
+                marker(char),
+            )
+        )
         start = i + 1
     parts.append(conditional_escape(text[start:]))
     return mark_safe("".join(parts))

@@ -32,13 +32,15 @@ DEFAULT_MAX_INBOUND_EMAIL_BYTES = 50 * 1024 * 1024
 
 
 def max_inbound_email_bytes() -> int:
-    return int(getattr(settings, "CXDESK_MAX_INBOUND_EMAIL_BYTES",
-                       DEFAULT_MAX_INBOUND_EMAIL_BYTES))
+    return int(getattr(settings, "CXDESK_MAX_INBOUND_EMAIL_BYTES", DEFAULT_MAX_INBOUND_EMAIL_BYTES))
 
 
 def _too_large(limit: int) -> ApiError:
-    return ApiError(f"The message is larger than the {limit} bytes this endpoint accepts.",
-                    status_code=413, code="payload_too_large")
+    return ApiError(
+        f"The message is larger than the {limit} bytes this endpoint accepts.",
+        status_code=413,
+        code="payload_too_large",
+    )
 
 
 class RawEmailParser(BaseParser):
@@ -70,17 +72,32 @@ class InboundEmailOutput(serializers.ModelSerializer):
     team's case, and its id is not the uploader's to learn."""
 
     error = serializers.SerializerMethodField(
-        help_text="Why processing failed (first line); empty otherwise")
+        help_text="Why processing failed (first line); empty otherwise"
+    )
 
     class Meta:
         model = InboundEmail
-        fields = ["id", "status", "source", "provider", "message_id", "mailbox", "case",
-                  "interaction", "is_auto_reply", "is_bounce", "error", "received_at",
-                  "processed_at"]
+        fields = [
+            "id",
+            "status",
+            "source",
+            "provider",
+            "message_id",
+            "mailbox",
+            "case",
+            "interaction",
+            "is_auto_reply",
+            "is_bounce",
+            "error",
+            "received_at",
+            "processed_at",
+        ]
         read_only_fields = fields
         extra_kwargs = {
-            "case": {"help_text": "The case it went to; null when there is none or the "
-                                  "token's owner may not see it"},
+            "case": {
+                "help_text": "The case it went to; null when there is none or the "
+                "token's owner may not see it"
+            },
             "interaction": {"help_text": "The interaction it became; null likewise"},
         }
 
@@ -101,45 +118,71 @@ class InboundEmailUploadView(APIView):
     @extend_schema(
         summary="Receive one raw email (RFC 5322)",
         description="For an MTA or mail relay that pipes mail to cxdesk. The body is the "
-                    "message exactly as received. It is stored first, then threaded into a "
-                    "case (In-Reply-To/References, then a [CX-000123-tag] subject token — a "
-                    "bare [CX-000123] only from a sender the case knows — else a new case); "
-                    "auto-replies and bounces never open or reopen a case. 202 whatever "
-                    "became of it: see `status` (processed, duplicate, failed); `case` and "
-                    "`interaction` are null unless the token's owner may see that case.",
-        request={"message/rfc822": OpenApiTypes.BINARY,
-                 "application/octet-stream": OpenApiTypes.BINARY},
-        parameters=[OpenApiParameter(
-            "mailbox", str, OpenApiParameter.QUERY, required=False,
-            description="Address of the mailbox it was sent to (its team gets new cases); "
-                        "found from the recipients when left out.")],
+        "message exactly as received. It is stored first, then threaded into a "
+        "case (In-Reply-To/References, then a [CX-000123-tag] subject token — a "
+        "bare [CX-000123] only from a sender the case knows — else a new case); "
+        "auto-replies and bounces never open or reopen a case. 202 whatever "
+        "became of it: see `status` (processed, duplicate, failed); `case` and "
+        "`interaction` are null unless the token's owner may see that case.",
+        request={
+            "message/rfc822": OpenApiTypes.BINARY,
+            "application/octet-stream": OpenApiTypes.BINARY,
+        },
+        parameters=[
+            OpenApiParameter(
+                "mailbox",
+                str,
+                OpenApiParameter.QUERY,
+                required=False,
+                description="Address of the mailbox it was sent to (its team gets new cases); "
+                "found from the recipients when left out.",
+            )
+        ],
         responses={202: InboundEmailOutput},
     )
     def post(self, request):
         raw = request.data
         if not isinstance(raw, bytes):
-            if request.content_type and request.content_type.split(";")[0].strip().lower() \
-                    not in ("message/rfc822", "application/octet-stream"):
+            if request.content_type and request.content_type.split(";")[0].strip().lower() not in (
+                "message/rfc822",
+                "application/octet-stream",
+            ):
                 raise UnsupportedMediaType(request.content_type)
             raw = b""
         if not raw.strip():
-            raise ApiError("The request body is empty: send the raw message.",
-                           status_code=400, code="empty_message",
-                           fields={"body": ["The raw RFC 5322 message is required."]})
+            raise ApiError(
+                "The request body is empty: send the raw message.",
+                status_code=400,
+                code="empty_message",
+                fields={"body": ["The raw RFC 5322 message is required."]},
+            )
         mailbox = None
         address = request.query_params.get("mailbox", "").strip()
         if address and (len(address) > 320 or any(ord(c) < 32 or ord(c) == 127 for c in address)):
-            raise ApiError("Some fields are invalid.", status_code=400, code="validation_error",
-                           fields={"mailbox": ["Not an email address (control characters, or "
-                                               "longer than 320 characters)."]})
+            raise ApiError(
+                "Some fields are invalid.",
+                status_code=400,
+                code="validation_error",
+                fields={
+                    "mailbox": [
+                        "Not an email address (control characters, or longer than 320 characters)."
+                    ]
+                },
+            )
         if address:
             mailbox = selectors.mailbox_by_address(address=address)
             if mailbox is None:
-                raise ApiError("Some fields are invalid.", status_code=400,
-                               code="validation_error",
-                               fields={"mailbox": [f"No mailbox has the address {address!r}."]})
-        inbound = services.email_receive(raw=raw, source=InboundEmail.Source.UPLOAD,
-                                         mailbox=mailbox)
+                raise ApiError(
+                    "Some fields are invalid.",
+                    status_code=400,
+                    code="validation_error",
+                    fields={"mailbox": [f"No mailbox has the address {address!r}."]},
+                )
+        inbound = services.email_receive(
+            raw=raw, source=InboundEmail.Source.UPLOAD, mailbox=mailbox
+        )
         visible = selectors.case_visible_to(case_id=inbound.case_id, user=request.user)
-        return Response(InboundEmailOutput(inbound, context={"case_visible": visible}).data,
-                        status=status.HTTP_202_ACCEPTED)
+        return Response(
+            InboundEmailOutput(inbound, context={"case_visible": visible}).data,
+            status=status.HTTP_202_ACCEPTED,
+        )

@@ -92,8 +92,12 @@ def mailboxes_poll() -> int:
     Each mailbox records its own outcome (last_error, last_polled_at): one that fails does
     not stop the others.
     """
-    ids = list(Mailbox.objects.filter(is_active=True).exclude(imap_host="")
-               .order_by("pk").values_list("pk", flat=True))
+    ids = list(
+        Mailbox.objects.filter(is_active=True)
+        .exclude(imap_host="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     total = 0
     for mailbox_id in ids:
         try:
@@ -119,11 +123,16 @@ def mailbox_poll(*, mailbox_id: int, limit: int = BATCH_SIZE) -> int:
             _poll_folder(client, mailbox, limit=limit, progress=progress)
     except Exception as exc:  # noqa: BLE001 — any failure becomes the mailbox's last_error
         error = describe_error(exc)
-        logger.warning("polling mailbox %s: %s", mailbox_id, error,
-                       exc_info=not isinstance(exc, MailboxError | OSError))
+        logger.warning(
+            "polling mailbox %s: %s",
+            mailbox_id,
+            error,
+            exc_info=not isinstance(exc, MailboxError | OSError),
+        )
     finally:
-        Mailbox.objects.filter(pk=mailbox_id).update(last_polled_at=timezone.now(),
-                                                     last_error=error[:2000])
+        Mailbox.objects.filter(pk=mailbox_id).update(
+            last_polled_at=timezone.now(), last_error=error[:2000]
+        )
     return progress.stored
 
 
@@ -147,8 +156,11 @@ def mailbox_test_connection(*, mailbox_id: int) -> int:
 def _claim(mailbox_id: int) -> bool:
     now = timezone.now()
     return bool(
-        Mailbox.objects.filter(Q(last_polled_at__isnull=True) | Q(last_polled_at__lte=now),
-                               pk=mailbox_id, is_active=True)
+        Mailbox.objects.filter(
+            Q(last_polled_at__isnull=True) | Q(last_polled_at__lte=now),
+            pk=mailbox_id,
+            is_active=True,
+        )
         .exclude(imap_host="")
         .update(last_polled_at=now + LEASE)
     )
@@ -165,28 +177,33 @@ def is_polling(mailbox: Mailbox) -> bool:
     return bool(mailbox.last_polled_at and mailbox.last_polled_at > timezone.now())
 
 
-def _poll_folder(client: IMAPClient, mailbox: Mailbox, *, limit: int,
-                 progress: _Progress) -> None:
+def _poll_folder(client: IMAPClient, mailbox: Mailbox, *, limit: int, progress: _Progress) -> None:
     started = time.monotonic()
     # Moving into the folder being read would fetch every message again under a new UID.
-    move = bool(mailbox.processed_folder) and not same_folder(mailbox.processed_folder,
-                                                              mailbox.imap_folder)
+    move = bool(mailbox.processed_folder) and not same_folder(
+        mailbox.processed_folder, mailbox.imap_folder
+    )
     info = client.select_folder(mailbox.imap_folder, readonly=not move)
     uidvalidity = int(info[b"UIDVALIDITY"])
     last_uid = mailbox.last_uid
     if mailbox.uidvalidity != uidvalidity:
         if mailbox.uidvalidity is not None:
-            logger.warning("mailbox %s: UIDVALIDITY of %r changed from %s to %s; reading the "
-                           "folder again", mailbox.pk, mailbox.imap_folder, mailbox.uidvalidity,
-                           uidvalidity)
+            logger.warning(
+                "mailbox %s: UIDVALIDITY of %r changed from %s to %s; reading the folder again",
+                mailbox.pk,
+                mailbox.imap_folder,
+                mailbox.uidvalidity,
+                uidvalidity,
+            )
         last_uid = 0
         Mailbox.objects.filter(pk=mailbox.pk).update(uidvalidity=uidvalidity, last_uid=0)
         mailbox.uidvalidity, mailbox.last_uid = uidvalidity, 0
     if move and last_uid:
         # Stored by an earlier poll but still here (it stopped before moving them). Not the
         # \Deleted ones: those were copied already (see _move) or are someone's to expunge.
-        leftovers = [u for u in client.search(["UID", f"1:{last_uid}", "UNDELETED"])
-                     if u <= last_uid]
+        leftovers = [
+            u for u in client.search(["UID", f"1:{last_uid}", "UNDELETED"]) if u <= last_uid
+        ]
         if leftovers:
             _move(client, leftovers, mailbox.processed_folder)
 
@@ -198,7 +215,7 @@ def _poll_folder(client: IMAPClient, mailbox: Mailbox, *, limit: int,
     for start in range(0, len(new), FETCH_CHUNK):
         if time.monotonic() - started > MAX_POLL_SECONDS:
             break
-        chunk = new[start:start + FETCH_CHUNK]
+        chunk = new[start : start + FETCH_CHUNK]
         skip = _stored_before(client, mailbox, uidvalidity, chunk) if resyncing else set()
         wanted = [u for u in chunk if u not in skip]
         data = client.fetch(wanted, ["BODY.PEEK[]"]) if wanted else {}
@@ -212,8 +229,10 @@ def _poll_folder(client: IMAPClient, mailbox: Mailbox, *, limit: int,
             if raw is None:
                 # Expunged since SEARCH, or a short answer: stop here without passing it; the
                 # next poll's SEARCH tells which.
-                raise MailboxError(f"message UID {uid} in {mailbox.imap_folder!r} could not be "
-                                   "fetched; it will be tried again")
+                raise MailboxError(
+                    f"message UID {uid} in {mailbox.imap_folder!r} could not be "
+                    "fetched; it will be tried again"
+                )
             _store(mailbox, uidvalidity, uid, bytes(raw))
             _advance(mailbox, uidvalidity, uid)
             progress.stored += 1
@@ -226,28 +245,40 @@ def _store(mailbox: Mailbox, uidvalidity: int, uid: int, raw: bytes) -> None:
     from . import services  # the ingestion side; imported late so tests can replace it
 
     try:
-        services.email_receive(raw=raw, source=InboundEmail.Source.IMAP, mailbox=mailbox,
-                               imap_uidvalidity=uidvalidity, imap_uid=uid)
+        services.email_receive(
+            raw=raw,
+            source=InboundEmail.Source.IMAP,
+            mailbox=mailbox,
+            imap_uidvalidity=uidvalidity,
+            imap_uid=uid,
+        )
     except Exception as exc:
-        raise MailboxError(f"storing message UID {uid} failed ({type(exc).__name__}: {exc}); "
-                           "it will be fetched again by the next poll") from exc
+        raise MailboxError(
+            f"storing message UID {uid} failed ({type(exc).__name__}: {exc}); "
+            "it will be fetched again by the next poll"
+        ) from exc
 
 
 def _advance(mailbox: Mailbox, uidvalidity: int, uid: int) -> None:
     """Record that everything up to `uid` is stored (never moves backwards)."""
     Mailbox.objects.filter(pk=mailbox.pk, uidvalidity=uidvalidity, last_uid__lt=uid).update(
-        last_uid=uid)
+        last_uid=uid
+    )
     mailbox.last_uid = max(mailbox.last_uid, uid)
 
 
 def _resyncing(mailbox: Mailbox, uidvalidity: int) -> bool:
     """Were messages of this mailbox stored under another UIDVALIDITY (a resync is on)?"""
-    return (InboundEmail.objects.filter(mailbox=mailbox, imap_uid__isnull=False)
-            .exclude(imap_uidvalidity=uidvalidity).exists())
+    return (
+        InboundEmail.objects.filter(mailbox=mailbox, imap_uid__isnull=False)
+        .exclude(imap_uidvalidity=uidvalidity)
+        .exists()
+    )
 
 
-def _stored_before(client: IMAPClient, mailbox: Mailbox, uidvalidity: int,
-                   uids: list[int]) -> set[int]:
+def _stored_before(
+    client: IMAPClient, mailbox: Mailbox, uidvalidity: int, uids: list[int]
+) -> set[int]:
     """UIDs whose Message-ID this mailbox already stored under an earlier UIDVALIDITY."""
     headers = client.fetch(uids, [_HEADER_MESSAGE_ID])
     by_id: dict[str, int] = {}
@@ -259,9 +290,13 @@ def _stored_before(client: IMAPClient, mailbox: Mailbox, uidvalidity: int,
             by_id[message_id] = uid
     if not by_id:
         return set()
-    seen = (InboundEmail.objects.filter(mailbox=mailbox, message_id__in=list(by_id),
-                                        imap_uid__isnull=False)
-            .exclude(imap_uidvalidity=uidvalidity).values_list("message_id", flat=True))
+    seen = (
+        InboundEmail.objects.filter(
+            mailbox=mailbox, message_id__in=list(by_id), imap_uid__isnull=False
+        )
+        .exclude(imap_uidvalidity=uidvalidity)
+        .values_list("message_id", flat=True)
+    )
     return {by_id[message_id] for message_id in seen}
 
 
@@ -303,19 +338,27 @@ def _ssl_context() -> ssl.SSLContext:
 def _open(mailbox: Mailbox) -> IMAPClient:
     security = mailbox.imap_security
     if security == Security.NONE and not mailbox.allow_insecure:
-        raise MailboxError("plain-text IMAP is refused: choose TLS or STARTTLS (or mark the "
-                           "mailbox allow_insecure for a server on a trusted network)")
+        raise MailboxError(
+            "plain-text IMAP is refused: choose TLS or STARTTLS (or mark the "
+            "mailbox allow_insecure for a server on a trusted network)"
+        )
     if security not in Security.values:
         raise MailboxError(f"unknown IMAP security {security!r}")
     context = _ssl_context()
-    client = IMAPClient(mailbox.imap_host, port=mailbox.imap_port, ssl=security == Security.SSL,
-                        ssl_context=context, timeout=TIMEOUT)
+    client = IMAPClient(
+        mailbox.imap_host,
+        port=mailbox.imap_port,
+        ssl=security == Security.SSL,
+        ssl_context=context,
+        timeout=TIMEOUT,
+    )
     try:
         if security == Security.STARTTLS:
             if not client.has_capability("STARTTLS"):
                 raise MailboxError(
                     f"{mailbox.imap_host}:{mailbox.imap_port} does not offer STARTTLS; "
-                    "refusing to log in over plain text")
+                    "refusing to log in over plain text"
+                )
             client.starttls(context)
         _login(client, mailbox)
     except BaseException:

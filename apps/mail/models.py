@@ -26,20 +26,28 @@ class Mailbox(models.Model):
         XOAUTH2 = "xoauth2", "OAuth2 (XOAUTH2: Microsoft 365, Google)"
 
     name = models.CharField(max_length=100)
-    email_address = models.EmailField(unique=True, help_text="Customers write here; replies "
-                                                             "are sent from it")
-    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="mailboxes", help_text="Team of new cases")
+    email_address = models.EmailField(
+        unique=True, help_text="Customers write here; replies are sent from it"
+    )
+    team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="mailboxes",
+        help_text="Team of new cases",
+    )
     is_active = models.BooleanField(default=True)
 
     # IMAP (leave imap_host empty for a mailbox fed only by webhooks or raw uploads)
     imap_host = models.CharField(max_length=255, blank=True)
     imap_port = models.PositiveIntegerField(default=993)
-    imap_security = models.CharField(max_length=10, choices=Security.choices,
-                                     default=Security.SSL)
+    imap_security = models.CharField(max_length=10, choices=Security.choices, default=Security.SSL)
     allow_insecure = models.BooleanField(
-        default=False, help_text="Allow IMAP without TLS. Passwords then cross the network "
-                                 "in clear: only for a server on a trusted network.")
+        default=False,
+        help_text="Allow IMAP without TLS. Passwords then cross the network "
+        "in clear: only for a server on a trusted network.",
+    )
     imap_username = models.CharField(max_length=255, blank=True)
     auth_method = models.CharField(max_length=10, choices=Auth.choices, default=Auth.PASSWORD)
     imap_password = EncryptedTextField(blank=True)
@@ -51,8 +59,10 @@ class Mailbox(models.Model):
     oauth2_expires_at = models.DateTimeField(null=True, blank=True)
     imap_folder = models.CharField(max_length=255, default="INBOX")
     processed_folder = models.CharField(
-        max_length=255, blank=True,
-        help_text="Move ingested messages here (never deleted); empty: leave them in place")
+        max_length=255,
+        blank=True,
+        help_text="Move ingested messages here (never deleted); empty: leave them in place",
+    )
 
     # Where polling got to: messages with UID > last_uid in this UIDVALIDITY are new.
     uidvalidity = models.BigIntegerField(null=True, blank=True)
@@ -91,8 +101,9 @@ class InboundEmail(models.Model):
         UPLOAD = "upload", "Raw upload (MTA pipe / API)"
         WEBHOOK = "webhook", "Email provider webhook"
 
-    mailbox = models.ForeignKey(Mailbox, null=True, blank=True, on_delete=models.SET_NULL,
-                                related_name="inbound_emails")
+    mailbox = models.ForeignKey(
+        Mailbox, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_emails"
+    )
     source = models.CharField(max_length=10, choices=Source.choices)
     provider = models.CharField(max_length=50, blank=True, help_text="e.g. mailgun, postmark")
     raw = models.BinaryField(help_text="The message exactly as received (RFC 5322 bytes)")
@@ -104,13 +115,16 @@ class InboundEmail(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.RECEIVED)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(
-        default=0, help_text="Processing attempts started (counted before each one runs)")
+        default=0, help_text="Processing attempts started (counted before each one runs)"
+    )
     is_auto_reply = models.BooleanField(default=False)
     is_bounce = models.BooleanField(default=False)
-    case = models.ForeignKey(Case, null=True, blank=True, on_delete=models.SET_NULL,
-                             related_name="inbound_emails")
-    interaction = models.ForeignKey(Interaction, null=True, blank=True,
-                                    on_delete=models.SET_NULL, related_name="inbound_emails")
+    case = models.ForeignKey(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_emails"
+    )
+    interaction = models.ForeignKey(
+        Interaction, null=True, blank=True, on_delete=models.SET_NULL, related_name="inbound_emails"
+    )
     received_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
 
@@ -119,8 +133,11 @@ class InboundEmail(models.Model):
         indexes = [
             models.Index(fields=["status", "-received_at"], name="inbound_email_status_idx"),
             # The stale sweep: unprocessed rows, fewest attempts first, then oldest.
-            models.Index(fields=["attempts", "received_at", "id"],
-                         condition=Q(status="received"), name="inbound_email_stale_idx"),
+            models.Index(
+                fields=["attempts", "received_at", "id"],
+                condition=Q(status="received"),
+                name="inbound_email_stale_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -131,5 +148,6 @@ class InboundEmail(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_source_display()} {self.message_id or self.raw_sha256[:12]} " \
-               f"({self.status})"
+        return (
+            f"{self.get_source_display()} {self.message_id or self.raw_sha256[:12]} ({self.status})"
+        )

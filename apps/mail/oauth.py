@@ -28,8 +28,9 @@ class OAuthError(Exception):
     """The token could not be refreshed; the message says why, for the admin."""
 
 
-def access_token_get(mailbox: Mailbox, *, force_refresh: bool = False,
-                     now: datetime | None = None) -> str:
+def access_token_get(
+    mailbox: Mailbox, *, force_refresh: bool = False, now: datetime | None = None
+) -> str:
     """A valid access token for `mailbox`, refreshed (and stored) when expired or forced."""
     now = now or timezone.now()
     fresh = mailbox.oauth2_expires_at is not None and mailbox.oauth2_expires_at - EARLY > now
@@ -41,8 +42,10 @@ def access_token_get(mailbox: Mailbox, *, force_refresh: bool = False,
 def access_token_refresh(mailbox: Mailbox, *, now: datetime | None = None) -> str:
     """Exchange the refresh token for a new access token; store it on the mailbox."""
     if not mailbox.oauth2_token_url or not mailbox.oauth2_refresh_token:
-        raise OAuthError("OAuth2 needs a token URL and a refresh token: authorise the mailbox "
-                         "again and paste its refresh token")
+        raise OAuthError(
+            "OAuth2 needs a token URL and a refresh token: authorise the mailbox "
+            "again and paste its refresh token"
+        )
     data = {"grant_type": "refresh_token", "refresh_token": mailbox.oauth2_refresh_token}
     if mailbox.oauth2_client_id:
         data["client_id"] = mailbox.oauth2_client_id
@@ -50,11 +53,14 @@ def access_token_refresh(mailbox: Mailbox, *, now: datetime | None = None) -> st
         data["client_secret"] = mailbox.oauth2_client_secret
     try:
         with httpx.Client(timeout=TIMEOUT, follow_redirects=False) as client:
-            response = client.post(mailbox.oauth2_token_url, data=data,
-                                   headers={"Accept": "application/json"})
+            response = client.post(
+                mailbox.oauth2_token_url, data=data, headers={"Accept": "application/json"}
+            )
     except httpx.HTTPError as exc:
-        raise OAuthError(f"OAuth2 token endpoint {mailbox.oauth2_token_url} did not answer: "
-                         f"{type(exc).__name__}: {exc}") from exc
+        raise OAuthError(
+            f"OAuth2 token endpoint {mailbox.oauth2_token_url} did not answer: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
     try:
         body = response.json()
     except ValueError:

@@ -50,8 +50,9 @@ from .models import InboundEmail, Mailbox
 from .references import strip_subject_tokens, subject_token
 
 MAX_REFERENCES = 20
-_reply_prefix_re = re.compile(r"^\s*(?:(?:re|aw|sv|antw|fwd?|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+",
-                              re.IGNORECASE)
+_reply_prefix_re = re.compile(
+    r"^\s*(?:(?:re|aw|sv|antw|fwd?|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
+)
 _msgid_re = re.compile(r"<[^<>\s]+>")
 
 
@@ -67,13 +68,19 @@ def send(interaction: Interaction) -> str:
     from_address = parseaddr(from_email)[1]
     to = _recipient(case, parent)
     if to is None:
-        raise PermanentSendError(f"{case.reference} has no email address to reply to: the "
-                                 "customer's email carried none and the requester has none")
+        raise PermanentSendError(
+            f"{case.reference} has no email address to reply to: the "
+            "customer's email carried none and the requester has none"
+        )
     to_address = parseaddr(to)[1]
-    if to_address.lower() == from_address.lower() or Mailbox.objects.filter(
-            email_address__iexact=to_address).exists():
-        raise PermanentSendError(f"{to_address} is one of our own mailboxes; a reply to it "
-                                 "would come back as a new message")
+    if (
+        to_address.lower() == from_address.lower()
+        or Mailbox.objects.filter(email_address__iexact=to_address).exists()
+    ):
+        raise PermanentSendError(
+            f"{to_address} is one of our own mailboxes; a reply to it "
+            "would come back as a new message"
+        )
 
     message_id = _message_id(interaction, domain=from_address.rpartition("@")[2] or None)
     headers = {"Message-ID": message_id, "Auto-Submitted": "no"}
@@ -83,8 +90,12 @@ def send(interaction: Interaction) -> str:
         headers["References"] = " ".join(_references(parent, parent_id))
 
     email = EmailMultiAlternatives(
-        subject=reply_subject(case), body=interaction.body_text, from_email=from_email,
-        to=[to], headers=headers)
+        subject=reply_subject(case),
+        body=interaction.body_text,
+        from_email=from_email,
+        to=[to],
+        headers=headers,
+    )
     if interaction.body_html:
         email.attach_alternative(interaction.body_html, "text/html")
     for attachment in interaction.attachments.all():
@@ -93,8 +104,10 @@ def send(interaction: Interaction) -> str:
     try:
         email.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
-        detail = "; ".join(f"{parseaddr(rcpt)[1] or rcpt}: {code} {_text(msg)}"
-                           for rcpt, (code, msg) in exc.recipients.items())
+        detail = "; ".join(
+            f"{parseaddr(rcpt)[1] or rcpt}: {code} {_text(msg)}"
+            for rcpt, (code, msg) in exc.recipients.items()
+        )
         if exc.recipients and all(400 <= code < 500 for code, _ in exc.recipients.values()):
             raise TransientSendError(f"recipient deferred: {detail}") from exc
         raise PermanentSendError(f"recipient refused: {detail}") from exc
@@ -128,16 +141,30 @@ def reply_subject(case: Case) -> str:
 
 def _latest_inbound(case: Case) -> Interaction | None:
     """The customer's latest email on the case that has a Message-ID to answer."""
-    return (Interaction.objects.filter(case=case, channel=Channel.EMAIL,
-                                       direction=Interaction.Direction.INBOUND, is_public=True)
-            .exclude(external_id="").order_by("-occurred_at", "-pk").first())
+    return (
+        Interaction.objects.filter(
+            case=case,
+            channel=Channel.EMAIL,
+            direction=Interaction.Direction.INBOUND,
+            is_public=True,
+        )
+        .exclude(external_id="")
+        .order_by("-occurred_at", "-pk")
+        .first()
+    )
 
 
 def _mailbox_of(case: Case) -> Mailbox | None:
     """The mailbox the case's latest inbound email came through, if it is still active."""
-    inbound = (InboundEmail.objects.filter(Q(case=case) | Q(interaction__case=case),
-                                           mailbox__isnull=False, mailbox__is_active=True)
-               .select_related("mailbox").defer("raw").order_by("-received_at", "-pk").first())
+    inbound = (
+        InboundEmail.objects.filter(
+            Q(case=case) | Q(interaction__case=case), mailbox__isnull=False, mailbox__is_active=True
+        )
+        .select_related("mailbox")
+        .defer("raw")
+        .order_by("-received_at", "-pk")
+        .first()
+    )
     return inbound.mailbox if inbound else None
 
 
@@ -148,9 +175,13 @@ def _recipient(case: Case, parent: Interaction | None) -> str | None:
             address = _first_address(_meta(meta, header))
             if address:
                 return address
-    identity = (ContactIdentity.objects.filter(contact_id=case.requester_id,
-                                               kind=ContactIdentity.Kind.EMAIL)
-                .order_by("-created_at", "-pk").first())
+    identity = (
+        ContactIdentity.objects.filter(
+            contact_id=case.requester_id, kind=ContactIdentity.Kind.EMAIL
+        )
+        .order_by("-created_at", "-pk")
+        .first()
+    )
     if identity is None:
         return None
     return formataddr((case.requester.name, identity.value))
@@ -198,7 +229,7 @@ def _references(parent: Interaction, parent_id: str) -> list[str]:
     ids = [i for i in dict.fromkeys(_msgid_re.findall(text)) if i != parent_id]
     ids.append(parent_id)
     if len(ids) > MAX_REFERENCES:
-        ids = [ids[0], *ids[-(MAX_REFERENCES - 1):]]
+        ids = [ids[0], *ids[-(MAX_REFERENCES - 1) :]]
     return ids
 
 
@@ -233,12 +264,15 @@ def _message_id(interaction: Interaction, *, domain: str | None) -> str:
     message_id = make_msgid(idstring=interaction.case.reference, domain=domain)
     metadata["message_id"] = message_id
     stored = Interaction.objects.filter(
-        pk=interaction.pk, delivery_status=Interaction.Delivery.SENDING,
+        pk=interaction.pk,
+        delivery_status=Interaction.Delivery.SENDING,
         claimed_at=interaction.claimed_at,
     ).update(metadata=metadata)
     if not stored:
-        raise TransientSendError("another worker took this reply over (this one outlived its "
-                                 "claim): that worker sends it")
+        raise TransientSendError(
+            "another worker took this reply over (this one outlived its "
+            "claim): that worker sends it"
+        )
     interaction.metadata = metadata
     return message_id
 
@@ -251,11 +285,13 @@ def _attach(email: EmailMultiAlternatives, attachment) -> None:
         with attachment.file.open("rb") as handle:
             content = handle.read()
     except FileNotFoundError as exc:
-        raise PermanentSendError(f"attachment {attachment.filename!r} is missing from "
-                                 "storage") from exc
+        raise PermanentSendError(
+            f"attachment {attachment.filename!r} is missing from storage"
+        ) from exc
     except OSError as exc:
-        raise TransientSendError(f"attachment {attachment.filename!r} could not be read: "
-                                 f"{exc}") from exc
+        raise TransientSendError(
+            f"attachment {attachment.filename!r} could not be read: {exc}"
+        ) from exc
     content_type = attachment.content_type or "application/octet-stream"
     if not attachment.content_id:
         email.attach(attachment.filename, content, content_type)

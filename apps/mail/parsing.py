@@ -107,8 +107,11 @@ class _DepthCappedParser(feedparser.BytesFeedParser):
         part.nested_content_type = _raw_header(part, "content-type") or part.get_content_type()
         del part["content-type"]
         part["Content-Type"] = "application/octet-stream"
-        part.defects.append(MimeNestingTooDeepDefect(
-            f"MIME parts nested deeper than {MAX_MIME_DEPTH} levels are kept unparsed"))
+        part.defects.append(
+            MimeNestingTooDeepDefect(
+                f"MIME parts nested deeper than {MAX_MIME_DEPTH} levels are kept unparsed"
+            )
+        )
 
 
 def message_from_bytes(data: bytes) -> Message:
@@ -124,17 +127,45 @@ def message_from_bytes(data: bytes) -> Message:
 # (GB18030 ⊃ GB2312/GBK, CP949 ⊃ KS C 5601/EUC-KR, CP932 ⊃ Shift_JIS, Windows-1252 ⊃ Latin-1
 # as browsers and mail clients read it), and labels Python does not know.
 _CHARSET_ALIASES = {
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "iso-gb2312": "gb18030",
-    "cp936": "gb18030", "euc-cn": "gb18030", "hz-gb-2312": "hz",
-    "ks_c_5601-1987": "cp949", "ks_c_5601": "cp949", "ksc5601": "cp949", "euc-kr": "cp949",
-    "shift_jis": "cp932", "shift-jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
-    "windows-31j": "cp932", "iso-2022-jp": "iso2022_jp_ext", "euc-jp": "euc_jis_2004",
-    "unicode-1-1-utf-7": "utf-7", "utf7": "utf-7", "x-unicode-2-0-utf-7": "utf-7",
-    "iso-8859-1": "cp1252", "iso8859-1": "cp1252", "latin1": "cp1252", "latin-1": "cp1252",
-    "iso-8859-8-i": "iso-8859-8", "iso-8859-6-i": "iso-8859-6", "big5": "big5hkscs",
-    "tis-620": "cp874", "iso-8859-11": "cp874", "windows-874": "cp874",
-    "us-ascii": "utf-8", "ascii": "utf-8", "ansi_x3.4-1968": "utf-8", "x-unknown": "",
-    "unknown-8bit": "", "default": "", "none": "", "x-user-defined": "",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "iso-gb2312": "gb18030",
+    "cp936": "gb18030",
+    "euc-cn": "gb18030",
+    "hz-gb-2312": "hz",
+    "ks_c_5601-1987": "cp949",
+    "ks_c_5601": "cp949",
+    "ksc5601": "cp949",
+    "euc-kr": "cp949",
+    "shift_jis": "cp932",
+    "shift-jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "windows-31j": "cp932",
+    "iso-2022-jp": "iso2022_jp_ext",
+    "euc-jp": "euc_jis_2004",
+    "unicode-1-1-utf-7": "utf-7",
+    "utf7": "utf-7",
+    "x-unicode-2-0-utf-7": "utf-7",
+    "iso-8859-1": "cp1252",
+    "iso8859-1": "cp1252",
+    "latin1": "cp1252",
+    "latin-1": "cp1252",
+    "iso-8859-8-i": "iso-8859-8",
+    "iso-8859-6-i": "iso-8859-6",
+    "big5": "big5hkscs",
+    "tis-620": "cp874",
+    "iso-8859-11": "cp874",
+    "windows-874": "cp874",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+    "ansi_x3.4-1968": "utf-8",
+    "x-unknown": "",
+    "unknown-8bit": "",
+    "default": "",
+    "none": "",
+    "x-user-defined": "",
 }
 
 
@@ -157,15 +188,30 @@ def _codec(charset: str | None) -> str:
 _FALLBACKS = {
     "iso2022_jp_ext": ("iso2022_jp_2004", "iso2022_jp_3", "iso2022_jp_2"),
     "iso2022_jp": ("iso2022_jp_ext", "iso2022_jp_2004", "iso2022_jp_3", "iso2022_jp_2"),
-    "euc_jis_2004": ("euc_jp", "cp932"), "euc_jp": ("euc_jis_2004", "cp932"),
-    "cp932": ("shift_jis_2004", "euc_jis_2004"), "big5hkscs": ("cp950",),
-    "cp949": ("johab",), "gb18030": ("big5hkscs",),
+    "euc_jis_2004": ("euc_jp", "cp932"),
+    "euc_jp": ("euc_jis_2004", "cp932"),
+    "cp932": ("shift_jis_2004", "euc_jis_2004"),
+    "big5hkscs": ("cp950",),
+    "cp949": ("johab",),
+    "gb18030": ("big5hkscs",),
 }
-_EIGHT_BIT_OF = {"iso2022_jp": ("cp932", "euc_jis_2004"),
-                 "iso2022_jp_ext": ("cp932", "euc_jis_2004"), "iso2022_kr": ("cp949",),
-                 "hz": ("gb18030",)}
-_SEVEN_BIT = {"utf-7", "ascii", "hz", "iso2022_jp", "iso2022_jp_ext", "iso2022_jp_2",
-              "iso2022_jp_2004", "iso2022_jp_3", "iso2022_kr"}
+_EIGHT_BIT_OF = {
+    "iso2022_jp": ("cp932", "euc_jis_2004"),
+    "iso2022_jp_ext": ("cp932", "euc_jis_2004"),
+    "iso2022_kr": ("cp949",),
+    "hz": ("gb18030",),
+}
+_SEVEN_BIT = {
+    "utf-7",
+    "ascii",
+    "hz",
+    "iso2022_jp",
+    "iso2022_jp_ext",
+    "iso2022_jp_2",
+    "iso2022_jp_2004",
+    "iso2022_jp_3",
+    "iso2022_kr",
+}
 
 
 def decode_bytes(data: bytes, charset: str | None = None) -> str:
@@ -308,7 +354,7 @@ def decode_header_value(value: str | None, hints: tuple[str, ...] = ()) -> str:
         pending, pending_charset = [], None
 
     for match in _encoded_word_re.finditer(value):
-        between = value[position:match.start()]
+        between = value[position : match.start()]
         if between and not (pending and between.isspace()):
             flush()
             out.append(_unescape_8bit(between, hints))
@@ -435,7 +481,7 @@ def prepare_raw(raw: bytes) -> bytes:
     data = data.lstrip(b"\r\n")
     if data.startswith(b"From ") and not re.match(rb"From[ \t]*:", data):
         cut = min((i for i in (data.find(b"\n"), data.find(b"\r")) if i >= 0), default=-1)
-        data = data[cut + 1:] if cut >= 0 else b""
+        data = data[cut + 1 :] if cut >= 0 else b""
         data = data.lstrip(b"\n") if data.startswith(b"\n") else data
     if b"\n" not in data and b"\r" in data:
         data = data.replace(b"\r", b"\n")
@@ -448,8 +494,11 @@ def _repair_header_block(data: bytes) -> bytes:
     block = data[:end]
     lines = block.splitlines(keepends=True)
     indented_first = _unindent_first_header(lines)
-    if not indented_first and not any(_spaced_name_re.match(line) for line in lines) and all(
-            _header_line_re.match(line) or line[:1] in (b" ", b"\t") for line in lines):
+    if (
+        not indented_first
+        and not any(_spaced_name_re.match(line) for line in lines)
+        and all(_header_line_re.match(line) or line[:1] in (b" ", b"\t") for line in lines)
+    ):
         return data  # the normal case: nothing to repair
     header_like = [bool(_header_line_re.match(line)) for line in lines]
     fixed: list[bytes] = []
@@ -462,7 +511,7 @@ def _repair_header_block(data: bytes) -> bytes:
             fixed.append(line if seen_header else b"")
         elif not seen_header:
             continue  # leading garbage ("---- Original email message ----")
-        elif any(header_like[index + 1:]):
+        elif any(header_like[index + 1 :]):
             fixed.append(b" " + line)  # an unindented continuation line
         else:
             # No header follows: the body starts here without its blank separator line.
@@ -492,9 +541,21 @@ def _unindent_first_header(lines: list[bytes]) -> bool:
 # accents, hyphens read as spaces (`subject_is_out_of_office`). Only phrases a customer would
 # not open a message with: "Re: my automatic reply setting is broken" is a customer.
 OUT_OF_OFFICE_SUBJECTS: dict[str, tuple[str, ...]] = {
-    "en": ("out of office", "out of the office", "automatic reply", "automatic response",
-           "automatic answer", "automated reply", "automated response", "auto reply",
-           "auto response", "auto answer", "autoreply", "autoresponse", "vacation reply"),
+    "en": (
+        "out of office",
+        "out of the office",
+        "automatic reply",
+        "automatic response",
+        "automatic answer",
+        "automated reply",
+        "automated response",
+        "auto reply",
+        "auto response",
+        "auto answer",
+        "autoreply",
+        "autoresponse",
+        "vacation reply",
+    ),
     "de": ("abwesenheitsnotiz", "automatische antwort", "abwesend:"),
     "fr": ("réponse automatique", "absence du bureau", "absent du bureau", "absence:"),
     "es": ("respuesta automática", "fuera de la oficina"),
@@ -511,8 +572,28 @@ OUT_OF_OFFICE_SUBJECTS: dict[str, tuple[str, ...]] = {
     "ja": ("自動応答", "自動返信"),
     "zh": ("自动回复", "自動回覆", "自動回复"),
 }
-_REPLY_PREFIXES = ("re", "aw", "fw", "fwd", "wg", "sv", "vs", "antw", "r", "odp", "tr", "rv",
-                   "res", "enc", "vb", "ynt", "回复", "答复", "回覆", "返信")
+_REPLY_PREFIXES = (
+    "re",
+    "aw",
+    "fw",
+    "fwd",
+    "wg",
+    "sv",
+    "vs",
+    "antw",
+    "r",
+    "odp",
+    "tr",
+    "rv",
+    "res",
+    "enc",
+    "vb",
+    "ynt",
+    "回复",
+    "答复",
+    "回覆",
+    "返信",
+)
 
 
 def _fold(text: str) -> str:
@@ -530,9 +611,18 @@ def _phrase_pattern(phrase: str) -> str:
 
 
 _out_of_office_subject_re = re.compile(
-    r"^(?:(?:" + "|".join(re.escape(p) for p in _REPLY_PREFIXES) + r")(?:\[\d+\])?[:：] ?)*(?:"
-    + "|".join(sorted({_phrase_pattern(p) for ps in OUT_OF_OFFICE_SUBJECTS.values()
-                       for p in ps}, key=len, reverse=True)) + ")")
+    r"^(?:(?:"
+    + "|".join(re.escape(p) for p in _REPLY_PREFIXES)
+    + r")(?:\[\d+\])?[:：] ?)*(?:"
+    + "|".join(
+        sorted(
+            {_phrase_pattern(p) for ps in OUT_OF_OFFICE_SUBJECTS.values() for p in ps},
+            key=len,
+            reverse=True,
+        )
+    )
+    + ")"
+)
 
 
 def subject_is_out_of_office(subject: str) -> bool:
@@ -548,16 +638,36 @@ _bounce_subject_re = re.compile(
     r"|rapport de non-remise|no se puede entregar|mancato recapito",
     re.IGNORECASE,
 )
-_bounce_senders = {"mailer-daemon", "postmaster", "mail-daemon", "mailerdaemon",
-                   "mail.daemon", "mdaemon"}
+_bounce_senders = {
+    "mailer-daemon",
+    "postmaster",
+    "mail-daemon",
+    "mailerdaemon",
+    "mail.daemon",
+    "mdaemon",
+}
 # The noise reason of a subject alone: a guess (a customer may begin "Absence: …"), so mail
 # that has no other sign and refers to no case still opens one (apps/mail/services.py).
 OUT_OF_OFFICE_SUBJECT = "out-of-office subject"
-AUTO_REPLY_HEADERS = ("x-autoreply", "x-autorespond", "x-autoresponder", "x-autogenerated",
-                      "x-autoreply-from", "x-mail-autoreply", "x-fc-machinegenerated")
+AUTO_REPLY_HEADERS = (
+    "x-autoreply",
+    "x-autorespond",
+    "x-autoresponder",
+    "x-autogenerated",
+    "x-autoreply-from",
+    "x-mail-autoreply",
+    "x-fc-machinegenerated",
+)
 # Headers of mail a list server distributed: responders must not answer it (RFC 3834 §2).
-LIST_HEADERS = ("list-id", "list-unsubscribe", "list-post", "list-help", "list-subscribe",
-                "list-owner", "list-archive")
+LIST_HEADERS = (
+    "list-id",
+    "list-unsubscribe",
+    "list-post",
+    "list-help",
+    "list-subscribe",
+    "list-owner",
+    "list-archive",
+)
 
 
 # --- Result --------------------------------------------------------------------------------
@@ -622,16 +732,42 @@ class ParsedEmail:
 
     def recipients(self) -> list[str]:
         return [a.address.lower() for a in (*self.to, *self.cc) if a.address] + [
-            a.lower() for a in self.delivered_to]
+            a.lower() for a in self.delivered_to
+        ]
 
 
 # Headers kept in the interaction's metadata (decoded), besides the parsed ones.
-KEPT_HEADERS = ("message-id", "in-reply-to", "references", "from", "to", "cc", "reply-to",
-                "sender", "return-path", "date", "subject", "auto-submitted", "precedence",
-                "x-autoreply", "x-autorespond", "x-auto-response-suppress", "list-id",
-                "list-unsubscribe", "delivered-to", "x-original-to", "x-mailer", "user-agent",
-                "content-type", "x-spam-status", "x-spam-flag", "importance", "x-priority",
-                "x-failed-recipients", "feedback-type")
+KEPT_HEADERS = (
+    "message-id",
+    "in-reply-to",
+    "references",
+    "from",
+    "to",
+    "cc",
+    "reply-to",
+    "sender",
+    "return-path",
+    "date",
+    "subject",
+    "auto-submitted",
+    "precedence",
+    "x-autoreply",
+    "x-autorespond",
+    "x-auto-response-suppress",
+    "list-id",
+    "list-unsubscribe",
+    "delivered-to",
+    "x-original-to",
+    "x-mailer",
+    "user-agent",
+    "content-type",
+    "x-spam-status",
+    "x-spam-flag",
+    "importance",
+    "x-priority",
+    "x-failed-recipients",
+    "feedback-type",
+)
 
 
 class _Headers:
@@ -750,7 +886,7 @@ def _decode_uu(text: str) -> tuple[str, bytes] | None:
     if not match:
         return None
     out = bytearray()
-    for line in text[match.end():].lstrip("\r\n").splitlines():
+    for line in text[match.end() :].lstrip("\r\n").splitlines():
         if line.strip() == "end":
             break
         if not line:
@@ -767,7 +903,8 @@ def _decode_uu(text: str) -> tuple[str, bytes] | None:
 
 
 _uu_block_re = re.compile(
-    r"^begin [0-7]{3,4} [^\r\n]+\r?\n(?:[^\r\n]*\r?\n)*?end[ \t]*(?:\r?\n|$)", re.MULTILINE)
+    r"^begin [0-7]{3,4} [^\r\n]+\r?\n(?:[^\r\n]*\r?\n)*?end[ \t]*(?:\r?\n|$)", re.MULTILINE
+)
 
 
 def _extract_uu_blocks(text: str) -> tuple[str, list[ParsedAttachment]]:
@@ -780,9 +917,13 @@ def _extract_uu_blocks(text: str) -> tuple[str, list[ParsedAttachment]]:
         decoded = _decode_uu(match.group(0))
         if not decoded:
             return match.group(0)
-        attachments.append(ParsedAttachment(filename=decoded[0] or "attachment",
-                                            content_type="application/octet-stream",
-                                            content=decoded[1]))
+        attachments.append(
+            ParsedAttachment(
+                filename=decoded[0] or "attachment",
+                content_type="application/octet-stream",
+                content=decoded[1],
+            )
+        )
         return ""
 
     return _uu_block_re.sub(take, text), attachments
@@ -820,8 +961,11 @@ def text_from_html(body_html: str) -> str:
     (kept here so parsing needs no Django), with block ends as line breaks."""
     if not body_html:
         return ""
-    marked = re.sub(r"(?i)<br|</p>|</div>|</tr>|</li>|</h[1-6]>", lambda m: (
-        "\n" + m.group(0) if m.group(0).lower() == "<br" else m.group(0) + "\n"), body_html)
+    marked = re.sub(
+        r"(?i)<br|</p>|</div>|</tr>|</li>|</h[1-6]>",
+        lambda m: "\n" + m.group(0) if m.group(0).lower() == "<br" else m.group(0) + "\n",
+        body_html,
+    )
     return html.unescape(nh3.clean(marked, tags=set())).strip()
 
 
@@ -851,9 +995,13 @@ class _Walker:
 
     def walk(self, part: Message, depth: int = 0) -> None:
         if depth > self.MAX_DEPTH:
-            self.attachments.append(ParsedAttachment(
-                filename=NESTED_PARTS_FILENAME, content_type="message/rfc822",
-                content=_message_bytes(part)))
+            self.attachments.append(
+                ParsedAttachment(
+                    filename=NESTED_PARTS_FILENAME,
+                    content_type="message/rfc822",
+                    content=_message_bytes(part),
+                )
+            )
             return
         if getattr(part, "nested_content_type", None) is not None:
             self._nested_parts(part)
@@ -935,10 +1083,16 @@ class _Walker:
         headers = _Headers(inner, self.hints)
         subject = headers.text("subject")
         name = _filename(part, self.hints) or (
-            f"{_safe_name(subject)[:80]}.eml" if subject else "message.eml")
-        self.attachments.append(ParsedAttachment(
-            filename=name, content_type="message/rfc822", content=_message_bytes(inner),
-            inline=_disposition(part) == "inline"))
+            f"{_safe_name(subject)[:80]}.eml" if subject else "message.eml"
+        )
+        self.attachments.append(
+            ParsedAttachment(
+                filename=name,
+                content_type="message/rfc822",
+                content=_message_bytes(inner),
+                inline=_disposition(part) == "inline",
+            )
+        )
 
     def _nested_parts(self, part: Message) -> None:
         """A part the parser left unparsed (nested too deep): kept whole as one file, with
@@ -946,9 +1100,13 @@ class _Walker:
         found by a flat scan and become the body."""
         content_type = part.nested_content_type.encode("utf-8", "surrogateescape")
         body = _payload_bytes(part)
-        self.attachments.append(ParsedAttachment(
-            filename=NESTED_PARTS_FILENAME, content_type="message/rfc822",
-            content=b"Content-Type: " + content_type + b"\r\n\r\n" + body))
+        self.attachments.append(
+            ParsedAttachment(
+                filename=NESTED_PARTS_FILENAME,
+                content_type="message/rfc822",
+                content=b"Content-Type: " + content_type + b"\r\n\r\n" + body,
+            )
+        )
         self.segments += _texts_in_nested_parts(body, self.hints)
 
     def _original_headers(self, part: Message) -> None:
@@ -963,17 +1121,25 @@ class _Walker:
         filename = _filename(part, self.hints) or default_name or _default_name(ctype)
         content_id = _raw_header(part, "content-id")
         content_id = decode_header_value(content_id).strip().strip("<>").strip()
-        self.attachments.append(ParsedAttachment(
-            filename=filename, content_type=ctype, content=content,
-            content_id=content_id[:255], inline=_disposition(part) == "inline" or bool(
-                content_id and not _disposition(part))))
+        self.attachments.append(
+            ParsedAttachment(
+                filename=filename,
+                content_type=ctype,
+                content=content,
+                content_id=content_id[:255],
+                inline=_disposition(part) == "inline"
+                or bool(content_id and not _disposition(part)),
+            )
+        )
 
 
 _part_delimiter_re = re.compile(rb"^--[^\r\n]*\r?\n", re.MULTILINE)
-_text_part_header_re = re.compile(rb"^content-type:[ \t]*text/(plain|html)\b",
-                                  re.IGNORECASE | re.MULTILINE)
-_attachment_header_re = re.compile(rb"^content-disposition:[ \t]*attachment",
-                                   re.IGNORECASE | re.MULTILINE)
+_text_part_header_re = re.compile(
+    rb"^content-type:[ \t]*text/(plain|html)\b", re.IGNORECASE | re.MULTILINE
+)
+_attachment_header_re = re.compile(
+    rb"^content-disposition:[ \t]*attachment", re.IGNORECASE | re.MULTILINE
+)
 _header_end_re = re.compile(rb"\r?\n\r?\n")
 
 
@@ -986,7 +1152,7 @@ def _texts_in_nested_parts(body: bytes, hints: tuple[str, ...]) -> list[_Segment
         end = _header_end_re.search(piece)
         if end is None:
             continue
-        header_block = piece[:end.start()]
+        header_block = piece[: end.start()]
         match = _text_part_header_re.search(header_block)
         if match is None or _attachment_header_re.search(header_block):
             continue
@@ -1003,12 +1169,22 @@ def _safe_name(text: str) -> str:
     return re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", text).strip() or "message"
 
 
-_EXTENSIONS = {"text/plain": "txt", "text/html": "html", "text/calendar": "ics",
-               "image/png": "png", "image/jpeg": "jpg", "image/gif": "gif",
-               "application/pdf": "pdf", "message/delivery-status": "txt",
-               "message/disposition-notification": "txt", "application/pgp-signature": "asc",
-               "application/pkcs7-signature": "p7s", "application/x-pkcs7-signature": "p7s",
-               "application/pkcs7-mime": "p7m", "application/x-pkcs7-mime": "p7m"}
+_EXTENSIONS = {
+    "text/plain": "txt",
+    "text/html": "html",
+    "text/calendar": "ics",
+    "image/png": "png",
+    "image/jpeg": "jpg",
+    "image/gif": "gif",
+    "application/pdf": "pdf",
+    "message/delivery-status": "txt",
+    "message/disposition-notification": "txt",
+    "application/pgp-signature": "asc",
+    "application/pkcs7-signature": "p7s",
+    "application/x-pkcs7-signature": "p7s",
+    "application/pkcs7-mime": "p7m",
+    "application/x-pkcs7-mime": "p7m",
+}
 
 
 def _default_name(ctype: str) -> str:
@@ -1100,8 +1276,10 @@ def _classify(parsed: ParsedEmail, headers: _Headers, message: Message) -> None:
     if local_part in _bounce_senders:
         bounce.append(f"sender is {local_part}")
     elif _bounce_subject_re.search(parsed.subject) and (
-            headers.raw("return-path").strip() in ("<>", "") or auto_submitted
-            or parsed.original_message_ids):
+        headers.raw("return-path").strip() in ("<>", "")
+        or auto_submitted
+        or parsed.original_message_ids
+    ):
         bounce.append("delivery failure subject")
     parsed.is_auto_reply = bool(auto) and not bounce
     parsed.is_bounce = bool(bounce)
@@ -1138,9 +1316,13 @@ def parse_email(raw: bytes) -> ParsedEmail:
     parsed.to = [a for v in headers.raw_all("to") for a in parse_addresses(v, hints)]
     parsed.cc = [a for v in headers.raw_all("cc") for a in parse_addresses(v, hints)]
     parsed.reply_to = parse_addresses(headers.raw("reply-to"), hints)
-    parsed.delivered_to = [a.address for name in ("delivered-to", "x-original-to")
-                           for v in headers.raw_all(name) for a in parse_addresses(v)
-                           if a.address]
+    parsed.delivered_to = [
+        a.address
+        for name in ("delivered-to", "x-original-to")
+        for v in headers.raw_all(name)
+        for a in parse_addresses(v)
+        if a.address
+    ]
     parsed.sender, parsed.sender_header, parsed.sender_candidates = _sender(headers)
     parsed.date = _parse_date(headers.raw("date"))
     parsed.headers = {name: headers.text(name)[:2000] for name in KEPT_HEADERS if name in headers}
@@ -1163,11 +1345,15 @@ def parse_email(raw: bytes) -> ParsedEmail:
     _classify(parsed, headers, message)
     if parsed.is_bounce and not parsed.original_message_ids:
         # A bounce without MIME structure quotes the original message in its text.
-        parsed.original_message_ids = list(dict.fromkeys(
-            normalize_message_id(m) for m in _quoted_msgid_re.findall(parsed.body_text)))
+        parsed.original_message_ids = list(
+            dict.fromkeys(
+                normalize_message_id(m) for m in _quoted_msgid_re.findall(parsed.body_text)
+            )
+        )
         quoted = _quoted_subject_re.search(parsed.body_text)
         parsed.original_subject = parsed.original_subject or (
-            _clean(decode_header_value(quoted.group(1))) if quoted else "")
+            _clean(decode_header_value(quoted.group(1))) if quoted else ""
+        )
     return parsed
 
 
@@ -1180,15 +1366,18 @@ def _set_bodies(parsed: ParsedEmail, segments: list[_Segment]) -> None:
         parsed.body_text = text_from_html(parsed.body_html)
         parsed.text_from_html = True
         return
-    parsed.body_html = "\n".join(s.html if s.html is not None else text_to_html(s.text or "")
-                                 for s in segments)
+    parsed.body_html = "\n".join(
+        s.html if s.html is not None else text_to_html(s.text or "") for s in segments
+    )
     parsed.body_text = "\n\n".join(
         (s.text if s.text is not None else text_from_html(s.html or "")).strip("\n")
-        for s in segments).strip("\n")
+        for s in segments
+    ).strip("\n")
 
 
-_message_id_header_re = re.compile(rb"^message-id[ \t]*:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)",
-                                   re.IGNORECASE | re.MULTILINE)
+_message_id_header_re = re.compile(
+    rb"^message-id[ \t]*:[ \t]*([^\r\n]*(?:\r?\n[ \t][^\r\n]*)*)", re.IGNORECASE | re.MULTILINE
+)
 
 
 def read_message_id(raw: bytes) -> str:
@@ -1197,9 +1386,9 @@ def read_message_id(raw: bytes) -> str:
     Cheap and never raises: it runs before the message is stored, so a broken message is
     stored all the same."""
     try:
-        data = prepare_raw(raw[:256 * 1024])
+        data = prepare_raw(raw[: 256 * 1024])
         match = re.search(rb"\r?\n\r?\n", data)
-        block = data[:match.start()] if match else data
+        block = data[: match.start()] if match else data
         found = _message_id_header_re.search(block)
         if not found:
             return ""

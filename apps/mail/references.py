@@ -67,7 +67,8 @@ def message_id_key(message_id: str) -> str:
 SUBJECT_TAG_LENGTH = 8
 _SUBJECT_TAG_SALT = "cxdesk.mail.subject-token"
 _subject_token_re = re.compile(
-    rf"\[\s*{REFERENCE_PREFIX}-(\d{{1,12}})(?:-([A-Za-z0-9]{{1,32}}))?\s*\]", re.IGNORECASE)
+    rf"\[\s*{REFERENCE_PREFIX}-(\d{{1,12}})(?:-([A-Za-z0-9]{{1,32}}))?\s*\]", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,9 @@ class SubjectReference:
 
 def subject_tag(case_id: int, *, secret: str | None = None) -> str:
     """The keyed tag of a case's subject token (lower-case base32)."""
-    digest = salted_hmac(_SUBJECT_TAG_SALT, str(int(case_id)), secret=secret,
-                         algorithm="sha256").digest()
+    digest = salted_hmac(
+        _SUBJECT_TAG_SALT, str(int(case_id)), secret=secret, algorithm="sha256"
+    ).digest()
     return base64.b32encode(digest).decode("ascii").lower()[:SUBJECT_TAG_LENGTH]
 
 
@@ -93,8 +95,9 @@ def _tag_is_valid(case_id: int, tag: str) -> bool:
         return False
     tag = tag.lower()
     secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
-    return any(constant_time_compare(tag, subject_tag(case_id, secret=secret))
-               for secret in secrets)
+    return any(
+        constant_time_compare(tag, subject_tag(case_id, secret=secret)) for secret in secrets
+    )
 
 
 def subject_references(subject: str) -> list[SubjectReference]:
@@ -102,9 +105,12 @@ def subject_references(subject: str) -> list[SubjectReference]:
     found = []
     for match in _subject_token_re.finditer(subject or ""):
         case_id = int(match.group(1))
-        found.append(SubjectReference(
-            case_id=case_id, tag_valid=bool(match.group(2)) and _tag_is_valid(
-                case_id, match.group(2))))
+        found.append(
+            SubjectReference(
+                case_id=case_id,
+                tag_valid=bool(match.group(2)) and _tag_is_valid(case_id, match.group(2)),
+            )
+        )
     return found
 
 

@@ -147,10 +147,14 @@ def email_receive(
         if existing is not None:
             return existing
     inbound = InboundEmail(
-        mailbox=mailbox, source=source, provider=(provider or "")[:50], raw=raw,
+        mailbox=mailbox,
+        source=source,
+        provider=(provider or "")[:50],
+        raw=raw,
         raw_sha256=hashlib.sha256(raw).hexdigest(),
         message_id=message_id_key(parsing.read_message_id(raw)),
-        imap_uidvalidity=imap_uidvalidity, imap_uid=imap_uid,
+        imap_uidvalidity=imap_uidvalidity,
+        imap_uid=imap_uid,
         attempts=1,  # counted before processing starts: a killed worker's attempt counts too
     )
     if imap_uid is None:
@@ -168,8 +172,12 @@ def email_receive(
 
 
 def _imap_delivery(mailbox, uidvalidity, uid) -> InboundEmail | None:
-    return InboundEmail.objects.defer("raw").filter(
-        mailbox=mailbox, imap_uidvalidity=uidvalidity, imap_uid=uid).order_by("pk").first()
+    return (
+        InboundEmail.objects.defer("raw")
+        .filter(mailbox=mailbox, imap_uidvalidity=uidvalidity, imap_uid=uid)
+        .order_by("pk")
+        .first()
+    )
 
 
 def email_process(*, inbound_id: int) -> InboundEmail:
@@ -178,8 +186,9 @@ def email_process(*, inbound_id: int) -> InboundEmail:
 
     The attempt is counted (and committed, outside a transaction) before processing starts,
     so a message that kills the process still reaches the stale sweep's attempt cap."""
-    InboundEmail.objects.filter(pk=inbound_id, status__in=(Status.RECEIVED, Status.FAILED)) \
-        .update(attempts=F("attempts") + 1)
+    InboundEmail.objects.filter(pk=inbound_id, status__in=(Status.RECEIVED, Status.FAILED)).update(
+        attempts=F("attempts") + 1
+    )
     inbound = InboundEmail.objects.select_related("mailbox", "mailbox__team").get(pk=inbound_id)
     return _process_safely(inbound, lock=True)
 
@@ -198,9 +207,12 @@ def emails_reprocess(*, inbound_ids) -> dict[str, int]:
     return counts
 
 
-def emails_process_stale(*, older_than: timedelta = timedelta(minutes=10),
-                         limit: int = 100,
-                         max_attempts: int = MAX_PROCESSING_ATTEMPTS) -> dict[str, int]:
+def emails_process_stale(
+    *,
+    older_than: timedelta = timedelta(minutes=10),
+    limit: int = 100,
+    max_attempts: int = MAX_PROCESSING_ATTEMPTS,
+) -> dict[str, int]:
     """Process messages stored but never processed (the worker died in between, or even the
     failure could not be recorded). For a periodic task: bounded, and safe to run twice or
     on two workers (each row is locked and re-checked before it is processed).
@@ -216,17 +228,22 @@ def emails_process_stale(*, older_than: timedelta = timedelta(minutes=10),
     now = timezone.now()
     received_before = now - older_than
     counts: dict[str, int] = {}
-    gave_up = selectors.inbound_emails_stale(received_before=received_before, limit=limit,
-                                             min_attempts=max_attempts)
+    gave_up = selectors.inbound_emails_stale(
+        received_before=received_before, limit=limit, min_attempts=max_attempts
+    )
     if gave_up:
         counts["gave_up"] = InboundEmail.objects.filter(
-            pk__in=gave_up, status=Status.RECEIVED).update(
-            status=Status.FAILED, processed_at=now,
+            pk__in=gave_up, status=Status.RECEIVED
+        ).update(
+            status=Status.FAILED,
+            processed_at=now,
             error=f"Gave up after {max_attempts} processing attempts without an outcome (the "
-                  "process handling it died, or its result could not be stored). Re-process "
-                  "it from the admin once the cause is fixed.")
+            "process handling it died, or its result could not be stored). Re-process "
+            "it from the admin once the cause is fixed.",
+        )
     for inbound_id in selectors.inbound_emails_stale(
-            received_before=received_before, limit=limit, max_attempts=max_attempts):
+        received_before=received_before, limit=limit, max_attempts=max_attempts
+    ):
         try:
             status = email_process(inbound_id=inbound_id).status
         except Exception:  # noqa: BLE001 — the database refused even the failure record
@@ -240,16 +257,21 @@ def _process_safely(inbound: InboundEmail, *, lock: bool) -> InboundEmail:
     try:
         with transaction.atomic():
             if lock:
-                status = (InboundEmail.objects.select_for_update().filter(pk=inbound.pk)
-                          .values_list("status", flat=True).first())
+                status = (
+                    InboundEmail.objects.select_for_update()
+                    .filter(pk=inbound.pk)
+                    .values_list("status", flat=True)
+                    .first()
+                )
                 if status not in (Status.RECEIVED, Status.FAILED):
                     inbound.status = status
                     return inbound
             _process(inbound)
     except _LostRace as race:
         with transaction.atomic():
-            _finish(inbound, Status.DUPLICATE, case_id=race.case_id,
-                    interaction_id=race.interaction_id)
+            _finish(
+                inbound, Status.DUPLICATE, case_id=race.case_id, interaction_id=race.interaction_id
+            )
     except Exception as exc:  # noqa: BLE001 — any failure is recorded, the raw stays
         logger.warning("inbound email %s failed: %s", inbound.pk, exc, exc_info=True)
         _mark_failed(inbound, exc)
@@ -272,19 +294,28 @@ def _mark_failed(inbound: InboundEmail, exc: Exception) -> None:
     try:
         with transaction.atomic():  # a savepoint when a caller's transaction is open
             InboundEmail.objects.filter(pk=inbound.pk).update(
-                status=inbound.status, error=inbound.error, case=None, interaction=None,
-                processed_at=inbound.processed_at, is_auto_reply=inbound.is_auto_reply,
-                is_bounce=inbound.is_bounce, message_id=message_id_key(inbound.message_id))
+                status=inbound.status,
+                error=inbound.error,
+                case=None,
+                interaction=None,
+                processed_at=inbound.processed_at,
+                is_auto_reply=inbound.is_auto_reply,
+                is_bounce=inbound.is_bounce,
+                message_id=message_id_key(inbound.message_id),
+            )
         return
     except Exception:  # noqa: BLE001 — fall back to what cannot fail
-        logger.exception("could not record the failure of inbound email %s in full",
-                         inbound.pk)
-    inbound.error = (f"{type(exc).__name__} (the full error could not be stored: see the "
-                     "application log)").encode("ascii", "replace").decode()
+        logger.exception("could not record the failure of inbound email %s in full", inbound.pk)
+    inbound.error = (
+        (f"{type(exc).__name__} (the full error could not be stored: see the application log)")
+        .encode("ascii", "replace")
+        .decode()
+    )
     try:
         with transaction.atomic():
             InboundEmail.objects.filter(pk=inbound.pk).update(
-                status=inbound.status, error=inbound.error, processed_at=inbound.processed_at)
+                status=inbound.status, error=inbound.error, processed_at=inbound.processed_at
+            )
     except Exception:  # noqa: BLE001 — the row stays "received"; the stale sweep retries it
         logger.exception("could not record the failure of inbound email %s", inbound.pk)
 
@@ -307,10 +338,12 @@ def _process(inbound: InboundEmail) -> None:
         noise.append("sent from our own mailbox (mail loop)")
         inbound.is_auto_reply = inbound.is_auto_reply or not parsed.is_bounce
 
-    external_id = (message_id_key(parsed.message_id)
-                   or f"<{inbound.raw_sha256}@no-message-id.invalid>")
+    external_id = (
+        message_id_key(parsed.message_id) or f"<{inbound.raw_sha256}@no-message-id.invalid>"
+    )
     known = selectors.email_interactions_by_message_id(
-        message_ids=[external_id, *parsed.thread_ids[:MAX_THREAD_IDS]])
+        message_ids=[external_id, *parsed.thread_ids[:MAX_THREAD_IDS]]
+    )
     if external_id in known:
         interaction_id, case_id = known[external_id]
         _finish(inbound, Status.DUPLICATE, case_id=case_id, interaction_id=interaction_id)
@@ -322,18 +355,26 @@ def _process(inbound: InboundEmail) -> None:
     # Only the From address vouches for the sender (it is what SPF/DKIM/DMARC align with):
     # a contact found by Reply-To, Sender or Return-Path is not a known sender.
     from_address = address if _in_from(parsed, address) else ""
-    thread = _thread(parsed, known, contact=contact if from_address else None,
-                     sender_address=from_address)
+    thread = _thread(
+        parsed, known, contact=contact if from_address else None, sender_address=from_address
+    )
     metadata = _metadata(inbound, parsed, thread.threading, noise)
     message = {
-        "channel": Channel.EMAIL, "subject": parsed.subject, "body_text": _text(parsed),
-        "body_html": parsed.body_html, "external_id": external_id, "metadata": metadata,
+        "channel": Channel.EMAIL,
+        "subject": parsed.subject,
+        "body_text": _text(parsed),
+        "body_html": parsed.body_html,
+        "external_id": external_id,
+        "metadata": metadata,
         "occurred_at": inbound.received_at,
     }
     if thread.case_id is not None:
         interaction = case_services.interaction_add(
-            case_id=thread.case_id, direction=Interaction.Direction.INBOUND,
-            author_contact=contact, **message)
+            case_id=thread.case_id,
+            direction=Interaction.Direction.INBOUND,
+            author_contact=contact,
+            **message,
+        )
     else:
         interaction = _open_case(contact, mailbox, message)
     if interaction.metadata.get("inbound_email_id") != inbound.pk:
@@ -341,11 +382,11 @@ def _process(inbound: InboundEmail) -> None:
         # write: roll back what we made (a case or follow-up left without its message).
         raise _LostRace(interaction)
     if thread.unverified_reference is not None:
-        _record_unverified_reference(new_case=interaction.case,
-                                     referenced=thread.unverified_reference, sender=contact)
+        _record_unverified_reference(
+            new_case=interaction.case, referenced=thread.unverified_reference, sender=contact
+        )
     _attach(interaction, parsed)
-    _finish(inbound, Status.PROCESSED, case_id=interaction.case_id,
-            interaction_id=interaction.pk)
+    _finish(inbound, Status.PROCESSED, case_id=interaction.case_id, interaction_id=interaction.pk)
 
 
 _loose_address_re = re.compile(r"[\w.+'=-]+@[\w-]+(?:\.[\w-]+)+")
@@ -359,8 +400,10 @@ def _requester(parsed: parsing.ParsedEmail) -> tuple[Contact, str]:
     candidates: list[parsing.Address] = [parsed.sender] if parsed.sender else []
     candidates += parsed.sender_candidates
     for name in ("from", "reply-to", "sender", "return-path"):
-        candidates += [parsing.Address(name="", address=token.rstrip("."))
-                       for token in _loose_address_re.findall(parsed.headers.get(name, ""))]
+        candidates += [
+            parsing.Address(name="", address=token.rstrip("."))
+            for token in _loose_address_re.findall(parsed.headers.get(name, ""))
+        ]
     tried: set[str] = set()
     for candidate in candidates:
         address = candidate.address.strip().rstrip(".")
@@ -369,22 +412,26 @@ def _requester(parsed: parsing.ParsedEmail) -> tuple[Contact, str]:
         tried.add(address.lower())
         try:
             contact, _ = contact_services.contact_find_or_create(
-                kind="email", value=address, name=(candidate.name or _sender_name(parsed))[:200])
+                kind="email", value=address, name=(candidate.name or _sender_name(parsed))[:200]
+            )
         except InvalidIdentity:
             continue
         return contact, address
     raise EmailRejected(
-        "no valid sender address (From: {!r}, Reply-To: {!r}, Sender: {!r}, Return-Path: {!r})"
-        .format(*(parsed.headers.get(h, "") for h in ("from", "reply-to", "sender",
-                                                      "return-path"))))
+        "no valid sender address (From: {!r}, Reply-To: {!r}, Sender: {!r}, Return-Path: {!r})".format(
+            *(parsed.headers.get(h, "") for h in ("from", "reply-to", "sender", "return-path"))
+        )
+    )
 
 
 def _in_from(parsed: parsing.ParsedEmail, address: str) -> bool:
     """Is `address` one of the From header's (as _requester reads them)?"""
     address = address.strip().rstrip(".").lower()
     in_from = {a.address.strip().rstrip(".").lower() for a in parsed.from_}
-    in_from.update(token.rstrip(".").lower()
-                   for token in _loose_address_re.findall(parsed.headers.get("from", "")))
+    in_from.update(
+        token.rstrip(".").lower()
+        for token in _loose_address_re.findall(parsed.headers.get("from", ""))
+    )
     return bool(address) and address in in_from
 
 
@@ -399,11 +446,16 @@ def _open_case(contact: Contact, mailbox: Mailbox | None, message: dict) -> Inte
         return case.opening_interaction
     # case_open stores a first message only when it has a body; a message that is only
     # attachments (or empty) still needs its interaction.
-    case = case_services.case_open(requester=contact, subject=message["subject"],
-                                   channel=Channel.EMAIL, team=team,
-                                   occurred_at=message["occurred_at"])
-    return case_services.interaction_add(case_id=case.pk, direction=Interaction.Direction.INBOUND,
-                                         author_contact=contact, **message)
+    case = case_services.case_open(
+        requester=contact,
+        subject=message["subject"],
+        channel=Channel.EMAIL,
+        team=team,
+        occurred_at=message["occurred_at"],
+    )
+    return case_services.interaction_add(
+        case_id=case.pk, direction=Interaction.Direction.INBOUND, author_contact=contact, **message
+    )
 
 
 def _text(parsed: parsing.ParsedEmail) -> str:
@@ -418,13 +470,19 @@ class _Thread:
     unverified_reference: Case | None = None  # the case an unknown sender's bare token named
 
 
-def _thread(parsed: parsing.ParsedEmail, known: dict, *, contact: Contact | None,
-            sender_address: str) -> _Thread:
+def _thread(
+    parsed: parsing.ParsedEmail, known: dict, *, contact: Contact | None, sender_address: str
+) -> _Thread:
     """Which case a message belongs to (see the module docstring for the rules)."""
     for message_id in parsed.thread_ids:
         if message_id in known:
-            by = ("in_reply_to" if message_id in parsed.in_reply_to else
-                  "references" if message_id in parsed.references else "bounced_message")
+            by = (
+                "in_reply_to"
+                if message_id in parsed.in_reply_to
+                else "references"
+                if message_id in parsed.references
+                else "bounced_message"
+            )
             return _Thread(known[message_id][1], {"by": by, "message_id": message_id})
     subjects = [parsed.subject, parsed.original_subject if parsed.is_bounce else ""]
     for subject in subjects:
@@ -436,11 +494,20 @@ def _thread(parsed: parsing.ParsedEmail, known: dict, *, contact: Contact | None
             continue
         sender_known = _sender_known(case, contact=contact, address=sender_address)
         if reference.tag_valid or sender_known:
-            return _Thread(case.pk, {"by": "subject_reference", "reference": case.reference,
-                                     "tag_valid": reference.tag_valid,
-                                     "sender_known": sender_known})
-        return _Thread(None, {"by": "subject_reference_unverified",
-                              "reference": case.reference}, unverified_reference=case)
+            return _Thread(
+                case.pk,
+                {
+                    "by": "subject_reference",
+                    "reference": case.reference,
+                    "tag_valid": reference.tag_valid,
+                    "sender_known": sender_known,
+                },
+            )
+        return _Thread(
+            None,
+            {"by": "subject_reference_unverified", "reference": case.reference},
+            unverified_reference=case,
+        )
     return _Thread(None, {"by": "new_case"})
 
 
@@ -449,30 +516,42 @@ def _sender_known(case: Case, *, contact: Contact | None, address: str) -> bool:
     contact who wrote on it, or an address in To/Cc of an email on it? At most two queries."""
     if contact is not None and contact.pk == case.requester_id:
         return True
-    if contact is not None and selectors.contact_is_on_case(contact_id=contact.pk,
-                                                            case_id=case.pk):
+    if contact is not None and selectors.contact_is_on_case(contact_id=contact.pk, case_id=case.pk):
         return True
-    return bool(address) and address.lower() in selectors.case_email_participants(
-        case_id=case.pk)
+    return bool(address) and address.lower() in selectors.case_email_participants(case_id=case.pk)
 
 
-def _record_unverified_reference(*, new_case: Case, referenced: Case,
-                                 sender: Contact) -> None:
+def _record_unverified_reference(*, new_case: Case, referenced: Case, sender: Contact) -> None:
     """The link between the case an unknown sender's message opened and the case its
     subject named, on both (the referenced case is not changed otherwise: no status, no
     interaction, no webhook). Written here rather than by a case service because it is
     only an audit record; it is in the same transaction as the new case."""
     kind = CaseEvent.Kind.UNVERIFIED_REFERENCE
-    CaseEvent.objects.bulk_create([
-        CaseEvent(case=new_case, kind=kind, actor_contact=sender, after={
-            "refers_to": {"case_id": referenced.pk, "reference": referenced.reference}}),
-        CaseEvent(case_id=referenced.pk, kind=kind, actor_contact=sender, after={
-            "referred_by": {"case_id": new_case.pk, "reference": new_case.reference}}),
-    ])
+    CaseEvent.objects.bulk_create(
+        [
+            CaseEvent(
+                case=new_case,
+                kind=kind,
+                actor_contact=sender,
+                after={"refers_to": {"case_id": referenced.pk, "reference": referenced.reference}},
+            ),
+            CaseEvent(
+                case_id=referenced.pk,
+                kind=kind,
+                actor_contact=sender,
+                after={"referred_by": {"case_id": new_case.pk, "reference": new_case.reference}},
+            ),
+        ]
+    )
 
 
-def _store_noise(inbound: InboundEmail, parsed: parsing.ParsedEmail, known: dict,
-                 external_id: str, noise: list[str]) -> bool:
+def _store_noise(
+    inbound: InboundEmail,
+    parsed: parsing.ParsedEmail,
+    known: dict,
+    external_id: str,
+    noise: list[str],
+) -> bool:
     """An auto-reply, bounce or loop: an internal note on its case, or no case at all.
     Returns False, storing nothing, for a message whose only sign of an auto-reply is its
     subject and that refers to no case: a person may have begun "Absence: …" or "Auto reply
@@ -483,32 +562,44 @@ def _store_noise(inbound: InboundEmail, parsed: parsing.ParsedEmail, known: dict
     not know threads nowhere (the message is kept, without a case): a note is not harmless,
     it sits in the case's timeline and goes to webhook subscribers, so a forged auto-reply
     must not be a way to write into any case."""
-    author = selectors.contact_by_email(address=parsed.sender.address) if (
-        parsed.sender and not parsed.is_bounce) else None
-    from_address = parsed.sender.address if (
-        parsed.sender and _in_from(parsed, parsed.sender.address)) else ""
-    thread = _thread(parsed, known, contact=author if from_address else None,
-                     sender_address=from_address)
+    author = (
+        selectors.contact_by_email(address=parsed.sender.address)
+        if (parsed.sender and not parsed.is_bounce)
+        else None
+    )
+    from_address = (
+        parsed.sender.address if (parsed.sender and _in_from(parsed, parsed.sender.address)) else ""
+    )
+    thread = _thread(
+        parsed, known, contact=author if from_address else None, sender_address=from_address
+    )
     if thread.case_id is None:
         if noise == [parsing.OUT_OF_OFFICE_SUBJECT]:
             inbound.is_auto_reply = False
             return False
-        earlier = selectors.inbound_email_processed_before(message_id=parsed.message_id,
-                                                           exclude_id=inbound.pk)
+        earlier = selectors.inbound_email_processed_before(
+            message_id=parsed.message_id, exclude_id=inbound.pk
+        )
         status = Status.DUPLICATE if earlier else Status.PROCESSED
         _finish(inbound, status, case_id=None, interaction_id=None)
         return True
     interaction = case_services.interaction_add(
-        case_id=thread.case_id, channel=Channel.EMAIL, direction=Interaction.Direction.INBOUND,
-        is_public=False, author_contact=author, subject=parsed.subject,
-        body_text=_text(parsed), body_html=parsed.body_html, external_id=external_id,
+        case_id=thread.case_id,
+        channel=Channel.EMAIL,
+        direction=Interaction.Direction.INBOUND,
+        is_public=False,
+        author_contact=author,
+        subject=parsed.subject,
+        body_text=_text(parsed),
+        body_html=parsed.body_html,
+        external_id=external_id,
         metadata=_metadata(inbound, parsed, thread.threading, noise),
-        occurred_at=inbound.received_at)
+        occurred_at=inbound.received_at,
+    )
     if interaction.metadata.get("inbound_email_id") != inbound.pk:
         raise _LostRace(interaction)
     _attach(interaction, parsed)
-    _finish(inbound, Status.PROCESSED, case_id=interaction.case_id,
-            interaction_id=interaction.pk)
+    _finish(inbound, Status.PROCESSED, case_id=interaction.case_id, interaction_id=interaction.pk)
     return True
 
 
@@ -519,10 +610,14 @@ def _attachable(parsed: parsing.ParsedEmail) -> tuple[list, list[dict]]:
     for attachment in parsed.attachments:
         too_large, too_many = len(attachment.content) > limit, len(kept) >= cap
         if too_large or too_many:
-            skipped.append({"filename": attachment.filename[:255],
-                            "content_type": attachment.content_type,
-                            "size": len(attachment.content),
-                            "reason": "too large" if too_large else "too many"})
+            skipped.append(
+                {
+                    "filename": attachment.filename[:255],
+                    "content_type": attachment.content_type,
+                    "size": len(attachment.content),
+                    "reason": "too large" if too_large else "too many",
+                }
+            )
         else:
             kept.append(attachment)
     return kept, skipped
@@ -530,14 +625,23 @@ def _attachable(parsed: parsing.ParsedEmail) -> tuple[list, list[dict]]:
 
 def _attach(interaction: Interaction, parsed: parsing.ParsedEmail) -> None:
     kept, _ = _attachable(parsed)
-    case_services.attachments_add(interaction=interaction, files=[
-        {"filename": attachment.filename, "content": attachment.content,
-         "content_type": attachment.content_type[:255], "content_id": attachment.content_id}
-        for attachment in kept])
+    case_services.attachments_add(
+        interaction=interaction,
+        files=[
+            {
+                "filename": attachment.filename,
+                "content": attachment.content,
+                "content_type": attachment.content_type[:255],
+                "content_id": attachment.content_id,
+            }
+            for attachment in kept
+        ],
+    )
 
 
-def _metadata(inbound: InboundEmail, parsed: parsing.ParsedEmail, threading: dict,
-              noise: list[str]) -> dict:
+def _metadata(
+    inbound: InboundEmail, parsed: parsing.ParsedEmail, threading: dict, noise: list[str]
+) -> dict:
     _, skipped = _attachable(parsed)
     sender = parsed.sender
     return {
@@ -572,16 +676,28 @@ def _metadata(inbound: InboundEmail, parsed: parsing.ParsedEmail, threading: dic
     }
 
 
-def _finish(inbound: InboundEmail, status: str, *, case_id: int | None,
-            interaction_id: int | None) -> None:
+def _finish(
+    inbound: InboundEmail, status: str, *, case_id: int | None, interaction_id: int | None
+) -> None:
     inbound.status = status
     inbound.case_id = case_id
     inbound.interaction_id = interaction_id
     inbound.error = ""
     inbound.processed_at = timezone.now()
-    inbound.save(update_fields=[
-        "status", "case", "interaction", "error", "processed_at", "attempts", "message_id",
-        "is_auto_reply", "is_bounce", "mailbox"])
+    inbound.save(
+        update_fields=[
+            "status",
+            "case",
+            "interaction",
+            "error",
+            "processed_at",
+            "attempts",
+            "message_id",
+            "is_auto_reply",
+            "is_bounce",
+            "mailbox",
+        ]
+    )
 
 
 # --- Email providers' inbound webhooks (django-anymail) -------------------------------------
@@ -589,8 +705,7 @@ def _finish(inbound: InboundEmail, status: str, *, case_id: int | None,
 
 def anymail_raw_bytes(message) -> bytes:
     """The RFC 5322 bytes of an AnymailInboundMessage (never raises)."""
-    for make in (message.as_bytes,
-                 lambda: message.as_string().encode("utf-8", "surrogateescape")):
+    for make in (message.as_bytes, lambda: message.as_string().encode("utf-8", "surrogateescape")):
         try:
             return make()
         except Exception:  # noqa: BLE001 — a malformed message; try the next rendering
@@ -608,5 +723,9 @@ def anymail_inbound_received(sender, event, esp_name, **kwargs) -> InboundEmail:
     message = event.message
     recipient = getattr(message, "envelope_recipient", None) or ""
     mailbox = selectors.mailbox_by_address(address=recipient) if recipient else None
-    return email_receive(raw=anymail_raw_bytes(message), source=Source.WEBHOOK,
-                         mailbox=mailbox, provider=(esp_name or "").lower())
+    return email_receive(
+        raw=anymail_raw_bytes(message),
+        source=Source.WEBHOOK,
+        mailbox=mailbox,
+        provider=(esp_name or "").lower(),
+    )

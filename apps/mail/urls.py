@@ -22,8 +22,10 @@ from . import services, webhooks
 # makes a second import harmless. (AppConfig.ready() would be the canonical place.)
 inbound.connect(services.anymail_inbound_received, dispatch_uid="cxdesk.mail.inbound")
 
-_guarded = [URLPattern(p.pattern, webhooks.guard(p.callback), p.default_args, p.name)
-            for p in anymail_urls.urlpatterns]
+_guarded = [
+    URLPattern(p.pattern, webhooks.guard(p.callback), p.default_args, p.name)
+    for p in anymail_urls.urlpatterns
+]
 
 urlpatterns = [
     path("anymail/", include((_guarded, anymail_urls.app_name))),

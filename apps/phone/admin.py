@@ -9,8 +9,20 @@ from .models import Call
 class CallAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     """Read-only: calls change through apps.phone.services (the case's audit trail with them)."""
 
-    list_display = ["sid", "direction", "from_number", "to_number", "status", "started_at",
-                    "duration_seconds", "disposition", "agent", "case", "contact", "provider"]
+    list_display = [
+        "sid",
+        "direction",
+        "from_number",
+        "to_number",
+        "status",
+        "started_at",
+        "duration_seconds",
+        "disposition",
+        "agent",
+        "case",
+        "contact",
+        "provider",
+    ]
     list_select_related = ["agent", "case", "contact"]
     list_filter = ["direction", "status", "disposition", "provider", "started_at"]
     search_fields = ["sid", "from_number", "to_number"]
@@ -18,4 +30,3 @@ class CallAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     readonly_fields = [f.name for f in Call._meta.concrete_fields]
     raw_id_fields = ["agent", "case", "interaction", "contact"]
     show_full_result_count = False
-

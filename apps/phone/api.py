@@ -16,8 +16,10 @@ from .serializers import CallOutput, CallRecordInput
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List the calls on cases you may see",
-                       description="Cursor-paginated, newest first; filters combine with AND."),
+    list=extend_schema(
+        summary="List the calls on cases you may see",
+        description="Cursor-paginated, newest first; filters combine with AND.",
+    ),
     retrieve=extend_schema(summary="One call"),
 )
 class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
@@ -51,14 +53,18 @@ class CallViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data.is_valid(raise_exception=True)
         d = dict(data.validated_data)
         sid = d.pop("sid", None) or services.new_sid()
-        if (Call.objects.filter(sid=sid).exists()
-                and not Call.objects.visible_to(request.user).filter(sid=sid).exists()):
+        if (
+            Call.objects.filter(sid=sid).exists()
+            and not Call.objects.visible_to(request.user).filter(sid=sid).exists()
+        ):
             raise NotFound()  # a call on a case this user may not see: as if it did not exist
         # The call's agent becomes the case's assignee when it is unassigned: the routing
         # rule applies to it as to `assignee` on a case (the team is checked by case_open).
-        case_services.routing_check(actor=request.user, assignee=d.get("agent"),
-                                    assignee_field="agent")
+        case_services.routing_check(
+            actor=request.user, assignee=d.get("agent"), assignee_field="agent"
+        )
         call, created = services.call_record(sid=sid, actor=request.user, **d)
         call = self.get_queryset().filter(pk=call.pk).first() or call
-        return Response(CallOutput(call).data,
-                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            CallOutput(call).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )

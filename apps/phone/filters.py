@@ -13,13 +13,16 @@ class CallFilter(django_filters.FilterSet):
     direction = django_filters.ChoiceFilter(choices=Call.Direction.choices)
     status = django_filters.MultipleChoiceFilter(choices=Call.Status.choices)
     disposition = django_filters.MultipleChoiceFilter(
-        choices=[c for c in Call.Disposition.choices if c[0]])
+        choices=[c for c in Call.Disposition.choices if c[0]]
+    )
     case = IdFilter(field_name="case_id", help_text="Case id")
     contact = IdFilter(field_name="contact_id", help_text="Contact id")
-    agent = UserFilter(field_name="agent",
-                       help_text="A user id, `me`, or `none` for calls no agent took")
+    agent = UserFilter(
+        field_name="agent", help_text="A user id, `me`, or `none` for calls no agent took"
+    )
     number = django_filters.CharFilter(
-        method="filter_number", help_text="Calls from or to this number, in any written form")
+        method="filter_number", help_text="Calls from or to this number, in any written form"
+    )
     started_after = DateTimeFilter(field_name="started_at", lookup_expr="gte")
     started_before = DateTimeFilter(field_name="started_at", lookup_expr="lt")
 

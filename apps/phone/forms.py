@@ -19,29 +19,39 @@ class LogCallForm(forms.Form):
     """A call an agent had with the customer, logged by hand on the case page."""
 
     direction = forms.ChoiceField(
-        choices=[(Call.Direction.OUTBOUND, "I called the customer"),
-                 (Call.Direction.INBOUND, "The customer called us")],
+        choices=[
+            (Call.Direction.OUTBOUND, "I called the customer"),
+            (Call.Direction.INBOUND, "The customer called us"),
+        ],
         initial=Call.Direction.OUTBOUND,
         widget=forms.RadioSelect,
     )
     number = forms.CharField(
-        label="Customer's number", max_length=64,
+        label="Customer's number",
+        max_length=64,
         help_text="Any written form; numbers without a country code are read in the default "
-                  "region.",
+        "region.",
     )
     status = forms.ChoiceField(label="Outcome", choices=OUTCOMES, initial=Call.Status.COMPLETED)
     started_at = forms.DateTimeField(
-        label="When", required=False, help_text="Leave empty for now.",
+        label="When",
+        required=False,
+        help_text="Leave empty for now.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     duration_minutes = forms.IntegerField(
-        label="Duration (minutes)", required=False, min_value=0, max_value=MAX_DURATION_MINUTES,
+        label="Duration (minutes)",
+        required=False,
+        min_value=0,
+        max_value=MAX_DURATION_MINUTES,
     )
     disposition = forms.ChoiceField(
-        choices=Call.Disposition.choices, required=False,
+        choices=Call.Disposition.choices,
+        required=False,
     )
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False,
-                            max_length=10_000)
+    notes = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=10_000
+    )
 
     def clean_number(self) -> str:
         try:

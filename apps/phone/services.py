@@ -126,17 +126,27 @@ def call_record(
     if not sid_is_valid(sid):
         raise ValidationError({"sid": ["1–64 letters, digits or . _ : - (a provider's id)."]})
     facts = _facts(
-        direction=direction, from_number=from_number, to_number=to_number, status=status,
-        started_at=started_at, answered_at=answered_at, ended_at=ended_at,
-        duration_seconds=duration_seconds, disposition=disposition, answered_by=answered_by,
-        recording_url=recording_url, agent=agent, notes=notes,
+        direction=direction,
+        from_number=from_number,
+        to_number=to_number,
+        status=status,
+        started_at=started_at,
+        answered_at=answered_at,
+        ended_at=ended_at,
+        duration_seconds=duration_seconds,
+        disposition=disposition,
+        answered_by=answered_by,
+        recording_url=recording_url,
+        agent=agent,
+        notes=notes,
     )
     call = _locked_call(sid)
     if call is None:
         try:
             with transaction.atomic():
-                return _call_create(sid=sid, provider=provider, facts=facts, case=case,
-                                    team=team, actor=actor), True
+                return _call_create(
+                    sid=sid, provider=provider, facts=facts, case=case, team=team, actor=actor
+                ), True
         except IntegrityError:
             # A concurrent report of the same sid created it first: update that one.
             call = _locked_call(sid)
@@ -197,8 +207,9 @@ def call_log(
 
 def _locked_call(sid: str) -> Call | None:
     # OF self: lock the call row only; PostgreSQL refuses FOR UPDATE on an outer join.
-    return (Call.objects.select_for_update(of=("self",)).select_related("agent")
-            .filter(sid=sid).first())
+    return (
+        Call.objects.select_for_update(of=("self",)).select_related("agent").filter(sid=sid).first()
+    )
 
 
 def _phone_or_error(value: str | None, field: str) -> str | None:
@@ -213,8 +224,11 @@ def _phone_or_error(value: str | None, field: str) -> str | None:
 def _facts(**facts) -> dict:
     """Check and normalise one report. Values stay None when not reported."""
     errors: dict[str, list[str]] = {}
-    for field, choices in (("direction", Call.Direction), ("status", Call.Status),
-                           ("disposition", Call.Disposition)):
+    for field, choices in (
+        ("direction", Call.Direction),
+        ("status", Call.Status),
+        ("disposition", Call.Disposition),
+    ):
         value = facts[field]
         if value is not None and value not in choices.values:
             allowed = ", ".join(v for v in choices.values if v)
@@ -237,8 +251,9 @@ def _facts(**facts) -> dict:
     return facts
 
 
-def _call_create(*, sid: str, provider: str, facts: dict, case: Case | None,
-                 team: Team | None, actor) -> Call:
+def _call_create(
+    *, sid: str, provider: str, facts: dict, case: Case | None, team: Team | None, actor
+) -> Call:
     direction = facts["direction"]
     if direction is None:
         raise ValidationError({"direction": ["Required to record a new call."]})
@@ -246,7 +261,8 @@ def _call_create(*, sid: str, provider: str, facts: dict, case: Case | None,
     customer_field = "from_number" if inbound else "to_number"
     if not facts[customer_field]:
         raise ValidationError(
-            {customer_field: ["The customer's number is required to record a new call."]})
+            {customer_field: ["The customer's number is required to record a new call."]}
+        )
     call = Call(
         sid=sid,
         provider=(provider or "api")[:32],
@@ -265,8 +281,7 @@ def _call_create(*, sid: str, provider: str, facts: dict, case: Case | None,
         notes=facts["notes"] or "",
     )
     _settle(call)
-    contact, _ = contact_services.contact_find_or_create(kind="phone",
-                                                         value=call.customer_number)
+    contact, _ = contact_services.contact_find_or_create(kind="phone", value=call.customer_number)
     call.contact = contact
     body, metadata = _summary(call), _metadata(call)
     # Posted earlier through the interactions API with this sid: that is the call's interaction.
@@ -301,8 +316,13 @@ def _call_create(*, sid: str, provider: str, facts: dict, case: Case | None,
 def _add_call_interaction(case: Case, call: Call, *, body: str, metadata: dict) -> Interaction:
     if call.direction == Call.Direction.OUTBOUND and call.agent is not None:
         return case_services.case_reply(
-            case_id=case.pk, agent=call.agent, channel=PHONE, body_text=body, metadata=metadata,
-            external_id=call.sid, occurred_at=call.started_at,
+            case_id=case.pk,
+            agent=call.agent,
+            channel=PHONE,
+            body_text=body,
+            metadata=metadata,
+            external_id=call.sid,
+            occurred_at=call.started_at,
         )
     inbound = call.direction == Call.Direction.INBOUND
     return case_services.interaction_add(
@@ -320,8 +340,13 @@ def _add_call_interaction(case: Case, call: Call, *, body: str, metadata: dict) 
 def _open_case_of(contact, *, actor) -> Case | None:
     """The contact's most recent case that is not solved or closed, on any channel."""
     cases = Case.objects.visible_to(actor) if actor is not None else Case.objects.all()
-    return (cases.for_contact(contact).open().filter(merged_into__isnull=True)
-            .order_by("-created_at", "-id").first())
+    return (
+        cases.for_contact(contact)
+        .open()
+        .filter(merged_into__isnull=True)
+        .order_by("-created_at", "-id")
+        .first()
+    )
 
 
 def _call_update(call: Call, facts: dict) -> None:
@@ -349,8 +374,15 @@ def _call_update(call: Call, facts: dict) -> None:
     if started_at is not None and started_at < call.started_at:
         call.started_at = started_at
         changed.add("started_at")
-    for field in ("answered_at", "ended_at", "duration_seconds", "disposition", "answered_by",
-                  "recording_url", "notes"):
+    for field in (
+        "answered_at",
+        "ended_at",
+        "duration_seconds",
+        "disposition",
+        "answered_by",
+        "recording_url",
+        "notes",
+    ):
         value = facts[field]
         if value is not None and value != getattr(call, field):
             setattr(call, field, value)
@@ -374,19 +406,30 @@ def _call_update(call: Call, facts: dict) -> None:
 def _settle(call: Call) -> set[str]:
     """Derive what one report implies about the others; returns the fields it changed."""
     changed = set()
-    if (call.answered_at is None and call.status == Call.Status.COMPLETED
-            and call.ended_at is not None and call.duration_seconds is not None):
+    if (
+        call.answered_at is None
+        and call.status == Call.Status.COMPLETED
+        and call.ended_at is not None
+        and call.duration_seconds is not None
+    ):
         call.answered_at = call.ended_at - timedelta(seconds=call.duration_seconds)
         changed.add("answered_at")
-    if (call.duration_seconds is None and call.is_final and call.answered_at is not None
-            and call.ended_at is not None):
+    if (
+        call.duration_seconds is None
+        and call.is_final
+        and call.answered_at is not None
+        and call.ended_at is not None
+    ):
         call.duration_seconds = max(0, int((call.ended_at - call.answered_at).total_seconds()))
         changed.add("duration_seconds")
     if call.answered_at is not None and call.answered_at < call.started_at:
         call.started_at = call.answered_at
         changed.add("started_at")
-    if (call.direction == Call.Direction.OUTBOUND and not call.disposition
-            and call.answered_by.startswith(_MACHINE_ANSWERS)):
+    if (
+        call.direction == Call.Direction.OUTBOUND
+        and not call.disposition
+        and call.answered_by.startswith(_MACHINE_ANSWERS)
+    ):
         call.disposition = Call.Disposition.VOICEMAIL
         changed.add("disposition")
     return changed

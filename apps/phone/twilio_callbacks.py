@@ -88,15 +88,25 @@ class StatusCallback:
 
 
 def _client_identity(value: str) -> str | None:
-    return value[len("client:"):] if value.lower().startswith("client:") else None
+    return value[len("client:") :] if value.lower().startswith("client:") else None
 
 
 def parse_status_callback(params) -> StatusCallback:
     """Read Twilio's form parameters; raises CallbackError naming every bad one."""
-    get = {name: (params.get(name) or "").strip() for name in (
-        *REQUIRED, "ParentCallSid", "Timestamp", "CallDuration", "RecordingUrl", "AnsweredBy")}
+    get = {
+        name: (params.get(name) or "").strip()
+        for name in (
+            *REQUIRED,
+            "ParentCallSid",
+            "Timestamp",
+            "CallDuration",
+            "RecordingUrl",
+            "AnsweredBy",
+        )
+    }
     errors: dict[str, list[str]] = {
-        name: ["This parameter is required."] for name in REQUIRED if not get[name]}
+        name: ["This parameter is required."] for name in REQUIRED if not get[name]
+    }
 
     sid = get["CallSid"]
     if sid and not services.sid_is_valid(sid):
@@ -158,10 +168,17 @@ def parse_status_callback(params) -> StatusCallback:
     if errors:
         raise CallbackError(errors)
     return StatusCallback(
-        sid=sid, parent_sid=parent_sid, status=status, direction=direction,
-        from_number=numbers["From"], to_number=numbers["To"],
-        agent_identity=from_agent or to_agent or "", at=at, duration_seconds=duration,
-        recording_url=recording_url, answered_by=get["AnsweredBy"][:32] or None,
+        sid=sid,
+        parent_sid=parent_sid,
+        status=status,
+        direction=direction,
+        from_number=numbers["From"],
+        to_number=numbers["To"],
+        agent_identity=from_agent or to_agent or "",
+        at=at,
+        duration_seconds=duration,
+        recording_url=recording_url,
+        answered_by=get["AnsweredBy"][:32] or None,
     )
 
 
@@ -171,8 +188,9 @@ def _agent(identity: str):
     return get_user_model().objects.filter(username=identity, is_active=True).first()
 
 
-def status_callback_apply(callback: StatusCallback, *, team: Team | None = None
-                          ) -> tuple[Call, bool]:
+def status_callback_apply(
+    callback: StatusCallback, *, team: Team | None = None
+) -> tuple[Call, bool]:
     """Record what one status callback says. Returns (call, created)."""
     agent = _agent(callback.agent_identity)
     if callback.parent_sid and Call.objects.filter(sid=callback.parent_sid).exists():
@@ -202,8 +220,11 @@ def _child_leg_apply(callback: StatusCallback, *, agent) -> Call:
     answered_at = None
     if callback.status == Call.Status.IN_PROGRESS:
         answered_at = callback.at
-    elif (callback.status == Call.Status.COMPLETED and callback.duration_seconds is not None
-          and parent.agent_id is None):  # we missed the leg's in-progress callback
+    elif (
+        callback.status == Call.Status.COMPLETED
+        and callback.duration_seconds is not None
+        and parent.agent_id is None
+    ):  # we missed the leg's in-progress callback
         answered_at = callback.at - timedelta(seconds=callback.duration_seconds)
     if agent is None or answered_at is None:
         return parent  # ringing an agent, or a leg to a plain number: nothing to add

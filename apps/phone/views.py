@@ -46,14 +46,18 @@ def twilio_status(request):
         return response
     token = getattr(settings, "TWILIO_AUTH_TOKEN", "")
     if not token:
-        return _error(503, "not_configured",
-                      "Twilio callbacks are not configured: set TWILIO_AUTH_TOKEN.")
+        return _error(
+            503, "not_configured", "Twilio callbacks are not configured: set TWILIO_AUTH_TOKEN."
+        )
     signature = request.headers.get(SIGNATURE_HEADER, "")
     if not signature:
         return _error(403, "missing_signature", f"The {SIGNATURE_HEADER} header is missing.")
     if request.content_type != FORM_CONTENT_TYPE:
-        return _error(415, "unsupported_media_type",
-                      f"Send {FORM_CONTENT_TYPE} (Twilio's status callback format).")
+        return _error(
+            415,
+            "unsupported_media_type",
+            f"Send {FORM_CONTENT_TYPE} (Twilio's status callback format).",
+        )
     try:
         params = request.POST
     except SuspiciousOperation:  # too large, too many fields
@@ -62,56 +66,68 @@ def twilio_status(request):
     url = request.build_absolute_uri()
     if not RequestValidator(token).validate(url, params, signature, algorithm=algorithm):
         logger.warning("Twilio callback with a bad signature for %s", url)
-        return _error(403, "invalid_signature",
-                      f"The {SIGNATURE_HEADER} signature does not match this request "
-                      "(check TWILIO_AUTH_TOKEN and that the URL we see is the one Twilio "
-                      "called).")
+        return _error(
+            403,
+            "invalid_signature",
+            f"The {SIGNATURE_HEADER} signature does not match this request "
+            "(check TWILIO_AUTH_TOKEN and that the URL we see is the one Twilio "
+            "called).",
+        )
     team = None
     slug = request.GET.get("team", "")
     if slug:
         team = Team.objects.filter(slug=slug).first()
         if team is None:
-            return _error(400, "invalid_callback", f"No team with slug {slug!r}.",
-                          {"team": [f"No team with slug {slug!r}."]})
+            return _error(
+                400,
+                "invalid_callback",
+                f"No team with slug {slug!r}.",
+                {"team": [f"No team with slug {slug!r}."]},
+            )
     try:
         callback = twilio_callbacks.parse_status_callback(params)
         call, created = twilio_callbacks.status_callback_apply(callback, team=team)
     except twilio_callbacks.CallbackIgnored as exc:
         return JsonResponse({"ignored": str(exc)}, status=200)
     except twilio_callbacks.CallbackError as exc:
-        return _error(400, "invalid_callback", "Some parameters are missing or invalid.",
-                      exc.fields)
+        return _error(
+            400, "invalid_callback", "Some parameters are missing or invalid.", exc.fields
+        )
     except ValidationError as exc:
         fields = exc.message_dict if hasattr(exc, "error_dict") else None
         return _error(400, "invalid_callback", " ".join(exc.messages), fields)
     except (CaseError, InvalidIdentity) as exc:
         return _error(400, getattr(exc, "code", "invalid_callback"), str(exc))
     return JsonResponse(
-        {"call": call.pk, "sid": call.sid, "status": call.status, "case": call.case_id,
-         "created": created},
+        {
+            "call": call.pk,
+            "sid": call.sid,
+            "status": call.status,
+            "case": call.case_id,
+            "created": created,
+        },
         status=201 if created else 200,
     )
 
 
 def _requester_phone(case: Case) -> str:
-    identity = (case.requester.identities.filter(kind="phone")
-                .order_by("created_at", "pk").first())
+    identity = case.requester.identities.filter(kind="phone").order_by("created_at", "pk").first()
     return identity.value if identity else ""
 
 
 @login_required
 def log_call(request, case_id: int):
     """Log a call with the customer by hand, from the case page."""
-    case = get_object_or_404(Case.objects.visible_to(request.user).select_related("requester"),
-                             pk=case_id)
+    case = get_object_or_404(
+        Case.objects.visible_to(request.user).select_related("requester"), pk=case_id
+    )
     if request.method == "POST":
         form = LogCallForm(request.POST)
         if form.is_valid():
             try:
                 call = services.call_log(case=case, agent=request.user, **form.cleaned_data)
             except (CaseError, ValidationError) as exc:
-                form.add_error(None, exc.messages if isinstance(exc, ValidationError)
-                               else str(exc))
+                form.add_error(None, exc.messages if isinstance(exc, ValidationError) else str(exc))
             else:
                 return redirect("case-detail", call.case_id)
     else:

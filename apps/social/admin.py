@@ -55,8 +55,18 @@ class SocialAccountAdmin(admin.ModelAdmin):
     list_filter = ["network", "is_active"]
     search_fields = ["name", "external_id"]
     readonly_fields = ["token_status", "created_at", "updated_at"]
-    fields = ["network", "external_id", "name", "team", "is_active", "token_status",
-              "access_token", "clear_access_token", "created_at", "updated_at"]
+    fields = [
+        "network",
+        "external_id",
+        "name",
+        "team",
+        "is_active",
+        "token_status",
+        "access_token",
+        "clear_access_token",
+        "created_at",
+        "updated_at",
+    ]
 
     @admin.display(boolean=True, description="token")
     def has_token(self, obj):
@@ -71,18 +81,37 @@ class SocialAccountAdmin(admin.ModelAdmin):
 class SocialEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     """The inbound log: read-only; "re-process" is the one thing to do here."""
 
-    list_display = ["received_at", "network", "kind", "external_id", "account", "status",
-                    "attempts", "case_link"]
+    list_display = [
+        "received_at",
+        "network",
+        "kind",
+        "external_id",
+        "account",
+        "status",
+        "attempts",
+        "case_link",
+    ]
     list_select_related = ["account", "case"]
     list_filter = ["status", "network", "kind"]
     search_fields = ["external_id", "account_external_id"]
-    fields = ["network", "kind", "account_external_id", "account", "external_id", "status",
-              "error", "attempts", "received_at", "processed_at", "case_link", "interaction",
-              "payload_json"]
+    fields = [
+        "network",
+        "kind",
+        "account_external_id",
+        "account",
+        "external_id",
+        "status",
+        "error",
+        "attempts",
+        "received_at",
+        "processed_at",
+        "case_link",
+        "interaction",
+        "payload_json",
+    ]
     readonly_fields = fields
     actions = ["reprocess"]
     show_full_result_count = False
-
 
     def has_reprocess_permission(self, request):
         return request.user.has_perm("social.change_socialevent")
@@ -96,11 +125,13 @@ class SocialEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
 
     @admin.display(description="payload")
     def payload_json(self, obj):
-        return format_html("<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True,
-                                                       ensure_ascii=False))
+        return format_html(
+            "<pre>{}</pre>", json.dumps(obj.payload, indent=2, sort_keys=True, ensure_ascii=False)
+        )
 
-    @admin.action(description="Re-process the selected failed or ignored events",
-                  permissions=["reprocess"])
+    @admin.action(
+        description="Re-process the selected failed or ignored events", permissions=["reprocess"]
+    )
     def reprocess(self, request, queryset):
         outcomes: dict[str, int] = {}
         for pk in queryset.filter(
@@ -109,9 +140,13 @@ class SocialEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
             event = services.event_reprocess(event_id=pk)
             outcomes[event.status] = outcomes.get(event.status, 0) + 1
         if not outcomes:
-            self.message_user(request, "Nothing to re-process: select failed or ignored events.",
-                              messages.WARNING)
+            self.message_user(
+                request, "Nothing to re-process: select failed or ignored events.", messages.WARNING
+            )
             return
         summary = ", ".join(f"{count} {status}" for status, count in sorted(outcomes.items()))
-        self.message_user(request, f"Re-processed: {summary}.",
-                          messages.SUCCESS if "failed" not in outcomes else messages.WARNING)
+        self.message_user(
+            request,
+            f"Re-processed: {summary}.",
+            messages.SUCCESS if "failed" not in outcomes else messages.WARNING,
+        )

@@ -97,8 +97,12 @@ class InboundMessage:
         lines = [self.text.strip()] if self.text and self.text.strip() else []
         for attachment in self.attachments:
             what = attachment.get("type") or "attachment"
-            where = (attachment.get("url") or attachment.get("filename")
-                     or attachment.get("media_id") or "")
+            where = (
+                attachment.get("url")
+                or attachment.get("filename")
+                or attachment.get("media_id")
+                or ""
+            )
             caption = attachment.get("caption") or ""
             lines.append(" ".join(p for p in (f"[{what}]", where, caption) if p))
         return "\n".join(lines) or "(empty message)"
@@ -166,8 +170,16 @@ def meta_pieces(body) -> Batch:
     batch = Batch()
     for entry in entries:
         if not isinstance(entry, dict):
-            batch.pieces.append(Piece(network, OTHER, "", "", {"object": obj, "entry": entry},
-                                      error="an entry is not a JSON object"))
+            batch.pieces.append(
+                Piece(
+                    network,
+                    OTHER,
+                    "",
+                    "",
+                    {"object": obj, "entry": entry},
+                    error="an entry is not a JSON object",
+                )
+            )
         elif network == Network.WHATSAPP:
             _whatsapp_entry(obj, entry, batch)
         else:
@@ -176,8 +188,9 @@ def meta_pieces(body) -> Batch:
 
 
 def _broken(batch: Batch, network: str, obj: str, raw, error: str, account: str = "") -> None:
-    batch.pieces.append(Piece(network, OTHER, account, "", {"object": obj, "raw": raw},
-                              error=error))
+    batch.pieces.append(
+        Piece(network, OTHER, account, "", {"object": obj, "raw": raw}, error=error)
+    )
 
 
 def _messaging_entry(obj: str, network: str, entry: dict, batch: Batch) -> None:
@@ -209,8 +222,11 @@ def _messaging_item(obj: str, network: str, entry_id: str, item, batch: Batch) -
     payload = {"object": obj, "entry_id": entry_id, "messaging": item}
     message, postback = item.get("message"), item.get("postback")
     if "message" in item and not isinstance(message, dict):
-        batch.pieces.append(Piece(network, OTHER, account, "", payload,
-                                  error="messaging.message is not a JSON object"))
+        batch.pieces.append(
+            Piece(
+                network, OTHER, account, "", payload, error="messaging.message is not a JSON object"
+            )
+        )
     elif isinstance(message, dict):
         if message.get("is_echo") or message.get("is_deleted"):
             batch.skipped += 1  # our own message echoed back, or an unsent one
@@ -228,8 +244,12 @@ def _meta_change(obj: str, network: str, entry: dict, change, batch: Batch) -> N
         _broken(batch, network, obj, change, "a change is not a JSON object", entry_id)
         return
     fieldname, value = change.get("field"), change.get("value")
-    payload = {"object": obj, "entry_id": entry_id, "entry_time": entry.get("time"),
-               "change": change}
+    payload = {
+        "object": obj,
+        "entry_id": entry_id,
+        "entry_time": entry.get("time"),
+        "change": change,
+    }
     if fieldname == "messages" and isinstance(value, dict) and "sender" in value:
         # The dashboard's "Test" button sends a DM in this shape.
         _messaging_item(obj, network, entry_id, value, batch)
@@ -238,8 +258,9 @@ def _meta_change(obj: str, network: str, entry: dict, change, batch: Batch) -> N
             batch.skipped += 1  # the account's own comment (e.g. our reply)
             return
         error = "" if isinstance(value, dict) else "change.value is not a JSON object"
-        batch.pieces.append(Piece(network, COMMENT, entry_id, _str(_get(value, "id")), payload,
-                                  error=error))
+        batch.pieces.append(
+            Piece(network, COMMENT, entry_id, _str(_get(value, "id")), payload, error=error)
+        )
     elif network == Network.INSTAGRAM and fieldname == "mentions":
         external = _str(_get(value, "comment_id")) or _str(_get(value, "media_id"))
         batch.pieces.append(Piece(network, MENTION, entry_id, external, payload))
@@ -289,10 +310,17 @@ def _whatsapp_entry(obj: str, entry: dict, batch: Batch) -> None:
                 batch.skipped += 1
                 continue
             sender = _str(message.get("from"))
-            contact = next((c for c in contacts if _str(c.get("wa_id")) == sender),
-                           contacts[0] if len(contacts) == 1 else None)
-            payload = {"object": obj, "entry_id": _str(entry.get("id")), "metadata": metadata,
-                       "contact": contact, "message": message}
+            contact = next(
+                (c for c in contacts if _str(c.get("wa_id")) == sender),
+                contacts[0] if len(contacts) == 1 else None,
+            )
+            payload = {
+                "object": obj,
+                "entry_id": _str(entry.get("id")),
+                "metadata": metadata,
+                "contact": contact,
+                "message": message,
+            }
             batch.pieces.append(Piece(network, DM, account, _str(message.get("id")), payload))
 
 
@@ -309,10 +337,17 @@ def x_pieces(body) -> Batch:
     network = Network.X
     users = _dict(body.get("users"))
     batch = Batch()
-    known = {"for_user_id", "users", "direct_message_events", "tweet_create_events",
-             "apps", "user_has_blocked"}
-    batch.skipped += sum(len(v) if isinstance(v, list) else 1
-                         for k, v in body.items() if k not in known)
+    known = {
+        "for_user_id",
+        "users",
+        "direct_message_events",
+        "tweet_create_events",
+        "apps",
+        "user_has_blocked",
+    }
+    batch.skipped += sum(
+        len(v) if isinstance(v, list) else 1 for k, v in body.items() if k not in known
+    )
 
     dms = body.get("direct_message_events")
     if dms is not None and not isinstance(dms, list):
@@ -330,8 +365,11 @@ def x_pieces(body) -> Batch:
             batch.skipped += 1  # the account's own message
             continue
         recipient = _str(_get(create, "target", "recipient_id"))
-        payload = {"for_user_id": me, "direct_message_event": event,
-                   "users": {uid: users[uid] for uid in (sender, recipient) if uid in users}}
+        payload = {
+            "for_user_id": me,
+            "direct_message_event": event,
+            "users": {uid: users[uid] for uid in (sender, recipient) if uid in users},
+        }
         batch.pieces.append(Piece(network, DM, me, _str(event.get("id")), payload))
 
     tweets = body.get("tweet_create_events")
@@ -356,7 +394,8 @@ def _addresses(tweet: dict, me: str) -> bool:
     if _str(tweet.get("in_reply_to_user_id_str")) == me:
         return True
     mentions = _list(_get(tweet, "entities", "user_mentions")) + _list(
-        _get(tweet, "extended_tweet", "entities", "user_mentions"))
+        _get(tweet, "extended_tweet", "entities", "user_mentions")
+    )
     return any(_str(_get(m, "id_str")) == me or _str(_get(m, "id")) == me for m in mentions)
 
 
@@ -369,16 +408,19 @@ def message_from(network: str, kind: str, payload: dict) -> InboundMessage:
         raise Unreadable("the stored event is not a JSON object")
     if kind == OTHER:
         if network == Network.FACEBOOK and _get(payload, "change", "field") == "feed":
-            raise NotAMessage("Facebook Page feed posts and comments are not handled yet; "
-                              "answer them on Facebook")
+            raise NotAMessage(
+                "Facebook Page feed posts and comments are not handled yet; answer them on Facebook"
+            )
         raise Unreadable("the event could not be read when it was received")
     if network in (Network.FACEBOOK, Network.INSTAGRAM) and "messaging" in payload:
         return _meta_message(network, payload)
     if network == Network.INSTAGRAM and kind == COMMENT:
         return _instagram_comment(payload)
     if network == Network.INSTAGRAM and kind == MENTION:
-        raise NotAMessage("Instagram @mention notifications carry only ids (media_id, "
-                          "comment_id); reading the mention itself is not supported yet")
+        raise NotAMessage(
+            "Instagram @mention notifications carry only ids (media_id, "
+            "comment_id); reading the mention itself is not supported yet"
+        )
     if network == Network.WHATSAPP:
         return _whatsapp_message(payload)
     if network == Network.X and kind == DM:
@@ -390,9 +432,11 @@ def message_from(network: str, kind: str, payload: dict) -> InboundMessage:
 
 def _meta_attachment(attachment: dict) -> dict:
     payload = _dict(attachment.get("payload"))
-    found = {"type": _str(attachment.get("type")) or "attachment",
-             "url": _str(payload.get("url")) or _str(attachment.get("url")),
-             "title": _str(attachment.get("title")) or _str(payload.get("title"))}
+    found = {
+        "type": _str(attachment.get("type")) or "attachment",
+        "url": _str(payload.get("url")) or _str(attachment.get("url")),
+        "title": _str(attachment.get("title")) or _str(payload.get("title")),
+    }
     if payload.get("sticker_id"):
         found["sticker_id"] = _str(payload.get("sticker_id"))
     return {k: v for k, v in found.items() if v}
@@ -412,8 +456,9 @@ def _meta_message(network: str, payload: dict) -> InboundMessage:
         if message.get("is_echo"):
             raise NotAMessage("an echo of the account's own message")
         mid, text = _str(message.get("mid")), _str(message.get("text"))
-        attachments = [_meta_attachment(a) for a in _list(message.get("attachments"))
-                       if isinstance(a, dict)]
+        attachments = [
+            _meta_attachment(a) for a in _list(message.get("attachments")) if isinstance(a, dict)
+        ]
         if _get(message, "reply_to", "mid"):
             details["reply_to_mid"] = _str(_get(message, "reply_to", "mid"))
         if _get(message, "reply_to", "story", "url"):
@@ -428,8 +473,14 @@ def _meta_message(network: str, payload: dict) -> InboundMessage:
     else:
         raise NotAMessage("neither a message nor a postback")
     return InboundMessage(
-        network=network, kind=DM, account_external_id=account, message_id=mid,
-        sender_id=sender, text=text, attachments=attachments, details=details,
+        network=network,
+        kind=DM,
+        account_external_id=account,
+        message_id=mid,
+        sender_id=sender,
+        text=text,
+        attachments=attachments,
+        details=details,
         occurred_at=_from_timestamp(item.get("timestamp"), millis=True),
     )
 
@@ -442,15 +493,22 @@ def _instagram_comment(payload: dict) -> InboundMessage:
         raise Unreadable("value.from.id (the commenter) is missing")
     if not comment_id:
         raise Unreadable("value.id (the comment id) is missing")
-    details = {"comment_id": comment_id, "media_id": _str(_get(value, "media", "id")),
-               "media_product_type": _str(_get(value, "media", "media_product_type")),
-               "parent_id": _str(value.get("parent_id")),
-               "field": _str(_get(payload, "change", "field"))}
+    details = {
+        "comment_id": comment_id,
+        "media_id": _str(_get(value, "media", "id")),
+        "media_product_type": _str(_get(value, "media", "media_product_type")),
+        "parent_id": _str(value.get("parent_id")),
+        "field": _str(_get(payload, "change", "field")),
+    }
     return InboundMessage(
-        network=Network.INSTAGRAM, kind=COMMENT,
-        account_external_id=_str(payload.get("entry_id")), message_id=comment_id,
-        sender_id=sender, sender_handle=_str(_get(value, "from", "username")),
-        text=_str(value.get("text")), details={k: v for k, v in details.items() if v},
+        network=Network.INSTAGRAM,
+        kind=COMMENT,
+        account_external_id=_str(payload.get("entry_id")),
+        message_id=comment_id,
+        sender_id=sender,
+        sender_handle=_str(_get(value, "from", "username")),
+        text=_str(value.get("text")),
+        details={k: v for k, v in details.items() if v},
         occurred_at=_from_timestamp(payload.get("entry_time"), millis=False),
     )
 
@@ -476,14 +534,16 @@ def _whatsapp_message(payload: dict) -> InboundMessage:
     if kind == "text":
         text = _str(content.get("body"))
     elif kind in _WHATSAPP_MEDIA:
-        attachment = {"type": kind, "media_id": _str(content.get("id")),
-                      "mime_type": _str(content.get("mime_type")),
-                      "filename": _str(content.get("filename")),
-                      "caption": _str(content.get("caption"))}
+        attachment = {
+            "type": kind,
+            "media_id": _str(content.get("id")),
+            "mime_type": _str(content.get("mime_type")),
+            "filename": _str(content.get("filename")),
+            "caption": _str(content.get("caption")),
+        }
         attachments.append({k: v for k, v in attachment.items() if v})
     elif kind == "location":
-        place = ", ".join(p for p in (_str(content.get("name")), _str(content.get("address")))
-                          if p)
+        place = ", ".join(p for p in (_str(content.get("name")), _str(content.get("address"))) if p)
         text = f"[location] {place} ({content.get('latitude')}, {content.get('longitude')})"
     elif kind == "contacts":
         names = [_str(_get(c, "name", "formatted_name")) for c in _list(message.get("contacts"))]
@@ -496,18 +556,30 @@ def _whatsapp_message(payload: dict) -> InboundMessage:
     elif kind == "system":
         text = f"[system] {_str(content.get('body'))}"
     else:
-        errors = [_str(e.get("title")) or _str(e.get("message"))
-                  for e in _list(message.get("errors")) if isinstance(e, dict)]
+        errors = [
+            _str(e.get("title")) or _str(e.get("message"))
+            for e in _list(message.get("errors"))
+            if isinstance(e, dict)
+        ]
         text = f"[{kind} message]" + (f" {'; '.join(e for e in errors if e)}" if errors else "")
     contact = _dict(payload.get("contact"))
-    details = {"wa_id": wa_id, "message_type": kind,
-               "display_phone_number": _str(metadata.get("display_phone_number")),
-               "waba_id": _str(payload.get("entry_id")),
-               "reply_to_message_id": _str(_get(message, "context", "id"))}
+    details = {
+        "wa_id": wa_id,
+        "message_type": kind,
+        "display_phone_number": _str(metadata.get("display_phone_number")),
+        "waba_id": _str(payload.get("entry_id")),
+        "reply_to_message_id": _str(_get(message, "context", "id")),
+    }
     return InboundMessage(
-        network=Network.WHATSAPP, kind=DM, account_external_id=account, message_id=message_id,
-        sender_id=wa_id, sender_name=_str(_get(contact, "profile", "name")), text=text,
-        attachments=attachments, details={k: v for k, v in details.items() if v},
+        network=Network.WHATSAPP,
+        kind=DM,
+        account_external_id=account,
+        message_id=message_id,
+        sender_id=wa_id,
+        sender_name=_str(_get(contact, "profile", "name")),
+        text=text,
+        attachments=attachments,
+        details={k: v for k, v in details.items() if v},
         occurred_at=_from_timestamp(message.get("timestamp"), millis=False),
     )
 
@@ -526,16 +598,27 @@ def _x_dm(payload: dict) -> InboundMessage:
     media = _dict(_get(data, "attachment", "media"))
     attachments = []
     if media:
-        attachments.append({"type": _str(media.get("type")) or "media",
-                            "url": _str(media.get("media_url_https"))
-                            or _str(media.get("media_url"))})
-    details = {"dm_event_id": event_id,
-               "recipient_id": _str(_get(create, "target", "recipient_id"))}
+        attachments.append(
+            {
+                "type": _str(media.get("type")) or "media",
+                "url": _str(media.get("media_url_https")) or _str(media.get("media_url")),
+            }
+        )
+    details = {
+        "dm_event_id": event_id,
+        "recipient_id": _str(_get(create, "target", "recipient_id")),
+    }
     return InboundMessage(
-        network=Network.X, kind=DM, account_external_id=_str(payload.get("for_user_id")),
-        message_id=event_id, sender_id=sender, sender_handle=_str(user.get("screen_name")),
-        sender_name=_str(user.get("name")), text=_str(data.get("text")),
-        attachments=attachments, details={k: v for k, v in details.items() if v},
+        network=Network.X,
+        kind=DM,
+        account_external_id=_str(payload.get("for_user_id")),
+        message_id=event_id,
+        sender_id=sender,
+        sender_handle=_str(user.get("screen_name")),
+        sender_name=_str(user.get("name")),
+        text=_str(data.get("text")),
+        attachments=attachments,
+        details={k: v for k, v in details.items() if v},
         occurred_at=_from_timestamp(event.get("created_timestamp"), millis=True),
     )
 
@@ -549,19 +632,30 @@ def _x_mention(payload: dict) -> InboundMessage:
         raise Unreadable("tweet.user.id_str (the author) is missing")
     if not tweet_id:
         raise Unreadable("tweet.id_str is missing")
-    text = (_str(_get(tweet, "extended_tweet", "full_text")) or _str(tweet.get("full_text"))
-            or _str(tweet.get("text")))
+    text = (
+        _str(_get(tweet, "extended_tweet", "full_text"))
+        or _str(tweet.get("full_text"))
+        or _str(tweet.get("text"))
+    )
     occurred_at = _from_timestamp(tweet.get("timestamp_ms"), millis=True)
     if occurred_at is None and tweet.get("created_at"):
         try:
             occurred_at = datetime.strptime(str(tweet["created_at"]), "%a %b %d %H:%M:%S %z %Y")
         except ValueError:
             occurred_at = None
-    details = {"tweet_id": tweet_id,
-               "in_reply_to_status_id": _str(tweet.get("in_reply_to_status_id_str"))}
+    details = {
+        "tweet_id": tweet_id,
+        "in_reply_to_status_id": _str(tweet.get("in_reply_to_status_id_str")),
+    }
     return InboundMessage(
-        network=Network.X, kind=MENTION, account_external_id=_str(payload.get("for_user_id")),
-        message_id=tweet_id, sender_id=sender, sender_handle=_str(user.get("screen_name")),
-        sender_name=_str(user.get("name")), text=text,
-        details={k: v for k, v in details.items() if v}, occurred_at=occurred_at,
+        network=Network.X,
+        kind=MENTION,
+        account_external_id=_str(payload.get("for_user_id")),
+        message_id=tweet_id,
+        sender_id=sender,
+        sender_handle=_str(user.get("screen_name")),
+        sender_name=_str(user.get("name")),
+        text=text,
+        details={k: v for k, v in details.items() if v},
+        occurred_at=occurred_at,
     )

@@ -34,7 +34,11 @@ class SocialAccount(models.Model):
     )
     name = models.CharField(max_length=100)
     team = models.ForeignKey(
-        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="social_accounts",
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="social_accounts",
         help_text="Team of new cases",
     )
     access_token = EncryptedTextField(
@@ -95,7 +99,10 @@ class SocialEvent(models.Model):
         Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="social_events"
     )
     interaction = models.ForeignKey(
-        Interaction, null=True, blank=True, on_delete=models.SET_NULL,
+        Interaction,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="social_events",
     )
     received_at = models.DateTimeField(auto_now_add=True)

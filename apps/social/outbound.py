@@ -46,8 +46,7 @@ USER_AGENT = "cxdesk-social/1"
 ERROR_CHARS = 500
 # Graph API error codes that mean "later": unknown/temporary, app/user/page rate limits,
 # WhatsApp throughput and pair rate limits. Any error with is_transient=true too.
-META_TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 613, 130429, 131048, 131056,
-                        *range(80001, 80015)}
+META_TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 613, 130429, 131048, 131056, *range(80001, 80015)}
 
 
 def _setting(name: str, default: str) -> str:
@@ -55,8 +54,11 @@ def _setting(name: str, default: str) -> str:
 
 
 def _graph_url(*parts: str, instagram: bool = False) -> str:
-    base = (_setting("INSTAGRAM_GRAPH_API_URL", "https://graph.instagram.com") if instagram
-            else _setting("META_GRAPH_API_URL", "https://graph.facebook.com"))
+    base = (
+        _setting("INSTAGRAM_GRAPH_API_URL", "https://graph.instagram.com")
+        if instagram
+        else _setting("META_GRAPH_API_URL", "https://graph.facebook.com")
+    )
     version = _setting("META_GRAPH_API_VERSION", "v21.0").strip("/")
     return "/".join([base, version, *parts])
 
@@ -74,7 +76,8 @@ def send(interaction: Interaction) -> str | None:
     if target is None:
         raise PermanentSendError(
             "this case has no message received through a social account to answer; "
-            "reply on another channel")
+            "reply on another channel"
+        )
     meta = target.metadata
     account = SocialAccount.objects.filter(pk=meta.get("social_account_id")).first()
     if account is None:
@@ -88,34 +91,59 @@ def send(interaction: Interaction) -> str | None:
     if not recipient:
         raise PermanentSendError("the message to answer has no sender id")
     if network == Network.FACEBOOK:
-        data = _post(_graph_url(account.external_id, "messages"), account.access_token, {
-            "recipient": {"id": recipient}, "messaging_type": "RESPONSE",
-            "message": {"text": text}})
+        data = _post(
+            _graph_url(account.external_id, "messages"),
+            account.access_token,
+            {
+                "recipient": {"id": recipient},
+                "messaging_type": "RESPONSE",
+                "message": {"text": text},
+            },
+        )
         return _id(data, "message_id")
     if network == Network.INSTAGRAM and kind == "comment":
         if not meta.get("comment_id"):
             raise PermanentSendError("the comment to answer has no comment id")
-        data = _post(_graph_url(meta["comment_id"], "replies", instagram=True),
-                     account.access_token, {"message": text})
+        data = _post(
+            _graph_url(meta["comment_id"], "replies", instagram=True),
+            account.access_token,
+            {"message": text},
+        )
         return _id(data, "id")
     if network == Network.INSTAGRAM:
-        data = _post(_graph_url(account.external_id, "messages", instagram=True),
-                     account.access_token, {"recipient": {"id": recipient},
-                                            "message": {"text": text}})
+        data = _post(
+            _graph_url(account.external_id, "messages", instagram=True),
+            account.access_token,
+            {"recipient": {"id": recipient}, "message": {"text": text}},
+        )
         return _id(data, "message_id")
     if network == Network.WHATSAPP:
         wa_id = str(meta.get("wa_id") or recipient or "").lstrip("+")
-        data = _post(_graph_url(account.external_id, "messages"), account.access_token, {
-            "messaging_product": "whatsapp", "recipient_type": "individual", "to": wa_id,
-            "type": "text", "text": {"preview_url": False, "body": text}})
+        data = _post(
+            _graph_url(account.external_id, "messages"),
+            account.access_token,
+            {
+                "messaging_product": "whatsapp",
+                "recipient_type": "individual",
+                "to": wa_id,
+                "type": "text",
+                "text": {"preview_url": False, "body": text},
+            },
+        )
         return _id(data, "messages", 0, "id")
     if network == Network.X and kind == "mention":
-        data = _post(_x_url("/2/tweets"), account.access_token, {
-            "text": text, "reply": {"in_reply_to_tweet_id": meta.get("tweet_id")}})
+        data = _post(
+            _x_url("/2/tweets"),
+            account.access_token,
+            {"text": text, "reply": {"in_reply_to_tweet_id": meta.get("tweet_id")}},
+        )
         return _id(data, "data", "id")
     if network == Network.X:
-        data = _post(_x_url(f"/2/dm_conversations/with/{recipient}/messages"),
-                     account.access_token, {"text": text})
+        data = _post(
+            _x_url(f"/2/dm_conversations/with/{recipient}/messages"),
+            account.access_token,
+            {"text": text},
+        )
         return _id(data, "data", "dm_event_id")
     raise PermanentSendError(f"cannot reply to a {network} {kind} message")
 
@@ -131,16 +159,20 @@ def _id(data, *path) -> str | None:
 
 def _post(url: str, token: str, body: dict) -> dict:
     timeout = float(getattr(settings, "CXDESK_SOCIAL_SEND_TIMEOUT", 10.0))
-    headers = {"Authorization": f"Bearer {token}", "User-Agent": USER_AGENT,
-               "Accept": "application/json"}
+    headers = {
+        "Authorization": f"Bearer {token}",
+        "User-Agent": USER_AGENT,
+        "Accept": "application/json",
+    }
     try:
-        with httpx.Client(timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)),
-                          follow_redirects=False) as client:
+        with httpx.Client(
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 5.0)), follow_redirects=False
+        ) as client:
             response = client.post(url, json=body, headers=headers)
     except httpx.TimeoutException as exc:
         raise TransientSendError(
-            f"no answer within {timeout:g} s from {httpx.URL(url).host} "
-            f"({type(exc).__name__})") from exc
+            f"no answer within {timeout:g} s from {httpx.URL(url).host} ({type(exc).__name__})"
+        ) from exc
     except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
         raise PermanentSendError(f"cannot send to {url}: {exc}") from exc
     except httpx.HTTPError as exc:  # connection refused, reset, DNS …: the network may recover
@@ -166,8 +198,11 @@ def _provider_error(data) -> str:
     error = data.get("error")
     if isinstance(error, dict):
         text = str(error.get("error_user_msg") or error.get("message") or "").strip()
-        details = (error.get("error_data") or {}).get("details") if isinstance(
-            error.get("error_data"), dict) else None
+        details = (
+            (error.get("error_data") or {}).get("details")
+            if isinstance(error.get("error_data"), dict)
+            else None
+        )
         code = error.get("code")
         sub = error.get("error_subcode")
         codes = f" (code {code}{f'/{sub}' if sub else ''})" if code is not None else ""

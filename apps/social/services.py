@@ -129,19 +129,29 @@ def event_process(*, event_id: int, now: datetime | None = None) -> SocialEvent:
             account, interaction = _ingest(event)
     except inbound.NotAMessage as exc:
         fields.update(status=Status.IGNORED, error=str(exc))
-    except (inbound.Unreadable, AccountNotConfigured, InvalidIdentity,
-            case_services.CaseError) as exc:
+    except (
+        inbound.Unreadable,
+        AccountNotConfigured,
+        InvalidIdentity,
+        case_services.CaseError,
+    ) as exc:
         fields.update(status=Status.FAILED, error=str(exc))
     except Exception as exc:  # noqa: BLE001 — one event's bug must not lose the batch
         logger.exception("social event %s could not be processed", event_id)
         fields.update(status=Status.FAILED, error=f"{type(exc).__name__}: {exc}")
     else:
-        fields.update(status=Status.PROCESSED, error="", account=account,
-                      case_id=interaction.case_id, interaction=interaction)
+        fields.update(
+            status=Status.PROCESSED,
+            error="",
+            account=account,
+            case_id=interaction.case_id,
+            interaction=interaction,
+        )
     fields["error"] = fields["error"][:ERROR_CHARS]
     if fields["status"] != Status.PROCESSED and "account" not in fields:
-        fields["account"] = _account_for(event.network, event.account_external_id,
-                                         active_only=False)
+        fields["account"] = _account_for(
+            event.network, event.account_external_id, active_only=False
+        )
     SocialEvent.objects.filter(pk=event_id, status=Status.PROCESSING).update(**fields)
     event.refresh_from_db()
     return event
@@ -167,12 +177,15 @@ def _ingest(event: SocialEvent) -> tuple[SocialAccount, Interaction]:
             "under Social accounts in the admin (or activate it), then re-process this event"
         )
     if message.message_id:
-        existing = Interaction.objects.filter(channel=Channel.SOCIAL,
-                                              external_id=message.message_id).first()
+        existing = Interaction.objects.filter(
+            channel=Channel.SOCIAL, external_id=message.message_id
+        ).first()
         if existing:
             return account, existing
     contact, _ = contact_services.contact_find_or_create(
-        kind=ContactIdentity.Kind.SOCIAL, network=event.network, value=message.sender_id,
+        kind=ContactIdentity.Kind.SOCIAL,
+        network=event.network,
+        value=message.sender_id,
         name=message.display_name[:200],
     )
     # One person's messages are threaded one at a time (two first messages → one case).
@@ -181,23 +194,31 @@ def _ingest(event: SocialEvent) -> tuple[SocialAccount, Interaction]:
     case_id = selectors.conversation_case_id(contact=contact, account=account)
     if case_id is not None:
         interaction = case_services.interaction_add(
-            case_id=case_id, channel=Channel.SOCIAL, direction=Interaction.Direction.INBOUND,
-            author_contact=contact, body_text=message.body_text,
-            external_id=message.message_id, metadata=metadata,
+            case_id=case_id,
+            channel=Channel.SOCIAL,
+            direction=Interaction.Direction.INBOUND,
+            author_contact=contact,
+            body_text=message.body_text,
+            external_id=message.message_id,
+            metadata=metadata,
             occurred_at=message.occurred_at,
         )
         return account, interaction
     case = case_services.case_open(
-        requester=contact, subject=message.subject, channel=Channel.SOCIAL, team=account.team,
-        body_text=message.body_text, external_id=message.message_id, metadata=metadata,
+        requester=contact,
+        subject=message.subject,
+        channel=Channel.SOCIAL,
+        team=account.team,
+        body_text=message.body_text,
+        external_id=message.message_id,
+        metadata=metadata,
         occurred_at=message.occurred_at,
     )
     # The message case_open stored (no re-read: after a lost race the row is elsewhere).
     return account, getattr(case, "opening_interaction", None)
 
 
-def _metadata(message: inbound.InboundMessage, account: SocialAccount,
-              event: SocialEvent) -> dict:
+def _metadata(message: inbound.InboundMessage, account: SocialAccount, event: SocialEvent) -> dict:
     """What an agent, an integration and the reply sender need to know about the message."""
     metadata = {
         "network": message.network,
@@ -222,19 +243,21 @@ def _metadata(message: inbound.InboundMessage, account: SocialAccount,
 def event_reprocess(*, event_id: int) -> SocialEvent:
     """An admin's "re-process": a failed or ignored event is read and routed again."""
     SocialEvent.objects.filter(pk=event_id, status__in=[Status.FAILED, Status.IGNORED]).update(
-        status=Status.RECEIVED)
+        status=Status.RECEIVED
+    )
     return event_process(event_id=event_id)
 
 
 def events_process_stale(*, now: datetime | None = None, limit: int = 200) -> int:
     """Sweep: process what a crashed request left received or claimed. Safe to run twice."""
     now = now or timezone.now()
-    SocialEvent.objects.filter(status=Status.PROCESSING,
-                               claimed_at__lt=now - STALE_CLAIM_AFTER).update(
-        status=Status.RECEIVED, claimed_at=None)
+    SocialEvent.objects.filter(
+        status=Status.PROCESSING, claimed_at__lt=now - STALE_CLAIM_AFTER
+    ).update(status=Status.RECEIVED, claimed_at=None)
     ids = list(
         SocialEvent.objects.filter(status=Status.RECEIVED, received_at__lt=now - RECEIVED_GRACE)
-        .order_by("received_at", "pk").values_list("pk", flat=True)[:limit]
+        .order_by("received_at", "pk")
+        .values_list("pk", flat=True)[:limit]
     )
     for event_id in ids:
         event_process(event_id=event_id, now=now)

@@ -54,8 +54,9 @@ def _error(status: int, code: str, message: str, **headers) -> JsonResponse:
 
 
 def _not_allowed() -> JsonResponse:
-    return _error(405, "method_not_allowed", "Use GET (verification) or POST (events).",
-                  Allow="GET, POST")
+    return _error(
+        405, "method_not_allowed", "Use GET (verification) or POST (events).", Allow="GET, POST"
+    )
 
 
 @csrf_exempt
@@ -64,8 +65,13 @@ def meta_webhook(request):
         return _meta_handshake(request)
     if request.method != "POST":
         return _not_allowed()
-    return _receive(request, secret_name="META_APP_SECRET", header="X-Hub-Signature-256",
-                    verify=signatures.meta_signature_valid, split=inbound.meta_pieces)
+    return _receive(
+        request,
+        secret_name="META_APP_SECRET",
+        header="X-Hub-Signature-256",
+        verify=signatures.meta_signature_valid,
+        split=inbound.meta_pieces,
+    )
 
 
 @csrf_exempt
@@ -74,9 +80,13 @@ def x_webhook(request):
         return _x_crc(request)
     if request.method != "POST":
         return _not_allowed()
-    return _receive(request, secret_name="X_CONSUMER_SECRET",
-                    header="x-twitter-webhooks-signature",
-                    verify=signatures.x_signature_valid, split=inbound.x_pieces)
+    return _receive(
+        request,
+        secret_name="X_CONSUMER_SECRET",
+        header="x-twitter-webhooks-signature",
+        verify=signatures.x_signature_valid,
+        split=inbound.x_pieces,
+    )
 
 
 def _meta_handshake(request):
@@ -85,12 +95,18 @@ def _meta_handshake(request):
     token = request.GET.get("hub.verify_token", "")
     challenge = request.GET.get("hub.challenge")
     if not expected:
-        return _error(403, "verification_failed",
-                      "Verification is not configured here (META_VERIFY_TOKEN is not set).")
+        return _error(
+            403,
+            "verification_failed",
+            "Verification is not configured here (META_VERIFY_TOKEN is not set).",
+        )
     if mode != "subscribe" or not constant_time_compare(token, expected):
-        return _error(403, "verification_failed",
-                      "hub.mode must be 'subscribe' and hub.verify_token must match the verify "
-                      "token configured for this endpoint.")
+        return _error(
+            403,
+            "verification_failed",
+            "hub.mode must be 'subscribe' and hub.verify_token must match the verify "
+            "token configured for this endpoint.",
+        )
     if not challenge:
         return _error(400, "bad_request", "hub.challenge is missing.")
     return HttpResponse(challenge, content_type="text/plain; charset=utf-8")
@@ -102,22 +118,33 @@ def _x_crc(request):
     if not crc_token:
         return _error(400, "bad_request", "crc_token is missing.")
     if not signatures.x_crc_token_valid(crc_token):
-        return _error(400, "invalid_crc_token",
-                      f"crc_token must be 1–{signatures.X_CRC_TOKEN_MAX_LENGTH} characters "
-                      "of letters, digits and - . _ ~ + / = (X's CRC tokens are).")
+        return _error(
+            400,
+            "invalid_crc_token",
+            f"crc_token must be 1–{signatures.X_CRC_TOKEN_MAX_LENGTH} characters "
+            "of letters, digits and - . _ ~ + / = (X's CRC tokens are).",
+        )
     if not secret:
-        return _error(503, "not_configured", "X_CONSUMER_SECRET is not set: cannot answer the "
-                                             "CRC check.")
+        return _error(
+            503, "not_configured", "X_CONSUMER_SECRET is not set: cannot answer the CRC check."
+        )
     token = signatures.x_signature(secret=secret, message=crc_token.encode())
     return JsonResponse({"response_token": token})
 
 
-def _receive(request, *, secret_name: str, header: str, verify: Callable[..., bool],
-             split: Callable[[object], inbound.Batch]):
+def _receive(
+    request,
+    *,
+    secret_name: str,
+    header: str,
+    verify: Callable[..., bool],
+    split: Callable[[object], inbound.Batch],
+):
     secret = str(getattr(settings, secret_name, "") or "")
     if not secret:
-        return _error(503, "not_configured",
-                      f"{secret_name} is not set: signatures cannot be verified.")
+        return _error(
+            503, "not_configured", f"{secret_name} is not set: signatures cannot be verified."
+        )
     try:
         body = request.body
     except RequestDataTooBig:
@@ -126,8 +153,7 @@ def _receive(request, *, secret_name: str, header: str, verify: Callable[..., bo
     if not signature:
         return _error(403, "missing_signature", f"The {header} header is missing.")
     if not verify(secret=secret, header=signature, body=body):
-        return _error(403, "invalid_signature",
-                      f"The {header} signature does not match the body.")
+        return _error(403, "invalid_signature", f"The {header} signature does not match the body.")
     try:
         data = json.loads(body)
     except (ValueError, RecursionError) as exc:
@@ -140,8 +166,11 @@ def _receive(request, *, secret_name: str, header: str, verify: Callable[..., bo
     except inbound.BadPayload as exc:
         return _error(400, "invalid_payload", f"The body is not a webhook event: {exc}.")
     if batch.unsupported_object:
-        logger.warning("social webhook: ignored %d entries of unsupported object %r",
-                       batch.skipped, batch.unsupported_object)
+        logger.warning(
+            "social webhook: ignored %d entries of unsupported object %r",
+            batch.skipped,
+            batch.unsupported_object,
+        )
     try:
         result = services.events_receive(batch=batch)
     except Exception:  # the database is down, or a bug outside one event: the provider retries

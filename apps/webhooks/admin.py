@@ -52,8 +52,10 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
     def event_list(self, obj):
         return ", ".join(obj.events or [])
 
-    @admin.action(description="Rotate the signing secret of the selected subscriptions",
-                  permissions=["change"])
+    @admin.action(
+        description="Rotate the signing secret of the selected subscriptions",
+        permissions=["change"],
+    )
     def rotate_secret(self, request, queryset):
         for pk in queryset.values_list("pk", flat=True):
             services.subscription_rotate_secret(subscription_id=pk)
@@ -64,18 +66,36 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 class WebhookDeliveryAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
     """The delivery log: read-only; "retry now" is the one thing to do here."""
 
-    list_display = ["created_at", "subscription", "event", "status", "attempts",
-                    "last_status_code", "next_attempt_at"]
+    list_display = [
+        "created_at",
+        "subscription",
+        "event",
+        "status",
+        "attempts",
+        "last_status_code",
+        "next_attempt_at",
+    ]
     list_select_related = ["subscription"]
     list_filter = ["status", "event", "subscription"]
     search_fields = ["event_id"]  # an event id or delivery id, see get_search_results
-    fields = ["subscription", "event", "event_id", "status", "attempts", "created_at",
-              "next_attempt_at", "claimed_at", "delivered_at", "last_status_code",
-              "last_error", "response_excerpt", "payload_json"]
+    fields = [
+        "subscription",
+        "event",
+        "event_id",
+        "status",
+        "attempts",
+        "created_at",
+        "next_attempt_at",
+        "claimed_at",
+        "delivered_at",
+        "last_status_code",
+        "last_error",
+        "response_excerpt",
+        "payload_json",
+    ]
     readonly_fields = fields
     actions = ["retry_now"]
     show_full_result_count = False
-
 
     def get_queryset(self, request):
         # A page lists 100 rows: leave their (possibly large) bodies in the database.
@@ -99,9 +119,7 @@ class WebhookDeliveryAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
 
     @admin.action(description="Retry now (pending or failed: one more try)")
     def retry_now(self, request, queryset):
-        count = services.deliveries_retry_now(
-            delivery_ids=queryset.values_list("pk", flat=True)
-        )
+        count = services.deliveries_retry_now(delivery_ids=queryset.values_list("pk", flat=True))
         self.message_user(
             request,
             f"{count} deliveries queued (delivered ones and those being sent are left alone).",

@@ -40,17 +40,22 @@ class WebhookSubscription(models.Model):
 
     name = models.CharField(max_length=100, blank=True)
     url = models.URLField(
-        max_length=2000, validators=[URLValidator(schemes=["http", "https"])],
+        max_length=2000,
+        validators=[URLValidator(schemes=["http", "https"])],
         help_text="Receives a POST with a JSON body for each event",
     )
-    events = models.JSONField(default=list, help_text="Event names, e.g. [\"case.created\"]")
+    events = models.JSONField(default=list, help_text='Event names, e.g. ["case.created"]')
     secret = models.CharField(
-        max_length=100, default=generate_secret, editable=False,
+        max_length=100,
+        default=generate_secret,
+        editable=False,
         help_text="Signs every delivery (Cxdesk-Signature header)",
     )
     is_active = models.BooleanField(default=True)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhook_subscriptions",
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="webhook_subscriptions",
         help_text="Deliveries about a case go out only when this user may see the case",
     )
     created_at = models.DateTimeField(auto_now_add=True)

@@ -156,9 +156,7 @@ def _clean_events(events: Iterable[str] | None) -> tuple[list[str], list[str]]:
     cleaned = list(dict.fromkeys(str(e).strip() for e in events))  # de-duplicated, in order
     unknown = [e for e in cleaned if e not in EVENT_TYPES]
     if unknown:
-        return cleaned, [
-            f"Unknown event {e!r} (one of {', '.join(EVENT_TYPES)})." for e in unknown
-        ]
+        return cleaned, [f"Unknown event {e!r} (one of {', '.join(EVENT_TYPES)})." for e in unknown]
     if not cleaned:
         return cleaned, ["Choose at least one event."]
     return cleaned, []
@@ -280,8 +278,9 @@ def _visibility(subscriptions: list[WebhookSubscription], cases: list):
     memberships: set[tuple[int, int]] = set()
     if others and team_ids:
         memberships = set(
-            Team.members.through.objects.filter(user_id__in=others, team_id__in=team_ids)
-            .values_list("user_id", "team_id")
+            Team.members.through.objects.filter(
+                user_id__in=others, team_id__in=team_ids
+            ).values_list("user_id", "team_id")
         )
 
     def sees(subscription: WebhookSubscription, case) -> bool:
@@ -333,8 +332,12 @@ def events_emit(*, event: str, items: Iterable[tuple[dict, object]]) -> int:
         }
         deliveries += [
             WebhookDelivery(
-                subscription=s, event=event, event_id=event_id, payload=payload,
-                next_attempt_at=now, created_at=now,
+                subscription=s,
+                event=event,
+                event_id=event_id,
+                payload=payload,
+                next_attempt_at=now,
+                created_at=now,
             )
             for s in recipients
         ]
@@ -409,9 +412,7 @@ def signature_verify(
 
 def payload_body(payload: dict) -> bytes:
     """The exact bytes sent (and signed): compact JSON, sorted keys, UTF-8."""
-    return json.dumps(
-        payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False
-    ).encode()
+    return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
 
 
 # --- Sending ------------------------------------------------------------------------------
@@ -477,15 +478,22 @@ def _post(url: str, body: bytes, headers: dict[str, str]) -> _Outcome:
     raise AssertionError("targets.resolve returns at least one address")
 
 
-def _post_to(address: str, host: str, target: httpx.URL, body: bytes,
-             headers: dict[str, str], deadline: float) -> _Outcome:
+def _post_to(
+    address: str,
+    host: str,
+    target: httpx.URL,
+    body: bytes,
+    headers: dict[str, str],
+    deadline: float,
+) -> _Outcome:
     """One POST through a connection to `address`; raises httpx.ConnectError when that address
     cannot be reached (connection or TLS handshake failed, nothing sent)."""
     timeout = httpx.Timeout(max(deadline - time.monotonic(), 0.1), connect=CONNECT_TIMEOUT)
     transport = targets.PinnedTransport(host=host, address=address)
     try:
-        with httpx.Client(transport=transport, timeout=timeout, follow_redirects=False,
-                          trust_env=False) as client:
+        with httpx.Client(
+            transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
+        ) as client:
             with client.stream("POST", target, content=body, headers=headers) as response:
                 excerpt = _read_excerpt(response, deadline)
     except httpx.ConnectError:
@@ -495,7 +503,8 @@ def _post_to(address: str, host: str, target: httpx.URL, body: bytes,
     if 200 <= response.status_code < 300:
         return _Outcome(response.status_code, excerpt=excerpt)
     return _Outcome(
-        response.status_code, excerpt=excerpt,
+        response.status_code,
+        excerpt=excerpt,
         error=f"HTTP {response.status_code} {response.reason_phrase}".strip(),
     )
 
@@ -552,20 +561,22 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> dateti
 
     body = payload_body(delivery.payload)
     started = time.monotonic()
-    outcome = _post(
-        delivery.subscription.url, body, _headers(delivery, body, int(now.timestamp()))
-    )
+    outcome = _post(delivery.subscription.url, body, _headers(delivery, body, int(now.timestamp())))
     finished = now + timedelta(seconds=time.monotonic() - started)  # backoff counts from here
     if outcome.ok:
         ours.update(
-            status=Status.DELIVERED, attempts=attempts, delivered_at=finished,
-            last_status_code=outcome.status_code, last_error="", next_attempt_at=None,
-            response_excerpt=outcome.excerpt, claimed_at=None,
+            status=Status.DELIVERED,
+            attempts=attempts,
+            delivered_at=finished,
+            last_status_code=outcome.status_code,
+            last_error="",
+            next_attempt_at=None,
+            response_excerpt=outcome.excerpt,
+            claimed_at=None,
         )
         return None
     fields = _failure_fields(attempts, outcome.error, finished)
-    ours.update(**fields, last_status_code=outcome.status_code,
-                response_excerpt=outcome.excerpt)
+    ours.update(**fields, last_status_code=outcome.status_code, response_excerpt=outcome.excerpt)
     if fields["status"] == Status.FAILED:
         logger.warning("webhook delivery %s failed for good: %s", delivery_id, outcome.error)
     return fields["next_attempt_at"]
@@ -583,17 +594,21 @@ def deliveries_release_stale(
     its worker must not loop forever). Returns how many rows were released.
     """
     now = now or timezone.now()
-    stale = WebhookDelivery.objects.filter(
-        status=Status.SENDING, claimed_at__lt=now - older_than
-    )
+    stale = WebhookDelivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - older_than)
     error = "the worker sending this delivery was lost; claim released"
     failed = stale.filter(attempts__gte=MAX_ATTEMPTS - 1).update(
-        status=Status.FAILED, attempts=MAX_ATTEMPTS, next_attempt_at=None, claimed_at=None,
+        status=Status.FAILED,
+        attempts=MAX_ATTEMPTS,
+        next_attempt_at=None,
+        claimed_at=None,
         last_error=error,
     )
     retried = stale.update(  # the rest (the UPDATE re-checks status and claim age)
-        status=Status.PENDING, attempts=F("attempts") + 1, next_attempt_at=now,
-        claimed_at=None, last_error=error,
+        status=Status.PENDING,
+        attempts=F("attempts") + 1,
+        next_attempt_at=now,
+        claimed_at=None,
+        last_error=error,
     )
     return failed + retried
 

@@ -8,7 +8,8 @@ from .models import WebhookSubscription
 from .services import ANY_ACTIVE_CACHE_KEY
 
 
-@receiver([post_save, post_delete], sender=WebhookSubscription,
-          dispatch_uid="cxdesk.webhooks.any-active")
+@receiver(
+    [post_save, post_delete], sender=WebhookSubscription, dispatch_uid="cxdesk.webhooks.any-active"
+)
 def forget_any_active(sender, **kwargs) -> None:
     cache.delete(ANY_ACTIVE_CACHE_KEY)

@@ -41,26 +41,37 @@ _net = ipaddress.ip_network
 # IPv4 ranges that are not the public internet (IANA IPv4 Special-Purpose Address Registry,
 # multicast and the reserved block). Python's `is_global` is consulted too, but its tables
 # differ between versions (3.11 calls 224.0.0.1 and 192.0.0.8 global), hence our own.
-IPV4_NOT_PUBLIC = tuple(_net(n) for n in (
-    "0.0.0.0/8",  # "this network": 0.0.0.0 reaches this machine on Linux
-    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16",  # private
-    "100.64.0.0/10",  # carrier-grade NAT (shared address space)
-    "127.0.0.0/8",  # loopback
-    "169.254.0.0/16",  # link-local: cloud metadata services
-    "192.0.0.0/24",  # IETF protocol assignments
-    "192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24",  # documentation (TEST-NET-1, 2, 3)
-    "192.88.99.0/24",  # the deprecated 6to4 relay anycast
-    "198.18.0.0/15",  # benchmarking
-    "224.0.0.0/4",  # multicast
-    "240.0.0.0/4",  # reserved, 255.255.255.255 (limited broadcast) included
-))
+IPV4_NOT_PUBLIC = tuple(
+    _net(n)
+    for n in (
+        "0.0.0.0/8",  # "this network": 0.0.0.0 reaches this machine on Linux
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",  # private
+        "100.64.0.0/10",  # carrier-grade NAT (shared address space)
+        "127.0.0.0/8",  # loopback
+        "169.254.0.0/16",  # link-local: cloud metadata services
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",
+        "198.51.100.0/24",
+        "203.0.113.0/24",  # documentation (TEST-NET-1, 2, 3)
+        "192.88.99.0/24",  # the deprecated 6to4 relay anycast
+        "198.18.0.0/15",  # benchmarking
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, 255.255.255.255 (limited broadcast) included
+    )
+)
 # IPv6: only global unicast (2000::/3) is public, minus these special-purpose blocks inside
 # it. The forms that carry an IPv4 address are judged by that address (`embedded_ipv4`).
 IPV6_GLOBAL_UNICAST = _net("2000::/3")
-IPV6_NOT_PUBLIC = tuple(_net(n) for n in (
-    "2001::/23",  # IETF protocol assignments, Teredo (2001::/32: its IPv4 is obfuscated) included
-    "2001:db8::/32", "3fff::/20",  # documentation
-))
+IPV6_NOT_PUBLIC = tuple(
+    _net(n)
+    for n in (
+        "2001::/23",  # IETF protocol assignments, Teredo (2001::/32: its IPv4 is obfuscated) included
+        "2001:db8::/32",
+        "3fff::/20",  # documentation
+    )
+)
 IPV4_MAPPED = _net("::ffff:0:0/96")  # ::ffff:a.b.c.d, what a dual-stack socket makes of IPv4
 IPV4_COMPATIBLE = _net("::/96")  # ::a.b.c.d (deprecated; old stacks tunnel it to a.b.c.d)
 NAT64 = _net("64:ff9b::/96")  # the well-known NAT64 prefix (RFC 6052): the IPv4 in the last 32 bits
@@ -191,9 +202,11 @@ class PinnedTransport(httpx.BaseTransport):
         if not _is_ip_literal(self.host):
             extensions["sni_hostname"] = self.host
         pinned = httpx.Request(
-            request.method, request.url.copy_with(host=self.address),
+            request.method,
+            request.url.copy_with(host=self.address),
             headers=request.headers,  # the Host header of the name, set by httpx already
-            stream=request.stream, extensions=extensions,
+            stream=request.stream,
+            extensions=extensions,
         )
         return self._transport.handle_request(pinned)
 

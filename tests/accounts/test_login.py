@@ -11,8 +11,7 @@ def test_the_login_page_is_served(client):
 
 
 def test_an_agent_signs_in_and_lands_on_their_queue(client, agent):
-    response = client.post(reverse("login"), {"username": "alex",
-                                              "password": "pw-for-tests-only"})
+    response = client.post(reverse("login"), {"username": "alex", "password": "pw-for-tests-only"})
     assert response.status_code == 302 and response["Location"] == reverse("home")
     assert client.get(reverse("home")).status_code == 200
 
@@ -39,10 +38,15 @@ def test_agent_create_gives_roles_and_teams(team):
     from apps.accounts.models import AgentProfile
     from apps.accounts.services import agent_create, role_of
 
-    boss = agent_create(username="boss", email="Boss@Example.com", role=AgentProfile.Role.ADMIN,
-                        password="a-long-password-1")
-    sup = agent_create(username="sup", email="sup@example.com",
-                       role=AgentProfile.Role.SUPERVISOR, teams=[team])
+    boss = agent_create(
+        username="boss",
+        email="Boss@Example.com",
+        role=AgentProfile.Role.ADMIN,
+        password="a-long-password-1",
+    )
+    sup = agent_create(
+        username="sup", email="sup@example.com", role=AgentProfile.Role.SUPERVISOR, teams=[team]
+    )
     assert boss.is_staff and boss.is_superuser and boss.email == "boss@example.com"
     assert role_of(boss) == "admin" and role_of(sup) == "supervisor"
     assert not sup.is_staff and not sup.has_usable_password()

@@ -36,8 +36,9 @@ def staff(db):
 
 
 def _login(client, view, username, password, address="198.51.100.7", **extra):
-    return client.post(reverse(view), {"username": username, "password": password},
-                       REMOTE_ADDR=address, **extra)
+    return client.post(
+        reverse(view), {"username": username, "password": password}, REMOTE_ADDR=address, **extra
+    )
 
 
 def _signed_in(client) -> bool:
@@ -93,26 +94,38 @@ def test_addresses_of_one_ipv6_64_share_one_address_lock(client, staff):
     (found in review)."""
     for n in range(ADDRESS_LIMIT):
         _login(client, "login", f"guess{n}", "wrong", address=f"2001:db8:1:2::{n + 1:x}")
-    assert _login(client, "login", "boss", PASSWORD, address="2001:db8:1:2::beef").status_code \
-        == 429
-    assert _login(client, "login", "boss", PASSWORD, address="2001:db8:1:3::1").status_code \
-        == 302
+    assert (
+        _login(client, "login", "boss", PASSWORD, address="2001:db8:1:2::beef").status_code == 429
+    )
+    assert _login(client, "login", "boss", PASSWORD, address="2001:db8:1:3::1").status_code == 302
 
 
-def test_behind_a_trusted_proxy_the_lock_is_the_client_s_not_the_proxy_s(client, staff,
-                                                                           settings):
+def test_behind_a_trusted_proxy_the_lock_is_the_client_s_not_the_proxy_s(client, staff, settings):
     """With TRUSTED_PROXY_COUNT=1 the client is the address the proxy appended: rotating the
     entries a client wrote before it changes nothing, and other clients are not locked."""
     settings.CXDESK_TRUSTED_PROXY_COUNT = 1
     proxy = "10.0.0.1"
     for n in range(ADDRESS_LIMIT):
-        _login(client, "login", f"guess{n}", "wrong", address=proxy,
-               HTTP_X_FORWARDED_FOR=f"198.18.0.{n}, 203.0.113.9")
-    locked = _login(client, "login", "boss", PASSWORD, address=proxy,
-                    HTTP_X_FORWARDED_FOR="198.18.9.9, 203.0.113.9")
+        _login(
+            client,
+            "login",
+            f"guess{n}",
+            "wrong",
+            address=proxy,
+            HTTP_X_FORWARDED_FOR=f"198.18.0.{n}, 203.0.113.9",
+        )
+    locked = _login(
+        client,
+        "login",
+        "boss",
+        PASSWORD,
+        address=proxy,
+        HTTP_X_FORWARDED_FOR="198.18.9.9, 203.0.113.9",
+    )
     assert locked.status_code == 429
-    other = _login(client, "login", "boss", PASSWORD, address=proxy,
-                   HTTP_X_FORWARDED_FOR="203.0.113.77")
+    other = _login(
+        client, "login", "boss", PASSWORD, address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.77"
+    )
     assert other.status_code == 302
 
 
@@ -154,9 +167,10 @@ def test_an_admin_unlocks_an_account_by_deleting_its_attempts(client, admin_clie
     attempts = admin_client.get(reverse("admin:axes_accessattempt_changelist"))
     assert attempts.status_code == 200 and b"boss" in attempts.content
     ids = list(AccessAttempt.objects.filter(username="boss").values_list("pk", flat=True))
-    response = admin_client.post(reverse("admin:axes_accessattempt_changelist"),
-                                 {"action": "delete_selected", "_selected_action": ids,
-                                  "post": "yes"})
+    response = admin_client.post(
+        reverse("admin:axes_accessattempt_changelist"),
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+    )
     assert response.status_code == 302
 
     assert _login(client, "login", "boss", PASSWORD).status_code == 302 and _signed_in(client)

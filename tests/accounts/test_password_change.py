@@ -14,9 +14,14 @@ def test_the_header_links_to_the_password_change(client, agent):
 
 def test_an_agent_changes_their_password_and_signs_in_with_the_new_one(client, agent):
     client.force_login(agent)
-    response = client.post(reverse("password_change"), {
-        "old_password": "pw-for-tests-only", "new_password1": "brand-new-passphrase-7",
-        "new_password2": "brand-new-passphrase-7"})
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "pw-for-tests-only",
+            "new_password1": "brand-new-passphrase-7",
+            "new_password2": "brand-new-passphrase-7",
+        },
+    )
     assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
     assert "Password changed" in client.get(response["Location"]).content.decode()
     assert "_auth_user_id" in client.session  # still signed in on this browser
@@ -24,16 +29,20 @@ def test_an_agent_changes_their_password_and_signs_in_with_the_new_one(client, a
     client.logout()
     old = client.post(reverse("login"), {"username": "alex", "password": "pw-for-tests-only"})
     assert old.status_code == 200
-    new = client.post(reverse("login"), {"username": "alex",
-                                         "password": "brand-new-passphrase-7"})
+    new = client.post(reverse("login"), {"username": "alex", "password": "brand-new-passphrase-7"})
     assert new.status_code == 302
 
 
 def test_the_old_password_is_required(client, agent):
     client.force_login(agent)
-    response = client.post(reverse("password_change"), {
-        "old_password": "not-it", "new_password1": "brand-new-passphrase-7",
-        "new_password2": "brand-new-passphrase-7"})
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": "not-it",
+            "new_password1": "brand-new-passphrase-7",
+            "new_password2": "brand-new-passphrase-7",
+        },
+    )
     assert response.status_code == 200
     assert "Your old password was entered incorrectly" in response.content.decode()
 

@@ -47,8 +47,9 @@ def test_an_agent_resets_their_password_by_email_and_signs_in_with_it(client, ag
 
     form = client.get(_link(message), follow=True)  # Django swaps the token for a session key
     assert form.status_code == 200 and "Set a new password" in form.content.decode()
-    done = client.post(form.redirect_chain[-1][0],
-                       {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    done = client.post(
+        form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     assert done.status_code == 302 and done["Location"] == reverse("password_reset_complete")
     assert "Password set" in client.get(done["Location"]).content.decode()
 
@@ -70,8 +71,9 @@ def test_an_unknown_address_gets_the_same_answer_and_no_email(client, agent):
 def test_a_weak_new_password_is_refused_with_the_reason(client, agent):
     _ask(client, "alex@cxdesk.test")
     form = client.get(_link(mail.outbox[0]), follow=True)
-    response = client.post(form.redirect_chain[-1][0],
-                           {"new_password1": "12345678", "new_password2": "12345678"})
+    response = client.post(
+        form.redirect_chain[-1][0], {"new_password1": "12345678", "new_password2": "12345678"}
+    )
     assert response.status_code == 200
     assert "This password is too common" in response.content.decode()
 
@@ -91,23 +93,27 @@ def test_requests_from_one_address_are_limited(client, agent):
     assert len(mail.outbox) == 1
 
 
-def test_one_mailbox_gets_a_limited_number_of_emails_and_the_answer_does_not_change(client,
-                                                                                    agent):
+def test_one_mailbox_gets_a_limited_number_of_emails_and_the_answer_does_not_change(client, agent):
     for n in range(5):
         response = _ask(client, "alex@cxdesk.test", address=f"203.0.113.{n + 1}")
         assert response.status_code == 302 and response["Location"] == reverse(
-            "password_reset_done")
+            "password_reset_done"
+        )
     assert len(mail.outbox) == 3
 
 
 def test_setting_a_new_password_lifts_the_accounts_sign_in_lockout(client):
     AgentFactory(username="lee", email="lee@cxdesk.test")
     for n in range(5):
-        client.post(reverse("login"), {"username": "lee", "password": "wrong"},
-                    REMOTE_ADDR=f"203.0.113.{n + 1}")
+        client.post(
+            reverse("login"),
+            {"username": "lee", "password": "wrong"},
+            REMOTE_ADDR=f"203.0.113.{n + 1}",
+        )
     _ask(client, "lee@cxdesk.test")
     form = client.get(_link(mail.outbox[0]), follow=True)
-    client.post(form.redirect_chain[-1][0],
-                {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    client.post(
+        form.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
     response = client.post(reverse("login"), {"username": "lee", "password": NEW_PASSWORD})
     assert response.status_code == 302 and "_auth_user_id" in client.session

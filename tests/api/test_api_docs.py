@@ -9,10 +9,17 @@ def test_the_openapi_schema_documents_every_endpoint_and_error(client):
     assert response.status_code == 200
     schema = yaml.safe_load(response.content)
     paths = schema["paths"]
-    assert {"/api/v1/cases/", "/api/v1/cases/{id}/", "/api/v1/cases/{case_pk}/interactions/",
-            "/api/v1/contacts/", "/api/v1/teams/", "/api/v1/tags/",
-            "/api/v1/cases/{id}/sla/", "/api/v1/webhooks/",
-            "/api/v1/webhooks/{id}/deliveries/"} <= set(paths)
+    assert {
+        "/api/v1/cases/",
+        "/api/v1/cases/{id}/",
+        "/api/v1/cases/{case_pk}/interactions/",
+        "/api/v1/contacts/",
+        "/api/v1/teams/",
+        "/api/v1/tags/",
+        "/api/v1/cases/{id}/sla/",
+        "/api/v1/webhooks/",
+        "/api/v1/webhooks/{id}/deliveries/",
+    } <= set(paths)
     create = paths["/api/v1/cases/"]["post"]
     assert {"201", "400", "401", "403", "409", "413", "422", "429"} <= set(create["responses"])
     assert any(p["name"] == "Idempotency-Key" for p in create["parameters"])
@@ -41,9 +48,15 @@ def test_the_schema_states_the_constraints_the_api_enforces(client):
     by the API; the schema says so, so clients and fuzzers need not find out by a 400."""
     schema = _schema(client)
     components, paths = schema["components"]["schemas"], schema["paths"]
-    for name in ("CaseCreateInputRequest", "PatchedCaseUpdateInputRequest",
-                 "InteractionCreateInputRequest", "IdentityInputRequest", "CallRequest",
-                 "ContactCreateInputRequest", "SubscriptionCreateInputRequest"):
+    for name in (
+        "CaseCreateInputRequest",
+        "PatchedCaseUpdateInputRequest",
+        "InteractionCreateInputRequest",
+        "IdentityInputRequest",
+        "CallRequest",
+        "ContactCreateInputRequest",
+        "SubscriptionCreateInputRequest",
+    ):
         assert components[name]["additionalProperties"] is False, name
     assert components["PatchedCaseUpdateInputRequest"]["minProperties"] == 1
     for field in ("team", "assignee"):
@@ -54,15 +67,24 @@ def test_the_schema_states_the_constraints_the_api_enforces(client):
     assert (identities["minItems"], identities["maxItems"]) == (1, 20)
     assert components["SubscriptionCreateInputRequest"]["properties"]["events"]["minItems"] == 1
     # Every id in every path, including parameters a view declares itself.
-    path_ids = [(path, p["name"], p["schema"]) for path, operations in paths.items()
-                for operation in operations.values() for p in operation.get("parameters", [])
-                if p["in"] == "path"]
+    path_ids = [
+        (path, p["name"], p["schema"])
+        for path, operations in paths.items()
+        for operation in operations.values()
+        for p in operation.get("parameters", [])
+        if p["in"] == "path"
+    ]
     assert len(path_ids) > 20
     for path, name, param_schema in path_ids:
-        assert param_schema == {"type": "integer", "format": "int64", "minimum": 1,
-                                "maximum": 2**63 - 1}, (path, name)
-    [key] = [p for p in paths["/api/v1/cases/"]["post"]["parameters"]
-             if p["name"] == "Idempotency-Key"]
+        assert param_schema == {
+            "type": "integer",
+            "format": "int64",
+            "minimum": 1,
+            "maximum": 2**63 - 1,
+        }, (path, name)
+    [key] = [
+        p for p in paths["/api/v1/cases/"]["post"]["parameters"] if p["name"] == "Idempotency-Key"
+    ]
     assert key["schema"]["maxLength"] == 255 and key["schema"]["minLength"] == 1
     filters = {p["name"]: p["schema"] for p in paths["/api/v1/cases/"]["get"]["parameters"]}
     assert filters["team"]["minimum"] == 1 and filters["requester"]["type"] == "integer"
@@ -71,7 +93,8 @@ def test_the_schema_states_the_constraints_the_api_enforces(client):
 
 def test_recording_url_is_an_http_uri_in_the_schema(client):
     recording = _schema(client)["components"]["schemas"]["CallRequest"]["properties"][
-        "recording_url"]
+        "recording_url"
+    ]
     uri, blank = recording["oneOf"]
     assert (uri["format"], uri["maxLength"], blank["maxLength"]) == ("uri", 1000, 0)
     assert uri["pattern"] == "^[Hh][Tt][Tt][Pp][Ss]?://"

@@ -8,12 +8,20 @@ URL = "/api/v1/cases/"
 
 
 def test_an_integration_opens_a_case_for_a_new_customer(admin_api, team, admin_user):
-    response = admin_api.post(URL, {
-        "subject": "Charged twice", "requester": {"email": "Ann@Example.com", "name": "Ann"},
-        "channel": "web", "priority": "high", "team": team.pk, "tags": ["Billing", "refund"],
-        "custom_fields": {"order": "A-1"},
-        "message": {"body_text": "I was charged twice for order A-1"},
-    }, format="json")
+    response = admin_api.post(
+        URL,
+        {
+            "subject": "Charged twice",
+            "requester": {"email": "Ann@Example.com", "name": "Ann"},
+            "channel": "web",
+            "priority": "high",
+            "team": team.pk,
+            "tags": ["Billing", "refund"],
+            "custom_fields": {"order": "A-1"},
+            "message": {"body_text": "I was charged twice for order A-1"},
+        },
+        format="json",
+    )
     assert response.status_code == 201, response.json()
     body = response.json()
     case = Case.objects.get()
@@ -37,8 +45,7 @@ def test_an_integration_opens_a_case_for_a_new_customer(admin_api, team, admin_u
     ],
     ids=["email", "phone", "social", "chat"],
 )
-def test_the_requester_is_found_by_each_identity_kind(admin_api, requester, kind, value,
-                                                      network):
+def test_the_requester_is_found_by_each_identity_kind(admin_api, requester, kind, value, network):
     known = Contact.objects.create(name="Known")
     ContactIdentity.objects.create(contact=known, kind=kind, value=value, network=network)
     response = admin_api.post(URL, {"subject": "Hello", "requester": requester}, format="json")
@@ -53,12 +60,16 @@ def test_the_requester_is_found_by_each_identity_kind(admin_api, requester, kind
         ({"requester": {"email": "a@example.com"}}, "subject"),
         ({"subject": "x"}, "requester"),
         ({"subject": "x", "requester": {}}, "requester"),
-        ({"subject": "x", "requester": {"email": "a@example.com", "phone": "+12025550143"}},
-         "requester"),
+        (
+            {"subject": "x", "requester": {"email": "a@example.com", "phone": "+12025550143"}},
+            "requester",
+        ),
         ({"subject": "x", "requester": {"email": "not-an-email"}}, "requester"),
         ({"subject": "x", "requester": {"phone": "12"}}, "requester"),
-        ({"subject": "x", "requester": {"social": {"network": "myspace", "handle": "a"}}},
-         "requester"),
+        (
+            {"subject": "x", "requester": {"social": {"network": "myspace", "handle": "a"}}},
+            "requester",
+        ),
         ({"subject": "x", "requester": {"email": "a@example.com"}, "priority": "p0"}, "priority"),
         ({"subject": "x", "requester": {"email": "a@example.com"}, "channel": "fax"}, "channel"),
         ({"subject": "x", "requester": {"email": "a@example.com"}, "team": 999999}, "team"),
@@ -95,8 +106,11 @@ def test_malformed_bodies_are_4xx_in_the_envelope(admin_api, body, content_type,
 
 def test_a_huge_body_is_refused_with_413(admin_api, settings):
     settings.CXDESK_MAX_REQUEST_BYTES = 10_000
-    payload = {"subject": "x", "requester": {"email": "a@example.com"},
-               "message": {"body_text": "x" * 20_000}}
+    payload = {
+        "subject": "x",
+        "requester": {"email": "a@example.com"},
+        "message": {"body_text": "x" * 20_000},
+    }
     response = admin_api.post(URL, payload, format="json")
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "payload_too_large"
@@ -109,21 +123,39 @@ def test_an_assignee_outside_the_team_is_a_field_error(admin_api, team, other_te
     from tests.factories import AgentFactory
 
     outsider = AgentFactory(teams=[other_team])
-    response = admin_api.post(URL, {"subject": "x", "requester": {"email": "a@example.com"},
-                                    "team": team.pk, "assignee": outsider.pk}, format="json")
+    response = admin_api.post(
+        URL,
+        {
+            "subject": "x",
+            "requester": {"email": "a@example.com"},
+            "team": team.pk,
+            "assignee": outsider.pk,
+        },
+        format="json",
+    )
     assert response.status_code == 400
     assert "assignee" in response.json()["error"]["fields"]
     assert not Case.objects.exists() and not Contact.objects.exists()
 
 
 def test_nested_errors_are_named_by_their_path(admin_api):
-    response = admin_api.post("/api/v1/contacts/", {"identities": [
-        {"kind": "email", "value": "a@example.com"}, {"kind": "fax", "value": "1"}]},
-        format="json")
-    assert response.json()["error"]["fields"] == {"identities.1.kind": ['"fax" is not a valid '
-                                                                        'choice.']}
-    response = admin_api.post(URL, {"subject": "x", "requester": {},
-                                    "message": {"body_text": ""}}, format="json")
+    response = admin_api.post(
+        "/api/v1/contacts/",
+        {
+            "identities": [
+                {"kind": "email", "value": "a@example.com"},
+                {"kind": "fax", "value": "1"},
+            ]
+        },
+        format="json",
+    )
+    assert response.json()["error"]["fields"] == {
+        "identities.1.kind": ['"fax" is not a valid choice.']
+    }
+    response = admin_api.post(
+        URL, {"subject": "x", "requester": {}, "message": {"body_text": ""}}, format="json"
+    )
     assert response.json()["error"]["fields"] == {
         "requester": ["Give exactly one of email, phone, social or chat."],
-        "message.body_text": ["Give body_text or body_html."]}
+        "message.body_text": ["Give body_text or body_html."],
+    }

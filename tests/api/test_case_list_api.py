@@ -20,14 +20,31 @@ def spread(team, other_team, agent):
     now = timezone.now()
     ann = ContactFactory(name="Ann")
     return {
-        "old_email": CaseFactory(channel="email", status="open", team=team, requester=ann,
-                                 created_at=now - timedelta(days=10), subject="Refund please"),
-        "phone_urgent": CaseFactory(channel="phone", status="new", priority="urgent",
-                                    team=team, created_at=now - timedelta(days=2)),
-        "chat_mine": CaseFactory(channel="chat", status="pending", team=team, assignee=agent,
-                                 created_at=now - timedelta(hours=5)),
-        "social_other": CaseFactory(channel="social", status="solved", team=other_team,
-                                    created_at=now - timedelta(hours=1)),
+        "old_email": CaseFactory(
+            channel="email",
+            status="open",
+            team=team,
+            requester=ann,
+            created_at=now - timedelta(days=10),
+            subject="Refund please",
+        ),
+        "phone_urgent": CaseFactory(
+            channel="phone",
+            status="new",
+            priority="urgent",
+            team=team,
+            created_at=now - timedelta(days=2),
+        ),
+        "chat_mine": CaseFactory(
+            channel="chat",
+            status="pending",
+            team=team,
+            assignee=agent,
+            created_at=now - timedelta(hours=5),
+        ),
+        "social_other": CaseFactory(
+            channel="social", status="solved", team=other_team, created_at=now - timedelta(hours=1)
+        ),
     }
 
 
@@ -54,21 +71,31 @@ def spread(team, other_team, agent):
 def test_filters(query, expected, spread, admin_api, agent, other_team, token_client):
     services.case_set_tags(case_id=spread["phone_urgent"].pk, tags=["VIP"], actor=agent)
     api = token_client(agent) if "me" in query else admin_api
-    values = {"other": other_team.pk, "agent": agent.pk, "ann": spread["old_email"].requester_id,
-              "ref": spread["chat_mine"].reference,
-              "three_days_ago": (timezone.now() - timedelta(days=3)).isoformat()
-              .replace("+00:00", "Z")}
+    values = {
+        "other": other_team.pk,
+        "agent": agent.pk,
+        "ann": spread["old_email"].requester_id,
+        "ref": spread["chat_mine"].reference,
+        "three_days_ago": (timezone.now() - timedelta(days=3)).isoformat().replace("+00:00", "Z"),
+    }
     response = api.get(f"{URL}?{query.format(**values)}")
     assert _ids(response) == [spread[name].pk for name in expected]
 
 
 @pytest.mark.parametrize(
     ("query", "field"),
-    [("status=lost", "status"), ("priority=p0", "priority"), ("team=abc", "team"),
-     ("team=" + "9" * 30, "team"), ("requester=-1", "requester"),
-     ("assignee=" + "9" * 30, "assignee"), ("team=1.5", "team"),
-     ("created_after=yesterday", "created_after"), ("assignee=bob", "assignee"),
-     ("ordering=subject", None)],
+    [
+        ("status=lost", "status"),
+        ("priority=p0", "priority"),
+        ("team=abc", "team"),
+        ("team=" + "9" * 30, "team"),
+        ("requester=-1", "requester"),
+        ("assignee=" + "9" * 30, "assignee"),
+        ("team=1.5", "team"),
+        ("created_after=yesterday", "created_after"),
+        ("assignee=bob", "assignee"),
+        ("ordering=subject", None),
+    ],
 )
 def test_bad_filters_are_400(query, field, admin_api, spread):
     response = admin_api.get(f"{URL}?{query}")
@@ -96,8 +123,9 @@ def test_a_bad_cursor_is_404(admin_api):
     assert response.json()["error"]["code"] == "not_found"
 
 
-def test_the_list_costs_the_same_queries_for_2_or_100_cases(admin_api, agent, team, token_client,
-                                                           django_assert_max_num_queries):
+def test_the_list_costs_the_same_queries_for_2_or_100_cases(
+    admin_api, agent, team, token_client, django_assert_max_num_queries
+):
     api = token_client(agent)
     CaseFactory.create_batch(2, team=team, assignee=agent)
     with django_assert_max_num_queries(20) as few:

@@ -8,10 +8,18 @@ pytestmark = pytest.mark.django_db
 
 def test_patching_several_fields_records_each_change(agent_api, agent, team):
     case = CaseFactory(team=team, status="new", custom_fields={"order": "A-1", "old": 1})
-    response = agent_api.patch(f"/api/v1/cases/{case.pk}/", {
-        "status": "pending", "priority": "high", "assignee": agent.pk, "tags": ["vip"],
-        "custom_fields": {"order": "A-2", "old": None}, "subject": "Renamed",
-    }, format="json")
+    response = agent_api.patch(
+        f"/api/v1/cases/{case.pk}/",
+        {
+            "status": "pending",
+            "priority": "high",
+            "assignee": agent.pk,
+            "tags": ["vip"],
+            "custom_fields": {"order": "A-2", "old": None},
+            "subject": "Renamed",
+        },
+        format="json",
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["status"], body["priority"], body["subject"]) == ("pending", "high", "Renamed")
@@ -24,8 +32,9 @@ def test_patching_several_fields_records_each_change(agent_api, agent, team):
 
 def test_an_illegal_transition_is_409_and_changes_nothing(agent_api, team):
     case = CaseFactory(team=team, status="closed")
-    response = agent_api.patch(f"/api/v1/cases/{case.pk}/", {"status": "open",
-                                                             "priority": "urgent"}, format="json")
+    response = agent_api.patch(
+        f"/api/v1/cases/{case.pk}/", {"status": "open", "priority": "urgent"}, format="json"
+    )
     assert response.status_code == 409
     error = response.json()["error"]
     assert error["code"] == "invalid_transition" and "closed" in error["message"]
@@ -33,8 +42,17 @@ def test_an_illegal_transition_is_409_and_changes_nothing(agent_api, team):
     assert case.priority == "normal" and not case.events.exists()
 
 
-@pytest.mark.parametrize("payload", [{}, {"status": "lost"}, {"id": 5}, {"team": "billing"},
-                                     {"custom_fields": "x"}, {"reference": "CX-1"}])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {},
+        {"status": "lost"},
+        {"id": 5},
+        {"team": "billing"},
+        {"custom_fields": "x"},
+        {"reference": "CX-1"},
+    ],
+)
 def test_bad_patches_are_400(agent_api, team, payload):
     case = CaseFactory(team=team)
     response = agent_api.patch(f"/api/v1/cases/{case.pk}/", payload, format="json")
@@ -52,13 +70,14 @@ def test_put_and_delete_are_not_allowed(agent_api, team):
 
 
 def test_a_supervisor_moves_a_case_to_another_team_and_assigns_a_member_there(
-        supervisor, token_client, team, other_team):
+    supervisor, token_client, team, other_team
+):
     # Agents route only within their own teams: tests/api/test_case_routing_rule.py.
     there = AgentFactory(teams=[other_team])
     case = CaseFactory(team=team)
     response = token_client(supervisor).patch(
-        f"/api/v1/cases/{case.pk}/", {"team": other_team.pk, "assignee": there.pk},
-        format="json")
+        f"/api/v1/cases/{case.pk}/", {"team": other_team.pk, "assignee": there.pk}, format="json"
+    )
     assert response.status_code == 200
     assert response.json()["team"]["id"] == other_team.pk
     assert case.events.filter(kind=CaseEvent.Kind.TEAM).exists()

@@ -18,9 +18,16 @@ WIDE = "".join(chr(0x4E00 + (i * 7919) % 20000) for i in range(998))
 
 
 def test_a_new_case_with_a_wide_external_id_is_a_400_naming_it(admin_api, team):
-    response = admin_api.post("/api/v1/cases/", {
-        "subject": "Help", "team": team.pk, "requester": {"email": "ann@example.com"},
-        "message": {"body_text": "hi", "external_id": WIDE}}, format="json")
+    response = admin_api.post(
+        "/api/v1/cases/",
+        {
+            "subject": "Help",
+            "team": team.pk,
+            "requester": {"email": "ann@example.com"},
+            "message": {"body_text": "hi", "external_id": WIDE},
+        },
+        format="json",
+    )
     assert response.status_code == 400, response.content
     assert "message.external_id" in response.json()["error"]["fields"]
     assert Case.objects.count() == 0
@@ -28,8 +35,11 @@ def test_a_new_case_with_a_wide_external_id_is_a_400_naming_it(admin_api, team):
 
 def test_an_interaction_with_a_wide_external_id_is_a_400_naming_it(admin_api, team):
     case = CaseFactory(team=team)
-    response = admin_api.post(f"/api/v1/cases/{case.pk}/interactions/", {
-        "type": "message", "body_text": "hi", "external_id": WIDE}, format="json")
+    response = admin_api.post(
+        f"/api/v1/cases/{case.pk}/interactions/",
+        {"type": "message", "body_text": "hi", "external_id": WIDE},
+        format="json",
+    )
     assert response.status_code == 400, response.content
     assert "external_id" in response.json()["error"]["fields"]
     assert not Interaction.objects.filter(case=case).exists()
@@ -38,8 +48,11 @@ def test_an_interaction_with_a_wide_external_id_is_a_400_naming_it(admin_api, te
 def test_an_id_of_exactly_the_bound_is_stored(admin_api, team):
     fits = "é" * (EXTERNAL_ID_MAX_BYTES // 2)  # 998 bytes
     case = CaseFactory(team=team)
-    response = admin_api.post(f"/api/v1/cases/{case.pk}/interactions/", {
-        "type": "message", "body_text": "hi", "external_id": fits}, format="json")
+    response = admin_api.post(
+        f"/api/v1/cases/{case.pk}/interactions/",
+        {"type": "message", "body_text": "hi", "external_id": fits},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert Interaction.objects.get(case=case).external_id == fits
 
@@ -49,11 +62,17 @@ def test_the_services_refuse_it_for_every_channel(write):
     requester = ContactFactory()
     with pytest.raises(services.ExternalIdTooLong):
         if write == "case_open":
-            services.case_open(requester=requester, subject="x", channel="social",
-                               body_text="hi", external_id=WIDE)
+            services.case_open(
+                requester=requester, subject="x", channel="social", body_text="hi", external_id=WIDE
+            )
         else:
-            services.interaction_add(case_id=CaseFactory().pk, channel="social",
-                                     direction="in", body_text="hi", external_id=WIDE)
+            services.interaction_add(
+                case_id=CaseFactory().pk,
+                channel="social",
+                direction="in",
+                body_text="hi",
+                external_id=WIDE,
+            )
     assert Interaction.objects.count() == 0
 
 
@@ -61,8 +80,10 @@ def test_the_services_refuse_it_for_every_channel(write):
 def test_an_external_id_no_database_can_hold_is_a_400(admin_api, team, external_id):
     case = CaseFactory(team=team)
     # json.dumps escapes the lone surrogate (ensure_ascii), as a client's JSON would.
-    response = admin_api.post(f"/api/v1/cases/{case.pk}/interactions/", json.dumps({
-        "type": "message", "body_text": "hi", "external_id": external_id}),
-        content_type="application/json")
+    response = admin_api.post(
+        f"/api/v1/cases/{case.pk}/interactions/",
+        json.dumps({"type": "message", "body_text": "hi", "external_id": external_id}),
+        content_type="application/json",
+    )
     assert response.status_code == 400, response.content
     assert "external_id" in response.json()["error"]["fields"]

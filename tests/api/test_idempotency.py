@@ -6,8 +6,11 @@ from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/cases/"
-PAYLOAD = {"subject": "Parcel lost", "requester": {"email": "ann@example.com"},
-           "message": {"body_text": "Where is it?"}}
+PAYLOAD = {
+    "subject": "Parcel lost",
+    "requester": {"email": "ann@example.com"},
+    "message": {"body_text": "Where is it?"},
+}
 
 
 def test_a_retry_with_the_same_key_returns_the_first_response_and_creates_nothing(admin_api):
@@ -21,8 +24,9 @@ def test_a_retry_with_the_same_key_returns_the_first_response_and_creates_nothin
 
 def test_the_same_key_with_another_body_is_refused(admin_api):
     admin_api.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k-2")
-    other = admin_api.post(URL, {**PAYLOAD, "subject": "Another problem"}, format="json",
-                           HTTP_IDEMPOTENCY_KEY="k-2")
+    other = admin_api.post(
+        URL, {**PAYLOAD, "subject": "Another problem"}, format="json", HTTP_IDEMPOTENCY_KEY="k-2"
+    )
     assert other.status_code == 422
     assert other.json()["error"]["code"] == "idempotency_key_reused"
     assert Case.objects.count() == 1
@@ -31,9 +35,12 @@ def test_the_same_key_with_another_body_is_refused(admin_api):
 def test_the_same_key_on_another_endpoint_is_refused(admin_api):
     case = CaseFactory()
     admin_api.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k-3")
-    response = admin_api.post(f"/api/v1/cases/{case.pk}/interactions/",
-                              {"type": "note", "body_text": "x"}, format="json",
-                              HTTP_IDEMPOTENCY_KEY="k-3")
+    response = admin_api.post(
+        f"/api/v1/cases/{case.pk}/interactions/",
+        {"type": "note", "body_text": "x"},
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="k-3",
+    )
     assert response.status_code == 422
 
 
@@ -58,8 +65,9 @@ def test_a_refused_credential_is_not_remembered(admin_api, client):
 
     anonymous = APIClient()
     anonymous.credentials(HTTP_AUTHORIZATION="Bearer cxd_nope_nope")
-    assert anonymous.post(URL, PAYLOAD, format="json",
-                          HTTP_IDEMPOTENCY_KEY="k-5").status_code == 401
+    assert (
+        anonymous.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k-5").status_code == 401
+    )
     assert not IdempotencyRecord.objects.exists()
 
 
@@ -76,8 +84,9 @@ def test_a_crash_leaves_no_record_and_no_case(admin_api, monkeypatch):
     assert response.json()["error"]["code"] == "server_error"
     assert not IdempotencyRecord.objects.exists() and not Case.objects.exists()
     monkeypatch.undo()
-    assert admin_api.post(URL, PAYLOAD, format="json",
-                          HTTP_IDEMPOTENCY_KEY="k-6").status_code == 201
+    assert (
+        admin_api.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k-6").status_code == 201
+    )
 
 
 @pytest.mark.parametrize("key", ["", "   ", "x" * 256, "tab\tkey"])
@@ -108,7 +117,8 @@ def test_old_records_are_purged():
 
     old = IdempotencyRecord.objects.create(principal="u:1", key="a", fingerprint="f")
     IdempotencyRecord.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - timedelta(hours=25))
+        created_at=timezone.now() - timedelta(hours=25)
+    )
     IdempotencyRecord.objects.create(principal="u:1", key="b", fingerprint="f")
     assert purge_idempotency_keys() == 1
     assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["b"]

@@ -14,8 +14,10 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def cases(team, other_team):
-    return {"ours": CaseFactory(team=team, subject="ours"),
-            "theirs": CaseFactory(team=other_team, subject="theirs")}
+    return {
+        "ours": CaseFactory(team=team, subject="ours"),
+        "theirs": CaseFactory(team=other_team, subject="theirs"),
+    }
 
 
 def _subjects(client):
@@ -30,14 +32,15 @@ def test_agents_and_supervisors_see_their_teams_cases(role, team, cases, token_c
     api = token_client(user)
     assert _subjects(api) == {"ours"}
     assert api.get(f"/api/v1/cases/{cases['ours'].pk}/").status_code == 200
-    for url in (f"/api/v1/cases/{cases['theirs'].pk}/",
-                f"/api/v1/cases/{cases['theirs'].pk}/interactions/",
-                f"/api/v1/cases/{cases['theirs'].pk}/sla/"):
+    for url in (
+        f"/api/v1/cases/{cases['theirs'].pk}/",
+        f"/api/v1/cases/{cases['theirs'].pk}/interactions/",
+        f"/api/v1/cases/{cases['theirs'].pk}/sla/",
+    ):
         response = api.get(url)
         assert response.status_code == 404, url
         assert response.json() == api.get("/api/v1/cases/99999999/").json()  # no leak
-    patch = api.patch(f"/api/v1/cases/{cases['theirs'].pk}/", {"priority": "high"},
-                      format="json")
+    patch = api.patch(f"/api/v1/cases/{cases['theirs'].pk}/", {"priority": "high"}, format="json")
     assert patch.status_code == 404
 
 
@@ -64,8 +67,10 @@ def test_no_credentials_is_401_with_a_challenge(cases):
     assert response.json()["error"]["code"] == "not_authenticated"
 
 
-@pytest.mark.parametrize("header", ["Bearer cxd_abc_def", "Bearer ", "Bearer garbage",
-                                    "Bearer cxd_" + "a" * 12 + "_" + "b" * 43])
+@pytest.mark.parametrize(
+    "header",
+    ["Bearer cxd_abc_def", "Bearer ", "Bearer garbage", "Bearer cxd_" + "a" * 12 + "_" + "b" * 43],
+)
 def test_a_bad_token_is_401(header, cases):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
@@ -130,9 +135,13 @@ def test_tokens_are_stored_hashed_and_record_their_use(admin_user, cases):
 def test_token_scopes(scopes, method, url, expected, admin_user, token_client, cases):
     api = token_client(admin_user, scopes=scopes)
     case = cases["ours"]
-    body = {"priority": "high"} if method == "patch" else {
-        "type": "note", "body_text": "x"} if "interactions" in url else {
-        "subject": "x", "requester": {"email": "a@example.com"}}
+    body = (
+        {"priority": "high"}
+        if method == "patch"
+        else {"type": "note", "body_text": "x"}
+        if "interactions" in url
+        else {"subject": "x", "requester": {"email": "a@example.com"}}
+    )
     counts_before = (Case.objects.count(), Interaction.objects.count(), Contact.objects.count())
     if method == "get":
         response = api.get(url.format(case=case.pk))
@@ -143,8 +152,11 @@ def test_token_scopes(scopes, method, url, expected, admin_user, token_client, c
         assert "scope" in response.json()["error"]["message"]
         case.refresh_from_db()
         assert case.priority == Case.Priority.NORMAL
-        assert (Case.objects.count(), Interaction.objects.count(),
-                Contact.objects.count()) == counts_before  # nothing was created
+        assert (
+            Case.objects.count(),
+            Interaction.objects.count(),
+            Contact.objects.count(),
+        ) == counts_before  # nothing was created
 
 
 def test_token_creation_validates_scopes(admin_user):

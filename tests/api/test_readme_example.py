@@ -29,12 +29,17 @@ def test_the_example_is_ten_lines():
 
 def test_the_example_opens_a_case_and_replies(admin_api):
     _, (create, reply), (create_path, reply_path) = _example()
-    created = admin_api.post(f"/api/v1{create_path}", create, format="json",
-                             HTTP_IDEMPOTENCY_KEY="readme-1")
+    created = admin_api.post(
+        f"/api/v1{create_path}", create, format="json", HTTP_IDEMPOTENCY_KEY="readme-1"
+    )
     assert created.status_code == 201, created.content
     case_id = created.json()["id"]
-    answered = admin_api.post(f"/api/v1{reply_path.replace('$CASE', str(case_id))}", reply,
-                              format="json", HTTP_IDEMPOTENCY_KEY="readme-2")
+    answered = admin_api.post(
+        f"/api/v1{reply_path.replace('$CASE', str(case_id))}",
+        reply,
+        format="json",
+        HTTP_IDEMPOTENCY_KEY="readme-2",
+    )
     assert answered.status_code == 201, answered.content
     case = Case.objects.get(pk=case_id)
     assert case.status == "pending" and case.first_response_at is not None

@@ -42,22 +42,50 @@ _header_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), 
 def raw_emails(draw) -> bytes:
     """A message as an MTA would pipe it: headers, then a body in some transfer encoding."""
     headers = [
-        ("From", draw(st.sampled_from(["ann@example.com", "Zoë <zoe@example.org>", "",
-                                       "=?utf-8?b?WsO2ZQ==?= <z@example.net>"]))),
+        (
+            "From",
+            draw(
+                st.sampled_from(
+                    [
+                        "ann@example.com",
+                        "Zoë <zoe@example.org>",
+                        "",
+                        "=?utf-8?b?WsO2ZQ==?= <z@example.net>",
+                    ]
+                )
+            ),
+        ),
         ("To", draw(st.sampled_from(["support@cxdesk.test", "undisclosed-recipients:;"]))),
         ("Subject", draw(_header_text)),
         ("Message-ID", draw(st.one_of(st.just(""), _header_text.map(lambda t: f"<{t}@x>")))),
     ]
-    headers += draw(st.lists(st.tuples(st.sampled_from(
-        ["In-Reply-To", "References", "Auto-Submitted", "Precedence", "Content-Type",
-         "Content-Transfer-Encoding", "X-Autoreply"]), _header_text), max_size=4))
+    headers += draw(
+        st.lists(
+            st.tuples(
+                st.sampled_from(
+                    [
+                        "In-Reply-To",
+                        "References",
+                        "Auto-Submitted",
+                        "Precedence",
+                        "Content-Type",
+                        "Content-Transfer-Encoding",
+                        "X-Autoreply",
+                    ]
+                ),
+                _header_text,
+            ),
+            max_size=4,
+        )
+    )
     body = draw(st.binary(max_size=300))
     head = "".join(f"{name}: {value}\r\n" for name, value in headers if value)
     return head.encode("utf-8", "surrogateescape") + b"\r\n" + body
 
 
-schemathesis.openapi.media_type("message/rfc822", st.one_of(raw_emails(), st.binary()),
-                                aliases=["application/octet-stream"])
+schemathesis.openapi.media_type(
+    "message/rfc822", st.one_of(raw_emails(), st.binary()), aliases=["application/octet-stream"]
+)
 
 schema = schemathesis.openapi.from_wsgi("/api/schema/", WSGIHandler())
 
@@ -96,25 +124,43 @@ def fuzz_token(db, admin_user, agent, team, monkeypatch, keep_test_connection):
     from apps.api.services import api_token_create
     from apps.phone import services as phone_services
 
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
-                        {"token": "100000/minute", "user": "100000/minute",
-                         "anon": "100000/minute"})
-    for n, case in enumerate(CaseFactory.create_batch(
-            3, team=team, custom_fields={"order": "A-1", "lines": [{"sku": "X", "qty": 2}]})):
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"token": "100000/minute", "user": "100000/minute", "anon": "100000/minute"},
+    )
+    for n, case in enumerate(
+        CaseFactory.create_batch(
+            3, team=team, custom_fields={"order": "A-1", "lines": [{"sku": "X", "qty": 2}]}
+        )
+    ):
         InteractionFactory(case=case, metadata={"headers": {"x-mailer": "fuzz"}})
         phone_services.call_record(
-            sid=f"CA-fuzz-{n}", direction="inbound", from_number=f"+1202555014{n}",
-            status="completed", duration_seconds=60, agent=agent, case=case,
-            recording_url="https://api.twilio.com/recordings/RE1" if n else "")
+            sid=f"CA-fuzz-{n}",
+            direction="inbound",
+            from_number=f"+1202555014{n}",
+            status="completed",
+            duration_seconds=60,
+            agent=agent,
+            case=case,
+            recording_url="https://api.twilio.com/recordings/RE1" if n else "",
+        )
     _, key = api_token_create(owner=admin_user, name="fuzz", scopes=ApiToken.Scope.values)
     return key
 
 
 @pytest.mark.django_db
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck)
+)
 def test_the_api_matches_its_schema(case, fuzz_token):
     case.headers = {**(case.headers or {}), "Authorization": f"Bearer {fuzz_token}"}
-    case.call_and_validate(checks=[not_a_server_error, status_code_conformance,
-                                   content_type_conformance, response_schema_conformance])
+    case.call_and_validate(
+        checks=[
+            not_a_server_error,
+            status_code_conformance,
+            content_type_conformance,
+            response_schema_conformance,
+        ]
+    )

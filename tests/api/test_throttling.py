@@ -8,8 +8,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def low_rates(monkeypatch):
     cache.clear()
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES",
-                        {"token": "3/minute", "user": "3/minute", "anon": "3/minute"})
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"token": "3/minute", "user": "3/minute", "anon": "3/minute"},
+    )
     yield
     cache.clear()
 

@@ -26,8 +26,10 @@ def test_files_that_would_pass_the_cap_are_refused_all_or_nothing(settings):
     services.attachment_add(interaction=interaction, filename="0.txt", content=b"x")
 
     with pytest.raises(services.TooManyAttachments):
-        services.attachments_add(interaction=interaction, files=[
-            {"filename": f"{n}.txt", "content": b"x"} for n in range(1, 4)])
+        services.attachments_add(
+            interaction=interaction,
+            files=[{"filename": f"{n}.txt", "content": b"x"} for n in range(1, 4)],
+        )
 
     assert interaction.attachments.count() == 1
 

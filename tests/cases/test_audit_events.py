@@ -20,9 +20,15 @@ def _kinds(case):
 
 def test_opening_a_case_records_who_opened_it_and_what(agent, team):
     requester = ContactFactory()
-    case = services.case_open(requester=requester, subject="Parcel lost", channel="phone",
-                              team=team, tags=["Parcel", "parcel "], actor=agent,
-                              body_text="Customer says parcel never arrived")
+    case = services.case_open(
+        requester=requester,
+        subject="Parcel lost",
+        channel="phone",
+        team=team,
+        tags=["Parcel", "parcel "],
+        actor=agent,
+        body_text="Customer says parcel never arrived",
+    )
     assert _kinds(case) == [Kind.CREATED, Kind.INTERACTION]
     created = case.events.get(kind=Kind.CREATED)
     assert created.actor == agent and created.actor_contact is None
@@ -40,18 +46,31 @@ def test_a_case_opened_by_the_customer_names_them_as_actor():
     ("write", "expected"),
     [
         (lambda c, a: services.case_transition(case_id=c.pk, to="pending", actor=a), [Kind.STATUS]),
-        (lambda c, a: services.case_set_priority(case_id=c.pk, priority="high", actor=a),
-         [Kind.PRIORITY]),
+        (
+            lambda c, a: services.case_set_priority(case_id=c.pk, priority="high", actor=a),
+            [Kind.PRIORITY],
+        ),
         (lambda c, a: services.case_set_tags(case_id=c.pk, tags=["vip"], actor=a), [Kind.TAGS]),
         (lambda c, a: services.case_assign(case_id=c.pk, assignee=a, actor=a), [Kind.ASSIGNEE]),
-        (lambda c, a: services.case_set_team(case_id=c.pk, team=TeamFactory(), actor=a),
-         [Kind.TEAM, Kind.ASSIGNEE]),
+        (
+            lambda c, a: services.case_set_team(case_id=c.pk, team=TeamFactory(), actor=a),
+            [Kind.TEAM, Kind.ASSIGNEE],
+        ),
         (lambda c, a: services.case_note(case_id=c.pk, agent=a, body_text="n"), [Kind.INTERACTION]),
-        (lambda c, a: services.case_reply(case_id=c.pk, agent=a, body_text="r"),
-         [Kind.INTERACTION]),
-        (lambda c, a: services.interaction_add(case_id=c.pk, channel="chat", direction="in",
-                                               author_contact=c.requester, body_text="hi"),
-         [Kind.INTERACTION]),
+        (
+            lambda c, a: services.case_reply(case_id=c.pk, agent=a, body_text="r"),
+            [Kind.INTERACTION],
+        ),
+        (
+            lambda c, a: services.interaction_add(
+                case_id=c.pk,
+                channel="chat",
+                direction="in",
+                author_contact=c.requester,
+                body_text="hi",
+            ),
+            [Kind.INTERACTION],
+        ),
     ],
     ids=["transition", "priority", "tags", "assign", "team", "note", "reply", "inbound"],
 )
@@ -91,7 +110,11 @@ def test_the_sweep_records_each_closure():
     assert _kinds(case) == [Kind.STATUS]
     event = case.events.get()
     assert (event.before, event.after, event.actor, event.actor_contact) == (
-        "solved", "closed", None, None)
+        "solved",
+        "closed",
+        None,
+        None,
+    )
 
 
 def test_a_write_that_fails_after_its_event_leaves_neither(agent):

@@ -48,8 +48,9 @@ def test_a_closed_case_cannot_be_reassigned(agent):
 
 def test_moving_to_another_team_drops_an_assignee_who_is_not_in_it(agent, team, other_team):
     case = CaseFactory(status=Status.OPEN, team=team, assignee=agent)
-    services.case_set_team(case_id=case.pk, team=other_team,
-                           actor=SupervisorFactory())  # agents route only to their teams
+    services.case_set_team(
+        case_id=case.pk, team=other_team, actor=SupervisorFactory()
+    )  # agents route only to their teams
     case.refresh_from_db()
     assert (case.team, case.assignee) == (other_team, None)
 

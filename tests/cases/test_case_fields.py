@@ -27,8 +27,9 @@ def test_a_blank_subject_is_refused(agent, subject):
 
 def test_custom_fields_merge_and_a_null_removes_a_field(agent):
     case = CaseFactory(custom_fields={"order": "A-1", "plan": "pro"})
-    services.case_set_custom_fields(case_id=case.pk, values={"order": "A-2", "plan": None,
-                                                             "region": "eu"}, actor=agent)
+    services.case_set_custom_fields(
+        case_id=case.pk, values={"order": "A-2", "plan": None, "region": "eu"}, actor=agent
+    )
     case.refresh_from_db()
     assert case.custom_fields == {"order": "A-2", "region": "eu"}
     event = case.events.get(kind=CaseEvent.Kind.CUSTOM_FIELDS)

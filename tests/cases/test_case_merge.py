@@ -77,7 +77,10 @@ def test_a_reply_to_a_merged_case_lands_in_the_case_it_was_merged_into(agent):
     target, source = CaseFactory(status=Status.OPEN), CaseFactory(status=Status.OPEN)
     services.case_merge(source_id=source.pk, target_id=target.pk, actor=agent)
     interaction = services.interaction_add(
-        case_id=source.pk, channel="email", direction="in", author_contact=source.requester,
+        case_id=source.pk,
+        channel="email",
+        direction="in",
+        author_contact=source.requester,
         body_text="Any news?",
     )
     assert interaction.case == target

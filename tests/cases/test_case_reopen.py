@@ -12,8 +12,12 @@ Status = Case.Status
 
 def _customer_writes(case, text="It is still broken", external_id=""):
     return services.interaction_add(
-        case_id=case.pk, channel="email", direction=Interaction.Direction.INBOUND,
-        author_contact=case.requester, body_text=text, external_id=external_id,
+        case_id=case.pk,
+        channel="email",
+        direction=Interaction.Direction.INBOUND,
+        author_contact=case.requester,
+        body_text=text,
+        external_id=external_id,
     )
 
 

@@ -9,10 +9,14 @@ from tests.factories import CaseFactory
 pytestmark = pytest.mark.django_db
 Status = Case.Status
 
-LEGAL = [(before, after) for before, targets in Case.ALLOWED_TRANSITIONS.items()
-         for after in targets]
-ILLEGAL = [(before, after) for before, after in itertools.product(Status.values, Status.values)
-           if before != after and after not in Case.ALLOWED_TRANSITIONS[before]]
+LEGAL = [
+    (before, after) for before, targets in Case.ALLOWED_TRANSITIONS.items() for after in targets
+]
+ILLEGAL = [
+    (before, after)
+    for before, after in itertools.product(Status.values, Status.values)
+    if before != after and after not in Case.ALLOWED_TRANSITIONS[before]
+]
 
 
 def test_every_status_pair_is_either_legal_or_illegal():

@@ -22,8 +22,11 @@ def test_cases_solved_longer_than_the_delay_are_closed(settings):
     assert tasks.close_solved_cases.delay().get() == 1
 
     old.refresh_from_db(), recent.refresh_from_db(), still_open.refresh_from_db()
-    assert (old.status, recent.status, still_open.status) == (Status.CLOSED, Status.SOLVED,
-                                                              Status.OPEN)
+    assert (old.status, recent.status, still_open.status) == (
+        Status.CLOSED,
+        Status.SOLVED,
+        Status.OPEN,
+    )
     assert old.closed_at is not None
 
 

@@ -12,9 +12,12 @@ Status = Case.Status
 def test_html_bodies_are_sanitised_and_text_derived():
     case = CaseFactory()
     interaction = services.interaction_add(
-        case_id=case.pk, channel="email", direction="in", author_contact=case.requester,
-        body_html='<p>Hello <b>team</b></p><script>alert(1)</script>'
-                  '<a href="javascript:alert(2)" onclick="x()">link</a><p>Fish &amp; chips</p>',
+        case_id=case.pk,
+        channel="email",
+        direction="in",
+        author_contact=case.requester,
+        body_html="<p>Hello <b>team</b></p><script>alert(1)</script>"
+        '<a href="javascript:alert(2)" onclick="x()">link</a><p>Fish &amp; chips</p>',
     )
     assert "<script" not in interaction.body_html
     assert "onclick" not in interaction.body_html and "javascript:" not in interaction.body_html
@@ -26,8 +29,13 @@ def test_html_bodies_are_sanitised_and_text_derived():
 
 def test_an_external_id_is_stored_once_per_channel():
     case = CaseFactory()
-    kwargs = {"case_id": case.pk, "direction": "in", "author_contact": case.requester,
-              "body_text": "hello", "external_id": "CA123"}
+    kwargs = {
+        "case_id": case.pk,
+        "direction": "in",
+        "author_contact": case.requester,
+        "body_text": "hello",
+        "external_id": "CA123",
+    }
     first = services.interaction_add(channel="phone", **kwargs)
     again = services.interaction_add(channel="phone", **kwargs)
     other_channel = services.interaction_add(channel="chat", **kwargs)
@@ -75,8 +83,9 @@ def test_a_reply_to_a_new_unassigned_case_assigns_and_opens_it(agent, team):
 
 def test_a_reply_can_leave_the_case_pending(agent):
     case = CaseFactory(status=Status.OPEN, assignee=agent)
-    services.case_reply(case_id=case.pk, agent=agent, body_text="Can you send a photo?",
-                        then_status=Status.PENDING)
+    services.case_reply(
+        case_id=case.pk, agent=agent, body_text="Can you send a photo?", then_status=Status.PENDING
+    )
     case.refresh_from_db()
     assert case.status == Status.PENDING
 
@@ -91,15 +100,24 @@ def test_an_agent_outside_the_team_answering_does_not_take_the_case(team, other_
 
 def test_a_reply_on_another_channel_is_kept_on_that_channel(agent):
     case = CaseFactory(channel="email", status=Status.OPEN)
-    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Calling you",
-                                channel="phone", metadata={"duration_seconds": 90})
+    reply = services.case_reply(
+        case_id=case.pk,
+        agent=agent,
+        body_text="Calling you",
+        channel="phone",
+        metadata={"duration_seconds": 90},
+    )
     assert reply.channel == "phone" and reply.metadata == {"duration_seconds": 90}
 
 
 def test_attachments_are_stored_with_size_and_type(settings):
     interaction = InteractionFactory()
-    attachment = services.attachment_add(interaction=interaction, filename="../../etc/passwd",
-                                         content=b"%PDF-1.7 data", content_type="application/pdf")
+    attachment = services.attachment_add(
+        interaction=interaction,
+        filename="../../etc/passwd",
+        content=b"%PDF-1.7 data",
+        content_type="application/pdf",
+    )
     assert attachment.size == 13 and attachment.content_type == "application/pdf"
     assert ".." not in attachment.file.name
     assert attachment.file.read() == b"%PDF-1.7 data"
@@ -114,8 +132,9 @@ def test_an_oversized_attachment_is_refused(settings):
 
 
 def test_opening_a_case_without_a_subject_gives_it_one():
-    case = services.case_open(requester=ContactFactory(), subject="   ", channel="chat",
-                              body_text="hi")
+    case = services.case_open(
+        requester=ContactFactory(), subject="   ", channel="chat", body_text="hi"
+    )
     assert case.subject == "(no subject)"
     assert case.reference == f"CX-{case.pk:06d}"
 
@@ -132,13 +151,21 @@ def test_references_are_found_in_text():
 
 @pytest.mark.parametrize(
     ("kwargs", "message"),
-    [({"channel": "fax"}, "unknown channel 'fax'"), ({"direction": "sideways"},
-                                                     "unknown direction 'sideways'")],
+    [
+        ({"channel": "fax"}, "unknown channel 'fax'"),
+        ({"direction": "sideways"}, "unknown direction 'sideways'"),
+    ],
 )
 def test_unknown_channels_and_directions_are_refused(kwargs, message):
     case = CaseFactory()
-    arguments = {"case_id": case.pk, "channel": "email", "direction": "in", "body_text": "x",
-                 "author_contact": case.requester, **kwargs}
+    arguments = {
+        "case_id": case.pk,
+        "channel": "email",
+        "direction": "in",
+        "body_text": "x",
+        "author_contact": case.requester,
+        **kwargs,
+    }
     with pytest.raises(services.CaseError, match=message):
         services.interaction_add(**arguments)
     assert not case.interactions.exists()
@@ -150,8 +177,9 @@ def test_unknown_channels_and_directions_are_refused(kwargs, message):
 )
 def test_a_case_with_unknown_choices_is_not_opened(kwargs, message):
     with pytest.raises(services.CaseError, match=message):
-        services.case_open(requester=ContactFactory(), subject="x",
-                           **{"channel": "email", **kwargs})
+        services.case_open(
+            requester=ContactFactory(), subject="x", **{"channel": "email", **kwargs}
+        )
     assert not Case.objects.exists()
 
 
@@ -169,14 +197,20 @@ def test_an_imported_reply_keeps_its_time_as_the_first_response(agent):
 
     case = CaseFactory(status=Status.OPEN)
     when = timezone.now() - timedelta(days=2)
-    reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Answered by phone",
-                                occurred_at=when)
+    reply = services.case_reply(
+        case_id=case.pk, agent=agent, body_text="Answered by phone", occurred_at=when
+    )
     case.refresh_from_db()
     assert reply.occurred_at == when == case.first_response_at
 
 
 def test_opening_a_case_hands_back_its_first_message():
-    case = services.case_open(requester=ContactFactory(), subject="Hi", channel="web",
-                              body_text="first words", external_id="web-1")
+    case = services.case_open(
+        requester=ContactFactory(),
+        subject="Hi",
+        channel="web",
+        body_text="first words",
+        external_id="web-1",
+    )
     assert case.opening_interaction.body_text == "first words"
     assert case.opening_interaction.case_id == case.pk

@@ -36,8 +36,9 @@ def _reply(case, agent, capture):
         return services.case_reply(case_id=case.pk, agent=agent, body_text="Hello")
 
 
-def test_a_reply_is_sent_after_commit_and_gets_the_channel_id(agent, team,
-                                                              django_capture_on_commit_callbacks):
+def test_a_reply_is_sent_after_commit_and_gets_the_channel_id(
+    agent, team, django_capture_on_commit_callbacks
+):
     case = CaseFactory(team=team, channel="email")
     reply = _reply(case, agent, django_capture_on_commit_callbacks)
     reply.refresh_from_db()
@@ -45,8 +46,7 @@ def test_a_reply_is_sent_after_commit_and_gets_the_channel_id(agent, team,
     assert reply.external_id == f"provider-id-{reply.pk}" and reply.sent_at is not None
 
 
-def test_channels_without_a_sender_send_nothing(agent, team,
-                                                django_capture_on_commit_callbacks):
+def test_channels_without_a_sender_send_nothing(agent, team, django_capture_on_commit_callbacks):
     case = CaseFactory(team=team, channel="phone")
     reply = _reply(case, agent, django_capture_on_commit_callbacks)
     reply.refresh_from_db()
@@ -111,15 +111,20 @@ def test_the_sweep_sends_what_a_lost_task_left_and_releases_stale_claims(agent, 
     lost = services.case_reply(case_id=case.pk, agent=agent, body_text="lost task")
     stuck = services.case_reply(case_id=case.pk, agent=agent, body_text="worker died")
     Interaction.objects.filter(pk=stuck.pk).update(
-        delivery_status=Delivery.SENDING, claimed_at=timezone.now() - timedelta(hours=1))
+        delivery_status=Delivery.SENDING, claimed_at=timezone.now() - timedelta(hours=1)
+    )
     assert tasks.send_due_interactions() == 2
-    statuses = set(Interaction.objects.filter(pk__in=[lost.pk, stuck.pk])
-                   .values_list("delivery_status", flat=True))
+    statuses = set(
+        Interaction.objects.filter(pk__in=[lost.pk, stuck.pk]).values_list(
+            "delivery_status", flat=True
+        )
+    )
     assert statuses == {Delivery.SENT}
 
 
-def test_a_reply_survives_a_broker_outage(agent, team, monkeypatch,
-                                          django_capture_on_commit_callbacks):
+def test_a_reply_survives_a_broker_outage(
+    agent, team, monkeypatch, django_capture_on_commit_callbacks
+):
     from kombu.exceptions import OperationalError
 
     def broker_down(*args, **kwargs):
@@ -140,7 +145,8 @@ def test_a_slow_worker_does_not_overwrite_the_worker_that_took_over(agent, team,
     def slow_then_taken_over(interaction):
         # while we "send", the sweep releases our claim and another worker claims it
         Interaction.objects.filter(pk=interaction.pk).update(
-            delivery_status=Delivery.SENDING, claimed_at=start + timedelta(minutes=30))
+            delivery_status=Delivery.SENDING, claimed_at=start + timedelta(minutes=30)
+        )
         raise outbound.TransientSendError("took too long")
 
     monkeypatch.setitem(outbound.__dict__, "sender_for", lambda channel: slow_then_taken_over)
@@ -155,8 +161,10 @@ def test_a_message_that_keeps_killing_its_worker_fails_at_the_cap(agent, team):
     reply = services.case_reply(case_id=case.pk, agent=agent, body_text="poison")
     old = timezone.now() - timedelta(hours=1)
     Interaction.objects.filter(pk=reply.pk).update(
-        delivery_status=Delivery.SENDING, claimed_at=old,
-        delivery_attempts=outbound.MAX_ATTEMPTS - 1)
+        delivery_status=Delivery.SENDING,
+        claimed_at=old,
+        delivery_attempts=outbound.MAX_ATTEMPTS - 1,
+    )
     assert outbound.sends_due() == []
     reply.refresh_from_db()
     assert reply.delivery_status == Delivery.FAILED
@@ -168,7 +176,8 @@ def test_a_released_claim_counts_as_an_attempt(agent, team):
     case = CaseFactory(team=team, channel="email")
     reply = services.case_reply(case_id=case.pk, agent=agent, body_text="hello")
     Interaction.objects.filter(pk=reply.pk).update(
-        delivery_status=Delivery.SENDING, claimed_at=timezone.now() - timedelta(hours=1))
+        delivery_status=Delivery.SENDING, claimed_at=timezone.now() - timedelta(hours=1)
+    )
     assert outbound.sends_due() == [reply.pk]
     reply.refresh_from_db()
     assert (reply.delivery_status, reply.delivery_attempts) == (Delivery.PENDING, 1)
@@ -199,7 +208,8 @@ def _email_reply_claimed_by_a_dying_worker(agent, team, settings):
     case = services.case_open(requester=customer, subject="Refund", channel="email", team=team)
     reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Refunded.")
     settings.CXDESK_OUTBOUND_SENDERS = {
-        "email": "tests.cases.test_outbound_sending.send_email_then_die"}
+        "email": "tests.cases.test_outbound_sending.send_email_then_die"
+    }
     with pytest.raises(WorkerKilled):
         outbound.interaction_send(interaction_id=reply.pk)
     settings.CXDESK_OUTBOUND_SENDERS = {"email": "apps.mail.outbound.send"}
@@ -208,7 +218,8 @@ def _email_reply_claimed_by_a_dying_worker(agent, team, settings):
 
 @pytest.mark.parametrize("lease", [120, 30])
 def test_a_claim_older_than_the_lease_is_released_and_resent_with_the_same_message_id(
-        agent, team, settings, mailoutbox, lease):
+    agent, team, settings, mailoutbox, lease
+):
     settings.CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS = lease
     with time_machine.travel(timezone.now(), tick=False) as clock:
         reply = _email_reply_claimed_by_a_dying_worker(agent, team, settings)
@@ -224,8 +235,7 @@ def test_a_claim_older_than_the_lease_is_released_and_resent_with_the_same_messa
     assert reply.delivery_attempts == 2  # the killed attempt counts
 
 
-def test_a_claim_younger_than_the_lease_is_left_to_its_worker(agent, team, settings,
-                                                              mailoutbox):
+def test_a_claim_younger_than_the_lease_is_left_to_its_worker(agent, team, settings, mailoutbox):
     settings.CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS = 120
     with time_machine.travel(timezone.now(), tick=False) as clock:
         reply = _email_reply_claimed_by_a_dying_worker(agent, team, settings)
@@ -252,10 +262,19 @@ def test_a_lease_shorter_than_a_send_can_take_is_refused_at_start_up(tmp_path):
     import sys
 
     env = {k: v for k, v in os.environ.items() if not k.isupper() or k in ("PATH", "HOME")}
-    env.update(DJANGO_SETTINGS_MODULE="cxdesk.settings", CXDESK_VAR_DIR=str(tmp_path),
-               EMAIL_TIMEOUT="30", CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS="120")
-    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"],
-                            env=env, capture_output=True, text=True, timeout=120)
+    env.update(
+        DJANGO_SETTINGS_MODULE="cxdesk.settings",
+        CXDESK_VAR_DIR=str(tmp_path),
+        EMAIL_TIMEOUT="30",
+        CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS="120",
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
     assert result.returncode != 0
     assert "CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS" in result.stderr

@@ -15,8 +15,7 @@ def test_the_queue_needs_a_login(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_an_agent_sees_open_cases_of_their_team_mine_or_unassigned(client, agent, team,
-                                                                   other_team):
+def test_an_agent_sees_open_cases_of_their_team_mine_or_unassigned(client, agent, team, other_team):
     colleague = AgentFactory(teams=[team])
     mine = CaseFactory(team=team, assignee=agent, status=Status.OPEN, subject="Mine")
     unassigned = CaseFactory(team=team, status=Status.NEW, subject="Unassigned")
@@ -33,8 +32,9 @@ def test_an_agent_sees_open_cases_of_their_team_mine_or_unassigned(client, agent
     assert "Other team" not in everything.content.decode()
 
 
-def test_the_queue_costs_the_same_queries_for_5_or_50_cases(client, agent, team,
-                                                           django_assert_max_num_queries):
+def test_the_queue_costs_the_same_queries_for_5_or_50_cases(
+    client, agent, team, django_assert_max_num_queries
+):
     client.force_login(agent)
     CaseFactory.create_batch(5, team=team, status=Status.OPEN)
     with django_assert_max_num_queries(10) as small:
@@ -60,7 +60,8 @@ def test_the_case_page_shows_the_conversation(client, agent, team):
 
 
 def test_the_case_page_costs_the_same_queries_for_2_or_20_messages(
-        client, agent, team, django_assert_max_num_queries):
+    client, agent, team, django_assert_max_num_queries
+):
     case = CaseFactory(team=team)
     InteractionFactory.create_batch(2, case=case)
     client.force_login(agent)
@@ -91,8 +92,9 @@ def test_a_failed_outbound_message_shows_why_on_the_case_page(client, agent, tea
 
     case = CaseFactory(team=team)
     reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Hello")
-    Interaction.objects.filter(pk=reply.pk).update(delivery_status="failed",
-                                                   delivery_error="mailbox unavailable")
+    Interaction.objects.filter(pk=reply.pk).update(
+        delivery_status="failed", delivery_error="mailbox unavailable"
+    )
     client.force_login(agent)
     body = client.get(reverse("case-detail", args=[case.pk])).content.decode()
     assert "Failed: mailbox unavailable" in body

@@ -10,7 +10,8 @@ ORIGIN = "https://shop.example.com"
 def pytest_configure(config):
     # Until pyproject.toml declares it (--strict-markers), the marker is registered here.
     config.addinivalue_line(
-        "markers", "browser: drives a real Chromium through Playwright (skipped without it)")
+        "markers", "browser: drives a real Chromium through Playwright (skipped without it)"
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -46,16 +47,22 @@ class Chat:
         return {"HTTP_X_CHAT_TOKEN": self.token if token is None else token}
 
     def say(self, text: str, token: str | None = None):
-        return self.client.post(f"/channels/chat/sessions/{self.id}/messages/", {"text": text},
-                                format="json", **self.headers(token))
+        return self.client.post(
+            f"/channels/chat/sessions/{self.id}/messages/",
+            {"text": text},
+            format="json",
+            **self.headers(token),
+        )
 
     def poll(self, after: int = 0, token: str | None = None):
-        return self.client.get(f"/channels/chat/sessions/{self.id}/messages/",
-                               {"after": after}, **self.headers(token))
+        return self.client.get(
+            f"/channels/chat/sessions/{self.id}/messages/", {"after": after}, **self.headers(token)
+        )
 
     def end(self, token: str | None = None):
-        return self.client.post(f"/channels/chat/sessions/{self.id}/end/", {}, format="json",
-                                **self.headers(token))
+        return self.client.post(
+            f"/channels/chat/sessions/{self.id}/end/", {}, format="json", **self.headers(token)
+        )
 
 
 @pytest.fixture
@@ -64,8 +71,11 @@ def start_chat(visitor, widget):
 
     def start(message: str = "My parcel has not arrived", *, client=None, key=None, **fields):
         client = client or visitor
-        response = client.post(f"/channels/chat/widgets/{key or widget.public_key}/sessions/",
-                               {"message": message, **fields}, format="json")
+        response = client.post(
+            f"/channels/chat/widgets/{key or widget.public_key}/sessions/",
+            {"message": message, **fields},
+            format="json",
+        )
         assert response.status_code == 201, response.content
         return Chat(client, response.json())
 

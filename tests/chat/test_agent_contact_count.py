@@ -21,8 +21,7 @@ def chat(team):
 
 
 def _reply(case_id, agent, text="answer", channel=None):
-    return case_services.case_reply(case_id=case_id, agent=agent, body_text=text,
-                                    channel=channel)
+    return case_services.case_reply(case_id=case_id, agent=agent, body_text=text, channel=channel)
 
 
 def test_a_case_nobody_answered_has_no_agent_contact(chat):
@@ -45,8 +44,7 @@ def test_a_chat_still_under_way_is_one_contact_too(chat, agent):
 
 def test_replies_after_the_chat_ended_count_one_each(chat, agent):
     _reply(chat.case_id, agent)
-    services.chat_end(session_id=chat.pk, by="agent",
-                      now=timezone.now() - timedelta(seconds=1))
+    services.chat_end(session_id=chat.pk, by="agent", now=timezone.now() - timedelta(seconds=1))
     _reply(chat.case_id, agent, "following up by chat transcript")
     _reply(chat.case_id, agent, "and by email", channel="email")
     assert selectors.agent_contact_count(case=chat.case) == 3
@@ -54,11 +52,9 @@ def test_replies_after_the_chat_ended_count_one_each(chat, agent):
 
 def test_two_chats_on_one_case_are_two_contacts(chat, agent, team):
     _reply(chat.case_id, agent)
-    services.chat_end(session_id=chat.pk, by="customer",
-                      now=timezone.now() - timedelta(seconds=1))
+    services.chat_end(session_id=chat.pk, by="customer", now=timezone.now() - timedelta(seconds=1))
     # The customer's second chat, merged into the first case by an agent.
-    second = services.chat_start(widget=chat.widget, message="me again",
-                                 visitor_id=chat.visitor_id)
+    second = services.chat_start(widget=chat.widget, message="me again", visitor_id=chat.visitor_id)
     _reply(second.case_id, agent)
     _reply(second.case_id, agent)
     case_services.case_merge(source_id=second.case_id, target_id=chat.case_id, actor=agent)
@@ -78,8 +74,9 @@ def test_notes_and_customer_messages_are_not_agent_contacts(chat, agent):
 
 
 def test_a_case_without_chats_counts_every_reply(agent, team):
-    case = case_services.case_open(requester=ContactFactory(), subject="Refund",
-                                   channel="email", team=team, body_text="hi")
+    case = case_services.case_open(
+        requester=ContactFactory(), subject="Refund", channel="email", team=team, body_text="hi"
+    )
     _reply(case.pk, agent)
     _reply(case.pk, agent)
     assert selectors.agent_contact_count(case=case) == 2

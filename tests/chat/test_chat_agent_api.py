@@ -12,10 +12,12 @@ URL = "/api/v1/chat/sessions/"
 
 @pytest.fixture
 def chats(team, other_team):
-    mine = services.chat_start(widget=ChatWidgetFactory(team=team), message="billing question",
-                               name="Ann")
-    theirs = services.chat_start(widget=ChatWidgetFactory(team=other_team),
-                                 message="where is my parcel")
+    mine = services.chat_start(
+        widget=ChatWidgetFactory(team=team), message="billing question", name="Ann"
+    )
+    theirs = services.chat_start(
+        widget=ChatWidgetFactory(team=other_team), message="where is my parcel"
+    )
     over = services.chat_start(widget=ChatWidgetFactory(team=team), message="thanks, bye")
     services.chat_end(session_id=over.pk, by="customer")
     return mine, theirs, over
@@ -85,8 +87,7 @@ def test_anonymous_callers_are_refused(client, chats):
     assert client.get(URL).status_code in (401, 403)
 
 
-def test_the_list_runs_a_fixed_number_of_queries(admin_api, team,
-                                                 django_assert_max_num_queries):
+def test_the_list_runs_a_fixed_number_of_queries(admin_api, team, django_assert_max_num_queries):
     widget = ChatWidgetFactory(team=team)
     for i in range(3):
         services.chat_start(widget=widget, message=f"question {i}")

@@ -17,7 +17,8 @@ pytestmark = BROWSER_TEST
 
 
 def test_a_typed_email_stays_a_claim_until_its_owner_confirms_it(
-        transactional_db, live_server, browser_page, team, agent, settings):
+    transactional_db, live_server, browser_page, team, agent, settings
+):
     page = browser_page
     base = live_server.url.replace("localhost", "127.0.0.1")
     settings.CXDESK_PUBLIC_URL = base
@@ -49,8 +50,7 @@ def test_a_typed_email_stays_a_claim_until_its_owner_confirms_it(
     agent_page.screenshot(path=str(SCREENSHOTS / "chat-claim-unverified.png"), full_page=True)
 
     # Ann opens the link mailed to her and confirms.
-    [message] = wait_for(lambda: [m for m in mail.outbox if m.to == ["ann@example.com"]],
-                          page)
+    [message] = wait_for(lambda: [m for m in mail.outbox if m.to == ["ann@example.com"]], page)
     link = re.search(r"http\S+/channels/chat/confirm/\S+/", message.body).group(0)
     mailbox_page = page.context.browser.new_context().new_page()
     mailbox_page.goto(link)

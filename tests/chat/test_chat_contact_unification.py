@@ -14,8 +14,7 @@ def _session(chat) -> ChatSession:
     return ChatSession.objects.select_related("contact", "case").get(pk=chat.id)
 
 
-def test_a_known_email_typed_into_the_widget_does_not_make_the_visitor_that_contact(
-        start_chat):
+def test_a_known_email_typed_into_the_widget_does_not_make_the_visitor_that_contact(start_chat):
     """The attack: a visitor types a known customer's email to be shown as them (their phone,
     their history) and to bind their browser to them."""
     known = EmailIdentityFactory(value="ann@example.com").contact
@@ -39,7 +38,8 @@ def test_a_new_email_typed_into_the_widget_is_not_added_before_it_is_confirmed(s
     session = _session(chat)
     assert session.contact.name == "Neo"
     assert list(session.contact.identities.values_list("kind", "value")) == [
-        ("chat", chat.data["visitor_id"])]
+        ("chat", chat.data["visitor_id"])
+    ]
     assert session.claimed_email == "new@example.com"
 
 
@@ -59,8 +59,11 @@ def test_a_returning_visitor_whose_contact_has_the_email_is_verified_at_once(sta
     assert session.contact == _session(first).contact
     assert session.claim_verified_at is not None
     assert session.claim_verified_via == ChatSession.ClaimVerifiedVia.VISITOR
-    assert again.data["email_claim"] == {"email": "ann@example.com", "verified": True,
-                                         "confirmation_mailed": False}
+    assert again.data["email_claim"] == {
+        "email": "ann@example.com",
+        "verified": True,
+        "confirmation_mailed": False,
+    }
 
 
 def test_every_chat_opens_its_own_case(start_chat):

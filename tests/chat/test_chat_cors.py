@@ -13,13 +13,18 @@ EVIL = "https://evil.example.net"
 
 
 def _preflight(client, path, origin, method="POST"):
-    return client.options(path, HTTP_ORIGIN=origin, HTTP_ACCESS_CONTROL_REQUEST_METHOD=method,
-                          HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type,x-chat-token")
+    return client.options(
+        path,
+        HTTP_ORIGIN=origin,
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD=method,
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type,x-chat-token",
+    )
 
 
 def test_the_preflight_of_an_allowed_origin_is_answered(widget):
-    response = _preflight(APIClient(), f"/channels/chat/widgets/{widget.public_key}/sessions/",
-                          ORIGIN)
+    response = _preflight(
+        APIClient(), f"/channels/chat/widgets/{widget.public_key}/sessions/", ORIGIN
+    )
     assert response.status_code == 204
     assert response["Access-Control-Allow-Origin"] == ORIGIN
     assert "POST" in response["Access-Control-Allow-Methods"]
@@ -28,8 +33,9 @@ def test_the_preflight_of_an_allowed_origin_is_answered(widget):
 
 
 def test_the_preflight_of_another_origin_is_refused(widget):
-    response = _preflight(APIClient(), f"/channels/chat/widgets/{widget.public_key}/sessions/",
-                          EVIL)
+    response = _preflight(
+        APIClient(), f"/channels/chat/widgets/{widget.public_key}/sessions/", EVIL
+    )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "origin_not_allowed"
     assert not response.has_header("Access-Control-Allow-Origin")
@@ -56,8 +62,9 @@ def test_requests_from_an_allowed_origin_carry_cors_headers_even_when_they_fail(
 
 def test_a_refused_origin_opens_no_case(widget):
     evil = APIClient(HTTP_ORIGIN=EVIL)
-    response = evil.post(f"/channels/chat/widgets/{widget.public_key}/sessions/",
-                         {"message": "hi"}, format="json")
+    response = evil.post(
+        f"/channels/chat/widgets/{widget.public_key}/sessions/", {"message": "hi"}, format="json"
+    )
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "origin_not_allowed"
     assert not response.has_header("Access-Control-Allow-Origin")
@@ -72,8 +79,9 @@ def test_a_refused_origin_cannot_use_a_chat_even_with_its_token(start_chat):
     assert response.json()["error"]["code"] == "origin_not_allowed"
 
 
-@pytest.mark.parametrize("origin", ["null", "file://", "https://shop.example.com.evil.net",
-                                    "http://shop.example.com"])
+@pytest.mark.parametrize(
+    "origin", ["null", "file://", "https://shop.example.com.evil.net", "http://shop.example.com"]
+)
 def test_lookalike_origins_are_refused(widget, origin):
     response = APIClient(HTTP_ORIGIN=origin).get(f"/channels/chat/widgets/{widget.public_key}/")
     assert response.status_code == 403
@@ -81,8 +89,11 @@ def test_lookalike_origins_are_refused(widget, origin):
 
 def test_cxdesk_itself_and_clients_without_origin_are_not_cors(widget):
     own = APIClient(HTTP_ORIGIN="http://testserver")  # the demo page, served by cxdesk
-    response = own.post(f"/channels/chat/widgets/{widget.public_key}/sessions/",
-                        {"message": "from the demo page"}, format="json")
+    response = own.post(
+        f"/channels/chat/widgets/{widget.public_key}/sessions/",
+        {"message": "from the demo page"},
+        format="json",
+    )
     assert response.status_code == 201
     assert not response.has_header("Access-Control-Allow-Origin")
     no_origin = APIClient().get(f"/channels/chat/widgets/{widget.public_key}/")
@@ -90,8 +101,9 @@ def test_cxdesk_itself_and_clients_without_origin_are_not_cors(widget):
 
 
 def test_origins_match_in_their_normal_form(team):
-    widget = ChatWidget.objects.create(name="w", team=team,
-                                       allowed_origins=["HTTPS://Shop.Example.com:443/"])
+    widget = ChatWidget.objects.create(
+        name="w", team=team, allowed_origins=["HTTPS://Shop.Example.com:443/"]
+    )
     assert widget.allows_origin("https://shop.example.com")
     assert not widget.allows_origin("https://shop.example.com:8443")
     assert normalize_origin("http://[::1]:8000") == "http://[::1]:8000"

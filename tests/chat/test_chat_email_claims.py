@@ -28,8 +28,11 @@ def claimed_chat(start_chat, django_capture_on_commit_callbacks):
         with django_capture_on_commit_callbacks(execute=True):
             chat = start_chat(email=email, **fields)
         sent = [m for m in mail.outbox if m.to == [email]]
-        link = re.search(r"https?://\S+/channels/chat/confirm/\S+/", sent[-1].body).group(0) \
-            if sent else None
+        link = (
+            re.search(r"https?://\S+/channels/chat/confirm/\S+/", sent[-1].body).group(0)
+            if sent
+            else None
+        )
         return chat, link
 
     return start
@@ -46,11 +49,11 @@ def _path(link: str) -> str:
 # --- The confirmation link ------------------------------------------------------------------
 
 
-def test_a_typed_email_gets_a_confirmation_link_that_names_no_chat_content(claimed_chat,
-                                                                           settings):
+def test_a_typed_email_gets_a_confirmation_link_that_names_no_chat_content(claimed_chat, settings):
     settings.CXDESK_PUBLIC_URL = "https://support.example.com"
-    chat, link = claimed_chat("ann@example.com", name="<b>Win a prize</b>",
-                              message="buy cheap pills at spam.example")
+    chat, link = claimed_chat(
+        "ann@example.com", name="<b>Win a prize</b>", message="buy cheap pills at spam.example"
+    )
     assert link.startswith("https://support.example.com/channels/chat/confirm/")
     [message] = mail.outbox
     assert "Acme shop" in message.subject
@@ -58,8 +61,11 @@ def test_a_typed_email_gets_a_confirmation_link_that_names_no_chat_content(claim
     for part in (message.body, message.alternatives[0][0]):
         assert "prize" not in part and "pills" not in part
     assert _session(chat).claim_link_sent_at is not None
-    assert chat.data["email_claim"] == {"email": "ann@example.com", "verified": False,
-                                        "confirmation_mailed": True}
+    assert chat.data["email_claim"] == {
+        "email": "ann@example.com",
+        "verified": False,
+        "confirmation_mailed": True,
+    }
 
 
 def test_the_answer_to_the_widget_does_not_tell_whether_the_address_is_known(start_chat):
@@ -97,9 +103,11 @@ def test_confirming_a_known_address_joins_the_visitor_to_that_contact(claimed_ch
     event = session.case.events.get(kind=CaseEvent.Kind.REQUESTER)
     assert (event.before["contact_id"], event.after["contact_id"]) == (visitor.pk, ann.pk)
     # The browser is Ann's now: her next chat is hers at once.
-    again = chat.client.post(f"/channels/chat/widgets/{session.widget.public_key}/sessions/",
-                             {"message": "me again", "visitor_id": chat.data["visitor_id"],
-                              "email": "ann@example.com"}, format="json").json()
+    again = chat.client.post(
+        f"/channels/chat/widgets/{session.widget.public_key}/sessions/",
+        {"message": "me again", "visitor_id": chat.data["visitor_id"], "email": "ann@example.com"},
+        format="json",
+    ).json()
     assert ChatSession.objects.get(pk=again["session"]["id"]).contact == ann
     assert again["email_claim"]["verified"] is True
 
@@ -112,7 +120,9 @@ def test_confirming_a_new_address_adds_it_to_the_visitor(claimed_chat, client):
     added = session.contact.events.get(kind=ContactEvent.Kind.IDENTITY_ADDED)
     assert (added.actor, added.after["value"]) == (None, "neo@example.com")
     assert sorted(session.contact.identities.values_list("kind", "value")) == [
-        ("chat", chat.data["visitor_id"]), ("email", "neo@example.com")]
+        ("chat", chat.data["visitor_id"]),
+        ("email", "neo@example.com"),
+    ]
     assert Contact.objects.count() == 1
 
 
@@ -137,10 +147,13 @@ def test_an_expired_link_confirms_nothing(claimed_chat, client, settings):
     assert _session(chat).claim_verified_at is None
 
 
-@pytest.mark.parametrize("tamper", [
-    lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
-    lambda token: "not-a-token",
-])
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        lambda token: token[:-2] + ("AA" if not token.endswith("AA") else "BB"),
+        lambda token: "not-a-token",
+    ],
+)
 def test_a_forged_link_confirms_nothing(claimed_chat, client, tamper):
     chat, link = claimed_chat()
     token = link.rstrip("/").rsplit("/", 1)[1]
@@ -195,8 +208,9 @@ def test_the_sweep_mails_the_links_a_lost_task_left_and_only_recent_ones(start_c
 # --- Agents ---------------------------------------------------------------------------------
 
 
-def test_a_supervisor_confirms_a_claim_that_merges_through_the_api(claimed_chat, supervisor,
-                                                                   token_client):
+def test_a_supervisor_confirms_a_claim_that_merges_through_the_api(
+    claimed_chat, supervisor, token_client
+):
     ann = EmailIdentityFactory(value="ann@example.com").contact
     chat, _ = claimed_chat()
     api = token_client(supervisor)
@@ -239,8 +253,9 @@ def test_an_agent_confirms_a_new_address(claimed_chat, agent, agent_api):
     assert (added.actor, added.after["value"]) == (agent, "neo@example.com")
 
 
-def test_a_browser_whose_contact_has_other_addresses_is_never_joined(claimed_chat, client,
-                                                                     start_chat):
+def test_a_browser_whose_contact_has_other_addresses_is_never_joined(
+    claimed_chat, client, start_chat
+):
     """A shared computer: Ann confirmed her address from it, so its visitor id is hers. Bob
     then chats from the same browser and confirms bob@ from his mailbox: joining would merge
     Ann into Bob (or put bob@ on Ann). Nothing is joined; a supervisor decides."""
@@ -258,7 +273,9 @@ def test_a_browser_whose_contact_has_other_addresses_is_never_joined(claimed_cha
     ann.refresh_from_db()
     assert ann.merged_into is None and not bob.identities.filter(kind="chat").exists()
     assert set(ann.identities.values_list("kind", "value")) == {
-        ("chat", first.data["visitor_id"]), ("email", "ann@example.com")}
+        ("chat", first.data["visitor_id"]),
+        ("email", "ann@example.com"),
+    }
     assert _session(again).claim_verified_at is None
 
 
@@ -270,8 +287,9 @@ def test_a_chat_without_a_typed_email_has_nothing_to_confirm(start_chat, agent_a
     assert response.json()["error"]["code"] == "claim_error"
 
 
-def test_agents_of_other_teams_and_readers_cannot_confirm(claimed_chat, other_team,
-                                                          token_client, agent):
+def test_agents_of_other_teams_and_readers_cannot_confirm(
+    claimed_chat, other_team, token_client, agent
+):
     chat, _ = claimed_chat()
     outsider = token_client(AgentFactory(teams=[other_team]))
     assert outsider.post(f"/api/v1/chat/sessions/{chat.id}/confirm-claim/").status_code == 404
@@ -280,8 +298,9 @@ def test_agents_of_other_teams_and_readers_cannot_confirm(claimed_chat, other_te
     assert _session(chat).claim_verified_at is None
 
 
-def test_the_case_page_shows_the_claim_as_unverified_with_a_button(claimed_chat, client,
-                                                                   agent, supervisor):
+def test_the_case_page_shows_the_claim_as_unverified_with_a_button(
+    claimed_chat, client, agent, supervisor
+):
     EmailIdentityFactory(value="ann@example.com")
     chat, _ = claimed_chat()
     url = f"/channels/chat/sessions/{chat.id}/confirm-claim/"
@@ -314,9 +333,9 @@ def test_the_case_page_button_is_refused_to_outsiders(claimed_chat, client, othe
     assert _session(chat).claim_verified_at is None
 
 
-def test_the_case_page_costs_the_same_queries_for_one_or_six_claims(claimed_chat, client, agent,
-                                                          django_assert_max_num_queries,
-                                                          team):
+def test_the_case_page_costs_the_same_queries_for_one_or_six_claims(
+    claimed_chat, client, agent, django_assert_max_num_queries, team
+):
     chat, _ = claimed_chat()
     case_id = _session(chat).case_id
     client.force_login(agent)
@@ -324,8 +343,12 @@ def test_the_case_page_costs_the_same_queries_for_one_or_six_claims(claimed_chat
     with django_assert_max_num_queries(30) as one:
         client.get(f"/cases/{case_id}/")
     for n in range(5):  # more claimed chats on the same case
-        ChatSession.objects.create(widget=ChatWidgetFactory(team=team), case_id=case_id,
-                                   contact=_session(chat).contact, visitor_id=f"v_{n:016d}",
-                                   claimed_email=f"x{n}@example.com")
+        ChatSession.objects.create(
+            widget=ChatWidgetFactory(team=team),
+            case_id=case_id,
+            contact=_session(chat).contact,
+            visitor_id=f"v_{n:016d}",
+            claimed_email=f"x{n}@example.com",
+        )
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(f"/cases/{case_id}/")

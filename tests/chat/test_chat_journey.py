@@ -20,19 +20,20 @@ def test_starting_a_chat_opens_a_case_for_the_widgets_team(start_chat, widget, t
     identity = session.contact.identities.get()
     assert identity.kind == ContactIdentity.Kind.CHAT and identity.value == session.visitor_id
     first = case.interactions.get()
-    assert (first.channel, first.direction, first.author_contact) == ("chat", "in",
-                                                                      session.contact)
+    assert (first.channel, first.direction, first.author_contact) == ("chat", "in", session.contact)
     assert first.metadata == {"chat_session_id": session.pk}
     assert session.status == "active" and session.widget == widget and not session.answered
 
     assert chat.data["session"]["case"] == case.reference
     assert chat.data["visitor_id"] == session.visitor_id
     assert [(m["sender"], m["text"]) for m in chat.data["messages"]] == [
-        ("customer", "Hello, my parcel has not arrived")]
+        ("customer", "Hello, my parcel has not arrived")
+    ]
 
 
 def test_the_customer_the_agent_and_the_widget_hold_one_conversation(
-        start_chat, agent, agent_api, django_capture_on_commit_callbacks):
+    start_chat, agent, agent_api, django_capture_on_commit_callbacks
+):
     chat = start_chat("Where is my parcel?")
     case = ChatSession.objects.get(pk=chat.id).case
 
@@ -46,29 +47,38 @@ def test_the_customer_the_agent_and_the_widget_hold_one_conversation(
     # The agent answers with the REST API, on the case's channel (chat); the chat's sender
     # runs after the commit.
     with django_capture_on_commit_callbacks(execute=True):
-        reply = agent_api.post(f"/api/v1/cases/{case.pk}/interactions/",
-                               {"type": "reply", "body_text": "It leaves our warehouse today."},
-                               format="json")
+        reply = agent_api.post(
+            f"/api/v1/cases/{case.pk}/interactions/",
+            {"type": "reply", "body_text": "It leaves our warehouse today."},
+            format="json",
+        )
     assert reply.status_code == 201, reply.content
     assert reply.json()["channel"] == "chat"
     stored = Interaction.objects.get(pk=reply.json()["id"])
     assert stored.delivery_status == "sent" and stored.external_id.startswith("chat:")
 
     # An internal note never reaches the widget.
-    agent_api.post(f"/api/v1/cases/{case.pk}/interactions/",
-                   {"type": "note", "body_text": "customer is a VIP"}, format="json")
+    agent_api.post(
+        f"/api/v1/cases/{case.pk}/interactions/",
+        {"type": "note", "body_text": "customer is a VIP"},
+        format="json",
+    )
 
     # The widget's next poll (after the last message it has) gets the reply.
     polled = chat.poll(after=said.json()["id"])
     assert polled.status_code == 200
     body = polled.json()
     assert [(m["sender"], m["author"], m["text"]) for m in body["messages"]] == [
-        ("agent", "Test", "It leaves our warehouse today.")]
+        ("agent", "Test", "It leaves our warehouse today.")
+    ]
     assert body["session"]["status"] == "active" and body["poll_after_ms"] > 0
 
     # A fresh page draws the whole transcript.
     assert [m["sender"] for m in chat.poll().json()["messages"]] == [
-        "customer", "customer", "agent"]
+        "customer",
+        "customer",
+        "agent",
+    ]
 
     session = ChatSession.objects.get(pk=chat.id)
     assert session.answered
@@ -103,7 +113,8 @@ def test_ending_twice_changes_nothing(start_chat):
 
 
 def test_a_message_after_the_case_was_closed_goes_to_its_follow_up_and_the_chat_follows(
-        start_chat, agent):
+    start_chat, agent
+):
     from apps.cases import services as case_services
 
     chat = start_chat()
@@ -116,4 +127,5 @@ def test_a_message_after_the_case_was_closed_goes_to_its_follow_up_and_the_chat_
     follow_up = Case.objects.get(follow_up_of=case)
     assert ChatSession.objects.get(pk=chat.id).case == follow_up
     assert [m["text"] for m in chat.poll(after=0).json()["messages"]] == [
-        "Sorry, one more question"]
+        "Sorry, one more question"
+    ]

@@ -26,18 +26,17 @@ def _reply(chat, agent, capture):
     return reply
 
 
-def test_a_reply_during_the_chat_marks_it_answered(chat, agent,
-                                                   django_capture_on_commit_callbacks):
+def test_a_reply_during_the_chat_marks_it_answered(chat, agent, django_capture_on_commit_callbacks):
     reply = _reply(chat, agent, django_capture_on_commit_callbacks)
     assert reply.delivery_status == Interaction.Delivery.SENT
     assert reply.external_id == f"chat:{chat.pk}:{reply.pk}"
     assert ChatSession.objects.get(pk=chat.pk).answered
 
 
-def test_a_reply_after_the_chat_ended_is_marked_undelivered(chat, agent,
-                                                            django_capture_on_commit_callbacks):
-    services.chat_end(session_id=chat.pk, by="customer",
-                      now=timezone.now() - timedelta(seconds=1))
+def test_a_reply_after_the_chat_ended_is_marked_undelivered(
+    chat, agent, django_capture_on_commit_callbacks
+):
+    services.chat_end(session_id=chat.pk, by="customer", now=timezone.now() - timedelta(seconds=1))
     reply = _reply(chat, agent, django_capture_on_commit_callbacks)
     assert reply.delivery_status == Interaction.Delivery.FAILED
     assert "no chat was open" in reply.delivery_error
@@ -45,7 +44,8 @@ def test_a_reply_after_the_chat_ended_is_marked_undelivered(chat, agent,
 
 
 def test_a_reply_on_the_case_a_chat_was_merged_into_reaches_the_chat(
-        chat, agent, team, django_capture_on_commit_callbacks):
+    chat, agent, team, django_capture_on_commit_callbacks
+):
     from tests.factories import CaseFactory
 
     target = CaseFactory(team=team, channel="chat", requester=chat.contact)

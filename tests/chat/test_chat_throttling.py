@@ -13,14 +13,16 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def low_rates(monkeypatch):
-    monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {
-        "chat_address": "100/minute", "chat_start": "2/minute", "chat_session": "3/minute"})
+    monkeypatch.setattr(
+        SimpleRateThrottle,
+        "THROTTLE_RATES",
+        {"chat_address": "100/minute", "chat_start": "2/minute", "chat_session": "3/minute"},
+    )
 
 
 def test_starting_chats_is_throttled_per_address(visitor, widget, low_rates):
     path = f"/channels/chat/widgets/{widget.public_key}/sessions/"
-    statuses = [visitor.post(path, {"message": "hi"}, format="json").status_code
-                for _ in range(3)]
+    statuses = [visitor.post(path, {"message": "hi"}, format="json").status_code for _ in range(3)]
     assert statuses == [201, 201, 429]
     limited = visitor.post(path, {"message": "hi"}, format="json")
     assert limited.json()["error"]["code"] == "throttled"

@@ -20,8 +20,9 @@ def _error(response, status: int, code: str) -> dict:
 
 
 def test_an_unknown_widget_key_is_a_404(visitor):
-    response = visitor.post("/channels/chat/widgets/cw_nope/sessions/", {"message": "hi"},
-                            format="json")
+    response = visitor.post(
+        "/channels/chat/widgets/cw_nope/sessions/", {"message": "hi"}, format="json"
+    )
     _error(response, 404, "unknown_widget")
     _error(visitor.get("/channels/chat/widgets/cw_nope/"), 404, "unknown_widget")
     assert not Case.objects.exists()
@@ -29,12 +30,15 @@ def test_an_unknown_widget_key_is_a_404(visitor):
 
 def test_an_inactive_widget_starts_no_chat(visitor, team):
     widget = ChatWidgetFactory(is_active=False, team=team)
-    response = visitor.post(f"/channels/chat/widgets/{widget.public_key}/sessions/",
-                            {"message": "hi"}, format="json")
+    response = visitor.post(
+        f"/channels/chat/widgets/{widget.public_key}/sessions/", {"message": "hi"}, format="json"
+    )
     _error(response, 403, "widget_inactive")
     assert not Case.objects.exists()
-    assert visitor.get(f"/channels/chat/widgets/{widget.public_key}/").json()[
-        "accepting_chats"] is False
+    assert (
+        visitor.get(f"/channels/chat/widgets/{widget.public_key}/").json()["accepting_chats"]
+        is False
+    )
 
 
 def test_chats_under_way_go_on_when_their_widget_is_deactivated(start_chat, widget):
@@ -59,8 +63,9 @@ def test_a_token_signed_with_another_key_or_salt_is_refused(start_chat, settings
     chat = start_chat()
     session = ChatSession.objects.get(pk=chat.id)
     other_salt = signing.dumps({"s": session.pk, "v": session.visitor_id}, salt="other")
-    other_key = signing.dumps({"s": session.pk, "v": session.visitor_id}, salt=tokens.SALT,
-                              key="not-the-secret-key")
+    other_key = signing.dumps(
+        {"s": session.pk, "v": session.visitor_id}, salt=tokens.SALT, key="not-the-secret-key"
+    )
     for token in (other_salt, other_key):
         _error(chat.say("hi", token=token), 401, "invalid_chat_token")
 
@@ -90,6 +95,7 @@ def test_an_expired_token_is_refused(start_chat, monkeypatch):
 @pytest.mark.parametrize("session_id", ["999999", str(2**63), str(10**30)])
 def test_an_unknown_session_is_a_404(start_chat, visitor, session_id):
     chat = start_chat()
-    response = visitor.get(f"/channels/chat/sessions/{session_id}/messages/",
-                           HTTP_X_CHAT_TOKEN=chat.token)
+    response = visitor.get(
+        f"/channels/chat/sessions/{session_id}/messages/", HTTP_X_CHAT_TOKEN=chat.token
+    )
     _error(response, 404, "unknown_chat")

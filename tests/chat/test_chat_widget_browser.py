@@ -23,9 +23,9 @@ except ImportError:  # pragma: no cover - depends on the machine (BROWSER_TEST s
 pytestmark = BROWSER_TEST
 
 
-def test_a_visitor_chats_with_an_agent_through_the_widget(transactional_db, live_server,
-                                                          browser_page, team, agent,
-                                                          token_client):
+def test_a_visitor_chats_with_an_agent_through_the_widget(
+    transactional_db, live_server, browser_page, team, agent, token_client
+):
     page = browser_page
     base = live_server.url.replace("localhost", "127.0.0.1")  # it listens on IPv4
     widget = ChatWidgetFactory(name="Acme support", team=team)
@@ -42,16 +42,17 @@ def test_a_visitor_chats_with_an_agent_through_the_widget(transactional_db, live
     page.locator(".cx-start .cx-input").fill("Hello, my parcel has not arrived")
     page.locator(".cx-start .cx-send").click()
     expect(page.locator(".cx-from-customer .cx-text")).to_have_text(
-        "Hello, my parcel has not arrived")
+        "Hello, my parcel has not arrived"
+    )
 
     # cxdesk has the case, and the widget shows its reference.
-    session = wait_for(lambda: ChatSession.objects.select_related("case", "contact").first(),
-                        page)
+    session = wait_for(lambda: ChatSession.objects.select_related("case", "contact").first(), page)
     case = session.case
     assert case.channel == "chat" and case.team == team and case.requester.name == "Ann Lee"
     expect(page.locator(".cx-info")).to_contain_text(case.reference)
-    token = page.evaluate(f"JSON.parse(sessionStorage.getItem('cxdesk-chat:{widget.public_key}'))"
-                          ".token")
+    token = page.evaluate(
+        f"JSON.parse(sessionStorage.getItem('cxdesk-chat:{widget.public_key}')).token"
+    )
     assert token
 
     # The visitor writes again; an agent answers through the REST API.
@@ -61,7 +62,8 @@ def test_a_visitor_chats_with_an_agent_through_the_widget(transactional_db, live
     reply = token_client(agent).post(
         f"/api/v1/cases/{case.pk}/interactions/",
         {"type": "reply", "body_text": "Sorry about that! It leaves our warehouse today."},
-        format="json")
+        format="json",
+    )
     assert reply.status_code == 201, reply.content
 
     # The reply reaches the widget by its polling.

@@ -20,7 +20,8 @@ def widget(team):
 def _chat(widget, *, silent_for: timedelta):
     session = services.chat_start(widget=widget, message="hello")
     ChatSession.objects.filter(pk=session.pk).update(
-        last_customer_activity=timezone.now() - silent_for)
+        last_customer_activity=timezone.now() - silent_for
+    )
     return session
 
 
@@ -81,7 +82,8 @@ def test_an_open_widget_polling_keeps_the_chat_alive(start_chat, settings):
     settings.CXDESK_CHAT_IDLE_MINUTES = 10
     chat = start_chat()
     ChatSession.objects.filter(pk=chat.id).update(
-        last_customer_activity=timezone.now() - timedelta(minutes=30))
+        last_customer_activity=timezone.now() - timedelta(minutes=30)
+    )
     assert chat.poll().status_code == 200
     assert tasks.end_idle_chats() == 0
 

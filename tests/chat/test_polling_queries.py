@@ -17,8 +17,9 @@ def _grow(chat, agent, n):
         case_services.case_reply(case_id=case_id, agent=agent, body_text=f"answer {i}")
 
 
-def test_a_poll_is_two_queries_however_long_the_chat(start_chat, agent,
-                                                     django_assert_max_num_queries):
+def test_a_poll_is_two_queries_however_long_the_chat(
+    start_chat, agent, django_assert_max_num_queries
+):
     chat = start_chat()
     _grow(chat, agent, 3)
     with django_assert_max_num_queries(2):
@@ -37,7 +38,8 @@ def test_a_poll_that_refreshes_the_sign_of_life_is_three(start_chat, django_asse
 
     chat = start_chat()
     ChatSession.objects.filter(pk=chat.id).update(
-        last_customer_activity=timezone.now() - timedelta(minutes=2))
+        last_customer_activity=timezone.now() - timedelta(minutes=2)
+    )
     with django_assert_num_queries(3):
         chat.poll()
 

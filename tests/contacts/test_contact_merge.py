@@ -9,13 +9,16 @@ pytestmark = pytest.mark.django_db
 
 
 def test_merging_two_contacts_moves_identities_cases_and_messages(agent):
-    by_mail, _ = services.contact_find_or_create(kind="email", value="ann@example.com",
-                                                 name="Ann Lee")
+    by_mail, _ = services.contact_find_or_create(
+        kind="email", value="ann@example.com", name="Ann Lee"
+    )
     by_phone, _ = services.contact_find_or_create(kind="phone", value="+12025550143")
-    mail_case = case_services.case_open(requester=by_mail, subject="Refund", channel="email",
-                                        body_text="Refund please")
-    call_case = case_services.case_open(requester=by_phone, subject="Call", channel="phone",
-                                        body_text="Called about refund")
+    mail_case = case_services.case_open(
+        requester=by_mail, subject="Refund", channel="email", body_text="Refund please"
+    )
+    call_case = case_services.case_open(
+        requester=by_phone, subject="Call", channel="phone", body_text="Called about refund"
+    )
 
     merged = services.contact_merge(source_id=by_phone.pk, target_id=by_mail.pk, actor=agent)
 
@@ -38,8 +41,9 @@ def test_merging_two_contacts_moves_identities_cases_and_messages(agent):
 
 def test_merge_fills_a_missing_name():
     target, _ = services.contact_find_or_create(kind="email", value="a@example.com")
-    source, _ = services.contact_find_or_create(kind="email", value="b@example.com",
-                                                name="Bea Ortiz")
+    source, _ = services.contact_find_or_create(
+        kind="email", value="b@example.com", name="Bea Ortiz"
+    )
     services.contact_merge(source_id=source.pk, target_id=target.pk)
     target.refresh_from_db()
     assert target.name == "Bea Ortiz"

@@ -10,8 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_same_email_in_two_cases_is_one_contact():
-    first, created = services.contact_find_or_create(kind="email", value="Ann@Example.com",
-                                                     name="Ann Lee")
+    first, created = services.contact_find_or_create(
+        kind="email", value="Ann@Example.com", name="Ann Lee"
+    )
     again, created_again = services.contact_find_or_create(kind="email", value="ann@example.COM")
     assert created and not created_again
     assert first == again
@@ -61,11 +62,13 @@ def test_a_bad_identity_creates_nothing():
 
 def test_a_known_name_is_kept_and_a_missing_one_filled():
     services.contact_find_or_create(kind="email", value="ann@example.com")
-    contact, _ = services.contact_find_or_create(kind="email", value="ann@example.com",
-                                                 name="Ann Lee")
+    contact, _ = services.contact_find_or_create(
+        kind="email", value="ann@example.com", name="Ann Lee"
+    )
     assert contact.name == "Ann Lee"
-    contact, _ = services.contact_find_or_create(kind="email", value="ann@example.com",
-                                                 name="Someone Else")
+    contact, _ = services.contact_find_or_create(
+        kind="email", value="ann@example.com", name="Someone Else"
+    )
     assert contact.name == "Ann Lee"
 
 
@@ -74,9 +77,11 @@ def test_cases_of_a_contact_on_every_channel_are_listed_together(agent):
 
     ann, _ = services.contact_find_or_create(kind="email", value="ann@example.com")
     services.contact_add_identity(contact=ann, kind="phone", value="+12025550143")
-    by_mail = case_services.case_open(requester=ann, subject="Refund", channel="email",
-                                      body_text="Where is my refund?")
+    by_mail = case_services.case_open(
+        requester=ann, subject="Refund", channel="email", body_text="Where is my refund?"
+    )
     caller, _ = services.contact_find_or_create(kind="phone", value="2025550143")
-    by_phone = case_services.case_open(requester=caller, subject="Call about refund",
-                                       channel="phone", body_text="Called in")
+    by_phone = case_services.case_open(
+        requester=caller, subject="Call about refund", channel="phone", body_text="Called in"
+    )
     assert list(selectors.contact_cases(contact=ann)) == [by_phone, by_mail]

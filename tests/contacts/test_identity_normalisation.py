@@ -18,8 +18,20 @@ def test_emails_are_trimmed_and_lower_cased(raw, expected):
     assert normalize_email(raw) == expected
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "ann", "ann@", "@example.com", "ann@@example.com",
-                                 "ann example@example.com", "ann@example", None])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "",
+        "   ",
+        "ann",
+        "ann@",
+        "@example.com",
+        "ann@@example.com",
+        "ann example@example.com",
+        "ann@example",
+        None,
+    ],
+)
 def test_malformed_emails_are_refused_with_a_reason(raw):
     with pytest.raises(InvalidIdentity) as exc:
         normalize_email(raw)
@@ -52,8 +64,9 @@ def test_the_default_region_reads_local_numbers(settings):
     assert normalize_phone("0044 20 7946 0958") == "+442079460958"
 
 
-@pytest.mark.parametrize("raw", ["", "abc", "12", "+1 555", "+999 123 456 789", "+1 000-000-0000",
-                                 "call me maybe"])
+@pytest.mark.parametrize(
+    "raw", ["", "abc", "12", "+1 555", "+999 123 456 789", "+1 000-000-0000", "call me maybe"]
+)
 def test_bad_phone_numbers_are_refused(raw):
     with pytest.raises(InvalidIdentity) as exc:
         normalize_phone(raw)
@@ -69,8 +82,10 @@ def test_whatsapp_handles_are_phone_numbers():
     assert normalize("social", "14155550123", network="whatsapp").value == "+14155550123"
 
 
-@pytest.mark.parametrize(("network", "handle"), [("myspace", "ann"), ("", "ann"), ("x", ""),
-                                                  ("x", "two words"), ("x", "@")])
+@pytest.mark.parametrize(
+    ("network", "handle"),
+    [("myspace", "ann"), ("", "ann"), ("x", ""), ("x", "two words"), ("x", "@")],
+)
 def test_bad_social_identities_are_refused(network, handle):
     with pytest.raises(InvalidIdentity):
         normalize("social", handle, network=network)

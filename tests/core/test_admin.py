@@ -8,9 +8,17 @@ from tests.factories import CaseFactory, EmailIdentityFactory, InteractionFactor
 
 pytestmark = pytest.mark.django_db
 
-CHANGELISTS = ["cases_case", "cases_interaction", "cases_caseevent", "cases_tag",
-               "contacts_contact", "contacts_contactidentity", "contacts_organization",
-               "accounts_team", "auth_user"]
+CHANGELISTS = [
+    "cases_case",
+    "cases_interaction",
+    "cases_caseevent",
+    "cases_tag",
+    "contacts_contact",
+    "contacts_contactidentity",
+    "contacts_organization",
+    "accounts_team",
+    "auth_user",
+]
 
 
 @pytest.fixture
@@ -25,8 +33,9 @@ def data(agent, team):
 
 
 @pytest.mark.parametrize("model", CHANGELISTS)
-def test_every_changelist_renders_with_bounded_queries(model, admin_client, data,
-                                                       django_assert_max_num_queries):
+def test_every_changelist_renders_with_bounded_queries(
+    model, admin_client, data, django_assert_max_num_queries
+):
     app_label, model_name = model.split("_", 1)
     with django_assert_max_num_queries(15):
         response = admin_client.get(reverse(f"admin:{app_label}_{model_name}_changelist"))
@@ -48,9 +57,11 @@ def test_admin_search_finds_a_case_by_reference(admin_client, data):
 
 def test_the_audit_trail_cannot_be_edited_in_admin(admin_client, data):
     event = data[0].events.first()
-    response = admin_client.post(reverse("admin:cases_caseevent_change", args=[event.pk]),
-                                 {"kind": "status"})
+    response = admin_client.post(
+        reverse("admin:cases_caseevent_change", args=[event.pk]), {"kind": "status"}
+    )
     assert response.status_code == 403
-    delete = admin_client.post(reverse("admin:cases_caseevent_delete", args=[event.pk]),
-                               {"post": "yes"})
+    delete = admin_client.post(
+        reverse("admin:cases_caseevent_delete", args=[event.pk]), {"post": "yes"}
+    )
     assert delete.status_code == 403

@@ -26,17 +26,21 @@ def test_without_a_trusted_proxy_the_header_is_ignored(settings):
     assert api_settings.NUM_PROXIES == 0 and _drf_ident(request) == "192.0.2.1"
 
 
-@pytest.mark.parametrize(("proxies", "xff", "expected"), [
-    (1, "203.0.113.9", "203.0.113.9"),
-    # A client writes its own entry first; one proxy appends the real address.
-    (1, "10.0.0.1, 203.0.113.9", "203.0.113.9"),
-    (2, "10.0.0.1, 203.0.113.9, 198.51.100.2", "203.0.113.9"),
-    (2, "203.0.113.9", "203.0.113.9"),
-    (1, "", "192.0.2.1"),
-    (1, "not-an-address", "192.0.2.1"),
-])
-def test_behind_trusted_proxies_the_client_is_the_address_they_saw(settings, proxies, xff,
-                                                                   expected):
+@pytest.mark.parametrize(
+    ("proxies", "xff", "expected"),
+    [
+        (1, "203.0.113.9", "203.0.113.9"),
+        # A client writes its own entry first; one proxy appends the real address.
+        (1, "10.0.0.1, 203.0.113.9", "203.0.113.9"),
+        (2, "10.0.0.1, 203.0.113.9, 198.51.100.2", "203.0.113.9"),
+        (2, "203.0.113.9", "203.0.113.9"),
+        (1, "", "192.0.2.1"),
+        (1, "not-an-address", "192.0.2.1"),
+    ],
+)
+def test_behind_trusted_proxies_the_client_is_the_address_they_saw(
+    settings, proxies, xff, expected
+):
     settings.CXDESK_TRUSTED_PROXY_COUNT = proxies
     assert client_ip(_request(xff=xff)) == expected
 
@@ -47,12 +51,15 @@ def test_settings_give_drf_throttles_the_same_proxy_count():
     assert settings.REST_FRAMEWORK["NUM_PROXIES"] == settings.CXDESK_TRUSTED_PROXY_COUNT
 
 
-@pytest.mark.parametrize("remote, network", [
-    ("192.0.2.1", "192.0.2.1"),
-    ("2001:db8:1:2:a:b:c:d", "2001:db8:1:2::"),
-    ("2001:db8:1:2::ffff", "2001:db8:1:2::"),
-    ("::ffff:192.0.2.9", "192.0.2.9"),
-])
+@pytest.mark.parametrize(
+    "remote, network",
+    [
+        ("192.0.2.1", "192.0.2.1"),
+        ("2001:db8:1:2:a:b:c:d", "2001:db8:1:2::"),
+        ("2001:db8:1:2::ffff", "2001:db8:1:2::"),
+        ("::ffff:192.0.2.9", "192.0.2.9"),
+    ],
+)
 def test_limits_count_an_ipv6_client_per_64(remote, network):
     from apps.core.http import client_network
 

@@ -49,8 +49,14 @@ class Visitor:
     def _console(self, message):
         # CSP violations, and a Permissions-Policy Chromium cannot read (a feature it does not
         # know, such as "bluetooth", is reported on every page).
-        if any(header in message.text for header in (
-                "Content Security Policy", "Content-Security-Policy", "Permissions-Policy")):
+        if any(
+            header in message.text
+            for header in (
+                "Content Security Policy",
+                "Content-Security-Policy",
+                "Permissions-Policy",
+            )
+        ):
             self.violations.append(message.text)
 
     def visit(self, path: str, name: str):
@@ -73,8 +79,9 @@ class Visitor:
         self.page.wait_for_load_state("networkidle")
 
 
-def test_no_page_breaks_the_content_security_policy(transactional_db, live_server, chromium,
-                                                    team, agent):
+def test_no_page_breaks_the_content_security_policy(
+    transactional_db, live_server, chromium, team, agent
+):
     base = live_server.url.replace("localhost", "127.0.0.1")
     AdminFactory(username="boss")
     case = CaseFactory(subject="Charged twice \u202efdp.exe", team=team, assignee=agent)
@@ -82,9 +89,13 @@ def test_no_page_breaks_the_content_security_policy(transactional_db, live_serve
     services.attachment_add(interaction=message, filename="invoice\u202egnp.exe", content=b"x")
     services.case_set_tags(case_id=case.pk, tags=["billing"], actor=agent)
     widget = ChatWidgetFactory(name="Acme support", team=team)
-    inbound = email_receive(source="upload", raw=(
-        b"From: Ann <ann@example.com>\r\nTo: support@cxdesk.test\r\nSubject: Hello\r\n"
-        b"Message-ID: <csp-1@example.com>\r\n\r\nHi\r\n"))
+    inbound = email_receive(
+        source="upload",
+        raw=(
+            b"From: Ann <ann@example.com>\r\nTo: support@cxdesk.test\r\nSubject: Hello\r\n"
+            b"Message-ID: <csp-1@example.com>\r\n\r\nHi\r\n"
+        ),
+    )
 
     visitor = Visitor(chromium, base)
     visitor.visit("/accounts/login/", "login")
@@ -124,8 +135,7 @@ def test_no_page_breaks_the_content_security_policy(transactional_db, live_serve
     assert not violations, "\n".join(violations)
 
 
-def test_the_browser_refuses_a_script_injected_into_a_page(transactional_db, live_server,
-                                                           chromium):
+def test_the_browser_refuses_a_script_injected_into_a_page(transactional_db, live_server, chromium):
     """What the policy is for: markup that slipped into a page cannot run script."""
     visitor = Visitor(chromium, live_server.url.replace("localhost", "127.0.0.1"))
     visitor.visit("/accounts/login/", "login-injection")

@@ -17,7 +17,7 @@ from tests.factories import CaseFactory, ContactFactory, EmailIdentityFactory, I
 
 pytestmark = pytest.mark.django_db
 
-FILENAME = "invoice\u202egnp.exe"           # shows as "invoiceexe.png"
+FILENAME = "invoice\u202egnp.exe"  # shows as "invoiceexe.png"
 SHOWN_FILENAME = "invoice⟨U+202E⟩gnp.exe"
 NAME = "\u2066Ann\u2069 Lee"
 SHOWN_NAME = "⟨U+2066⟩Ann⟨U+2069⟩ Lee"
@@ -38,11 +38,17 @@ def spoofed(agent, team):
     services.case_set_tags(case_id=case.pk, tags=[TAG], actor=agent)
     # Rows of the logs that name the contact: an audit event, a chat, a call.
     ContactEvent.objects.create(contact=contact, kind=ContactEvent.Kind.CREATED)
-    ChatSession.objects.create(widget=ChatWidgetFactory(team=team), case=case,
-                               contact=contact, visitor_id="v_" + "0" * 16)
-    Call.objects.create(sid="CA" + "0" * 32, direction=Call.Direction.INBOUND,
-                        from_number="+12025550143", to_number="+12025550100", case=case,
-                        contact=contact)
+    ChatSession.objects.create(
+        widget=ChatWidgetFactory(team=team), case=case, contact=contact, visitor_id="v_" + "0" * 16
+    )
+    Call.objects.create(
+        sid="CA" + "0" * 32,
+        direction=Call.Direction.INBOUND,
+        from_number="+12025550143",
+        to_number="+12025550100",
+        case=case,
+        contact=contact,
+    )
     return case
 
 
@@ -65,12 +71,13 @@ def test_the_queue_shows_markers_in_subjects_names_and_tags(client, agent, spoof
     client.force_login(agent)
     page = _text(client.get(reverse("home")))
     _assert_revealed(page, SHOWN_NAME, SHOWN_TAG)
-    assert ('Refund <mark class="cx-hidden-char" title="Hidden character: right-to-left '
-            'override">⟨U+202E⟩</mark>fdp.exe') in page
+    assert (
+        'Refund <mark class="cx-hidden-char" title="Hidden character: right-to-left '
+        'override">⟨U+202E⟩</mark>fdp.exe'
+    ) in page
 
 
-def test_the_case_page_shows_markers_in_title_heading_filename_and_identity(client, agent,
-                                                                            spoofed):
+def test_the_case_page_shows_markers_in_title_heading_filename_and_identity(client, agent, spoofed):
     client.force_login(agent)
     page = _text(client.get(reverse("case-detail", args=[spoofed.pk])))
     assert f"<title>{spoofed.reference} · {SHOWN_SUBJECT} · cxdesk</title>" in page
@@ -85,14 +92,19 @@ def test_the_data_itself_is_stored_unchanged(client, agent, spoofed):
     assert Contact.objects.get(pk=spoofed.requester_id).name == NAME
 
 
-@pytest.mark.parametrize("url_name", ["admin:cases_case_changelist",
-                                      "admin:contacts_contact_changelist",
-                                      "admin:contacts_contactidentity_changelist",
-                                      "admin:contacts_contactevent_changelist",
-                                      "admin:cases_tag_changelist",
-                                      "admin:cases_interaction_changelist",
-                                      "admin:chat_chatsession_changelist",
-                                      "admin:phone_call_changelist"])
+@pytest.mark.parametrize(
+    "url_name",
+    [
+        "admin:cases_case_changelist",
+        "admin:contacts_contact_changelist",
+        "admin:contacts_contactidentity_changelist",
+        "admin:contacts_contactevent_changelist",
+        "admin:cases_tag_changelist",
+        "admin:cases_interaction_changelist",
+        "admin:chat_chatsession_changelist",
+        "admin:phone_call_changelist",
+    ],
+)
 def test_admin_lists_show_markers(admin_client, spoofed, url_name):
     page = _text(admin_client.get(reverse(url_name)))
     assert "⟨U+" in page
@@ -100,8 +112,12 @@ def test_admin_lists_show_markers(admin_client, spoofed, url_name):
 
 
 # Admins of what only admins configure (tokens, subscriptions, widgets, social accounts).
-NO_CUSTOMER_TEXT = {"api.ApiToken", "webhooks.WebhookSubscription", "chat.ChatWidget",
-                    "social.SocialAccount"}
+NO_CUSTOMER_TEXT = {
+    "api.ApiToken",
+    "webhooks.WebhookSubscription",
+    "chat.ChatWidget",
+    "social.SocialAccount",
+}
 
 
 def test_every_admin_of_customer_data_reveals_hidden_characters():
@@ -110,15 +126,19 @@ def test_every_admin_of_customer_data_reveals_hidden_characters():
 
     from apps.core.admin import RevealHiddenAdmin
 
-    raw = [model._meta.label for model, model_admin in admin.site._registry.items()
-           if model.__module__.startswith("apps.")
-           and model._meta.label not in NO_CUSTOMER_TEXT
-           and not isinstance(model_admin, RevealHiddenAdmin)]
+    raw = [
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model.__module__.startswith("apps.")
+        and model._meta.label not in NO_CUSTOMER_TEXT
+        and not isinstance(model_admin, RevealHiddenAdmin)
+    ]
     assert raw == []
 
 
-def test_the_missing_attachment_page_and_the_merge_page_show_markers(client, admin_client,
-                                                                     agent, spoofed):
+def test_the_missing_attachment_page_and_the_merge_page_show_markers(
+    client, admin_client, agent, spoofed
+):
     attachment = Attachment.objects.get(interaction__case=spoofed)
     attachment.file.delete(save=False)
     client.force_login(agent)
@@ -127,8 +147,10 @@ def test_the_missing_attachment_page_and_the_merge_page_show_markers(client, adm
     _assert_revealed(missing.content.decode(), SHOWN_FILENAME)
 
     other = ContactFactory(name="Bob")
-    merge = admin_client.post(reverse("admin:contacts_contact_changelist"), {
-        "action": "merge_selected", "_selected_action": [spoofed.requester_id, other.pk]})
+    merge = admin_client.post(
+        reverse("admin:contacts_contact_changelist"),
+        {"action": "merge_selected", "_selected_action": [spoofed.requester_id, other.pk]},
+    )
     _assert_revealed(_text(merge), SHOWN_NAME)
 
 
@@ -142,8 +164,7 @@ def test_the_admin_case_page_shows_markers(admin_client, spoofed):
 
 def test_the_admin_interaction_page_shows_the_attachments_real_name(admin_client, spoofed):
     interaction = spoofed.interactions.get()
-    page = _text(admin_client.get(reverse("admin:cases_interaction_change",
-                                          args=[interaction.pk])))
+    page = _text(admin_client.get(reverse("admin:cases_interaction_change", args=[interaction.pk])))
     inline = page.split('id="attachments-group"')[1]
     assert SHOWN_FILENAME in inline and "\u202e" not in inline
 
@@ -158,9 +179,11 @@ def test_the_admin_contact_form_keeps_the_raw_name_to_edit(admin_client, spoofed
 
 
 def test_an_inbound_email_in_the_admin_shows_markers_in_its_headers(admin_client):
-    raw = (b"From: =?utf-8?q?=E2=81=A6Ann=E2=81=A9?= <ann@example.com>\r\n"
-           b"To: support@cxdesk.test\r\nSubject: =?utf-8?q?invoice=E2=80=AEgnp.exe?=\r\n"
-           b"Message-ID: <spoof-1@example.com>\r\n\r\nSee attached.\r\n")
+    raw = (
+        b"From: =?utf-8?q?=E2=81=A6Ann=E2=81=A9?= <ann@example.com>\r\n"
+        b"To: support@cxdesk.test\r\nSubject: =?utf-8?q?invoice=E2=80=AEgnp.exe?=\r\n"
+        b"Message-ID: <spoof-1@example.com>\r\n\r\nSee attached.\r\n"
+    )
     inbound = email_receive(raw=raw, source="upload")
     page = _text(admin_client.get(reverse("admin:mail_inboundemail_change", args=[inbound.pk])))
     _assert_revealed(page, SHOWN_FILENAME, "⟨U+2066⟩Ann⟨U+2069⟩")

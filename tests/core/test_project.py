@@ -23,8 +23,14 @@ PRODUCTION_ENV = {
 
 def _manage(*args, env):
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env={**clean, **env},
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 @pytest.mark.django_db
@@ -49,24 +55,38 @@ def test_the_wsgi_app_refuses_to_serve_without_a_secret_key():
     env = {k: v for k, v in PRODUCTION_ENV.items() if k != "SECRET_KEY"}
     code = "import cxdesk.wsgi"
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, **env},
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
 
 
 def test_settings_read_the_database_and_broker_from_the_environment():
-    code = ("from django.conf import settings as s; import django; django.setup(); "
-            "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "
-            "s.CELERY_TASK_ALWAYS_EAGER)")
+    code = (
+        "from django.conf import settings as s; import django; django.setup(); "
+        "print(s.DATABASES['default']['ENGINE'], s.DATABASES['default']['NAME'], "
+        "s.CELERY_TASK_ALWAYS_EAGER)"
+    )
     clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
     env = {**clean, "DJANGO_SETTINGS_MODULE": "cxdesk.settings", **PRODUCTION_ENV}
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.stdout.split() == ["django.db.backends.postgresql", "cxdesk", "False"]
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT,
-                            env={**clean, "DJANGO_SETTINGS_MODULE": "cxdesk.settings"},
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "cxdesk.settings"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     engine, name, eager = result.stdout.split()
     assert engine == "django.db.backends.sqlite3" and name.endswith("cxdesk.sqlite3")
     assert eager == "True"

@@ -13,8 +13,11 @@ pytestmark = pytest.mark.django_db
 
 ROOT = Path(__file__).resolve().parents[2]
 # Ours: the project's templates and every app's own (e.g. the contacts admin's merge page).
-TEMPLATES = sorted(p for folder in (ROOT / "templates", *ROOT.glob("apps/*/templates"))
-                   for p in folder.rglob("*.html"))
+TEMPLATES = sorted(
+    p
+    for folder in (ROOT / "templates", *ROOT.glob("apps/*/templates"))
+    for p in folder.rglob("*.html")
+)
 
 
 def _policy(response) -> dict[str, list[str]]:
@@ -36,8 +39,9 @@ def pages(client, agent, admin_user, team):
     }
 
 
-@pytest.mark.parametrize("page", ["login", "queue", "admin", "api docs", "chat demo",
-                                  "chat api", "health"])
+@pytest.mark.parametrize(
+    "page", ["login", "queue", "admin", "api docs", "chat demo", "chat api", "health"]
+)
 def test_every_response_has_a_strict_content_security_policy(pages, page):
     response = pages[page]()
     assert response.status_code == 200
@@ -52,8 +56,15 @@ def test_every_response_has_a_strict_content_security_policy(pages, page):
 def test_every_response_denies_powerful_browser_features(client):
     header = client.get(reverse("login"))["Permissions-Policy"]
     features = dict(part.strip().split("=", 1) for part in header.split(","))
-    for feature in ("camera", "microphone", "geolocation", "payment", "usb", "serial",
-                    "display-capture"):
+    for feature in (
+        "camera",
+        "microphone",
+        "geolocation",
+        "payment",
+        "usb",
+        "serial",
+        "display-capture",
+    ):
         assert features[feature] == "()"
 
 
@@ -68,8 +79,7 @@ def test_the_api_docs_load_their_start_up_script_as_a_file(client, admin_user):
     assert b"SwaggerUIBundle" in response.content
 
 
-def test_redoc_loads_nothing_from_elsewhere_and_only_its_styles_may_be_inline(client,
-                                                                            admin_user):
+def test_redoc_loads_nothing_from_elsewhere_and_only_its_styles_may_be_inline(client, admin_user):
     client.force_login(admin_user)
     response = client.get("/api/redoc/")
     page = response.content.decode()

@@ -53,8 +53,9 @@ def build_email(
         html_part = message.get_body(preferencelist=("html",))
         for content_id, mime, content in inline_images:
             maintype, subtype = mime.split("/")
-            html_part.add_related(content, maintype=maintype, subtype=subtype,
-                                  cid=f"<{content_id}>")
+            html_part.add_related(
+                content, maintype=maintype, subtype=subtype, cid=f"<{content_id}>"
+            )
     for filename, mime, content in attachments:
         maintype, subtype = mime.split("/")
         message.add_attachment(content, maintype=maintype, subtype=subtype, filename=filename)

@@ -70,41 +70,67 @@ def make_tls_files(folder: Path) -> TlsFiles:
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cxdesk test CA")])
     ca_cert = (
-        x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-        .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                     content_commitment=False, key_encipherment=False,
-                                     data_encipherment=False, key_agreement=False,
-                                     encipher_only=False, decipher_only=False), critical=True)
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
-                       critical=False)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name).public_key(key.public_key())
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName([
-            x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]),
-            critical=False)
+        .not_valid_before(now - dt.timedelta(minutes=5))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName(
+                [x509.DNSName("localhost"), x509.IPAddress(ipaddress.ip_address(HOST))]
+            ),
+            critical=False,
+        )
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]),
-                       critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-                       critical=False)
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
         .sign(ca_key, hashes.SHA256())
     )
     files = TlsFiles(ca=folder / "ca.pem", cert=folder / "server.pem", key=folder / "server.key")
     files.ca.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
     files.cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files.key.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                            serialization.PrivateFormat.PKCS8,
-                                            serialization.NoEncryption()))
+    files.key.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
     return files
 
 
@@ -119,8 +145,9 @@ class _Config(Config):
 class _Login(Login):
     """Passwords as pymap checks them; XOAUTH2 bearer tokens against `tokens` (user → set)."""
 
-    def __init__(self, config: Config, tokens: dict[str, set[str]],
-                 seen_tokens: list[str], logins: list[str]) -> None:
+    def __init__(
+        self, config: Config, tokens: dict[str, set[str]], seen_tokens: list[str], logins: list[str]
+    ) -> None:
         super().__init__(config)
         self.tokens_by_user = tokens
         self.seen_tokens = seen_tokens
@@ -168,8 +195,9 @@ class ImapTestServer:
 
     def start(self) -> ImapTestServer:
         ready = threading.Event()
-        self._thread = threading.Thread(target=self._run, args=(ready,), daemon=True,
-                                        name="imap-test-server")
+        self._thread = threading.Thread(
+            target=self._run, args=(ready,), daemon=True, name="imap-test-server"
+        )
         self._thread.start()
         if not ready.wait(START_TIMEOUT):
             raise RuntimeError("the test IMAP server did not start in time")
@@ -193,18 +221,27 @@ class ImapTestServer:
         server_context = self.tls.server_context() if self.tls else None
         args = Namespace(passlib_cfg=None, proxy_protocol=None, inherited_sockets=None)
         self.config = _Config(
-            args, host=HOST, port=0, demo_data=False, demo_user="demouser",
-            demo_password="demopass", ssl_context=server_context,
-            tls_enabled=self.security == "starttls", reject_dnsbl=False, invalid_user_sleep=0.0,
-            hash_context=BuiltinHash(rounds=1000), cpu_subsystem=Subsystem.for_asyncio(),
+            args,
+            host=HOST,
+            port=0,
+            demo_data=False,
+            demo_user="demouser",
+            demo_password="demopass",
+            ssl_context=server_context,
+            tls_enabled=self.security == "starttls",
+            reject_dnsbl=False,
+            invalid_user_sleep=0.0,
+            hash_context=BuiltinHash(rounds=1000),
+            cpu_subsystem=Subsystem.for_asyncio(),
             bad_command_limit=None,
         )
         self.login = _Login(self.config, self.oauth_tokens, self.seen_tokens, self.logins)
         callback = ProxyProtocolReader(self.config.proxy_protocol).get_callback(
-            IMAPServer(self.login, self.config))
+            IMAPServer(self.login, self.config)
+        )
         self._server = await asyncio.start_server(
-            callback, host=HOST, port=0,
-            ssl=server_context if self.security == "ssl" else None)
+            callback, host=HOST, port=0, ssl=server_context if self.security == "ssl" else None
+        )
         self.port = self._server.sockets[0].getsockname()[1]
 
     def stop(self) -> None:
@@ -250,8 +287,7 @@ class ImapTestServer:
         """A logged-in IMAPClient for `user` (the customer's side: APPEND, look at folders)."""
         use_ssl = self.security == "ssl"
         context = self.tls.client_context() if self.tls else None
-        client = IMAPClient(self.host, port=self.port, ssl=use_ssl, ssl_context=context,
-                            timeout=10)
+        client = IMAPClient(self.host, port=self.port, ssl=use_ssl, ssl_context=context, timeout=10)
         try:
             if self.security == "starttls":
                 client.starttls(context)
@@ -303,8 +339,13 @@ SUPPORT = "support@example.com"
 SUPPORT_PASSWORD = "imap-pw-for-tests"
 
 
-def message(n: int, *, subject: str | None = None, sender: str = "ann@example.net",
-            message_id: str | None = None) -> bytes:
+def message(
+    n: int,
+    *,
+    subject: str | None = None,
+    sender: str = "ann@example.net",
+    message_id: str | None = None,
+) -> bytes:
     """A small RFC 5322 message from a customer."""
     return (
         f"From: Ann Customer <{sender}>\r\n"
@@ -319,8 +360,14 @@ def message(n: int, *, subject: str | None = None, sender: str = "ann@example.ne
     ).encode()
 
 
-def mailbox_on(server: ImapTestServer, *, email: str = SUPPORT,
-               password: str = SUPPORT_PASSWORD, add_user: bool = True, **fields):
+def mailbox_on(
+    server: ImapTestServer,
+    *,
+    email: str = SUPPORT,
+    password: str = SUPPORT_PASSWORD,
+    add_user: bool = True,
+    **fields,
+):
     """A Mailbox row pointing at `server`, its IMAP account created there."""
     if add_user:
         server.add_user(email, password)
@@ -360,18 +407,40 @@ class Recorder:
         self.calls: list[dict] = []
         self.fail_on_call: int | None = None
 
-    def __call__(self, *, raw: bytes, source: str, mailbox: Mailbox | None = None,
-                 provider: str = "", imap_uidvalidity: int | None = None,
-                 imap_uid: int | None = None) -> InboundEmail:
-        self.calls.append({"raw": raw, "source": source, "mailbox": mailbox,
-                           "uidvalidity": imap_uidvalidity, "uid": imap_uid})
+    def __call__(
+        self,
+        *,
+        raw: bytes,
+        source: str,
+        mailbox: Mailbox | None = None,
+        provider: str = "",
+        imap_uidvalidity: int | None = None,
+        imap_uid: int | None = None,
+    ) -> InboundEmail:
+        self.calls.append(
+            {
+                "raw": raw,
+                "source": source,
+                "mailbox": mailbox,
+                "uidvalidity": imap_uidvalidity,
+                "uid": imap_uid,
+            }
+        )
         if self.fail_on_call == len(self.calls):
             raise RuntimeError("database went away")
         message_id = BytesHeaderParser().parsebytes(raw).get("Message-ID", "").strip()
         inbound, _ = InboundEmail.objects.get_or_create(
-            mailbox=mailbox, imap_uidvalidity=imap_uidvalidity, imap_uid=imap_uid,
-            defaults={"source": source, "provider": provider, "raw": raw,
-                      "raw_sha256": hashlib.sha256(raw).hexdigest(), "message_id": message_id})
+            mailbox=mailbox,
+            imap_uidvalidity=imap_uidvalidity,
+            imap_uid=imap_uid,
+            defaults={
+                "source": source,
+                "provider": provider,
+                "raw": raw,
+                "raw_sha256": hashlib.sha256(raw).hexdigest(),
+                "message_id": message_id,
+            },
+        )
         return inbound
 
     @property

@@ -38,7 +38,10 @@ def _postmark_payload(**overrides) -> dict:
         "FromFull": {"Email": "ada@example.com", "Name": "Ada Lovelace"},
         "To": "support@cxdesk.test",
         "ToFull": [{"Email": "support@cxdesk.test", "Name": "Support"}],
-        "Cc": "", "CcFull": [], "Bcc": "", "BccFull": [],
+        "Cc": "",
+        "CcFull": [],
+        "Bcc": "",
+        "BccFull": [],
         "OriginalRecipient": "support@cxdesk.test",
         "Subject": "Webhook: my parcel never arrived",
         "MessageID": "22c74902-a0c1-4511-804f-341342852c90",
@@ -53,8 +56,14 @@ def _postmark_payload(**overrides) -> dict:
             {"Name": "Message-ID", "Value": "<parcel-1@example.com>"},
             {"Name": "X-Spam-Status", "Value": "No"},
         ],
-        "Attachments": [{"Name": "receipt.pdf", "Content": base64.b64encode(b"%PDF-1").decode(),
-                         "ContentType": "application/pdf", "ContentLength": 6}],
+        "Attachments": [
+            {
+                "Name": "receipt.pdf",
+                "Content": base64.b64encode(b"%PDF-1").decode(),
+                "ContentType": "application/pdf",
+                "ContentLength": 6,
+            }
+        ],
     }
     payload.update(overrides)
     return payload
@@ -62,8 +71,9 @@ def _postmark_payload(**overrides) -> dict:
 
 def _post_postmark(payload: dict, auth: str | None = SECRET):
     headers = {"HTTP_AUTHORIZATION": _basic(auth)} if auth else {}
-    return Client().post(POSTMARK_URL, data=json.dumps(payload),
-                         content_type="application/json", **headers)
+    return Client().post(
+        POSTMARK_URL, data=json.dumps(payload), content_type="application/json", **headers
+    )
 
 
 def test_a_postmark_inbound_message_opens_a_case(mailbox):
@@ -71,8 +81,11 @@ def test_a_postmark_inbound_message_opens_a_case(mailbox):
 
     assert response.status_code == 200, response.content
     inbound = InboundEmail.objects.get()
-    assert (inbound.source, inbound.provider, inbound.status) == ("webhook", "postmark",
-                                                                  "processed")
+    assert (inbound.source, inbound.provider, inbound.status) == (
+        "webhook",
+        "postmark",
+        "processed",
+    )
     assert inbound.mailbox == mailbox  # from the envelope recipient
     assert inbound.message_id == "<parcel-1@example.com>"
     case = Case.objects.get()
@@ -115,13 +128,20 @@ def test_a_missing_or_wrong_secret_is_refused_and_stores_nothing(mailbox, auth):
 
 def _mailgun_post(raw: bytes, *, key: str = MAILGUN_KEY, auth: str | None = SECRET):
     timestamp, token = str(int(time.time())), "a8ce0edb2dd8301dee6c2405235584e45aa91d1e9f979f3de0"
-    signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(),
-                         hashlib.sha256).hexdigest()
+    signature = hmac.new(key.encode(), f"{timestamp}{token}".encode(), hashlib.sha256).hexdigest()
     headers = {"HTTP_AUTHORIZATION": _basic(auth)} if auth else {}
-    return Client().post(MAILGUN_URL, data={
-        "body-mime": raw.decode(), "recipient": "support@cxdesk.test",
-        "sender": "ada@example.com", "timestamp": timestamp, "token": token,
-        "signature": signature}, **headers)
+    return Client().post(
+        MAILGUN_URL,
+        data={
+            "body-mime": raw.decode(),
+            "recipient": "support@cxdesk.test",
+            "sender": "ada@example.com",
+            "timestamp": timestamp,
+            "token": token,
+            "signature": signature,
+        },
+        **headers,
+    )
 
 
 def test_a_mailgun_raw_mime_message_opens_a_case(mailbox, make_email):
@@ -131,8 +151,7 @@ def test_a_mailgun_raw_mime_message_opens_a_case(mailbox, make_email):
 
     assert response.status_code == 200, response.content
     inbound = InboundEmail.objects.get()
-    assert (inbound.provider, inbound.status, inbound.mailbox) == ("mailgun", "processed",
-                                                                   mailbox)
+    assert (inbound.provider, inbound.status, inbound.mailbox) == ("mailgun", "processed", mailbox)
     assert Case.objects.get().subject == "Via Mailgun"
 
 
@@ -162,8 +181,11 @@ def test_the_webhook_urls_keep_anymails_names():
 
 def test_a_webhook_larger_than_an_api_request_is_stored(mailbox, make_email, settings):
     """Provider webhooks carry whole messages: the API's 1 MiB cap must not refuse them."""
-    raw = make_email(message_id="<big@example.com>", subject="Scans attached",
-                     attachments=[("scan.txt", "text/plain", b"x" * 1_500_000)])
+    raw = make_email(
+        message_id="<big@example.com>",
+        subject="Scans attached",
+        attachments=[("scan.txt", "text/plain", b"x" * 1_500_000)],
+    )
     assert len(raw) > settings.CXDESK_MAX_REQUEST_BYTES
 
     response = _post_postmark(_postmark_payload(RawEmail=raw.decode()))

@@ -28,41 +28,42 @@ CORPUS = REPO.parent / "shared" / "corpus" / "email"
 pytestmark = pytest.mark.skipif(
     not (CORPUS / "index.py").is_file(),
     reason=f"the shared email corpus is not at {CORPUS} (CI checks shared/ out beside the "
-           "repository); skipping the corpus tests")
+    "repository); skipping the corpus tests",
+)
 
 # Zammad quirks: its expected value is not what the message says.
 SENDER_EXCLUDED = {
     "zammad/mail/mail035.box": "a quoted string as the whole From; Zammad keeps the quotes "
-                               "in the address, we take the address inside",
+    "in the address, we take the address inside",
     "zammad/mail/mail076.box": "Zammad keeps a stray '>' in the address",
     "zammad/mail/mail117.box": "an invalid encoded word in the local part: we keep it "
-                               "verbatim (RFC 2047 forbids decoding there), Zammad cuts it",
+    "verbatim (RFC 2047 forbids decoding there), Zammad cuts it",
 }
 SUBJECT_EXCLUDED = {
     "zammad/mail/mail018.box": "UTF-7 subject: we decode it (Übermittlung), Zammad leaves "
-                               "'+ANw-bermittlung'",
+    "'+ANw-bermittlung'",
 }
 BODY_EXCLUDED = {
     "zammad/mail/mail018.box": "UTF-7 body: we decode it, Zammad leaves it encoded",
     "zammad/mail/mail021.box": "HTML labelled UTF-8 with stray 8-bit bytes: we keep the valid "
-                               "UTF-8 and replace the bad bytes; Zammad reads them as "
-                               "Windows-1250",
+    "UTF-8 and replace the bad bytes; Zammad reads them as "
+    "Windows-1250",
     "zammad/mail/mail023.box": "8-bit GB2312 text in a part that declares no charset: we do "
-                               "not guess East Asian charsets for undeclared text",
+    "not guess East Asian charsets for undeclared text",
     "zammad/mail/mail025.box": "a non-MIME uuencoded file in the body: we make it an "
-                               "attachment, Zammad leaves the uuencode text in the body",
+    "attachment, Zammad leaves the uuencode text in the body",
     "zammad/mail/mail054.box": "unindented header continuations: we repair the header block "
-                               "and find the body ('some text'), Zammad finds none",
+    "and find the body ('some text'), Zammad finds none",
     "zammad/mail/mail060.box": "UTF-8 and Latin-1 bytes mixed under a GB2312 label: no single "
-                               "reading is right (Zammad's expectation is mojibake too)",
+    "reading is right (Zammad's expectation is mojibake too)",
     "zammad/mail/mail062.box": "two more HTML parts after the attachments: we keep them in "
-                               "the body, Zammad stores them as files",
+    "the body, Zammad stores them as files",
     "zammad/mail/mail072.box": "windows-1258: we decode it as such (à, août), Zammad as "
-                               "Windows-1250 (ŕ, aoűt)",
+    "Windows-1250 (ŕ, aoűt)",
     "zammad/mail/mail085.box": "Apple Mail HTML continued in a second HTML part after an "
-                               "attachment: we keep both parts, Zammad only the first",
+    "attachment: we keep both parts, Zammad only the first",
     "zammad/mail/mail087.box": "a text part without Content-Type (text/plain by RFC 2045): "
-                               "we show it, Zammad shows no body",
+    "we show it, Zammad shows no body",
 }
 
 
@@ -73,9 +74,9 @@ FAILING = {
     "mikel-mail/mime_emails/raw_email11.eml": "xxxxx@xxxxx: a domain without a dot",
     "zammad/mail/mail081.box": "redacted@redacted: a domain without a dot",
     "mikel-mail/rfc6532/utf8_headers.eml": "jdöe@mächine.example: a UTF-8 address "
-                                           "(RFC 6532), which contacts do not accept yet",
+    "(RFC 6532), which contacts do not accept yet",
     "zammad/mail/mail076.box": '"Millions Lottery Spain transfer"@example.com: a quoted '
-                               "local part with spaces",
+    "local part with spaces",
 }
 
 
@@ -83,8 +84,14 @@ def _index() -> list[dict]:
     spec = importlib.util.spec_from_file_location("cxdesk_corpus_index", CORPUS / "index.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return [{"path": str(Path(p).relative_to(CORPUS)), "file": Path(p),
-             "expected": module.load_expected(p)} for p in module.samples()]
+    return [
+        {
+            "path": str(Path(p).relative_to(CORPUS)),
+            "file": Path(p),
+            "expected": module.load_expected(p),
+        }
+        for p in module.samples()
+    ]
 
 
 def _squash(text: str) -> str:
@@ -112,8 +119,7 @@ def test_every_sample_is_ingested_and_none_is_lost(samples, mailbox, settings):
     rows = {}
     for sample in samples:
         raw = sample["file"].read_bytes()
-        rows[sample["path"]] = services.email_receive(raw=raw, source="upload",
-                                                      mailbox=mailbox)
+        rows[sample["path"]] = services.email_receive(raw=raw, source="upload", mailbox=mailbox)
 
     assert InboundEmail.objects.count() == len(samples)
     failed = {path: row.error for path, row in rows.items() if row.status == "failed"}
@@ -138,8 +144,9 @@ def test_every_sample_is_processed_on_its_own(samples, mailbox, settings):
     statuses = {}
     for sample in samples:
         with transaction.atomic():
-            inbound = services.email_receive(raw=sample["file"].read_bytes(), source="upload",
-                                             mailbox=mailbox)
+            inbound = services.email_receive(
+                raw=sample["file"].read_bytes(), source="upload", mailbox=mailbox
+            )
             statuses[sample["path"]] = inbound.status
             if inbound.status == "processed" and inbound.interaction_id:
                 interaction = Interaction.objects.get(pk=inbound.interaction_id)
@@ -164,12 +171,21 @@ def test_sender_subject_and_body_match_the_zammad_expectations(samples):
         else:
             ours_body = _squash(parsed.body_text)
         checks = {
-            "sender": ((parsed.sender.address if parsed.sender else ""),
-                       expected["from_email"], SENDER_EXCLUDED),
-            "subject": (_squash(parsed.subject), _squash(expected["subject"] or ""),
-                        SUBJECT_EXCLUDED),
-            "body": (ours_body, _body_as_text(theirs_body, expected["content_type"]),
-                     BODY_EXCLUDED),
+            "sender": (
+                (parsed.sender.address if parsed.sender else ""),
+                expected["from_email"],
+                SENDER_EXCLUDED,
+            ),
+            "subject": (
+                _squash(parsed.subject),
+                _squash(expected["subject"] or ""),
+                SUBJECT_EXCLUDED,
+            ),
+            "body": (
+                ours_body,
+                _body_as_text(theirs_body, expected["content_type"]),
+                BODY_EXCLUDED,
+            ),
         }
         for name, (ours, theirs, excluded) in checks.items():
             if ours == theirs:
@@ -184,18 +200,32 @@ def test_sender_subject_and_body_match_the_zammad_expectations(samples):
 
 
 def test_auto_replies_and_bounces_of_the_corpus_are_flagged(samples):
-    by_path = {s["path"]: parsing.parse_email(s["file"].read_bytes()) for s in samples
-               if s["path"].startswith(("sisimai/", "zammad/mail/mail0"))}
+    by_path = {
+        s["path"]: parsing.parse_email(s["file"].read_bytes())
+        for s in samples
+        if s["path"].startswith(("sisimai/", "zammad/mail/mail0"))
+    }
 
-    bounces = [p for p in by_path if p.startswith("sisimai/bsd/lhost-")
-               or p.startswith(("sisimai/dos/", "sisimai/mac/"))]
+    bounces = [
+        p
+        for p in by_path
+        if p.startswith("sisimai/bsd/lhost-") or p.startswith(("sisimai/dos/", "sisimai/mac/"))
+    ]
     assert bounces and all(by_path[p].is_bounce for p in bounces)
     auto_replies = [p for p in by_path if p.startswith("sisimai/bsd/rfc3834-")]
     assert len(auto_replies) == 6 and all(by_path[p].is_auto_reply for p in auto_replies)
     assert not by_path["sisimai/not/is-not-bounce-01.eml"].is_noise
     assert not by_path["sisimai/not/is-not-bounce-02.eml"].is_noise
-    for zammad_bounce in ("mail033-undelivered-mail-returned-to-sender", "mail052", "mail053",
-                          "mail055", "mail063", "mail078", "mail092", "mail018"):
+    for zammad_bounce in (
+        "mail033-undelivered-mail-returned-to-sender",
+        "mail052",
+        "mail053",
+        "mail055",
+        "mail063",
+        "mail078",
+        "mail092",
+        "mail018",
+    ):
         assert by_path[f"zammad/mail/{zammad_bounce}.box"].is_bounce, zammad_bounce
     assert by_path["zammad/mail/mail089.box"].is_auto_reply  # ServiceNow, auto-generated
 
@@ -208,8 +238,9 @@ COMPARED_THROUGH_THE_API = 103
 
 
 @pytest.mark.django_db
-def test_every_sample_posted_as_raw_bytes_to_the_upload_api(samples, mailbox, agent,
-                                                            token_client, settings):
+def test_every_sample_posted_as_raw_bytes_to_the_upload_api(
+    samples, mailbox, agent, token_client, settings
+):
     """Each sample's bytes through POST /api/v1/inbound/email/ (as an MTA pipes them), alone
     (rolled back after): 202, the answer matches the stored row, the raw bytes are kept, and
     where Zammad gives the expected parse the stored message matches it. Runs in the
@@ -222,14 +253,23 @@ def test_every_sample_posted_as_raw_bytes_to_the_upload_api(samples, mailbox, ag
     for sample in samples:
         path, expected, raw = sample["path"], sample["expected"], sample["file"].read_bytes()
         with transaction.atomic():
-            response = client.generic("POST", UPLOAD_URL, raw, content_type="message/rfc822",
-                                      QUERY_STRING="mailbox=support@cxdesk.test")
+            response = client.generic(
+                "POST",
+                UPLOAD_URL,
+                raw,
+                content_type="message/rfc822",
+                QUERY_STRING="mailbox=support@cxdesk.test",
+            )
             assert response.status_code == 202, (path, response.content[:500])
             body = response.json()
             row = InboundEmail.objects.get(pk=body["id"])
             assert bytes(row.raw) == raw, path
             assert (body["status"], body["message_id"], body["case"], body["interaction"]) == (
-                row.status, row.message_id, row.case_id, row.interaction_id), path
+                row.status,
+                row.message_id,
+                row.case_id,
+                row.interaction_id,
+            ), path
             statuses[path] = row.status
             if expected and row.interaction_id:
                 compared += 1
@@ -242,8 +282,7 @@ def test_every_sample_posted_as_raw_bytes_to_the_upload_api(samples, mailbox, ag
     assert compared == COMPARED_THROUGH_THE_API, compared
 
 
-def _compare_stored(path: str, expected: dict, interaction: Interaction,
-                    mismatches: dict) -> None:
+def _compare_stored(path: str, expected: dict, interaction: Interaction, mismatches: dict) -> None:
     """The stored interaction against Zammad's expected parse (the same normalisation and
     known differences as test_sender_subject_and_body_match_the_zammad_expectations). The
     sender is the address parsing read (metadata), not the requester's identity, which is
@@ -255,12 +294,16 @@ def _compare_stored(path: str, expected: dict, interaction: Interaction,
     else:
         ours_body = _squash(interaction.body_text)
     checks = {
-        "sender": (interaction.metadata["email"]["from_address"] == expected["from_email"],
-                   SENDER_EXCLUDED),
-        "subject": (_squash("" if interaction.subject == "(no subject)" else interaction.subject)
-                    == _squash(expected["subject"] or ""), SUBJECT_EXCLUDED),
-        "body": (ours_body == _body_as_text(theirs_body, expected["content_type"]),
-                 BODY_EXCLUDED),
+        "sender": (
+            interaction.metadata["email"]["from_address"] == expected["from_email"],
+            SENDER_EXCLUDED,
+        ),
+        "subject": (
+            _squash("" if interaction.subject == "(no subject)" else interaction.subject)
+            == _squash(expected["subject"] or ""),
+            SUBJECT_EXCLUDED,
+        ),
+        "body": (ours_body == _body_as_text(theirs_body, expected["content_type"]), BODY_EXCLUDED),
     }
     for name, (matches, excluded) in checks.items():
         if not matches and path not in excluded:

@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 Status = InboundEmail.Status
 
 
-def test_an_error_text_no_database_can_store_is_recorded_escaped(mailbox, make_email,
-                                                                 monkeypatch):
+def test_an_error_text_no_database_can_store_is_recorded_escaped(mailbox, make_email, monkeypatch):
     """PostgreSQL refuses NUL in text: the whole failure record used to be refused."""
+
     def nul_in_the_error(**kwargs):
         raise RuntimeError("bad byte \x00 in a header \udcff")
 
@@ -30,9 +30,11 @@ def test_an_error_text_no_database_can_store_is_recorded_escaped(mailbox, make_e
 
 
 def test_when_the_full_failure_record_is_refused_a_minimal_one_is_stored(
-        mailbox, make_email, monkeypatch):
+    mailbox, make_email, monkeypatch
+):
     """As when PostgreSQL refused an unindexable Message-ID in the same UPDATE: only the
     status and a short ASCII error are written then."""
+
     def crash(**kwargs):
         raise RuntimeError("the real cause")
 

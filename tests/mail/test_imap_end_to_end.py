@@ -30,7 +30,8 @@ def mailbox(imap_server, team):
 
 def reply_to(n: int, parent: int) -> bytes:
     return message(n, subject=f"Re: Question {parent}").replace(
-        b"MIME-Version", f"In-Reply-To: <question-{parent}@example.net>\r\nMIME-Version".encode())
+        b"MIME-Version", f"In-Reply-To: <question-{parent}@example.net>\r\nMIME-Version".encode()
+    )
 
 
 def test_polled_messages_become_cases(imap_server, mailbox, team):
@@ -52,7 +53,8 @@ def test_polled_messages_become_cases(imap_server, mailbox, team):
 
 
 def test_polling_again_after_a_crash_before_last_uid_moved_stores_nothing_twice(
-        imap_server, mailbox):
+    imap_server, mailbox
+):
     imap_server.append(SUPPORT, message(1))
     imap_server.append(SUPPORT, message(2))
     imap.mailbox_poll(mailbox_id=mailbox.pk)
@@ -66,7 +68,8 @@ def test_polling_again_after_a_crash_before_last_uid_moved_stores_nothing_twice(
 
 
 def test_a_crash_mid_batch_then_a_re_poll_stores_each_message_once(
-        imap_server, mailbox, monkeypatch):
+    imap_server, mailbox, monkeypatch
+):
     for n in range(1, 6):
         imap_server.append(SUPPORT, message(n))
     real = services.email_receive

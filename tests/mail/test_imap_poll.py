@@ -104,7 +104,8 @@ def test_messages_are_left_in_place_and_unread(imap_server, mailbox, received):
 
 
 def test_a_changed_uidvalidity_reads_the_folder_again_without_storing_twice(
-        imap_server, mailbox, received):
+    imap_server, mailbox, received
+):
     imap_server.append(SUPPORT, message(1))
     imap_server.append(SUPPORT, message(2))
     imap.mailbox_poll(mailbox_id=mailbox.pk)
@@ -126,7 +127,8 @@ def test_a_changed_uidvalidity_reads_the_folder_again_without_storing_twice(
 
 
 def test_after_a_renumbering_a_message_without_message_id_is_stored_again(
-        imap_server, mailbox, received):
+    imap_server, mailbox, received
+):
     """Without a Message-ID nothing tells the old copy from a new message: better twice
     (ingestion de-duplicates by content) than lost."""
     raw = message(1).replace(b"Message-ID: <question-1@example.net>\r\n", b"")
@@ -139,7 +141,8 @@ def test_after_a_renumbering_a_message_without_message_id_is_stored_again(
 
 
 def test_a_crash_in_the_middle_of_a_batch_loses_and_duplicates_nothing(
-        imap_server, mailbox, received):
+    imap_server, mailbox, received
+):
     for n in range(1, 6):
         imap_server.append(SUPPORT, message(n))
     uids = imap_server.uids(SUPPORT)
@@ -159,14 +162,16 @@ def test_a_crash_in_the_middle_of_a_batch_loses_and_duplicates_nothing(
     mailbox.refresh_from_db()
     assert mailbox.last_error == ""
     assert mailbox.last_uid == uids[-1]
-    stored_uids = sorted(InboundEmail.objects.filter(mailbox=mailbox)
-                         .values_list("imap_uid", flat=True))
+    stored_uids = sorted(
+        InboundEmail.objects.filter(mailbox=mailbox).values_list("imap_uid", flat=True)
+    )
     assert stored_uids == uids  # every message once
     assert received.uids == [*uids[:3], *uids[2:]]  # only the failed one was fetched twice
 
 
 def test_a_redelivery_after_a_crash_before_last_uid_moved_is_stored_once(
-        imap_server, mailbox, received):
+    imap_server, mailbox, received
+):
     imap_server.append(SUPPORT, message(1))
     imap_server.append(SUPPORT, message(2))
     imap.mailbox_poll(mailbox_id=mailbox.pk)
@@ -181,15 +186,20 @@ def test_a_redelivery_after_a_crash_before_last_uid_moved_is_stored_once(
 
 def test_the_same_imap_uid_cannot_be_stored_twice(mailbox):
     """What makes a redelivery harmless: the unique (mailbox, uidvalidity, uid)."""
-    row = {"mailbox": mailbox, "source": "imap", "raw": b"x", "raw_sha256": "0" * 64,
-           "imap_uidvalidity": 7, "imap_uid": 101}
+    row = {
+        "mailbox": mailbox,
+        "source": "imap",
+        "raw": b"x",
+        "raw_sha256": "0" * 64,
+        "imap_uidvalidity": 7,
+        "imap_uid": 101,
+    }
     InboundEmail.objects.create(**row)
     with pytest.raises(IntegrityError):
         InboundEmail.objects.create(**row)
 
 
-def test_a_poll_takes_a_bounded_batch_and_the_next_poll_the_rest(
-        imap_server, mailbox, received):
+def test_a_poll_takes_a_bounded_batch_and_the_next_poll_the_rest(imap_server, mailbox, received):
     for n in range(1, 6):
         imap_server.append(SUPPORT, message(n))
 
@@ -220,8 +230,7 @@ def test_stored_messages_are_moved_to_the_processed_folder(imap_server, received
     assert InboundEmail.objects.filter(mailbox=mailbox).count() == 3
 
 
-def test_messages_stored_but_not_moved_are_moved_by_the_next_poll(
-        imap_server, mailbox, received):
+def test_messages_stored_but_not_moved_are_moved_by_the_next_poll(imap_server, mailbox, received):
     imap_server.append(SUPPORT, message(1))
     imap.mailbox_poll(mailbox_id=mailbox.pk)  # stored; the move "did not happen"
     Mailbox.objects.filter(pk=mailbox.pk).update(processed_folder="Processed")
@@ -249,7 +258,8 @@ def test_a_mailbox_being_polled_by_another_worker_is_skipped(imap_server, mailbo
 def test_a_claim_left_by_a_dead_worker_expires(imap_server, mailbox, received):
     imap_server.append(SUPPORT, message(1))
     Mailbox.objects.filter(pk=mailbox.pk).update(
-        last_polled_at=timezone.now() - timedelta(seconds=1))
+        last_polled_at=timezone.now() - timedelta(seconds=1)
+    )
 
     assert imap.mailbox_poll(mailbox_id=mailbox.pk) == 1
     mailbox.refresh_from_db()
@@ -335,7 +345,8 @@ def test_the_beat_task_polls_every_mailbox(imap_server, mailbox, received):
 
 def test_the_beat_entry_points_at_the_task(settings):
     assert settings.CELERY_BEAT_SCHEDULE["poll-mailboxes"]["task"] == (
-        "apps.mail.tasks.poll_mailboxes")
+        "apps.mail.tasks.poll_mailboxes"
+    )
 
 
 def test_a_processed_folder_equal_to_the_folder_read_moves_nothing(imap_server, received):
@@ -360,8 +371,9 @@ def without_capabilities(monkeypatch, *names: str) -> None:
     monkeypatch.setattr(IMAPClient, "has_capability", has_capability)
 
 
-def test_without_move_ours_are_copied_and_only_they_are_expunged(imap_server, received,
-                                                                 monkeypatch):
+def test_without_move_ours_are_copied_and_only_they_are_expunged(
+    imap_server, received, monkeypatch
+):
     without_capabilities(monkeypatch, "MOVE")
     mailbox = mailbox_on(imap_server, processed_folder="Processed")
     imap_server.append(SUPPORT, message(1))

@@ -42,15 +42,26 @@ def received(monkeypatch):
 
 def test_plain_imap_without_allow_insecure_cannot_even_be_saved():
     with pytest.raises(IntegrityError), transaction.atomic():
-        Mailbox.objects.create(name="Plain", email_address="plain@example.com",
-                               imap_host="mail.example.com", imap_port=143,
-                               imap_security=Mailbox.Security.NONE, allow_insecure=False)
+        Mailbox.objects.create(
+            name="Plain",
+            email_address="plain@example.com",
+            imap_host="mail.example.com",
+            imap_port=143,
+            imap_security=Mailbox.Security.NONE,
+            allow_insecure=False,
+        )
 
 
 def test_plain_imap_is_refused_by_the_poller_too():
     """A second line of defence, should a row ever bypass the constraint."""
-    mailbox = Mailbox(name="Plain", email_address="plain@example.com", imap_host="127.0.0.1",
-                      imap_port=1, imap_security=Mailbox.Security.NONE, allow_insecure=False)
+    mailbox = Mailbox(
+        name="Plain",
+        email_address="plain@example.com",
+        imap_host="127.0.0.1",
+        imap_port=1,
+        imap_security=Mailbox.Security.NONE,
+        allow_insecure=False,
+    )
 
     with pytest.raises(imap.MailboxError, match="plain-text IMAP is refused"):
         imap._open(mailbox)
@@ -69,8 +80,7 @@ def test_plain_imap_works_for_a_mailbox_that_allows_it():
 
 def test_starttls_against_a_server_without_it_fails_before_any_login(trust_test_ca):
     with running("none", None) as server:
-        mailbox = mailbox_on(server, imap_security=Mailbox.Security.STARTTLS,
-                             allow_insecure=False)
+        mailbox = mailbox_on(server, imap_security=Mailbox.Security.STARTTLS, allow_insecure=False)
         server.append(SUPPORT, message(1))
         logins_before = len(server.logins)
 
@@ -78,8 +88,9 @@ def test_starttls_against_a_server_without_it_fails_before_any_login(trust_test_
 
         assert len(server.logins) == logins_before  # the password never crossed in clear
     mailbox.refresh_from_db()
-    assert mailbox.last_error == (f"127.0.0.1:{server.port} does not offer STARTTLS; "
-                                  "refusing to log in over plain text")
+    assert mailbox.last_error == (
+        f"127.0.0.1:{server.port} does not offer STARTTLS; refusing to log in over plain text"
+    )
     assert mailbox.last_polled_at is not None
 
 
@@ -102,8 +113,9 @@ def test_imaps_with_a_trusted_certificate(trust_test_ca):
 
 
 @pytest.mark.parametrize("security", ["starttls", "ssl"])
-def test_a_certificate_the_system_does_not_trust_is_refused(security, tls_files, other_ca,
-                                                            monkeypatch):
+def test_a_certificate_the_system_does_not_trust_is_refused(
+    security, tls_files, other_ca, monkeypatch
+):
     monkeypatch.setenv("SSL_CERT_FILE", str(tls_files.ca))  # for the test's own client
     with running(security, tls_files) as server:
         mailbox = mailbox_on(server)

@@ -24,17 +24,20 @@ def failed(mailbox, make_email, monkeypatch):
         raise RuntimeError("storage unavailable")
 
     monkeypatch.setattr(case_services, "case_open", boom)
-    inbound = services.email_receive(raw=make_email(subject="Will fail first"), source="imap",
-                                     mailbox=mailbox)
+    inbound = services.email_receive(
+        raw=make_email(subject="Will fail first"), source="imap", mailbox=mailbox
+    )
     monkeypatch.undo()
     return inbound
 
 
 def test_the_list_shows_failed_messages_first_with_their_error(
-        admin_client, failed, mailbox, make_email, django_assert_max_num_queries):
+    admin_client, failed, mailbox, make_email, django_assert_max_num_queries
+):
     for n in range(3):
-        services.email_receive(raw=make_email(sender=f"c{n}@example.com"), source="imap",
-                               mailbox=mailbox)
+        services.email_receive(
+            raw=make_email(sender=f"c{n}@example.com"), source="imap", mailbox=mailbox
+        )
 
     with django_assert_max_num_queries(12):
         response = admin_client.get(LIST_URL)
@@ -46,8 +49,13 @@ def test_the_list_shows_failed_messages_first_with_their_error(
 
 
 def test_the_list_filters_by_status_and_flags(admin_client, failed):
-    for query in ("status__exact=failed", "is_auto_reply__exact=1", "is_bounce__exact=0",
-                  "source__exact=imap", "q=storage"):
+    for query in (
+        "status__exact=failed",
+        "is_auto_reply__exact=1",
+        "is_bounce__exact=0",
+        "source__exact=imap",
+        "q=storage",
+    ):
         assert admin_client.get(f"{LIST_URL}?{query}").status_code == 200, query
     response = admin_client.get(f"{LIST_URL}?status__exact=failed")
     assert [r.pk for r in response.context["cl"].result_list] == [failed.pk]
@@ -79,12 +87,14 @@ def test_the_raw_download_needs_the_admin(client, failed):
     assert response.status_code == 302  # to the admin login
 
 
-def test_reprocess_selected_runs_failed_messages_again(admin_client, failed, mailbox,
-                                                       make_email):
+def test_reprocess_selected_runs_failed_messages_again(admin_client, failed, mailbox, make_email):
     done = services.email_receive(raw=make_email(), source="imap", mailbox=mailbox)
 
-    response = admin_client.post(LIST_URL, {
-        "action": "reprocess_selected", "_selected_action": [failed.pk, done.pk]}, follow=True)
+    response = admin_client.post(
+        LIST_URL,
+        {"action": "reprocess_selected", "_selected_action": [failed.pk, done.pk]},
+        follow=True,
+    )
 
     assert response.status_code == 200
     failed.refresh_from_db()

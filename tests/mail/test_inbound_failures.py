@@ -20,7 +20,8 @@ def _boom(**kwargs):
 
 
 def test_a_crash_while_processing_keeps_the_raw_row_and_records_the_error(
-        mailbox, make_email, monkeypatch):
+    mailbox, make_email, monkeypatch
+):
     monkeypatch.setattr(case_services, "case_open", _boom)
     raw = make_email(message_id="<crash@example.com>")
 
@@ -35,8 +36,7 @@ def test_a_crash_while_processing_keeps_the_raw_row_and_records_the_error(
     assert not Case.objects.exists() and not Interaction.objects.exists()
 
 
-def test_a_crash_after_the_case_was_opened_rolls_the_case_back(
-        mailbox, make_email, monkeypatch):
+def test_a_crash_after_the_case_was_opened_rolls_the_case_back(mailbox, make_email, monkeypatch):
     def attachment_fails(**kwargs):
         raise OSError("disk full")
 
@@ -50,7 +50,8 @@ def test_a_crash_after_the_case_was_opened_rolls_the_case_back(
 
 
 def test_a_failed_message_is_processed_again_once_the_cause_is_gone(
-        mailbox, make_email, monkeypatch):
+    mailbox, make_email, monkeypatch
+):
     monkeypatch.setattr(case_services, "case_open", _boom)
     inbound = services.email_receive(raw=make_email(), source="imap", mailbox=mailbox)
     assert inbound.status == Status.FAILED
@@ -75,8 +76,9 @@ def test_reprocessing_a_processed_message_changes_nothing(mailbox, make_email):
 
 def test_reprocessing_several_reports_what_became_of_them(mailbox, make_email, monkeypatch):
     monkeypatch.setattr(case_services, "case_open", _boom)
-    failed = [services.email_receive(raw=make_email(), source="imap", mailbox=mailbox)
-              for _ in range(2)]
+    failed = [
+        services.email_receive(raw=make_email(), source="imap", mailbox=mailbox) for _ in range(2)
+    ]
     monkeypatch.undo()
     done = services.email_receive(raw=make_email(), source="imap", mailbox=mailbox)
 
@@ -85,12 +87,16 @@ def test_reprocessing_several_reports_what_became_of_them(mailbox, make_email, m
     assert counts == {Status.PROCESSED: 2}
 
 
-@pytest.mark.parametrize("raw", [
-    b"",
-    b"\x00\xff\xfe garbage that is no email at all \x80\x81",
-    b"Subject: no sender anywhere\n\nhello",
-    b"From: not an address\nSubject: hi\n\nhello",
-], ids=["empty", "binary-garbage", "no-sender", "invalid-sender"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"",
+        b"\x00\xff\xfe garbage that is no email at all \x80\x81",
+        b"Subject: no sender anywhere\n\nhello",
+        b"From: not an address\nSubject: hi\n\nhello",
+    ],
+    ids=["empty", "binary-garbage", "no-sender", "invalid-sender"],
+)
 def test_broken_input_is_kept_raw_and_flagged_failed_with_the_error(mailbox, raw):
     inbound = services.email_receive(raw=raw, source="upload", mailbox=mailbox)
 
@@ -103,11 +109,13 @@ def test_broken_input_is_kept_raw_and_flagged_failed_with_the_error(mailbox, raw
 
 def test_an_imap_redelivery_returns_the_row_stored_the_first_time(mailbox, make_email):
     raw = make_email()
-    first = services.email_receive(raw=raw, source="imap", mailbox=mailbox,
-                                   imap_uidvalidity=7, imap_uid=42)
+    first = services.email_receive(
+        raw=raw, source="imap", mailbox=mailbox, imap_uidvalidity=7, imap_uid=42
+    )
 
-    again = services.email_receive(raw=raw, source="imap", mailbox=mailbox,
-                                   imap_uidvalidity=7, imap_uid=42)
+    again = services.email_receive(
+        raw=raw, source="imap", mailbox=mailbox, imap_uidvalidity=7, imap_uid=42
+    )
 
     assert again.pk == first.pk
     assert InboundEmail.objects.count() == 1 and Case.objects.count() == 1
@@ -115,11 +123,11 @@ def test_an_imap_redelivery_returns_the_row_stored_the_first_time(mailbox, make_
 
 def test_the_same_uid_under_a_new_uidvalidity_is_a_new_delivery(mailbox, make_email):
     raw = make_email(message_id="<resync@example.com>")
-    services.email_receive(raw=raw, source="imap", mailbox=mailbox, imap_uidvalidity=7,
-                           imap_uid=42)
+    services.email_receive(raw=raw, source="imap", mailbox=mailbox, imap_uidvalidity=7, imap_uid=42)
 
-    again = services.email_receive(raw=raw, source="imap", mailbox=mailbox,
-                                   imap_uidvalidity=8, imap_uid=42)
+    again = services.email_receive(
+        raw=raw, source="imap", mailbox=mailbox, imap_uidvalidity=8, imap_uid=42
+    )
 
     assert InboundEmail.objects.count() == 2
     assert again.status == Status.DUPLICATE  # the Message-ID is known: nothing created
@@ -133,9 +141,11 @@ def test_an_unknown_source_is_a_programming_error(make_email):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_processing_leaves_the_raw_row_committed(
-        mailbox, make_email, monkeypatch):
+    mailbox, make_email, monkeypatch
+):
     """Even a crash the service cannot catch (the process is killed) loses nothing: the raw
     row was committed before processing began, and stays "received" for a re-run."""
+
     def killed(raw):
         raise KeyboardInterrupt
 
@@ -153,12 +163,13 @@ def test_a_worker_killed_mid_processing_leaves_the_raw_row_committed(
 
 
 def test_messages_left_unprocessed_are_picked_up_by_the_stale_sweep(mailbox, make_email):
-    stuck = InboundEmail.objects.create(source="imap", mailbox=mailbox, raw=make_email(),
-                                        raw_sha256="0" * 64)
-    recent = InboundEmail.objects.create(source="imap", mailbox=mailbox, raw=make_email(),
-                                         raw_sha256="1" * 64)
-    InboundEmail.objects.filter(pk=stuck.pk).update(
-        received_at=timezone.now() - timedelta(hours=1))
+    stuck = InboundEmail.objects.create(
+        source="imap", mailbox=mailbox, raw=make_email(), raw_sha256="0" * 64
+    )
+    recent = InboundEmail.objects.create(
+        source="imap", mailbox=mailbox, raw=make_email(), raw_sha256="1" * 64
+    )
+    InboundEmail.objects.filter(pk=stuck.pk).update(received_at=timezone.now() - timedelta(hours=1))
 
     counts = services.emails_process_stale(older_than=timedelta(minutes=10))
 

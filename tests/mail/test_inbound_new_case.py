@@ -11,22 +11,32 @@ from tests.factories import ContactFactory, EmailIdentityFactory
 pytestmark = pytest.mark.django_db
 
 
-def test_a_first_message_opens_a_case_for_a_new_contact_in_the_mailbox_team(
-        mailbox, make_email):
-    raw = make_email(sender="Ada Lovelace <Ada@Example.com>", subject="Invoice 42 is wrong",
-                     text="Please check invoice 42.", message_id="<first@example.com>")
+def test_a_first_message_opens_a_case_for_a_new_contact_in_the_mailbox_team(mailbox, make_email):
+    raw = make_email(
+        sender="Ada Lovelace <Ada@Example.com>",
+        subject="Invoice 42 is wrong",
+        text="Please check invoice 42.",
+        message_id="<first@example.com>",
+    )
 
     inbound = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
 
     assert inbound.status == InboundEmail.Status.PROCESSED, inbound.error
     case = Case.objects.get()
     assert (case.subject, case.channel, case.team, case.status) == (
-        "Invoice 42 is wrong", "email", mailbox.team, Case.Status.NEW)
+        "Invoice 42 is wrong",
+        "email",
+        mailbox.team,
+        Case.Status.NEW,
+    )
     assert case.requester.name == "Ada Lovelace"
     assert ContactIdentity.objects.get(contact=case.requester).value == "ada@example.com"
     interaction = case.interactions.get()
     assert (interaction.direction, interaction.is_public, interaction.author_contact) == (
-        Interaction.Direction.INBOUND, True, case.requester)
+        Interaction.Direction.INBOUND,
+        True,
+        case.requester,
+    )
     assert interaction.external_id == "<first@example.com>"
     assert interaction.body_text.strip() == "Please check invoice 42."
     assert (inbound.case, inbound.interaction) == (case, interaction)
@@ -46,19 +56,24 @@ def test_the_raw_bytes_and_their_hash_are_kept(mailbox, make_email):
 
 
 def test_a_known_address_finds_its_contact(mailbox, make_email):
-    identity = EmailIdentityFactory(value="grace@example.com",
-                                    contact=ContactFactory(name="Grace Hopper"))
+    identity = EmailIdentityFactory(
+        value="grace@example.com", contact=ContactFactory(name="Grace Hopper")
+    )
 
-    services.email_receive(raw=make_email(sender="GRACE@example.com"), source="imap",
-                           mailbox=mailbox)
+    services.email_receive(
+        raw=make_email(sender="GRACE@example.com"), source="imap", mailbox=mailbox
+    )
 
     assert Case.objects.get().requester == identity.contact
 
 
 def test_the_headers_are_kept_in_the_interaction_metadata(mailbox, make_email):
-    raw = make_email(sender="Ada <ada@example.com>", to="Support <support@cxdesk.test>",
-                     message_id="<meta@example.com>", headers={"Cc": "bob@example.com",
-                                                               "Reply-To": "ada@home.test"})
+    raw = make_email(
+        sender="Ada <ada@example.com>",
+        to="Support <support@cxdesk.test>",
+        message_id="<meta@example.com>",
+        headers={"Cc": "bob@example.com", "Reply-To": "ada@home.test"},
+    )
 
     inbound = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
 
@@ -89,8 +104,11 @@ def test_attachments_and_inline_images_are_stored_on_the_interaction(mailbox, ma
     raw = make_email(
         html='<p>See <img src="cid:logo@example.com"></p>',
         inline_images=[("logo@example.com", "image/png", b"\x89PNG fake image")],
-        attachments=[("invoice 42.pdf", "application/pdf", b"%PDF-1.4 fake"),
-                     ("notes.txt", "text/plain", b"some notes")])
+        attachments=[
+            ("invoice 42.pdf", "application/pdf", b"%PDF-1.4 fake"),
+            ("notes.txt", "text/plain", b"some notes"),
+        ],
+    )
 
     inbound = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
 
@@ -104,16 +122,25 @@ def test_attachments_and_inline_images_are_stored_on_the_interaction(mailbox, ma
 
 def test_an_attachment_over_the_limit_is_skipped_and_recorded(mailbox, make_email, settings):
     settings.CXDESK_MAX_ATTACHMENT_BYTES = 10
-    raw = make_email(attachments=[("big.bin", "application/octet-stream", b"x" * 11),
-                                  ("small.bin", "application/octet-stream", b"x" * 10)])
+    raw = make_email(
+        attachments=[
+            ("big.bin", "application/octet-stream", b"x" * 11),
+            ("small.bin", "application/octet-stream", b"x" * 10),
+        ]
+    )
 
     inbound = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
 
     assert inbound.status == InboundEmail.Status.PROCESSED
     assert [a.filename for a in inbound.interaction.attachments.all()] == ["small.bin"]
     assert inbound.interaction.metadata["attachments_skipped"] == [
-        {"filename": "big.bin", "content_type": "application/octet-stream", "size": 11,
-         "reason": "too large"}]
+        {
+            "filename": "big.bin",
+            "content_type": "application/octet-stream",
+            "size": 11,
+            "reason": "too large",
+        }
+    ]
 
 
 def test_a_message_with_only_an_attachment_still_gets_its_interaction(mailbox, make_email):

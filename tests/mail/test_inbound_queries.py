@@ -20,9 +20,11 @@ DUPLICATE = 5
 
 def _history(mailbox, make_email, count):
     for n in range(count):
-        services.email_receive(raw=make_email(sender=f"old{n}@example.com",
-                                              message_id=f"<old-{n}@example.com>"),
-                               source="imap", mailbox=mailbox)
+        services.email_receive(
+            raw=make_email(sender=f"old{n}@example.com", message_id=f"<old-{n}@example.com>"),
+            source="imap",
+            mailbox=mailbox,
+        )
 
 
 def _count(raw, mailbox) -> int:
@@ -44,22 +46,31 @@ def test_a_new_case_costs_the_same_after_many_earlier_messages(mailbox, make_ema
 def test_each_attachment_costs_one_insert_and_the_cap_one_count(mailbox, make_email):
     _count(make_email(sender="warm@example.com"), mailbox)  # warms the cached lookups
     plain = _count(make_email(sender="a@example.com"), mailbox)
-    with_files = _count(make_email(sender="b@example.com", attachments=[
-        (f"f{n}.pdf", "application/pdf", b"%PDF") for n in range(3)]), mailbox)
+    with_files = _count(
+        make_email(
+            sender="b@example.com",
+            attachments=[(f"f{n}.pdf", "application/pdf", b"%PDF") for n in range(3)],
+        ),
+        mailbox,
+    )
 
     assert with_files == plain + 1 + 3  # the cap's one COUNT, then an INSERT per file
 
 
 def test_a_reply_and_a_duplicate_stay_within_their_budget(
-        mailbox, make_email, django_assert_max_num_queries):
+    mailbox, make_email, django_assert_max_num_queries
+):
     _history(mailbox, make_email, 20)
     case = CaseFactory(requester=EmailIdentityFactory(value="known@example.com").contact)
     InteractionFactory(case=case, external_id="<known-1@example.com>")
 
     with django_assert_max_num_queries(REPLY):
-        services.email_receive(raw=make_email(sender="known@example.com",
-                                              in_reply_to="<known-1@example.com>"),
-                               source="imap", mailbox=mailbox)
+        services.email_receive(
+            raw=make_email(sender="known@example.com", in_reply_to="<known-1@example.com>"),
+            source="imap",
+            mailbox=mailbox,
+        )
     with django_assert_max_num_queries(DUPLICATE):
-        services.email_receive(raw=make_email(message_id="<old-3@example.com>"),
-                               source="imap", mailbox=mailbox)
+        services.email_receive(
+            raw=make_email(message_id="<old-3@example.com>"), source="imap", mailbox=mailbox
+        )

@@ -165,16 +165,23 @@ def test_the_corpus_auto_replies_with_bulk_precedence_stay_auto_replies(path):
     assert not any(reason.startswith("precedence") for reason in parsed.noise_reasons)
 
 
-@pytest.mark.parametrize("subject", ["Absence: John is sick today, cancel his order",
-                                     "Auto reply not working on my account",
-                                     "Out of office hours, nobody answers the phone"])
+@pytest.mark.parametrize(
+    "subject",
+    [
+        "Absence: John is sick today, cancel his order",
+        "Auto reply not working on my account",
+        "Out of office hours, nobody answers the phone",
+    ],
+)
 def test_a_person_whose_subject_looks_like_an_autoresponders_still_opens_a_case(
-        mailbox, make_email, subject):
+    mailbox, make_email, subject
+):
     """The subject alone is a guess: mail with no other sign of an auto-reply that refers to
     no case opens one (flagged never to be answered automatically) instead of being kept
     where no agent sees it (found in review)."""
-    inbound = services.email_receive(raw=make_email(subject=subject), source="imap",
-                                     mailbox=mailbox)
+    inbound = services.email_receive(
+        raw=make_email(subject=subject), source="imap", mailbox=mailbox
+    )
 
     assert inbound.status == InboundEmail.Status.PROCESSED, inbound.error
     assert inbound.case is not None and not inbound.is_auto_reply
@@ -186,12 +193,18 @@ def test_a_person_whose_subject_looks_like_an_autoresponders_still_opens_a_case(
 
 
 def test_an_out_of_office_reply_to_our_mail_is_still_a_note_on_its_case(mailbox, make_email):
-    first = services.email_receive(raw=make_email(message_id="<q1@example.com>"),
-                                   source="imap", mailbox=mailbox)
+    first = services.email_receive(
+        raw=make_email(message_id="<q1@example.com>"), source="imap", mailbox=mailbox
+    )
     reply = services.email_receive(
-        raw=make_email(subject="Out of office: Re: your case", message_id="<ooo@example.com>",
-                       headers={"In-Reply-To": "<q1@example.com>"}),
-        source="imap", mailbox=mailbox)
+        raw=make_email(
+            subject="Out of office: Re: your case",
+            message_id="<ooo@example.com>",
+            headers={"In-Reply-To": "<q1@example.com>"},
+        ),
+        source="imap",
+        mailbox=mailbox,
+    )
 
     assert reply.case == first.case and reply.is_auto_reply
     assert not reply.interaction.is_public

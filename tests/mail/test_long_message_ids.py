@@ -23,11 +23,20 @@ def _poison_id(seed: int = 7) -> str:
     return f"<{local}@example.com>"
 
 
-def _raw(*, message_id: str, subject: str = "Hi", in_reply_to: str = "",
-         sender: str = "Ada <ada@example.com>") -> bytes:
+def _raw(
+    *,
+    message_id: str,
+    subject: str = "Hi",
+    in_reply_to: str = "",
+    sender: str = "Ada <ada@example.com>",
+) -> bytes:
     """Raw bytes with the header in UTF-8 (as an SMTPUTF8 relay delivers it)."""
-    headers = [f"From: {sender}", "To: support@cxdesk.test", f"Subject: {subject}",
-               f"Message-ID: {message_id}"]
+    headers = [
+        f"From: {sender}",
+        "To: support@cxdesk.test",
+        f"Subject: {subject}",
+        f"Message-ID: {message_id}",
+    ]
     if in_reply_to:
         headers.append(f"In-Reply-To: {in_reply_to}")
     return ("\r\n".join(headers) + "\r\n\r\nHello, about my order.\r\n").encode()
@@ -51,8 +60,7 @@ def test_a_long_message_id_becomes_a_bounded_key_the_same_with_or_without_bracke
 def test_a_message_with_an_unindexable_message_id_is_processed(mailbox):
     long_id = _poison_id()
 
-    inbound = services.email_receive(raw=_raw(message_id=long_id), source="upload",
-                                     mailbox=mailbox)
+    inbound = services.email_receive(raw=_raw(message_id=long_id), source="upload", mailbox=mailbox)
 
     stored = InboundEmail.objects.get(pk=inbound.pk)
     assert stored.status == Status.PROCESSED, stored.error
@@ -74,18 +82,19 @@ def test_a_redelivery_of_a_long_message_id_is_a_duplicate(mailbox):
 
 def test_a_reply_to_a_long_message_id_threads_onto_its_case(mailbox):
     long_id = _poison_id()
-    first = services.email_receive(raw=_raw(message_id=long_id), source="upload",
-                                   mailbox=mailbox)
+    first = services.email_receive(raw=_raw(message_id=long_id), source="upload", mailbox=mailbox)
 
     reply = services.email_receive(
-        raw=_raw(message_id="<reply-1@example.com>", subject="Re: something else",
-                 in_reply_to=long_id),
-        source="upload", mailbox=mailbox)
+        raw=_raw(
+            message_id="<reply-1@example.com>", subject="Re: something else", in_reply_to=long_id
+        ),
+        source="upload",
+        mailbox=mailbox,
+    )
 
     assert reply.status == Status.PROCESSED, reply.error
     assert reply.case_id == first.case_id and Case.objects.count() == 1
-    assert reply.interaction.metadata["threading"] == {"by": "in_reply_to",
-                                                       "message_id": long_id}
+    assert reply.interaction.metadata["threading"] == {"by": "in_reply_to", "message_id": long_id}
 
 
 def test_the_migration_rekeys_long_ids_stored_before(mailbox):
@@ -99,13 +108,16 @@ def test_the_migration_rekeys_long_ids_stored_before(mailbox):
 
     migration = importlib.import_module("apps.mail.migrations.0002_hash_long_message_ids")
     long_id = f"<{'x' * 300}@example.com>"
-    row = InboundEmail.objects.create(source="upload", raw=b"", raw_sha256="0" * 64,
-                                      message_id=long_id)
+    row = InboundEmail.objects.create(
+        source="upload", raw=b"", raw_sha256="0" * 64, message_id=long_id
+    )
     case = CaseFactory()
-    interaction = Interaction.objects.create(case=case, channel="email", direction="in",
-                                             external_id=long_id)
-    short = Interaction.objects.create(case=case, channel="email", direction="in",
-                                       external_id="<short@example.com>")
+    interaction = Interaction.objects.create(
+        case=case, channel="email", direction="in", external_id=long_id
+    )
+    short = Interaction.objects.create(
+        case=case, channel="email", direction="in", external_id="<short@example.com>"
+    )
 
     migration.hash_long_message_ids(apps, None)
 

@@ -15,11 +15,17 @@ Status = InboundEmail.Status
 
 @pytest.fixture
 def case(team, agent):
-    customer = EmailIdentityFactory(value="ada@example.com",
-                                    contact=ContactFactory(name="Ada")).contact
+    customer = EmailIdentityFactory(
+        value="ada@example.com", contact=ContactFactory(name="Ada")
+    ).contact
     case = CaseFactory(requester=customer, team=team, status=Case.Status.SOLVED)
-    InteractionFactory(case=case, direction=Interaction.Direction.OUTBOUND, author_contact=None,
-                       author_agent=agent, external_id="<reply-1@cxdesk.test>")
+    InteractionFactory(
+        case=case,
+        direction=Interaction.Direction.OUTBOUND,
+        author_contact=None,
+        author_agent=agent,
+        external_id="<reply-1@cxdesk.test>",
+    )
     return case
 
 
@@ -68,30 +74,48 @@ def _receive(raw, mailbox):
     return inbound
 
 
-@pytest.mark.parametrize("headers, subject", [
-    ({"Auto-Submitted": "auto-replied"}, "Re: Invoice"),
-    ({"X-Autoreply": "yes"}, "Re: Invoice"),
-    ({"X-Autorespond": "Out of office"}, "Re: Invoice"),
-    ({"Precedence": "auto_reply"}, "Re: Invoice"),
-    ({}, "Out of Office: Re: Invoice"),
-    ({}, "Automatische Antwort: Re: Invoice"),
-    ({}, "Réponse automatique : Re: Invoice"),
-    ({}, "Respuesta automática: Re: Invoice"),
-    ({}, "Automatyczna odpowiedź: Re: Invoice"),
-], ids=["auto-submitted", "x-autoreply", "x-autorespond", "precedence-auto-reply", "ooo-en",
-        "ooo-de", "ooo-fr", "ooo-es", "ooo-pl"])
-def test_an_auto_reply_is_an_internal_note_that_does_not_reopen(case, mailbox, make_email,
-                                                                headers, subject):
-    raw = make_email(sender="ada@example.com", subject=subject, headers=headers,
-                     in_reply_to="<reply-1@cxdesk.test>", text="I am away until Monday.")
+@pytest.mark.parametrize(
+    "headers, subject",
+    [
+        ({"Auto-Submitted": "auto-replied"}, "Re: Invoice"),
+        ({"X-Autoreply": "yes"}, "Re: Invoice"),
+        ({"X-Autorespond": "Out of office"}, "Re: Invoice"),
+        ({"Precedence": "auto_reply"}, "Re: Invoice"),
+        ({}, "Out of Office: Re: Invoice"),
+        ({}, "Automatische Antwort: Re: Invoice"),
+        ({}, "Réponse automatique : Re: Invoice"),
+        ({}, "Respuesta automática: Re: Invoice"),
+        ({}, "Automatyczna odpowiedź: Re: Invoice"),
+    ],
+    ids=[
+        "auto-submitted",
+        "x-autoreply",
+        "x-autorespond",
+        "precedence-auto-reply",
+        "ooo-en",
+        "ooo-de",
+        "ooo-fr",
+        "ooo-es",
+        "ooo-pl",
+    ],
+)
+def test_an_auto_reply_is_an_internal_note_that_does_not_reopen(
+    case, mailbox, make_email, headers, subject
+):
+    raw = make_email(
+        sender="ada@example.com",
+        subject=subject,
+        headers=headers,
+        in_reply_to="<reply-1@cxdesk.test>",
+        text="I am away until Monday.",
+    )
 
     inbound = _receive(raw, mailbox)
 
     case.refresh_from_db()
     assert inbound.is_auto_reply and not inbound.is_bounce
     assert inbound.case == case and case.status == Case.Status.SOLVED
-    assert case.reopen_count == 0 and not case.events.filter(
-        kind=CaseEvent.Kind.REOPENED).exists()
+    assert case.reopen_count == 0 and not case.events.filter(kind=CaseEvent.Kind.REOPENED).exists()
     note = inbound.interaction
     assert (note.is_public, note.direction) == (False, Interaction.Direction.INBOUND)
     assert note.metadata["auto_reply"] is True and note.metadata["noise_reasons"]
@@ -111,15 +135,20 @@ def test_auto_submitted_no_is_an_ordinary_message(case, mailbox, make_email):
 def test_an_auto_reply_to_a_closed_case_opens_no_follow_up(case, mailbox, make_email):
     Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED)
 
-    inbound = _receive(make_email(headers={"Auto-Submitted": "auto-replied"},
-                                  in_reply_to="<reply-1@cxdesk.test>"), mailbox)
+    inbound = _receive(
+        make_email(headers={"Auto-Submitted": "auto-replied"}, in_reply_to="<reply-1@cxdesk.test>"),
+        mailbox,
+    )
 
     assert inbound.case == case and Case.objects.count() == 1
 
 
 def test_an_auto_reply_matching_no_case_is_kept_without_a_case(case, mailbox, make_email):
-    raw = make_email(sender="stranger@example.net", subject="Out of office",
-                     headers={"Auto-Submitted": "auto-replied"})
+    raw = make_email(
+        sender="stranger@example.net",
+        subject="Out of office",
+        headers={"Auto-Submitted": "auto-replied"},
+    )
 
     inbound = _receive(raw, mailbox)
 
@@ -139,8 +168,9 @@ def test_a_redelivered_auto_reply_without_a_case_is_a_duplicate(mailbox, make_em
 
 
 def test_an_auto_reply_threads_by_the_subject_token(case, mailbox, make_email):
-    inbound = _receive(make_email(subject=f"Automatic reply: Re: Invoice [{case.reference}]"),
-                       mailbox)
+    inbound = _receive(
+        make_email(subject=f"Automatic reply: Re: Invoice [{case.reference}]"), mailbox
+    )
 
     assert inbound.case == case and inbound.is_auto_reply
     case.refresh_from_db()
@@ -156,8 +186,10 @@ def test_a_bounce_is_recorded_on_the_case_of_the_bounced_reply(case, mailbox):
     note = inbound.interaction
     assert not note.is_public and note.author_contact is None
     assert note.metadata["bounce"] is True
-    assert note.metadata["threading"] == {"by": "bounced_message",
-                                          "message_id": "<reply-1@cxdesk.test>"}
+    assert note.metadata["threading"] == {
+        "by": "bounced_message",
+        "message_id": "<reply-1@cxdesk.test>",
+    }
     assert "message/rfc822" in {a.content_type for a in note.attachments.all()}
 
 
@@ -169,15 +201,22 @@ def test_a_bounce_threads_by_the_tagged_token_of_the_bounced_subject(case, mailb
     assert inbound.case == case and inbound.is_bounce
 
 
-def test_noise_with_only_a_bare_token_from_an_unknown_sender_threads_nowhere(case, mailbox,
-                                                                              make_email):
+def test_noise_with_only_a_bare_token_from_an_unknown_sender_threads_nowhere(
+    case, mailbox, make_email
+):
     """A bare [CX-…] is guessable: a forged "auto-reply" must not plant a note in any case.
     The message is kept (processed, flagged) without a case."""
-    bounce = _receive(_bounce("<unknown@cxdesk.test>", subject=f"Re: Invoice [{case.reference}]"),
-                      mailbox)
-    auto_reply = _receive(make_email(sender="mallory@evil.test",
-                                     subject=f"Automatic reply: [{case.reference}]",
-                                     headers={"Auto-Submitted": "auto-replied"}), mailbox)
+    bounce = _receive(
+        _bounce("<unknown@cxdesk.test>", subject=f"Re: Invoice [{case.reference}]"), mailbox
+    )
+    auto_reply = _receive(
+        make_email(
+            sender="mallory@evil.test",
+            subject=f"Automatic reply: [{case.reference}]",
+            headers={"Auto-Submitted": "auto-replied"},
+        ),
+        mailbox,
+    )
 
     assert (bounce.status, bounce.case, bounce.is_bounce) == (Status.PROCESSED, None, True)
     assert (auto_reply.status, auto_reply.case) == (Status.PROCESSED, None)
@@ -185,10 +224,16 @@ def test_noise_with_only_a_bare_token_from_an_unknown_sender_threads_nowhere(cas
 
 
 def test_an_auto_reply_of_the_requester_with_a_bare_token_is_a_note_on_the_case(
-        case, mailbox, make_email):
-    inbound = _receive(make_email(sender="ada@example.com",
-                                  subject=f"Out of office: Re: Invoice [{case.reference}]",
-                                  headers={"Auto-Submitted": "auto-replied"}), mailbox)
+    case, mailbox, make_email
+):
+    inbound = _receive(
+        make_email(
+            sender="ada@example.com",
+            subject=f"Out of office: Re: Invoice [{case.reference}]",
+            headers={"Auto-Submitted": "auto-replied"},
+        ),
+        mailbox,
+    )
 
     assert inbound.case == case and not inbound.interaction.is_public
     case.refresh_from_db()
@@ -203,9 +248,12 @@ def test_a_bounce_matching_no_case_opens_none(mailbox):
 
 
 def test_a_plain_text_bounce_from_the_mailer_daemon_is_flagged(case, mailbox, make_email):
-    raw = make_email(sender="MAILER-DAEMON@mx.example.com", subject="failure notice",
-                     text="Sorry.\n\n--- Below this line is a copy of the message.\n\n"
-                          "Message-ID: <reply-1@cxdesk.test>\nSubject: Re: Invoice\n")
+    raw = make_email(
+        sender="MAILER-DAEMON@mx.example.com",
+        subject="failure notice",
+        text="Sorry.\n\n--- Below this line is a copy of the message.\n\n"
+        "Message-ID: <reply-1@cxdesk.test>\nSubject: Re: Invoice\n",
+    )
 
     inbound = _receive(raw, mailbox)
 

@@ -35,19 +35,34 @@ def imap_server(tls_files, monkeypatch):
 @pytest.fixture
 def mailbox(db):
     return Mailbox.objects.create(
-        name="Support", email_address="support@example.com", imap_host="imap.example.com",
-        imap_username="support@example.com", imap_password=PASSWORD,
-        oauth2_client_secret="client-s3cret", oauth2_refresh_token="refresh-s3cret")
+        name="Support",
+        email_address="support@example.com",
+        imap_host="imap.example.com",
+        imap_username="support@example.com",
+        imap_password=PASSWORD,
+        oauth2_client_secret="client-s3cret",
+        oauth2_refresh_token="refresh-s3cret",
+    )
 
 
 def form_data(mailbox: Mailbox, **changes) -> dict:
     data = {
-        "name": mailbox.name, "email_address": mailbox.email_address, "team": "",
-        "is_active": "on", "imap_host": mailbox.imap_host, "imap_port": mailbox.imap_port,
-        "imap_security": mailbox.imap_security, "imap_username": mailbox.imap_username,
-        "auth_method": mailbox.auth_method, "imap_password": "", "oauth2_token_url": "",
-        "oauth2_client_id": "", "oauth2_client_secret": "", "oauth2_refresh_token": "",
-        "imap_folder": mailbox.imap_folder, "processed_folder": "",
+        "name": mailbox.name,
+        "email_address": mailbox.email_address,
+        "team": "",
+        "is_active": "on",
+        "imap_host": mailbox.imap_host,
+        "imap_port": mailbox.imap_port,
+        "imap_security": mailbox.imap_security,
+        "imap_username": mailbox.imap_username,
+        "auth_method": mailbox.auth_method,
+        "imap_password": "",
+        "oauth2_token_url": "",
+        "oauth2_client_id": "",
+        "oauth2_client_secret": "",
+        "oauth2_refresh_token": "",
+        "imap_folder": mailbox.imap_folder,
+        "processed_folder": "",
     }
     data.update(changes)
     return {k: v for k, v in data.items() if v is not None}
@@ -79,8 +94,9 @@ def test_a_blank_secret_keeps_the_stored_one(admin_client, mailbox):
 
 
 def test_a_typed_secret_replaces_the_stored_one(admin_client, mailbox):
-    response = admin_client.post(change_url(mailbox),
-                                 form_data(mailbox, imap_password="new-password"))
+    response = admin_client.post(
+        change_url(mailbox), form_data(mailbox, imap_password="new-password")
+    )
 
     assert response.status_code == 302
     mailbox.refresh_from_db()
@@ -90,9 +106,15 @@ def test_a_typed_secret_replaces_the_stored_one(admin_client, mailbox):
 def test_a_new_refresh_token_forgets_the_cached_access_token(admin_client, mailbox):
     Mailbox.objects.filter(pk=mailbox.pk).update(oauth2_access_token="cached")
 
-    admin_client.post(change_url(mailbox), form_data(
-        mailbox, auth_method="xoauth2", oauth2_token_url="https://login.example.com/token",
-        oauth2_refresh_token="refresh-2"))
+    admin_client.post(
+        change_url(mailbox),
+        form_data(
+            mailbox,
+            auth_method="xoauth2",
+            oauth2_token_url="https://login.example.com/token",
+            oauth2_refresh_token="refresh-2",
+        ),
+    )
 
     mailbox.refresh_from_db()
     assert mailbox.oauth2_refresh_token == "refresh-2"
@@ -117,15 +139,16 @@ def test_plain_imap_without_allow_insecure_is_a_form_error(admin_client, mailbox
 
 
 def test_polling_state_is_read_only(admin_client, mailbox):
-    Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=42, uidvalidity=7,
-                                                 last_error="login refused")
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        last_uid=42, uidvalidity=7, last_error="login refused"
+    )
 
-    admin_client.post(change_url(mailbox), form_data(mailbox, last_uid="0", uidvalidity="1",
-                                                     last_error=""))
+    admin_client.post(
+        change_url(mailbox), form_data(mailbox, last_uid="0", uidvalidity="1", last_error="")
+    )
 
     mailbox.refresh_from_db()
-    assert (mailbox.last_uid, mailbox.uidvalidity, mailbox.last_error) == (
-        42, 7, "login refused")
+    assert (mailbox.last_uid, mailbox.uidvalidity, mailbox.last_error) == (42, 7, "login refused")
     page = admin_client.get(change_url(mailbox)).content
     assert b"error: login refused" in page
 
@@ -139,8 +162,11 @@ def test_the_changelist_renders(admin_client, mailbox, django_assert_max_num_que
 
 
 def run_action(client, action: str, mailbox: Mailbox):
-    return client.post(reverse("admin:mail_mailbox_changelist"),
-                       {"action": action, ACTION_CHECKBOX_NAME: [mailbox.pk]}, follow=True)
+    return client.post(
+        reverse("admin:mail_mailbox_changelist"),
+        {"action": action, ACTION_CHECKBOX_NAME: [mailbox.pk]},
+        follow=True,
+    )
 
 
 def test_poll_now_polls_the_mailbox(admin_client, imap_server, monkeypatch):
@@ -183,8 +209,9 @@ def test_saving_the_form_does_not_revert_what_a_poll_wrote_meanwhile(mailbox):
 
     form = MailboxForm(form_data(mailbox, name="Support desk"), instance=mailbox)
     assert form.is_valid(), form.errors
-    Mailbox.objects.filter(pk=mailbox.pk).update(last_uid=150, uidvalidity=9,
-                                                 oauth2_access_token="refreshed")
+    Mailbox.objects.filter(pk=mailbox.pk).update(
+        last_uid=150, uidvalidity=9, oauth2_access_token="refreshed"
+    )
 
     form.save()
 
@@ -195,8 +222,9 @@ def test_saving_the_form_does_not_revert_what_a_poll_wrote_meanwhile(mailbox):
 
 
 def test_the_processed_folder_must_differ_from_the_folder_read(admin_client, mailbox):
-    response = admin_client.post(change_url(mailbox), form_data(
-        mailbox, imap_folder="INBOX", processed_folder="inbox"))
+    response = admin_client.post(
+        change_url(mailbox), form_data(mailbox, imap_folder="INBOX", processed_folder="inbox")
+    )
 
     assert response.status_code == 200
     assert "processed_folder" in response.context["adminform"].form.errors

@@ -23,8 +23,9 @@ def raw_columns(pk: int) -> dict[str, str]:
 
 
 def test_secrets_are_stored_encrypted_and_read_back_in_clear():
-    mailbox = Mailbox.objects.create(name="Support", email_address="support@example.com",
-                                     imap_host="imap.example.com", **SECRETS)
+    mailbox = Mailbox.objects.create(
+        name="Support", email_address="support@example.com", imap_host="imap.example.com", **SECRETS
+    )
 
     stored = raw_columns(mailbox.pk)
     for name, secret in SECRETS.items():
@@ -37,10 +38,12 @@ def test_secrets_are_stored_encrypted_and_read_back_in_clear():
 
 
 def test_the_same_secret_encrypts_differently_each_time():
-    a = Mailbox.objects.create(name="A", email_address="a@example.com",
-                               imap_password="same-password")
-    b = Mailbox.objects.create(name="B", email_address="b@example.com",
-                               imap_password="same-password")
+    a = Mailbox.objects.create(
+        name="A", email_address="a@example.com", imap_password="same-password"
+    )
+    b = Mailbox.objects.create(
+        name="B", email_address="b@example.com", imap_password="same-password"
+    )
 
     assert raw_columns(a.pk)["imap_password"] != raw_columns(b.pk)["imap_password"]
 
@@ -66,8 +69,9 @@ def test_an_empty_secret_stays_empty():
 def test_a_secret_encrypted_with_another_key_is_not_read_as_garbage(settings):
     from cryptography.fernet import Fernet
 
-    mailbox = Mailbox.objects.create(name="Support", email_address="support@example.com",
-                                     imap_password="pw")
+    mailbox = Mailbox.objects.create(
+        name="Support", email_address="support@example.com", imap_password="pw"
+    )
     settings.CXDESK_ENCRYPTION_KEY = Fernet.generate_key().decode()
 
     with pytest.raises(ValueError, match="cannot decrypt"):
@@ -79,11 +83,14 @@ def test_secrets_survive_a_rotated_secret_key_while_the_old_one_is_a_fallback(se
     not make every stored mailbox password unreadable (docs/operations.md)."""
     settings.CXDESK_ENCRYPTION_KEY = ""
     settings.SECRET_KEY = "old-key-" + "x" * 50
-    mailbox = Mailbox.objects.create(name="Support", email_address="support@example.com",
-                                     imap_password="pw")
+    mailbox = Mailbox.objects.create(
+        name="Support", email_address="support@example.com", imap_password="pw"
+    )
 
-    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "new-key-" + "y" * 50, [
-        settings.SECRET_KEY]
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = (
+        "new-key-" + "y" * 50,
+        [settings.SECRET_KEY],
+    )
     assert Mailbox.objects.get(pk=mailbox.pk).imap_password == "pw"
 
     settings.SECRET_KEY_FALLBACKS = []  # the old key retired before re-saving: unreadable

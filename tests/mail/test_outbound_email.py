@@ -32,8 +32,9 @@ def email_sender(settings):
 
 @pytest.fixture
 def mailbox(team):
-    return Mailbox.objects.create(name="Acme Support", email_address="support@acme.example",
-                                  team=team)
+    return Mailbox.objects.create(
+        name="Acme Support", email_address="support@acme.example", team=team
+    )
 
 
 @pytest.fixture
@@ -43,22 +44,48 @@ def customer():
     return contact
 
 
-def inbound_case(customer, mailbox, team, *, subject="Double charge on renewal",
-                 message_id="<q1@mail.example.net>", metadata=None):
+def inbound_case(
+    customer,
+    mailbox,
+    team,
+    *,
+    subject="Double charge on renewal",
+    message_id="<q1@mail.example.net>",
+    metadata=None,
+):
     """A case opened by an email that came in through `mailbox`, as ingestion leaves it."""
-    metadata = metadata if metadata is not None else {"email": {
-        "message_id": message_id,
-        "from": "Ann Customer <ann@example.net>",
-        "references": ["<root@mail.example.net>"],
-        "reply_to": [],
-    }}
-    case = services.case_open(requester=customer, subject=subject, channel="email", team=team,
-                              body_text="I was charged twice.", external_id=message_id,
-                              metadata=metadata)
+    metadata = (
+        metadata
+        if metadata is not None
+        else {
+            "email": {
+                "message_id": message_id,
+                "from": "Ann Customer <ann@example.net>",
+                "references": ["<root@mail.example.net>"],
+                "reply_to": [],
+            }
+        }
+    )
+    case = services.case_open(
+        requester=customer,
+        subject=subject,
+        channel="email",
+        team=team,
+        body_text="I was charged twice.",
+        external_id=message_id,
+        metadata=metadata,
+    )
     interaction = case.interactions.get()
-    InboundEmail.objects.create(mailbox=mailbox, source="imap", raw=b"...", raw_sha256="0" * 64,
-                                message_id=message_id, case=case, interaction=interaction,
-                                status=InboundEmail.Status.PROCESSED)
+    InboundEmail.objects.create(
+        mailbox=mailbox,
+        source="imap",
+        raw=b"...",
+        raw_sha256="0" * 64,
+        message_id=message_id,
+        case=case,
+        interaction=interaction,
+        status=InboundEmail.Status.PROCESSED,
+    )
     return case
 
 
@@ -68,14 +95,20 @@ def reply(case, agent, capture, *, files=(), **fields) -> Interaction:
     with capture(execute=True):
         interaction = services.case_reply(case_id=case.pk, agent=agent, **fields)
         for name, content, content_type, content_id in files:
-            services.attachment_add(interaction=interaction, filename=name, content=content,
-                                    content_type=content_type, content_id=content_id)
+            services.attachment_add(
+                interaction=interaction,
+                filename=name,
+                content=content,
+                content_type=content_type,
+                content_id=content_id,
+            )
     interaction.refresh_from_db()
     return interaction
 
 
 def test_a_reply_goes_from_the_mailbox_to_the_customer(
-        agent, team, customer, mailbox, django_capture_on_commit_callbacks):
+    agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
     case = inbound_case(customer, mailbox, team)
 
     sent = reply(case, agent, django_capture_on_commit_callbacks)
@@ -90,7 +123,8 @@ def test_a_reply_goes_from_the_mailbox_to_the_customer(
 
 
 def test_the_reply_threads_under_the_customers_message(
-        agent, team, customer, mailbox, django_capture_on_commit_callbacks):
+    agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
     case = inbound_case(customer, mailbox, team)
 
     sent = reply(case, agent, django_capture_on_commit_callbacks)
@@ -105,7 +139,8 @@ def test_the_reply_threads_under_the_customers_message(
 
 
 def test_the_subject_carries_one_re_and_the_case_reference(
-        agent, team, customer, mailbox, django_capture_on_commit_callbacks):
+    agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
     case = inbound_case(customer, mailbox, team, subject="RE: Re: Fwd: Double charge")
 
     reply(case, agent, django_capture_on_commit_callbacks)
@@ -113,15 +148,18 @@ def test_the_subject_carries_one_re_and_the_case_reference(
     assert mail.outbox[0].subject == f"Re: Double charge {subject_token(case)}"
 
 
-@pytest.mark.parametrize(("subject", "expected"), [
-    ("Double charge", "Re: Double charge"),
-    ("Re: Double charge [CX-000042]", "Re: Double charge"),
-    ("Re: Double charge [CX-000042-abcdefgh]", "Re: Double charge"),
-    ("AW: [cx-000042] Doppelte Abbuchung", "Re: Doppelte Abbuchung"),
-    ("Fwd: [CX-000348] my order", "Re: my order"),  # another case's token is dropped
-    ("Re:", "Re: (no subject)"),
-    ("Line\r\nbreak", "Re: Line break"),
-])
+@pytest.mark.parametrize(
+    ("subject", "expected"),
+    [
+        ("Double charge", "Re: Double charge"),
+        ("Re: Double charge [CX-000042]", "Re: Double charge"),
+        ("Re: Double charge [CX-000042-abcdefgh]", "Re: Double charge"),
+        ("AW: [cx-000042] Doppelte Abbuchung", "Re: Doppelte Abbuchung"),
+        ("Fwd: [CX-000348] my order", "Re: my order"),  # another case's token is dropped
+        ("Re:", "Re: (no subject)"),
+        ("Line\r\nbreak", "Re: Line break"),
+    ],
+)
 def test_reply_subjects_carry_one_token_this_cases_with_its_tag(subject, expected):
     from apps.cases.models import Case
 
@@ -130,11 +168,17 @@ def test_reply_subjects_carry_one_token_this_cases_with_its_tag(subject, expecte
 
 
 def test_the_html_body_goes_as_an_alternative(
-        agent, team, customer, mailbox, django_capture_on_commit_callbacks):
+    agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
     case = inbound_case(customer, mailbox, team)
 
-    reply(case, agent, django_capture_on_commit_callbacks, body_text="",
-          body_html="<p>Refunded <b>today</b>.</p><script>alert(1)</script>")
+    reply(
+        case,
+        agent,
+        django_capture_on_commit_callbacks,
+        body_text="",
+        body_html="<p>Refunded <b>today</b>.</p><script>alert(1)</script>",
+    )
 
     [email] = mail.outbox
     assert email.body == "Refunded today."
@@ -143,14 +187,18 @@ def test_the_html_body_goes_as_an_alternative(
     assert "<b>today</b>" in html and "<script>" not in html
 
 
-def test_attachments_are_sent(agent, team, customer, mailbox,
-                              django_capture_on_commit_callbacks):
+def test_attachments_are_sent(agent, team, customer, mailbox, django_capture_on_commit_callbacks):
     case = inbound_case(customer, mailbox, team)
 
-    reply(case, agent, django_capture_on_commit_callbacks, files=[
-        ("refund.pdf", b"%PDF-1.4 refund", "application/pdf", ""),
-        ("logo.png", b"\x89PNG fake", "image/png", "logo@acme"),
-    ])
+    reply(
+        case,
+        agent,
+        django_capture_on_commit_callbacks,
+        files=[
+            ("refund.pdf", b"%PDF-1.4 refund", "application/pdf", ""),
+            ("logo.png", b"\x89PNG fake", "image/png", "logo@acme"),
+        ],
+    )
 
     message = message_from_bytes(mail.outbox[0].message().as_bytes(), policy=policy.default)
     parts = {p.get_filename(): p for p in message.iter_attachments()}
@@ -162,9 +210,19 @@ def test_attachments_are_sent(agent, team, customer, mailbox,
 
 
 def test_the_reply_to_of_the_customers_email_wins(
-        agent, team, customer, mailbox, django_capture_on_commit_callbacks):
-    case = inbound_case(customer, mailbox, team, metadata={"email": {
-        "from": "Ann <ann@example.net>", "reply_to": ["Ann at work <ann@work.example>"]}})
+    agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
+    case = inbound_case(
+        customer,
+        mailbox,
+        team,
+        metadata={
+            "email": {
+                "from": "Ann <ann@example.net>",
+                "reply_to": ["Ann at work <ann@work.example>"],
+            }
+        },
+    )
 
     reply(case, agent, django_capture_on_commit_callbacks)
 
@@ -172,9 +230,14 @@ def test_the_reply_to_of_the_customers_email_wins(
 
 
 def test_a_flat_metadata_from_another_integration_is_read_too(
-        agent, team, customer, mailbox, django_capture_on_commit_callbacks):
-    case = inbound_case(customer, mailbox, team, metadata={
-        "from": "Ann <ann@example.net>", "headers": {"References": "<a@x.example>"}})
+    agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
+    case = inbound_case(
+        customer,
+        mailbox,
+        team,
+        metadata={"from": "Ann <ann@example.net>", "headers": {"References": "<a@x.example>"}},
+    )
 
     reply(case, agent, django_capture_on_commit_callbacks)
 
@@ -183,7 +246,8 @@ def test_a_flat_metadata_from_another_integration_is_read_too(
 
 
 def test_without_an_address_in_the_email_the_requesters_address_is_used(
-        agent, team, customer, mailbox, django_capture_on_commit_callbacks):
+    agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
     case = inbound_case(customer, mailbox, team, metadata={})
 
     reply(case, agent, django_capture_on_commit_callbacks)
@@ -192,9 +256,11 @@ def test_without_an_address_in_the_email_the_requesters_address_is_used(
 
 
 def test_a_case_without_inbound_email_is_sent_from_the_default_address(
-        agent, team, customer, django_capture_on_commit_callbacks):
-    case = services.case_open(requester=customer, subject="Called about a refund",
-                              channel="email", team=team)
+    agent, team, customer, django_capture_on_commit_callbacks
+):
+    case = services.case_open(
+        requester=customer, subject="Called about a refund", channel="email", team=team
+    )
 
     reply(case, agent, django_capture_on_commit_callbacks)
 
@@ -206,16 +272,22 @@ def test_a_case_without_inbound_email_is_sent_from_the_default_address(
 
 
 def test_the_latest_inbound_email_is_answered(
-        agent, team, customer, mailbox, django_capture_on_commit_callbacks):
+    agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
     case = inbound_case(customer, mailbox, team)
     other = Mailbox.objects.create(name="Billing", email_address="billing@acme.example")
     later = services.interaction_add(
-        case_id=case.pk, channel="email", direction="in", author_contact=customer,
-        body_text="Any news?", external_id="<q2@mail.example.net>",
-        metadata={"email": {"from": "ann@example.net",
-                            "references": ["<q1@mail.example.net>"]}})
-    InboundEmail.objects.create(mailbox=other, source="imap", raw=b"...", raw_sha256="1" * 64,
-                                case=case, interaction=later)
+        case_id=case.pk,
+        channel="email",
+        direction="in",
+        author_contact=customer,
+        body_text="Any news?",
+        external_id="<q2@mail.example.net>",
+        metadata={"email": {"from": "ann@example.net", "references": ["<q1@mail.example.net>"]}},
+    )
+    InboundEmail.objects.create(
+        mailbox=other, source="imap", raw=b"...", raw_sha256="1" * 64, case=case, interaction=later
+    )
 
     reply(case, agent, django_capture_on_commit_callbacks)
 
@@ -225,11 +297,14 @@ def test_the_latest_inbound_email_is_answered(
     assert mail.outbox[0].from_email == "Billing <billing@acme.example>"
 
 
-def test_references_are_bounded(agent, team, customer, mailbox,
-                                django_capture_on_commit_callbacks):
+def test_references_are_bounded(agent, team, customer, mailbox, django_capture_on_commit_callbacks):
     chain = [f"<m{i}@mail.example.net>" for i in range(60)]
-    case = inbound_case(customer, mailbox, team, metadata={"email": {"from": "ann@example.net",
-                                                                     "references": chain}})
+    case = inbound_case(
+        customer,
+        mailbox,
+        team,
+        metadata={"email": {"from": "ann@example.net", "references": chain}},
+    )
 
     reply(case, agent, django_capture_on_commit_callbacks)
 
@@ -239,11 +314,11 @@ def test_references_are_bounded(agent, team, customer, mailbox,
     assert references[-2:] == [chain[-1], "<q1@mail.example.net>"]
 
 
-def test_no_email_address_fails_for_good(agent, team, mailbox,
-                                         django_capture_on_commit_callbacks):
+def test_no_email_address_fails_for_good(agent, team, mailbox, django_capture_on_commit_callbacks):
     nobody = ContactFactory(name="Walk-in")
-    case = services.case_open(requester=nobody, subject="At the counter", channel="email",
-                              team=team)
+    case = services.case_open(
+        requester=nobody, subject="At the counter", channel="email", team=team
+    )
 
     sent = reply(case, agent, django_capture_on_commit_callbacks)
 
@@ -253,9 +328,11 @@ def test_no_email_address_fails_for_good(agent, team, mailbox,
 
 
 def test_a_reply_to_one_of_our_mailboxes_is_refused(
-        agent, team, customer, mailbox, django_capture_on_commit_callbacks):
-    case = inbound_case(customer, mailbox, team,
-                        metadata={"email": {"from": "Acme Support <support@acme.example>"}})
+    agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
+    case = inbound_case(
+        customer, mailbox, team, metadata={"email": {"from": "Acme Support <support@acme.example>"}}
+    )
 
     sent = reply(case, agent, django_capture_on_commit_callbacks)
 
@@ -285,18 +362,28 @@ def failing_backend(settings, monkeypatch):
     return FailingBackend
 
 
-@pytest.mark.parametrize("error", [
-    smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
-    ConnectionRefusedError(111, "Connection refused"),
-    TimeoutError("timed out"),
-    smtplib.SMTPConnectError(421, b"Too many connections"),
-    smtplib.SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid"),
-    smtplib.SMTPRecipientsRefused({"ann@example.net": (450, b"4.2.1 Mailbox busy")}),
-    smtplib.SMTPDataError(451, b"4.3.0 Try again later"),
-])
-def test_a_temporary_smtp_failure_is_retried(error, failing_backend, monkeypatch, agent, team,
-                                             customer, mailbox,
-                                             django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    "error",
+    [
+        smtplib.SMTPServerDisconnected("Connection unexpectedly closed"),
+        ConnectionRefusedError(111, "Connection refused"),
+        TimeoutError("timed out"),
+        smtplib.SMTPConnectError(421, b"Too many connections"),
+        smtplib.SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid"),
+        smtplib.SMTPRecipientsRefused({"ann@example.net": (450, b"4.2.1 Mailbox busy")}),
+        smtplib.SMTPDataError(451, b"4.3.0 Try again later"),
+    ],
+)
+def test_a_temporary_smtp_failure_is_retried(
+    error,
+    failing_backend,
+    monkeypatch,
+    agent,
+    team,
+    customer,
+    mailbox,
+    django_capture_on_commit_callbacks,
+):
     monkeypatch.setattr(failing_backend, "error", error)
     case = inbound_case(customer, mailbox, team)
 
@@ -309,17 +396,34 @@ def test_a_temporary_smtp_failure_is_retried(error, failing_backend, monkeypatch
     assert sent.external_id == ""
 
 
-@pytest.mark.parametrize(("error", "text"), [
-    (smtplib.SMTPRecipientsRefused({"ann@example.net": (550, b"5.1.1 User unknown")}),
-     "recipient refused: ann@example.net: 550 5.1.1 User unknown"),
-    (smtplib.SMTPSenderRefused(553, b"5.7.1 Sender not allowed", "support@acme.example"),
-     "SMTP sender refused: 553 5.7.1 Sender not allowed"),
-    (smtplib.SMTPDataError(554, b"5.6.0 Message rejected as spam"),
-     "SMTP refused: 554 5.6.0 Message rejected as spam"),
-])
-def test_a_permanent_smtp_refusal_fails_at_once(error, text, failing_backend, monkeypatch,
-                                                agent, team, customer, mailbox,
-                                                django_capture_on_commit_callbacks):
+@pytest.mark.parametrize(
+    ("error", "text"),
+    [
+        (
+            smtplib.SMTPRecipientsRefused({"ann@example.net": (550, b"5.1.1 User unknown")}),
+            "recipient refused: ann@example.net: 550 5.1.1 User unknown",
+        ),
+        (
+            smtplib.SMTPSenderRefused(553, b"5.7.1 Sender not allowed", "support@acme.example"),
+            "SMTP sender refused: 553 5.7.1 Sender not allowed",
+        ),
+        (
+            smtplib.SMTPDataError(554, b"5.6.0 Message rejected as spam"),
+            "SMTP refused: 554 5.6.0 Message rejected as spam",
+        ),
+    ],
+)
+def test_a_permanent_smtp_refusal_fails_at_once(
+    error,
+    text,
+    failing_backend,
+    monkeypatch,
+    agent,
+    team,
+    customer,
+    mailbox,
+    django_capture_on_commit_callbacks,
+):
     monkeypatch.setattr(failing_backend, "error", error)
     case = inbound_case(customer, mailbox, team)
 
@@ -330,9 +434,9 @@ def test_a_permanent_smtp_refusal_fails_at_once(error, text, failing_backend, mo
     assert sent.delivery_error == text
 
 
-def test_a_retry_sends_the_same_message_id(failing_backend, monkeypatch, agent, team,
-                                           customer, mailbox,
-                                           django_capture_on_commit_callbacks):
+def test_a_retry_sends_the_same_message_id(
+    failing_backend, monkeypatch, agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
     """A timeout after the server took the message must not make the retry look new."""
     monkeypatch.setattr(failing_backend, "error", TimeoutError("timed out"))
     case = inbound_case(customer, mailbox, team)
@@ -348,10 +452,15 @@ def test_a_retry_sends_the_same_message_id(failing_backend, monkeypatch, agent, 
 
 
 def test_a_customer_email_without_message_id_gets_an_answer_without_in_reply_to(
-        agent, team, customer, mailbox, django_capture_on_commit_callbacks):
-    case = inbound_case(customer, mailbox, team,
-                        message_id=f"<{'a' * 64}@no-message-id.invalid>",
-                        metadata={"email": {"message_id": "", "from": "ann@example.net"}})
+    agent, team, customer, mailbox, django_capture_on_commit_callbacks
+):
+    case = inbound_case(
+        customer,
+        mailbox,
+        team,
+        message_id=f"<{'a' * 64}@no-message-id.invalid>",
+        metadata={"email": {"message_id": "", "from": "ann@example.net"}},
+    )
 
     reply(case, agent, django_capture_on_commit_callbacks)
 

@@ -32,29 +32,36 @@ def email_sender(settings):
 def pending_reply(agent, team):
     customer = ContactFactory(name="Ann")
     customer.identities.create(kind="email", value="ann@example.net")
-    case = services.case_open(requester=customer, subject="Refund", channel="email", team=team,
-                              body_text="Where is my refund?")
+    case = services.case_open(
+        requester=customer,
+        subject="Refund",
+        channel="email",
+        team=team,
+        body_text="Where is my refund?",
+    )
     # Not captured: the send task does not run, the reply stays pending.
     return services.case_reply(case_id=case.pk, agent=agent, body_text="On its way.")
 
 
 def _claimed_by(interaction_id: int, at) -> Interaction:
     """The row as a worker holds it after claiming it at `at`."""
-    Interaction.objects.filter(pk=interaction_id).update(delivery_status=Delivery.SENDING,
-                                                         claimed_at=at)
-    return (Interaction.objects.select_related("case", "case__requester", "author_agent")
-            .get(pk=interaction_id))
+    Interaction.objects.filter(pk=interaction_id).update(
+        delivery_status=Delivery.SENDING, claimed_at=at
+    )
+    return Interaction.objects.select_related("case", "case__requester", "author_agent").get(
+        pk=interaction_id
+    )
 
 
 def test_a_stalled_worker_does_not_send_what_another_worker_took_over(pending_reply):
     start = timezone.now()
-    stalled = _claimed_by(pending_reply.pk, start)          # worker A, then it stalls
+    stalled = _claimed_by(pending_reply.pk, start)  # worker A, then it stalls
     later = start + timedelta(minutes=5)
-    taker = _claimed_by(pending_reply.pk, later)            # worker B after the sweep
+    taker = _claimed_by(pending_reply.pk, later)  # worker B after the sweep
     b_id = outbound.send(taker)
 
     with pytest.raises(core.TransientSendError):
-        outbound.send(stalled)                               # A wakes up
+        outbound.send(stalled)  # A wakes up
 
     assert [m.extra_headers["Message-ID"] for m in mail.outbox] == [b_id]
     assert Interaction.objects.get(pk=pending_reply.pk).metadata["message_id"] == b_id
@@ -63,7 +70,7 @@ def test_a_stalled_worker_does_not_send_what_another_worker_took_over(pending_re
 def test_a_stalled_worker_that_finds_no_message_id_sends_nothing(pending_reply):
     start = timezone.now()
     stalled = _claimed_by(pending_reply.pk, start)
-    _claimed_by(pending_reply.pk, start + timedelta(minutes=5))   # B claimed, not sent yet
+    _claimed_by(pending_reply.pk, start + timedelta(minutes=5))  # B claimed, not sent yet
 
     with pytest.raises(core.TransientSendError):
         outbound.send(stalled)

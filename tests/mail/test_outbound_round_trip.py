@@ -44,15 +44,17 @@ def answer_to(sent: mail.EmailMessage) -> bytes:
 
 
 def test_a_customer_answer_to_our_reply_threads_onto_the_case(
-        imap_server, team, agent, django_capture_on_commit_callbacks):
+    imap_server, team, agent, django_capture_on_commit_callbacks
+):
     mailbox = mailbox_on(imap_server, team=team)
     imap_server.append(SUPPORT, message(1))
     imap.mailbox_poll(mailbox_id=mailbox.pk)
     case = Case.objects.get()
 
     with django_capture_on_commit_callbacks(execute=True):
-        reply = case_services.case_reply(case_id=case.pk, agent=agent, body_text="Try again.",
-                                         then_status=Case.Status.PENDING)
+        reply = case_services.case_reply(
+            case_id=case.pk, agent=agent, body_text="Try again.", then_status=Case.Status.PENDING
+        )
     [sent] = mail.outbox
     reply.refresh_from_db()
     assert reply.delivery_status == Interaction.Delivery.SENT

@@ -66,17 +66,29 @@ def case(team):
     customer = ContactFactory(name="Ann Customer")
     ContactIdentity.objects.create(contact=customer, kind="email", value="ann@example.net")
     mailbox = Mailbox.objects.create(name="Acme Support", email_address="support@acme.example")
-    case = services.case_open(requester=customer, subject="Double charge", channel="email",
-                              team=team, body_text="Charged twice.",
-                              external_id="<q1@mail.example.net>",
-                              metadata={"email": {"from": "Ann Customer <ann@example.net>"}})
-    InboundEmail.objects.create(mailbox=mailbox, source="imap", raw=b"...", raw_sha256="0" * 64,
-                                case=case, interaction=case.interactions.get())
+    case = services.case_open(
+        requester=customer,
+        subject="Double charge",
+        channel="email",
+        team=team,
+        body_text="Charged twice.",
+        external_id="<q1@mail.example.net>",
+        metadata={"email": {"from": "Ann Customer <ann@example.net>"}},
+    )
+    InboundEmail.objects.create(
+        mailbox=mailbox,
+        source="imap",
+        raw=b"...",
+        raw_sha256="0" * 64,
+        case=case,
+        interaction=case.interactions.get(),
+    )
     return case
 
 
-def test_a_reply_is_delivered_over_smtp(smtp_server, case, agent,
-                                        django_capture_on_commit_callbacks):
+def test_a_reply_is_delivered_over_smtp(
+    smtp_server, case, agent, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Refunded.")
 
@@ -95,21 +107,24 @@ def test_a_reply_is_delivered_over_smtp(smtp_server, case, agent,
     assert message.get_content().strip() == "Refunded."
 
 
-def test_a_recipient_the_server_refuses_fails_the_reply(smtp_server, case, agent,
-                                                        django_capture_on_commit_callbacks):
+def test_a_recipient_the_server_refuses_fails_the_reply(
+    smtp_server, case, agent, django_capture_on_commit_callbacks
+):
     smtp_server.refuse["ann@example.net"] = "550 5.1.1 <ann@example.net>: user unknown"
     with django_capture_on_commit_callbacks(execute=True):
         reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Refunded.")
 
     reply.refresh_from_db()
     assert reply.delivery_status == Delivery.FAILED
-    assert reply.delivery_error == ("recipient refused: ann@example.net: 550 5.1.1 "
-                                    "<ann@example.net>: user unknown")
+    assert reply.delivery_error == (
+        "recipient refused: ann@example.net: 550 5.1.1 <ann@example.net>: user unknown"
+    )
     assert smtp_server.envelopes == []
 
 
-def test_a_recipient_deferred_by_the_server_is_retried(smtp_server, case, agent,
-                                                       django_capture_on_commit_callbacks):
+def test_a_recipient_deferred_by_the_server_is_retried(
+    smtp_server, case, agent, django_capture_on_commit_callbacks
+):
     smtp_server.refuse["ann@example.net"] = "450 4.2.1 mailbox busy"
     with django_capture_on_commit_callbacks(execute=True):
         reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Refunded.")
@@ -119,8 +134,9 @@ def test_a_recipient_deferred_by_the_server_is_retried(smtp_server, case, agent,
     assert "450 4.2.1 mailbox busy" in reply.delivery_error
 
 
-def test_an_smtp_server_that_is_down_means_try_again(settings, case, agent,
-                                                     django_capture_on_commit_callbacks):
+def test_an_smtp_server_that_is_down_means_try_again(
+    settings, case, agent, django_capture_on_commit_callbacks
+):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
     settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
@@ -131,5 +147,6 @@ def test_an_smtp_server_that_is_down_means_try_again(settings, case, agent,
 
     reply.refresh_from_db()
     assert reply.delivery_status == Delivery.PENDING
-    assert reply.delivery_error.startswith("TransientSendError: SMTP unavailable: "
-                                           "ConnectionRefusedError")
+    assert reply.delivery_error.startswith(
+        "TransientSendError: SMTP unavailable: ConnectionRefusedError"
+    )

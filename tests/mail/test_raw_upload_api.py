@@ -42,8 +42,9 @@ def test_octet_stream_is_accepted_too(writer, make_email):
 
 
 def test_the_mailbox_can_be_named_in_the_query(writer, mailbox, make_email):
-    response = _post(writer, make_email(to="alias@elsewhere.test"),
-                     QUERY_STRING="mailbox=Support@cxdesk.test")
+    response = _post(
+        writer, make_email(to="alias@elsewhere.test"), QUERY_STRING="mailbox=Support@cxdesk.test"
+    )
 
     assert response.status_code == 202
     assert InboundEmail.objects.get().mailbox == mailbox
@@ -58,8 +59,9 @@ def test_an_unknown_mailbox_is_a_400(writer, make_email):
     assert not InboundEmail.objects.exists()
 
 
-@pytest.mark.parametrize("query", ["mailbox=a%00b@example.com", "mailbox=a%0Ab@example.com",
-                                   "mailbox=" + "a" * 321])
+@pytest.mark.parametrize(
+    "query", ["mailbox=a%00b@example.com", "mailbox=a%0Ab@example.com", "mailbox=" + "a" * 321]
+)
 def test_a_mailbox_no_address_can_be_is_a_400_not_a_500(writer, make_email, query):
     """A NUL in the query was a 500 on PostgreSQL (text cannot hold it): found by the
     200-example schema fuzz."""
@@ -153,8 +155,10 @@ def test_the_endpoint_is_in_the_api_schema(admin_api):
 
     assert schema.status_code == 200
     operation = schema.json()["paths"]["/api/v1/inbound/email/"]["post"]
-    assert set(operation["requestBody"]["content"]) == {"message/rfc822",
-                                                        "application/octet-stream"}
+    assert set(operation["requestBody"]["content"]) == {
+        "message/rfc822",
+        "application/octet-stream",
+    }
     assert "202" in operation["responses"]
 
 
@@ -167,7 +171,8 @@ def other_teams_case(other_team):
 
 
 def test_a_message_threaded_into_a_case_the_token_cannot_see_names_no_case(
-        writer, other_teams_case, make_email):
+    writer, other_teams_case, make_email
+):
     raw = make_email(in_reply_to="<logistics-1@example.com>", subject="Re: my parcel")
 
     response = _post(writer, raw)
@@ -179,19 +184,19 @@ def test_a_message_threaded_into_a_case_the_token_cannot_see_names_no_case(
     assert InboundEmail.objects.get().case == other_teams_case  # threaded all the same
 
 
-def test_a_duplicate_of_another_teams_message_names_no_case(writer, other_teams_case,
-                                                            make_email):
+def test_a_duplicate_of_another_teams_message_names_no_case(writer, other_teams_case, make_email):
     response = _post(writer, make_email(message_id="<logistics-1@example.com>"))
 
     assert response.json()["status"] == "duplicate"
     assert (response.json()["case"], response.json()["interaction"]) == (None, None)
 
 
-def test_a_token_of_the_cases_team_or_an_admin_gets_its_ids(token_client, admin_api,
-                                                            other_team, other_teams_case,
-                                                            make_email):
-    logistics = token_client(AgentFactory(username="lou", teams=[other_team]),
-                             scopes=["cases:write"])
+def test_a_token_of_the_cases_team_or_an_admin_gets_its_ids(
+    token_client, admin_api, other_team, other_teams_case, make_email
+):
+    logistics = token_client(
+        AgentFactory(username="lou", teams=[other_team]), scopes=["cases:write"]
+    )
 
     for client, n in ((logistics, 1), (admin_api, 2)):
         response = _post(client, make_email(in_reply_to="<logistics-1@example.com>"))

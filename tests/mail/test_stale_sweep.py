@@ -16,10 +16,12 @@ Status = InboundEmail.Status
 
 def _stuck(raw: bytes, *, minutes_ago: int, attempts: int = 1) -> InboundEmail:
     """A row left "received" (its worker died, or its outcome could not be stored)."""
-    row = InboundEmail.objects.create(source="upload", raw=raw, raw_sha256="0" * 64,
-                                      attempts=attempts)
+    row = InboundEmail.objects.create(
+        source="upload", raw=raw, raw_sha256="0" * 64, attempts=attempts
+    )
     InboundEmail.objects.filter(pk=row.pk).update(
-        received_at=timezone.now() - timedelta(minutes=minutes_ago))
+        received_at=timezone.now() - timedelta(minutes=minutes_ago)
+    )
     return row
 
 
@@ -38,8 +40,7 @@ def poison_stays_received(monkeypatch):
     monkeypatch.setattr(services, "_mark_failed", lambda inbound, exc: None)
 
 
-def test_poison_messages_cannot_starve_a_genuine_one(mailbox, make_email,
-                                                     poison_stays_received):
+def test_poison_messages_cannot_starve_a_genuine_one(mailbox, make_email, poison_stays_received):
     poison = [_stuck(make_email(text="POISON"), minutes_ago=200 - i) for i in range(100)]
     genuine = _stuck(make_email(subject="Genuine"), minutes_ago=30)
 
@@ -49,13 +50,17 @@ def test_poison_messages_cannot_starve_a_genuine_one(mailbox, make_email,
     assert first == {Status.RECEIVED: 100}  # the 100 oldest: all poison
     assert second.get(Status.PROCESSED) == 1
     assert InboundEmail.objects.get(pk=genuine.pk).status == Status.PROCESSED
-    attempts = sorted(InboundEmail.objects.filter(pk__in=[p.pk for p in poison])
-                      .values_list("attempts", flat=True))
+    attempts = sorted(
+        InboundEmail.objects.filter(pk__in=[p.pk for p in poison]).values_list(
+            "attempts", flat=True
+        )
+    )
     assert attempts == [2] + [3] * 99  # the genuine one went first, then the poison again
 
 
-def test_a_message_without_an_outcome_is_given_up_at_the_attempt_cap(mailbox, make_email,
-                                                                     poison_stays_received):
+def test_a_message_without_an_outcome_is_given_up_at_the_attempt_cap(
+    mailbox, make_email, poison_stays_received
+):
     cap = services.MAX_PROCESSING_ATTEMPTS
     poison = _stuck(make_email(text="POISON"), minutes_ago=60)
 
@@ -65,14 +70,15 @@ def test_a_message_without_an_outcome_is_given_up_at_the_attempt_cap(mailbox, ma
     assert stored.attempts == cap
     assert runs[-1] == {"gave_up": 1}
     assert stored.status == Status.FAILED and stored.error.startswith(
-        f"Gave up after {cap} processing attempts")
+        f"Gave up after {cap} processing attempts"
+    )
     assert services.emails_process_stale() == {}  # not tried again by the sweep…
     assert selectors.inbound_emails_to_reprocess(ids=[poison.pk]) == [poison.pk]  # …by hand
 
 
-def test_an_attempt_is_counted_before_processing_so_a_killed_worker_counts(mailbox,
-                                                                           make_email,
-                                                                           monkeypatch):
+def test_an_attempt_is_counted_before_processing_so_a_killed_worker_counts(
+    mailbox, make_email, monkeypatch
+):
     row = _stuck(make_email(), minutes_ago=60)
 
     def killed(raw):
@@ -86,7 +92,8 @@ def test_an_attempt_is_counted_before_processing_so_a_killed_worker_counts(mailb
 
 
 def test_a_fresh_message_killing_its_first_worker_has_that_attempt_counted(
-        mailbox, make_email, monkeypatch):
+    mailbox, make_email, monkeypatch
+):
     def killed(raw):
         raise KeyboardInterrupt
 
@@ -100,5 +107,4 @@ def test_a_fresh_message_killing_its_first_worker_has_that_attempt_counted(
 
 def test_the_sweep_reads_a_bounded_batch_in_one_query(django_assert_num_queries):
     with django_assert_num_queries(1):
-        selectors.inbound_emails_stale(received_before=timezone.now(), limit=100,
-                                       max_attempts=5)
+        selectors.inbound_emails_stale(received_before=timezone.now(), limit=100, max_attempts=5)

@@ -36,15 +36,18 @@ def test_a_tag_made_with_a_retired_secret_key_still_verifies(settings):
     assert subject_reference(f"Re: refund {old_token}").tag_valid
 
 
-@pytest.mark.parametrize(("subject", "case_id", "valid"), [
-    ("Re: refund [CX-000123-{tag}]", 123, True),
-    ("Re: refund [cx-000123-{TAG}]", 123, True),   # clients may change the case
-    ("Re: refund [ CX-123-{tag} ]", 123, True),
-    ("Re: refund [CX-000123]", 123, False),         # bare: old mail, or typed
-    ("Re: refund [CX-000123-aaaaaaaa]", 123, False),  # a wrong tag counts as bare
-    ("Re: refund [CX-000123-{tag}x]", 123, False),
-    ("Re: refund [CX-000124-{tag}]", 124, False),   # another case's tag
-])
+@pytest.mark.parametrize(
+    ("subject", "case_id", "valid"),
+    [
+        ("Re: refund [CX-000123-{tag}]", 123, True),
+        ("Re: refund [cx-000123-{TAG}]", 123, True),  # clients may change the case
+        ("Re: refund [ CX-123-{tag} ]", 123, True),
+        ("Re: refund [CX-000123]", 123, False),  # bare: old mail, or typed
+        ("Re: refund [CX-000123-aaaaaaaa]", 123, False),  # a wrong tag counts as bare
+        ("Re: refund [CX-000123-{tag}x]", 123, False),
+        ("Re: refund [CX-000124-{tag}]", 124, False),  # another case's tag
+    ],
+)
 def test_both_forms_are_read(subject, case_id, valid):
     tag = subject_tag(123)
     found = subject_reference(subject.format(tag=tag, TAG=tag.upper()))

@@ -13,22 +13,33 @@ pytestmark = pytest.mark.django_db
 
 
 def _inbound(sid="CA-in", **kwargs):
-    return services.call_record(sid=sid, direction="inbound", from_number=CUSTOMER,
-                                to_number=OUR_LINE, **kwargs)[0]
+    return services.call_record(
+        sid=sid, direction="inbound", from_number=CUSTOMER, to_number=OUR_LINE, **kwargs
+    )[0]
 
 
 def test_an_outbound_call_by_an_agent_is_their_reply(agent, team):
     case = CaseFactory(team=team, status="new")
 
-    call, _ = services.call_record(sid="CA-out", direction="outbound", to_number=CUSTOMER,
-                                   status="completed", agent=agent, case=case, started_at=T0)
+    call, _ = services.call_record(
+        sid="CA-out",
+        direction="outbound",
+        to_number=CUSTOMER,
+        status="completed",
+        agent=agent,
+        case=case,
+        started_at=T0,
+    )
 
     case.refresh_from_db()
     assert case.first_response_at == T0
     assert (case.assignee, case.status) == (agent, "open")
     interaction = call.interaction
     assert (interaction.direction, interaction.author_agent, interaction.is_public) == (
-        "out", agent, True)
+        "out",
+        agent,
+        True,
+    )
     assert Interaction.objects.filter(case=case).count() == 1
 
 
@@ -38,8 +49,12 @@ def test_an_inbound_call_answered_by_an_agent_counts_once_at_the_answer(agent, t
 
     answered = T0 + timedelta(seconds=20)
     services.call_record(sid=call.sid, status="in-progress", answered_at=answered, agent=agent)
-    services.call_record(sid=call.sid, status="completed", duration_seconds=95,
-                         ended_at=answered + timedelta(seconds=95))
+    services.call_record(
+        sid=call.sid,
+        status="completed",
+        duration_seconds=95,
+        ended_at=answered + timedelta(seconds=95),
+    )
     services.call_record(sid=call.sid, status="completed", agent=agent)  # repeated
 
     case = call.case
@@ -48,12 +63,14 @@ def test_an_inbound_call_answered_by_an_agent_counts_once_at_the_answer(agent, t
     assert case.assignee == agent
     replies = Interaction.objects.filter(case=case, direction="out")
     assert [(r.author_agent, r.external_id, r.occurred_at) for r in replies] == [
-        (agent, f"{call.sid}:answered", answered)]
+        (agent, f"{call.sid}:answered", answered)
+    ]
 
 
 def test_an_agent_named_after_the_call_ended_still_counts(agent):
-    call = _inbound(status="completed", started_at=T0, answered_at=T0,
-                    ended_at=T0 + timedelta(minutes=2))
+    call = _inbound(
+        status="completed", started_at=T0, answered_at=T0, ended_at=T0 + timedelta(minutes=2)
+    )
     services.call_record(sid=call.sid, agent=agent)
     call.case.refresh_from_db()
     assert call.case.first_response_at == T0
@@ -86,6 +103,7 @@ def test_an_outbound_call_on_a_closed_case_is_refused(agent):
 
     case = CaseFactory(status="closed")
     with pytest.raises(CaseError):
-        services.call_record(sid="CA-x", direction="outbound", to_number=CUSTOMER,
-                             agent=agent, case=case)
+        services.call_record(
+            sid="CA-x", direction="outbound", to_number=CUSTOMER, agent=agent, case=case
+        )
     assert not case.calls.exists()

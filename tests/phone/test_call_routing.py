@@ -19,14 +19,16 @@ pytestmark = pytest.mark.django_db
 
 def _inbound(sid="CA-1", **kwargs):
     kwargs.setdefault("from_number", "(202) 555-0143")
-    return services.call_record(sid=sid, direction="inbound", to_number=OUR_LINE,
-                                status="ringing", **kwargs)
+    return services.call_record(
+        sid=sid, direction="inbound", to_number=OUR_LINE, status="ringing", **kwargs
+    )
 
 
 @pytest.fixture
 def caller():
-    contact, _ = contact_services.contact_find_or_create(kind="phone", value=CUSTOMER,
-                                                         name="Ann Lee")
+    contact, _ = contact_services.contact_find_or_create(
+        kind="phone", value=CUSTOMER, name="Ann Lee"
+    )
     return contact
 
 
@@ -44,10 +46,18 @@ def test_an_unknown_number_opens_a_new_phone_case_and_contact():
 
 
 def test_a_known_number_joins_the_callers_open_case_on_any_channel(caller):
-    older = CaseFactory(requester=caller, channel="email", status="open",
-                        created_at=timezone.now() - timedelta(days=3))
-    latest = CaseFactory(requester=caller, channel="chat", status="pending",
-                         created_at=timezone.now() - timedelta(days=1))
+    older = CaseFactory(
+        requester=caller,
+        channel="email",
+        status="open",
+        created_at=timezone.now() - timedelta(days=3),
+    )
+    latest = CaseFactory(
+        requester=caller,
+        channel="chat",
+        status="pending",
+        created_at=timezone.now() - timedelta(days=1),
+    )
 
     call, _ = _inbound()
 
@@ -97,8 +107,14 @@ def test_an_api_user_only_joins_an_open_case_they_may_see(caller, team, other_te
 
 
 def test_an_outbound_call_to_an_unknown_number_opens_a_case_for_the_callee(agent):
-    call, _ = services.call_record(sid="CA-out", direction="outbound", to_number=CUSTOMER,
-                                   from_number=OUR_LINE, status="completed", agent=agent)
+    call, _ = services.call_record(
+        sid="CA-out",
+        direction="outbound",
+        to_number=CUSTOMER,
+        from_number=OUR_LINE,
+        status="completed",
+        agent=agent,
+    )
     assert call.contact.identities.get().value == CUSTOMER
     assert call.case.subject == "Call to +1 202-555-0143"
     assert call.case.events.get(kind="created").actor == agent

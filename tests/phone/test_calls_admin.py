@@ -11,14 +11,21 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def calls(team, agent):
-    return [services.call_record(sid=f"CA-{n}", direction="inbound",
-                                 from_number=f"+1202555{n:04d}", agent=agent,
-                                 case=CaseFactory(team=team, status="open"))[0]
-            for n in range(15)]
+    return [
+        services.call_record(
+            sid=f"CA-{n}",
+            direction="inbound",
+            from_number=f"+1202555{n:04d}",
+            agent=agent,
+            case=CaseFactory(team=team, status="open"),
+        )[0]
+        for n in range(15)
+    ]
 
 
-def test_the_call_changelist_renders_with_bounded_queries(admin_client, calls,
-                                                          django_assert_max_num_queries):
+def test_the_call_changelist_renders_with_bounded_queries(
+    admin_client, calls, django_assert_max_num_queries
+):
     with django_assert_max_num_queries(15):
         response = admin_client.get(reverse("admin:phone_call_changelist"))
     assert response.status_code == 200

@@ -13,9 +13,16 @@ URL = "/api/v1/calls/"
 
 @pytest.fixture
 def inbound(team):
-    return {"sid": "CA" + "5" * 32, "provider": "twilio", "direction": "inbound",
-            "from_number": "(202) 555-0143", "to_number": OUR_LINE, "status": "ringing",
-            "started_at": "2025-03-03T09:00:00Z", "team": team.pk}
+    return {
+        "sid": "CA" + "5" * 32,
+        "provider": "twilio",
+        "direction": "inbound",
+        "from_number": "(202) 555-0143",
+        "to_number": OUR_LINE,
+        "status": "ringing",
+        "started_at": "2025-03-03T09:00:00Z",
+        "team": team.pk,
+    }
 
 
 def test_recording_a_new_call_is_201_with_the_call(agent_api, inbound, team):
@@ -35,9 +42,16 @@ def test_recording_a_new_call_is_201_with_the_call(agent_api, inbound, team):
 
 def test_the_same_sid_updates_the_call_with_200(agent_api, inbound, agent):
     agent_api.post(URL, inbound, format="json")
-    update = {"sid": inbound["sid"], "status": "completed", "answered_at": "2025-03-03T09:00:05Z",
-              "ended_at": "2025-03-03T09:04:05Z", "agent": agent.pk, "disposition": "resolved",
-              "notes": "Refund explained.", "recording_url": "https://rec.example/1.mp3"}
+    update = {
+        "sid": inbound["sid"],
+        "status": "completed",
+        "answered_at": "2025-03-03T09:00:05Z",
+        "ended_at": "2025-03-03T09:04:05Z",
+        "agent": agent.pk,
+        "disposition": "resolved",
+        "notes": "Refund explained.",
+        "recording_url": "https://rec.example/1.mp3",
+    }
 
     response = agent_api.post(URL, update, format="json")
 
@@ -52,25 +66,36 @@ def test_the_same_sid_updates_the_call_with_200(agent_api, inbound, agent):
     assert call.interaction.metadata["disposition"] == "resolved"
     # one call interaction, plus the agent's answer
     assert list(Interaction.objects.values_list("direction", flat=True).order_by("pk")) == [
-        "in", "out"]
+        "in",
+        "out",
+    ]
 
 
 def test_the_same_report_twice_creates_nothing_new(agent_api, inbound):
     first = agent_api.post(URL, inbound, format="json")
-    counts = (Call.objects.count(), Case.objects.count(), Interaction.objects.count(),
-              CaseEvent.objects.count())
+    counts = (
+        Call.objects.count(),
+        Case.objects.count(),
+        Interaction.objects.count(),
+        CaseEvent.objects.count(),
+    )
 
     again = agent_api.post(URL, inbound, format="json")
 
     assert again.status_code == 200
     assert again.json()["id"] == first.json()["id"]
-    assert (Call.objects.count(), Case.objects.count(), Interaction.objects.count(),
-            CaseEvent.objects.count()) == counts
+    assert (
+        Call.objects.count(),
+        Case.objects.count(),
+        Interaction.objects.count(),
+        CaseEvent.objects.count(),
+    ) == counts
 
 
 def test_a_call_without_a_sid_gets_one(agent_api, team):
-    response = agent_api.post(URL, {"direction": "outbound", "to_number": CUSTOMER,
-                                    "team": team.pk}, format="json")
+    response = agent_api.post(
+        URL, {"direction": "outbound", "to_number": CUSTOMER, "team": team.pk}, format="json"
+    )
     assert response.status_code == 201
     assert response.json()["sid"].startswith("manual-")
     assert response.json()["status"] == "completed"
@@ -78,8 +103,11 @@ def test_a_call_without_a_sid_gets_one(agent_api, team):
 
 def test_a_call_can_be_put_on_a_given_case(agent_api, team, agent):
     case = CaseFactory(team=team, status="open")
-    response = agent_api.post(URL, {"direction": "outbound", "to_number": CUSTOMER,
-                                    "case": case.pk, "agent": agent.pk}, format="json")
+    response = agent_api.post(
+        URL,
+        {"direction": "outbound", "to_number": CUSTOMER, "case": case.pk, "agent": agent.pk},
+        format="json",
+    )
     assert response.status_code == 201
     assert response.json()["case"]["id"] == case.pk
     case.refresh_from_db()

@@ -17,10 +17,12 @@ def calls(team, other_team):
     ours = CaseFactory(team=team, status="open")
     theirs = CaseFactory(team=other_team, status="open")
     return {
-        "ours": services.call_record(sid="CA-ours", direction="inbound", from_number=CUSTOMER,
-                                     case=ours)[0],
-        "theirs": services.call_record(sid="CA-theirs", direction="inbound",
-                                       from_number="+12025550199", case=theirs)[0],
+        "ours": services.call_record(
+            sid="CA-ours", direction="inbound", from_number=CUSTOMER, case=ours
+        )[0],
+        "theirs": services.call_record(
+            sid="CA-theirs", direction="inbound", from_number="+12025550199", case=theirs
+        )[0],
     }
 
 
@@ -42,8 +44,11 @@ def test_updating_another_teams_call_is_404_and_changes_nothing(agent_api, calls
 
 
 def test_another_teams_case_cannot_be_named(agent_api, calls, other_team):
-    response = agent_api.post(URL, {"direction": "inbound", "from_number": CUSTOMER,
-                                    "case": calls["theirs"].case_id}, format="json")
+    response = agent_api.post(
+        URL,
+        {"direction": "inbound", "from_number": CUSTOMER, "case": calls["theirs"].case_id},
+        format="json",
+    )
     assert response.status_code == 400
     assert "case" in response.json()["error"]["fields"]
 

@@ -12,22 +12,40 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/calls/"
 
 
-def _call(sid, number, *, team, direction="inbound", status="completed", agent=None,
-          minutes=0, disposition=None):
+def _call(
+    sid,
+    number,
+    *,
+    team,
+    direction="inbound",
+    status="completed",
+    agent=None,
+    minutes=0,
+    disposition=None,
+):
     case = CaseFactory(team=team, status="open")
     customer = {"from_number": number} if direction == "inbound" else {"to_number": number}
-    return services.call_record(sid=sid, direction=direction, status=status, agent=agent,
-                                case=case, started_at=T0 + timedelta(minutes=minutes),
-                                disposition=disposition, **customer)[0]
+    return services.call_record(
+        sid=sid,
+        direction=direction,
+        status=status,
+        agent=agent,
+        case=case,
+        started_at=T0 + timedelta(minutes=minutes),
+        disposition=disposition,
+        **customer,
+    )[0]
 
 
 @pytest.fixture
 def spread(team, agent):
     return {
-        "ann_in": _call("CA-1", "+12025550143", team=team, minutes=1, agent=agent,
-                        disposition="resolved"),
-        "ann_out": _call("CA-2", "+12025550143", team=team, direction="outbound", minutes=2,
-                         status="no-answer"),
+        "ann_in": _call(
+            "CA-1", "+12025550143", team=team, minutes=1, agent=agent, disposition="resolved"
+        ),
+        "ann_out": _call(
+            "CA-2", "+12025550143", team=team, direction="outbound", minutes=2, status="no-answer"
+        ),
         "bob_in": _call("CA-3", "+12025550199", team=team, minutes=3, status="busy"),
     }
 
@@ -37,17 +55,20 @@ def _sids(response):
     return [c["sid"] for c in response.json()["results"]]
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("", ["CA-3", "CA-2", "CA-1"]),
-    ("direction=outbound", ["CA-2"]),
-    ("status=busy&status=no-answer", ["CA-3", "CA-2"]),
-    ("disposition=resolved", ["CA-1"]),
-    ("number=(202) 555-0143", ["CA-2", "CA-1"]),
-    ("agent=me", ["CA-1"]),
-    ("agent=none", ["CA-3", "CA-2"]),
-    ("started_after=2025-03-03T09:02:00Z", ["CA-3", "CA-2"]),
-    ("started_before=2025-03-03T09:02:00Z", ["CA-1"]),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("", ["CA-3", "CA-2", "CA-1"]),
+        ("direction=outbound", ["CA-2"]),
+        ("status=busy&status=no-answer", ["CA-3", "CA-2"]),
+        ("disposition=resolved", ["CA-1"]),
+        ("number=(202) 555-0143", ["CA-2", "CA-1"]),
+        ("agent=me", ["CA-1"]),
+        ("agent=none", ["CA-3", "CA-2"]),
+        ("started_after=2025-03-03T09:02:00Z", ["CA-3", "CA-2"]),
+        ("started_before=2025-03-03T09:02:00Z", ["CA-1"]),
+    ],
+)
 def test_filters(agent_api, spread, query, expected):
     assert _sids(agent_api.get(f"{URL}?{query}")) == expected
 
@@ -65,8 +86,7 @@ def test_cursor_pages(agent_api, spread):
     assert [c["sid"] for c in second["results"]] == ["CA-1"]
 
 
-def test_the_list_runs_a_constant_number_of_queries(agent_api, team,
-                                                    django_assert_max_num_queries):
+def test_the_list_runs_a_constant_number_of_queries(agent_api, team, django_assert_max_num_queries):
     for n in range(30):
         _call(f"CA-q{n}", f"+1202555{n:04d}", team=team, agent=AgentFactory(teams=[team]))
     with django_assert_max_num_queries(5):
@@ -85,6 +105,7 @@ def test_an_admin_list_is_constant_too(admin_api, team, django_assert_max_num_qu
 
 def test_the_outbound_call_is_listed_with_our_line(agent_api, team):
     case = CaseFactory(team=team)
-    services.call_record(sid="CA-o", direction="outbound", from_number=OUR_LINE,
-                         to_number="+12025550143", case=case)
+    services.call_record(
+        sid="CA-o", direction="outbound", from_number=OUR_LINE, to_number="+12025550143", case=case
+    )
     assert agent_api.get(URL).json()["results"][0]["from_number"] == OUR_LINE

@@ -25,8 +25,7 @@ def _snapshot():
     }
 
 
-def test_ringing_then_in_progress_then_completed_updates_one_interaction(twilio_post,
-                                                                          progression):
+def test_ringing_then_in_progress_then_completed_updates_one_interaction(twilio_post, progression):
     codes = [twilio_post(params).status_code for params in progression]
 
     assert codes == [201, 200, 200]
@@ -40,7 +39,10 @@ def test_ringing_then_in_progress_then_completed_updates_one_interaction(twilio_
     interaction = Interaction.objects.get()
     assert call.interaction == interaction
     assert (interaction.channel, interaction.direction, interaction.external_id) == (
-        "phone", "in", call.sid)
+        "phone",
+        "in",
+        call.sid,
+    )
     assert interaction.author_contact == call.contact
     assert interaction.metadata["status"] == "completed"
     assert interaction.metadata["duration_seconds"] == 180
@@ -80,23 +82,26 @@ def test_a_completed_callback_alone_infers_the_answer_time(twilio_post):
     assert call.ended_at == T0
 
 
-@pytest.mark.parametrize(("params", "field"), [
-    ({"CallSid": ""}, "CallSid"),
-    ({"CallStatus": "exploded"}, "CallStatus"),
-    ({"Direction": "sideways"}, "Direction"),
-    ({"From": "not a number"}, "From"),
-    ({"From": "Anonymous"}, "From"),
-    ({"Timestamp": "yesterday-ish"}, "Timestamp"),
-    ({"Timestamp": "Fri, 01 Jan 9999 23:59:59 -1200"}, "Timestamp"),
-    ({"Timestamp": "Fri, 31 Dec 9999 23:59:59 -1200"}, "Timestamp"),  # UTC beyond year 9999
-    ({"CallDuration": "-4"}, "CallDuration"),
-    ({"RecordingUrl": "javascript:alert(1)"}, "RecordingUrl"),
-    # Django's URLValidator takes IRIs; a stored recording URL must be an RFC 3986 URI, as
-    # through the calls API (else GET /calls/ would break its own schema).
-    ({"RecordingUrl": "https://api.twilio.com/recordings/ä"}, "RecordingUrl"),
-    ({"RecordingUrl": "https://api.twilio.com/rec|ordings"}, "RecordingUrl"),
-    ({"CallSid": "CA 1; drop table"}, "CallSid"),
-])
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"CallSid": ""}, "CallSid"),
+        ({"CallStatus": "exploded"}, "CallStatus"),
+        ({"Direction": "sideways"}, "Direction"),
+        ({"From": "not a number"}, "From"),
+        ({"From": "Anonymous"}, "From"),
+        ({"Timestamp": "yesterday-ish"}, "Timestamp"),
+        ({"Timestamp": "Fri, 01 Jan 9999 23:59:59 -1200"}, "Timestamp"),
+        ({"Timestamp": "Fri, 31 Dec 9999 23:59:59 -1200"}, "Timestamp"),  # UTC beyond year 9999
+        ({"CallDuration": "-4"}, "CallDuration"),
+        ({"RecordingUrl": "javascript:alert(1)"}, "RecordingUrl"),
+        # Django's URLValidator takes IRIs; a stored recording URL must be an RFC 3986 URI, as
+        # through the calls API (else GET /calls/ would break its own schema).
+        ({"RecordingUrl": "https://api.twilio.com/recordings/ä"}, "RecordingUrl"),
+        ({"RecordingUrl": "https://api.twilio.com/rec|ordings"}, "RecordingUrl"),
+        ({"CallSid": "CA 1; drop table"}, "CallSid"),
+    ],
+)
 def test_a_bad_parameter_is_400_naming_it_and_stores_nothing(twilio_post, params, field):
     response = twilio_post(twilio_params(**{"sid": "CA" + "1" * 32}) | params)
 
@@ -123,17 +128,25 @@ def test_an_unknown_team_in_the_url_is_400(twilio_post):
 
 
 def test_a_busy_outbound_call_is_recorded_but_is_no_response(twilio_post):
-    twilio_post(twilio_params(status="busy", from_="+14155550100", to=CUSTOMER,
-                              direction="outbound-api"))
+    twilio_post(
+        twilio_params(status="busy", from_="+14155550100", to=CUSTOMER, direction="outbound-api")
+    )
     call = Call.objects.get()
     assert (call.direction, call.status, call.customer_number) == ("outbound", "busy", CUSTOMER)
     assert call.case.first_response_at is None
 
 
 def test_an_outbound_call_answered_by_a_machine_is_a_voicemail(twilio_post):
-    twilio_post(twilio_params(status="completed", from_="+14155550100", to=CUSTOMER,
-                              direction="outbound-api", AnsweredBy="machine_end_beep",
-                              CallDuration=20))
+    twilio_post(
+        twilio_params(
+            status="completed",
+            from_="+14155550100",
+            to=CUSTOMER,
+            direction="outbound-api",
+            AnsweredBy="machine_end_beep",
+            CallDuration=20,
+        )
+    )
     assert Call.objects.get().disposition == "voicemail"
 
 
@@ -141,12 +154,26 @@ def test_the_leg_to_an_agents_client_names_who_answered(twilio_post, agent):
     parent = "CA" + "p" * 32
     leg = "CA" + "c" * 32
     twilio_post(twilio_params(parent, "in-progress", at=T0))  # the IVR answers
-    twilio_post(twilio_params(leg, "ringing", to=f"client:{agent.username}",
-                              direction="outbound-dial", ParentCallSid=parent,
-                              at=T0 + timedelta(seconds=30)))
-    twilio_post(twilio_params(leg, "in-progress", to=f"client:{agent.username}",
-                              direction="outbound-dial", ParentCallSid=parent,
-                              at=T0 + timedelta(seconds=45)))
+    twilio_post(
+        twilio_params(
+            leg,
+            "ringing",
+            to=f"client:{agent.username}",
+            direction="outbound-dial",
+            ParentCallSid=parent,
+            at=T0 + timedelta(seconds=30),
+        )
+    )
+    twilio_post(
+        twilio_params(
+            leg,
+            "in-progress",
+            to=f"client:{agent.username}",
+            direction="outbound-dial",
+            ParentCallSid=parent,
+            at=T0 + timedelta(seconds=45),
+        )
+    )
 
     call = Call.objects.get()  # the leg is no call of its own
     assert call.sid == parent
@@ -158,8 +185,11 @@ def test_the_leg_to_an_agents_client_names_who_answered(twilio_post, agent):
 
 
 def test_a_softphone_call_from_an_agent_is_their_outbound_call(twilio_post, agent):
-    twilio_post(twilio_params(status="in-progress", from_=f"client:{agent.username}",
-                              to=CUSTOMER, direction="inbound"))
+    twilio_post(
+        twilio_params(
+            status="in-progress", from_=f"client:{agent.username}", to=CUSTOMER, direction="inbound"
+        )
+    )
     call = Call.objects.get()
     assert (call.direction, call.agent, call.from_number) == ("outbound", agent, "")
     assert call.interaction.author_agent == agent

@@ -59,9 +59,14 @@ class Provider:
 
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
-                provider.requests.append(ProviderRequest(
-                    method="POST", path=self.path, body=self.rfile.read(length),
-                    headers={k.lower(): v for k, v in self.headers.items()}))
+                provider.requests.append(
+                    ProviderRequest(
+                        method="POST",
+                        path=self.path,
+                        body=self.rfile.read(length),
+                        headers={k.lower(): v for k, v in self.headers.items()},
+                    )
+                )
                 answer = provider.queue.pop(0) if provider.queue else provider.default
                 if answer.delay:
                     provider.released.wait(answer.delay)
@@ -94,8 +99,12 @@ def provider(settings) -> Iterator[Provider]:
     settings.INSTAGRAM_GRAPH_API_URL = f"{provider.url}/instagram"
     settings.X_API_URL = f"{provider.url}/x"
     settings.META_GRAPH_API_VERSION = GRAPH_VERSION
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="fake-social-provider", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="fake-social-provider",
+        daemon=True,
+    )
     thread.start()
     try:
         yield provider
@@ -134,8 +143,9 @@ def post_meta(client):
             signature = signatures.meta_signature(secret=secret, body=body)
         if signature is not None:
             headers["HTTP_X_HUB_SIGNATURE_256"] = signature
-        return client.post(reverse("social:meta-webhook"), data=body,
-                           content_type="application/json", **headers)
+        return client.post(
+            reverse("social:meta-webhook"), data=body, content_type="application/json", **headers
+        )
 
     return post
 
@@ -151,8 +161,9 @@ def post_x(client):
             signature = signatures.x_signature(secret=secret, message=body)
         if signature is not None:
             headers["HTTP_X_TWITTER_WEBHOOKS_SIGNATURE"] = signature
-        return client.post(reverse("social:x-webhook"), data=body,
-                           content_type="application/json", **headers)
+        return client.post(
+            reverse("social:x-webhook"), data=body, content_type="application/json", **headers
+        )
 
     return post
 

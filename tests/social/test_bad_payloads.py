@@ -34,12 +34,15 @@ def test_a_body_nested_too_deep_is_a_bad_request(post_meta):
     assert not SocialEvent.objects.exists() and not Case.objects.exists()
 
 
-@pytest.mark.parametrize("body, names", [
-    ([], "JSON object"),
-    ({"entry": []}, '"object"'),
-    ({"object": "page"}, '"entry"'),
-    ({"object": "page", "entry": {"id": "1"}}, '"entry"'),
-])
+@pytest.mark.parametrize(
+    "body, names",
+    [
+        ([], "JSON object"),
+        ({"entry": []}, '"object"'),
+        ({"object": "page"}, '"entry"'),
+        ({"object": "page", "entry": {"id": "1"}}, '"entry"'),
+    ],
+)
 def test_a_body_of_the_wrong_shape_is_a_bad_request(post_meta, body, names):
     response = post_meta(body)
 

@@ -41,8 +41,9 @@ def test_a_second_message_while_the_case_is_open_joins_it(post_meta, account, re
 def test_a_pending_case_is_opened_again_by_the_customers_answer(post_meta, account, agent):
     _say(post_meta, "My invoice is wrong")
     case = Case.objects.get()
-    services.case_reply(case_id=case.pk, agent=agent, body_text="Which one?",
-                        then_status=Case.Status.PENDING)
+    services.case_reply(
+        case_id=case.pk, agent=agent, body_text="Which one?", then_status=Case.Status.PENDING
+    )
 
     _say(post_meta, "Number 42")
 
@@ -80,8 +81,9 @@ def test_a_message_after_the_case_was_closed_opens_a_follow_up(post_meta, accoun
     assert Case.objects.count() == 2 and follow_up.interactions.count() == 2
 
 
-def test_the_reply_on_a_follow_up_goes_to_the_same_person(post_meta, account, agent, provider,
-                                                         reply):
+def test_the_reply_on_a_follow_up_goes_to_the_same_person(
+    post_meta, account, agent, provider, reply
+):
     _say(post_meta, "First")
     first = Case.objects.get()
     services.case_transition(case_id=first.pk, to=Case.Status.SOLVED, actor=agent)
@@ -102,8 +104,9 @@ def test_two_people_get_two_cases(post_meta, account):
     assert Case.objects.count() == 2
 
 
-def test_the_same_person_writing_to_another_account_is_another_conversation(post_meta, team,
-                                                                            other_team):
+def test_the_same_person_writing_to_another_account_is_another_conversation(
+    post_meta, team, other_team
+):
     messenger_account(team=team)
     instagram_account(team=other_team)
     _say(post_meta, "Hi on Messenger")

@@ -20,8 +20,13 @@ pytestmark = pytest.mark.django_db
 
 
 def _counts():
-    return (Case.objects.count(), Interaction.objects.count(), Contact.objects.count(),
-            CaseEvent.objects.count(), SocialEvent.objects.count())
+    return (
+        Case.objects.count(),
+        Interaction.objects.count(),
+        Contact.objects.count(),
+        CaseEvent.objects.count(),
+        SocialEvent.objects.count(),
+    )
 
 
 def test_a_redelivered_messenger_message_creates_nothing_new(post_meta, team):
@@ -33,8 +38,13 @@ def test_a_redelivered_messenger_message_creates_nothing_new(post_meta, team):
     response = post_meta(body)
 
     assert response.status_code == 200
-    assert response.json() == {"received": 1, "processed": 0, "duplicates": 1, "ignored": 0,
-                               "failed": 0}
+    assert response.json() == {
+        "received": 1,
+        "processed": 0,
+        "duplicates": 1,
+        "ignored": 0,
+        "failed": 0,
+    }
     assert _counts() == before
 
 

@@ -26,16 +26,28 @@ def _nothing_stored():
 def test_messenger_echoes_deliveries_and_reads_are_skipped(post_meta, team):
     messenger_account(team=team)
     echo = messaging_item(sender=PAGE_ID, recipient="24000000000000001", is_echo=True)
-    delivery = {"sender": {"id": "24000000000000001"}, "recipient": {"id": PAGE_ID},
-                "delivery": {"mids": ["m_1"], "watermark": 1735689600000}}
-    read = {"sender": {"id": "24000000000000001"}, "recipient": {"id": PAGE_ID},
-            "timestamp": 1735689600001, "read": {"watermark": 1735689600000}}
+    delivery = {
+        "sender": {"id": "24000000000000001"},
+        "recipient": {"id": PAGE_ID},
+        "delivery": {"mids": ["m_1"], "watermark": 1735689600000},
+    }
+    read = {
+        "sender": {"id": "24000000000000001"},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": 1735689600001,
+        "read": {"watermark": 1735689600000},
+    }
 
     response = post_meta(messenger_body(echo, delivery, read))
 
     assert response.status_code == 200
-    assert response.json() == {"received": 0, "processed": 0, "duplicates": 0, "ignored": 3,
-                               "failed": 0}
+    assert response.json() == {
+        "received": 0,
+        "processed": 0,
+        "duplicates": 0,
+        "ignored": 3,
+        "failed": 0,
+    }
     assert _nothing_stored()
 
 
@@ -52,9 +64,13 @@ def test_the_x_accounts_own_dms_and_tweets_are_skipped(post_x, team):
 def test_x_events_we_do_not_handle_are_skipped(post_x, team):
     x_account(team=team)
 
-    response = post_x({"for_user_id": X_ACCOUNT_ID,
-                       "favorite_events": [{"id": "1"}, {"id": "2"}],
-                       "direct_message_indicate_typing_events": [{"sender_id": "2"}]})
+    response = post_x(
+        {
+            "for_user_id": X_ACCOUNT_ID,
+            "favorite_events": [{"id": "1"}, {"id": "2"}],
+            "direct_message_indicate_typing_events": [{"sender_id": "2"}],
+        }
+    )
 
     assert response.status_code == 200 and response.json()["ignored"] == 3
     assert _nothing_stored()

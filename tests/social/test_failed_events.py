@@ -22,23 +22,31 @@ Status = SocialEvent.Status
 
 def test_an_unreadable_entry_is_kept_and_the_others_are_processed(post_meta, team):
     messenger_account(team=team)
-    body = messenger_body(messaging_item(text="good one"),
-                          {"recipient": {"id": PAGE_ID}, "message": {"mid": "m_nobody",
-                                                                     "text": "who am I?"}},
-                          "not an object",
-                          messaging_item(text="another good one"))
+    body = messenger_body(
+        messaging_item(text="good one"),
+        {"recipient": {"id": PAGE_ID}, "message": {"mid": "m_nobody", "text": "who am I?"}},
+        "not an object",
+        messaging_item(text="another good one"),
+    )
     body["entry"].append(17)
 
     response = post_meta(body)
 
     assert response.status_code == 200
-    assert response.json() == {"received": 5, "processed": 2, "duplicates": 0, "ignored": 0,
-                               "failed": 3}
+    assert response.json() == {
+        "received": 5,
+        "processed": 2,
+        "duplicates": 0,
+        "ignored": 0,
+        "failed": 3,
+    }
     assert Interaction.objects.count() == 2
     failed = SocialEvent.objects.filter(status=Status.FAILED).order_by("id")
-    assert [e.error for e in failed] == ["messaging.sender.id is missing",
-                                         "a messaging event is not a JSON object",
-                                         "an entry is not a JSON object"]
+    assert [e.error for e in failed] == [
+        "messaging.sender.id is missing",
+        "a messaging event is not a JSON object",
+        "an entry is not a JSON object",
+    ]
     assert failed[0].payload["messaging"]["message"]["text"] == "who am I?"
     assert failed[1].payload["raw"] == "not an object"
     assert failed[2].payload["entry"] == 17
@@ -92,8 +100,7 @@ def test_an_invalid_whatsapp_number_fails_with_the_reason(post_meta, team):
     assert event.status == Status.FAILED and "not a valid phone number" in event.error
 
 
-def test_a_bug_while_storing_one_event_rolls_back_that_event_only(post_meta, team,
-                                                                 monkeypatch):
+def test_a_bug_while_storing_one_event_rolls_back_that_event_only(post_meta, team, monkeypatch):
     messenger_account(team=team)
     from apps.cases import services as case_services
 
@@ -114,4 +121,5 @@ def test_a_bug_while_storing_one_event_rolls_back_that_event_only(post_meta, tea
     assert response.json()["failed"] == 1 and response.json()["processed"] == 1
     assert Case.objects.count() == 1  # the first case was rolled back with its event
     assert SocialEvent.objects.get(status=Status.FAILED).error == (
-        "RuntimeError: boom after the case was written")
+        "RuntimeError: boom after the case was written"
+    )

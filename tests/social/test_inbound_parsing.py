@@ -26,8 +26,12 @@ def _one(batch: inbound.Batch) -> inbound.InboundMessage:
 
 
 def test_a_messenger_postback_is_read_as_the_button_title():
-    item = {"sender": {"id": "1"}, "recipient": {"id": PAGE_ID}, "timestamp": 1735689600000,
-            "postback": {"mid": "m_pb", "title": "Track my order", "payload": "TRACK"}}
+    item = {
+        "sender": {"id": "1"},
+        "recipient": {"id": PAGE_ID},
+        "timestamp": 1735689600000,
+        "postback": {"mid": "m_pb", "title": "Track my order", "payload": "TRACK"},
+    }
 
     message = _one(inbound.meta_pieces(messenger_body(item)))
 
@@ -37,9 +41,12 @@ def test_a_messenger_postback_is_read_as_the_button_title():
 
 
 def test_an_instagram_story_reply_keeps_the_story_and_attachments():
-    item = messaging_item(sender="7", recipient="17841400000000001", text="love it",
-                          attachments=[{"type": "story_mention",
-                                        "payload": {"url": "https://cdn.example/story"}}])
+    item = messaging_item(
+        sender="7",
+        recipient="17841400000000001",
+        text="love it",
+        attachments=[{"type": "story_mention", "payload": {"url": "https://cdn.example/story"}}],
+    )
     item["message"]["reply_to"] = {"story": {"url": "https://cdn.example/s", "id": "1"}}
 
     message = _one(inbound.meta_pieces(instagram_body(item)))
@@ -49,21 +56,58 @@ def test_an_instagram_story_reply_keeps_the_story_and_attachments():
 
 
 def test_the_dashboard_test_payload_shape_is_read_as_a_dm():
-    body = {"object": "instagram", "entry": [{"id": "0", "time": 1, "changes": [{
-        "field": "messages", "value": {"sender": {"id": "12334"}, "recipient": {"id": "23245"},
-                                       "timestamp": "1527459824",
-                                       "message": {"mid": "random_mid", "text": "random_text"}}}]}]}
+    body = {
+        "object": "instagram",
+        "entry": [
+            {
+                "id": "0",
+                "time": 1,
+                "changes": [
+                    {
+                        "field": "messages",
+                        "value": {
+                            "sender": {"id": "12334"},
+                            "recipient": {"id": "23245"},
+                            "timestamp": "1527459824",
+                            "message": {"mid": "random_mid", "text": "random_text"},
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
     message = _one(inbound.meta_pieces(body))
 
     assert (message.sender_id, message.account_external_id, message.text) == (
-        "12334", "23245", "random_text")
+        "12334",
+        "23245",
+        "random_text",
+    )
 
 
 def test_a_page_feed_comment_is_kept_and_ignored_not_lost():
-    body = {"object": "page", "entry": [{"id": PAGE_ID, "time": 1, "changes": [{
-        "field": "feed", "value": {"item": "comment", "verb": "add", "comment_id": "1_2",
-                                   "from": {"id": "55", "name": "Ann"}, "message": "hey"}}]}]}
+    body = {
+        "object": "page",
+        "entry": [
+            {
+                "id": PAGE_ID,
+                "time": 1,
+                "changes": [
+                    {
+                        "field": "feed",
+                        "value": {
+                            "item": "comment",
+                            "verb": "add",
+                            "comment_id": "1_2",
+                            "from": {"id": "55", "name": "Ann"},
+                            "message": "hey",
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
     batch = inbound.meta_pieces(body)
 
@@ -80,15 +124,20 @@ def test_a_whatsapp_message_without_contacts_still_reads():
     assert message.sender_name == "" and message.text == "hi"
 
 
-@pytest.mark.parametrize("kind, content, text", [
-    ("document", {"id": "9", "filename": "invoice.pdf", "mime_type": "application/pdf"},
-     "[document] invoice.pdf"),
-    ("button", {"text": "Stop promotions", "payload": "STOP"}, "Stop promotions"),
-    ("unsupported", {}, "[unsupported message]"),
-])
+@pytest.mark.parametrize(
+    "kind, content, text",
+    [
+        (
+            "document",
+            {"id": "9", "filename": "invoice.pdf", "mime_type": "application/pdf"},
+            "[document] invoice.pdf",
+        ),
+        ("button", {"text": "Stop promotions", "payload": "STOP"}, "Stop promotions"),
+        ("unsupported", {}, "[unsupported message]"),
+    ],
+)
 def test_whatsapp_message_types(kind, content, text):
-    message = _one(inbound.meta_pieces(whatsapp_body(whatsapp_message(type=kind,
-                                                                      content=content))))
+    message = _one(inbound.meta_pieces(whatsapp_body(whatsapp_message(type=kind, content=content))))
 
     assert message.body_text == text
 
@@ -122,7 +171,13 @@ def test_a_missing_sender_is_unreadable_with_a_clear_reason():
 
 
 def test_a_long_first_line_is_cut_for_the_subject():
-    message = inbound.InboundMessage(network="x", kind="dm", account_external_id="1",
-                                     message_id="2", sender_id="3", text="word " * 40)
+    message = inbound.InboundMessage(
+        network="x",
+        kind="dm",
+        account_external_id="1",
+        message_id="2",
+        sender_id="3",
+        text="word " * 40,
+    )
 
     assert len(message.subject) <= 100 and message.subject.endswith("…")

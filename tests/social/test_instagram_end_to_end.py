@@ -21,8 +21,12 @@ IGSID = "9800000000000001"
 
 def test_an_instagram_dm_round_trip(post_meta, team, provider, reply):
     instagram_account(team=team, access_token="ig-user-token")
-    item = messaging_item(sender=IGSID, recipient=IG_ACCOUNT_ID, text="Is this in stock?",
-                          mid="aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDAw")
+    item = messaging_item(
+        sender=IGSID,
+        recipient=IG_ACCOUNT_ID,
+        text="Is this in stock?",
+        mid="aWdfZAG1faXRlbToxOklHTWVzc2FnZAUlEOjE3ODQxNDAw",
+    )
 
     assert post_meta(instagram_body(item)).status_code == 200
 
@@ -43,8 +47,9 @@ def test_an_instagram_dm_round_trip(post_meta, team, provider, reply):
 
 def test_a_comment_is_answered_with_a_public_reply_under_it(post_meta, team, provider, reply):
     instagram_account(team=team)
-    body = instagram_comment_body(comment_id="17900000000000042", sender=IGSID,
-                                  username="Ann.Lee", text="Where is my order?")
+    body = instagram_comment_body(
+        comment_id="17900000000000042", sender=IGSID, username="Ann.Lee", text="Where is my order?"
+    )
 
     assert post_meta(body).status_code == 200
 
@@ -87,10 +92,24 @@ def test_the_accounts_own_comments_are_not_customer_messages(post_meta, team):
 
 def test_a_mention_notification_is_kept_but_opens_no_case(post_meta, team):
     instagram_account(team=team)
-    body = {"object": "instagram", "entry": [{"id": IG_ACCOUNT_ID, "time": 1735689600,
-            "changes": [{"field": "mentions",
-                         "value": {"media_id": "18000000000000005",
-                                   "comment_id": "17900000000000077"}}]}]}
+    body = {
+        "object": "instagram",
+        "entry": [
+            {
+                "id": IG_ACCOUNT_ID,
+                "time": 1735689600,
+                "changes": [
+                    {
+                        "field": "mentions",
+                        "value": {
+                            "media_id": "18000000000000005",
+                            "comment_id": "17900000000000077",
+                        },
+                    }
+                ],
+            }
+        ],
+    }
 
     response = post_meta(body)
 

@@ -15,15 +15,23 @@ PSID = "24000000000000001"
 
 def test_a_messenger_message_opens_a_case_for_the_sender(post_meta, team):
     account = messenger_account(team=team)
-    item = messaging_item(sender=PSID, text="My invoice is wrong", mid="m_first",
-                          attachments=[{"type": "image",
-                                        "payload": {"url": "https://cdn.example/a.jpg"}}])
+    item = messaging_item(
+        sender=PSID,
+        text="My invoice is wrong",
+        mid="m_first",
+        attachments=[{"type": "image", "payload": {"url": "https://cdn.example/a.jpg"}}],
+    )
 
     response = post_meta(messenger_body(item))
 
     assert response.status_code == 200
-    assert response.json() == {"received": 1, "processed": 1, "duplicates": 0, "ignored": 0,
-                               "failed": 0}
+    assert response.json() == {
+        "received": 1,
+        "processed": 1,
+        "duplicates": 0,
+        "ignored": 0,
+        "failed": 0,
+    }
     identity = ContactIdentity.objects.get(kind="social", network="facebook")
     assert identity.value == PSID
     case = Case.objects.get()
@@ -37,15 +45,17 @@ def test_a_messenger_message_opens_a_case_for_the_sender(post_meta, team):
     assert interaction.metadata["kind"] == "dm"
     assert interaction.metadata["sender_id"] == PSID
     assert interaction.metadata["social_account_id"] == account.pk
-    assert interaction.metadata["attachments"] == [{"type": "image",
-                                                    "url": "https://cdn.example/a.jpg"}]
+    assert interaction.metadata["attachments"] == [
+        {"type": "image", "url": "https://cdn.example/a.jpg"}
+    ]
     event = SocialEvent.objects.get()
     assert event.status == SocialEvent.Status.PROCESSED
     assert event.interaction == interaction and event.account == account
 
 
-def test_the_agent_reply_is_sent_to_the_send_api_with_the_page_token(post_meta, team, provider,
-                                                                     reply):
+def test_the_agent_reply_is_sent_to_the_send_api_with_the_page_token(
+    post_meta, team, provider, reply
+):
     messenger_account(team=team, access_token="page-token-123")
     post_meta(messenger_body(messaging_item(sender=PSID, text="Hello?")))
     case = Case.objects.get()
@@ -56,8 +66,11 @@ def test_the_agent_reply_is_sent_to_the_send_api_with_the_page_token(post_meta, 
     request = provider.requests[-1]
     assert request.path == f"/graph/{GRAPH_VERSION}/{PAGE_ID}/messages"
     assert request.headers["authorization"] == "Bearer page-token-123"
-    assert request.json == {"recipient": {"id": PSID}, "messaging_type": "RESPONSE",
-                            "message": {"text": "Hi! Let me check your invoice."}}
+    assert request.json == {
+        "recipient": {"id": PSID},
+        "messaging_type": "RESPONSE",
+        "message": {"text": "Hi! Let me check your invoice."},
+    }
     assert sent.delivery_status == Interaction.Delivery.SENT
     assert sent.external_id == "m_reply_1"
     case.refresh_from_db()

@@ -23,16 +23,25 @@ def case(post_meta, team):
 
 
 def test_a_server_error_is_retried_and_the_retry_succeeds(case, provider, reply):
-    provider.answer(500, {"error": {"message": "An unexpected error has occurred.",
-                                    "type": "OAuthException", "code": 1}})
+    provider.answer(
+        500,
+        {
+            "error": {
+                "message": "An unexpected error has occurred.",
+                "type": "OAuthException",
+                "code": 1,
+            }
+        },
+    )
     provider.answer(200, {"recipient_id": "24000000000000001", "message_id": "m_second_try"})
 
     sent = reply(case)
 
     assert sent.delivery_status == Delivery.PENDING and sent.delivery_attempts == 1
     assert "HTTP 500" in sent.delivery_error and "unexpected error" in sent.delivery_error
-    outbound.interaction_send(interaction_id=sent.pk,
-                              now=sent.next_attempt_at + timedelta(seconds=1))
+    outbound.interaction_send(
+        interaction_id=sent.pk, now=sent.next_attempt_at + timedelta(seconds=1)
+    )
     sent.refresh_from_db()
     assert sent.delivery_status == Delivery.SENT and sent.delivery_attempts == 2
     assert sent.external_id == "m_second_try" and sent.delivery_error == ""
@@ -40,16 +49,25 @@ def test_a_server_error_is_retried_and_the_retry_succeeds(case, provider, reply)
 
 
 def test_a_client_error_fails_with_the_providers_message(case, provider, reply):
-    provider.answer(400, {"error": {
-        "message": "(#10) This message is sent outside of allowed window.",
-        "type": "OAuthException", "code": 10, "error_subcode": 2018278,
-        "fbtrace_id": "AbCdEf"}})
+    provider.answer(
+        400,
+        {
+            "error": {
+                "message": "(#10) This message is sent outside of allowed window.",
+                "type": "OAuthException",
+                "code": 10,
+                "error_subcode": 2018278,
+                "fbtrace_id": "AbCdEf",
+            }
+        },
+    )
 
     sent = reply(case)
 
     assert sent.delivery_status == Delivery.FAILED and sent.delivery_attempts == 1
     assert sent.delivery_error == (
-        "HTTP 400: (#10) This message is sent outside of allowed window. (code 10/2018278)")
+        "HTTP 400: (#10) This message is sent outside of allowed window. (code 10/2018278)"
+    )
     assert sent.next_attempt_at is None
 
 
@@ -63,8 +81,16 @@ def test_a_rate_limit_is_transient(case, provider, reply):
 
 
 def test_a_graph_error_flagged_transient_is_retried(case, provider, reply):
-    provider.answer(400, {"error": {"message": "(#4) Application request limit reached",
-                                    "code": 4, "is_transient": True}})
+    provider.answer(
+        400,
+        {
+            "error": {
+                "message": "(#4) Application request limit reached",
+                "code": 4,
+                "is_transient": True,
+            }
+        },
+    )
 
     sent = reply(case)
 
@@ -99,8 +125,9 @@ def test_an_account_without_a_token_fails_clearly(case, provider, reply):
     assert "has no access token" in sent.delivery_error and provider.requests == []
 
 
-def test_a_social_case_without_a_social_message_cannot_be_answered_there(agent, team,
-                                                                          provider, reply):
+def test_a_social_case_without_a_social_message_cannot_be_answered_there(
+    agent, team, provider, reply
+):
     case = CaseFactory(channel="social", team=team)
 
     sent = reply(case)

@@ -18,15 +18,23 @@ pytestmark = pytest.mark.django_db
 
 
 def _form(**overrides):
-    data = {"network": "facebook", "external_id": "104000000000009", "name": "Acme Page",
-            "team": "", "is_active": "on", "access_token": ""}
+    data = {
+        "network": "facebook",
+        "external_id": "104000000000009",
+        "name": "Acme Page",
+        "team": "",
+        "is_active": "on",
+        "access_token": "",
+    }
     data.update(overrides)
     return {k: v for k, v in data.items() if v is not None}
 
 
 def test_an_admin_adds_an_account_with_a_token_that_is_stored_encrypted(admin_client, team):
-    response = admin_client.post(reverse("admin:social_socialaccount_add"),
-                                 _form(team=team.pk, access_token="EAAG-secret-token"))
+    response = admin_client.post(
+        reverse("admin:social_socialaccount_add"),
+        _form(team=team.pk, access_token="EAAG-secret-token"),
+    )
 
     assert response.status_code == 302
     account = SocialAccount.objects.get()
@@ -69,16 +77,18 @@ def test_a_new_token_replaces_the_old_and_clearing_removes_it(admin_client):
 def test_one_account_per_network_id(admin_client):
     messenger_account()
 
-    response = admin_client.post(reverse("admin:social_socialaccount_add"),
-                                 _form(external_id="104000000000001"))
+    response = admin_client.post(
+        reverse("admin:social_socialaccount_add"), _form(external_id="104000000000001")
+    )
 
     assert response.status_code == 200  # the form again, with the error
     assert SocialAccount.objects.count() == 1
 
 
 @pytest.mark.parametrize("model", ["socialaccount", "socialevent"])
-def test_the_changelists_render_with_bounded_queries(admin_client, team, post_meta, model,
-                                                     django_assert_max_num_queries):
+def test_the_changelists_render_with_bounded_queries(
+    admin_client, team, post_meta, model, django_assert_max_num_queries
+):
     messenger_account(team=team)
     post_meta(messenger_body(*[messaging_item(sender=str(n)) for n in range(1, 21)]))
     post_meta(whatsapp_body(whatsapp_message(wa_id="123")))  # one failed event
@@ -99,20 +109,29 @@ def test_an_event_page_shows_the_raw_payload_and_cannot_be_edited(admin_client, 
     assert page.status_code == 200 and b"kept raw" in page.content
     assert b"no active WhatsApp account" in page.content
     assert admin_client.post(url, {"status": "processed"}).status_code == 403
-    delete = admin_client.post(reverse("admin:social_socialevent_delete", args=[event.pk]),
-                               {"post": "yes"})
+    delete = admin_client.post(
+        reverse("admin:social_socialevent_delete", args=[event.pk]), {"post": "yes"}
+    )
     assert delete.status_code == 403
 
 
 def test_the_reprocess_action_turns_failed_events_into_cases(admin_client, team, post_meta):
-    post_meta(whatsapp_body(whatsapp_message(wamid="wamid.a"), whatsapp_message(wamid="wamid.b",
-                                                                                wa_id="16505550000")))
+    post_meta(
+        whatsapp_body(
+            whatsapp_message(wamid="wamid.a"),
+            whatsapp_message(wamid="wamid.b", wa_id="16505550000"),
+        )
+    )
     whatsapp_account(team=team)
 
-    response = admin_client.post(reverse("admin:social_socialevent_changelist"), {
-        "action": "reprocess",
-        "_selected_action": list(SocialEvent.objects.values_list("pk", flat=True)),
-    }, follow=True)
+    response = admin_client.post(
+        reverse("admin:social_socialevent_changelist"),
+        {
+            "action": "reprocess",
+            "_selected_action": list(SocialEvent.objects.values_list("pk", flat=True)),
+        },
+        follow=True,
+    )
 
     assert response.status_code == 200
     assert b"Re-processed: 2 processed." in response.content

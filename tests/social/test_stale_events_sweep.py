@@ -43,8 +43,9 @@ def test_a_fresh_event_is_left_to_the_request_that_stored_it(team):
 def test_a_claim_abandoned_by_a_dead_worker_is_released_and_processed(team):
     messenger_account(team=team)
     event = _stored_but_not_processed()
-    SocialEvent.objects.filter(pk=event.pk).update(status=Status.PROCESSING,
-                                                   claimed_at=timezone.now())
+    SocialEvent.objects.filter(pk=event.pk).update(
+        status=Status.PROCESSING, claimed_at=timezone.now()
+    )
 
     services.events_process_stale(now=timezone.now() + timedelta(minutes=10))
 

@@ -12,10 +12,13 @@ from tests.social.factories import messaging_item, messenger_account, messenger_
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("text, stored", [
-    ("bad\u0000text", "bad\ufffdtext"),
-    ("half a pair \ud83d here", "half a pair \ufffd here"),
-])
+@pytest.mark.parametrize(
+    "text, stored",
+    [
+        ("bad\u0000text", "bad\ufffdtext"),
+        ("half a pair \ud83d here", "half a pair \ufffd here"),
+    ],
+)
 def test_a_message_with_unstorable_characters_opens_its_case(post_meta, team, text, stored):
     messenger_account(team=team)
     item = messaging_item(sender="24000000000000001", text=text, mid="m_odd")

@@ -10,8 +10,9 @@ PER_NEW_CONVERSATION = 32
 PER_FOLLOWING_MESSAGE = 27
 
 
-def test_a_batch_costs_a_bounded_number_of_queries_per_message(post_meta, team,
-                                                               django_assert_max_num_queries):
+def test_a_batch_costs_a_bounded_number_of_queries_per_message(
+    post_meta, team, django_assert_max_num_queries
+):
     messenger_account(team=team)
     CaseFactory.create_batch(20, channel="social")  # unrelated cases do not add queries
     first = [messaging_item(sender=str(n)) for n in range(1, 6)]

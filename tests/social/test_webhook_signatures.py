@@ -11,8 +11,11 @@ pytestmark = pytest.mark.django_db
 
 
 def _nothing_stored():
-    return (not Case.objects.exists() and not SocialEvent.objects.exists()
-            and not Contact.objects.exists())
+    return (
+        not Case.objects.exists()
+        and not SocialEvent.objects.exists()
+        and not Contact.objects.exists()
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -24,15 +27,25 @@ def test_a_meta_post_without_a_signature_is_forbidden(post_meta):
     response = post_meta(messenger_body(messaging_item()), signature=None)
 
     assert response.status_code == 403
-    assert response.json() == {"error": {
-        "status": 403, "code": "missing_signature",
-        "message": "The X-Hub-Signature-256 header is missing."}}
+    assert response.json() == {
+        "error": {
+            "status": 403,
+            "code": "missing_signature",
+            "message": "The X-Hub-Signature-256 header is missing.",
+        }
+    }
     assert _nothing_stored()
 
 
-@pytest.mark.parametrize("signature", [
-    "sha256=" + "0" * 64, "sha1=abc", "garbage", "sha256=",
-])
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "sha256=" + "0" * 64,
+        "sha1=abc",
+        "garbage",
+        "sha256=",
+    ],
+)
 def test_a_meta_post_with_a_wrong_signature_is_forbidden(post_meta, signature):
     response = post_meta(messenger_body(messaging_item()), signature=signature)
 
@@ -53,10 +66,12 @@ def test_the_signature_covers_the_raw_bytes_not_the_parsed_json(post_meta, clien
 
     signed = b'{"object": "page", "entry": []}'
     tampered = b'{"object":"page","entry":[]}'  # same JSON, other bytes
-    response = client.post("/channels/social/meta/webhook", data=tampered,
-                           content_type="application/json",
-                           HTTP_X_HUB_SIGNATURE_256=signatures.meta_signature(
-                               secret=META_APP_SECRET, body=signed))
+    response = client.post(
+        "/channels/social/meta/webhook",
+        data=tampered,
+        content_type="application/json",
+        HTTP_X_HUB_SIGNATURE_256=signatures.meta_signature(secret=META_APP_SECRET, body=signed),
+    )
 
     assert response.status_code == 403
 
@@ -76,7 +91,8 @@ def test_an_x_post_without_a_signature_is_forbidden(post_x):
 
     assert response.status_code == 403
     assert response.json()["error"]["message"] == (
-        "The x-twitter-webhooks-signature header is missing.")
+        "The x-twitter-webhooks-signature header is missing."
+    )
     assert _nothing_stored()
 
 

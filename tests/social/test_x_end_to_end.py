@@ -12,9 +12,15 @@ pytestmark = pytest.mark.django_db
 def test_an_x_dm_round_trip(post_x, team, provider, reply):
     x_account(team=team, access_token="x-user-token")
 
-    response = post_x(x_dm_body(sender="2244994945", screen_name="TwitterDev",
-                                name="Twitter Dev", text="My card was charged twice",
-                                event_id="1800000000000000001"))
+    response = post_x(
+        x_dm_body(
+            sender="2244994945",
+            screen_name="TwitterDev",
+            name="Twitter Dev",
+            text="My card was charged twice",
+            event_id="1800000000000000001",
+        )
+    )
 
     assert response.status_code == 200 and response.json()["processed"] == 1
     identity = ContactIdentity.objects.get(network="x")
@@ -25,8 +31,15 @@ def test_an_x_dm_round_trip(post_x, team, provider, reply):
     assert inbound.external_id == "1800000000000000001"
     assert inbound.metadata["sender_handle"] == "TwitterDev"
     assert inbound.metadata["kind"] == "dm"
-    provider.answer(201, {"data": {"dm_conversation_id": "2244994945-1500000000000000001",
-                                   "dm_event_id": "1800000000000000099"}})
+    provider.answer(
+        201,
+        {
+            "data": {
+                "dm_conversation_id": "2244994945-1500000000000000001",
+                "dm_event_id": "1800000000000000099",
+            }
+        },
+    )
 
     sent = reply(case, "Refunded, sorry about that.")
 
@@ -40,8 +53,11 @@ def test_an_x_dm_round_trip(post_x, team, provider, reply):
 
 def test_a_mention_round_trip_replies_in_the_thread(post_x, team, provider, reply):
     x_account(team=team)
-    tweet = x_tweet(tweet_id="1810000000000000001", author="2244994945",
-                    text="@AcmeSupport my order never arrived")
+    tweet = x_tweet(
+        tweet_id="1810000000000000001",
+        author="2244994945",
+        text="@AcmeSupport my order never arrived",
+    )
 
     assert post_x(x_mention_body(tweet)).json()["processed"] == 1
 
@@ -56,8 +72,10 @@ def test_a_mention_round_trip_replies_in_the_thread(post_x, team, provider, repl
 
     request = provider.requests[-1]
     assert request.path == "/x/2/tweets"
-    assert request.json == {"text": "Sorry! Check your DMs.",
-                            "reply": {"in_reply_to_tweet_id": "1810000000000000001"}}
+    assert request.json == {
+        "text": "Sorry! Check your DMs.",
+        "reply": {"in_reply_to_tweet_id": "1810000000000000001"},
+    }
     assert sent.external_id == "1810000000000000002"
 
 

@@ -43,10 +43,14 @@ class Receiver:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                receiver.requests.append(ReceivedRequest(
-                    method="POST", path=self.path,
-                    headers={k.lower(): v for k, v in self.headers.items()}, body=body,
-                ))
+                receiver.requests.append(
+                    ReceivedRequest(
+                        method="POST",
+                        path=self.path,
+                        headers={k.lower(): v for k, v in self.headers.items()},
+                        body=body,
+                    )
+                )
                 if receiver.delay:
                     receiver.released.wait(receiver.delay)
                 try:
@@ -85,8 +89,12 @@ def running_receiver(wrap_socket=None) -> Iterator[Receiver]:
     host, port = server.server_address[:2]
     receiver.port = port
     receiver.url = f"http://{host}:{port}/hooks/cxdesk"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                              name="webhook-receiver", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever,
+        kwargs={"poll_interval": 0.05},
+        name="webhook-receiver",
+        daemon=True,
+    )
     thread.start()
     try:
         yield receiver
@@ -123,14 +131,21 @@ class FakeResolver:
         self.lookups.append(name)
         queue = self.answers[name]
         answer = queue.pop(0) if len(queue) > 1 else queue[0]
-        return [self._info(address, int(port))
-                for address in ((answer,) if isinstance(answer, str) else answer)]
+        return [
+            self._info(address, int(port))
+            for address in ((answer,) if isinstance(answer, str) else answer)
+        ]
 
     @staticmethod
     def _info(address: str, port: int):
         if ":" in address:
-            return (socket.AF_INET6, socket.SOCK_STREAM, socket.IPPROTO_TCP, "",
-                    (address, port, 0, 0))
+            return (
+                socket.AF_INET6,
+                socket.SOCK_STREAM,
+                socket.IPPROTO_TCP,
+                "",
+                (address, port, 0, 0),
+            )
         return (socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP, "", (address, port))
 
 

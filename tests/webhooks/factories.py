@@ -28,7 +28,11 @@ class WebhookDeliveryFactory(factory.django.DjangoModelFactory):
     event_id = factory.LazyFunction(uuid.uuid4)
     created_at = factory.LazyFunction(timezone.now)
     next_attempt_at = factory.SelfAttribute("created_at")
-    payload = factory.LazyAttribute(lambda d: {
-        "id": str(d.event_id), "event": d.event, "created_at": d.created_at.isoformat(),
-        "data": {"case": {"id": 1, "subject": "Double charge"}},
-    })
+    payload = factory.LazyAttribute(
+        lambda d: {
+            "id": str(d.event_id),
+            "event": d.event,
+            "created_at": d.created_at.isoformat(),
+            "data": {"case": {"id": 1, "subject": "Double charge"}},
+        }
+    )

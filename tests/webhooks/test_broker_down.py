@@ -40,8 +40,7 @@ def test_the_write_commits_its_deliveries_and_the_sweep_sends_them_later(
             with transaction.atomic():  # what a case service does
                 case.subject = "Charged twice"
                 case.save()
-                created = services.event_emit(event="case.updated", data={"id": case.pk},
-                                              case=case)
+                created = services.event_emit(event="case.updated", data={"id": case.pk}, case=case)
 
     assert created == 3
     case.refresh_from_db()
@@ -60,8 +59,7 @@ def test_the_write_commits_its_deliveries_and_the_sweep_sends_them_later(
     assert len(event_ids) == 1
 
 
-def test_a_retry_that_cannot_be_scheduled_is_left_to_the_sweep(receiver, subscription,
-                                                              monkeypatch):
+def test_a_retry_that_cannot_be_scheduled_is_left_to_the_sweep(receiver, subscription, monkeypatch):
     def refuse(*args, **kwargs):
         raise OperationalError("Connection refused")
 

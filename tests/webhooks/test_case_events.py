@@ -17,11 +17,18 @@ def test_opening_a_case_sends_case_created_and_interaction_created(
     receiver, subscription, team, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        case = cases.case_open(requester=ContactFactory(), subject="Charged twice",
-                               channel="email", team=team, body_text="Please refund")
+        case = cases.case_open(
+            requester=ContactFactory(),
+            subject="Charged twice",
+            channel="email",
+            team=team,
+            body_text="Please refund",
+        )
 
     assert [r.headers["cxdesk-event"] for r in receiver.requests] == [
-        "case.created", "interaction.created"]
+        "case.created",
+        "interaction.created",
+    ]
     created = WebhookDelivery.objects.get(event="case.created").payload["data"]
     assert created["case"]["id"] == case.pk and created["case"]["team_id"] == team.pk
     message = WebhookDelivery.objects.get(event="interaction.created").payload["data"]
@@ -32,8 +39,9 @@ def test_opening_a_case_sends_case_created_and_interaction_created(
 def test_a_change_sends_case_updated_with_the_changed_fields(
     receiver, subscription, team, agent, django_capture_on_commit_callbacks
 ):
-    case = cases.case_open(requester=ContactFactory(), subject="Late parcel", channel="email",
-                           team=team)
+    case = cases.case_open(
+        requester=ContactFactory(), subject="Late parcel", channel="email", team=team
+    )
 
     with django_capture_on_commit_callbacks(execute=True):
         cases.case_assign(case_id=case.pk, assignee=agent, actor=agent)
@@ -44,13 +52,16 @@ def test_a_change_sends_case_updated_with_the_changed_fields(
     assert update.status == "delivered"
 
 
-def test_a_customer_reply_to_a_solved_case_sends_the_message_and_the_reopening(
-    subscription, team
-):
+def test_a_customer_reply_to_a_solved_case_sends_the_message_and_the_reopening(subscription, team):
     case = CaseFactory(team=team, status="solved", solved_at=timezone.now())
 
-    cases.interaction_add(case_id=case.pk, channel="email", direction="in",
-                          author_contact=case.requester, body_text="Still broken")
+    cases.interaction_add(
+        case_id=case.pk,
+        channel="email",
+        direction="in",
+        author_contact=case.requester,
+        body_text="Still broken",
+    )
 
     events = list(WebhookDelivery.objects.order_by("pk").values_list("event", flat=True))
     assert events == ["interaction.created", "case.updated"]
@@ -66,8 +77,9 @@ def test_an_owner_outside_the_team_hears_nothing(team, other_team):
     assert not WebhookDelivery.objects.exists()
 
 
-def test_the_auto_close_sweep_announces_each_closed_case(subscription,
-                                                         django_assert_max_num_queries):
+def test_the_auto_close_sweep_announces_each_closed_case(
+    subscription, django_assert_max_num_queries
+):
     solved_at = timezone.now() - timedelta(days=30)
     closed = CaseFactory.create_batch(3, status="solved", solved_at=solved_at)
 

@@ -27,8 +27,9 @@ def test_a_second_attempt_on_a_delivered_delivery_sends_nothing(receiver, subscr
 
 
 def test_a_delivery_another_worker_is_sending_is_left_alone(receiver, subscription):
-    delivery = WebhookDeliveryFactory(subscription=subscription, status=Status.SENDING,
-                                      claimed_at=timezone.now())
+    delivery = WebhookDeliveryFactory(
+        subscription=subscription, status=Status.SENDING, claimed_at=timezone.now()
+    )
 
     assert services.delivery_attempt(delivery_id=delivery.pk) is None
 
@@ -38,13 +39,21 @@ def test_a_delivery_another_worker_is_sending_is_left_alone(receiver, subscripti
 
 def test_a_stale_claim_is_released_and_counts_as_an_attempt(receiver, subscription):
     now = timezone.now()
-    lost = WebhookDeliveryFactory(subscription=subscription, status=Status.SENDING,
-                                  claimed_at=now - timedelta(minutes=6), attempts=2)
-    busy = WebhookDeliveryFactory(subscription=subscription, status=Status.SENDING,
-                                  claimed_at=now - timedelta(minutes=1))
-    last_chance = WebhookDeliveryFactory(subscription=subscription, status=Status.SENDING,
-                                         claimed_at=now - timedelta(hours=1),
-                                         attempts=services.MAX_ATTEMPTS - 1)
+    lost = WebhookDeliveryFactory(
+        subscription=subscription,
+        status=Status.SENDING,
+        claimed_at=now - timedelta(minutes=6),
+        attempts=2,
+    )
+    busy = WebhookDeliveryFactory(
+        subscription=subscription, status=Status.SENDING, claimed_at=now - timedelta(minutes=1)
+    )
+    last_chance = WebhookDeliveryFactory(
+        subscription=subscription,
+        status=Status.SENDING,
+        claimed_at=now - timedelta(hours=1),
+        attempts=services.MAX_ATTEMPTS - 1,
+    )
 
     assert services.deliveries_release_stale(now=now) == 2
 

@@ -30,8 +30,7 @@ def test_only_active_subscriptions_to_that_event_get_a_delivery(case, admin_user
     other_event = WebhookSubscriptionFactory(owner=admin_user, events=["interaction.created"])
     inactive = WebhookSubscriptionFactory(owner=admin_user, is_active=False)
 
-    assert services.event_emit(event="case.created", data={"case": {"id": case.pk}},
-                               case=case) == 1
+    assert services.event_emit(event="case.created", data={"case": {"id": case.pk}}, case=case) == 1
 
     assert _recipients(event="case.created", data={}, case=case) == {wants.pk}
     assert not WebhookDelivery.objects.filter(subscription__in=[other_event, inactive]).exists()
@@ -63,8 +62,10 @@ def test_an_agent_in_another_team_gets_nothing(case, other_team):
 
 
 def test_an_event_without_a_case_goes_to_every_subscriber(other_team):
-    subscriptions = {WebhookSubscriptionFactory(owner=AgentFactory(teams=[other_team])).pk,
-                     WebhookSubscriptionFactory().pk}
+    subscriptions = {
+        WebhookSubscriptionFactory(owner=AgentFactory(teams=[other_team])).pk,
+        WebhookSubscriptionFactory().pk,
+    }
 
     assert _recipients(event="sla.breached", data={"policy": "gold"}) == subscriptions
 
@@ -74,8 +75,9 @@ def test_the_payload_is_json_safe_and_shares_one_event_id(case):
     when = dt.datetime(2025, 1, 31, 9, 30, tzinfo=dt.UTC)
     ref = uuid.uuid4()
 
-    services.event_emit(event="case.created", case=case,
-                        data={"at": when, "ref": ref, "amount": Decimal("9.90")})
+    services.event_emit(
+        event="case.created", case=case, data={"at": when, "ref": ref, "amount": Decimal("9.90")}
+    )
 
     first, second = WebhookDelivery.objects.order_by("pk")
     assert first.event_id == second.event_id
@@ -98,8 +100,9 @@ def test_it_costs_one_query_when_nobody_subscribes(case, django_assert_num_queri
 
 
 @pytest.mark.parametrize(("count", "expected"), [(1, 1), (5, 4)])
-def test_it_costs_a_constant_number_of_queries(count, expected, case, team, other_team,
-                                               django_assert_max_num_queries):
+def test_it_costs_a_constant_number_of_queries(
+    count, expected, case, team, other_team, django_assert_max_num_queries
+):
     owners = [  # every branch of the visibility rule
         AdminFactory,
         lambda: AgentFactory(teams=[team]),
@@ -133,7 +136,9 @@ def test_a_batch_of_events_costs_a_constant_number_of_queries(
     assert created == 5  # the admin gets 3, the agent their team's case and their own
     pairs = set(WebhookDelivery.objects.values_list("subscription_id", "payload__data__case__id"))
     assert pairs == {(admin_sub.pk, c.pk) for c in cases} | {
-        (team_sub.pk, cases[0].pk), (team_sub.pk, cases[2].pk)}
+        (team_sub.pk, cases[0].pk),
+        (team_sub.pk, cases[2].pk),
+    }
     assert WebhookDelivery.objects.values("event_id").distinct().count() == 3
 
 

@@ -27,8 +27,13 @@ def _json_bytes(text: str) -> int:
 def _announced(team, body_text: str) -> tuple[dict, WebhookDelivery]:
     WebhookSubscriptionFactory(events=["interaction.created"])
     case = CaseFactory(team=team)
-    case_services.interaction_add(case_id=case.pk, channel="email", direction="in",
-                                  author_contact=case.requester, body_text=body_text)
+    case_services.interaction_add(
+        case_id=case.pk,
+        channel="email",
+        direction="in",
+        author_contact=case.requester,
+        body_text=body_text,
+    )
     delivery = WebhookDelivery.objects.get(event="interaction.created")
     return delivery.payload["data"]["interaction"], delivery
 

@@ -26,10 +26,14 @@ def test_they_travel_as_json(team):
     WebhookSubscriptionFactory()
     interaction = InteractionFactory(case=CaseFactory(team=team))
 
-    services.event_emit(event="interaction.created", case=interaction.case, data={
-        "case": payloads.case_data(interaction.case),
-        "interaction": payloads.interaction_data(interaction),
-    })
+    services.event_emit(
+        event="interaction.created",
+        case=interaction.case,
+        data={
+            "case": payloads.case_data(interaction.case),
+            "interaction": payloads.interaction_data(interaction),
+        },
+    )
 
     data = WebhookDelivery.objects.get().payload["data"]
     assert data["case"]["status"] == "new"

@@ -33,8 +33,9 @@ def production_rule(settings):
 
 def _deliver(url: str) -> WebhookDelivery:
     subscription = WebhookSubscriptionFactory(url=url)
-    delivery = WebhookDelivery.objects.create(subscription=subscription, event="case.created",
-                                              payload={"id": "e1", "data": {}})
+    delivery = WebhookDelivery.objects.create(
+        subscription=subscription, event="case.created", payload={"id": "e1", "data": {}}
+    )
     services.delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     return delivery
@@ -47,7 +48,8 @@ def _closed_port() -> int:
 
 
 def test_a_rebinding_name_is_only_ever_connected_to_at_the_checked_address(
-        production_rule, receiver, resolver, connections):
+    production_rule, receiver, resolver, connections
+):
     resolver.answer("rebind.example.com", PUBLIC, "127.0.0.1")
     connections.blocked = {PUBLIC}
 
@@ -60,14 +62,21 @@ def test_a_rebinding_name_is_only_ever_connected_to_at_the_checked_address(
 
 
 def test_the_delivery_log_does_not_tell_an_open_internal_port_from_a_closed_one(
-        production_rule, receiver, resolver, connections):
+    production_rule, receiver, resolver, connections
+):
     connections.blocked = {PUBLIC}
     logs = []
     for port in (receiver.port, _closed_port()):
         resolver.answer("scan.example.com", PUBLIC, "127.0.0.1")
         delivery = _deliver(f"http://scan.example.com:{port}/")
-        logs.append((delivery.status, delivery.last_status_code, delivery.last_error,
-                     delivery.response_excerpt))
+        logs.append(
+            (
+                delivery.status,
+                delivery.last_status_code,
+                delivery.last_error,
+                delivery.response_excerpt,
+            )
+        )
 
     assert logs[0] == logs[1]
     assert receiver.requests == []
@@ -75,7 +84,8 @@ def test_the_delivery_log_does_not_tell_an_open_internal_port_from_a_closed_one(
 
 
 def test_a_name_with_one_private_address_among_public_ones_is_refused(
-        production_rule, resolver, connections):
+    production_rule, resolver, connections
+):
     resolver.answer("mixed.example.com", (PUBLIC, "127.0.0.1"))
     connections.block_all = True
 
@@ -108,8 +118,14 @@ def test_the_next_address_is_tried_when_one_cannot_be_reached(receiver, resolver
 
 def test_proxies_from_the_environment_are_not_used(receiver, monkeypatch):
     with running_receiver() as proxy:
-        for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                     "all_proxy"):
+        for name in (
+            "HTTP_PROXY",
+            "HTTPS_PROXY",
+            "ALL_PROXY",
+            "http_proxy",
+            "https_proxy",
+            "all_proxy",
+        ):
             monkeypatch.setenv(name, f"http://127.0.0.1:{proxy.port}")
         for name in ("NO_PROXY", "no_proxy"):
             monkeypatch.delenv(name, raising=False)
@@ -144,40 +160,64 @@ def _certificate_authority(tmp_path, name: str):
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "cxdesk test CA")])
-    ca = (x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
-          .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
-          .not_valid_before(now - datetime.timedelta(hours=1))
-          .not_valid_after(now + datetime.timedelta(hours=1))
-          .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-          .add_extension(x509.KeyUsage(digital_signature=True, key_cert_sign=True, crl_sign=True,
-                                       content_commitment=False, key_encipherment=False,
-                                       data_encipherment=False, key_agreement=False,
-                                       encipher_only=False, decipher_only=False),
-                         critical=True)
-          .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
-                         critical=False)
-          .sign(ca_key, hashes.SHA256()))
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(ca_name)
+        .issuer_name(ca_name)
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                key_cert_sign=True,
+                crl_sign=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     key = ec.generate_private_key(ec.SECP256R1())
-    leaf = (x509.CertificateBuilder()
-            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
-            .issuer_name(ca_name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(hours=1))
-            .not_valid_after(now + datetime.timedelta(hours=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]),
-                           critical=False)
-            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                ca_key.public_key()), critical=False)
-            .sign(ca_key, hashes.SHA256()))
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(hours=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([x509.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
     ca_file = tmp_path / "ca.pem"
     ca_file.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
     chain = tmp_path / "server.pem"
     chain.write_bytes(
-        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                          serialization.NoEncryption())
-        + leaf.public_bytes(serialization.Encoding.PEM))
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        + leaf.public_bytes(serialization.Encoding.PEM)
+    )
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(chain)
     return ca_file, context
@@ -192,13 +232,13 @@ def tls_receiver(tmp_path, monkeypatch):
     context.sni_callback = lambda sock, name, ctx: server_names.append(name)
     monkeypatch.setenv("SSL_CERT_FILE", str(ca_file))
     with running_receiver(
-            wrap_socket=lambda s: context.wrap_socket(s, server_side=True)) as receiver:
+        wrap_socket=lambda s: context.wrap_socket(s, server_side=True)
+    ) as receiver:
         receiver.server_names = server_names
         yield receiver
 
 
-def test_tls_sends_the_name_as_sni_and_verifies_the_certificate_against_it(tls_receiver,
-                                                                            resolver):
+def test_tls_sends_the_name_as_sni_and_verifies_the_certificate_against_it(tls_receiver, resolver):
     resolver.answer("hooks.example.test", "127.0.0.1")
 
     delivery = _deliver(f"https://hooks.example.test:{tls_receiver.port}/hooks/cxdesk")

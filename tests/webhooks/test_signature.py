@@ -28,8 +28,7 @@ def test_the_signature_verifies_with_the_secret_and_the_bytes_received(received,
 
     header = request.headers["cxdesk-signature"]
 
-    assert services.signature_verify(secret=subscription.secret, header=header,
-                                     body=request.body)
+    assert services.signature_verify(secret=subscription.secret, header=header, body=request.body)
     timestamp = int(header.split(",")[0].removeprefix("t="))
     assert abs(time.time() - timestamp) < 60
     assert json.loads(request.body) == delivery.payload
@@ -42,8 +41,7 @@ def test_a_tampered_body_or_another_secret_does_not_verify(received, subscriptio
     tampered = request.body.replace(b"Double charge", b"Double refund")
 
     assert tampered != request.body
-    assert not services.signature_verify(secret=subscription.secret, header=header,
-                                         body=tampered)
+    assert not services.signature_verify(secret=subscription.secret, header=header, body=tampered)
     assert not services.signature_verify(secret="whsec_other", header=header, body=request.body)
 
 
@@ -52,10 +50,12 @@ def test_an_old_signature_is_rejected(received, subscription):
     header = request.headers["cxdesk-signature"]
 
     later = time.time() + services.SIGNATURE_TOLERANCE + 5
-    assert not services.signature_verify(secret=subscription.secret, header=header,
-                                         body=request.body, now=later)
-    assert services.signature_verify(secret=subscription.secret, header=header,
-                                     body=request.body, now=time.time() + 60)
+    assert not services.signature_verify(
+        secret=subscription.secret, header=header, body=request.body, now=later
+    )
+    assert services.signature_verify(
+        secret=subscription.secret, header=header, body=request.body, now=time.time() + 60
+    )
 
 
 def test_the_header_format_is_documented_and_stable():
@@ -66,11 +66,23 @@ def test_the_header_format_is_documented_and_stable():
     assert header == f"t=1700000000,v1={expected}"
 
 
-@pytest.mark.parametrize("header", ["", "garbage", "t=abc,v1=00", "v1=00", "t=1700000000",
-                                    "t=1700000000,v1=", "t=²,v1=00", "t=1700000000,v1=é"])
+@pytest.mark.parametrize(
+    "header",
+    [
+        "",
+        "garbage",
+        "t=abc,v1=00",
+        "v1=00",
+        "t=1700000000",
+        "t=1700000000,v1=",
+        "t=²,v1=00",
+        "t=1700000000,v1=é",
+    ],
+)
 def test_a_malformed_header_does_not_verify(header):
-    assert not services.signature_verify(secret="whsec_test", header=header, body=b"{}",
-                                         now=1700000000)
+    assert not services.signature_verify(
+        secret="whsec_test", header=header, body=b"{}", now=1700000000
+    )
 
 
 def test_a_rotated_secret_signs_the_next_attempt(receiver, subscription):
@@ -84,7 +96,6 @@ def test_a_rotated_secret_signs_the_next_attempt(receiver, subscription):
     [request] = receiver.requests
     header = request.headers["cxdesk-signature"]
     assert subscription.secret != old_secret and subscription.secret.startswith("whsec_")
-    assert services.signature_verify(secret=subscription.secret, header=header,
-                                     body=request.body)
+    assert services.signature_verify(secret=subscription.secret, header=header, body=request.body)
     assert not services.signature_verify(secret=old_secret, header=header, body=request.body)
     assert WebhookDelivery.objects.get(pk=delivery.pk).status == WebhookDelivery.Status.DELIVERED

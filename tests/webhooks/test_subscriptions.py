@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 def test_a_subscription_is_created_with_a_fresh_secret(admin_user):
     subscription = services.subscription_create(
-        owner=admin_user, url=" https://crm.example.com/hooks ", name="CRM",
+        owner=admin_user,
+        url=" https://crm.example.com/hooks ",
+        name="CRM",
         events=["case.created", "sla.breached", "case.created"],
     )
 
@@ -19,14 +21,25 @@ def test_a_subscription_is_created_with_a_fresh_secret(admin_user):
     assert subscription.events == ["case.created", "sla.breached"]  # de-duplicated
     assert subscription.secret.startswith("whsec_") and len(subscription.secret) > 40
     assert subscription.is_active and subscription.owner == admin_user
-    other = services.subscription_create(owner=admin_user, url="http://10.0.0.5:8080/h",
-                                         events=["case.updated"])
+    other = services.subscription_create(
+        owner=admin_user, url="http://10.0.0.5:8080/h", events=["case.updated"]
+    )
     assert other.secret != subscription.secret
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/hook", "javascript:alert(1)",
-                                 "example.com/hook", "http://", "https:///path", "",
-                                 "http://[::1/x", "https://example.com/" + "a" * 2000])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com/hook",
+        "javascript:alert(1)",
+        "example.com/hook",
+        "http://",
+        "https:///path",
+        "",
+        "http://[::1/x",
+        "https://example.com/" + "a" * 2000,
+    ],
+)
 def test_a_url_that_is_not_http_or_https_with_a_host_is_refused(admin_user, url):
     with pytest.raises(ValidationError) as error:
         services.subscription_create(owner=admin_user, url=url, events=["case.created"])
@@ -35,11 +48,14 @@ def test_a_url_that_is_not_http_or_https_with_a_host_is_refused(admin_user, url)
     assert not WebhookSubscription.objects.exists()
 
 
-@pytest.mark.parametrize(("events", "message"), [
-    (["case.created", "case.exploded"], "Unknown event 'case.exploded'"),
-    ([], "at least one event"),
-    ("case.created", "list of event names"),
-])
+@pytest.mark.parametrize(
+    ("events", "message"),
+    [
+        (["case.created", "case.exploded"], "Unknown event 'case.exploded'"),
+        ([], "at least one event"),
+        ("case.created", "list of event names"),
+    ],
+)
 def test_unknown_or_missing_events_are_refused(admin_user, events, message):
     with pytest.raises(ValidationError) as error:
         services.subscription_create(owner=admin_user, url="https://x.example/h", events=events)
@@ -56,13 +72,15 @@ def test_every_field_error_is_reported_at_once(admin_user):
 
 
 def test_an_update_is_validated_like_a_creation(admin_user):
-    subscription = services.subscription_create(owner=admin_user, url="https://x.example/h",
-                                                events=["case.created"])
+    subscription = services.subscription_create(
+        owner=admin_user, url="https://x.example/h", events=["case.created"]
+    )
 
     with pytest.raises(ValidationError):
         services.subscription_update(subscription_id=subscription.pk, events=["nope"])
-    updated = services.subscription_update(subscription_id=subscription.pk,
-                                           url="https://y.example/h", is_active=False)
+    updated = services.subscription_update(
+        subscription_id=subscription.pk, url="https://y.example/h", is_active=False
+    )
 
     assert updated.url == "https://y.example/h" and updated.events == ["case.created"]
     assert not updated.is_active

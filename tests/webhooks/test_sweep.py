@@ -26,8 +26,7 @@ def test_the_sweep_queues_only_due_pending_deliveries(subscription, queued):
     now = timezone.now()
     due = WebhookDeliveryFactory(subscription=subscription, next_attempt_at=now)
     WebhookDeliveryFactory(subscription=subscription, next_attempt_at=now + timedelta(hours=1))
-    WebhookDeliveryFactory(subscription=subscription, status=Status.DELIVERED,
-                           next_attempt_at=None)
+    WebhookDeliveryFactory(subscription=subscription, status=Status.DELIVERED, next_attempt_at=None)
     WebhookDeliveryFactory(subscription=subscription, status=Status.FAILED, next_attempt_at=None)
 
     assert tasks.retry_due_deliveries() == 1
@@ -51,8 +50,11 @@ def test_the_sweep_works_in_bounded_batches_oldest_first(subscription, queued, m
 
 
 def test_the_sweep_releases_lost_claims_then_sends_them(receiver, subscription):
-    lost = WebhookDeliveryFactory(subscription=subscription, status=Status.SENDING,
-                                  claimed_at=timezone.now() - timedelta(minutes=10))
+    lost = WebhookDeliveryFactory(
+        subscription=subscription,
+        status=Status.SENDING,
+        claimed_at=timezone.now() - timedelta(minutes=10),
+    )
 
     tasks.retry_due_deliveries()  # eager: the queued task runs here
 
@@ -72,8 +74,9 @@ def test_running_the_sweep_twice_sends_once(receiver, subscription):
 
 def test_a_failed_task_schedules_its_next_try(receiver, subscription, monkeypatch):
     scheduled = []
-    monkeypatch.setattr(tasks.deliver, "apply_async",
-                        lambda args, countdown: scheduled.append((args, countdown)))
+    monkeypatch.setattr(
+        tasks.deliver, "apply_async", lambda args, countdown: scheduled.append((args, countdown))
+    )
     receiver.status = 500
     delivery = WebhookDeliveryFactory(subscription=subscription)
 
@@ -86,8 +89,9 @@ def test_a_failed_task_schedules_its_next_try(receiver, subscription, monkeypatc
 
 def test_a_long_wait_is_left_to_the_sweep(receiver, subscription, monkeypatch):
     scheduled = []
-    monkeypatch.setattr(tasks.deliver, "apply_async",
-                        lambda args, countdown: scheduled.append((args, countdown)))
+    monkeypatch.setattr(
+        tasks.deliver, "apply_async", lambda args, countdown: scheduled.append((args, countdown))
+    )
     receiver.status = 500
     delivery = WebhookDeliveryFactory(subscription=subscription, attempts=6)
 

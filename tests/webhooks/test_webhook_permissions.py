@@ -43,18 +43,22 @@ def _session(user) -> APIClient:
 @pytest.fixture
 def own_subscription():
     """make(owner) → a subscription of that owner with one delivery in its log."""
+
     def make(owner):
         subscription = WebhookSubscriptionFactory(owner=owner, url="https://hooks.example.com/a")
         WebhookDeliveryFactory(subscription=subscription)
         return subscription
+
     return make
 
 
 @pytest.mark.parametrize("operation", READS + WRITES)
-@pytest.mark.parametrize("make_user", [AgentFactory, SupervisorFactory],
-                         ids=["agent", "supervisor"])
+@pytest.mark.parametrize(
+    "make_user", [AgentFactory, SupervisorFactory], ids=["agent", "supervisor"]
+)
 def test_agents_and_supervisors_signed_in_get_403_and_change_nothing(
-        make_user, operation, team, own_subscription):
+    make_user, operation, team, own_subscription
+):
     user = make_user(teams=[team])
     subscription = own_subscription(user)  # even their own (made before the rule)
     before = (subscription.name, subscription.secret, subscription.is_active)
@@ -69,10 +73,14 @@ def test_agents_and_supervisors_signed_in_get_403_and_change_nothing(
 
 
 @pytest.mark.parametrize("operation", READS + WRITES)
-@pytest.mark.parametrize("make_user", [
-    lambda: AdminFactory(is_superuser=False),  # role admin
-    lambda: UserFactory(is_superuser=True, is_staff=True),  # createsuperuser, no profile
-], ids=["admin-role", "superuser"])
+@pytest.mark.parametrize(
+    "make_user",
+    [
+        lambda: AdminFactory(is_superuser=False),  # role admin
+        lambda: UserFactory(is_superuser=True, is_staff=True),  # createsuperuser, no profile
+    ],
+    ids=["admin-role", "superuser"],
+)
 def test_admins_signed_in_may_do_everything(make_user, operation, own_subscription):
     user = make_user()
     response = _call(_session(user), operation, own_subscription(user))
@@ -80,10 +88,14 @@ def test_admins_signed_in_may_do_everything(make_user, operation, own_subscripti
 
 
 @pytest.mark.parametrize("operation", READS + WRITES)
-@pytest.mark.parametrize("make_owner", [AdminFactory, AgentFactory, SupervisorFactory],
-                         ids=["admin-owned", "agent-owned", "supervisor-owned"])
+@pytest.mark.parametrize(
+    "make_owner",
+    [AdminFactory, AgentFactory, SupervisorFactory],
+    ids=["admin-owned", "agent-owned", "supervisor-owned"],
+)
 def test_a_token_with_the_webhook_scopes_may_do_everything_whoever_owns_it(
-        make_owner, operation, token_client, own_subscription):
+    make_owner, operation, token_client, own_subscription
+):
     owner = make_owner()
     client = token_client(owner, scopes=["webhooks:read", "webhooks:write"])
     response = _call(client, operation, own_subscription(owner))
@@ -109,8 +121,9 @@ def test_a_token_may_do_only_what_its_scopes_say(operation, token_client, own_su
     assert _call(neither, operation, subscription).status_code == 403
 
 
-def test_an_agents_token_sees_and_changes_only_its_owners_subscriptions(token_client,
-                                                                        own_subscription):
+def test_an_agents_token_sees_and_changes_only_its_owners_subscriptions(
+    token_client, own_subscription
+):
     agent = AgentFactory()
     others = own_subscription(AdminFactory())
     mine = own_subscription(agent)

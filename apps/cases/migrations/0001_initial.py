@@ -9,154 +9,391 @@ import apps.cases.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('contacts', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("contacts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64, unique=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64, unique=True)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=255)),
-                ('status', models.CharField(choices=[('new', 'New'), ('open', 'Open'), ('pending', 'Pending'), ('on_hold', 'On hold'), ('solved', 'Solved'), ('closed', 'Closed')], default='new', max_length=10)),
-                ('priority', models.CharField(choices=[('low', 'Low'), ('normal', 'Normal'), ('high', 'High'), ('urgent', 'Urgent')], default='normal', max_length=10)),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('chat', 'Chat'), ('phone', 'Phone'), ('social', 'Social'), ('web', 'Web'), ('api', 'API')], help_text='Channel of the first contact', max_length=10)),
-                ('custom_fields', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('first_response_at', models.DateTimeField(blank=True, null=True)),
-                ('solved_at', models.DateTimeField(blank=True, null=True)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('reopen_count', models.PositiveIntegerField(default=0)),
-                ('assignee', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='assigned_cases', to=settings.AUTH_USER_MODEL)),
-                ('follow_up_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='follow_ups', to='cases.case')),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_cases', to='cases.case')),
-                ('requester', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='contacts.contact')),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to='accounts.team')),
-                ('tags', models.ManyToManyField(blank=True, related_name='cases', to='cases.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=255)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("new", "New"),
+                            ("open", "Open"),
+                            ("pending", "Pending"),
+                            ("on_hold", "On hold"),
+                            ("solved", "Solved"),
+                            ("closed", "Closed"),
+                        ],
+                        default="new",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "priority",
+                    models.CharField(
+                        choices=[
+                            ("low", "Low"),
+                            ("normal", "Normal"),
+                            ("high", "High"),
+                            ("urgent", "Urgent"),
+                        ],
+                        default="normal",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("chat", "Chat"),
+                            ("phone", "Phone"),
+                            ("social", "Social"),
+                            ("web", "Web"),
+                            ("api", "API"),
+                        ],
+                        help_text="Channel of the first contact",
+                        max_length=10,
+                    ),
+                ),
+                ("custom_fields", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("first_response_at", models.DateTimeField(blank=True, null=True)),
+                ("solved_at", models.DateTimeField(blank=True, null=True)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                ("reopen_count", models.PositiveIntegerField(default=0)),
+                (
+                    "assignee",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="assigned_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "follow_up_of",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="follow_ups",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged_cases",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "requester",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="cases",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cases",
+                        to="accounts.team",
+                    ),
+                ),
+                ("tags", models.ManyToManyField(blank=True, related_name="cases", to="cases.tag")),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='Interaction',
+            name="Interaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('channel', models.CharField(choices=[('email', 'Email'), ('chat', 'Chat'), ('phone', 'Phone'), ('social', 'Social'), ('web', 'Web'), ('api', 'API')], max_length=10)),
-                ('direction', models.CharField(choices=[('in', 'Inbound'), ('out', 'Outbound')], max_length=3)),
-                ('is_public', models.BooleanField(default=True, help_text='False for an internal note the customer never sees')),
-                ('subject', models.CharField(blank=True, max_length=998)),
-                ('body_text', models.TextField(blank=True)),
-                ('body_html', models.TextField(blank=True, help_text='Sanitised HTML (nh3)')),
-                ('external_id', models.CharField(blank=True, default='', max_length=998)),
-                ('metadata', models.JSONField(blank=True, default=dict)),
-                ('occurred_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('author_agent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='interactions', to=settings.AUTH_USER_MODEL)),
-                ('author_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='interactions', to='contacts.contact')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("chat", "Chat"),
+                            ("phone", "Phone"),
+                            ("social", "Social"),
+                            ("web", "Web"),
+                            ("api", "API"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("in", "Inbound"), ("out", "Outbound")], max_length=3
+                    ),
+                ),
+                (
+                    "is_public",
+                    models.BooleanField(
+                        default=True, help_text="False for an internal note the customer never sees"
+                    ),
+                ),
+                ("subject", models.CharField(blank=True, max_length=998)),
+                ("body_text", models.TextField(blank=True)),
+                ("body_html", models.TextField(blank=True, help_text="Sanitised HTML (nh3)")),
+                ("external_id", models.CharField(blank=True, default="", max_length=998)),
+                ("metadata", models.JSONField(blank=True, default=dict)),
+                ("occurred_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "author_agent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="interactions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "author_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="interactions",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interactions",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['occurred_at', 'id'],
+                "ordering": ["occurred_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Attachment',
+            name="Attachment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=500, upload_to=apps.cases.models.attachment_upload_to)),
-                ('filename', models.CharField(max_length=255)),
-                ('content_type', models.CharField(default='application/octet-stream', max_length=255)),
-                ('size', models.PositiveBigIntegerField()),
-                ('content_id', models.CharField(blank=True, max_length=255)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('interaction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='attachments', to='cases.interaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "file",
+                    models.FileField(
+                        max_length=500, upload_to=apps.cases.models.attachment_upload_to
+                    ),
+                ),
+                ("filename", models.CharField(max_length=255)),
+                (
+                    "content_type",
+                    models.CharField(default="application/octet-stream", max_length=255),
+                ),
+                ("size", models.PositiveBigIntegerField()),
+                ("content_id", models.CharField(blank=True, max_length=255)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "interaction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="attachments",
+                        to="cases.interaction",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='CaseEvent',
+            name="CaseEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('created', 'Created'), ('status', 'Status changed'), ('reopened', 'Reopened'), ('priority', 'Priority changed'), ('assignee', 'Assignee changed'), ('team', 'Team changed'), ('tags', 'Tags changed'), ('subject', 'Subject changed'), ('custom_fields', 'Custom fields changed'), ('interaction', 'Interaction added'), ('requester', 'Requester changed'), ('merged_into', 'Merged into another case'), ('merged_from', 'Another case merged in'), ('follow_up', 'Follow-up case opened')], max_length=20)),
-                ('before', models.JSONField(blank=True, null=True)),
-                ('after', models.JSONField(blank=True, null=True)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('actor_contact', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='contacts.contact')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created"),
+                            ("status", "Status changed"),
+                            ("reopened", "Reopened"),
+                            ("priority", "Priority changed"),
+                            ("assignee", "Assignee changed"),
+                            ("team", "Team changed"),
+                            ("tags", "Tags changed"),
+                            ("subject", "Subject changed"),
+                            ("custom_fields", "Custom fields changed"),
+                            ("interaction", "Interaction added"),
+                            ("requester", "Requester changed"),
+                            ("merged_into", "Merged into another case"),
+                            ("merged_from", "Another case merged in"),
+                            ("follow_up", "Follow-up case opened"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("before", models.JSONField(blank=True, null=True)),
+                ("after", models.JSONField(blank=True, null=True)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "actor_contact",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to="cases.case",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
-                'indexes': [models.Index(fields=['case', 'at'], name='case_event_timeline_idx'), models.Index(fields=['kind', 'at'], name='case_event_kind_idx')],
+                "ordering": ["at", "id"],
+                "indexes": [
+                    models.Index(fields=["case", "at"], name="case_event_timeline_idx"),
+                    models.Index(fields=["kind", "at"], name="case_event_kind_idx"),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(fields=['case', 'occurred_at'], name='interaction_timeline_idx'),
+            model_name="interaction",
+            index=models.Index(fields=["case", "occurred_at"], name="interaction_timeline_idx"),
         ),
         migrations.AddConstraint(
-            model_name='interaction',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('channel', 'external_id'), name='interaction_external_id_unique_per_channel'),
+            model_name="interaction",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("channel", "external_id"),
+                name="interaction_external_id_unique_per_channel",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='interaction',
-            constraint=models.CheckConstraint(condition=models.Q(('author_contact__isnull', True), ('author_agent__isnull', True), _connector='OR'), name='interaction_one_author'),
+            model_name="interaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("author_contact__isnull", True),
+                    ("author_agent__isnull", True),
+                    _connector="OR",
+                ),
+                name="interaction_one_author",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['team', 'status', '-updated_at'], name='case_team_queue_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["team", "status", "-updated_at"], name="case_team_queue_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['assignee', 'status', '-updated_at'], name='case_assignee_queue_idx'),
+            model_name="case",
+            index=models.Index(
+                fields=["assignee", "status", "-updated_at"], name="case_assignee_queue_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', '-created_at'], name='case_status_created_idx'),
+            model_name="case",
+            index=models.Index(fields=["status", "-created_at"], name="case_status_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['requester', '-created_at'], name='case_requester_idx'),
+            model_name="case",
+            index=models.Index(fields=["requester", "-created_at"], name="case_requester_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-created_at'], name='case_created_idx'),
+            model_name="case",
+            index=models.Index(fields=["-created_at"], name="case_created_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['-updated_at'], name='case_updated_idx'),
+            model_name="case",
+            index=models.Index(fields=["-updated_at"], name="case_updated_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['priority', 'status'], name='case_priority_idx'),
+            model_name="case",
+            index=models.Index(fields=["priority", "status"], name="case_priority_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['channel', '-created_at'], name='case_channel_idx'),
+            model_name="case",
+            index=models.Index(fields=["channel", "-created_at"], name="case_channel_idx"),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['status', 'solved_at'], name='case_solved_sweep_idx'),
+            model_name="case",
+            index=models.Index(fields=["status", "solved_at"], name="case_solved_sweep_idx"),
         ),
         migrations.AddConstraint(
-            model_name='case',
-            constraint=models.CheckConstraint(condition=models.Q(('merged_into', models.F('id')), _negated=True), name='case_not_merged_into_itself'),
+            model_name="case",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("merged_into", models.F("id")), _negated=True),
+                name="case_not_merged_into_itself",
+            ),
         ),
     ]

@@ -5,46 +5,60 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0001_initial'),
-        ('contacts', '0001_initial'),
+        ("cases", "0001_initial"),
+        ("contacts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='interaction',
-            name='claimed_at',
+            model_name="interaction",
+            name="claimed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='interaction',
-            name='delivery_attempts',
+            model_name="interaction",
+            name="delivery_attempts",
             field=models.PositiveSmallIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='interaction',
-            name='delivery_error',
+            model_name="interaction",
+            name="delivery_error",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='interaction',
-            name='delivery_status',
-            field=models.CharField(blank=True, choices=[('', '—'), ('pending', 'Waiting to be sent'), ('sending', 'Sending'), ('sent', 'Sent'), ('failed', 'Failed')], default='', max_length=10),
+            model_name="interaction",
+            name="delivery_status",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "—"),
+                    ("pending", "Waiting to be sent"),
+                    ("sending", "Sending"),
+                    ("sent", "Sent"),
+                    ("failed", "Failed"),
+                ],
+                default="",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='interaction',
-            name='next_attempt_at',
+            model_name="interaction",
+            name="next_attempt_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='interaction',
-            name='sent_at',
+            model_name="interaction",
+            name="sent_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(condition=models.Q(('delivery_status__in', ['pending', 'sending'])), fields=['delivery_status', 'next_attempt_at'], name='interaction_outbox_idx'),
+            model_name="interaction",
+            index=models.Index(
+                condition=models.Q(("delivery_status__in", ["pending", "sending"])),
+                fields=["delivery_status", "next_attempt_at"],
+                name="interaction_outbox_idx",
+            ),
         ),
     ]

@@ -4,15 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_interaction_outbound_delivery'),
+        ("cases", "0002_interaction_outbound_delivery"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='caseevent',
-            name='kind',
-            field=models.CharField(choices=[('created', 'Created'), ('status', 'Status changed'), ('reopened', 'Reopened'), ('priority', 'Priority changed'), ('assignee', 'Assignee changed'), ('team', 'Team changed'), ('tags', 'Tags changed'), ('subject', 'Subject changed'), ('custom_fields', 'Custom fields changed'), ('interaction', 'Interaction added'), ('requester', 'Requester changed'), ('merged_into', 'Merged into another case'), ('merged_from', 'Another case merged in'), ('follow_up', 'Follow-up case opened'), ('unverified_reference', "Linked by an unverified sender's reference")], max_length=20),
+            model_name="caseevent",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("status", "Status changed"),
+                    ("reopened", "Reopened"),
+                    ("priority", "Priority changed"),
+                    ("assignee", "Assignee changed"),
+                    ("team", "Team changed"),
+                    ("tags", "Tags changed"),
+                    ("subject", "Subject changed"),
+                    ("custom_fields", "Custom fields changed"),
+                    ("interaction", "Interaction added"),
+                    ("requester", "Requester changed"),
+                    ("merged_into", "Merged into another case"),
+                    ("merged_from", "Another case merged in"),
+                    ("follow_up", "Follow-up case opened"),
+                    ("unverified_reference", "Linked by an unverified sender's reference"),
+                ],
+                max_length=20,
+            ),
         ),
     ]

@@ -8,51 +8,161 @@ import apps.chat.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0002_interaction_outbound_delivery'),
-        ('contacts', '0001_initial'),
+        ("accounts", "0001_initial"),
+        ("cases", "0002_interaction_outbound_delivery"),
+        ("contacts", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChatWidget',
+            name="ChatWidget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="Shown in the widget's title bar", max_length=100)),
-                ('public_key', models.CharField(default=apps.chat.models.new_public_key, editable=False, help_text='The data-widget-key of the embed snippet (public, not a secret)', max_length=40, unique=True)),
-                ('allowed_origins', models.JSONField(blank=True, default=list, help_text='Web pages allowed to use the widget, e.g. ["https://shop.example.com"]. cxdesk\'s own demo page is always allowed.', validators=[apps.chat.models.validate_allowed_origins])),
-                ('is_active', models.BooleanField(default=True, help_text='Inactive: no new chats start (chats under way may finish)')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('team', models.ForeignKey(blank=True, help_text='Team of new cases', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='chat_widgets', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(help_text="Shown in the widget's title bar", max_length=100),
+                ),
+                (
+                    "public_key",
+                    models.CharField(
+                        default=apps.chat.models.new_public_key,
+                        editable=False,
+                        help_text="The data-widget-key of the embed snippet (public, not a secret)",
+                        max_length=40,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "allowed_origins",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text='Web pages allowed to use the widget, e.g. ["https://shop.example.com"]. cxdesk\'s own demo page is always allowed.',
+                        validators=[apps.chat.models.validate_allowed_origins],
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Inactive: no new chats start (chats under way may finish)",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Team of new cases",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="chat_widgets",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ChatSession',
+            name="ChatSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('visitor_id', models.CharField(max_length=200)),
-                ('status', models.CharField(choices=[('active', 'Active'), ('ended', 'Ended')], default='active', max_length=10)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('last_customer_activity', models.DateTimeField(default=django.utils.timezone.now)),
-                ('answered', models.BooleanField(default=False, help_text='An agent replied in this chat')),
-                ('ended_by', models.CharField(blank=True, choices=[('', '—'), ('customer', 'Customer'), ('agent', 'Agent'), ('timeout', 'Timeout (customer idle)')], default='', max_length=10)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chat_sessions', to='cases.case')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chat_sessions', to='contacts.contact')),
-                ('widget', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='sessions', to='chat.chatwidget')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("visitor_id", models.CharField(max_length=200)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("active", "Active"), ("ended", "Ended")],
+                        default="active",
+                        max_length=10,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("last_customer_activity", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "answered",
+                    models.BooleanField(default=False, help_text="An agent replied in this chat"),
+                ),
+                (
+                    "ended_by",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("customer", "Customer"),
+                            ("agent", "Agent"),
+                            ("timeout", "Timeout (customer idle)"),
+                        ],
+                        default="",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_sessions",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="chat_sessions",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "widget",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="sessions",
+                        to="chat.chatwidget",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'last_customer_activity'], name='chat_session_idle_idx'), models.Index(fields=['status', '-started_at'], name='chat_session_status_idx'), models.Index(fields=['case', 'started_at'], name='chat_session_case_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('status', 'active'), ('ended_at__isnull', True), ('ended_by', '')), models.Q(('status', 'ended'), ('ended_at__isnull', False), models.Q(('ended_by', ''), _negated=True)), _connector='OR'), name='chat_session_end_consistent')],
+                "ordering": ["-started_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "last_customer_activity"], name="chat_session_idle_idx"
+                    ),
+                    models.Index(fields=["status", "-started_at"], name="chat_session_status_idx"),
+                    models.Index(fields=["case", "started_at"], name="chat_session_case_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("status", "active"), ("ended_at__isnull", True), ("ended_by", "")
+                            ),
+                            models.Q(
+                                ("status", "ended"),
+                                ("ended_at__isnull", False),
+                                models.Q(("ended_by", ""), _negated=True),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="chat_session_end_consistent",
+                    )
+                ],
             },
         ),
     ]

@@ -6,36 +6,57 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('chat', '0001_chat_widgets_and_sessions'),
+        ("chat", "0001_chat_widgets_and_sessions"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='chatsession',
-            name='claim_link_sent_at',
+            model_name="chatsession",
+            name="claim_link_sent_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='chatsession',
-            name='claim_verified_at',
+            model_name="chatsession",
+            name="claim_verified_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='chatsession',
-            name='claim_verified_by',
-            field=models.ForeignKey(blank=True, help_text='The agent who confirmed the claim (via agent)', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="chatsession",
+            name="claim_verified_by",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="The agent who confirmed the claim (via agent)",
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='chatsession',
-            name='claim_verified_via',
-            field=models.CharField(blank=True, choices=[('', '—'), ('agent', 'An agent confirmed it'), ('email', 'The customer confirmed from that mailbox'), ('visitor', "This browser's visitor already had that address")], default='', max_length=10),
+            model_name="chatsession",
+            name="claim_verified_via",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("", "—"),
+                    ("agent", "An agent confirmed it"),
+                    ("email", "The customer confirmed from that mailbox"),
+                    ("visitor", "This browser's visitor already had that address"),
+                ],
+                default="",
+                max_length=10,
+            ),
         ),
         migrations.AddField(
-            model_name='chatsession',
-            name='claimed_email',
-            field=models.CharField(blank=True, default='', help_text='Email the visitor typed (normalised)', max_length=320),
+            model_name="chatsession",
+            name="claimed_email",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="Email the visitor typed (normalised)",
+                max_length=320,
+            ),
         ),
     ]

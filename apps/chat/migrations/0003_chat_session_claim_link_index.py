@@ -5,17 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0004_attachment_random_storage_names'),
-        ('chat', '0002_chat_session_email_claim'),
-        ('contacts', '0002_contact_events_creator_and_created_index'),
+        ("cases", "0004_attachment_random_storage_names"),
+        ("chat", "0002_chat_session_email_claim"),
+        ("contacts", "0002_contact_events_creator_and_created_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='chatsession',
-            index=models.Index(condition=models.Q(('claim_link_sent_at__isnull', True), ('claim_verified_at__isnull', True), models.Q(('claimed_email', ''), _negated=True)), fields=['started_at'], name='chat_session_claim_link_idx'),
+            model_name="chatsession",
+            index=models.Index(
+                condition=models.Q(
+                    ("claim_link_sent_at__isnull", True),
+                    ("claim_verified_at__isnull", True),
+                    models.Q(("claimed_email", ""), _negated=True),
+                ),
+                fields=["started_at"],
+                name="chat_session_claim_link_idx",
+            ),
         ),
     ]

@@ -5,60 +5,142 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200, unique=True)),
-                ('domain', models.CharField(blank=True, help_text='Email domain of its people, e.g. example.com', max_length=253)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200, unique=True)),
+                (
+                    "domain",
+                    models.CharField(
+                        blank=True,
+                        help_text="Email domain of its people, e.g. example.com",
+                        max_length=253,
+                    ),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['name'],
-                'indexes': [models.Index(fields=['domain'], name='organization_domain_idx')],
+                "ordering": ["name"],
+                "indexes": [models.Index(fields=["domain"], name="organization_domain_idx")],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=200)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('merged_into', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='merged_from', to='contacts.contact')),
-                ('organization', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='contacts', to='contacts.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=200)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "merged_into",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="merged_from",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="contacts",
+                        to="contacts.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='ContactIdentity',
+            name="ContactIdentity",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('email', 'Email'), ('phone', 'Phone'), ('social', 'Social handle'), ('chat', 'Chat visitor')], max_length=10)),
-                ('network', models.CharField(blank=True, choices=[('', '—'), ('facebook', 'Facebook / Messenger'), ('instagram', 'Instagram'), ('whatsapp', 'WhatsApp'), ('x', 'X (Twitter)')], default='', max_length=20)),
-                ('value', models.CharField(max_length=320)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='identities', to='contacts.contact')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("phone", "Phone"),
+                            ("social", "Social handle"),
+                            ("chat", "Chat visitor"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "network",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("facebook", "Facebook / Messenger"),
+                            ("instagram", "Instagram"),
+                            ("whatsapp", "WhatsApp"),
+                            ("x", "X (Twitter)"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                ("value", models.CharField(max_length=320)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="identities",
+                        to="contacts.contact",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'contact identities',
-                'ordering': ['kind', 'network', 'value'],
-                'constraints': [models.UniqueConstraint(fields=('kind', 'network', 'value'), name='contact_identity_unique_address'), models.CheckConstraint(condition=models.Q(models.Q(('kind', 'social'), models.Q(('network', ''), _negated=True)), models.Q(models.Q(('kind', 'social'), _negated=True), ('network', '')), _connector='OR'), name='contact_identity_network_only_for_social')],
+                "verbose_name_plural": "contact identities",
+                "ordering": ["kind", "network", "value"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("kind", "network", "value"), name="contact_identity_unique_address"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("kind", "social"), models.Q(("network", ""), _negated=True)),
+                            models.Q(models.Q(("kind", "social"), _negated=True), ("network", "")),
+                            _connector="OR",
+                        ),
+                        name="contact_identity_network_only_for_social",
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['name'], name='contact_name_idx'),
+            model_name="contact",
+            index=models.Index(fields=["name"], name="contact_name_idx"),
         ),
     ]

@@ -18,8 +18,11 @@ def duration(value: timedelta | None) -> str:
     minutes = max(int(value.total_seconds() // 60), 0)
     days, minutes = divmod(minutes, 24 * 60)
     hours, minutes = divmod(minutes, 60)
-    parts = [f"{n} {unit}{pluralize(n)}" for n, unit in
-             ((days, "day"), (hours, "hour"), (minutes, "minute")) if n]
+    parts = [
+        f"{n} {unit}{pluralize(n)}"
+        for n, unit in ((days, "day"), (hours, "hour"), (minutes, "minute"))
+        if n
+    ]
     return " ".join(parts) or "less than a minute"
 
 

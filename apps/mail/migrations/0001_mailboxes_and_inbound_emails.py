@@ -7,86 +7,214 @@ import apps.core.crypto
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0002_interaction_outbound_delivery'),
+        ("accounts", "0001_initial"),
+        ("cases", "0002_interaction_outbound_delivery"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Mailbox',
+            name="Mailbox",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('email_address', models.EmailField(help_text='Customers write here; replies are sent from it', max_length=254, unique=True)),
-                ('is_active', models.BooleanField(default=True)),
-                ('imap_host', models.CharField(blank=True, max_length=255)),
-                ('imap_port', models.PositiveIntegerField(default=993)),
-                ('imap_security', models.CharField(choices=[('ssl', 'TLS (IMAPS, port 993)'), ('starttls', 'STARTTLS (port 143)'), ('none', 'None — plain text (only with allow_insecure)')], default='ssl', max_length=10)),
-                ('allow_insecure', models.BooleanField(default=False, help_text='Allow IMAP without TLS. Passwords then cross the network in clear: only for a server on a trusted network.')),
-                ('imap_username', models.CharField(blank=True, max_length=255)),
-                ('auth_method', models.CharField(choices=[('password', 'Password'), ('xoauth2', 'OAuth2 (XOAUTH2: Microsoft 365, Google)')], default='password', max_length=10)),
-                ('imap_password', apps.core.crypto.EncryptedTextField(blank=True)),
-                ('oauth2_token_url', models.URLField(blank=True)),
-                ('oauth2_client_id', models.CharField(blank=True, max_length=255)),
-                ('oauth2_client_secret', apps.core.crypto.EncryptedTextField(blank=True)),
-                ('oauth2_refresh_token', apps.core.crypto.EncryptedTextField(blank=True)),
-                ('oauth2_access_token', apps.core.crypto.EncryptedTextField(blank=True)),
-                ('oauth2_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('imap_folder', models.CharField(default='INBOX', max_length=255)),
-                ('processed_folder', models.CharField(blank=True, help_text='Move ingested messages here (never deleted); empty: leave them in place', max_length=255)),
-                ('uidvalidity', models.BigIntegerField(blank=True, null=True)),
-                ('last_uid', models.BigIntegerField(default=0)),
-                ('last_polled_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('team', models.ForeignKey(blank=True, help_text='Team of new cases', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='mailboxes', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "email_address",
+                    models.EmailField(
+                        help_text="Customers write here; replies are sent from it",
+                        max_length=254,
+                        unique=True,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("imap_host", models.CharField(blank=True, max_length=255)),
+                ("imap_port", models.PositiveIntegerField(default=993)),
+                (
+                    "imap_security",
+                    models.CharField(
+                        choices=[
+                            ("ssl", "TLS (IMAPS, port 993)"),
+                            ("starttls", "STARTTLS (port 143)"),
+                            ("none", "None — plain text (only with allow_insecure)"),
+                        ],
+                        default="ssl",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "allow_insecure",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Allow IMAP without TLS. Passwords then cross the network in clear: only for a server on a trusted network.",
+                    ),
+                ),
+                ("imap_username", models.CharField(blank=True, max_length=255)),
+                (
+                    "auth_method",
+                    models.CharField(
+                        choices=[
+                            ("password", "Password"),
+                            ("xoauth2", "OAuth2 (XOAUTH2: Microsoft 365, Google)"),
+                        ],
+                        default="password",
+                        max_length=10,
+                    ),
+                ),
+                ("imap_password", apps.core.crypto.EncryptedTextField(blank=True)),
+                ("oauth2_token_url", models.URLField(blank=True)),
+                ("oauth2_client_id", models.CharField(blank=True, max_length=255)),
+                ("oauth2_client_secret", apps.core.crypto.EncryptedTextField(blank=True)),
+                ("oauth2_refresh_token", apps.core.crypto.EncryptedTextField(blank=True)),
+                ("oauth2_access_token", apps.core.crypto.EncryptedTextField(blank=True)),
+                ("oauth2_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("imap_folder", models.CharField(default="INBOX", max_length=255)),
+                (
+                    "processed_folder",
+                    models.CharField(
+                        blank=True,
+                        help_text="Move ingested messages here (never deleted); empty: leave them in place",
+                        max_length=255,
+                    ),
+                ),
+                ("uidvalidity", models.BigIntegerField(blank=True, null=True)),
+                ("last_uid", models.BigIntegerField(default=0)),
+                ("last_polled_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Team of new cases",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="mailboxes",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'mailboxes',
-                'ordering': ['name'],
+                "verbose_name_plural": "mailboxes",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='InboundEmail',
+            name="InboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(choices=[('imap', 'IMAP mailbox'), ('upload', 'Raw upload (MTA pipe / API)'), ('webhook', 'Email provider webhook')], max_length=10)),
-                ('provider', models.CharField(blank=True, help_text='e.g. mailgun, postmark', max_length=50)),
-                ('raw', models.BinaryField(help_text='The message exactly as received (RFC 5322 bytes)')),
-                ('raw_sha256', models.CharField(db_index=True, max_length=64)),
-                ('message_id', models.CharField(blank=True, db_index=True, max_length=998)),
-                ('imap_uidvalidity', models.BigIntegerField(blank=True, null=True)),
-                ('imap_uid', models.BigIntegerField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('received', 'Received, not processed yet'), ('processed', 'Processed into a case'), ('duplicate', 'Duplicate of a message already processed'), ('failed', 'Failed: kept raw, can be re-processed')], default='received', max_length=10)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('is_auto_reply', models.BooleanField(default=False)),
-                ('is_bounce', models.BooleanField(default=False)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_emails', to='cases.case')),
-                ('interaction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_emails', to='cases.interaction')),
-                ('mailbox', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='inbound_emails', to='mail.mailbox')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "source",
+                    models.CharField(
+                        choices=[
+                            ("imap", "IMAP mailbox"),
+                            ("upload", "Raw upload (MTA pipe / API)"),
+                            ("webhook", "Email provider webhook"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(blank=True, help_text="e.g. mailgun, postmark", max_length=50),
+                ),
+                (
+                    "raw",
+                    models.BinaryField(
+                        help_text="The message exactly as received (RFC 5322 bytes)"
+                    ),
+                ),
+                ("raw_sha256", models.CharField(db_index=True, max_length=64)),
+                ("message_id", models.CharField(blank=True, db_index=True, max_length=998)),
+                ("imap_uidvalidity", models.BigIntegerField(blank=True, null=True)),
+                ("imap_uid", models.BigIntegerField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received, not processed yet"),
+                            ("processed", "Processed into a case"),
+                            ("duplicate", "Duplicate of a message already processed"),
+                            ("failed", "Failed: kept raw, can be re-processed"),
+                        ],
+                        default="received",
+                        max_length=10,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("is_auto_reply", models.BooleanField(default=False)),
+                ("is_bounce", models.BooleanField(default=False)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_emails",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "interaction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_emails",
+                        to="cases.interaction",
+                    ),
+                ),
+                (
+                    "mailbox",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="inbound_emails",
+                        to="mail.mailbox",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at'],
+                "ordering": ["-received_at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='mailbox',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('imap_security', 'none'), _negated=True), ('allow_insecure', True), _connector='OR'), name='mailbox_plain_imap_needs_allow_insecure'),
+            model_name="mailbox",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("imap_security", "none"), _negated=True),
+                    ("allow_insecure", True),
+                    _connector="OR",
+                ),
+                name="mailbox_plain_imap_needs_allow_insecure",
+            ),
         ),
         migrations.AddIndex(
-            model_name='inboundemail',
-            index=models.Index(fields=['status', '-received_at'], name='inbound_email_status_idx'),
+            model_name="inboundemail",
+            index=models.Index(fields=["status", "-received_at"], name="inbound_email_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='inboundemail',
-            constraint=models.UniqueConstraint(condition=models.Q(('imap_uid__isnull', False)), fields=('mailbox', 'imap_uidvalidity', 'imap_uid'), name='inbound_email_unique_imap_uid'),
+            model_name="inboundemail",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("imap_uid__isnull", False)),
+                fields=("mailbox", "imap_uidvalidity", "imap_uid"),
+                name="inbound_email_unique_imap_uid",
+            ),
         ),
     ]

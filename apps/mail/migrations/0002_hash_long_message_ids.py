@@ -27,8 +27,11 @@ def _key(message_id: str) -> str:
 
 def _rekey(queryset, field: str) -> None:
     # A value of more than MAX_BYTES bytes has more than MAX_BYTES // 4 characters.
-    rows = (queryset.annotate(_length=Length(field)).filter(_length__gt=MAX_BYTES // 4)
-            .values_list("pk", field))
+    rows = (
+        queryset.annotate(_length=Length(field))
+        .filter(_length__gt=MAX_BYTES // 4)
+        .values_list("pk", field)
+    )
     for pk, value in rows.iterator(chunk_size=2000):
         key = _key(value)
         if key == value:
@@ -48,7 +51,6 @@ def hash_long_message_ids(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
         ("cases", "0002_interaction_outbound_delivery"),
         ("mail", "0001_mailboxes_and_inbound_emails"),

@@ -4,20 +4,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0002_interaction_outbound_delivery'),
-        ('mail', '0002_hash_long_message_ids'),
+        ("cases", "0002_interaction_outbound_delivery"),
+        ("mail", "0002_hash_long_message_ids"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='inboundemail',
-            name='attempts',
-            field=models.PositiveSmallIntegerField(default=0, help_text='Processing attempts started (counted before each one runs)'),
+            model_name="inboundemail",
+            name="attempts",
+            field=models.PositiveSmallIntegerField(
+                default=0, help_text="Processing attempts started (counted before each one runs)"
+            ),
         ),
         migrations.AddIndex(
-            model_name='inboundemail',
-            index=models.Index(condition=models.Q(('status', 'received')), fields=['attempts', 'received_at', 'id'], name='inbound_email_stale_idx'),
+            model_name="inboundemail",
+            index=models.Index(
+                condition=models.Q(("status", "received")),
+                fields=["attempts", "received_at", "id"],
+                name="inbound_email_stale_idx",
+            ),
         ),
     ]

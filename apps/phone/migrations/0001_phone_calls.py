@@ -7,45 +7,160 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('cases', '0002_interaction_outbound_delivery'),
-        ('contacts', '0001_initial'),
+        ("cases", "0002_interaction_outbound_delivery"),
+        ("contacts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Call',
+            name="Call",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sid', models.CharField(help_text="The provider's call id (Twilio CallSid)", max_length=64, unique=True)),
-                ('provider', models.CharField(default='api', help_text='twilio, manual (logged by hand), api …', max_length=32)),
-                ('direction', models.CharField(choices=[('inbound', 'Inbound'), ('outbound', 'Outbound')], max_length=8)),
-                ('from_number', models.CharField(blank=True, max_length=32)),
-                ('to_number', models.CharField(blank=True, max_length=32)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('ringing', 'Ringing'), ('in-progress', 'In progress'), ('completed', 'Completed'), ('busy', 'Busy'), ('no-answer', 'No answer'), ('failed', 'Failed'), ('canceled', 'Canceled')], default='queued', max_length=12)),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('answered_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('duration_seconds', models.PositiveIntegerField(blank=True, help_text='Talk time, from answer to hang-up', null=True)),
-                ('disposition', models.CharField(blank=True, choices=[('', '—'), ('resolved', 'Resolved'), ('callback_needed', 'Callback needed'), ('voicemail', 'Voicemail'), ('escalated', 'Escalated'), ('transferred', 'Transferred'), ('wrong_number', 'Wrong number'), ('spam', 'Spam'), ('other', 'Other')], default='', max_length=20)),
-                ('answered_by', models.CharField(blank=True, help_text='Answering-machine detection: human, machine_start …', max_length=32)),
-                ('recording_url', models.URLField(blank=True, max_length=1000)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('agent', models.ForeignKey(blank=True, help_text='Who answered an inbound call or placed an outbound one', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='phone_calls', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='calls', to='cases.case')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='phone_calls', to='contacts.contact')),
-                ('interaction', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='call', to='cases.interaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "sid",
+                    models.CharField(
+                        help_text="The provider's call id (Twilio CallSid)",
+                        max_length=64,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "provider",
+                    models.CharField(
+                        default="api",
+                        help_text="twilio, manual (logged by hand), api …",
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "direction",
+                    models.CharField(
+                        choices=[("inbound", "Inbound"), ("outbound", "Outbound")], max_length=8
+                    ),
+                ),
+                ("from_number", models.CharField(blank=True, max_length=32)),
+                ("to_number", models.CharField(blank=True, max_length=32)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("ringing", "Ringing"),
+                            ("in-progress", "In progress"),
+                            ("completed", "Completed"),
+                            ("busy", "Busy"),
+                            ("no-answer", "No answer"),
+                            ("failed", "Failed"),
+                            ("canceled", "Canceled"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("answered_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "duration_seconds",
+                    models.PositiveIntegerField(
+                        blank=True, help_text="Talk time, from answer to hang-up", null=True
+                    ),
+                ),
+                (
+                    "disposition",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("", "—"),
+                            ("resolved", "Resolved"),
+                            ("callback_needed", "Callback needed"),
+                            ("voicemail", "Voicemail"),
+                            ("escalated", "Escalated"),
+                            ("transferred", "Transferred"),
+                            ("wrong_number", "Wrong number"),
+                            ("spam", "Spam"),
+                            ("other", "Other"),
+                        ],
+                        default="",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "answered_by",
+                    models.CharField(
+                        blank=True,
+                        help_text="Answering-machine detection: human, machine_start …",
+                        max_length=32,
+                    ),
+                ),
+                ("recording_url", models.URLField(blank=True, max_length=1000)),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "agent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Who answered an inbound call or placed an outbound one",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="phone_calls",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="calls",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="phone_calls",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "interaction",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="call",
+                        to="cases.interaction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['-created_at'], name='call_created_idx'), models.Index(fields=['case', '-created_at'], name='call_case_idx'), models.Index(fields=['contact', '-created_at'], name='call_contact_idx'), models.Index(fields=['agent', '-started_at'], name='call_agent_idx'), models.Index(fields=['status', '-created_at'], name='call_status_idx'), models.Index(fields=['from_number'], name='call_from_idx'), models.Index(fields=['to_number'], name='call_to_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('direction__in', ['inbound', 'outbound'])), name='call_direction_valid')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(fields=["-created_at"], name="call_created_idx"),
+                    models.Index(fields=["case", "-created_at"], name="call_case_idx"),
+                    models.Index(fields=["contact", "-created_at"], name="call_contact_idx"),
+                    models.Index(fields=["agent", "-started_at"], name="call_agent_idx"),
+                    models.Index(fields=["status", "-created_at"], name="call_status_idx"),
+                    models.Index(fields=["from_number"], name="call_from_idx"),
+                    models.Index(fields=["to_number"], name="call_to_idx"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("direction__in", ["inbound", "outbound"])),
+                        name="call_direction_valid",
+                    )
+                ],
             },
         ),
     ]

@@ -7,65 +7,190 @@ import apps.core.crypto
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('cases', '0002_interaction_outbound_delivery'),
+        ("accounts", "0001_initial"),
+        ("cases", "0002_interaction_outbound_delivery"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SocialAccount',
+            name="SocialAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(choices=[('facebook', 'Facebook / Messenger'), ('instagram', 'Instagram'), ('whatsapp', 'WhatsApp'), ('x', 'X (Twitter)')], max_length=20)),
-                ('external_id', models.CharField(help_text='Facebook Page id, Instagram professional account id, WhatsApp phone-number id, or X user id', max_length=64)),
-                ('name', models.CharField(max_length=100)),
-                ('access_token', apps.core.crypto.EncryptedTextField(blank=True, help_text='Page / Instagram / WhatsApp system-user token, or X OAuth 2.0 user token: used to send replies (stored encrypted)')),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('team', models.ForeignKey(blank=True, help_text='Team of new cases', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='social_accounts', to='accounts.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "network",
+                    models.CharField(
+                        choices=[
+                            ("facebook", "Facebook / Messenger"),
+                            ("instagram", "Instagram"),
+                            ("whatsapp", "WhatsApp"),
+                            ("x", "X (Twitter)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        help_text="Facebook Page id, Instagram professional account id, WhatsApp phone-number id, or X user id",
+                        max_length=64,
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "access_token",
+                    apps.core.crypto.EncryptedTextField(
+                        blank=True,
+                        help_text="Page / Instagram / WhatsApp system-user token, or X OAuth 2.0 user token: used to send replies (stored encrypted)",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Team of new cases",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="social_accounts",
+                        to="accounts.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['network', 'name'],
+                "ordering": ["network", "name"],
             },
         ),
         migrations.CreateModel(
-            name='SocialEvent',
+            name="SocialEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('network', models.CharField(choices=[('facebook', 'Facebook / Messenger'), ('instagram', 'Instagram'), ('whatsapp', 'WhatsApp'), ('x', 'X (Twitter)')], max_length=20)),
-                ('kind', models.CharField(choices=[('dm', 'Direct message'), ('comment', 'Comment'), ('mention', 'Mention'), ('other', 'Other / unreadable')], max_length=10)),
-                ('account_external_id', models.CharField(blank=True, help_text='The account id the event was sent to', max_length=64)),
-                ('external_id', models.CharField(blank=True, help_text="The network's message / comment / tweet id", max_length=255)),
-                ('payload', models.JSONField(help_text='The event exactly as delivered (with its context)')),
-                ('status', models.CharField(choices=[('received', 'Received, not processed yet'), ('processing', 'Being processed'), ('processed', 'Processed into a case'), ('ignored', 'Kept, not turned into a case (see reason)'), ('failed', 'Failed: kept raw, can be re-processed')], default='received', max_length=10)),
-                ('error', models.TextField(blank=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('received_at', models.DateTimeField(auto_now_add=True)),
-                ('processed_at', models.DateTimeField(blank=True, null=True)),
-                ('account', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='events', to='social.socialaccount')),
-                ('case', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='social_events', to='cases.case')),
-                ('interaction', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='social_events', to='cases.interaction')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "network",
+                    models.CharField(
+                        choices=[
+                            ("facebook", "Facebook / Messenger"),
+                            ("instagram", "Instagram"),
+                            ("whatsapp", "WhatsApp"),
+                            ("x", "X (Twitter)"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("dm", "Direct message"),
+                            ("comment", "Comment"),
+                            ("mention", "Mention"),
+                            ("other", "Other / unreadable"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "account_external_id",
+                    models.CharField(
+                        blank=True, help_text="The account id the event was sent to", max_length=64
+                    ),
+                ),
+                (
+                    "external_id",
+                    models.CharField(
+                        blank=True,
+                        help_text="The network's message / comment / tweet id",
+                        max_length=255,
+                    ),
+                ),
+                (
+                    "payload",
+                    models.JSONField(help_text="The event exactly as delivered (with its context)"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("received", "Received, not processed yet"),
+                            ("processing", "Being processed"),
+                            ("processed", "Processed into a case"),
+                            ("ignored", "Kept, not turned into a case (see reason)"),
+                            ("failed", "Failed: kept raw, can be re-processed"),
+                        ],
+                        default="received",
+                        max_length=10,
+                    ),
+                ),
+                ("error", models.TextField(blank=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ("processed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "account",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="events",
+                        to="social.socialaccount",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="social_events",
+                        to="cases.case",
+                    ),
+                ),
+                (
+                    "interaction",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="social_events",
+                        to="cases.interaction",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-received_at', '-id'],
+                "ordering": ["-received_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='socialaccount',
-            constraint=models.UniqueConstraint(fields=('network', 'external_id'), name='social_account_unique_per_network'),
+            model_name="socialaccount",
+            constraint=models.UniqueConstraint(
+                fields=("network", "external_id"), name="social_account_unique_per_network"
+            ),
         ),
         migrations.AddIndex(
-            model_name='socialevent',
-            index=models.Index(fields=['status', 'received_at'], name='social_event_status_idx'),
+            model_name="socialevent",
+            index=models.Index(fields=["status", "received_at"], name="social_event_status_idx"),
         ),
         migrations.AddConstraint(
-            model_name='socialevent',
-            constraint=models.UniqueConstraint(condition=models.Q(('external_id', ''), _negated=True), fields=('network', 'external_id'), name='social_event_unique_message'),
+            model_name="socialevent",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("external_id", ""), _negated=True),
+                fields=("network", "external_id"),
+                name="social_event_unique_message",
+            ),
         ),
     ]

@@ -12,7 +12,6 @@ import apps.webhooks.models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -21,45 +20,134 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='WebhookSubscription',
+            name="WebhookSubscription",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(blank=True, max_length=100)),
-                ('url', models.URLField(help_text='Receives a POST with a JSON body for each event', max_length=2000, validators=[django.core.validators.URLValidator(schemes=['http', 'https'])])),
-                ('events', models.JSONField(default=list, help_text='Event names, e.g. ["case.created"]')),
-                ('secret', models.CharField(default=apps.webhooks.models.generate_secret, editable=False, help_text='Signs every delivery (Cxdesk-Signature header)', max_length=100)),
-                ('is_active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(help_text='Deliveries about a case go out only when this user may see the case', on_delete=django.db.models.deletion.CASCADE, related_name='webhook_subscriptions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(blank=True, max_length=100)),
+                (
+                    "url",
+                    models.URLField(
+                        help_text="Receives a POST with a JSON body for each event",
+                        max_length=2000,
+                        validators=[django.core.validators.URLValidator(schemes=["http", "https"])],
+                    ),
+                ),
+                (
+                    "events",
+                    models.JSONField(default=list, help_text='Event names, e.g. ["case.created"]'),
+                ),
+                (
+                    "secret",
+                    models.CharField(
+                        default=apps.webhooks.models.generate_secret,
+                        editable=False,
+                        help_text="Signs every delivery (Cxdesk-Signature header)",
+                        max_length=100,
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        help_text="Deliveries about a case go out only when this user may see the case",
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="webhook_subscriptions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='WebhookDelivery',
+            name="WebhookDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event', models.CharField(choices=[('case.created', 'Case created'), ('case.updated', 'Case updated'), ('interaction.created', 'Interaction created'), ('sla.breached', 'SLA breached')], max_length=40)),
-                ('event_id', models.UUIDField(default=uuid.uuid4)),
-                ('payload', models.JSONField()),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sending', 'Sending'), ('delivered', 'Delivered'), ('failed', 'Failed')], default='pending', max_length=10)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('next_attempt_at', models.DateTimeField(blank=True, default=django.utils.timezone.now, null=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_status_code', models.PositiveSmallIntegerField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
-                ('response_excerpt', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('subscription', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deliveries', to='webhooks.webhooksubscription')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "event",
+                    models.CharField(
+                        choices=[
+                            ("case.created", "Case created"),
+                            ("case.updated", "Case updated"),
+                            ("interaction.created", "Interaction created"),
+                            ("sla.breached", "SLA breached"),
+                        ],
+                        max_length=40,
+                    ),
+                ),
+                ("event_id", models.UUIDField(default=uuid.uuid4)),
+                ("payload", models.JSONField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("sending", "Sending"),
+                            ("delivered", "Delivered"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "next_attempt_at",
+                    models.DateTimeField(blank=True, default=django.utils.timezone.now, null=True),
+                ),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_status_code", models.PositiveSmallIntegerField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
+                ("response_excerpt", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "subscription",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="deliveries",
+                        to="webhooks.webhooksubscription",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'webhook deliveries',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['status', 'next_attempt_at'], name='webhook_delivery_due_idx'), models.Index(fields=['subscription', '-created_at'], name='webhook_delivery_log_idx'), models.Index(fields=['-created_at'], name='webhook_delivery_created_idx')],
-                'constraints': [models.UniqueConstraint(fields=('event_id', 'subscription'), name='webhook_delivery_once_per_event'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'pending'), _negated=True), ('next_attempt_at__isnull', False), _connector='OR'), name='webhook_delivery_pending_has_next_attempt')],
+                "verbose_name_plural": "webhook deliveries",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["status", "next_attempt_at"], name="webhook_delivery_due_idx"
+                    ),
+                    models.Index(
+                        fields=["subscription", "-created_at"], name="webhook_delivery_log_idx"
+                    ),
+                    models.Index(fields=["-created_at"], name="webhook_delivery_created_idx"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("event_id", "subscription"), name="webhook_delivery_once_per_event"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "pending"), _negated=True),
+                            ("next_attempt_at__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="webhook_delivery_pending_has_next_attempt",
+                    ),
+                ],
             },
         ),
     ]

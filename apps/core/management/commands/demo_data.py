@@ -153,11 +153,13 @@ class Command(BaseCommand):
         widget = ChatWidget.objects.filter(name=DEMO_WIDGET_NAME).first()
         if widget is None:
             widget = ChatWidget.objects.create(
-                name=DEMO_WIDGET_NAME, team=Team.objects.filter(slug="customer-care").first())
+                name=DEMO_WIDGET_NAME, team=Team.objects.filter(slug="customer-care").first()
+            )
         base = str(getattr(settings, "CXDESK_PUBLIC_URL", "")).rstrip("/")
         self.stdout.write(
             f"  chat widget: {base}{reverse('chat:demo', args=[widget.public_key])} "
-            f"(chats go to {widget.team or 'no team'})")
+            f"(chats go to {widget.team or 'no team'})"
+        )
 
     def _print_logins(self, data: dict) -> None:
         User = get_user_model()
@@ -218,8 +220,12 @@ class DemoLoader:
         Interaction.objects.filter(
             delivery_status__in=[Interaction.Delivery.PENDING, Interaction.Delivery.FAILED],
             occurred_at__lt=self.now,
-        ).update(delivery_status=Interaction.Delivery.SENT, sent_at=F("occurred_at"),
-                 delivery_error="", next_attempt_at=None)
+        ).update(
+            delivery_status=Interaction.Delivery.SENT,
+            sent_at=F("occurred_at"),
+            delivery_error="",
+            next_attempt_at=None,
+        )
 
     def _load_teams_and_users(self) -> None:
         self.teams: dict[str, Team] = {}
