@@ -417,11 +417,11 @@ def _requester(parsed: parsing.ParsedEmail) -> tuple[Contact, str]:
         except InvalidIdentity:
             continue
         return contact, address
-    raise EmailRejected(
-        "no valid sender address (From: {!r}, Reply-To: {!r}, Sender: {!r}, Return-Path: {!r})".format(
-            *(parsed.headers.get(h, "") for h in ("from", "reply-to", "sender", "return-path"))
-        )
+    tried = ", ".join(
+        f"{name}: {parsed.headers.get(name.lower(), '')!r}"
+        for name in ("From", "Reply-To", "Sender", "Return-Path")
     )
+    raise EmailRejected(f"no valid sender address ({tried})")
 
 
 def _in_from(parsed: parsing.ParsedEmail, address: str) -> bool:

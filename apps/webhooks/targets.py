@@ -67,7 +67,8 @@ IPV6_GLOBAL_UNICAST = _net("2000::/3")
 IPV6_NOT_PUBLIC = tuple(
     _net(n)
     for n in (
-        "2001::/23",  # IETF protocol assignments, Teredo (2001::/32: its IPv4 is obfuscated) included
+        # IETF protocol assignments, Teredo (2001::/32: its IPv4 is obfuscated) included
+        "2001::/23",
         "2001:db8::/32",
         "3fff::/20",  # documentation
     )

@@ -107,7 +107,9 @@ def test_an_hmac_sha256_signature_named_in_the_settings_header_is_accepted(clien
         content_type=FORM,
         headers={
             "X-Twilio-Signature": signature,
-            "X-Twilio-Webhooks-Signature-Settings": "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256",
+            "X-Twilio-Webhooks-Signature-Settings": (
+                "key=webhooks_sharedkey_1,algorithm=HMAC_SHA256"
+            ),
         },
     )
     assert response.status_code == 201, response.content
