@@ -550,9 +550,7 @@ def case_reply(
                 delivery_status=Interaction.Delivery.PENDING
             )
             interaction.delivery_status = Interaction.Delivery.PENDING
-            from . import tasks
-
-            enqueue_on_commit(tasks.send_interaction, interaction.pk)
+            enqueue_on_commit("apps.cases.tasks.send_interaction", interaction.pk)
         if case.assignee_id is None and not _is_member_elsewhere(case, agent):
             case = case_assign(case_id=case_id, assignee=agent, actor=agent)
         target = then_status or (Status.OPEN if case.status == Status.NEW else None)

@@ -36,7 +36,7 @@ def send_interaction(interaction_id: int) -> None:
 
         delay = (retry_at - timezone.now()).total_seconds()
         if delay <= 15 * 60:  # longer waits are the sweep's: a broker may not hold them
-            enqueue(send_interaction, interaction_id, countdown=max(delay, 1))
+            enqueue(send_interaction.name, interaction_id, countdown=max(delay, 1))
 
 
 @shared_task(acks_late=True)
@@ -48,5 +48,5 @@ def send_due_interactions() -> int:
 
     due = outbound.sends_due()
     for interaction_id in due:
-        enqueue(send_interaction, interaction_id)
+        enqueue(send_interaction.name, interaction_id)
     return len(due)

@@ -147,9 +147,7 @@ def chat_start(
         occurred_at=now,
     )
     if session.claim_pending and claim_links_enabled():
-        from . import tasks  # tasks import this module
-
-        enqueue_on_commit(tasks.send_claim_link, session.pk)
+        enqueue_on_commit("apps.chat.tasks.send_claim_link", session.pk)
     return session
 
 

@@ -2,17 +2,29 @@
 
 The database is the source of truth: a periodic sweep finds rows a lost or unsent task left
 behind. So when the broker is down, the enqueue is logged and dropped, and the write stands.
+
+Services name the task ("apps.cases.tasks.send_interaction") instead of importing it: imports
+run one way, tasks → services → models, so a tasks module may import its services freely.
+The name is resolved through the Celery app's registry, so eager mode (tests, the newcomer's
+defaults) runs the task in-process just as `.delay()` would.
 """
 
 import logging
 
+from celery import current_app
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
-def enqueue(task, *args, countdown: float | None = None) -> bool:
-    """Send `task` now; False (logged) when the broker refuses."""
+def task_named(name: str):
+    """The registered task called `name`; KeyError (at the caller's bug) when there is none."""
+    return current_app.tasks[name]
+
+
+def enqueue(task_name: str, *args, countdown: float | None = None) -> bool:
+    """Send the task `task_name` now; False (logged) when the broker refuses."""
+    task = task_named(task_name)
     try:
         if countdown:
             task.apply_async(args=args, countdown=countdown)
@@ -20,12 +32,12 @@ def enqueue(task, *args, countdown: float | None = None) -> bool:
             task.delay(*args)
     except Exception:  # noqa: BLE001 — kombu/redis/amqp errors vary by transport
         logger.warning(
-            "could not enqueue %s%r; the sweep will pick it up", task.name, args, exc_info=True
+            "could not enqueue %s%r; the sweep will pick it up", task_name, args, exc_info=True
         )
         return False
     return True
 
 
-def enqueue_on_commit(task, *args) -> None:
-    """Send `task` once the current transaction commits (at once outside a transaction)."""
-    transaction.on_commit(lambda: enqueue(task, *args))
+def enqueue_on_commit(task_name: str, *args) -> None:
+    """Send `task_name` once the current transaction commits (at once outside a transaction)."""
+    transaction.on_commit(lambda: enqueue(task_name, *args))

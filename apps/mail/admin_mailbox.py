@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from apps.core.admin import RevealHiddenAdmin
 from apps.core.queue import enqueue
 
-from . import imap, tasks
+from . import imap
 from .models import Mailbox
 
 SECRET_FIELDS = ("imap_password", "oauth2_client_secret", "oauth2_refresh_token")
@@ -238,7 +238,7 @@ class MailboxAdmin(RevealHiddenAdmin, admin.ModelAdmin):
         ids = list(
             queryset.filter(is_active=True).exclude(imap_host="").values_list("pk", flat=True)
         )
-        queued = sum(1 for pk in ids if enqueue(tasks.poll_mailbox, pk))
+        queued = sum(1 for pk in ids if enqueue("apps.mail.tasks.poll_mailbox", pk))
         skipped = queryset.count() - len(ids)
         text = f"Polling asked for {queued} mailbox(es); the state column shows the outcome."
         if skipped:
