@@ -15,6 +15,8 @@ from django.utils import timezone
 from apps.cases.models import Interaction
 from apps.cases.outbound import SENDS
 from apps.core.outbox import Outbox
+from apps.social.models import SocialEvent
+from apps.social.services import EVENTS
 from apps.webhooks.services import DELIVERIES
 from tests.factories import CaseFactory, InteractionFactory
 from tests.webhooks.factories import WebhookDeliveryFactory, WebhookSubscriptionFactory
@@ -81,7 +83,14 @@ def _sends() -> Subject:
     )
 
 
-@pytest.fixture(params=[_deliveries, _sends], ids=["webhooks", "sends"])
+def _events() -> Subject:
+    return Subject(
+        EVENTS,
+        lambda: SocialEvent.objects.create(network="messenger", kind="dm", payload={}).pk,
+    )
+
+
+@pytest.fixture(params=[_deliveries, _sends, _events], ids=["webhooks", "sends", "social"])
 def subject(request, db) -> Subject:
     return request.param()
 
