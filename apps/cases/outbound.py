@@ -6,8 +6,8 @@ by the `send_interaction` task after commit. The task claims the row (pending �
 a conditional UPDATE, so a redelivered task sends nothing twice; the sender returns the
 channel's id for the message (stored as external_id) or raises:
 
-- TransientSendError: the channel may accept it later → retried with exponential backoff,
-  failed after MAX_ATTEMPTS;
+- TransientSendError: the channel may accept it later → retried with exponential backoff
+  (30 s × 2^(n-1), at most 2 h, plus up to 10 % jitter), failed after MAX_ATTEMPTS;
 - PermanentSendError: it never will (bad address, blocked user) → failed at once.
 
 Failures are visible on the interaction (delivery_status, delivery_error, delivery_attempts).
@@ -20,21 +20,23 @@ and the message is sent again. If the first send had reached the provider, the c
 server gets it twice — with the same Message-ID (the email sender makes it once and stores
 it before the first attempt), so mail servers and clients can drop the copy. A worker that
 outlives its lease cannot overwrite the result of the one that took over.
+
+Claiming, the still-ours guard, backoff, the cap and the sweep are the outbox engine's
+(apps/core/outbox.py); this module says how one interaction is sent.
 """
 
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
+
+from apps.core.outbox import Backoff, Outbox
 
 from .models import Interaction
 
 Delivery = Interaction.Delivery
 MAX_ATTEMPTS = 8
-BACKOFF_BASE = timedelta(seconds=30)
-BACKOFF_CAP = timedelta(hours=2)
 
 
 class SendError(Exception):
@@ -63,8 +65,23 @@ def claim_lease() -> timedelta:
     return timedelta(seconds=settings.CXDESK_OUTBOUND_CLAIM_LEASE_SECONDS)
 
 
-def retry_delay(attempts: int) -> timedelta:
-    return min(BACKOFF_BASE * (2 ** max(attempts - 1, 0)), BACKOFF_CAP)
+SENDS = Outbox(
+    model=Interaction,
+    ready=Delivery.PENDING,
+    claimed=Delivery.SENDING,
+    done=Delivery.SENT,
+    failed=Delivery.FAILED,
+    max_attempts=MAX_ATTEMPTS,
+    lease=claim_lease,
+    status_field="delivery_status",
+    attempts_field="delivery_attempts",
+    error_field="delivery_error",
+    null_is_due=True,  # a reply not tried yet has no next attempt time
+    backoff=Backoff(base=timedelta(seconds=30), cap=timedelta(hours=2), jitter=0.1),
+    lost_error="the worker sending this message stopped before it finished; claim released",
+    gave_up_error="the worker sending this message stopped before it finished, "
+    f"{MAX_ATTEMPTS} times",
+)
 
 
 def interaction_send(*, interaction_id: int, now: datetime | None = None) -> datetime | None:
@@ -74,22 +91,14 @@ def interaction_send(*, interaction_id: int, now: datetime | None = None) -> dat
     or not ours to send: already sent, claimed by another worker, or not due yet).
     """
     now = now or timezone.now()
-    claimed = Interaction.objects.filter(
-        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-        pk=interaction_id,
-        delivery_status=Delivery.PENDING,
-    ).update(delivery_status=Delivery.SENDING, claimed_at=now)
-    if not claimed:
+    claim = SENDS.claim(
+        interaction_id,
+        now=now,
+        queryset=Interaction.objects.select_related("case", "case__requester", "author_agent"),
+    )
+    if claim is None:
         return None
-    # Results are written only while the claim is still ours: if the sweep released it (we
-    # were too slow) and another worker claimed it, its result stands, not ours.
-    ours = Interaction.objects.filter(
-        pk=interaction_id, delivery_status=Delivery.SENDING, claimed_at=now
-    )
-    interaction = Interaction.objects.select_related("case", "case__requester", "author_agent").get(
-        pk=interaction_id
-    )
-    attempts = interaction.delivery_attempts + 1
+    interaction = claim.row
     send = sender_for(interaction.channel)
     try:
         if send is None:
@@ -98,72 +107,25 @@ def interaction_send(*, interaction_id: int, now: datetime | None = None) -> dat
             )
         external_id = send(interaction)
     except PermanentSendError as exc:
-        ours.update(
-            delivery_status=Delivery.FAILED,
-            delivery_attempts=attempts,
-            delivery_error=str(exc)[:2000],
-            next_attempt_at=None,
-            claimed_at=None,
-        )
+        SENDS.fail(claim, str(exc))
         return None
     except Exception as exc:  # noqa: BLE001 — TransientSendError and anything unexpected
-        final = attempts >= MAX_ATTEMPTS
-        retry_at = None if final else now + retry_delay(attempts)
-        ours.update(
-            delivery_status=Delivery.FAILED if final else Delivery.PENDING,
-            delivery_attempts=attempts,
-            next_attempt_at=retry_at,
-            claimed_at=None,
-            delivery_error=f"{type(exc).__name__}: {exc}"[:2000],
-        )
-        return retry_at
-    fields = {
-        "delivery_status": Delivery.SENT,
-        "delivery_attempts": attempts,
-        "delivery_error": "",
-        "sent_at": timezone.now(),
-        "next_attempt_at": None,
-        "claimed_at": None,
-    }
+        return SENDS.retry(claim, f"{type(exc).__name__}: {exc}", now=now)
+    fields = {"sent_at": timezone.now()}
     if external_id and not interaction.external_id:
         fields["external_id"] = str(external_id)[:998]
-    ours.update(**fields)
+    SENDS.succeed(claim, **fields)
     return None
 
 
 def sends_due(*, limit: int = 500, now: datetime | None = None) -> list[int]:
-    """Pending sends whose time has come. Claims abandoned by a dead worker count as an
-    attempt: released for another try, or failed at MAX_ATTEMPTS, so a message that kills
-    its worker cannot loop forever."""
-    now = now or timezone.now()
-    stale = Interaction.objects.filter(
-        delivery_status=Delivery.SENDING, claimed_at__lt=now - claim_lease()
-    )
-    stale.filter(delivery_attempts__gte=MAX_ATTEMPTS - 1).update(
-        delivery_status=Delivery.FAILED,
-        claimed_at=None,
-        next_attempt_at=None,
-        delivery_attempts=F("delivery_attempts") + 1,
-        delivery_error="the worker sending this message stopped before it finished, "
-        f"{MAX_ATTEMPTS} times",
-    )
-    stale.update(
-        delivery_status=Delivery.PENDING,
-        claimed_at=None,
-        delivery_attempts=F("delivery_attempts") + 1,
-    )
-    return list(
-        Interaction.objects.filter(
-            Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now),
-            delivery_status=Delivery.PENDING,
-        )
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    """Pending sends whose time has come, after releasing the claims of dead workers (each
+    counts as an attempt, failed at MAX_ATTEMPTS: a message that kills its worker cannot
+    loop forever)."""
+    SENDS.release_stale(now=now)
+    return SENDS.due(limit=limit, now=now)
 
 
 def interaction_retry_now(*, interaction_id: int) -> None:
     """An agent's "send again" on a failed message: one more try now."""
-    Interaction.objects.filter(pk=interaction_id, delivery_status=Delivery.FAILED).update(
-        delivery_status=Delivery.PENDING, next_attempt_at=None, delivery_error=""
-    )
+    SENDS.retry_now([interaction_id], delivery_error="")

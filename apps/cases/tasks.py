@@ -1,6 +1,9 @@
 from celery import shared_task
 
-from . import services
+from apps.core.outbox import enqueue_retry
+from apps.core.queue import enqueue
+
+from . import outbound, services
 
 MAX_BATCHES_PER_RUN = 50
 
@@ -26,26 +29,13 @@ def transition_case(case_id: int, to: str) -> None:
 @shared_task(acks_late=True)
 def send_interaction(interaction_id: int) -> None:
     """Send one outbound message; after a transient failure, schedule the next try."""
-    from apps.core.queue import enqueue
-
-    from . import outbound
-
     retry_at = outbound.interaction_send(interaction_id=interaction_id)
-    if retry_at is not None:
-        from django.utils import timezone
-
-        delay = (retry_at - timezone.now()).total_seconds()
-        if delay <= 15 * 60:  # longer waits are the sweep's: a broker may not hold them
-            enqueue(send_interaction.name, interaction_id, countdown=max(delay, 1))
+    enqueue_retry(send_interaction.name, interaction_id, retry_at)
 
 
 @shared_task(acks_late=True)
 def send_due_interactions() -> int:
     """Beat sweep: send what a lost task left pending; release stale claims. Idempotent."""
-    from apps.core.queue import enqueue
-
-    from . import outbound
-
     due = outbound.sends_due()
     for interaction_id in due:
         enqueue(send_interaction.name, interaction_id)

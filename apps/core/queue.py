@@ -10,6 +10,7 @@ defaults) runs the task in-process just as `.delay()` would.
 """
 
 import logging
+from importlib import import_module
 
 from celery import current_app
 from django.db import transaction
@@ -18,8 +19,16 @@ logger = logging.getLogger(__name__)
 
 
 def task_named(name: str):
-    """The registered task called `name`; KeyError (at the caller's bug) when there is none."""
-    return current_app.tasks[name]
+    """The registered task called `name`; KeyError (at the caller's bug) when there is none.
+
+    A web process imports no tasks.py (autodiscovery runs when a worker starts), so a task
+    not registered yet is registered by importing its module, named by the task's name.
+    """
+    try:
+        return current_app.tasks[name]
+    except KeyError:
+        import_module(name.rpartition(".")[0])
+        return current_app.tasks[name]
 
 
 def enqueue(task_name: str, *args, countdown: float | None = None) -> bool:

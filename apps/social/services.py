@@ -16,7 +16,12 @@ The life of one social message
    The provider gets 200 for the batch, so it does not retry forever a message it cannot
    improve; the admin re-processes failed events (e.g. after adding the missing account).
 4. A beat sweep (`tasks.process_stale_events`) processes events a crashed request left
-   received or claimed.
+   received or claimed. A released claim counts as an attempt: an event that kills its
+   worker MAX_ATTEMPTS times is marked failed with that error, for the admin to re-process,
+   instead of being tried again every sweep for ever.
+
+Claiming, the still-ours guard on the result, the attempt cap and the sweep are the outbox
+engine's (apps/core/outbox.py): a worker that outlived its claim writes nothing.
 """
 
 import logging
@@ -24,7 +29,6 @@ from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 
 from apps.cases import services as case_services
@@ -32,6 +36,7 @@ from apps.cases.models import Channel, Interaction
 from apps.contacts import services as contact_services
 from apps.contacts.identities import InvalidIdentity
 from apps.contacts.models import Contact, ContactIdentity
+from apps.core.outbox import Outbox
 
 from . import inbound, selectors
 from .models import SocialAccount, SocialEvent
@@ -42,6 +47,27 @@ Status = SocialEvent.Status
 STALE_CLAIM_AFTER = timedelta(minutes=5)
 RECEIVED_GRACE = timedelta(minutes=2)  # a request is still processing what it just stored
 ERROR_CHARS = 2000
+MAX_ATTEMPTS = 5  # claims lost to a dead worker before the event is given up (failed)
+
+# Every processing failure is final (the admin re-processes), so no backoff: the outbox is
+# here for the claim, the still-ours guard and the release of lost claims with its cap.
+EVENTS = Outbox(
+    model=SocialEvent,
+    ready=Status.RECEIVED,
+    claimed=Status.PROCESSING,
+    done=Status.PROCESSED,
+    failed=Status.FAILED,
+    max_attempts=MAX_ATTEMPTS,
+    lease=STALE_CLAIM_AFTER,
+    next_attempt_field=None,
+    due_field="received_at",
+    due_grace=RECEIVED_GRACE,
+    claim_from=(Status.RECEIVED, Status.FAILED),  # a provider's redelivery retries a failure
+    error_chars=ERROR_CHARS,
+    lost_error="the worker processing this event stopped before it finished; claim released",
+    gave_up_error=f"the worker processing this event stopped before it finished, "
+    f"{MAX_ATTEMPTS} times; fix the cause, then re-process it",
+)
 
 
 class AccountNotConfigured(Exception):
@@ -117,13 +143,11 @@ def event_process(*, event_id: int, now: datetime | None = None) -> SocialEvent:
     as it is.
     """
     now = now or timezone.now()
-    claimed = SocialEvent.objects.filter(
-        pk=event_id, status__in=[Status.RECEIVED, Status.FAILED]
-    ).update(status=Status.PROCESSING, claimed_at=now, attempts=F("attempts") + 1)
-    event = SocialEvent.objects.get(pk=event_id)
-    if not claimed:
-        return event
-    fields: dict = {"claimed_at": None, "processed_at": timezone.now()}
+    claim = EVENTS.claim(event_id, now=now)
+    if claim is None:
+        return SocialEvent.objects.get(pk=event_id)
+    event = claim.row
+    fields: dict = {"processed_at": timezone.now()}
     try:
         with transaction.atomic():
             account, interaction = _ingest(event)
@@ -147,12 +171,11 @@ def event_process(*, event_id: int, now: datetime | None = None) -> SocialEvent:
             case_id=interaction.case_id,
             interaction=interaction,
         )
-    fields["error"] = fields["error"][:ERROR_CHARS]
-    if fields["status"] != Status.PROCESSED and "account" not in fields:
+    if fields["status"] != Status.PROCESSED:
         fields["account"] = _account_for(
             event.network, event.account_external_id, active_only=False
         )
-    SocialEvent.objects.filter(pk=event_id, status=Status.PROCESSING).update(**fields)
+    EVENTS.finish(claim, **fields)  # only while the claim is ours: a newer one's result stands
     event.refresh_from_db()
     return event
 
@@ -242,23 +265,17 @@ def _metadata(message: inbound.InboundMessage, account: SocialAccount, event: So
 
 def event_reprocess(*, event_id: int) -> SocialEvent:
     """An admin's "re-process": a failed or ignored event is read and routed again."""
-    SocialEvent.objects.filter(pk=event_id, status__in=[Status.FAILED, Status.IGNORED]).update(
-        status=Status.RECEIVED
-    )
+    EVENTS.retry_now([event_id], from_statuses=[Status.FAILED, Status.IGNORED])
     return event_process(event_id=event_id)
 
 
 def events_process_stale(*, now: datetime | None = None, limit: int = 200) -> int:
-    """Sweep: process what a crashed request left received or claimed. Safe to run twice."""
+    """Sweep: process what a crashed request left received or claimed. Safe to run twice.
+
+    Lost claims are released first, each counting as an attempt (failed at MAX_ATTEMPTS)."""
     now = now or timezone.now()
-    SocialEvent.objects.filter(
-        status=Status.PROCESSING, claimed_at__lt=now - STALE_CLAIM_AFTER
-    ).update(status=Status.RECEIVED, claimed_at=None)
-    ids = list(
-        SocialEvent.objects.filter(status=Status.RECEIVED, received_at__lt=now - RECEIVED_GRACE)
-        .order_by("received_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+    EVENTS.release_stale(now=now)
+    ids = EVENTS.due(limit=limit, now=now)
     for event_id in ids:
         event_process(event_id=event_id, now=now)
     return len(ids)

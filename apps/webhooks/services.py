@@ -85,7 +85,6 @@ import hashlib
 import hmac
 import json
 import logging
-import random
 import time
 import uuid
 from collections.abc import Iterable
@@ -99,13 +98,14 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, Team
 from apps.accounts.services import role_of
+from apps.core.outbox import Backoff, Outbox
+from apps.core.queue import enqueue
 
-from . import targets, tasks
+from . import targets
 from .models import EVENT_TYPES, WebhookDelivery, WebhookSubscription, generate_secret
 
 logger = logging.getLogger(__name__)
@@ -357,13 +357,8 @@ def deliveries_enqueue(*, delivery_ids: Iterable[int]) -> int:
     """
     queued = 0
     for delivery_id in delivery_ids:
-        try:
-            tasks.deliver.delay(delivery_id)
-        except Exception:  # any broker error: logged, repaired by the sweep
-            logger.exception(
-                "could not queue webhook delivery %s; the sweep will send it", delivery_id
-            )
-            break
+        if not enqueue("apps.webhooks.tasks.deliver", delivery_id):
+            break  # logged by enqueue; the sweep sends it and the rest
         queued += 1
     return queued
 
@@ -417,13 +412,21 @@ def payload_body(payload: dict) -> bytes:
 
 # --- Sending ------------------------------------------------------------------------------
 
-
-def retry_delay(*, attempts: int, jitter: bool = True) -> timedelta:
-    """Wait before the next try after `attempts` failed ones: 30 s × 2^(attempts-1), ≤ 6 h."""
-    delay = min(BACKOFF_BASE * 2 ** min(max(attempts - 1, 0), 20), BACKOFF_CAP)
-    if jitter:
-        delay *= 1 + random.uniform(0, BACKOFF_JITTER)  # spreading retries, not secrecy
-    return delay
+# The deliveries' outbox (apps/core/outbox.py): claim, still-ours guard, backoff, cap, sweep.
+DELIVERIES = Outbox(
+    model=WebhookDelivery,
+    ready=Status.PENDING,
+    claimed=Status.SENDING,
+    done=Status.DELIVERED,
+    failed=Status.FAILED,
+    max_attempts=MAX_ATTEMPTS,
+    lease=STALE_CLAIM_AFTER,
+    error_field="last_error",
+    backoff=Backoff(base=BACKOFF_BASE, cap=BACKOFF_CAP, jitter=BACKOFF_JITTER),
+    error_chars=ERROR_CHARS,
+    lost_error="the worker sending this delivery was lost; claim released",
+    gave_up_error=f"the worker sending this delivery was lost, {MAX_ATTEMPTS} times; given up",
+)
 
 
 @dataclass(frozen=True)
@@ -530,14 +533,6 @@ def _headers(delivery: WebhookDelivery, body: bytes, timestamp: int) -> dict[str
     }
 
 
-def _failure_fields(attempts: int, error: str, now: datetime, final: bool = False) -> dict:
-    fields = {"attempts": attempts, "last_error": error[:ERROR_CHARS], "claimed_at": None}
-    if final or attempts >= MAX_ATTEMPTS:
-        return {**fields, "status": Status.FAILED, "next_attempt_at": None}
-    retry_at = now + retry_delay(attempts=attempts)
-    return {**fields, "status": Status.PENDING, "next_attempt_at": retry_at}
-
-
 def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> datetime | None:
     """Try to send one delivery if it is pending and due. Safe to call twice, or from two workers.
 
@@ -546,81 +541,36 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> dateti
     has it). Never raises for anything the receiver does.
     """
     now = now or timezone.now()
-    claimed = WebhookDelivery.objects.filter(
-        pk=delivery_id, status=Status.PENDING, next_attempt_at__lte=now
-    ).update(status=Status.SENDING, claimed_at=now)
-    if claimed == 0:
+    claim = DELIVERIES.claim(
+        delivery_id, now=now, queryset=WebhookDelivery.objects.select_related("subscription")
+    )
+    if claim is None:
         return None  # delivered, failed, not due yet, or another worker has it
-    delivery = WebhookDelivery.objects.select_related("subscription").get(pk=delivery_id)
-    ours = WebhookDelivery.objects.filter(pk=delivery_id, status=Status.SENDING, claimed_at=now)
-    attempts = delivery.attempts + 1
-
+    delivery = claim.row
     if not delivery.subscription.is_active:
-        ours.update(**_failure_fields(attempts, "the subscription is inactive", now, final=True))
+        DELIVERIES.fail(claim, "the subscription is inactive")
         return None
 
     body = payload_body(delivery.payload)
     started = time.monotonic()
     outcome = _post(delivery.subscription.url, body, _headers(delivery, body, int(now.timestamp())))
     finished = now + timedelta(seconds=time.monotonic() - started)  # backoff counts from here
+    result = {"last_status_code": outcome.status_code, "response_excerpt": outcome.excerpt}
     if outcome.ok:
-        ours.update(
-            status=Status.DELIVERED,
-            attempts=attempts,
-            delivered_at=finished,
-            last_status_code=outcome.status_code,
-            last_error="",
-            next_attempt_at=None,
-            response_excerpt=outcome.excerpt,
-            claimed_at=None,
-        )
+        DELIVERIES.succeed(claim, delivered_at=finished, **result)
         return None
-    fields = _failure_fields(attempts, outcome.error, finished)
-    ours.update(**fields, last_status_code=outcome.status_code, response_excerpt=outcome.excerpt)
-    if fields["status"] == Status.FAILED:
+    if DELIVERIES.gives_up_after(claim):
         logger.warning("webhook delivery %s failed for good: %s", delivery_id, outcome.error)
-    return fields["next_attempt_at"]
+    return DELIVERIES.retry(claim, outcome.error, now=finished, **result)
 
 
 # --- The sweep and the admin ----------------------------------------------------------------
 
 
-def deliveries_release_stale(
-    *, older_than: timedelta = STALE_CLAIM_AFTER, now: datetime | None = None
-) -> int:
-    """Give back `sending` rows whose worker vanished (claimed longer ago than `older_than`).
-
-    The lost try counts as an attempt (the receiver may have got it; a delivery that kills
-    its worker must not loop forever). Returns how many rows were released.
-    """
-    now = now or timezone.now()
-    stale = WebhookDelivery.objects.filter(status=Status.SENDING, claimed_at__lt=now - older_than)
-    error = "the worker sending this delivery was lost; claim released"
-    failed = stale.filter(attempts__gte=MAX_ATTEMPTS - 1).update(
-        status=Status.FAILED,
-        attempts=MAX_ATTEMPTS,
-        next_attempt_at=None,
-        claimed_at=None,
-        last_error=error,
-    )
-    retried = stale.update(  # the rest (the UPDATE re-checks status and claim age)
-        status=Status.PENDING,
-        attempts=F("attempts") + 1,
-        next_attempt_at=now,
-        claimed_at=None,
-        last_error=error,
-    )
-    return failed + retried
-
-
-def deliveries_due(*, limit: int, now: datetime | None = None) -> list[int]:
-    """Ids of pending deliveries whose next try is due, oldest due first, at most `limit`."""
-    now = now or timezone.now()
-    return list(
-        WebhookDelivery.objects.filter(status=Status.PENDING, next_attempt_at__lte=now)
-        .order_by("next_attempt_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
+def deliveries_sweep(*, limit: int, now: datetime | None = None) -> int:
+    """Release lost claims (an attempt each), then queue at most `limit` due deliveries."""
+    DELIVERIES.release_stale(now=now)
+    return deliveries_enqueue(delivery_ids=DELIVERIES.due(limit=limit, now=now))
 
 
 def deliveries_retry_now(*, delivery_ids: Iterable[int]) -> int:
@@ -629,15 +579,7 @@ def deliveries_retry_now(*, delivery_ids: Iterable[int]) -> int:
     A failed delivery gets one more try (its attempts are kept, so a new failure fails it
     again); a pending one simply skips the rest of its wait. Returns how many were reset.
     """
-    ids = list(
-        WebhookDelivery.objects.filter(
-            pk__in=list(delivery_ids), status__in=[Status.PENDING, Status.FAILED]
-        ).values_list("pk", flat=True)
-    )
-    if not ids:
-        return 0
-    count = WebhookDelivery.objects.filter(
-        pk__in=ids, status__in=[Status.PENDING, Status.FAILED]
-    ).update(status=Status.PENDING, next_attempt_at=timezone.now())
-    transaction.on_commit(partial(deliveries_enqueue, delivery_ids=ids))
-    return count
+    ids = DELIVERIES.retry_now(delivery_ids, from_statuses=[Status.PENDING, Status.FAILED])
+    if ids:
+        transaction.on_commit(partial(deliveries_enqueue, delivery_ids=ids))
+    return len(ids)

@@ -55,7 +55,7 @@ def test_a_stale_claim_is_released_and_counts_as_an_attempt(receiver, subscripti
         attempts=services.MAX_ATTEMPTS - 1,
     )
 
-    assert services.deliveries_release_stale(now=now) == 2
+    assert services.DELIVERIES.release_stale(now=now) == 2
 
     lost.refresh_from_db()
     busy.refresh_from_db()
@@ -65,4 +65,4 @@ def test_a_stale_claim_is_released_and_counts_as_an_attempt(receiver, subscripti
     assert busy.status == Status.SENDING
     assert last_chance.status == Status.FAILED
     assert last_chance.attempts == services.MAX_ATTEMPTS
-    assert services.deliveries_release_stale(now=now) == 0  # safe to run twice
+    assert services.DELIVERIES.release_stale(now=now) == 0  # safe to run twice

@@ -57,10 +57,11 @@ def test_a_500_is_retried_with_growing_waits_then_delivered(receiver, subscripti
 
 
 def test_the_backoff_is_capped():
-    assert services.retry_delay(attempts=30, jitter=False) == services.BACKOFF_CAP
-    assert services.retry_delay(attempts=10_000, jitter=False) == services.BACKOFF_CAP
-    assert services.retry_delay(attempts=1, jitter=False) == timedelta(seconds=30)
-    assert services.retry_delay(attempts=4, jitter=False) == timedelta(minutes=4)
+    backoff = services.DELIVERIES.backoff
+    assert backoff.delay(30, jitter=False) == services.BACKOFF_CAP
+    assert backoff.delay(10_000, jitter=False) == services.BACKOFF_CAP
+    assert backoff.delay(1, jitter=False) == timedelta(seconds=30)
+    assert backoff.delay(4, jitter=False) == timedelta(minutes=4)
 
 
 def test_a_timeout_counts_as_a_failure(receiver, subscription, monkeypatch):
