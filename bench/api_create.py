@@ -96,12 +96,65 @@ def wait_until_up(url: str, timeout: float = 30) -> None:
     raise SystemExit(f"gunicorn did not answer {url} within {timeout} s")
 
 
+def thread_load(host: str, key: str, users: int, seconds: int) -> dict:
+    """The peer harness's client (shared/peer-bench/measure.py `post_load`): `users` threads,
+    each on its own kept-alive httpx session, POSTing in a closed loop for `seconds`."""
+    import statistics
+    import threading
+    import uuid
+
+    latencies, failures, lock = [], [], threading.Lock()
+    deadline = time.monotonic() + seconds
+
+    def worker() -> None:
+        headers = {"Authorization": f"Bearer {key}"}
+        with httpx.Client(base_url=host, headers=headers, timeout=60) as client:
+            while time.monotonic() < deadline:
+                body = {
+                    "subject": "Order arrived damaged",
+                    "requester": {"email": f"bench-{uuid.uuid4().hex[:12]}@example.com"},
+                    "channel": "web",
+                    "tags": ["bench"],
+                    "message": {"body_text": "The box was crushed and the mug inside is broken."},
+                }
+                started = time.perf_counter()
+                response = client.post(
+                    "/api/v1/cases/", json=body, headers={"Idempotency-Key": uuid.uuid4().hex}
+                )
+                elapsed = time.perf_counter() - started
+                with lock:
+                    (latencies if response.status_code == 201 else failures).append(elapsed)
+
+    threads = [threading.Thread(target=worker) for _ in range(users)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    ms = sorted(x * 1000 for x in latencies) or [0.0]
+    return {
+        "Request Count": len(latencies),
+        "Failure Count": len(failures),
+        "Requests/s": len(latencies) / wall,
+        "50%": round(statistics.median(ms), 1),
+        "95%": round(ms[min(len(ms) - 1, int(0.95 * len(ms)))], 1),
+        "99%": round(ms[min(len(ms) - 1, int(0.99 * len(ms)))], 1),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--users", type=int, default=4)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8799)
+    parser.add_argument(
+        "--client",
+        choices=["locust", "threads"],
+        default="locust",
+        help="threads: the peer harness's client, for same-run comparisons with django-helpdesk",
+    )
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
@@ -135,43 +188,54 @@ def main() -> None:
     )
     try:
         wait_until_up(f"{host}/healthz")
-        with tempfile.TemporaryDirectory() as tmp:
-            prefix = Path(tmp) / "locust"
-            subprocess.run(
-                [
-                    BIN / "locust",
-                    "-f",
-                    str(ROOT / "bench" / "locustfile_api_create.py"),
-                    "--headless",
-                    "--users",
-                    str(args.users),
-                    "--spawn-rate",
-                    str(args.users),
-                    "--run-time",
-                    f"{args.seconds}s",
-                    "--host",
-                    host,
-                    "--csv",
-                    str(prefix),
-                    "--only-summary",
-                    "--loglevel",
-                    "WARNING",
-                    "--stop-timeout",
-                    "5",
-                ],
-                cwd=ROOT,
-                env={**env, "CXDESK_BENCH_TOKEN": setup["key"]},
-                check=False,
-                timeout=args.seconds + 60,
-                stdout=subprocess.DEVNULL,
-            )
-            with open(f"{prefix}_stats.csv") as fh:
-                row = next(r for r in csv.DictReader(fh) if r["Name"] == "POST /api/v1/cases/")
+        if args.client == "threads":
+            row = thread_load(host, setup["key"], args.users, args.seconds)
+        else:
+            row = locust_load(host, setup["key"], args, env)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
+    report(row, setup, args)
 
+
+def locust_load(host: str, key: str, args, env: dict) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        prefix = Path(tmp) / "locust"
+        subprocess.run(
+            [
+                BIN / "locust",
+                "-f",
+                str(ROOT / "bench" / "locustfile_api_create.py"),
+                "--headless",
+                "--users",
+                str(args.users),
+                "--spawn-rate",
+                str(args.users),
+                "--run-time",
+                f"{args.seconds}s",
+                "--host",
+                host,
+                "--csv",
+                str(prefix),
+                "--only-summary",
+                "--loglevel",
+                "WARNING",
+                "--stop-timeout",
+                "5",
+            ],
+            cwd=ROOT,
+            env={**env, "CXDESK_BENCH_TOKEN": key},
+            check=False,
+            timeout=args.seconds + 60,
+            stdout=subprocess.DEVNULL,
+        )
+        with open(f"{prefix}_stats.csv") as fh:
+            return next(r for r in csv.DictReader(fh) if r["Name"] == "POST /api/v1/cases/")
+
+
+def report(row: dict, setup: dict, args) -> None:
     result = {
+        "client": args.client,
         "benchmark": "api_create",
         "database": "postgresql",
         "gunicorn_workers": args.workers,

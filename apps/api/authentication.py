@@ -18,7 +18,7 @@ class TokenAuthentication(authentication.BaseAuthentication):
         key = key.strip()
         if not key:
             raise exceptions.AuthenticationFailed("The Authorization header has no token.")
-        token = services.api_token_authenticate(key)
+        token = services.api_token_for_request(request, key)
         if token is None:
             raise exceptions.AuthenticationFailed("The token is invalid or was revoked.")
         services.api_token_touch(token)

@@ -13,9 +13,11 @@ a day. Raw email uploads are left alone: their Message-ID already de-duplicates 
 import hashlib
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
+
+from apps.core.db import insert_unless_conflict
 
 from . import services
 from .errors import envelope
@@ -26,6 +28,7 @@ HEADER = "HTTP_IDEMPOTENCY_KEY"
 MAX_KEY_LENGTH = 255
 # Answers that say "try again differently": not stored, so a corrected retry can go through.
 NOT_STORED = {401, 403, 409, 429}
+UNIQUE = ("principal", "key")  # the idempotency_unique_key constraint
 
 
 def _principal(request) -> str | None:
@@ -33,12 +36,21 @@ def _principal(request) -> str | None:
     (or signed-in user) that caused it, and never to a revoked token or disabled user."""
     scheme, _, key = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
     if scheme.lower() == "bearer":
-        token = services.api_token_authenticate(key.strip())
+        token = services.api_token_for_request(request, key.strip())
         return f"t:{token.pk}" if token else None
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"u:{user.pk}"
     return None
+
+
+def view_atomic(request):
+    """The atomic block for a view's writes. Inside this middleware's transaction it takes no
+    savepoint: on success one guards nothing, and on a domain error the middleware rolls the
+    whole request back and records its answer afresh. Elsewhere it is a transaction (or, in
+    a caller's transaction, a savepoint) as usual."""
+    owned = getattr(request, "_cxdesk_idempotent_transaction", False)
+    return transaction.atomic(savepoint=not owned)
 
 
 def _error(status: int, code: str, message: str) -> JsonResponse:
@@ -69,9 +81,6 @@ class IdempotencyMiddleware:
         principal = _principal(request)
         if principal is None:
             return self.get_response(request)  # the view answers 401
-        IdempotencyRecord.objects.filter(
-            principal=principal, key=key, created_at__lt=timezone.now() - services.IDEMPOTENCY_TTL
-        ).delete()
         try:
             body = request.body
         except RequestDataTooBig:
@@ -83,25 +92,69 @@ class IdempotencyMiddleware:
         ).hexdigest()
 
         with transaction.atomic():
-            try:
-                with transaction.atomic():
-                    record = IdempotencyRecord.objects.create(
-                        principal=principal, key=key, fingerprint=fingerprint
-                    )
-            except IntegrityError:
+            if not self._claim(principal, key, fingerprint):
                 return self._replay(principal, key, fingerprint)
-            response = self.get_response(request)
-            if response.status_code >= 500:
+            request._cxdesk_idempotent_transaction = True  # see view_atomic
+            try:
+                response = self.get_response(request)
+            finally:
+                request._cxdesk_idempotent_transaction = False
+            # A domain error raised through a view_atomic block marks this whole transaction
+            # for rollback: its answer is recorded afresh below.
+            doomed = transaction.get_rollback()
+            if response.status_code >= 500 or doomed:
                 transaction.set_rollback(True)
+            elif self._not_stored(response):
+                self._records(principal, key).delete()
                 return response
-            if response.status_code in NOT_STORED or getattr(response, "streaming", False):
-                record.delete()
+            else:
+                self._records(principal, key).update(**self._stored(response))
                 return response
-            record.status_code = response.status_code
-            record.content_type = response.get("Content-Type", "application/json")
-            record.body = response.content
-            record.save(update_fields=["status_code", "content_type", "body"])
-            return response
+        if response.status_code < 500 and doomed and not self._not_stored(response):
+            # What the view wrote is rolled back; its answer is kept for retries as usual. (A
+            # retry that slipped in between runs again and gets the same answer.)
+            with transaction.atomic():
+                insert_unless_conflict(
+                    IdempotencyRecord(
+                        principal=principal,
+                        key=key,
+                        fingerprint=fingerprint,
+                        **self._stored(response),
+                    ),
+                    unique=UNIQUE,
+                )
+        return response
+
+    @staticmethod
+    def _records(principal: str, key: str):
+        return IdempotencyRecord.objects.filter(principal=principal, key=key)
+
+    @staticmethod
+    def _not_stored(response) -> bool:
+        return response.status_code in NOT_STORED or getattr(response, "streaming", False)
+
+    @staticmethod
+    def _stored(response) -> dict:
+        return {
+            "status_code": response.status_code,
+            "content_type": response.get("Content-Type", "application/json"),
+            "body": response.content,
+        }
+
+    def _claim(self, principal: str, key: str, fingerprint: str) -> bool:
+        """Take the key for this request, in its transaction: one INSERT that cannot fail
+        (no savepoint needed). False when the key is taken — by a finished request, whose
+        answer is replayed, or by one still running, which PostgreSQL waits for. A record
+        older than a day no longer holds its key: it is replaced (the purge may lag)."""
+        record = IdempotencyRecord(principal=principal, key=key, fingerprint=fingerprint)
+        if insert_unless_conflict(record, unique=UNIQUE):
+            return True
+        stale = self._records(principal, key).filter(
+            created_at__lt=timezone.now() - services.IDEMPOTENCY_TTL
+        )
+        if not stale.delete()[0]:
+            return False
+        return insert_unless_conflict(record, unique=UNIQUE)
 
     def _replay(self, principal: str, key: str, fingerprint: str):
         record = IdempotencyRecord.objects.filter(principal=principal, key=key).first()

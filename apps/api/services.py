@@ -66,6 +66,18 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     return token
 
 
+def api_token_for_request(request, key: str) -> ApiToken | None:
+    """`api_token_authenticate(key)`, once per request: the idempotency middleware and DRF's
+    authentication both need the token, and the second asks the request, not the database."""
+    request = getattr(request, "_request", request)  # DRF's Request wraps Django's
+    cached = getattr(request, "_cxdesk_api_token", None)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    token = api_token_authenticate(key)
+    request._cxdesk_api_token = (key, token)
+    return token
+
+
 def api_token_touch(token: ApiToken, *, every: timedelta = timedelta(minutes=1)) -> None:
     """Record use, at most once a minute per token, so busy tokens do not write every request."""
     now = timezone.now()

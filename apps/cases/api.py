@@ -1,7 +1,7 @@
 """REST API for cases and their interactions: scope, validate, call one service, serialize."""
 
 from django.db import transaction
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from apps.api.errors import ApiError
 from apps.api.filters import ID_SCHEMA
+from apps.api.idempotency import view_atomic
 from apps.api.pagination import CxCursorPagination
 from apps.api.schema import ErrorSerializer
 from apps.contacts import services as contact_services
@@ -68,7 +69,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data.is_valid(raise_exception=True)
         d = data.validated_data
         message = d.get("message", {})
-        with transaction.atomic():
+        with view_atomic(request):  # the contact and the case, or neither
             requester, _ = contact_services.contact_find_or_create(
                 **IdentityInput.identity_of(d["requester"])
             )
@@ -88,8 +89,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 metadata=message.get("metadata"),
                 occurred_at=message.get("occurred_at"),
             )
-        # requester, team and assignee are the objects we passed in; only the tags are read.
-        prefetch_related_objects([case], "tags")
+        # requester, team, assignee and tags are the objects case_open was given or made.
         return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(

@@ -9,9 +9,11 @@ from .models import Case, Channel, parse_reference
 class CaseFilter(django_filters.FilterSet):
     """Filters for the case list. Repeat a multi-valued filter: `?status=new&status=open`."""
 
-    status = django_filters.MultipleChoiceFilter(choices=Case.Status.choices)
-    priority = django_filters.MultipleChoiceFilter(choices=Case.Priority.choices)
-    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices)
+    # distinct=False: these are columns of the case itself, no join can repeat a row, and a
+    # SELECT DISTINCT over every column makes PostgreSQL sort all matches before the page.
+    status = django_filters.MultipleChoiceFilter(choices=Case.Status.choices, distinct=False)
+    priority = django_filters.MultipleChoiceFilter(choices=Case.Priority.choices, distinct=False)
+    channel = django_filters.MultipleChoiceFilter(choices=Channel.choices, distinct=False)
     team = IdFilter(field_name="team_id", help_text="Team id")
     assignee = UserFilter(
         field_name="assignee", help_text="A user id, `me`, or `none` for unassigned"
@@ -31,7 +33,9 @@ class CaseFilter(django_filters.FilterSet):
         fields = []
 
     def filter_tag(self, queryset, name, value):
-        return queryset.filter(tags__name=value.strip().lower())
+        # A subquery, not a join: the rows stay one per case without DISTINCT.
+        tagged = Case.tags.through.objects.filter(tag__name=value.strip().lower())
+        return queryset.filter(pk__in=tagged.values("case_id"))
 
     def filter_text(self, queryset, name, value):
         value = value.strip()

@@ -261,10 +261,28 @@ def _normalise_tags(names: Iterable[str]) -> list[str]:
 
 
 def _tags_get_or_create(names: list[str]) -> list[Tag]:
+    """The tags of these names, made when missing: one SELECT when all exist (the usual
+    case), one upsert more for the new ones (it returns their ids, also after a race)."""
     if not names:
         return []
-    Tag.objects.bulk_create([Tag(name=n) for n in names], ignore_conflicts=True)
-    return list(Tag.objects.filter(name__in=names))
+    tags = list(Tag.objects.filter(name__in=names).order_by())
+    missing = set(names) - {tag.name for tag in tags}
+    if missing:
+        tags += Tag.objects.bulk_create(
+            [Tag(name=n) for n in sorted(missing)],
+            update_conflicts=True,
+            unique_fields=["name"],
+            update_fields=["name"],
+        )
+    return sorted(tags, key=lambda tag: tag.name)
+
+
+def _tags_known(case: Case, tags: list[Tag]) -> None:
+    """A case just made has exactly these tags: `case.tags.all()` answers without a query."""
+    known = case.tags.all()
+    known._result_cache = list(tags)
+    known._prefetch_done = True
+    case._prefetched_objects_cache = {"tags": known}
 
 
 @transaction.atomic
@@ -315,8 +333,10 @@ def case_open(
     _check_reachable(case, actor=actor)
     case.save()
     tag_names = _normalise_tags(tags)
-    if tag_names:
-        case.tags.add(*_tags_get_or_create(tag_names))
+    tag_objects = _tags_get_or_create(tag_names)
+    if tag_objects:
+        case.tags.add(*tag_objects)
+    _tags_known(case, tag_objects)
     _event(
         case,
         CaseEvent.Kind.CREATED,

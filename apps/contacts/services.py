@@ -11,6 +11,7 @@ the callers: `Contact.objects.visible_to` scopes every API read and write, and
 from django.db import IntegrityError, transaction
 
 from apps.cases.models import Case, CaseEvent, Interaction
+from apps.core.db import insert_unless_conflict
 
 from . import identities
 from .models import Contact, ContactEvent, ContactIdentity
@@ -72,19 +73,19 @@ def contact_find_or_create(
             contact.name = name
             contact.save(update_fields=["name", "updated_at"])
         return contact, False
-    try:
-        with transaction.atomic():
-            contact = Contact.objects.create(name=name, created_by=actor)
-            first = ContactIdentity.objects.create(contact=contact, **lookup)
-            ContactEvent.objects.create(
-                contact=contact,
-                kind=ContactEvent.Kind.CREATED,
-                actor=actor,
-                after=_identity_data(first),
-            )
-    except IntegrityError:
-        # Another request created this identity between our read and our write.
+    # No savepoint: the identity is inserted unless another request has just made it, in
+    # which case that contact is the answer and ours (still without identity or event) goes.
+    contact = Contact.objects.create(name=name, created_by=actor)
+    first = ContactIdentity(contact=contact, **lookup)
+    if not insert_unless_conflict(first, unique=("kind", "network", "value")):
+        Contact.objects.filter(pk=contact.pk).delete()
         return ContactIdentity.objects.select_related("contact").get(**lookup).contact, False
+    ContactEvent.objects.create(
+        contact=contact,
+        kind=ContactEvent.Kind.CREATED,
+        actor=actor,
+        after=_identity_data(first),
+    )
     return contact, True
 
 
