@@ -252,7 +252,7 @@ def chat_claim_verify(
         if (
             owner is not None
             and via == ClaimVerifiedVia.AGENT
-            and not contact_selectors.contact_merge_allowed(user=actor)
+            and (actor is None or not contact_selectors.contact_merge_allowed(user=actor))
         ):
             raise ClaimMergeNotAllowed(
                 f"{session.claimed_email} belongs to an existing contact: confirming merges "
