@@ -2,9 +2,11 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
+
+from apps.accounts.types import User
 
 from .models import ApiToken, IdempotencyRecord
 
@@ -20,7 +22,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def api_token_create(*, owner, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
+def api_token_create(*, owner: User, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
     """A new token and its key. The key is returned once here and never stored."""
     unknown = sorted(set(scopes) - set(ApiToken.Scope.values))
     if unknown:
@@ -75,7 +77,7 @@ def api_token_touch(token: ApiToken, *, every: timedelta = timedelta(minutes=1))
     token.last_used_at = now
 
 
-def idempotency_records_purge(*, now=None) -> int:
+def idempotency_records_purge(*, now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - IDEMPOTENCY_TTL
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
