@@ -4,8 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .models import AgentProfile, Team
-
-User = get_user_model()
+from .types import AnyUser, User
 
 
 @transaction.atomic
@@ -20,7 +19,7 @@ def agent_create(
     last_name: str = "",
 ) -> User:
     """Create a user with their profile. Admins get the admin site; everyone else the workspace."""
-    user = User(
+    user = get_user_model()(
         username=username,
         email=email.strip().lower(),
         first_name=first_name,
@@ -41,7 +40,7 @@ def agent_create(
     return user
 
 
-def role_of(user) -> AgentProfile.Role:
+def role_of(user: AnyUser) -> AgentProfile.Role:
     """The user's role; a superuser made with createsuperuser (no profile) counts as admin."""
     if user.is_superuser:
         return AgentProfile.Role.ADMIN

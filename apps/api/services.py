@@ -2,9 +2,14 @@
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import cast
 
+from django.http import HttpRequest
 from django.utils import timezone
+from rest_framework.request import Request
+
+from apps.accounts.types import User
 
 from .models import ApiToken, IdempotencyRecord
 
@@ -20,7 +25,7 @@ def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def api_token_create(*, owner, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
+def api_token_create(*, owner: User, name: str, scopes: list[str]) -> tuple[ApiToken, str]:
     """A new token and its key. The key is returned once here and never stored."""
     unknown = sorted(set(scopes) - set(ApiToken.Scope.values))
     if unknown:
@@ -66,15 +71,15 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     return token
 
 
-def api_token_for_request(request, key: str) -> ApiToken | None:
+def api_token_for_request(request: HttpRequest | Request, key: str) -> ApiToken | None:
     """`api_token_authenticate(key)`, once per request: the idempotency middleware and DRF's
     authentication both need the token, and the second asks the request, not the database."""
-    request = getattr(request, "_request", request)  # DRF's Request wraps Django's
-    cached = getattr(request, "_cxdesk_api_token", None)
+    http_request: HttpRequest = getattr(request, "_request", request)  # DRF wraps Django's
+    cached = getattr(http_request, "_cxdesk_api_token", None)
     if cached is not None and cached[0] == key:
-        return cached[1]
+        return cast(ApiToken | None, cached[1])
     token = api_token_authenticate(key)
-    request._cxdesk_api_token = (key, token)
+    http_request._cxdesk_api_token = (key, token)  # type: ignore[attr-defined]
     return token
 
 
@@ -87,7 +92,7 @@ def api_token_touch(token: ApiToken, *, every: timedelta = timedelta(minutes=1))
     token.last_used_at = now
 
 
-def idempotency_records_purge(*, now=None) -> int:
+def idempotency_records_purge(*, now: datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - IDEMPOTENCY_TTL
     deleted, _ = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted

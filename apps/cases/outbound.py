@@ -111,7 +111,7 @@ def interaction_send(*, interaction_id: int, now: datetime | None = None) -> dat
         return None
     except Exception as exc:  # noqa: BLE001 — TransientSendError and anything unexpected
         return SENDS.retry(claim, f"{type(exc).__name__}: {exc}", now=now)
-    fields = {"sent_at": timezone.now()}
+    fields: dict[str, object] = {"sent_at": timezone.now()}
     if external_id and not interaction.external_id:
         fields["external_id"] = str(external_id)[:998]
     SENDS.succeed(claim, **fields)

@@ -1,14 +1,16 @@
 """Reads on cases: querysets composed with their joins, so pages run a fixed number of queries."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q
 
-from .models import Attachment, Case, CaseEvent, Interaction
+from apps.accounts.types import User
+
+from .models import Attachment, Case, CaseEvent, CaseQuerySet, Interaction
 
 MAX_DB_ID = 2**63 - 1
 PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
-def case_list_for(*, user) -> QuerySet[Case]:
+def case_list_for(*, user: User) -> CaseQuerySet:
     """Every case the user may see, with what a list row shows, newest activity first."""
     return (
         Case.objects.visible_to(user)
@@ -18,10 +20,8 @@ def case_list_for(*, user) -> QuerySet[Case]:
     )
 
 
-def case_queue_for(*, user) -> QuerySet[Case]:
+def case_queue_for(*, user: User) -> CaseQuerySet:
     """The user's working queue: open cases assigned to them or unassigned in their teams."""
-    from django.db.models import Q
-
     return (
         case_list_for(user=user)
         .open()
@@ -30,7 +30,7 @@ def case_queue_for(*, user) -> QuerySet[Case]:
     )
 
 
-def case_detail(*, case_id: int, user) -> Case:
+def case_detail(*, case_id: int, user: User) -> Case:
     """One case with its timeline; raises Case.DoesNotExist when the user may not see it."""
     return (
         Case.objects.visible_to(user)
@@ -60,7 +60,7 @@ def case_by_reference(*, reference: str) -> Case | None:
 
 
 def attachment_for_download(
-    *, user, case_id: int, attachment_id: int, interaction_id: int | None = None
+    *, user: User, case_id: int, attachment_id: int, interaction_id: int | None = None
 ) -> Attachment:
     """An attachment of `case_id` (and of `interaction_id` when given) that the user may see,
     in one query; raises Attachment.DoesNotExist otherwise — another team's attachment is

@@ -279,10 +279,11 @@ def _tags_get_or_create(names: list[str]) -> list[Tag]:
 
 def _tags_known(case: Case, tags: list[Tag]) -> None:
     """A case just made has exactly these tags: `case.tags.all()` answers without a query."""
+    # What prefetch_related_objects leaves behind, without its query (Django's own shape).
     known = case.tags.all()
     known._result_cache = list(tags)
-    known._prefetch_done = True
-    case._prefetched_objects_cache = {"tags": known}
+    known._prefetch_done = True  # type: ignore[attr-defined]
+    case._prefetched_objects_cache = {"tags": known}  # type: ignore[attr-defined]
 
 
 @transaction.atomic

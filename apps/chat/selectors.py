@@ -2,6 +2,7 @@
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 
+from apps.accounts.types import User
 from apps.cases.models import Case, Channel, Interaction
 from apps.contacts.models import ContactIdentity
 
@@ -35,7 +36,7 @@ def chat_transcript(
 
 def chat_sessions_for(
     *,
-    user,
+    user: User,
     status: str | None = ChatSession.Status.ACTIVE,
 ) -> QuerySet[ChatSession]:
     """Chats on cases the user may see (their teams', their own), newest first; `status`
@@ -80,7 +81,8 @@ def agent_contact_count(*, case: Case | int) -> int:
             chats=Count("chat_session", distinct=True, filter=Q(channel=Channel.CHAT)),
         )
     )
-    return counts["outside"] + counts["chats"]
+    contacts: int = counts["outside"] + counts["chats"]
+    return contacts
 
 
 def email_claims_on(*, case: Case) -> list[ChatSession]:
@@ -106,5 +108,6 @@ def email_claims_on(*, case: Case) -> list[ChatSession]:
         else set()
     )
     for session in sessions:
-        session.claim_has_other_owner = session.claimed_email in owned
+        # An attribute for the template only, not a field: hence the ignore.
+        session.claim_has_other_owner = session.claimed_email in owned  # type: ignore[attr-defined]
     return sessions

@@ -2,6 +2,7 @@ from django.db.models import Prefetch, QuerySet
 
 from apps.accounts.models import AgentProfile
 from apps.accounts.services import role_of
+from apps.accounts.types import AnyUser, User
 from apps.cases.models import Case
 
 from . import identities
@@ -28,7 +29,7 @@ def contact_cases(*, contact: Contact) -> QuerySet[Case]:
     )
 
 
-def contact_list(*, user) -> QuerySet[Contact]:
+def contact_list(*, user: User) -> QuerySet[Contact]:
     """The contacts `user` may see (`Contact.objects.visible_to`), not merged away, with their
     organization and identities: a page is three queries however many identities it holds."""
     return (
@@ -42,7 +43,7 @@ def contact_list(*, user) -> QuerySet[Contact]:
 MERGE_ROLES = frozenset({AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN})
 
 
-def contact_merge_allowed(*, user) -> bool:
+def contact_merge_allowed(*, user: AnyUser) -> bool:
     """Supervisors and admins may merge contacts; agents may not.
 
     A merge moves every identity of one person to another, so it reroutes their mail, calls

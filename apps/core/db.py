@@ -1,5 +1,7 @@
 """Small database helpers the ORM does not offer."""
 
+from typing import cast
+
 from django.db import connection, models
 
 
@@ -16,10 +18,11 @@ def insert_unless_conflict(obj: models.Model, *, unique: tuple[str, ...]) -> boo
     fields = [f for f in meta.concrete_fields if not f.primary_key]
     values = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
     quote = connection.ops.quote_name
+    conflict = [cast(models.Field, meta.get_field(name)).column for name in unique]
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(quote(f.column) for f in fields)}) "
         f"VALUES ({', '.join(['%s'] * len(fields))}) "
-        f"ON CONFLICT ({', '.join(quote(meta.get_field(n).column) for n in unique)}) DO NOTHING "
+        f"ON CONFLICT ({', '.join(quote(column) for column in conflict)}) DO NOTHING "
         f"RETURNING {quote(meta.pk.column)}"
     )
     with connection.cursor() as cursor:

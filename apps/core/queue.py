@@ -11,14 +11,15 @@ defaults) runs the task in-process just as `.delay()` would.
 
 import logging
 from importlib import import_module
+from typing import Any
 
-from celery import current_app
+from celery import Task, current_app
 from django.db import transaction
 
 logger = logging.getLogger(__name__)
 
 
-def task_named(name: str):
+def task_named(name: str) -> Task[Any, Any]:
     """The registered task called `name`; KeyError (at the caller's bug) when there is none.
 
     A web process imports no tasks.py (autodiscovery runs when a worker starts), so a task
@@ -31,7 +32,7 @@ def task_named(name: str):
         return current_app.tasks[name]
 
 
-def enqueue(task_name: str, *args, countdown: float | None = None) -> bool:
+def enqueue(task_name: str, *args: object, countdown: float | None = None) -> bool:
     """Send the task `task_name` now; False (logged) when the broker refuses."""
     task = task_named(task_name)
     try:
@@ -47,6 +48,6 @@ def enqueue(task_name: str, *args, countdown: float | None = None) -> bool:
     return True
 
 
-def enqueue_on_commit(task_name: str, *args) -> None:
+def enqueue_on_commit(task_name: str, *args: object) -> None:
     """Send `task_name` once the current transaction commits (at once outside a transaction)."""
     transaction.on_commit(lambda: enqueue(task_name, *args))

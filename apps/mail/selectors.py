@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.db.models.functions import Lower
 
+from apps.accounts.types import User
 from apps.cases.models import Case, Channel, Interaction
 from apps.contacts import identities
 from apps.contacts.models import Contact, ContactIdentity
@@ -61,7 +62,7 @@ def email_interactions_by_message_id(*, message_ids: Iterable[str]) -> dict[str,
     return {forms[external_id]: (pk, case_id) for external_id, pk, case_id in rows}
 
 
-def case_visible_to(*, case_id: int | None, user) -> bool:
+def case_visible_to(*, case_id: int | None, user: User) -> bool:
     """May `user` see this case (the CaseQuerySet.visible_to rule)? False for no case."""
     return case_id is not None and Case.objects.visible_to(user).filter(pk=case_id).exists()
 

@@ -83,8 +83,10 @@ import hashlib
 import logging
 import re
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -100,6 +102,10 @@ from apps.contacts.models import Contact
 from . import parsing, references, selectors
 from .models import InboundEmail, Mailbox
 from .references import message_id_key
+
+if TYPE_CHECKING:
+    from anymail.inbound import AnymailInboundMessage
+    from anymail.signals import AnymailInboundEvent
 
 logger = logging.getLogger(__name__)
 
@@ -171,7 +177,9 @@ def email_receive(
     return _process_safely(inbound, lock=False)
 
 
-def _imap_delivery(mailbox, uidvalidity, uid) -> InboundEmail | None:
+def _imap_delivery(
+    mailbox: Mailbox | None, uidvalidity: int | None, uid: int
+) -> InboundEmail | None:
     return (
         InboundEmail.objects.defer("raw")
         .filter(mailbox=mailbox, imap_uidvalidity=uidvalidity, imap_uid=uid)
@@ -198,7 +206,7 @@ def email_reprocess(*, inbound_id: int) -> InboundEmail:
     return email_process(inbound_id=inbound_id)
 
 
-def emails_reprocess(*, inbound_ids) -> dict[str, int]:
+def emails_reprocess(*, inbound_ids: Iterable[int]) -> dict[str, int]:
     """Re-process several messages; returns how many ended in each status."""
     counts: dict[str, int] = {}
     for inbound_id in selectors.inbound_emails_to_reprocess(ids=inbound_ids):
@@ -264,7 +272,7 @@ def _process_safely(inbound: InboundEmail, *, lock: bool) -> InboundEmail:
                     .first()
                 )
                 if status not in (Status.RECEIVED, Status.FAILED):
-                    inbound.status = status
+                    inbound.status = status  # type: ignore[assignment]  # None: row deleted
                     return inbound
             _process(inbound)
     except _LostRace as race:
@@ -359,7 +367,7 @@ def _process(inbound: InboundEmail) -> None:
         parsed, known, contact=contact if from_address else None, sender_address=from_address
     )
     metadata = _metadata(inbound, parsed, thread.threading, noise)
-    message = {
+    message: _Message = {
         "channel": Channel.EMAIL,
         "subject": parsed.subject,
         "body_text": _text(parsed),
@@ -417,11 +425,11 @@ def _requester(parsed: parsing.ParsedEmail) -> tuple[Contact, str]:
         except InvalidIdentity:
             continue
         return contact, address
-    tried = ", ".join(
+    headers = ", ".join(
         f"{name}: {parsed.headers.get(name.lower(), '')!r}"
         for name in ("From", "Reply-To", "Sender", "Return-Path")
     )
-    raise EmailRejected(f"no valid sender address ({tried})")
+    raise EmailRejected(f"no valid sender address ({headers})")
 
 
 def _in_from(parsed: parsing.ParsedEmail, address: str) -> bool:
@@ -439,11 +447,24 @@ def _sender_name(parsed: parsing.ParsedEmail) -> str:
     return next((a.name for a in parsed.from_ if a.name), "")
 
 
-def _open_case(contact: Contact, mailbox: Mailbox | None, message: dict) -> Interaction:
+class _Message(TypedDict):
+    """An inbound email as the case services take it (interaction_add / case_open)."""
+
+    channel: str
+    subject: str
+    body_text: str
+    body_html: str
+    external_id: str
+    metadata: dict[str, Any]
+    occurred_at: datetime
+
+
+def _open_case(contact: Contact, mailbox: Mailbox | None, message: _Message) -> Interaction:
     team = mailbox.team if mailbox is not None else None
     if message["body_text"] or message["body_html"]:
         case = case_services.case_open(requester=contact, team=team, **message)
-        return case.opening_interaction
+        opening: Interaction = case.opening_interaction  # type: ignore[attr-defined]
+        return opening
     # case_open stores a first message only when it has a body; a message that is only
     # attachments (or empty) still needs its interaction.
     case = case_services.case_open(
@@ -466,12 +487,16 @@ def _text(parsed: parsing.ParsedEmail) -> str:
 @dataclass(frozen=True)
 class _Thread:
     case_id: int | None  # the case the message is added to; None: a new case
-    threading: dict  # how it was found, for the interaction's metadata
+    threading: dict[str, Any]  # how it was found, for the interaction's metadata
     unverified_reference: Case | None = None  # the case an unknown sender's bare token named
 
 
 def _thread(
-    parsed: parsing.ParsedEmail, known: dict, *, contact: Contact | None, sender_address: str
+    parsed: parsing.ParsedEmail,
+    known: dict[str, tuple[int, int]],
+    *,
+    contact: Contact | None,
+    sender_address: str,
 ) -> _Thread:
     """Which case a message belongs to (see the module docstring for the rules)."""
     for message_id in parsed.thread_ids:
@@ -548,7 +573,7 @@ def _record_unverified_reference(*, new_case: Case, referenced: Case, sender: Co
 def _store_noise(
     inbound: InboundEmail,
     parsed: parsing.ParsedEmail,
-    known: dict,
+    known: dict[str, tuple[int, int]],
     external_id: str,
     noise: list[str],
 ) -> bool:
@@ -603,10 +628,13 @@ def _store_noise(
     return True
 
 
-def _attachable(parsed: parsing.ParsedEmail) -> tuple[list, list[dict]]:
+def _attachable(
+    parsed: parsing.ParsedEmail,
+) -> tuple[list[parsing.ParsedAttachment], list[dict[str, Any]]]:
     limit = settings.CXDESK_MAX_ATTACHMENT_BYTES
     cap = settings.CXDESK_MAX_ATTACHMENTS_PER_MESSAGE
-    kept, skipped = [], []
+    kept: list[parsing.ParsedAttachment] = []
+    skipped: list[dict[str, Any]] = []
     for attachment in parsed.attachments:
         too_large, too_many = len(attachment.content) > limit, len(kept) >= cap
         if too_large or too_many:
@@ -640,8 +668,11 @@ def _attach(interaction: Interaction, parsed: parsing.ParsedEmail) -> None:
 
 
 def _metadata(
-    inbound: InboundEmail, parsed: parsing.ParsedEmail, threading: dict, noise: list[str]
-) -> dict:
+    inbound: InboundEmail,
+    parsed: parsing.ParsedEmail,
+    threading: dict[str, Any],
+    noise: list[str],
+) -> dict[str, Any]:
     _, skipped = _attachable(parsed)
     sender = parsed.sender
     return {
@@ -703,17 +734,20 @@ def _finish(
 # --- Email providers' inbound webhooks (django-anymail) -------------------------------------
 
 
-def anymail_raw_bytes(message) -> bytes:
+def anymail_raw_bytes(message: AnymailInboundMessage) -> bytes:
     """The RFC 5322 bytes of an AnymailInboundMessage (never raises)."""
     for make in (message.as_bytes, lambda: message.as_string().encode("utf-8", "surrogateescape")):
         try:
-            return make()
+            raw: bytes = make()
+            return raw
         except Exception:  # noqa: BLE001 — a malformed message; try the next rendering
             continue
     return str(message).encode("utf-8", "replace")
 
 
-def anymail_inbound_received(sender, event, esp_name, **kwargs) -> InboundEmail:
+def anymail_inbound_received(
+    sender: object, event: AnymailInboundEvent, esp_name: str, **kwargs: object
+) -> InboundEmail:
     """Receiver of `anymail.signals.inbound`: one provider webhook message → email_receive.
 
     The webhook view answers 400 before this runs when the basic-auth secret (or the

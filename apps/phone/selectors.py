@@ -2,10 +2,12 @@
 
 from django.db.models import QuerySet
 
+from apps.accounts.types import User
+
 from .models import Call
 
 
-def call_list_for(*, user) -> QuerySet[Call]:
+def call_list_for(*, user: User) -> QuerySet[Call]:
     """Every call on a case the user may see, newest first."""
     return (
         Call.objects.visible_to(user)

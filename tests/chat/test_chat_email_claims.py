@@ -352,3 +352,17 @@ def test_the_case_page_costs_the_same_queries_for_one_or_six_claims(
         )
     with django_assert_max_num_queries(len(one.captured_queries)):
         client.get(f"/cases/{case_id}/")
+
+
+def test_an_agent_confirmation_that_names_no_agent_merges_nothing(claimed_chat):
+    """via="agent" records who checked; without that agent nobody may merge, so it is
+    refused like an agent's — it raised AttributeError on `None.is_authenticated` before
+    (found by mypy)."""
+    ann = EmailIdentityFactory(value="ann@example.com").contact
+    chat, _ = claimed_chat()
+
+    with pytest.raises(services.ClaimMergeNotAllowed):
+        services.chat_claim_verify(session_id=chat.id, via=Via.AGENT)
+
+    assert _session(chat).claim_verified_at is None and _session(chat).contact != ann
+    assert not ann.events.exists()
