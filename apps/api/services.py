@@ -6,14 +6,17 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from apps.core.errors import DomainError
+
 from .models import ApiToken, IdempotencyRecord
 
 TOKEN_PREFIX = "cxd"
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
-class TokenError(ValueError):
-    pass
+class TokenError(DomainError, ValueError):
+    code = "invalid_token_request"
+    status = 400
 
 
 def hash_key(key: str) -> str:

@@ -32,6 +32,7 @@ from apps.cases.models import Channel, Interaction
 from apps.contacts import services as contact_services
 from apps.contacts.identities import InvalidIdentity
 from apps.contacts.models import Contact, ContactIdentity
+from apps.core.errors import DomainError
 
 from . import inbound, selectors
 from .models import SocialAccount, SocialEvent
@@ -44,8 +45,11 @@ RECEIVED_GRACE = timedelta(minutes=2)  # a request is still processing what it j
 ERROR_CHARS = 2000
 
 
-class AccountNotConfigured(Exception):
+class AccountNotConfigured(DomainError):
     """The event was sent to an account cxdesk has no active SocialAccount for."""
+
+    code = "social_account_not_configured"
+    status = 422
 
 
 @dataclass
