@@ -2,21 +2,15 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
+from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
 
 from .models import Attachment, Case, CaseEvent, Interaction, Tag
 
 
-class ReadOnlyInline(RevealHiddenAdmin, admin.TabularInline):
+class ReadOnlyInline(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class InteractionInline(ReadOnlyInline):
@@ -38,7 +32,7 @@ class CaseEventInline(ReadOnlyInline):
 
 
 @admin.register(Case)
-class CaseAdmin(RevealHiddenAdmin, admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     """Read-mostly: status, owners and content change through the services (audited)."""
 
     list_display = [
@@ -60,9 +54,7 @@ class CaseAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     readonly_fields = [f.name for f in Case._meta.concrete_fields] + ["reference"]
     inlines = [InteractionInline, CaseEventInline]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
+    admin_writes = frozenset({"change", "delete"})  # cases are opened by the channels
 
     def get_search_results(self, request, queryset, search_term):
         from .models import parse_reference
@@ -97,7 +89,7 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(RevealHiddenAdmin, admin.ModelAdmin):
+class InteractionAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     list_display = [
         "pk",
         "case",
@@ -115,13 +107,11 @@ class InteractionAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     readonly_fields = [f.name for f in Interaction._meta.concrete_fields]
     inlines = [AttachmentInline]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
+    admin_writes = frozenset({"change", "delete"})  # interactions are added by the services
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     """The audit trail is append-only: no add, change or delete here."""
 
     list_display = ["at", "case", "kind", "actor", "actor_contact"]
