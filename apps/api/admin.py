@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from apps.core.admin import ReadOnlyAdminMixin
+
 from . import services
 from .models import ApiToken
 
@@ -21,8 +23,11 @@ class ApiTokenCreateForm(forms.ModelForm):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Tokens are created here; the key is shown once, in the confirmation message."""
+
+    # No delete: revoke instead, so the audit of what a token did keeps its name.
+    admin_writes = frozenset({"add", "change"})
 
     list_display = [
         "name",
@@ -74,9 +79,6 @@ class ApiTokenAdmin(admin.ModelAdmin):
         obj.pk = token.pk
         obj.refresh_from_db()
         messages.warning(request, f"Token created. Copy the key now; it is not shown again: {key}")
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # revoke instead, so the audit of what a token did keeps its name
 
     @admin.action(description="Revoke the selected tokens")
     def revoke(self, request, queryset):

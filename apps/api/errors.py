@@ -14,9 +14,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from apps.cases import services as case_services
-from apps.contacts import services as contact_services
-from apps.contacts.identities import InvalidIdentity
+from apps.core.errors import DomainError
 
 CODES = {
     400: "bad_request",
@@ -91,30 +89,10 @@ def _flatten_message(detail) -> str:
 
 
 def _domain_error(exc):
-    """Map service exceptions to (status, code, message, fields), or None."""
-    if isinstance(exc, InvalidIdentity):
-        return (
-            400,
-            "invalid_identity",
-            str(exc.reason),
-            {"requester": [f"{exc.value!r}: {exc.reason}"]},
-        )
-    if isinstance(exc, case_services.CaseError) and getattr(exc, "field", None):
-        return 400, exc.code, str(exc), {exc.field: [str(exc)]}  # InvalidAssignee, routing
-    if isinstance(exc, case_services.AttachmentTooLarge):
-        return 413, exc.code, str(exc), None
-    if isinstance(exc, case_services.InvalidTransition | case_services.MergeError):
-        return 409, exc.code, str(exc), None
-    if isinstance(exc, case_services.CaseError):
-        return 400, exc.code, str(exc), None
-    if isinstance(exc, contact_services.IdentityTaken):
-        return 409, "identity_taken", str(exc), None
-    if isinstance(exc, contact_services.ContactMergeError):
-        return 409, "invalid_merge", str(exc), None
-    if isinstance(exc, contact_services.IdentityNotFound):
-        return 404, "not_found", str(exc), None
-    if isinstance(exc, contact_services.LastIdentity):
-        return 409, exc.code, str(exc), None
+    """Map service exceptions to (status, code, message, fields), or None. Every app's
+    errors are DomainErrors and say their own status and code (apps/core/errors.py)."""
+    if isinstance(exc, DomainError):
+        return exc.status, exc.code, exc.message, exc.fields
     if isinstance(exc, DjangoValidationError):
         fields = (
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -10,6 +10,7 @@ from django.utils import timezone
 from rest_framework.request import Request
 
 from apps.accounts.types import User
+from apps.core.errors import DomainError
 
 from .models import ApiToken, IdempotencyRecord
 
@@ -17,8 +18,9 @@ TOKEN_PREFIX = "cxd"
 IDEMPOTENCY_TTL = timedelta(hours=24)
 
 
-class TokenError(ValueError):
-    pass
+class TokenError(DomainError, ValueError):
+    code = "invalid_token_request"
+    status = 400
 
 
 def hash_key(key: str) -> str:

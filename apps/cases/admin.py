@@ -1,22 +1,23 @@
+from django import forms
 from django.contrib import admin
+from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
+from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
+from apps.core.errors import DomainError
 
+from . import services
 from .models import Attachment, Case, CaseEvent, Interaction, Tag
 
+# What a supervisor changes on the case page; everything else is read-only there.
+EDITABLE = ["subject", "status", "priority", "team", "assignee", "tags"]
 
-class ReadOnlyInline(RevealHiddenAdmin, admin.TabularInline):
+
+class ReadOnlyInline(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.TabularInline):
     extra = 0
     can_delete = False
     show_change_link = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 class InteractionInline(ReadOnlyInline):
@@ -37,9 +38,38 @@ class CaseEventInline(ReadOnlyInline):
     fields = ["at", "kind", "actor", "actor_contact", "before", "after"]
 
 
+class CaseAdminForm(forms.ModelForm):
+    """Saves through services.case_update, so each change records its CaseEvent and is
+    announced like any other, with the admin as actor. The services run once every field is
+    valid, in the admin's transaction; what they refuse (a transition the case does not allow,
+    an assignee outside the team) is a form error, and nothing of the change is kept (nor
+    when an inline has errors: CaseAdmin.render_change_form rolls the POST back)."""
+
+    actor = None  # the admin's user, set by CaseAdmin.get_form
+
+    class Meta:
+        model = Case
+        fields = EDITABLE
+
+    def _post_clean(self):
+        super()._post_clean()
+        if self.errors or not self.has_changed():
+            return
+        changes = {name: self.cleaned_data[name] for name in self.changed_data}
+        if "tags" in changes:
+            changes["tags"] = [tag.name for tag in changes["tags"]]
+        try:
+            with transaction.atomic():
+                services.case_update(case_id=self.instance.pk, actor=self.actor, **changes)
+        except DomainError as exc:
+            field = "status" if isinstance(exc, services.InvalidTransition) else exc.field
+            self.add_error(field if field in self.fields else None, exc.message)
+
+
 @admin.register(Case)
-class CaseAdmin(RevealHiddenAdmin, admin.ModelAdmin):
-    """Read-mostly: status, owners and content change through the services (audited)."""
+class CaseAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
+    """Subject, status, priority, team, assignee and tags change through the services
+    (audited, announced: CaseAdminForm); the rest is read-only."""
 
     list_display = [
         "reference",
@@ -57,12 +87,31 @@ class CaseAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     list_filter = ["status", "priority", "channel", "team", "created_at"]
     search_fields = ["subject", "requester__name", "requester__identities__value"]
     date_hierarchy = "created_at"
-    readonly_fields = [f.name for f in Case._meta.concrete_fields] + ["reference"]
+    form = CaseAdminForm
+    readonly_fields = [f.name for f in Case._meta.concrete_fields if f.name not in EDITABLE] + [
+        "reference"
+    ]
     inlines = [InteractionInline, CaseEventInline]
     show_full_result_count = False
+    admin_writes = frozenset({"change", "delete"})  # cases are opened by the channels
 
-    def has_add_permission(self, request):
-        return False
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request, obj, form, change):
+        pass  # CaseAdminForm saved it through the services
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:  # not form.save_m2m(): the tags went through case_set_tags
+            self.save_formset(request, form, formset, change)
+
+    def render_change_form(self, request, context, *args, **kwargs):
+        if request.method == "POST":
+            # The page comes back with errors (the form's or an inline's): what the form's
+            # services wrote goes too. The admin runs this view in one transaction.
+            transaction.set_rollback(True)
+        return super().render_change_form(request, context, *args, **kwargs)
 
     def get_search_results(self, request, queryset, search_term):
         from .models import parse_reference
@@ -97,7 +146,7 @@ class AttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(RevealHiddenAdmin, admin.ModelAdmin):
+class InteractionAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     list_display = [
         "pk",
         "case",
@@ -115,13 +164,11 @@ class InteractionAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     readonly_fields = [f.name for f in Interaction._meta.concrete_fields]
     inlines = [AttachmentInline]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
+    admin_writes = frozenset({"change", "delete"})  # interactions are added by the services
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     """The audit trail is append-only: no add, change or delete here."""
 
     list_display = ["at", "case", "kind", "actor", "actor_contact"]

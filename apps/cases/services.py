@@ -18,6 +18,7 @@ from django.utils import timezone
 from apps.accounts.models import AgentProfile, Team
 from apps.accounts.services import role_of
 from apps.contacts.models import Contact
+from apps.core.errors import DomainError
 from apps.core.queue import enqueue_on_commit
 from apps.webhooks import payloads as webhook_payloads
 from apps.webhooks import services as webhooks
@@ -37,14 +38,16 @@ Status = Case.Status
 Direction = Interaction.Direction
 
 
-class CaseError(Exception):
+class CaseError(DomainError):
     """A case operation that the case's current state does not allow."""
 
     code = "case_error"
+    status = 400
 
 
 class InvalidTransition(CaseError):
     code = "invalid_transition"
+    status = 409
 
     def __init__(self, *, current: str, requested: str):
         self.current, self.requested = current, requested
@@ -72,10 +75,12 @@ class RoutingNotAllowed(CaseError):
 
 class MergeError(CaseError):
     code = "invalid_merge"
+    status = 409
 
 
 class AttachmentTooLarge(CaseError):
     code = "attachment_too_large"
+    status = 413
 
 
 class TooManyAttachments(CaseError):

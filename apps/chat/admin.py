@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
+from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
 
 from .models import ChatSession, ChatWidget
 
@@ -40,7 +40,7 @@ class ChatWidgetAdmin(admin.ModelAdmin):
 
 
 @admin.register(ChatSession)
-class ChatSessionAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
+class ChatSessionAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "widget",

@@ -13,7 +13,6 @@ from rest_framework import mixins, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from apps.api.errors import ApiError
 from apps.api.pagination import CxCursorPagination
 
 from . import selectors, services
@@ -79,12 +78,9 @@ class ChatSessionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, views
     @action(detail=True, methods=["post"], url_path="confirm-claim")
     def confirm_claim(self, request, pk=None):
         session = self.get_object()
-        try:
-            services.chat_claim_verify(
-                session_id=session.pk, actor=request.user, via=ChatSession.ClaimVerifiedVia.AGENT
-            )
-        except services.ChatError as exc:
-            raise ApiError(str(exc), status_code=exc.status, code=exc.code) from None
+        services.chat_claim_verify(
+            session_id=session.pk, actor=request.user, via=ChatSession.ClaimVerifiedVia.AGENT
+        )
         return Response(ChatSessionOutput(self.get_object()).data)
 
     @extend_schema(

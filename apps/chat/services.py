@@ -32,6 +32,7 @@ from apps.contacts import identities
 from apps.contacts import selectors as contact_selectors
 from apps.contacts import services as contact_services
 from apps.contacts.models import Contact, ContactIdentity
+from apps.core.errors import DomainError
 from apps.core.queue import enqueue_on_commit
 
 from .models import ChatSession, ChatWidget
@@ -47,7 +48,7 @@ ACTIVITY_WRITE_INTERVAL = timedelta(seconds=60)
 DEFAULT_IDLE_MINUTES = 15
 
 
-class ChatError(Exception):
+class ChatError(DomainError):
     """A chat operation that the chat's state does not allow."""
 
     code = "chat_error"

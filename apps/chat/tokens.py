@@ -8,13 +8,18 @@ refuse it for any other session. Nothing is stored server-side.
 
 from django.core import signing
 
+from apps.core.errors import DomainError
+
 SALT = "cxdesk.chat.session-token"
 MAX_AGE_SECONDS = 24 * 3600
 HEADER = "HTTP_X_CHAT_TOKEN"
 
 
-class TokenError(Exception):
+class TokenError(DomainError):
     """Why a token was refused: `code` for the error envelope, the message for people."""
+
+    code = "invalid_chat_token"
+    status = 401
 
     def __init__(self, code: str, message: str, *, status: int = 401):
         self.code, self.status = code, status

@@ -109,11 +109,6 @@ class _WidgetEndpoint(APIView):
             response["Access-Control-Max-Age"] = CORS_MAX_AGE
         return response
 
-    def handle_exception(self, exc):
-        if isinstance(exc, services.ChatError):
-            exc = ApiError(str(exc), status_code=exc.status, code=exc.code)
-        return super().handle_exception(exc)
-
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
         patch_vary_headers(response, ["Origin"])
@@ -197,12 +192,9 @@ class _SessionEndpoint(_WidgetEndpoint):
         self.check_origin(request, session.widget)
         if request.method == "OPTIONS":
             return  # preflights carry no token
-        try:
-            token_session_id, visitor_id = tokens.session_id_from(
-                request.META.get(tokens.HEADER, "")
-            )
-        except tokens.TokenError as exc:
-            raise ApiError(str(exc), status_code=exc.status, code=exc.code) from None
+        # A refused token (tokens.TokenError) and the services' ChatErrors are DomainErrors:
+        # the API's exception handler answers them in the envelope.
+        token_session_id, visitor_id = tokens.session_id_from(request.META.get(tokens.HEADER, ""))
         if token_session_id != session.pk or visitor_id != session.visitor_id:
             raise ApiError(
                 "This chat token belongs to another chat.",

@@ -6,7 +6,7 @@ from django.db.models import Count, Prefetch
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 
-from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
+from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
 
 from . import services
 from .models import Contact, ContactEvent, ContactIdentity, Organization
@@ -31,7 +31,7 @@ class IdentityInlineFormSet(BaseInlineFormSet):
             )
 
 
-class ContactIdentityInline(RevealHiddenAdmin, admin.TabularInline):
+class ContactIdentityInline(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.TabularInline):
     """Identities are shown, and removed with "Delete" (through contact_remove_identity, so
     the removal is audited and the last one stays); they are added by the channels and the
     API, which normalise them, not typed in raw here."""
@@ -41,12 +41,10 @@ class ContactIdentityInline(RevealHiddenAdmin, admin.TabularInline):
     extra = 0
     fields = readonly_fields = ["kind", "network", "value", "created_at"]
     can_delete = True
-
-    def has_add_permission(self, request, obj=None):
-        return False
+    admin_writes = frozenset({"change", "delete"})
 
 
-class ContactEventInline(RevealHiddenAdmin, admin.TabularInline):
+class ContactEventInline(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.TabularInline):
     """The contact's audit trail, read-only."""
 
     model = ContactEvent
@@ -55,18 +53,12 @@ class ContactEventInline(RevealHiddenAdmin, admin.TabularInline):
     fields = readonly_fields = ["at", "kind", "actor", "before", "after"]
     ordering = ["-at", "-id"]
 
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("actor")
 
 
 @admin.register(Contact)
-class ContactAdmin(RevealHiddenAdmin, admin.ModelAdmin):
+class ContactAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     """Identities are removed and contacts merged through the services (both audited)."""
 
     list_display = ["__str__", "organization", "merged_into", "created_at"]
@@ -79,11 +71,9 @@ class ContactAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     inlines = [ContactIdentityInline, ContactEventInline]
     actions = ["merge_selected"]
     show_full_result_count = False
-
-    def has_delete_permission(self, request, obj=None):
-        # A contact is retired by merging it: deleting would take its identities and its
-        # audit trail with it, with no identity_removed event.
-        return False
+    # No delete: a contact is retired by merging it; deleting would take its identities and
+    # its audit trail with it, with no identity_removed event.
+    admin_writes = frozenset({"add", "change"})
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not ContactIdentity:
@@ -148,23 +138,19 @@ class ContactAdmin(RevealHiddenAdmin, admin.ModelAdmin):
 
 
 @admin.register(ContactIdentity)
-class ContactIdentityAdmin(RevealHiddenAdmin, admin.ModelAdmin):
+class ContactIdentityAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["value", "kind", "network", "contact", "created_at"]
     list_select_related = ["contact"]
     list_filter = ["kind", "network"]
     search_fields = ["value"]
     readonly_fields = ["contact", "kind", "network", "value", "created_at"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # removed on the contact's page, audited and never the last one
+    # Added by the channels; removed on the contact's page, audited and never the last one.
+    admin_writes = frozenset({"change"})
 
 
 @admin.register(ContactEvent)
-class ContactEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
+class ContactEventAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     """The contacts' audit trail is append-only: no add, change or delete here."""
 
     list_display = ["at", "contact", "kind", "actor"]

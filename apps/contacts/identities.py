@@ -12,6 +12,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 
+from apps.core.errors import DomainError
+
 from .models import ContactIdentity
 
 Kind = ContactIdentity.Kind
@@ -22,10 +24,24 @@ _handle_re = re.compile(r"^[\w.\-+]{1,100}$")
 _chat_re = re.compile(r"^[\w.\-:]{1,200}$")
 
 
-class InvalidIdentity(ValueError):
+class InvalidIdentity(DomainError, ValueError):
+    """`str()` names the kind and value (for logs); clients see the reason, under `field`."""
+
+    code = "invalid_identity"
+    status = 400
+    field = "requester"  # where an identity reaches the API unchecked: a case's requester
+
     def __init__(self, kind: str, value: str, reason: str):
         self.kind, self.value, self.reason = kind, value, reason
         super().__init__(f"invalid {kind} identity {value!r}: {reason}")
+
+    @property
+    def message(self) -> str:
+        return str(self.reason)
+
+    @property
+    def fields(self) -> dict[str, list[str]]:
+        return {self.field: [f"{self.value!r}: {self.reason}"]}
 
 
 @dataclass(frozen=True)

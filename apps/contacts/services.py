@@ -12,21 +12,24 @@ from django.db import IntegrityError, transaction
 
 from apps.cases.models import Case, CaseEvent, Interaction
 from apps.core.db import insert_unless_conflict
+from apps.core.errors import DomainError
 
 from . import identities
 from .models import Contact, ContactEvent, ContactIdentity
 
 
-class ContactError(Exception):
+class ContactError(DomainError):
     """A contact operation that the contacts' current state does not allow."""
 
     code = "contact_error"
+    status = 400
 
 
 class IdentityTaken(ContactError):
     """The identity already belongs to another contact: merge the two instead."""
 
     code = "identity_taken"
+    status = 409
 
     def __init__(self, identity: ContactIdentity):
         self.identity = identity
@@ -36,17 +39,20 @@ class IdentityTaken(ContactError):
 
 
 class IdentityNotFound(ContactError):
-    code = "identity_not_found"
+    code = "not_found"  # what the API has always answered
+    status = 404
 
 
 class LastIdentity(ContactError):
     """Removing it would leave a contact no channel can reach and no lookup can find."""
 
     code = "last_identity"
+    status = 409
 
 
 class ContactMergeError(ContactError):
     code = "invalid_merge"
+    status = 409
 
 
 def _identity_data(identity: ContactIdentity) -> dict:

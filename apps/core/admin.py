@@ -16,6 +16,7 @@ form excludes them because get_readonly_fields lists them).
 """
 
 import json
+from typing import Any
 
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import quote
@@ -67,20 +68,30 @@ class RevealHiddenAdmin:
         return cache[key]
 
     def _make_revealer(self, name, *, link: bool):
+        show: Any  # a function that also carries the admin's display attributes
+        if name == "__str__":
+            show, label = (lambda obj: reveal_hidden(str(obj))), self.model._meta.verbose_name
+        else:
+            field = self._field(name)
+            show = self._show_function(field, name, link=link) if field else None
+            if show is None:
+                return None
+            label = field.verbose_name
+            show.admin_order_field = name
+        show.short_description = label
+        show.__name__ = name
+        return show
+
+    def _field(self, name):
         if not isinstance(name, str):
             return None
-        if name == "__str__":
-
-            def show(obj):
-                return reveal_hidden(str(obj))
-
-            show.short_description = self.model._meta.verbose_name
-            show.__name__ = "__str__"
-            return show
         try:
-            field = self.model._meta.get_field(name)
+            return self.model._meta.get_field(name)
         except FieldDoesNotExist:
             return None
+
+    def _show_function(self, field, name: str, *, link: bool):
+        """How a text, JSON or relation field's value reads on the page (None: as it is)."""
         if _is_text(field):
 
             def show(obj):
@@ -104,9 +115,6 @@ class RevealHiddenAdmin:
                 return format_html('<a href="{}">{}</a>', url, text) if url else text
         else:
             return None
-        show.short_description = field.verbose_name
-        show.admin_order_field = name
-        show.__name__ = name
         return show
 
     def _change_url(self, obj) -> str | None:
@@ -219,16 +227,23 @@ class RevealHiddenAdmin:
         return super().render_change_form(request, context, *args, obj=obj, **kwargs)
 
 
-class ReadOnlyAdmin:
-    """A log written only by the services (audit trails, inbound and delivery logs, calls):
-    the admin shows it, and never adds, changes or deletes a row — actions such as
-    "re-process" or "retry now" go through the services. First in a ModelAdmin's bases."""
+class ReadOnlyAdminMixin:
+    """What the admin may not write, in one place. First in a ModelAdmin's or an inline's bases.
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    By default nothing: a log written only by the services (audit trails, inbound and
+    delivery logs, calls) is shown, and no row is added, changed or deleted — actions such as
+    "re-process" or "retry now" go through the services. `admin_writes` names what an admin
+    keeps ("add", "change", "delete"): e.g. {"change"} for a page whose few editable fields
+    save through the services, {"delete"} for identities removed through one.
+    """
+
+    admin_writes: frozenset[str] = frozenset()
+
+    def has_add_permission(self, request, *args):
+        return "add" in self.admin_writes and super().has_add_permission(request, *args)
 
     def has_change_permission(self, request, obj=None):
-        return False
+        return "change" in self.admin_writes and super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
-        return False
+        return "delete" in self.admin_writes and super().has_delete_permission(request, obj)

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
-from apps.core.admin import RevealHiddenAdmin
+from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
 from apps.core.text import reveal_hidden
 
 from . import parsing, selectors, services
@@ -27,7 +27,7 @@ Status = InboundEmail.Status
 
 
 @admin.register(InboundEmail)
-class InboundEmailAdmin(RevealHiddenAdmin, admin.ModelAdmin):
+class InboundEmailAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     list_display = [
         "id",
         "received_at",
@@ -56,6 +56,7 @@ class InboundEmailAdmin(RevealHiddenAdmin, admin.ModelAdmin):
     actions = ["reprocess_selected"]
     show_full_result_count = False
     list_per_page = 50
+    admin_writes = frozenset({"change"})  # no add; no delete: nothing a customer sent is dropped
     fields = [
         "status",
         "error_block",
@@ -88,12 +89,6 @@ class InboundEmailAdmin(RevealHiddenAdmin, admin.ModelAdmin):
             When(status=Status.FAILED, then=Value(0)), default=Value(1), output_field=IntegerField()
         )
         return [failed_first.asc(), "-received_at", "-id"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # nothing a customer sent is ever dropped
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         extra_context = {

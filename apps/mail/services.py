@@ -98,6 +98,7 @@ from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.contacts import services as contact_services
 from apps.contacts.identities import InvalidIdentity
 from apps.contacts.models import Contact
+from apps.core.errors import DomainError
 
 from . import parsing, references, selectors
 from .models import InboundEmail, Mailbox
@@ -118,8 +119,11 @@ MAX_PROCESSING_ATTEMPTS = 5
 MAX_THREAD_IDS = 100  # In-Reply-To, then the newest References: enough for any real thread
 
 
-class EmailRejected(Exception):
+class EmailRejected(DomainError):
     """The message cannot become part of a case as it is (e.g. no usable sender address)."""
+
+    code = "email_rejected"
+    status = 422
 
 
 class _LostRace(Exception):

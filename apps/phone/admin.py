@@ -1,12 +1,12 @@
 from django.contrib import admin
 
-from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
+from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
 
 from .models import Call
 
 
 @admin.register(Call)
-class CallAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
+class CallAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     """Read-only: calls change through apps.phone.services (the case's audit trail with them)."""
 
     list_display = [

@@ -96,8 +96,10 @@ def twilio_status(request):
     except ValidationError as exc:
         fields = exc.message_dict if hasattr(exc, "error_dict") else None
         return _error(400, "invalid_callback", " ".join(exc.messages), fields)
-    except (CaseError, InvalidIdentity) as exc:
-        return _error(400, getattr(exc, "code", "invalid_callback"), str(exc))
+    except CaseError as exc:
+        return _error(400, exc.code, str(exc))
+    except InvalidIdentity as exc:
+        return _error(400, "invalid_callback", str(exc))
     return JsonResponse(
         {
             "call": call.pk,

@@ -7,7 +7,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 
-from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
+from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
 
 from . import services
 from .models import SocialAccount, SocialEvent
@@ -78,7 +78,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
 
 @admin.register(SocialEvent)
-class SocialEventAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
+class SocialEventAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     """The inbound log: read-only; "re-process" is the one thing to do here."""
 
     list_display = [

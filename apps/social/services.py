@@ -36,6 +36,7 @@ from apps.cases.models import Channel, Interaction
 from apps.contacts import services as contact_services
 from apps.contacts.identities import InvalidIdentity
 from apps.contacts.models import Contact, ContactIdentity
+from apps.core.errors import DomainError
 from apps.core.outbox import Outbox
 
 from . import inbound, selectors
@@ -70,8 +71,11 @@ EVENTS = Outbox(
 )
 
 
-class AccountNotConfigured(Exception):
+class AccountNotConfigured(DomainError):
     """The event was sent to an account cxdesk has no active SocialAccount for."""
+
+    code = "social_account_not_configured"
+    status = 422
 
 
 @dataclass

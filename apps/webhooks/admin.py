@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
-from apps.core.admin import ReadOnlyAdmin, RevealHiddenAdmin
+from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
 
 from . import services
 from .models import EventType, WebhookDelivery, WebhookSubscription
@@ -63,7 +63,7 @@ class WebhookSubscriptionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(ReadOnlyAdmin, RevealHiddenAdmin, admin.ModelAdmin):
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     """The delivery log: read-only; "retry now" is the one thing to do here."""
 
     list_display = [
