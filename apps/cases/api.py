@@ -87,7 +87,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 external_id=message.get("external_id", ""),
                 metadata=message.get("metadata"),
                 occurred_at=message.get("occurred_at"),
-            )
+            ).case
         # requester, team and assignee are the objects we passed in; only the tags are read.
         prefetch_related_objects([case], "tags")
         return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)

@@ -120,7 +120,7 @@ def chat_start(
         channel=Channel.CHAT,
         team=widget.team,
         occurred_at=now,
-    )
+    ).case
     claim: dict = {}
     if email:
         claim["claimed_email"] = email
