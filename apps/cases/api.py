@@ -88,7 +88,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 external_id=message.get("external_id", ""),
                 metadata=message.get("metadata"),
                 occurred_at=message.get("occurred_at"),
-            )
+            ).case
         # requester, team, assignee and tags are the objects case_open was given or made.
         return Response(CaseOutput(case).data, status=status.HTTP_201_CREATED)
 

@@ -1,13 +1,15 @@
 """Writes on cases. The only place a case's status, owner or content changes.
 
 Every function here records what it changed as CaseEvent rows in the same transaction,
-so the audit trail and the case can never disagree.
+so the audit trail and the case can never disagree, and ends by announcing the change
+through apps/cases/events.py (webhooks, and whatever else subscribes, hear it there).
 """
 
 import html
 import unicodedata
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 import nh3
 from django.conf import settings
@@ -20,10 +22,8 @@ from apps.accounts.services import role_of
 from apps.contacts.models import Contact
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_on_commit
-from apps.webhooks import payloads as webhook_payloads
-from apps.webhooks import services as webhooks
 
-from . import outbound
+from . import events, outbound
 from .models import (
     EXTERNAL_ID_MAX_BYTES,
     Attachment,
@@ -224,28 +224,30 @@ def _set_status(case: Case, to: str, *, now: datetime, actor=None, actor_contact
     return changed
 
 
-def _announce_update(case: Case, changed: Iterable[str], **data) -> None:
-    """The case.updated webhook event, in this transaction (it is sent after commit)."""
-    webhooks.event_emit(
-        event="case.updated",
-        case=case,
-        data={
-            "case": webhook_payloads.case_data(case),
-            "changed": sorted(set(changed) - {"updated_at"}),
-            **data,
-        },
+def _snapshot(case: Case) -> dict:
+    """The case's column values (foreign keys as ids), to announce what they were before."""
+    return {f.name: f.value_from_object(case) for f in Case._meta.concrete_fields}
+
+
+def _change(
+    case: Case, changed: Iterable[str], *, start: dict, before=None, after=None, **kwargs
+) -> events.CaseChange:
+    """The CaseChange of `changed` fields, before/after from `start` and the saved `case`
+    (`before`/`after` add values that are not columns, such as the tags)."""
+    now = _snapshot(case)
+    fields = set(changed) - {"updated_at"}
+    return events.change(
+        case,
+        fields=fields,
+        before={**{f: start[f] for f in fields if f in start}, **(before or {})},
+        after={**{f: now[f] for f in fields if f in now}, **(after or {})},
+        **kwargs,
     )
 
 
-def _announce_interaction(case: Case, interaction: Interaction) -> None:
-    webhooks.event_emit(
-        event="interaction.created",
-        case=case,
-        data={
-            "interaction": webhook_payloads.interaction_data(interaction),
-            "case": webhook_payloads.case_data(case),
-        },
-    )
+def _announce_update(case: Case, changed: Iterable[str], *, start: dict, **kwargs) -> None:
+    """Announce the change of a locked, saved case (delivered to subscribers on commit)."""
+    events.announce_many([_change(case, changed, start=start, **kwargs)])
 
 
 def sanitize_html(body_html: str) -> str:
@@ -291,6 +293,14 @@ def _tags_known(case: Case, tags: list[Tag]) -> None:
     case._prefetched_objects_cache = {"tags": known}  # type: ignore[attr-defined]
 
 
+class CaseOpened(NamedTuple):
+    """What `case_open` returns: the case, and the first message stored with it (None when
+    no body was given; after a lost race on its external_id, the message stored first)."""
+
+    case: Case
+    interaction: Interaction | None
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -309,12 +319,12 @@ def case_open(
     metadata: dict | None = None,
     occurred_at: datetime | None = None,
     follow_up_of: Case | None = None,
-) -> Case:
+) -> CaseOpened:
     """Open a case for `requester`; with a body, their first message is added to it.
 
     `actor` is the agent who opened it on the customer's behalf (None when the customer or an
-    integration did). An assigned case starts open, an unassigned one new. The first message,
-    when there is one, is on the returned case as `case.opening_interaction`.
+    integration did). An assigned case starts open, an unassigned one new. Returns the case
+    and its first message (`CaseOpened`).
     """
     _require_choice(channel, Channel, "channel")
     _require_choice(priority, Case.Priority, "priority")
@@ -343,38 +353,26 @@ def case_open(
     if tag_objects:
         case.tags.add(*tag_objects)
     _tags_known(case, tag_objects)
-    _event(
-        case,
-        CaseEvent.Kind.CREATED,
-        actor=actor,
-        actor_contact=None if actor else requester,
-        after={
-            "subject": case.subject,
-            "status": case.status,
-            "priority": case.priority,
-            "channel": case.channel,
-            "team": _team_ref(team),
-            "assignee": _user_ref(assignee),
-            "tags": tag_names,
-            "follow_up_of": follow_up_of.pk if follow_up_of else None,
-        },
-    )
+    opened_by = {"actor": actor, "actor_contact": None if actor else requester}
+    created = {
+        "subject": case.subject,
+        "status": case.status,
+        "priority": case.priority,
+        "channel": case.channel,
+        "team": _team_ref(team),
+        "assignee": _user_ref(assignee),
+        "tags": tag_names,
+        "follow_up_of": follow_up_of.pk if follow_up_of else None,
+    }
+    _event(case, CaseEvent.Kind.CREATED, **opened_by, after=created)
+    linked = []
     if follow_up_of:
-        _event(
-            follow_up_of,
-            CaseEvent.Kind.FOLLOW_UP,
-            actor=actor,
-            actor_contact=None if actor else requester,
-            after={"case_id": case.pk},
-        )
-    webhooks.event_emit(
-        event="case.created",
-        case=case,
-        data={"case": webhook_payloads.case_data(case), "tags": tag_names},
-    )
+        _event(follow_up_of, CaseEvent.Kind.FOLLOW_UP, **opened_by, after={"case_id": case.pk})
+        linked.append(events.change(follow_up_of, related={"follow_up": case.pk}, **opened_by))
+    interaction, stored = None, False
     if body_text or body_html:
         # The case is ours alone until this transaction commits: no lock or re-read needed.
-        interaction, created = _interaction_store(
+        interaction, stored = _interaction_store(
             case,
             channel=channel,
             direction=Direction.INBOUND,
@@ -388,10 +386,11 @@ def case_open(
             metadata=metadata,
             occurred_at=occurred_at or timezone.now(),
         )
-        if created:
-            _announce_interaction(case, interaction)
-        case.opening_interaction = interaction  # for callers that link the message they sent
-    return case
+    opened = events.change(
+        case, created=True, after=created, interaction=interaction if stored else None, **opened_by
+    )
+    events.announce_many([opened, *linked])
+    return CaseOpened(case, interaction)
 
 
 @transaction.atomic
@@ -442,9 +441,10 @@ def interaction_add(
                 team=case.team,
                 follow_up_of=case,
                 occurred_at=occurred_at,
-            )
+            ).case
             case = _locked(follow_up.pk)
 
+    start = _snapshot(case)
     interaction, created = _interaction_store(
         case,
         channel=channel,
@@ -473,9 +473,14 @@ def interaction_add(
             case.first_response_at = interaction.occurred_at
             changed.append("first_response_at")
     case.save(update_fields=[*changed, "updated_at"])
-    _announce_interaction(case, interaction)
-    if changed:
-        _announce_update(case, changed)
+    _announce_update(
+        case,
+        changed,
+        start=start,
+        interaction=interaction,
+        actor=author_agent,
+        actor_contact=author_contact,
+    )
     return interaction
 
 
@@ -608,9 +613,10 @@ def case_transition(*, case_id: int, to: str, actor=None) -> Case:
     case = _locked(case_id)
     if to == case.status:
         return case
+    start = _snapshot(case)
     changed = _set_status(case, to, now=timezone.now(), actor=actor)
     case.save(update_fields=[*changed, "updated_at"])
-    _announce_update(case, changed)
+    _announce_update(case, changed, start=start, actor=actor)
     return case
 
 
@@ -618,11 +624,12 @@ def case_transition(*, case_id: int, to: str, actor=None) -> Case:
 def case_reopen(*, case_id: int, actor=None, actor_contact: Contact | None = None) -> Case:
     """Reopen a solved case (counted in reopen_count). A closed case cannot be reopened."""
     case = _locked(case_id)
+    start = _snapshot(case)
     changed = _set_status(
         case, Status.OPEN, now=timezone.now(), actor=actor, actor_contact=actor_contact
     )
     case.save(update_fields=[*changed, "updated_at"])
-    _announce_update(case, changed)
+    _announce_update(case, changed, start=start, actor=actor, actor_contact=actor_contact)
     return case
 
 
@@ -636,6 +643,7 @@ def case_assign(*, case_id: int, assignee, actor=None) -> Case:
         return case
     _check_assignee(case, assignee)
     routing_check(actor=actor, assignee=assignee)
+    start = _snapshot(case)
     _event(
         case,
         CaseEvent.Kind.ASSIGNEE,
@@ -649,7 +657,7 @@ def case_assign(*, case_id: int, assignee, actor=None) -> Case:
     if assignee is not None and case.status == Status.NEW:
         changed += _set_status(case, Status.OPEN, now=timezone.now(), actor=actor)
     case.save(update_fields=[*changed, "updated_at"])
-    _announce_update(case, changed)
+    _announce_update(case, changed, start=start, actor=actor)
     return case
 
 
@@ -660,6 +668,7 @@ def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
     if case.team_id == (team.pk if team else None):
         return case
     routing_check(actor=actor, team=team)
+    start = _snapshot(case)
     _event(
         case, CaseEvent.Kind.TEAM, actor=actor, before=_team_ref(case.team), after=_team_ref(team)
     )
@@ -673,7 +682,7 @@ def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
         case.assignee = None
         changed.append("assignee")
     case.save(update_fields=[*changed, "updated_at"])
-    _announce_update(case, changed)
+    _announce_update(case, changed, start=start, actor=actor)
     return case
 
 
@@ -683,10 +692,11 @@ def _set_field(*, case_id: int, field: str, value, kind: str, actor) -> Case:
     before = getattr(case, field)
     if before == value:
         return case
+    start = _snapshot(case)
     _event(case, kind, actor=actor, before=before, after=value)
     setattr(case, field, value)
     case.save(update_fields=[field, "updated_at"])
-    _announce_update(case, [field])
+    _announce_update(case, [field], start=start, actor=actor)
     return case
 
 
@@ -708,7 +718,9 @@ def case_set_tags(*, case_id: int, tags: Iterable[str], actor=None) -> Case:
     case.tags.set(_tags_get_or_create(after))
     _event(case, CaseEvent.Kind.TAGS, actor=actor, before=before, after=after)
     case.save(update_fields=["updated_at"])
-    _announce_update(case, ["tags"], tags=after)
+    _announce_update(
+        case, ["tags"], start={}, before={"tags": before}, after={"tags": after}, actor=actor
+    )
     return case
 
 
@@ -736,6 +748,7 @@ def case_merge(*, source_id: int, target_id: int, actor=None) -> Case:
         raise MergeError(f"{target.reference} is closed; merge into an open case")
 
     now = timezone.now()
+    source_start, target_start = _snapshot(source), _snapshot(target)
     moved = Interaction.objects.filter(case=source).update(case=target)
     merged_tags = set(target.tags.values_list("pk", flat=True)) | set(
         source.tags.values_list("pk", flat=True)
@@ -768,8 +781,20 @@ def case_merge(*, source_id: int, target_id: int, actor=None) -> Case:
     source.closed_at = now
     source.merged_into = target
     source.save(update_fields=["status", "closed_at", "merged_into", "updated_at"])
-    _announce_update(target, [*target_changed, "interactions", "tags"], merged_from=source.pk)
-    _announce_update(source, ["status", "closed_at", "merged_into"])
+    events.announce_many(
+        [
+            _change(
+                target,
+                [*target_changed, "interactions", "tags"],
+                start=target_start,
+                related={"merged_from": source.pk},
+                actor=actor,
+            ),
+            _change(
+                source, ["status", "closed_at", "merged_into"], start=source_start, actor=actor
+            ),
+        ]
+    )
     return target
 
 
@@ -868,14 +893,15 @@ def cases_close_solved(*, now: datetime | None = None, batch_size: int = 500) ->
             )
             for pk in ids
         )
-        # One query when nobody subscribes: iterator() is lazy, so the closed cases are read
-        # only when events_emit found subscribers.
-        webhooks.events_emit(
-            event="case.updated",
-            items=(
-                ({"case": webhook_payloads.case_data(c), "changed": ["closed_at", "status"]}, c)
-                for c in Case.objects.filter(pk__in=ids).iterator()
-            ),
+        # One batch, by id: a subscriber that needs the closed cases reads them at once.
+        events.announce_many(
+            events.change(
+                pk,
+                fields=["closed_at", "status"],
+                before={"status": Status.SOLVED, "closed_at": None},
+                after={"status": Status.CLOSED, "closed_at": now},
+            )
+            for pk in ids
         )
     return len(ids)
 
@@ -902,6 +928,7 @@ def case_set_custom_fields(*, case_id: int, values: dict, actor=None) -> Case:
             merged[name] = value
     if merged == case.custom_fields:
         return case
+    start = _snapshot(case)
     changed = sorted(
         k
         for k in set(merged) | set(case.custom_fields)
@@ -916,7 +943,7 @@ def case_set_custom_fields(*, case_id: int, values: dict, actor=None) -> Case:
     )
     case.custom_fields = merged
     case.save(update_fields=["custom_fields", "updated_at"])
-    _announce_update(case, ["custom_fields"])
+    _announce_update(case, ["custom_fields"], start=start, actor=actor)
     return case
 
 

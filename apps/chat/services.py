@@ -123,7 +123,7 @@ def chat_start(
         channel=Channel.CHAT,
         team=widget.team,
         occurred_at=now,
-    )
+    ).case
     claim: dict[str, Any] = {}
     if email:
         claim["claimed_email"] = email

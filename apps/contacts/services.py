@@ -10,6 +10,7 @@ the callers: `Contact.objects.visible_to` scopes every API read and write, and
 
 from django.db import IntegrityError, transaction
 
+from apps.cases import events as case_events
 from apps.cases.models import Case, CaseEvent, Interaction
 from apps.core.db import insert_unless_conflict
 from apps.core.errors import DomainError
@@ -151,7 +152,8 @@ def contact_remove_identity(*, contact_id: int, identity_id: int, actor=None) ->
 def contact_merge(*, source_id: int, target_id: int, actor=None) -> Contact:
     """Make `source` part of `target`: identities, cases and messages move; source is retired.
 
-    Each case whose requester changes gets a CaseEvent, and both contacts a ContactEvent
+    Each case whose requester changes gets a CaseEvent and is announced (apps/cases/events.py:
+    one batch, `requester` changed), and both contacts a ContactEvent
     (`merged_into` on the source, `merged_from` on the target, with the identities moved and
     the number of cases), in this same transaction. A fixed number of queries whatever the
     number of cases. Who may merge is the caller's check (`selectors.contact_merge_allowed`).
@@ -179,6 +181,16 @@ def contact_merge(*, source_id: int, target_id: int, actor=None) -> Contact:
             actor=actor,
             before={"contact_id": source.pk, "reason": "contact merged"},
             after={"contact_id": target.pk},
+        )
+        for case_id in case_ids
+    )
+    case_events.announce_many(
+        case_events.change(
+            case_id,
+            fields=["requester"],
+            before={"requester": source.pk},
+            after={"requester": target.pk},
+            actor=actor,
         )
         for case_id in case_ids
     )

@@ -93,6 +93,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.cases import events as case_events
 from apps.cases import services as case_services
 from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.contacts import services as contact_services
@@ -466,9 +467,9 @@ class _Message(TypedDict):
 def _open_case(contact: Contact, mailbox: Mailbox | None, message: _Message) -> Interaction:
     team = mailbox.team if mailbox is not None else None
     if message["body_text"] or message["body_html"]:
-        case = case_services.case_open(requester=contact, team=team, **message)
-        opening: Interaction = case.opening_interaction  # type: ignore[attr-defined]
-        return opening
+        opened = case_services.case_open(requester=contact, team=team, **message)
+        assert opened.interaction is not None  # case_open stores a message that has a body
+        return opened.interaction
     # case_open stores a first message only when it has a body; a message that is only
     # attachments (or empty) still needs its interaction.
     case = case_services.case_open(
@@ -477,7 +478,7 @@ def _open_case(contact: Contact, mailbox: Mailbox | None, message: _Message) -> 
         channel=Channel.EMAIL,
         team=team,
         occurred_at=message["occurred_at"],
-    )
+    ).case
     return case_services.interaction_add(
         case_id=case.pk, direction=Interaction.Direction.INBOUND, author_contact=contact, **message
     )
@@ -554,7 +555,8 @@ def _record_unverified_reference(*, new_case: Case, referenced: Case, sender: Co
     """The link between the case an unknown sender's message opened and the case its
     subject named, on both (the referenced case is not changed otherwise: no status, no
     interaction, no webhook). Written here rather than by a case service because it is
-    only an audit record; it is in the same transaction as the new case."""
+    only an audit record; it is in the same transaction as the new case, and announced as
+    a link (`related`) on both."""
     kind = CaseEvent.Kind.UNVERIFIED_REFERENCE
     CaseEvent.objects.bulk_create(
         [
@@ -569,6 +571,16 @@ def _record_unverified_reference(*, new_case: Case, referenced: Case, sender: Co
                 kind=kind,
                 actor_contact=sender,
                 after={"referred_by": {"case_id": new_case.pk, "reference": new_case.reference}},
+            ),
+        ]
+    )
+    case_events.announce_many(
+        [
+            case_events.change(
+                new_case, related={"refers_to": referenced.pk}, actor_contact=sender
+            ),
+            case_events.change(
+                referenced, related={"referred_by": new_case.pk}, actor_contact=sender
             ),
         ]
     )

@@ -31,9 +31,11 @@ The rules, in one place:
   agent responses ("one handled call") then work exactly as for a reply, with no change to the
   case services. A missed call (busy, no-answer, canceled) or one no agent took is no response.
 
-Every case change goes through apps.cases.services (which write the audit events and webhook
-events). The one write here on a case's row is the refresh of the call's own interaction
-(summary text and metadata): there is no case service for it, and it changes no case state.
+Every case change goes through apps.cases.services (which write the audit events and announce
+the change). The one write here on a case's row is the refresh of the call's own interaction
+(summary text and metadata): there is no case service for it, and it changes no case state;
+it is announced (apps/cases/events.py, `interaction_updated`) for subscribers that count
+handle time, and sends no webhook.
 """
 
 import re
@@ -46,6 +48,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Team
+from apps.cases import events as case_events
 from apps.cases import services as case_services
 from apps.cases.models import Case, Channel, Interaction
 from apps.contacts import services as contact_services
@@ -289,7 +292,7 @@ def _call_create(
     if interaction is None and case is None:
         case = _open_case_of(contact, actor=actor)
     if interaction is None and case is None:
-        case = case_services.case_open(
+        case, interaction = case_services.case_open(
             requester=contact,
             subject=f"Call {'from' if inbound else 'to'} {display_number(call.customer_number)}",
             channel=PHONE,
@@ -302,8 +305,6 @@ def _call_create(
             # An inbound call is the customer's first contact: it opens the case with them.
             **({"body_text": body, "external_id": sid, "metadata": metadata} if inbound else {}),
         )
-        if inbound:
-            interaction = Interaction.objects.get(channel=PHONE, external_id=sid)
     if interaction is None:
         interaction = _add_call_interaction(case, call, body=body, metadata=metadata)
     call.case_id = interaction.case_id  # a closed case's follow-up may have received it
@@ -350,6 +351,22 @@ def _open_case_of(contact, *, actor) -> Case | None:
 
 
 def _call_update(call: Call, facts: dict) -> None:
+    changed = _identity_update(call, facts) | _progress_update(call, facts) | _settle(call)
+    interaction = call.interaction if call.interaction_id else None
+    if interaction is not None and interaction.case_id != call.case_id:
+        call.case_id = interaction.case_id  # the case was merged into another since
+        changed.add("case")
+    if changed:
+        call.save(update_fields=[*sorted(changed), "updated_at"])
+        if interaction is not None:
+            _interaction_refresh(interaction, call)
+    _register_response(call)
+
+
+def _identity_update(call: Call, facts: dict) -> set[str]:
+    """What makes the call this call never changes (direction, a number once known); a
+    number unknown until now (our side, for a softphone client) is filled in. Returns the
+    fields it changed; raises ValidationError for a contradiction."""
     errors = {}
     if facts["direction"] is not None and facts["direction"] != call.direction:
         errors["direction"] = [f"This call was recorded as {call.direction}; it cannot change."]
@@ -360,12 +377,28 @@ def _call_update(call: Call, facts: dict) -> None:
             continue
         if stored:
             errors[field] = [f"This call was recorded with {stored}; it cannot change."]
-        else:  # our side was unknown (a softphone client): now it is
+        else:
             setattr(call, field, value)
             changed.add(field)
     if errors:
         raise ValidationError(errors)
+    return changed
 
+
+_REPORTED_FIELDS = (
+    "answered_at",
+    "ended_at",
+    "duration_seconds",
+    "disposition",
+    "answered_by",
+    "recording_url",
+    "notes",
+)
+
+
+def _progress_update(call: Call, facts: dict) -> set[str]:
+    """Apply what a report says about the call's course; returns the fields it changed."""
+    changed: set[str] = set()
     status = facts["status"]
     if status is not None and Call.STATUS_RANK[status] > Call.STATUS_RANK[call.status]:
         call.status = status
@@ -374,15 +407,7 @@ def _call_update(call: Call, facts: dict) -> None:
     if started_at is not None and started_at < call.started_at:
         call.started_at = started_at
         changed.add("started_at")
-    for field in (
-        "answered_at",
-        "ended_at",
-        "duration_seconds",
-        "disposition",
-        "answered_by",
-        "recording_url",
-        "notes",
-    ):
+    for field in _REPORTED_FIELDS:
         value = facts[field]
         if value is not None and value != getattr(call, field):
             setattr(call, field, value)
@@ -391,16 +416,7 @@ def _call_update(call: Call, facts: dict) -> None:
     if agent is not None and agent.pk != call.agent_id:
         call.agent = agent
         changed.add("agent")
-    changed |= _settle(call)
-    interaction = call.interaction if call.interaction_id else None
-    if interaction is not None and interaction.case_id != call.case_id:
-        call.case_id = interaction.case_id  # the case was merged into another since
-        changed.add("case")
-    if changed:
-        call.save(update_fields=[*sorted(changed), "updated_at"])
-        if interaction is not None:
-            _interaction_refresh(interaction, call)
-    _register_response(call)
+    return changed
 
 
 def _settle(call: Call) -> set[str]:
@@ -447,6 +463,7 @@ def _interaction_refresh(interaction: Interaction, call: Call) -> None:
         Interaction.objects.filter(pk=interaction.pk).update(**updates)
         for field, value in updates.items():
             setattr(interaction, field, value)
+        case_events.announce(interaction.case_id, interaction_updated=interaction)
 
 
 def _register_response(call: Call) -> None:

@@ -231,7 +231,7 @@ def _ingest(event: SocialEvent) -> tuple[SocialAccount, Interaction]:
             occurred_at=message.occurred_at,
         )
         return account, interaction
-    case = case_services.case_open(
+    opened = case_services.case_open(
         requester=contact,
         subject=message.subject,
         channel=Channel.SOCIAL,
@@ -242,7 +242,8 @@ def _ingest(event: SocialEvent) -> tuple[SocialAccount, Interaction]:
         occurred_at=message.occurred_at,
     )
     # The message case_open stored (no re-read: after a lost race the row is elsewhere).
-    return account, getattr(case, "opening_interaction", None)
+    assert opened.interaction is not None  # a social message always has a body
+    return account, opened.interaction
 
 
 def _metadata(message: inbound.InboundMessage, account: SocialAccount, event: SocialEvent) -> dict:

@@ -2,7 +2,8 @@
 
 How an event reaches an integration
 -----------------------------------
-1. A case service calls `event_emit(event=..., data=..., case=...)` inside its transaction.
+1. A case write announces the change (apps/cases/events.py) inside its transaction; the
+   webhooks' subscriber (case_events.py) calls `event_emit` / `events_emit` there.
    One `WebhookDelivery` row (status *pending*) is written per active subscription that wants
    the event and whose owner may see the case, in the same transaction as the case change.
 2. After commit, `tasks.deliver(delivery_id)` is enqueued for each. If the broker is down the
@@ -87,7 +88,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -98,10 +99,10 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import URLValidator
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from apps.accounts.models import AgentProfile, Team
-from apps.accounts.services import role_of
+from apps.cases.models import Case
 from apps.core.outbox import Backoff, Outbox
 from apps.core.queue import enqueue
 
@@ -247,14 +248,16 @@ def any_active_subscription() -> bool:
     return cached
 
 
-def _subscribers(event: str) -> list[WebhookSubscription]:
-    """Active subscriptions to `event` of active owners, owner and profile loaded (1 query).
+def _subscribers(events: Iterable[str]) -> list[WebhookSubscription]:
+    """Active subscriptions to any of `events` of active owners, owner loaded (1 query).
 
     Few rows (one per integration); filtering the events in Python keeps this portable
     (JSONField `contains` is not supported on SQLite).
     """
-    if event not in EVENT_TYPES:
-        raise ValueError(f"unknown webhook event {event!r} (one of {', '.join(EVENT_TYPES)})")
+    events = set(events)
+    unknown = sorted(events - set(EVENT_TYPES))
+    if unknown:
+        raise ValueError(f"unknown webhook event {unknown[0]!r} (one of {', '.join(EVENT_TYPES)})")
     if not any_active_subscription():
         return []
     return [
@@ -262,37 +265,42 @@ def _subscribers(event: str) -> list[WebhookSubscription]:
         for s in WebhookSubscription.objects.filter(is_active=True, owner__is_active=True)
         .select_related("owner", "owner__profile")
         .order_by("pk")
-        if s.wants(event)
+        if any(s.wants(event) for event in events)
     ]
 
 
-def _visibility(subscriptions: list[WebhookSubscription], cases: list):
-    """A function (subscription, case) -> bool: may the owner see the case? (≤ 1 query).
+def _visibility(subscriptions: list[WebhookSubscription], cases: Iterable):
+    """Who may see which case, and the cases: (sees, cases by id), in ≤ 1 query.
 
-    The rule of CaseQuerySet.visible_to: admins (and superusers) see every case, others the
-    cases of their teams and the cases assigned to them. No case: everyone.
+    `sees(subscription, case)` (a case, its id, or None: everyone) says whether the owner
+    may see it by `Case.objects.visible_to(owner)`, the one rule of who sees a case: an
+    EXISTS per owner (a few subscriptions) over the batch's cases, in one query. The same
+    query reads the cases given only by id (`cases` maps every id to its instance).
     """
-    admins = {s.owner_id for s in subscriptions if role_of(s.owner) == AgentProfile.Role.ADMIN}
-    others = {s.owner_id for s in subscriptions} - admins
-    team_ids = {c.team_id for c in cases if c is not None and c.team_id is not None}
-    memberships: set[tuple[int, int]] = set()
-    if others and team_ids:
-        memberships = set(
-            Team.members.through.objects.filter(
-                user_id__in=others, team_id__in=team_ids
-            ).values_list("user_id", "team_id")
-        )
+    given = {c.pk: c for c in cases if isinstance(c, Case)}
+    case_ids = sorted({c for c in cases if isinstance(c, int)} | set(given))
+    owners = {s.owner_id: s.owner for s in subscriptions}
+    seen: set[tuple[int, int]] = set()
+    loaded = dict(given)
+    if case_ids and owners:
+        flags = {
+            f"seen_by_{owner_id}": Exists(Case.objects.visible_to(owner).filter(pk=OuterRef("pk")))
+            for owner_id, owner in owners.items()
+        }
+        rows = Case.objects.filter(pk__in=case_ids).annotate(**flags)
+        if set(case_ids) == set(given):
+            rows = rows.only("pk")  # the instances are given: only the flags are read
+        for row in rows:
+            loaded.setdefault(row.pk, row)
+            seen |= {
+                (owner_id, row.pk) for owner_id in owners if getattr(row, f"seen_by_{owner_id}")
+            }
 
     def sees(subscription: WebhookSubscription, case) -> bool:
-        owner_id = subscription.owner_id
-        return (
-            case is None
-            or owner_id in admins
-            or owner_id == case.assignee_id
-            or (owner_id, case.team_id) in memberships
-        )
+        case_id = case.pk if isinstance(case, Case) else case
+        return case_id is None or (subscription.owner_id, case_id) in seen
 
-    return sees
+    return sees, loaded
 
 
 def event_emit(*, event: str, data: dict, case=None) -> int:
@@ -312,15 +320,46 @@ def events_emit(*, event: str, items: Iterable[tuple[dict, object]]) -> int:
     `items` holds one (data, case) pair per event, e.g. per case a sweep changed; each is an
     event of its own (its own event id). Returns the number of deliveries created.
     """
-    subscriptions = _subscribers(event)
+    subscriptions = _subscribers([event])
     if not subscriptions:
         return 0
     items = list(items)
-    sees = _visibility(subscriptions, [case for _, case in items])
+    sees, _ = _visibility(subscriptions, [case for _, case in items if case is not None])
+    return _deliveries_record(subscriptions, sees, [(event, data, case) for data, case in items])
+
+
+def case_events_emit(*, entries: Iterable[tuple[str, Callable[[Case], dict], Case | int]]) -> int:
+    """Events about cases, of several types at once: ≤ 3 queries for the whole batch.
+
+    Each entry is (event, the event's data as a function of the case, the case or only its
+    id); the cases given by id are read with the visibility check, and only when someone
+    subscribes. The webhooks' subscriber to the case-changed seam calls it (case_events.py).
+    """
+    entries = list(entries)
+    subscriptions = _subscribers({event for event, _, _ in entries})
+    if not subscriptions:
+        return 0
+    sees, cases = _visibility(subscriptions, [case for _, _, case in entries])
+    resolved = [cases[case if isinstance(case, int) else case.pk] for _, _, case in entries]
+    return _deliveries_record(
+        subscriptions,
+        sees,
+        [
+            (event, data(case), case)
+            for (event, data, _), case in zip(entries, resolved, strict=True)
+        ],
+    )
+
+
+def _deliveries_record(
+    subscriptions: list[WebhookSubscription], sees, entries: list[tuple[str, dict, object]]
+) -> int:
+    """One pending delivery per (event, subscriber that wants it and may see its case), sent
+    after commit (1 query). Returns the number created."""
     now = timezone.now()
     deliveries = []
-    for data, case in items:
-        recipients = [s for s in subscriptions if sees(s, case)]
+    for event, data, case in entries:
+        recipients = [s for s in subscriptions if s.wants(event) and sees(s, case)]
         if not recipients:
             continue
         event_id = uuid.uuid4()

@@ -247,7 +247,7 @@ def test_the_system_and_customers_are_not_limited(people, other_team):
         channel="email",
         team=other_team,
         assignee=people["outsider"],
-    )
+    ).case
     assert (case.team, case.assignee) == (other_team, people["outsider"])
 
 

@@ -28,7 +28,7 @@ def test_opening_a_case_records_who_opened_it_and_what(agent, team):
         tags=["Parcel", "parcel "],
         actor=agent,
         body_text="Customer says parcel never arrived",
-    )
+    ).case
     assert _kinds(case) == [Kind.CREATED, Kind.INTERACTION]
     created = case.events.get(kind=Kind.CREATED)
     assert created.actor == agent and created.actor_contact is None
@@ -38,7 +38,9 @@ def test_opening_a_case_records_who_opened_it_and_what(agent, team):
 
 def test_a_case_opened_by_the_customer_names_them_as_actor():
     requester = ContactFactory()
-    case = services.case_open(requester=requester, subject="Hi", channel="email", body_text="x")
+    case = services.case_open(
+        requester=requester, subject="Hi", channel="email", body_text="x"
+    ).case
     assert case.events.get(kind=Kind.CREATED).actor_contact == requester
 
 

@@ -205,7 +205,7 @@ def _email_reply_claimed_by_a_dying_worker(agent, team, settings):
 
     customer = ContactFactory(name="Ann Customer")
     ContactIdentity.objects.create(contact=customer, kind="email", value="ann@example.net")
-    case = services.case_open(requester=customer, subject="Refund", channel="email", team=team)
+    case = services.case_open(requester=customer, subject="Refund", channel="email", team=team).case
     reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Refunded.")
     settings.CXDESK_OUTBOUND_SENDERS = {
         "email": "tests.cases.test_outbound_sending.send_email_then_die"

@@ -76,7 +76,7 @@ def test_notes_and_customer_messages_are_not_agent_contacts(chat, agent):
 def test_a_case_without_chats_counts_every_reply(agent, team):
     case = case_services.case_open(
         requester=ContactFactory(), subject="Refund", channel="email", team=team, body_text="hi"
-    )
+    ).case
     _reply(case.pk, agent)
     _reply(case.pk, agent)
     assert selectors.agent_contact_count(case=case) == 2

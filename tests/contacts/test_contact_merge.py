@@ -15,10 +15,10 @@ def test_merging_two_contacts_moves_identities_cases_and_messages(agent):
     by_phone, _ = services.contact_find_or_create(kind="phone", value="+12025550143")
     mail_case = case_services.case_open(
         requester=by_mail, subject="Refund", channel="email", body_text="Refund please"
-    )
+    ).case
     call_case = case_services.case_open(
         requester=by_phone, subject="Call", channel="phone", body_text="Called about refund"
-    )
+    ).case
 
     merged = services.contact_merge(source_id=by_phone.pk, target_id=by_mail.pk, actor=agent)
 

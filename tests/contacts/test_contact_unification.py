@@ -79,9 +79,9 @@ def test_cases_of_a_contact_on_every_channel_are_listed_together(agent):
     services.contact_add_identity(contact=ann, kind="phone", value="+12025550143")
     by_mail = case_services.case_open(
         requester=ann, subject="Refund", channel="email", body_text="Where is my refund?"
-    )
+    ).case
     caller, _ = services.contact_find_or_create(kind="phone", value="2025550143")
     by_phone = case_services.case_open(
         requester=caller, subject="Call about refund", channel="phone", body_text="Called in"
-    )
+    ).case
     assert list(selectors.contact_cases(contact=ann)) == [by_phone, by_mail]

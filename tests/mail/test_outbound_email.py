@@ -74,7 +74,7 @@ def inbound_case(
         body_text="I was charged twice.",
         external_id=message_id,
         metadata=metadata,
-    )
+    ).case
     interaction = case.interactions.get()
     InboundEmail.objects.create(
         mailbox=mailbox,
@@ -260,7 +260,7 @@ def test_a_case_without_inbound_email_is_sent_from_the_default_address(
 ):
     case = services.case_open(
         requester=customer, subject="Called about a refund", channel="email", team=team
-    )
+    ).case
 
     reply(case, agent, django_capture_on_commit_callbacks)
 
@@ -318,7 +318,7 @@ def test_no_email_address_fails_for_good(agent, team, mailbox, django_capture_on
     nobody = ContactFactory(name="Walk-in")
     case = services.case_open(
         requester=nobody, subject="At the counter", channel="email", team=team
-    )
+    ).case
 
     sent = reply(case, agent, django_capture_on_commit_callbacks)
 

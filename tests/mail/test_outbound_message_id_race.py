@@ -38,7 +38,7 @@ def pending_reply(agent, team):
         channel="email",
         team=team,
         body_text="Where is my refund?",
-    )
+    ).case
     # Not captured: the send task does not run, the reply stays pending.
     return services.case_reply(case_id=case.pk, agent=agent, body_text="On its way.")
 

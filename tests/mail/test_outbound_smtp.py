@@ -74,7 +74,7 @@ def case(team):
         body_text="Charged twice.",
         external_id="<q1@mail.example.net>",
         metadata={"email": {"from": "Ann Customer <ann@example.net>"}},
-    )
+    ).case
     InboundEmail.objects.create(
         mailbox=mailbox,
         source="imap",

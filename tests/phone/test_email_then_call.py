@@ -20,7 +20,7 @@ def test_a_call_from_a_number_on_file_is_the_email_writers_contact(twilio_post, 
     )
     email_case = case_services.case_open(
         requester=ann, subject="Refund", channel="email", body_text="Where is my refund?"
-    )
+    ).case
     case_services.case_transition(case_id=email_case.pk, to="solved", actor=agent)
     contact_services.contact_add_identity(contact=ann, kind="phone", value="+1 (202) 555-0143")
 
@@ -42,7 +42,7 @@ def test_a_call_while_the_email_case_is_open_joins_it(twilio_post):
     ann, _ = contact_services.contact_find_or_create(kind="email", value="ann@example.com")
     email_case = case_services.case_open(
         requester=ann, subject="Refund", channel="email", body_text="Where is my refund?"
-    )
+    ).case
     contact_services.contact_add_identity(contact=ann, kind="phone", value="+12025550143")
 
     twilio_post(twilio_params(status="ringing", from_="(202) 555-0143"))

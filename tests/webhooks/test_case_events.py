@@ -23,7 +23,7 @@ def test_opening_a_case_sends_case_created_and_interaction_created(
             channel="email",
             team=team,
             body_text="Please refund",
-        )
+        ).case
 
     assert [r.headers["cxdesk-event"] for r in receiver.requests] == [
         "case.created",
@@ -41,7 +41,7 @@ def test_a_change_sends_case_updated_with_the_changed_fields(
 ):
     case = cases.case_open(
         requester=ContactFactory(), subject="Late parcel", channel="email", team=team
-    )
+    ).case
 
     with django_capture_on_commit_callbacks(execute=True):
         cases.case_assign(case_id=case.pk, assignee=agent, actor=agent)

@@ -544,7 +544,7 @@ class DemoLoader:
             if step.kind == "open":
                 case = case_services.case_open(
                     requester=contact, channel=plan.channel, occurred_at=at, **args
-                )
+                ).case
             elif step.kind == "inbound":
                 case_services.interaction_add(
                     case_id=case.pk, direction=IN, author_contact=contact, occurred_at=at, **args
