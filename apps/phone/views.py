@@ -44,7 +44,7 @@ def twilio_status(request):
         response = _error(405, "method_not_allowed", "Twilio posts status callbacks.")
         response["Allow"] = "POST"
         return response
-    token = getattr(settings, "TWILIO_AUTH_TOKEN", "")
+    token = settings.TWILIO_AUTH_TOKEN
     if not token:
         return _error(
             503, "not_configured", "Twilio callbacks are not configured: set TWILIO_AUTH_TOKEN."

@@ -49,22 +49,14 @@ ERROR_CHARS = 500
 META_TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 613, 130429, 131048, 131056, *range(80001, 80015)}
 
 
-def _setting(name: str, default: str) -> str:
-    return str(getattr(settings, name, "") or default).rstrip("/")
-
-
 def _graph_url(*parts: str, instagram: bool = False) -> str:
-    base = (
-        _setting("INSTAGRAM_GRAPH_API_URL", "https://graph.instagram.com")
-        if instagram
-        else _setting("META_GRAPH_API_URL", "https://graph.facebook.com")
-    )
-    version = _setting("META_GRAPH_API_VERSION", "v21.0").strip("/")
-    return "/".join([base, version, *parts])
+    base = settings.INSTAGRAM_GRAPH_API_URL if instagram else settings.META_GRAPH_API_URL
+    version = settings.META_GRAPH_API_VERSION.strip("/")
+    return "/".join([base.rstrip("/"), version, *parts])
 
 
 def _x_url(path: str) -> str:
-    return _setting("X_API_URL", "https://api.x.com") + path
+    return settings.X_API_URL.rstrip("/") + path
 
 
 def send(interaction: Interaction) -> str | None:
@@ -158,7 +150,7 @@ def _id(data, *path) -> str | None:
 
 
 def _post(url: str, token: str, body: dict) -> dict:
-    timeout = float(getattr(settings, "CXDESK_SOCIAL_SEND_TIMEOUT", 10.0))
+    timeout = settings.CXDESK_SOCIAL_SEND_TIMEOUT
     headers = {
         "Authorization": f"Bearer {token}",
         "User-Agent": USER_AGENT,

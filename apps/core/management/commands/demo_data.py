@@ -155,7 +155,7 @@ class Command(BaseCommand):
             widget = ChatWidget.objects.create(
                 name=DEMO_WIDGET_NAME, team=Team.objects.filter(slug="customer-care").first()
             )
-        base = str(getattr(settings, "CXDESK_PUBLIC_URL", "")).rstrip("/")
+        base = settings.CXDESK_PUBLIC_URL.rstrip("/")
         self.stdout.write(
             f"  chat widget: {base}{reverse('chat:demo', args=[widget.public_key])} "
             f"(chats go to {widget.team or 'no team'})"
