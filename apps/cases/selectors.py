@@ -5,7 +5,6 @@ from django.db.models import Prefetch, QuerySet
 from .models import Attachment, Case, CaseEvent, Interaction
 
 MAX_DB_ID = 2**63 - 1
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
 def case_list_for(*, user) -> QuerySet[Case]:
@@ -50,13 +49,6 @@ def case_detail(*, case_id: int, user) -> Case:
         )
         .get(pk=case_id)
     )
-
-
-def case_by_reference(*, reference: str) -> Case | None:
-    from .models import parse_reference
-
-    pk = parse_reference(reference)
-    return Case.objects.filter(pk=pk).first() if pk else None
 
 
 def attachment_for_download(

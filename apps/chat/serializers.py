@@ -147,11 +147,3 @@ class ChatSessionOutput(serializers.ModelSerializer):
     @extend_schema_field(EmailClaimOutput(allow_null=True))
     def get_email_claim(self, session: ChatSession) -> dict | None:
         return EmailClaimOutput(session).data if session.claimed_email else None
-
-
-class ChatSessionListInput(StrictInputSerializer):
-    status = serializers.ChoiceField(
-        choices=ChatSession.Status.choices, required=False, default=ChatSession.Status.ACTIVE
-    )
-    cursor = serializers.CharField(required=False)
-    page_size = serializers.IntegerField(required=False)
