@@ -50,7 +50,8 @@ def test_creating_a_contact_that_exists_returns_it(agent_api, ann):
     response = agent_api.post(
         URL, {"identities": [{"kind": "email", "value": "Ann@example.com"}]}, format="json"
     )
-    assert response.status_code == 200 and response.json()["id"] == ann.pk
+    assert response.status_code == 200
+    assert response.json()["id"] == ann.pk
 
 
 def test_creating_a_contact_with_several_identities(agent_api, agent):
@@ -177,5 +178,6 @@ def test_a_read_only_token_cannot_add_an_identity(ann, agent, token_client):
     response = api.post(
         f"{URL}{ann.pk}/identities/", {"kind": "chat", "value": "v-1"}, format="json"
     )
-    assert response.status_code == 403 and "contacts:write" in response.json()["error"]["message"]
+    assert response.status_code == 403
+    assert "contacts:write" in response.json()["error"]["message"]
     assert ann.identities.count() == 3

@@ -31,7 +31,8 @@ def test_opening_a_case_records_who_opened_it_and_what(agent, team):
     )
     assert _kinds(case) == [Kind.CREATED, Kind.INTERACTION]
     created = case.events.get(kind=Kind.CREATED)
-    assert created.actor == agent and created.actor_contact is None
+    assert created.actor == agent
+    assert created.actor_contact is None
     assert created.after["team"] == {"id": team.pk, "name": "Billing"}
     assert created.after["tags"] == ["parcel"]
 

@@ -70,4 +70,5 @@ def test_a_retry_that_cannot_be_scheduled_is_left_to_the_sweep(receiver, subscri
     tasks.deliver(delivery.pk)  # does not raise
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.PENDING and delivery.attempts == 1
+    assert delivery.status == Status.PENDING
+    assert delivery.attempts == 1

@@ -50,7 +50,8 @@ def test_owners_receive_only_events_about_cases_they_may_see(case, team, other_t
     recipients = _recipients(event="case.updated", data={}, case=case)
 
     assert recipients == {admin.pk, superuser.pk, same_team.pk, assigned.pk}
-    assert elsewhere.pk not in recipients and gone.pk not in recipients
+    assert elsewhere.pk not in recipients
+    assert gone.pk not in recipients
 
 
 def test_an_agent_in_another_team_gets_nothing(case, other_team):
@@ -83,10 +84,12 @@ def test_the_payload_is_json_safe_and_shares_one_event_id(case):
     assert first.event_id == second.event_id
     assert first.payload == second.payload
     payload = first.payload
-    assert payload["id"] == str(first.event_id) and payload["event"] == "case.created"
+    assert payload["id"] == str(first.event_id)
+    assert payload["event"] == "case.created"
     assert payload["data"] == {"at": "2025-01-31T09:30:00Z", "ref": str(ref), "amount": "9.90"}
     assert dt.datetime.fromisoformat(payload["created_at"]).tzinfo is not None
-    assert first.status == WebhookDelivery.Status.PENDING and first.next_attempt_at is not None
+    assert first.status == WebhookDelivery.Status.PENDING
+    assert first.next_attempt_at is not None
 
 
 def test_an_unknown_event_is_a_programming_error(case):
