@@ -64,6 +64,16 @@ def send(interaction: Interaction) -> str | None:
     text = (interaction.body_text or "").strip()
     if not text:
         raise PermanentSendError("the reply has no text to send")
+    meta, account = _answered_message(interaction)
+    recipient = meta.get("sender_id")
+    if not recipient:
+        raise PermanentSendError("the message to answer has no sender id")
+    return _post_reply(meta, account, recipient=recipient, text=text)
+
+
+def _answered_message(interaction: Interaction) -> tuple[dict, SocialAccount]:
+    """The metadata of the customer's message the reply answers, and the account to send
+    from; PermanentSendError when there is none or it cannot send."""
     target = selectors.reply_target(case_id=interaction.case_id)
     if target is None:
         raise PermanentSendError(
@@ -78,10 +88,12 @@ def send(interaction: Interaction) -> str | None:
         raise PermanentSendError(f"{account} is inactive: activate it to send replies")
     if not account.access_token:
         raise PermanentSendError(f"{account} has no access token: set one in the admin")
+    return meta, account
 
-    network, kind, recipient = meta.get("network"), meta.get("kind"), meta.get("sender_id")
-    if not recipient:
-        raise PermanentSendError("the message to answer has no sender id")
+
+def _post_reply(meta: dict, account: SocialAccount, *, recipient: str, text: str) -> str | None:
+    """POST the reply to the network's API for the kind of message it answers."""
+    network, kind = meta.get("network"), meta.get("kind")
     if network == Network.FACEBOOK:
         data = _post(
             _graph_url(account.external_id, "messages"),
