@@ -87,7 +87,8 @@ def test_a_visitor_chats_with_an_agent_through_the_widget(
     assert [i.direction for i in case.interactions.order_by("pk")] == ["in", "in", "out"]
 
     # Nothing but cxdesk was contacted, and the page logged no error.
-    assert requests and all(url.startswith(base + "/") for url in requests), requests
+    assert requests
+    assert all(url.startswith(base + "/") for url in requests), requests
     assert not problems, problems
 
 

@@ -53,7 +53,7 @@ def test_settings_give_drf_throttles_the_same_proxy_count():
 
 
 @pytest.mark.parametrize(
-    "remote, network",
+    ("remote", "network"),
     [
         ("192.0.2.1", "192.0.2.1"),
         ("2001:db8:1:2:a:b:c:d", "2001:db8:1:2::"),

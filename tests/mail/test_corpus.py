@@ -133,7 +133,8 @@ def test_every_sample_is_ingested_and_none_is_lost(samples, mailbox, settings):
         if stored.status == "duplicate":  # the corpus repeats Message-IDs (LF/CRLF twins …)
             assert stored.message_id in seen_ids, path
         elif stored.status == "processed" and not (stored.is_auto_reply or stored.is_bounce):
-            assert stored.case_id and stored.interaction_id, path
+            assert stored.case_id, path
+            assert stored.interaction_id, path
         seen_ids.add(stored.message_id)
 
 

@@ -75,7 +75,7 @@ def _receive(raw, mailbox):
 
 
 @pytest.mark.parametrize(
-    "headers, subject",
+    ("headers", "subject"),
     [
         ({"Auto-Submitted": "auto-replied"}, "Re: Invoice"),
         ({"X-Autoreply": "yes"}, "Re: Invoice"),

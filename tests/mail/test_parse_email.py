@@ -41,7 +41,7 @@ def test_a_plain_message_is_read_whole():
 
 
 @pytest.mark.parametrize(
-    "header, expected",
+    ("header", "expected"),
     [
         ("=?ISO-8859-1?Q?Gr=FC=DFe_aus_M=FCnchen?=", "Grüße aus München"),
         ("=?utf-8?B?w6TDtsO8?= =?utf-8?B?w58=?=", "äöüß"),
@@ -86,7 +86,7 @@ def test_raw_8bit_headers_are_read_as_utf8_or_the_message_charset():
 
 
 @pytest.mark.parametrize(
-    "charset, text",
+    ("charset", "text"),
     [
         ("iso-8859-1", "Grüße"),
         ("windows-1251", "Привет"),

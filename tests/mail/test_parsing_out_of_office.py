@@ -14,7 +14,9 @@ PHRASES = sorted(
 )
 
 
-@pytest.mark.parametrize("language, phrase", PHRASES, ids=[f"{lang}-{p}" for lang, p in PHRASES])
+@pytest.mark.parametrize(
+    ("language", "phrase"), PHRASES, ids=[f"{lang}-{p}" for lang, p in PHRASES]
+)
 def test_every_listed_phrase_at_the_start_is_an_out_of_office_subject(language, phrase):
     subject = f"{phrase} Re: Invoice" if phrase.endswith(":") else f"{phrase}: Re: Invoice"
 

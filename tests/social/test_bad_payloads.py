@@ -38,7 +38,7 @@ def test_a_body_nested_too_deep_is_a_bad_request(post_meta):
 
 
 @pytest.mark.parametrize(
-    "body, names",
+    ("body", "names"),
     [
         ([], "JSON object"),
         ({"entry": []}, '"object"'),

@@ -129,7 +129,7 @@ def test_a_whatsapp_message_without_contacts_still_reads():
 
 
 @pytest.mark.parametrize(
-    "kind, content, text",
+    ("kind", "content", "text"),
     [
         (
             "document",

@@ -40,7 +40,7 @@ def test_meta_handshake_with_a_wrong_token_or_mode_is_refused(client, params):
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "verification_failed"
-    assert b"1" != response.content
+    assert response.content != b"1"
 
 
 def test_meta_handshake_is_refused_when_no_token_is_configured(client, settings):

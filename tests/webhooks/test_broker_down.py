@@ -35,12 +35,14 @@ def test_the_write_commits_its_deliveries_and_the_sweep_sends_them_later(
         WebhookSubscriptionFactory(owner=admin_user, url=receiver.url)
     case = CaseFactory()
 
-    with caplog.at_level(logging.ERROR, logger="apps.webhooks.services"):
-        with django_capture_on_commit_callbacks(execute=True):
-            with transaction.atomic():  # what a case service does
-                case.subject = "Charged twice"
-                case.save()
-                created = services.event_emit(event="case.updated", data={"id": case.pk}, case=case)
+    with (
+        caplog.at_level(logging.ERROR, logger="apps.webhooks.services"),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),  # what a case service does
+    ):
+        case.subject = "Charged twice"
+        case.save()
+        created = services.event_emit(event="case.updated", data={"id": case.pk}, case=case)
 
     assert created == 3
     case.refresh_from_db()

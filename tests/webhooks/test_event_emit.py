@@ -148,11 +148,13 @@ def test_a_batch_of_events_costs_a_constant_number_of_queries(
 def test_a_rolled_back_write_leaves_no_delivery_and_sends_nothing(
     case, receiver, subscription, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                services.event_emit(event="case.created", data={}, case=case)
-                raise RuntimeError("the case write failed")
+    def emit_then_fail():
+        with transaction.atomic():
+            services.event_emit(event="case.created", data={}, case=case)
+            raise RuntimeError("the case write failed")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        emit_then_fail()
 
     assert callbacks == []
     assert not WebhookDelivery.objects.exists()
