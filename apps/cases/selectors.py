@@ -2,9 +2,9 @@
 
 from django.db.models import Prefetch, QuerySet
 
-from .models import Attachment, Case, CaseEvent, Interaction
+from apps.core.ids import MAX_DB_ID
 
-MAX_DB_ID = 2**63 - 1
+from .models import Attachment, Case, CaseEvent, Interaction
 
 
 def case_list_for(*, user) -> QuerySet[Case]:

@@ -7,6 +7,7 @@ from apps.api.serializers import StrictInputSerializer
 from apps.cases.models import Interaction
 from apps.cases.serializers import ContactRefOutput, TeamRefOutput, UserRefOutput
 from apps.contacts import identities
+from apps.core.ids import MAX_DB_ID
 
 from .models import ChatSession
 
@@ -46,7 +47,7 @@ class ChatPollInput(StrictInputSerializer):
         required=False,
         default=0,
         min_value=0,
-        max_value=2**63 - 1,
+        max_value=MAX_DB_ID,
         help_text="Only messages with a greater id",
     )
 
