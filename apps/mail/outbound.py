@@ -47,11 +47,15 @@ from apps.cases.outbound import PermanentSendError, TransientSendError
 from apps.contacts.models import ContactIdentity
 
 from .models import InboundEmail, Mailbox
+from .parsing import REPLY_PREFIXES
 from .references import strip_subject_tokens, subject_token
 
 MAX_REFERENCES = 20
 _reply_prefix_re = re.compile(
-    r"^\s*(?:(?:re|aw|sv|antw|fwd?|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
+    r"^\s*(?:(?:"
+    + "|".join(re.escape(p) for p in sorted(REPLY_PREFIXES, key=len, reverse=True))
+    + r")\s*(?:\[\d+\])?\s*[:：]\s*)+",
+    re.IGNORECASE,
 )
 _msgid_re = re.compile(r"<[^<>\s]+>")
 

@@ -572,7 +572,10 @@ OUT_OF_OFFICE_SUBJECTS: dict[str, tuple[str, ...]] = {
     "ja": ("自動応答", "自動返信"),
     "zh": ("自动回复", "自動回覆", "自動回复"),
 }
-_REPLY_PREFIXES = (
+# What mail clients put before a subject they answer or forward, by language ("Re:", "AW:",
+# "RV:", "Odp:", "回复:"…), compared without case. One list: parsing skips them to read an
+# out-of-office subject, outbound strips them from the subject it answers.
+REPLY_PREFIXES = (
     "re",
     "aw",
     "fw",
@@ -612,7 +615,7 @@ def _phrase_pattern(phrase: str) -> str:
 
 _out_of_office_subject_re = re.compile(
     r"^(?:(?:"
-    + "|".join(re.escape(p) for p in _REPLY_PREFIXES)
+    + "|".join(re.escape(p) for p in REPLY_PREFIXES)
     + r")(?:\[\d+\])?[:：] ?)*(?:"
     + "|".join(
         sorted(
