@@ -19,7 +19,7 @@ from django.db.models import Sum
 
 
 def address_failure_limit() -> int:
-    return max(1, int(getattr(settings, "CXDESK_LOGIN_ADDRESS_FAILURE_LIMIT", 30)))
+    return max(1, settings.CXDESK_LOGIN_ADDRESS_FAILURE_LIMIT)
 
 
 class AccountAndAddressHandler(AxesDatabaseHandler):

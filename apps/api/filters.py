@@ -22,7 +22,8 @@ from django import forms
 from django_filters.fields import IsoDateTimeField
 from drf_spectacular.utils import extend_schema_field
 
-MAX_ID = 2**63 - 1  # ids beyond a bigint are a 400, not a database overflow
+from apps.core.ids import MAX_DB_ID as MAX_ID  # beyond a bigint: a 400, not an overflow
+
 _ASCII_ID = re.compile(r"[0-9]{1,19}")
 ID_MESSAGE = f"A whole number from 1 to {MAX_ID}, in ASCII digits."
 USER_MESSAGE = "A user id (ASCII digits), `me` or `none`."

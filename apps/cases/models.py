@@ -152,10 +152,6 @@ class Case(models.Model):
     def reference(self) -> str:
         return f"{REFERENCE_PREFIX}-{self.pk:06d}" if self.pk else f"{REFERENCE_PREFIX}-?"
 
-    @property
-    def is_done(self) -> bool:
-        return self.status in self.DONE_STATUSES
-
     def can_transition_to(self, status: str) -> bool:
         return status in self.ALLOWED_TRANSITIONS[self.status]
 

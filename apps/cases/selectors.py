@@ -3,11 +3,9 @@
 from django.db.models import Prefetch, Q
 
 from apps.accounts.types import User
+from apps.core.ids import MAX_DB_ID
 
 from .models import Attachment, Case, CaseEvent, CaseQuerySet, Interaction
-
-MAX_DB_ID = 2**63 - 1
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
 def case_list_for(*, user: User) -> CaseQuerySet:
@@ -50,13 +48,6 @@ def case_detail(*, case_id: int, user: User) -> Case:
         )
         .get(pk=case_id)
     )
-
-
-def case_by_reference(*, reference: str) -> Case | None:
-    from .models import parse_reference
-
-    pk = parse_reference(reference)
-    return Case.objects.filter(pk=pk).first() if pk else None
 
 
 def attachment_for_download(

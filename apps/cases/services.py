@@ -463,15 +463,12 @@ def interaction_add(
         return interaction
     actor_contact = author_contact
     changed: list[str] = []
-    if inbound_public:
-        if case.status == Status.SOLVED:
-            changed += _set_status(case, Status.OPEN, now=now, actor_contact=actor_contact)
-        elif case.status in (Status.PENDING, Status.ON_HOLD):
-            changed += _set_status(case, Status.OPEN, now=now, actor_contact=actor_contact)
-    if direction == Direction.OUTBOUND and is_public and author_agent is not None:
-        if case.first_response_at is None:
-            case.first_response_at = interaction.occurred_at
-            changed.append("first_response_at")
+    if inbound_public and case.status in (Status.SOLVED, Status.PENDING, Status.ON_HOLD):
+        changed += _set_status(case, Status.OPEN, now=now, actor_contact=actor_contact)
+    first_response = direction == Direction.OUTBOUND and is_public and author_agent is not None
+    if first_response and case.first_response_at is None:
+        case.first_response_at = interaction.occurred_at
+        changed.append("first_response_at")
     case.save(update_fields=[*changed, "updated_at"])
     _announce_update(
         case,

@@ -21,12 +21,6 @@ def close_solved_cases() -> int:
 
 
 @shared_task(acks_late=True)
-def transition_case(case_id: int, to: str) -> None:
-    """Move a case to a status from a background job (e.g. a rule). A no-op if it is there."""
-    services.case_transition(case_id=case_id, to=to)
-
-
-@shared_task(acks_late=True)
 def send_interaction(interaction_id: int) -> None:
     """Send one outbound message; after a transient failure, schedule the next try."""
     retry_at = outbound.interaction_send(interaction_id=interaction_id)

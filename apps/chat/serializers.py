@@ -7,6 +7,7 @@ from apps.api.serializers import StrictInputSerializer
 from apps.cases.models import Interaction
 from apps.cases.serializers import ContactRefOutput, TeamRefOutput, UserRefOutput
 from apps.contacts import identities
+from apps.core.ids import MAX_DB_ID
 
 from .models import ChatSession
 
@@ -46,7 +47,7 @@ class ChatPollInput(StrictInputSerializer):
         required=False,
         default=0,
         min_value=0,
-        max_value=2**63 - 1,
+        max_value=MAX_DB_ID,
         help_text="Only messages with a greater id",
     )
 
@@ -147,11 +148,3 @@ class ChatSessionOutput(serializers.ModelSerializer):
     @extend_schema_field(EmailClaimOutput(allow_null=True))
     def get_email_claim(self, session: ChatSession) -> dict | None:
         return EmailClaimOutput(session).data if session.claimed_email else None
-
-
-class ChatSessionListInput(StrictInputSerializer):
-    status = serializers.ChoiceField(
-        choices=ChatSession.Status.choices, required=False, default=ChatSession.Status.ACTIVE
-    )
-    cursor = serializers.CharField(required=False)
-    page_size = serializers.IntegerField(required=False)

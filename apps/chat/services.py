@@ -45,7 +45,6 @@ ClaimVerifiedVia = ChatSession.ClaimVerifiedVia
 SUBJECT_LENGTH = 80
 # The widget polls every few seconds; its last sign of life is written at most this often.
 ACTIVITY_WRITE_INTERVAL = timedelta(seconds=60)
-DEFAULT_IDLE_MINUTES = 15
 
 
 class ChatError(DomainError):
@@ -70,7 +69,7 @@ def new_visitor_id() -> str:
 
 
 def idle_after() -> timedelta:
-    return timedelta(minutes=getattr(settings, "CXDESK_CHAT_IDLE_MINUTES", DEFAULT_IDLE_MINUTES))
+    return timedelta(minutes=settings.CXDESK_CHAT_IDLE_MINUTES)
 
 
 def _subject(message: str) -> str:

@@ -42,6 +42,7 @@ from rest_framework.views import APIView
 
 from apps.api.errors import ApiError
 from apps.contacts import services as contact_services
+from apps.core.ids import MAX_DB_ID
 
 from . import selectors, services, tokens
 from .models import ChatSession, ChatWidget
@@ -55,7 +56,6 @@ from .serializers import (
 from .throttling import ChatAddressThrottle, ChatSessionThrottle, ChatStartThrottle
 
 POLL_AFTER_MS = 3000
-MAX_DB_ID = 2**63 - 1
 CORS_ALLOW_HEADERS = "Content-Type, X-Chat-Token"
 CORS_MAX_AGE = "600"
 

@@ -42,7 +42,7 @@ def _current() -> MultiFernet:
     return _fernet(
         settings.CXDESK_ENCRYPTION_KEY,
         settings.SECRET_KEY,
-        tuple(getattr(settings, "SECRET_KEY_FALLBACKS", ())),
+        tuple(settings.SECRET_KEY_FALLBACKS),
     )
 
 

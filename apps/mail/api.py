@@ -26,13 +26,9 @@ from apps.api.errors import ApiError
 from . import selectors, services
 from .models import InboundEmail
 
-# Largest raw message accepted: CXDESK_MAX_INBOUND_EMAIL_BYTES when set, else 50 MiB (room
-# for a 25 MiB attachment, base64-encoded, and its message).
-DEFAULT_MAX_INBOUND_EMAIL_BYTES = 50 * 1024 * 1024
-
 
 def max_inbound_email_bytes() -> int:
-    return int(getattr(settings, "CXDESK_MAX_INBOUND_EMAIL_BYTES", DEFAULT_MAX_INBOUND_EMAIL_BYTES))
+    return settings.CXDESK_MAX_INBOUND_EMAIL_BYTES
 
 
 def _too_large(limit: int) -> ApiError:

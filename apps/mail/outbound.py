@@ -47,11 +47,15 @@ from apps.cases.outbound import PermanentSendError, TransientSendError
 from apps.contacts.models import ContactIdentity
 
 from .models import InboundEmail, Mailbox
+from .parsing import REPLY_PREFIXES
 from .references import strip_subject_tokens, subject_token
 
 MAX_REFERENCES = 20
 _reply_prefix_re = re.compile(
-    r"^\s*(?:(?:re|aw|sv|antw|fwd?|wg|tr)\s*(?:\[\d+\])?\s*:\s*)+", re.IGNORECASE
+    r"^\s*(?:(?:"
+    + "|".join(re.escape(p) for p in sorted(REPLY_PREFIXES, key=len, reverse=True))
+    + r")\s*(?:\[\d+\])?\s*[:：]\s*)+",
+    re.IGNORECASE,
 )
 _msgid_re = re.compile(r"<[^<>\s]+>")
 
@@ -66,21 +70,7 @@ def send(interaction: Interaction) -> str:
     else:
         from_email = settings.DEFAULT_FROM_EMAIL
     from_address = parseaddr(from_email)[1]
-    to = _recipient(case, parent)
-    if to is None:
-        raise PermanentSendError(
-            f"{case.reference} has no email address to reply to: the "
-            "customer's email carried none and the requester has none"
-        )
-    to_address = parseaddr(to)[1]
-    if (
-        to_address.lower() == from_address.lower()
-        or Mailbox.objects.filter(email_address__iexact=to_address).exists()
-    ):
-        raise PermanentSendError(
-            f"{to_address} is one of our own mailboxes; a reply to it "
-            "would come back as a new message"
-        )
+    to = _checked_recipient(case, parent, from_address=from_address)
 
     message_id = _message_id(interaction, domain=from_address.rpartition("@")[2] or None)
     headers = {"Message-ID": message_id, "Auto-Submitted": "no"}
@@ -100,7 +90,32 @@ def send(interaction: Interaction) -> str:
         email.attach_alternative(interaction.body_html, "text/html")
     for attachment in interaction.attachments.all():
         _attach(email, attachment)
+    _smtp_send(email)
+    return message_id
 
+
+def _checked_recipient(case: Case, parent: Interaction | None, *, from_address: str) -> str:
+    """Whom the reply goes to; PermanentSendError when nobody, or one of our own mailboxes."""
+    to = _recipient(case, parent)
+    if to is None:
+        raise PermanentSendError(
+            f"{case.reference} has no email address to reply to: the "
+            "customer's email carried none and the requester has none"
+        )
+    to_address = parseaddr(to)[1]
+    if (
+        to_address.lower() == from_address.lower()
+        or Mailbox.objects.filter(email_address__iexact=to_address).exists()
+    ):
+        raise PermanentSendError(
+            f"{to_address} is one of our own mailboxes; a reply to it "
+            "would come back as a new message"
+        )
+    return to
+
+
+def _smtp_send(email: EmailMultiAlternatives) -> None:
+    """Send through the email backend, SMTP outcomes mapped to Transient/PermanentSendError."""
     try:
         email.send(fail_silently=False)
     except smtplib.SMTPRecipientsRefused as exc:
@@ -123,7 +138,6 @@ def send(interaction: Interaction) -> str:
         raise TransientSendError(f"SMTP unavailable: {type(exc).__name__}: {exc}") from exc
     except (BadHeaderError, ValueError) as exc:
         raise PermanentSendError(f"the message cannot be built: {exc}") from exc
-    return message_id
 
 
 def reply_subject(case: Case) -> str:

@@ -572,7 +572,10 @@ OUT_OF_OFFICE_SUBJECTS: dict[str, tuple[str, ...]] = {
     "ja": ("自動応答", "自動返信"),
     "zh": ("自动回复", "自動回覆", "自動回复"),
 }
-_REPLY_PREFIXES = (
+# What mail clients put before a subject they answer or forward, by language ("Re:", "AW:",
+# "RV:", "Odp:", "回复:"…), compared without case. One list: parsing skips them to read an
+# out-of-office subject, outbound strips them from the subject it answers.
+REPLY_PREFIXES = (
     "re",
     "aw",
     "fw",
@@ -612,7 +615,7 @@ def _phrase_pattern(phrase: str) -> str:
 
 _out_of_office_subject_re = re.compile(
     r"^(?:(?:"
-    + "|".join(re.escape(p) for p in _REPLY_PREFIXES)
+    + "|".join(re.escape(p) for p in REPLY_PREFIXES)
     + r")(?:\[\d+\])?[:：] ?)*(?:"
     + "|".join(
         sorted(
@@ -1253,19 +1256,9 @@ def _classify(parsed: ParsedEmail, headers: _Headers, message: Message) -> None:
     a null Return-Path and X-Auto-Response-Suppress make `suppress_auto_response` true, so an
     auto-responder never answers the message, but the message opens its case like any other.
     """
-    auto: list[str] = []
+    auto = _auto_reply_reasons(parsed, headers)
     bounce: list[str] = []
     auto_submitted = headers.text("auto-submitted").lower()
-    if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
-        auto.append(f"auto-submitted: {auto_submitted[:50]}")
-    for name in AUTO_REPLY_HEADERS:
-        if name in headers and headers.text(name).lower() not in ("no", "false", "0"):
-            auto.append(name)
-    precedence = headers.text("precedence").lower()
-    if precedence in ("auto_reply", "auto-reply"):  # what some autoresponders say they are
-        auto.append(f"precedence: {precedence}")
-    if subject_is_out_of_office(parsed.subject):
-        auto.append(OUT_OF_OFFICE_SUBJECT)
     ctype = _content_type(message)
     report_type = _param(message, "report-type").lower()
     if ctype == "multipart/report" and report_type == "delivery-status":
@@ -1284,7 +1277,29 @@ def _classify(parsed: ParsedEmail, headers: _Headers, message: Message) -> None:
     parsed.is_auto_reply = bool(auto) and not bounce
     parsed.is_bounce = bool(bounce)
     parsed.noise_reasons = bounce + auto
+    parsed.auto_response_suppressed_by = _auto_response_suppressed_by(headers)
 
+
+def _auto_reply_reasons(parsed: ParsedEmail, headers: _Headers) -> list[str]:
+    """What in the headers and subject says an autoresponder wrote the message."""
+    auto: list[str] = []
+    auto_submitted = headers.text("auto-submitted").lower()
+    if auto_submitted and auto_submitted.split(";")[0].strip() != "no":
+        auto.append(f"auto-submitted: {auto_submitted[:50]}")
+    for name in AUTO_REPLY_HEADERS:
+        if name in headers and headers.text(name).lower() not in ("no", "false", "0"):
+            auto.append(name)
+    precedence = headers.text("precedence").lower()
+    if precedence in ("auto_reply", "auto-reply"):  # what some autoresponders say they are
+        auto.append(f"precedence: {precedence}")
+    if subject_is_out_of_office(parsed.subject):
+        auto.append(OUT_OF_OFFICE_SUBJECT)
+    return auto
+
+
+def _auto_response_suppressed_by(headers: _Headers) -> list[str]:
+    """What asks auto-responders not to answer the message (see _classify)."""
+    precedence = headers.text("precedence").lower()
     suppressed: list[str] = []
     if precedence in ("bulk", "list", "junk"):
         suppressed.append(f"precedence: {precedence}")
@@ -1294,7 +1309,7 @@ def _classify(parsed: ParsedEmail, headers: _Headers, message: Message) -> None:
     suppress = headers.text("x-auto-response-suppress").lower()
     if {"all", "oof", "autoreply"} & {v.strip() for v in suppress.split(",")}:
         suppressed.append(f"x-auto-response-suppress: {suppress[:50]}")
-    parsed.auto_response_suppressed_by = suppressed
+    return suppressed
 
 
 _quoted_msgid_re = re.compile(r"^[ \t>]*Message-ID:[ \t]*(<[^<>\s]+>)", re.IGNORECASE | re.M)

@@ -94,7 +94,7 @@ def _tag_is_valid(case_id: int, tag: str) -> bool:
     if len(tag) != SUBJECT_TAG_LENGTH:
         return False
     tag = tag.lower()
-    secrets = [settings.SECRET_KEY, *getattr(settings, "SECRET_KEY_FALLBACKS", [])]
+    secrets = [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
     return any(
         constant_time_compare(tag, subject_tag(case_id, secret=secret)) for secret in secrets
     )

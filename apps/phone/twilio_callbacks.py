@@ -108,12 +108,10 @@ def parse_status_callback(params) -> StatusCallback:
         name: ["This parameter is required."] for name in REQUIRED if not get[name]
     }
 
-    sid = get["CallSid"]
-    if sid and not services.sid_is_valid(sid):
-        errors["CallSid"] = ["1–64 letters, digits or . _ : -."]
-    parent_sid = get["ParentCallSid"]
-    if parent_sid and not services.sid_is_valid(parent_sid):
-        errors["ParentCallSid"] = ["1–64 letters, digits or . _ : -."]
+    sid, parent_sid = get["CallSid"], get["ParentCallSid"]
+    for name in ("CallSid", "ParentCallSid"):
+        if get[name] and not services.sid_is_valid(get[name]):
+            errors[name] = ["1–64 letters, digits or . _ : -."]
     status = STATUSES.get(get["CallStatus"].lower())
     if get["CallStatus"] and status is None:
         errors["CallStatus"] = [f"Unknown call status {get['CallStatus']!r}."]
@@ -128,39 +126,9 @@ def parse_status_callback(params) -> StatusCallback:
         direction = Call.Direction.OUTBOUND
     elif to_agent is not None:
         direction = Call.Direction.INBOUND
-    numbers = {}
-    for param in ("From", "To"):
-        value = get[param]
-        if not value or _client_identity(value) is not None:
-            numbers[param] = ""
-            continue
-        try:
-            numbers[param] = normalize_phone(value)
-        except InvalidIdentity as exc:
-            numbers[param] = ""
-            customer_side = "From" if direction == Call.Direction.INBOUND else "To"
-            if param == customer_side:
-                errors[param] = [f"{value!r} is not a customer's phone number: {exc.reason}."]
-
-    at = timezone.now()
-    if get["Timestamp"]:
-        try:
-            at = parsedate_to_datetime(get["Timestamp"])
-            # Stored in UTC: RFC 2822 allows offsets up to ±99:59 and PostgreSQL refuses a
-            # timestamptz literal beyond ±15:59; ±24:00 and more fail in parsing (ValueError),
-            # and a time whose UTC lies past year 9999 in the conversion (OverflowError).
-            at = at.replace(tzinfo=UTC) if timezone.is_naive(at) else at.astimezone(UTC)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            errors["Timestamp"] = ["An RFC 2822 date, e.g. 'Mon, 16 Aug 2010 03:45:01 +0000'."]
-        else:
-            if not services.EARLIEST <= at <= services.LATEST:
-                errors["Timestamp"] = ["Not a plausible time for a call."]
-    duration = None
-    if get["CallDuration"]:
-        if get["CallDuration"].isdigit() and int(get["CallDuration"]) <= MAX_DURATION:
-            duration = int(get["CallDuration"])
-        else:
-            errors["CallDuration"] = [f"Whole seconds, 0 to {MAX_DURATION}."]
+    numbers = _numbers(get, direction=direction, errors=errors)
+    at = _timestamp(get["Timestamp"], errors=errors)
+    duration = _duration(get["CallDuration"], errors=errors)
     recording_url = get["RecordingUrl"] or None
     if recording_url and (len(recording_url) > 1000 or not is_http_uri(recording_url)):
         # The same rule as the calls API: a stored recording URL is always an RFC 3986 URI.
@@ -180,6 +148,52 @@ def parse_status_callback(params) -> StatusCallback:
         recording_url=recording_url,
         answered_by=get["AnsweredBy"][:32] or None,
     )
+
+
+def _numbers(get: dict[str, str], *, direction: str | None, errors: dict) -> dict[str, str]:
+    """From and To in E.164 ("" for an agent's client: or a missing number); only the
+    customer's side must be a phone number (an error in `errors` otherwise)."""
+    numbers = {}
+    for param in ("From", "To"):
+        value = get[param]
+        if not value or _client_identity(value) is not None:
+            numbers[param] = ""
+            continue
+        try:
+            numbers[param] = normalize_phone(value)
+        except InvalidIdentity as exc:
+            numbers[param] = ""
+            customer_side = "From" if direction == Call.Direction.INBOUND else "To"
+            if param == customer_side:
+                errors[param] = [f"{value!r} is not a customer's phone number: {exc.reason}."]
+    return numbers
+
+
+def _timestamp(value: str, *, errors: dict) -> datetime:
+    """The callback's Timestamp in UTC (now when it has none); an error in `errors` if bad."""
+    if not value:
+        return timezone.now()
+    try:
+        at = parsedate_to_datetime(value)
+        # Stored in UTC: RFC 2822 allows offsets up to ±99:59 and PostgreSQL refuses a
+        # timestamptz literal beyond ±15:59; ±24:00 and more fail in parsing (ValueError),
+        # and a time whose UTC lies past year 9999 in the conversion (OverflowError).
+        at = at.replace(tzinfo=UTC) if timezone.is_naive(at) else at.astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        errors["Timestamp"] = ["An RFC 2822 date, e.g. 'Mon, 16 Aug 2010 03:45:01 +0000'."]
+        return timezone.now()
+    if not services.EARLIEST <= at <= services.LATEST:
+        errors["Timestamp"] = ["Not a plausible time for a call."]
+    return at
+
+
+def _duration(value: str, *, errors: dict) -> int | None:
+    if not value:
+        return None
+    if value.isdigit() and int(value) <= MAX_DURATION:
+        return int(value)
+    errors["CallDuration"] = [f"Whole seconds, 0 to {MAX_DURATION}."]
+    return None
 
 
 def _agent(identity: str):

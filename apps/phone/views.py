@@ -40,11 +40,30 @@ def twilio_status(request):
     403 for a missing or bad signature, 400 for missing or bad parameters, 503 while
     TWILIO_AUTH_TOKEN is not set. Nothing is stored unless the answer is 2xx.
     """
+    refused = _refused(request)
+    if refused is not None:
+        return refused
+    team = None
+    slug = request.GET.get("team", "")
+    if slug:
+        team = Team.objects.filter(slug=slug).first()
+        if team is None:
+            return _error(
+                400,
+                "invalid_callback",
+                f"No team with slug {slug!r}.",
+                {"team": [f"No team with slug {slug!r}."]},
+            )
+    return _apply_callback(request.POST, team=team)
+
+
+def _refused(request) -> JsonResponse | None:
+    """The answer to a callback that is not a signed form POST Twilio sent, else None."""
     if request.method != "POST":
         response = _error(405, "method_not_allowed", "Twilio posts status callbacks.")
         response["Allow"] = "POST"
         return response
-    token = getattr(settings, "TWILIO_AUTH_TOKEN", "")
+    token = settings.TWILIO_AUTH_TOKEN
     if not token:
         return _error(
             503, "not_configured", "Twilio callbacks are not configured: set TWILIO_AUTH_TOKEN."
@@ -73,17 +92,11 @@ def twilio_status(request):
             "(check TWILIO_AUTH_TOKEN and that the URL we see is the one Twilio "
             "called).",
         )
-    team = None
-    slug = request.GET.get("team", "")
-    if slug:
-        team = Team.objects.filter(slug=slug).first()
-        if team is None:
-            return _error(
-                400,
-                "invalid_callback",
-                f"No team with slug {slug!r}.",
-                {"team": [f"No team with slug {slug!r}."]},
-            )
+    return None
+
+
+def _apply_callback(params, *, team: Team | None) -> JsonResponse:
+    """Record a verified callback: 201 for a new call, 200 for a known one, 400 when bad."""
     try:
         callback = twilio_callbacks.parse_status_callback(params)
         call, created = twilio_callbacks.status_callback_apply(callback, team=team)

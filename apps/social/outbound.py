@@ -49,22 +49,14 @@ ERROR_CHARS = 500
 META_TRANSIENT_CODES = {1, 2, 4, 17, 32, 341, 613, 130429, 131048, 131056, *range(80001, 80015)}
 
 
-def _setting(name: str, default: str) -> str:
-    return str(getattr(settings, name, "") or default).rstrip("/")
-
-
 def _graph_url(*parts: str, instagram: bool = False) -> str:
-    base = (
-        _setting("INSTAGRAM_GRAPH_API_URL", "https://graph.instagram.com")
-        if instagram
-        else _setting("META_GRAPH_API_URL", "https://graph.facebook.com")
-    )
-    version = _setting("META_GRAPH_API_VERSION", "v21.0").strip("/")
-    return "/".join([base, version, *parts])
+    base = settings.INSTAGRAM_GRAPH_API_URL if instagram else settings.META_GRAPH_API_URL
+    version = settings.META_GRAPH_API_VERSION.strip("/")
+    return "/".join([base.rstrip("/"), version, *parts])
 
 
 def _x_url(path: str) -> str:
-    return _setting("X_API_URL", "https://api.x.com") + path
+    return settings.X_API_URL.rstrip("/") + path
 
 
 def send(interaction: Interaction) -> str | None:
@@ -72,6 +64,16 @@ def send(interaction: Interaction) -> str | None:
     text = (interaction.body_text or "").strip()
     if not text:
         raise PermanentSendError("the reply has no text to send")
+    meta, account = _answered_message(interaction)
+    recipient = meta.get("sender_id")
+    if not recipient:
+        raise PermanentSendError("the message to answer has no sender id")
+    return _post_reply(meta, account, recipient=recipient, text=text)
+
+
+def _answered_message(interaction: Interaction) -> tuple[dict, SocialAccount]:
+    """The metadata of the customer's message the reply answers, and the account to send
+    from; PermanentSendError when there is none or it cannot send."""
     target = selectors.reply_target(case_id=interaction.case_id)
     if target is None:
         raise PermanentSendError(
@@ -86,10 +88,12 @@ def send(interaction: Interaction) -> str | None:
         raise PermanentSendError(f"{account} is inactive: activate it to send replies")
     if not account.access_token:
         raise PermanentSendError(f"{account} has no access token: set one in the admin")
+    return meta, account
 
-    network, kind, recipient = meta.get("network"), meta.get("kind"), meta.get("sender_id")
-    if not recipient:
-        raise PermanentSendError("the message to answer has no sender id")
+
+def _post_reply(meta: dict, account: SocialAccount, *, recipient: str, text: str) -> str | None:
+    """POST the reply to the network's API for the kind of message it answers."""
+    network, kind = meta.get("network"), meta.get("kind")
     if network == Network.FACEBOOK:
         data = _post(
             _graph_url(account.external_id, "messages"),
@@ -158,7 +162,7 @@ def _id(data, *path) -> str | None:
 
 
 def _post(url: str, token: str, body: dict) -> dict:
-    timeout = float(getattr(settings, "CXDESK_SOCIAL_SEND_TIMEOUT", 10.0))
+    timeout = settings.CXDESK_SOCIAL_SEND_TIMEOUT
     headers = {
         "Authorization": f"Bearer {token}",
         "User-Agent": USER_AGENT,

@@ -90,7 +90,7 @@ def x_webhook(request):
 
 
 def _meta_handshake(request):
-    expected = str(getattr(settings, "META_VERIFY_TOKEN", "") or "")
+    expected = settings.META_VERIFY_TOKEN
     mode = request.GET.get("hub.mode", "")
     token = request.GET.get("hub.verify_token", "")
     challenge = request.GET.get("hub.challenge")
@@ -113,7 +113,7 @@ def _meta_handshake(request):
 
 
 def _x_crc(request):
-    secret = str(getattr(settings, "X_CONSUMER_SECRET", "") or "")
+    secret = settings.X_CONSUMER_SECRET
     crc_token = request.GET.get("crc_token")
     if not crc_token:
         return _error(400, "bad_request", "crc_token is missing.")
@@ -140,7 +140,7 @@ def _receive(
     verify: Callable[..., bool],
     split: Callable[[object], inbound.Batch],
 ):
-    secret = str(getattr(settings, secret_name, "") or "")
+    secret = getattr(settings, secret_name)
     if not secret:
         return _error(
             503, "not_configured", f"{secret_name} is not set: signatures cannot be verified."

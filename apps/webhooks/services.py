@@ -533,11 +533,13 @@ def _post_to(
     timeout = httpx.Timeout(max(deadline - time.monotonic(), 0.1), connect=CONNECT_TIMEOUT)
     transport = targets.PinnedTransport(host=host, address=address)
     try:
-        with httpx.Client(
-            transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
-        ) as client:
-            with client.stream("POST", target, content=body, headers=headers) as response:
-                excerpt = _read_excerpt(response, deadline)
+        with (
+            httpx.Client(
+                transport=transport, timeout=timeout, follow_redirects=False, trust_env=False
+            ) as client,
+            client.stream("POST", target, content=body, headers=headers) as response,
+        ):
+            excerpt = _read_excerpt(response, deadline)
     except httpx.ConnectError:
         raise
     except Exception as exc:  # a timeout, the connection dropped, a protocol error …

@@ -12,7 +12,8 @@ def test_the_login_page_is_served(client):
 
 def test_an_agent_signs_in_and_lands_on_their_queue(client, agent):
     response = client.post(reverse("login"), {"username": "alex", "password": "pw-for-tests-only"})
-    assert response.status_code == 302 and response["Location"] == reverse("home")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("home")
     assert client.get(reverse("home")).status_code == 200
 
 
@@ -47,7 +48,11 @@ def test_agent_create_gives_roles_and_teams(team):
     sup = agent_create(
         username="sup", email="sup@example.com", role=AgentProfile.Role.SUPERVISOR, teams=[team]
     )
-    assert boss.is_staff and boss.is_superuser and boss.email == "boss@example.com"
-    assert role_of(boss) == "admin" and role_of(sup) == "supervisor"
-    assert not sup.is_staff and not sup.has_usable_password()
+    assert boss.is_staff
+    assert boss.is_superuser
+    assert boss.email == "boss@example.com"
+    assert role_of(boss) == "admin"
+    assert role_of(sup) == "supervisor"
+    assert not sup.is_staff
+    assert not sup.has_usable_password()
     assert list(sup.teams.all()) == [team]

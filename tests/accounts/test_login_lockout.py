@@ -54,7 +54,8 @@ def test_the_right_password_is_refused_once_an_account_is_locked(client, staff, 
     assert response.status_code == 429
     assert not _signed_in(client)
     page = response.content.decode()
-    assert "Too many failed sign-in attempts" in page and "15 minutes" in page
+    assert "Too many failed sign-in attempts" in page
+    assert "15 minutes" in page
     assert f"After 5 failed attempts for one account, or {ADDRESS_LIMIT}" in " ".join(page.split())
     assert reverse("password_reset") in page  # the way out: a reset by email
 
@@ -147,14 +148,16 @@ def test_the_lock_expires_after_the_cool_off(client, staff):
     # Each refused attempt restarts the cool-off: 15 minutes after the last one it is over.
     with time_machine.travel(start + timedelta(minutes=29, seconds=1), tick=False):
         response = _login(client, "login", "boss", PASSWORD)
-    assert response.status_code == 302 and _signed_in(client)
+    assert response.status_code == 302
+    assert _signed_in(client)
 
 
 def test_failures_are_recorded_for_the_admin(client, staff):
     _login(client, "login", "boss", "wrong")
     _login(client, "admin:login", "boss", "wrong")
     attempt = AccessAttempt.objects.get(username="boss")
-    assert attempt.failures_since_start == 2 and attempt.ip_address == "198.51.100.7"
+    assert attempt.failures_since_start == 2
+    assert attempt.ip_address == "198.51.100.7"
     assert "wrong" not in attempt.post_data  # the password typed is never stored
     assert AccessFailureLog.objects.filter(username="boss").count() == 2
 
@@ -165,7 +168,8 @@ def test_an_admin_unlocks_an_account_by_deleting_its_attempts(client, admin_clie
     assert _login(client, "login", "boss", PASSWORD).status_code == 429
 
     attempts = admin_client.get(reverse("admin:axes_accessattempt_changelist"))
-    assert attempts.status_code == 200 and b"boss" in attempts.content
+    assert attempts.status_code == 200
+    assert b"boss" in attempts.content
     ids = list(AccessAttempt.objects.filter(username="boss").values_list("pk", flat=True))
     response = admin_client.post(
         reverse("admin:axes_accessattempt_changelist"),
@@ -173,4 +177,5 @@ def test_an_admin_unlocks_an_account_by_deleting_its_attempts(client, admin_clie
     )
     assert response.status_code == 302
 
-    assert _login(client, "login", "boss", PASSWORD).status_code == 302 and _signed_in(client)
+    assert _login(client, "login", "boss", PASSWORD).status_code == 302
+    assert _signed_in(client)

@@ -22,7 +22,8 @@ def test_an_agent_changes_their_password_and_signs_in_with_the_new_one(client, a
             "new_password2": "brand-new-passphrase-7",
         },
     )
-    assert response.status_code == 302 and response["Location"] == reverse("password_change_done")
+    assert response.status_code == 302
+    assert response["Location"] == reverse("password_change_done")
     assert "Password changed" in client.get(response["Location"]).content.decode()
     assert "_auth_user_id" in client.session  # still signed in on this browser
 
@@ -49,4 +50,5 @@ def test_the_old_password_is_required(client, agent):
 
 def test_signed_out_visitors_are_sent_to_sign_in(client):
     response = client.get(reverse("password_change"))
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))

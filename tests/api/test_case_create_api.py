@@ -25,10 +25,12 @@ def test_an_integration_opens_a_case_for_a_new_customer(admin_api, team, admin_u
     assert response.status_code == 201, response.json()
     body = response.json()
     case = Case.objects.get()
-    assert body["id"] == case.pk and body["reference"] == case.reference
+    assert body["id"] == case.pk
+    assert body["reference"] == case.reference
     assert (body["status"], body["priority"], body["channel"]) == ("new", "high", "web")
     assert body["team"] == {"id": team.pk, "name": "Billing"}
-    assert body["tags"] == ["billing", "refund"] and body["custom_fields"] == {"order": "A-1"}
+    assert body["tags"] == ["billing", "refund"]
+    assert body["custom_fields"] == {"order": "A-1"}
     assert body["requester"]["name"] == "Ann"
     assert case.interactions.get().body_text == "I was charged twice for order A-1"
     assert case.events.get(kind=CaseEvent.Kind.CREATED).actor == admin_user
@@ -83,7 +85,8 @@ def test_bad_input_is_a_400_naming_the_field(admin_api, payload, field):
     response = admin_api.post(URL, payload, format="json")
     assert response.status_code == 400, response.content
     error = response.json()["error"]
-    assert error["status"] == 400 and error["code"] in ("validation_error", "invalid_identity")
+    assert error["status"] == 400
+    assert error["code"] in ("validation_error", "invalid_identity")
     assert any(key == field or key.startswith(f"{field}.") for key in error["fields"])
     assert not Case.objects.exists()
 
@@ -135,7 +138,8 @@ def test_an_assignee_outside_the_team_is_a_field_error(admin_api, team, other_te
     )
     assert response.status_code == 400
     assert "assignee" in response.json()["error"]["fields"]
-    assert not Case.objects.exists() and not Contact.objects.exists()
+    assert not Case.objects.exists()
+    assert not Contact.objects.exists()
 
 
 def test_nested_errors_are_named_by_their_path(admin_api):

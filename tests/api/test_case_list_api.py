@@ -114,7 +114,8 @@ def test_cursor_pagination_walks_every_case_once(admin_api, team):
         seen += [c["id"] for c in body["results"]]
         url, pages = body["next"], pages + 1
     assert pages == 3
-    assert sorted(seen) == sorted(c.pk for c in created) and len(seen) == 7
+    assert sorted(seen) == sorted(c.pk for c in created)
+    assert len(seen) == 7
 
 
 def test_a_bad_cursor_is_404(admin_api):

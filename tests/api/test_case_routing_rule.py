@@ -114,7 +114,8 @@ def test_an_agent_cannot_move_a_case_to_a_team_they_are_not_in(
     )
     _refused(response, "team")
     case.refresh_from_db()
-    assert (case.team, case.priority) == (team, "normal") and not case.events.exists()
+    assert (case.team, case.priority) == (team, "normal")
+    assert not case.events.exists()
 
 
 def test_an_agent_cannot_hand_a_case_to_someone_outside_their_teams(people, token_client):
@@ -124,7 +125,8 @@ def test_an_agent_cannot_hand_a_case_to_someone_outside_their_teams(people, toke
     )
     _refused(response, "assignee")
     case.refresh_from_db()
-    assert case.assignee == people["agent"] and not case.events.exists()
+    assert case.assignee == people["agent"]
+    assert not case.events.exists()
 
 
 def test_an_agent_hands_a_case_to_a_teammate_and_unassigns(people, team, token_client):
@@ -133,7 +135,8 @@ def test_an_agent_hands_a_case_to_a_teammate_and_unassigns(people, team, token_c
     response = api.patch(f"{CASES}{case.pk}/", {"assignee": people["teammate"].pk}, format="json")
     assert response.status_code == 200, response.content
     response = api.patch(f"{CASES}{case.pk}/", {"assignee": None}, format="json")
-    assert response.status_code == 200 and response.json()["assignee"] is None
+    assert response.status_code == 200
+    assert response.json()["assignee"] is None
 
 
 # --- A case no agent could see ----------------------------------------------------------------
@@ -161,7 +164,8 @@ def test_an_agent_cannot_leave_a_case_with_neither(people, team, token_client):
 def test_supervisors_and_admins_may_leave_a_case_unrouted(people, token_client, who):
     response = token_client(people[who]).post(CASES, _new_case(), format="json")
     assert response.status_code == 201, response.content
-    assert response.json()["team"] is None and response.json()["assignee"] is None
+    assert response.json()["team"] is None
+    assert response.json()["assignee"] is None
 
 
 @pytest.mark.parametrize("who", ["supervisor", "admin"])

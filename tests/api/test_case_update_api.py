@@ -23,7 +23,8 @@ def test_patching_several_fields_records_each_change(agent_api, agent, team):
     assert response.status_code == 200, response.content
     body = response.json()
     assert (body["status"], body["priority"], body["subject"]) == ("pending", "high", "Renamed")
-    assert body["assignee"]["id"] == agent.pk and body["tags"] == ["vip"]
+    assert body["assignee"]["id"] == agent.pk
+    assert body["tags"] == ["vip"]
     assert body["custom_fields"] == {"order": "A-2"}
     kinds = set(case.events.values_list("kind", flat=True))
     assert {"status", "priority", "assignee", "tags", "custom_fields", "subject"} <= kinds
@@ -37,9 +38,11 @@ def test_an_illegal_transition_is_409_and_changes_nothing(agent_api, team):
     )
     assert response.status_code == 409
     error = response.json()["error"]
-    assert error["code"] == "invalid_transition" and "closed" in error["message"]
+    assert error["code"] == "invalid_transition"
+    assert "closed" in error["message"]
     case.refresh_from_db()
-    assert case.priority == "normal" and not case.events.exists()
+    assert case.priority == "normal"
+    assert not case.events.exists()
 
 
 @pytest.mark.parametrize(

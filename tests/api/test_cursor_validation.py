@@ -65,5 +65,6 @@ def test_real_cursors_still_page(admin_api):
     CaseFactory.create_batch(3)
     first = admin_api.get("/api/v1/cases/", {"page_size": 2}).json()
     second = admin_api.get(first["next"]).json()
-    assert len(first["results"]) == 2 and len(second["results"]) == 1
+    assert len(first["results"]) == 2
+    assert len(second["results"]) == 1
     assert admin_api.get(second["previous"]).json()["results"] == first["results"]

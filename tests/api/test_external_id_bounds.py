@@ -59,20 +59,13 @@ def test_an_id_of_exactly_the_bound_is_stored(admin_api, team):
 
 @pytest.mark.parametrize("write", ["case_open", "interaction_add"])
 def test_the_services_refuse_it_for_every_channel(write):
-    requester = ContactFactory()
+    if write == "case_open":
+        requester = ContactFactory()
+        kwargs = {"requester": requester, "subject": "x"}
+    else:
+        kwargs = {"case_id": CaseFactory().pk, "direction": "in"}
     with pytest.raises(services.ExternalIdTooLong):
-        if write == "case_open":
-            services.case_open(
-                requester=requester, subject="x", channel="social", body_text="hi", external_id=WIDE
-            )
-        else:
-            services.interaction_add(
-                case_id=CaseFactory().pk,
-                channel="social",
-                direction="in",
-                body_text="hi",
-                external_id=WIDE,
-            )
+        getattr(services, write)(channel="social", body_text="hi", external_id=WIDE, **kwargs)
     assert Interaction.objects.count() == 0
 
 

@@ -19,7 +19,8 @@ def test_a_retry_with_the_same_key_returns_the_first_response_and_creates_nothin
     assert first.status_code == retry.status_code == 201
     assert retry.json() == first.json()
     assert retry["Idempotent-Replayed"] == "true"
-    assert Case.objects.count() == 1 and Interaction.objects.count() == 1
+    assert Case.objects.count() == 1
+    assert Interaction.objects.count() == 1
 
 
 def test_the_same_key_with_another_body_is_refused(admin_api):
@@ -48,7 +49,8 @@ def test_keys_belong_to_one_credential(admin_user, token_client):
     one, two = token_client(admin_user), token_client(admin_user)
     one.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="shared")
     response = two.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="shared")
-    assert response.status_code == 201 and "Idempotent-Replayed" not in response
+    assert response.status_code == 201
+    assert "Idempotent-Replayed" not in response
     assert Case.objects.count() == 2
 
 
@@ -82,7 +84,8 @@ def test_a_crash_leaves_no_record_and_no_case(admin_api, monkeypatch):
     response = admin_api.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k-6")
     assert response.status_code == 500
     assert response.json()["error"]["code"] == "server_error"
-    assert not IdempotencyRecord.objects.exists() and not Case.objects.exists()
+    assert not IdempotencyRecord.objects.exists()
+    assert not Case.objects.exists()
     monkeypatch.undo()
     assert (
         admin_api.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="k-6").status_code == 201
@@ -135,7 +138,8 @@ def test_a_revoked_token_gets_401_not_the_stored_response(admin_user):
     assert client.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="r-1").status_code == 201
     api_token_revoke(token_id=token.pk)
     retry = client.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="r-1")
-    assert retry.status_code == 401 and "Idempotent-Replayed" not in retry
+    assert retry.status_code == 401
+    assert "Idempotent-Replayed" not in retry
 
 
 def test_an_expired_key_is_a_new_request(admin_api):
@@ -146,5 +150,6 @@ def test_an_expired_key_is_a_new_request(admin_api):
     admin_api.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="old-key")
     IdempotencyRecord.objects.update(created_at=timezone.now() - timedelta(hours=25))
     again = admin_api.post(URL, PAYLOAD, format="json", HTTP_IDEMPOTENCY_KEY="old-key")
-    assert again.status_code == 201 and "Idempotent-Replayed" not in again
+    assert again.status_code == 201
+    assert "Idempotent-Replayed" not in again
     assert Case.objects.count() == 2

@@ -20,7 +20,8 @@ def test_an_inbound_message_from_the_requester_reopens_a_solved_case(agent_api, 
     assert (body["type"], body["direction"], body["channel"]) == ("message", "in", "email")
     assert body["author_contact"]["id"] == case.requester_id
     case.refresh_from_db()
-    assert case.status == "open" and case.reopen_count == 1
+    assert case.status == "open"
+    assert case.reopen_count == 1
 
 
 def test_a_message_from_someone_else_names_them(agent_api, team):
@@ -46,11 +47,14 @@ def test_an_agent_reply_and_a_note(agent_api, agent, team):
         _url(case), {"type": "note", "body_html": "<b>VIP</b><script>x</script>"}, format="json"
     )
     assert reply.status_code == note.status_code == 201
-    assert reply.json()["author_agent"]["id"] == agent.pk and reply.json()["channel"] == "chat"
-    assert note.json()["type"] == "note" and note.json()["is_public"] is False
+    assert reply.json()["author_agent"]["id"] == agent.pk
+    assert reply.json()["channel"] == "chat"
+    assert note.json()["type"] == "note"
+    assert note.json()["is_public"] is False
     assert "<script>" not in note.json()["body_html"]
     case.refresh_from_db()
-    assert case.status == "pending" and case.first_response_at is not None
+    assert case.status == "pending"
+    assert case.first_response_at is not None
     assert case.assignee == agent
 
 
@@ -101,7 +105,8 @@ def test_the_timeline_is_oldest_first_with_constant_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = agent_api.get(_url(case)).json()
     times = [i["occurred_at"] for i in body["results"]]
-    assert times == sorted(times) and len(times) == 43
+    assert times == sorted(times)
+    assert len(times) == 43
 
 
 def test_an_external_id_of_another_teams_case_reveals_nothing(agent_api, team, other_team):

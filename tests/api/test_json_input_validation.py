@@ -43,7 +43,8 @@ BAD_VALUES = [
 def test_unstorable_custom_fields_on_a_new_case_are_a_400_by_path(admin_api, value, path):
     fields = _fields(_post(admin_api, "/api/v1/cases/", _new_case(custom_fields=value)))
     assert list(fields) == [path]
-    assert not Case.objects.exists() and not Contact.objects.exists()
+    assert not Case.objects.exists()
+    assert not Contact.objects.exists()
 
 
 @pytest.mark.parametrize(("value", "path"), BAD_VALUES)
@@ -86,7 +87,8 @@ def test_json_nested_deeper_than_the_limit_is_a_400(admin_api):
         deep = {"a": deep}
     fields = _fields(_post(admin_api, "/api/v1/cases/", _new_case(custom_fields=deep)))
     [path] = fields
-    assert path.startswith("custom_fields.a.a") and "Nested deeper" in fields[path][0]
+    assert path.startswith("custom_fields.a.a")
+    assert "Nested deeper" in fields[path][0]
 
 
 def test_storable_unicode_is_kept_as_sent(admin_api):

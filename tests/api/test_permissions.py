@@ -98,7 +98,8 @@ def test_a_token_of_a_deactivated_user_stops_working(agent, token_client, cases)
 def test_tokens_are_stored_hashed_and_record_their_use(admin_user, cases):
     token, key = api_token_create(owner=admin_user, name="crm", scopes=["cases:read"])
     assert key.startswith(f"cxd_{token.prefix}_")
-    assert key not in token.key_hash and len(token.key_hash) == 64
+    assert key not in token.key_hash
+    assert len(token.key_hash) == 64
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
     client.get("/api/v1/cases/")

@@ -23,7 +23,8 @@ def _example():
 
 def test_the_example_is_ten_lines():
     lines, bodies, paths = _example()
-    assert len(lines) == 10 and len(bodies) == 2
+    assert len(lines) == 10
+    assert len(bodies) == 2
     assert paths == ["/cases/", "/cases/$CASE/interactions/"]
 
 
@@ -42,5 +43,6 @@ def test_the_example_opens_a_case_and_replies(admin_api):
     )
     assert answered.status_code == 201, answered.content
     case = Case.objects.get(pk=case_id)
-    assert case.status == "pending" and case.first_response_at is not None
+    assert case.status == "pending"
+    assert case.first_response_at is not None
     assert case.interactions.count() == 2

@@ -21,7 +21,8 @@ def test_an_admin_creates_a_token_and_sees_the_key_once(admin_client, admin_user
     page = response.content.decode()
     key = re.search(r"(cxd_[0-9a-f]{12}_[\w-]+)", page).group(1)
     token = ApiToken.objects.get()
-    assert token.scopes == ["cases:read", "cases:write"] and key not in token.key_hash
+    assert token.scopes == ["cases:read", "cases:write"]
+    assert key not in token.key_hash
     detail = admin_client.get(f"/admin/api/apitoken/{token.pk}/change/").content.decode()
     assert key not in detail
     from rest_framework.test import APIClient
@@ -42,4 +43,5 @@ def test_the_revoke_action(admin_client, admin_user):
 
 def test_a_token_without_scopes_cannot_be_created(admin_client, admin_user):
     response = admin_client.post("/admin/api/apitoken/add/", {"name": "x", "owner": admin_user.pk})
-    assert response.status_code == 200 and not ApiToken.objects.exists()
+    assert response.status_code == 200
+    assert not ApiToken.objects.exists()

@@ -51,7 +51,8 @@ def test_any_accept_header_gets_the_file(agent_api, team, accept):
 
     response = agent_api.get(_url(attachment), HTTP_ACCEPT=accept)
 
-    assert response.status_code == 200 and _body(response) == b"<script>alert(1)</script>"
+    assert response.status_code == 200
+    assert _body(response) == b"<script>alert(1)</script>"
 
 
 def test_a_token_without_cases_read_is_refused(token_client, agent, team):
@@ -120,7 +121,8 @@ def test_a_file_missing_from_storage_is_a_410_in_the_envelope(agent_api, team):
 
     assert response.status_code == 410
     error = response.json()["error"]
-    assert error["code"] == "attachment_missing" and "scan.html" in error["message"]
+    assert error["code"] == "attachment_missing"
+    assert "scan.html" in error["message"]
 
 
 def test_interactions_list_each_attachment_with_its_download_url(agent_api, team):

@@ -14,7 +14,8 @@ def test_assigning_a_new_case_opens_it(agent, team):
     case.refresh_from_db()
     assert (case.assignee, case.status) == (agent, Status.OPEN)
     event = case.events.get(kind=CaseEvent.Kind.ASSIGNEE)
-    assert event.before is None and event.after == {"id": agent.pk, "username": "alex"}
+    assert event.before is None
+    assert event.after == {"id": agent.pk, "username": "alex"}
 
 
 def test_only_members_of_the_case_team_can_be_assigned(team, other_team, supervisor):
@@ -23,7 +24,8 @@ def test_only_members_of_the_case_team_can_be_assigned(team, other_team, supervi
     with pytest.raises(services.InvalidAssignee, match="not a member of team Billing"):
         services.case_assign(case_id=case.pk, assignee=outsider, actor=supervisor)
     case.refresh_from_db()
-    assert case.assignee is None and not case.events.exists()
+    assert case.assignee is None
+    assert not case.events.exists()
 
 
 def test_inactive_users_cannot_be_assigned(agent):

@@ -90,10 +90,23 @@ def _unannounced(before: dict, changes: list[events.CaseChange]) -> list[str]:
     for change in changes:
         about.setdefault(change.case_id, []).append(change)
     after = _state()
+    return (
+        _unannounced_events(before, about)
+        + _unannounced_interactions(before, after, about)
+        + _unannounced_columns(before, after, about)
+    )
+
+
+def _unannounced_events(before: dict, about: dict) -> list[str]:
+    return [
+        f"CaseEvent {event.kind} on case {event.case_id}"
+        for event in CaseEvent.objects.filter(pk__gt=before["event"]).order_by("pk")
+        if not any(COVERS[event.kind](c, event) for c in about.get(event.case_id, []))
+    ]
+
+
+def _unannounced_interactions(before: dict, after: dict, about: dict) -> list[str]:
     missing = []
-    for event in CaseEvent.objects.filter(pk__gt=before["event"]).order_by("pk"):
-        if not any(COVERS[event.kind](c, event) for c in about.get(event.case_id, [])):
-            missing.append(f"CaseEvent {event.kind} on case {event.case_id}")
     for pk, row in after["interactions"].items():
         old = before["interactions"].get(pk)
         on_case = about.get(row["case_id"], [])
@@ -106,6 +119,11 @@ def _unannounced(before: dict, changes: list[events.CaseChange]) -> list[str]:
             for c in on_case
         ):
             missing.append(f"interaction {pk} changed on case {row['case_id']}")
+    return missing
+
+
+def _unannounced_columns(before: dict, after: dict, about: dict) -> list[str]:
+    missing = []
     for pk, row in after["cases"].items():
         old = before["cases"].get(pk)
         if old is None:

@@ -22,7 +22,8 @@ def test_a_blank_subject_is_refused(agent, subject):
     with pytest.raises(services.CaseError, match="needs a subject"):
         services.case_set_subject(case_id=case.pk, subject=subject, actor=agent)
     case.refresh_from_db()
-    assert case.subject == "Keep" and not case.events.exists()
+    assert case.subject == "Keep"
+    assert not case.events.exists()
 
 
 def test_custom_fields_merge_and_a_null_removes_a_field(agent):

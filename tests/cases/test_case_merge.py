@@ -20,7 +20,8 @@ def test_merging_moves_the_conversation_and_closes_the_duplicate(agent):
 
     source.refresh_from_db()
     assert result == target
-    assert target.interactions.count() == 3 and source.interactions.count() == 0
+    assert target.interactions.count() == 3
+    assert source.interactions.count() == 0
     assert set(target.tags.values_list("name", flat=True)) == {"billing", "refund"}
     assert (source.status, source.merged_into) == (Status.CLOSED, target)
     assert source.closed_at is not None
@@ -45,7 +46,8 @@ def test_merging_an_open_case_into_a_solved_one_reopens_it(agent):
     source = CaseFactory(status=Status.OPEN)
     services.case_merge(source_id=source.pk, target_id=target.pk, actor=agent)
     target.refresh_from_db()
-    assert target.status == Status.OPEN and target.reopen_count == 1
+    assert target.status == Status.OPEN
+    assert target.reopen_count == 1
 
 
 @pytest.mark.parametrize(

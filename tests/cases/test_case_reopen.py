@@ -30,7 +30,8 @@ def test_an_inbound_message_reopens_a_solved_case():
     assert case.reopen_count == 1
     assert case.solved_at is None
     reopened = case.events.get(kind=CaseEvent.Kind.REOPENED)
-    assert reopened.actor_contact == case.requester and reopened.actor is None
+    assert reopened.actor_contact == case.requester
+    assert reopened.actor is None
     assert case.events.get(kind=CaseEvent.Kind.STATUS).after == Status.OPEN
 
 
@@ -62,7 +63,8 @@ def test_a_customer_answer_moves_a_waiting_case_back_to_open(status):
     case = CaseFactory(status=status)
     _customer_writes(case, "Here is the information you asked for")
     case.refresh_from_db()
-    assert case.status == Status.OPEN and case.reopen_count == 0
+    assert case.status == Status.OPEN
+    assert case.reopen_count == 0
 
 
 def test_a_message_on_a_closed_case_opens_a_linked_follow_up(team):

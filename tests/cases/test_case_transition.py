@@ -50,7 +50,8 @@ def test_solving_stamps_solved_at_and_closing_stamps_closed_at(agent):
     case = CaseFactory(status=Status.OPEN)
     services.case_transition(case_id=case.pk, to=Status.SOLVED, actor=agent)
     case.refresh_from_db()
-    assert case.solved_at is not None and case.closed_at is None
+    assert case.solved_at is not None
+    assert case.closed_at is None
     services.case_transition(case_id=case.pk, to=Status.CLOSED, actor=agent)
     case.refresh_from_db()
     assert case.closed_at >= case.solved_at

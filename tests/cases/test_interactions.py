@@ -20,7 +20,8 @@ def test_html_bodies_are_sanitised_and_text_derived():
         '<a href="javascript:alert(2)" onclick="x()">link</a><p>Fish &amp; chips</p>',
     )
     assert "<script" not in interaction.body_html
-    assert "onclick" not in interaction.body_html and "javascript:" not in interaction.body_html
+    assert "onclick" not in interaction.body_html
+    assert "javascript:" not in interaction.body_html
     assert "<b>team</b>" in interaction.body_html
     assert interaction.body_text.splitlines()[0] == "Hello team"
     assert "Fish & chips" in interaction.body_text
@@ -71,7 +72,9 @@ def test_the_first_agent_reply_is_the_first_response(agent):
     services.case_reply(case_id=case.pk, agent=agent, body_text="Update")
     case.refresh_from_db()
     assert case.first_response_at == reply.occurred_at
-    assert reply.channel == case.channel and reply.direction == "out" and reply.is_public
+    assert reply.channel == case.channel
+    assert reply.direction == "out"
+    assert reply.is_public
 
 
 def test_a_reply_to_a_new_unassigned_case_assigns_and_opens_it(agent, team):
@@ -95,7 +98,8 @@ def test_an_agent_outside_the_team_answering_does_not_take_the_case(team, other_
     case = CaseFactory(status=Status.NEW, team=team)
     services.case_reply(case_id=case.pk, agent=outsider, body_text="Hello")
     case.refresh_from_db()
-    assert case.assignee is None and case.status == Status.OPEN
+    assert case.assignee is None
+    assert case.status == Status.OPEN
 
 
 def test_a_reply_on_another_channel_is_kept_on_that_channel(agent):
@@ -107,7 +111,8 @@ def test_a_reply_on_another_channel_is_kept_on_that_channel(agent):
         channel="phone",
         metadata={"duration_seconds": 90},
     )
-    assert reply.channel == "phone" and reply.metadata == {"duration_seconds": 90}
+    assert reply.channel == "phone"
+    assert reply.metadata == {"duration_seconds": 90}
 
 
 def test_attachments_are_stored_with_size_and_type(settings):
@@ -118,7 +123,8 @@ def test_attachments_are_stored_with_size_and_type(settings):
         content=b"%PDF-1.7 data",
         content_type="application/pdf",
     )
-    assert attachment.size == 13 and attachment.content_type == "application/pdf"
+    assert attachment.size == 13
+    assert attachment.content_type == "application/pdf"
     assert ".." not in attachment.file.name
     assert attachment.file.read() == b"%PDF-1.7 data"
 
@@ -187,7 +193,8 @@ def test_a_closed_case_takes_no_reply(agent):
     case = CaseFactory(status=Status.CLOSED)
     with pytest.raises(services.CaseError, match="is closed"):
         services.case_reply(case_id=case.pk, agent=agent, body_text="Hello?")
-    assert not case.interactions.exists() and not case.events.exists()
+    assert not case.interactions.exists()
+    assert not case.events.exists()
 
 
 def test_an_imported_reply_keeps_its_time_as_the_first_response(agent):

@@ -42,8 +42,10 @@ def test_a_reply_is_sent_after_commit_and_gets_the_channel_id(
     case = CaseFactory(team=team, channel="email")
     reply = _reply(case, agent, django_capture_on_commit_callbacks)
     reply.refresh_from_db()
-    assert reply.delivery_status == Delivery.SENT and reply.delivery_attempts == 1
-    assert reply.external_id == f"provider-id-{reply.pk}" and reply.sent_at is not None
+    assert reply.delivery_status == Delivery.SENT
+    assert reply.delivery_attempts == 1
+    assert reply.external_id == f"provider-id-{reply.pk}"
+    assert reply.sent_at is not None
 
 
 def test_channels_without_a_sender_send_nothing(agent, team, django_capture_on_commit_callbacks):
@@ -59,13 +61,15 @@ def test_a_transient_failure_is_retried_with_backoff_then_sent(agent, team):
     reply = services.case_reply(case_id=case.pk, agent=agent, body_text="Hello")
     first = outbound.interaction_send(interaction_id=reply.pk)
     reply.refresh_from_db()
-    assert reply.delivery_status == Delivery.PENDING and "503" in reply.delivery_error
+    assert reply.delivery_status == Delivery.PENDING
+    assert "503" in reply.delivery_error
     assert outbound.interaction_send(interaction_id=reply.pk) is None  # not due yet
     second = outbound.interaction_send(interaction_id=reply.pk, now=first + timedelta(seconds=1))
     assert second - first > timedelta(seconds=50)  # 30 s, then 60 s
     outbound.interaction_send(interaction_id=reply.pk, now=second + timedelta(seconds=1))
     reply.refresh_from_db()
-    assert reply.delivery_status == Delivery.SENT and reply.delivery_attempts == 3
+    assert reply.delivery_status == Delivery.SENT
+    assert reply.delivery_attempts == 3
     assert reply.delivery_error == ""
 
 
@@ -103,7 +107,8 @@ def test_a_redelivered_task_sends_once(agent, team):
     SENT.append("permanent")  # a second send would fail: it must not happen
     tasks.send_interaction(reply.pk)
     reply.refresh_from_db()
-    assert reply.delivery_status == Delivery.SENT and reply.delivery_attempts == 1
+    assert reply.delivery_status == Delivery.SENT
+    assert reply.delivery_attempts == 1
 
 
 def test_the_sweep_sends_what_a_lost_task_left_and_releases_stale_claims(agent, team):
@@ -244,7 +249,8 @@ def test_a_claim_younger_than_the_lease_is_left_to_its_worker(agent, team, setti
         assert tasks.send_due_interactions() == 0
 
     reply.refresh_from_db()
-    assert reply.delivery_status == Delivery.SENDING and len(mailoutbox) == 1
+    assert reply.delivery_status == Delivery.SENDING
+    assert len(mailoutbox) == 1
 
 
 def test_the_default_lease_is_two_minutes_and_outlasts_the_slowest_smtp_send():

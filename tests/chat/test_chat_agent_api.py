@@ -30,19 +30,23 @@ def test_an_agent_lists_the_active_chats_of_their_teams(agent_api, chats):
     rows = response.json()["results"]
     assert [row["id"] for row in rows] == [mine.pk]
     row = rows[0]
-    assert row["status"] == "active" and row["answered"] is False
+    assert row["status"] == "active"
+    assert row["answered"] is False
     assert row["case"]["reference"] == mine.case.reference
     assert row["case"]["team"]["name"] == "Billing"
-    assert row["contact"]["name"] == "Ann" and row["widget"]["id"] == mine.widget_id
+    assert row["contact"]["name"] == "Ann"
+    assert row["widget"]["id"] == mine.widget_id
     assert "visitor_id" not in row
 
 
 def test_ended_chats_are_listed_on_request(agent_api, chats):
     _, _, over = chats
     rows = agent_api.get(URL, {"status": "ended"}).json()["results"]
-    assert [row["id"] for row in rows] == [over.pk] and rows[0]["ended_by"] == "customer"
+    assert [row["id"] for row in rows] == [over.pk]
+    assert rows[0]["ended_by"] == "customer"
     bad = agent_api.get(URL, {"status": "sleeping"})
-    assert bad.status_code == 400 and "status" in bad.json()["error"]["fields"]
+    assert bad.status_code == 400
+    assert "status" in bad.json()["error"]["fields"]
 
 
 def test_admins_see_every_chat(admin_api, chats):
@@ -53,18 +57,22 @@ def test_an_agent_ends_a_chat_of_their_team(agent_api, chats, start_chat):
     mine, _, _ = chats
     response = agent_api.post(f"{URL}{mine.pk}/end/")
     assert response.status_code == 200
-    assert response.json()["status"] == "ended" and response.json()["ended_by"] == "agent"
+    assert response.json()["status"] == "ended"
+    assert response.json()["ended_by"] == "agent"
     mine.refresh_from_db()
-    assert mine.status == "ended" and mine.ended_by == "agent"
+    assert mine.status == "ended"
+    assert mine.ended_by == "agent"
     again = agent_api.post(f"{URL}{mine.pk}/end/")
-    assert again.status_code == 200 and again.json()["ended_by"] == "agent"
+    assert again.status_code == 200
+    assert again.json()["ended_by"] == "agent"
 
 
 def test_the_widget_learns_that_the_agent_ended_the_chat(agent_api, start_chat):
     chat = start_chat()
     agent_api.post(f"{URL}{chat.id}/end/")
     body = chat.poll().json()
-    assert body["session"]["status"] == "ended" and body["session"]["ended_by"] == "agent"
+    assert body["session"]["status"] == "ended"
+    assert body["session"]["ended_by"] == "agent"
 
 
 def test_chats_of_other_teams_are_not_found(agent_api, chats):

@@ -59,7 +59,8 @@ def test_a_typed_email_gets_a_confirmation_link_that_names_no_chat_content(claim
     assert "Acme shop" in message.subject
     # Nothing the visitor typed is mailed (the widget is public: no spam relay).
     for part in (message.body, message.alternatives[0][0]):
-        assert "prize" not in part and "pills" not in part
+        assert "prize" not in part
+        assert "pills" not in part
     assert _session(chat).claim_link_sent_at is not None
     assert chat.data["email_claim"] == {
         "email": "ann@example.com",
@@ -183,7 +184,8 @@ def test_one_address_gets_at_most_the_daily_number_of_mails(claimed_chat, settin
 def test_no_link_is_mailed_when_links_are_off(claimed_chat, settings):
     settings.CXDESK_CHAT_CLAIM_LINKS = False
     chat, link = claimed_chat()
-    assert link is None and mail.outbox == []
+    assert link is None
+    assert mail.outbox == []
     assert chat.data["email_claim"]["confirmation_mailed"] is False
 
 
@@ -216,13 +218,15 @@ def test_a_supervisor_confirms_a_claim_that_merges_through_the_api(
     api = token_client(supervisor)
     url = f"/api/v1/chat/sessions/{chat.id}/"
     before = api.get(url).json()["email_claim"]
-    assert before["verified"] is False and before["verified_via"] == ""
+    assert before["verified"] is False
+    assert before["verified_via"] == ""
 
     response = api.post(url + "confirm-claim/")
 
     assert response.status_code == 200, response.content
     claim = response.json()["email_claim"]
-    assert claim["verified"] is True and claim["verified_via"] == "agent"
+    assert claim["verified"] is True
+    assert claim["verified_via"] == "agent"
     assert response.json()["contact"]["id"] == ann.pk
     session = _session(chat)
     assert session.claim_verified_by == supervisor
@@ -241,7 +245,8 @@ def test_an_agent_may_not_confirm_a_claim_that_would_merge_contacts(claimed_chat
 
     assert response.status_code == 403, response.content
     assert response.json()["error"]["code"] == "merge_not_allowed"
-    assert _session(chat).claim_verified_at is None and _session(chat).contact != ann
+    assert _session(chat).claim_verified_at is None
+    assert _session(chat).contact != ann
     assert not ann.events.exists()
 
 
@@ -269,9 +274,11 @@ def test_a_browser_whose_contact_has_other_addresses_is_never_joined(
     page = client.post(_path(bob_link))
 
     assert page.status_code == 409
-    assert b"could not be linked" in page.content and b"Ann" not in page.content
+    assert b"could not be linked" in page.content
+    assert b"Ann" not in page.content
     ann.refresh_from_db()
-    assert ann.merged_into is None and not bob.identities.filter(kind="chat").exists()
+    assert ann.merged_into is None
+    assert not bob.identities.filter(kind="chat").exists()
     assert set(ann.identities.values_list("kind", "value")) == {
         ("chat", first.data["visitor_id"]),
         ("email", "ann@example.com"),
@@ -306,11 +313,14 @@ def test_the_case_page_shows_the_claim_as_unverified_with_a_button(
     url = f"/channels/chat/sessions/{chat.id}/confirm-claim/"
     client.force_login(agent)
     page = client.get(f"/cases/{_session(chat).case_id}/").content.decode()
-    assert "ann@example.com" in page and "unverified" in page
-    assert "An existing contact has this address" in page and "a supervisor does" in page
+    assert "ann@example.com" in page
+    assert "unverified" in page
+    assert "An existing contact has this address" in page
+    assert "a supervisor does" in page
     assert url not in page  # an agent may not merge: no button
     refused = client.post(url, follow=True).content.decode()
-    assert "which a supervisor does" in refused and _session(chat).claim_verified_at is None
+    assert "which a supervisor does" in refused
+    assert _session(chat).claim_verified_at is None
 
     client.force_login(supervisor)
     assert url in client.get(f"/cases/{_session(chat).case_id}/").content.decode()
@@ -319,7 +329,8 @@ def test_the_case_page_shows_the_claim_as_unverified_with_a_button(
     assert confirmed.redirect_chain[-1][0] == f"/cases/{_session(chat).case_id}/"
     page = confirmed.content.decode()
     assert "Confirmed: the visitor is ann@example.com." in page
-    assert "unverified" not in page and "verified" in page
+    assert "unverified" not in page
+    assert "verified" in page
     assert _session(chat).claim_verified_via == Via.AGENT
 
 
@@ -364,5 +375,6 @@ def test_an_agent_confirmation_that_names_no_agent_merges_nothing(claimed_chat):
     with pytest.raises(services.ClaimMergeNotAllowed):
         services.chat_claim_verify(session_id=chat.id, via=Via.AGENT)
 
-    assert _session(chat).claim_verified_at is None and _session(chat).contact != ann
+    assert _session(chat).claim_verified_at is None
+    assert _session(chat).contact != ann
     assert not ann.events.exists()

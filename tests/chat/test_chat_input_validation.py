@@ -28,7 +28,8 @@ def test_a_bad_start_names_the_field(visitor, widget, body, field):
     response = _start(visitor, widget, body)
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error["code"] == "validation_error" and field in error["fields"]
+    assert error["code"] == "validation_error"
+    assert field in error["fields"]
     assert not Case.objects.exists()
 
 

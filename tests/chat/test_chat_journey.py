@@ -14,15 +14,21 @@ def test_starting_a_chat_opens_a_case_for_the_widgets_team(start_chat, widget, t
 
     session = ChatSession.objects.select_related("case", "contact").get(pk=chat.id)
     case = session.case
-    assert case.channel == "chat" and case.team == team and case.status == Case.Status.NEW
+    assert case.channel == "chat"
+    assert case.team == team
+    assert case.status == Case.Status.NEW
     assert case.subject == "Chat: Hello, my parcel has not arrived"
-    assert case.requester == session.contact and session.contact.name == "Ann Lee"
+    assert case.requester == session.contact
+    assert session.contact.name == "Ann Lee"
     identity = session.contact.identities.get()
-    assert identity.kind == ContactIdentity.Kind.CHAT and identity.value == session.visitor_id
+    assert identity.kind == ContactIdentity.Kind.CHAT
+    assert identity.value == session.visitor_id
     first = case.interactions.get()
     assert (first.channel, first.direction, first.author_contact) == ("chat", "in", session.contact)
     assert first.metadata == {"chat_session_id": session.pk}
-    assert session.status == "active" and session.widget == widget and not session.answered
+    assert session.status == "active"
+    assert session.widget == widget
+    assert not session.answered
 
     assert chat.data["session"]["case"] == case.reference
     assert chat.data["visitor_id"] == session.visitor_id
@@ -39,9 +45,12 @@ def test_the_customer_the_agent_and_the_widget_hold_one_conversation(
 
     # The customer writes again: an inbound chat interaction on the same case.
     said = chat.say("Order 1234, sent last Monday")
-    assert said.status_code == 201 and said.json()["sender"] == "customer"
+    assert said.status_code == 201
+    assert said.json()["sender"] == "customer"
     message = Interaction.objects.get(pk=said.json()["id"])
-    assert message.case == case and message.direction == "in" and message.channel == "chat"
+    assert message.case == case
+    assert message.direction == "in"
+    assert message.channel == "chat"
     assert message.metadata == {"chat_session_id": chat.id}
 
     # The agent answers with the REST API, on the case's channel (chat); the chat's sender
@@ -55,7 +64,8 @@ def test_the_customer_the_agent_and_the_widget_hold_one_conversation(
     assert reply.status_code == 201, reply.content
     assert reply.json()["channel"] == "chat"
     stored = Interaction.objects.get(pk=reply.json()["id"])
-    assert stored.delivery_status == "sent" and stored.external_id.startswith("chat:")
+    assert stored.delivery_status == "sent"
+    assert stored.external_id.startswith("chat:")
 
     # An internal note never reaches the widget.
     agent_api.post(
@@ -71,7 +81,8 @@ def test_the_customer_the_agent_and_the_widget_hold_one_conversation(
     assert [(m["sender"], m["author"], m["text"]) for m in body["messages"]] == [
         ("agent", "Test", "It leaves our warehouse today.")
     ]
-    assert body["session"]["status"] == "active" and body["poll_after_ms"] > 0
+    assert body["session"]["status"] == "active"
+    assert body["poll_after_ms"] > 0
 
     # A fresh page draws the whole transcript.
     assert [m["sender"] for m in chat.poll().json()["messages"]] == [
@@ -83,7 +94,8 @@ def test_the_customer_the_agent_and_the_widget_hold_one_conversation(
     session = ChatSession.objects.get(pk=chat.id)
     assert session.answered
     case.refresh_from_db()
-    assert case.first_response_at is not None and case.assignee == agent
+    assert case.first_response_at is not None
+    assert case.assignee == agent
 
     # The customer ends the chat: it is over for everyone, and says so.
     ended = chat.end()
@@ -91,9 +103,12 @@ def test_the_customer_the_agent_and_the_widget_hold_one_conversation(
     assert ended.json()["session"]["status"] == "ended"
     assert ended.json()["session"]["ended_by"] == "customer"
     session.refresh_from_db()
-    assert session.status == "ended" and session.ended_by == "customer" and session.ended_at
+    assert session.status == "ended"
+    assert session.ended_by == "customer"
+    assert session.ended_at
     last = chat.poll()
-    assert last.json()["session"]["status"] == "ended" and last.json()["poll_after_ms"] is None
+    assert last.json()["session"]["status"] == "ended"
+    assert last.json()["poll_after_ms"] is None
 
 
 def test_an_ended_chat_takes_no_more_messages(start_chat):
@@ -109,7 +124,8 @@ def test_ending_twice_changes_nothing(start_chat):
     chat = start_chat()
     first = chat.end().json()["session"]
     second = chat.end()
-    assert second.status_code == 200 and second.json()["session"] == first
+    assert second.status_code == 200
+    assert second.json()["session"] == first
 
 
 def test_a_message_after_the_case_was_closed_goes_to_its_follow_up_and_the_chat_follows(

@@ -15,7 +15,9 @@ pytestmark = pytest.mark.django_db
 def _error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.content
     error = response.json()["error"]
-    assert error["status"] == status and error["code"] == code and error["message"]
+    assert error["status"] == status
+    assert error["code"] == code
+    assert error["message"]
     return error
 
 

@@ -48,7 +48,9 @@ def test_a_visitor_chats_with_an_agent_through_the_widget(
     # cxdesk has the case, and the widget shows its reference.
     session = wait_for(lambda: ChatSession.objects.select_related("case", "contact").first(), page)
     case = session.case
-    assert case.channel == "chat" and case.team == team and case.requester.name == "Ann Lee"
+    assert case.channel == "chat"
+    assert case.team == team
+    assert case.requester.name == "Ann Lee"
     expect(page.locator(".cx-info")).to_contain_text(case.reference)
     token = page.evaluate(
         f"JSON.parse(sessionStorage.getItem('cxdesk-chat:{widget.public_key}')).token"
@@ -78,12 +80,15 @@ def test_a_visitor_chats_with_an_agent_through_the_widget(
     expect(page.locator(".cx-ended")).to_be_visible()
     expect(page.locator(".cx-compose")).to_be_hidden()
     session.refresh_from_db()
-    assert session.status == "ended" and session.ended_by == "customer" and session.answered
+    assert session.status == "ended"
+    assert session.ended_by == "customer"
+    assert session.answered
     assert Case.objects.count() == 1
     assert [i.direction for i in case.interactions.order_by("pk")] == ["in", "in", "out"]
 
     # Nothing but cxdesk was contacted, and the page logged no error.
-    assert requests and all(url.startswith(base + "/") for url in requests), requests
+    assert requests
+    assert all(url.startswith(base + "/") for url in requests), requests
     assert not problems, problems
 
 
@@ -102,7 +107,8 @@ def test_the_chat_survives_a_page_reload(transactional_db, live_server, browser_
     page.locator(".cx-compose .cx-input").fill("Second question")
     page.locator(".cx-compose .cx-send").click()
     expect(page.locator(".cx-from-customer")).to_have_count(2)
-    assert ChatSession.objects.count() == 1 and Case.objects.count() == 1
+    assert ChatSession.objects.count() == 1
+    assert Case.objects.count() == 1
     # A returning visitor keeps their visitor id (localStorage) for the next chat.
     visitor = page.evaluate("localStorage.getItem('cxdesk-chat-visitor')")
     assert visitor == ChatSession.objects.get().visitor_id

@@ -34,7 +34,8 @@ def test_chats_silent_longer_than_the_limit_are_ended_by_timeout(widget, setting
 
     idle.refresh_from_db()
     lively.refresh_from_db()
-    assert (idle.status, idle.ended_by) == ("ended", "timeout") and idle.ended_at
+    assert (idle.status, idle.ended_by) == ("ended", "timeout")
+    assert idle.ended_at
     assert lively.status == "active"
 
 

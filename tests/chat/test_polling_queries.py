@@ -28,7 +28,8 @@ def test_a_poll_is_two_queries_however_long_the_chat(
     with CaptureQueriesContext(connection) as long_queries:
         long = chat.poll()
     assert len(long_queries) == 2
-    assert len(short.json()["messages"]) == 7 and len(long.json()["messages"]) == 47
+    assert len(short.json()["messages"]) == 7
+    assert len(long.json()["messages"]) == 47
 
 
 def test_a_poll_that_refreshes_the_sign_of_life_is_three(start_chat, django_assert_num_queries):
@@ -55,4 +56,5 @@ def test_a_poll_returns_at_most_a_page_and_says_there_is_more(start_chat, monkey
     assert [m["text"] for m in first["messages"]] == ["My parcel has not arrived", "two"]
     assert first["has_more"] is True
     rest = chat.poll(after=first["messages"][-1]["id"]).json()
-    assert [m["text"] for m in rest["messages"]] == ["three"] and rest["has_more"] is False
+    assert [m["text"] for m in rest["messages"]] == ["three"]
+    assert rest["has_more"] is False

@@ -58,7 +58,8 @@ def test_the_contact_page_shows_its_audit_trail_read_only(
         response = admin_client.get(_change_url(ann))
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Identity added" in content and "Created" in content
+    assert "Identity added" in content
+    assert "Created" in content
     events = reverse("admin:contacts_contactevent_change", args=[ann.events.first().pk])
     assert admin_client.post(events, {"kind": "merged_into"}).status_code == 403
     delete = reverse("admin:contacts_contactevent_delete", args=[ann.events.first().pk])
@@ -96,7 +97,8 @@ def test_the_last_identity_cannot_be_removed_on_the_contact_page(admin_client, a
 def test_a_contact_is_not_deleted_with_its_identities_and_audit_trail(admin_client, ann):
     delete = reverse("admin:contacts_contact_delete", args=[ann.pk])
     assert admin_client.post(delete, {"post": "yes"}).status_code == 403
-    assert ann.identities.exists() and ann.events.exists()
+    assert ann.identities.exists()
+    assert ann.events.exists()
     listing = admin_client.get(LIST_URL).content.decode()
     assert 'value="delete_selected"' not in listing
 
@@ -123,9 +125,9 @@ def test_the_merge_action_asks_which_contact_to_keep(admin_client, ann):
     )
     assert response.status_code == 200
     content = response.content.decode()
-    assert (
-        'name="into"' in content and "ann@example.com" in content and "bob@example.com" in content
-    )
+    assert 'name="into"' in content
+    assert "ann@example.com" in content
+    assert "bob@example.com" in content
     assert not Contact.objects.filter(merged_into__isnull=False).exists()
 
 
@@ -145,7 +147,8 @@ def test_the_merge_action_merges_into_the_chosen_contact(admin_client, ann, admi
     assert "Merged 1 contact(s) into" in response.content.decode()
     ann.refresh_from_db()
     case.refresh_from_db()
-    assert ann.merged_into == bob and case.requester == bob
+    assert ann.merged_into == bob
+    assert case.requester == bob
     assert bob.identities.count() == 3
     assert bob.events.get(kind=ContactEvent.Kind.MERGED_FROM).actor == admin_user
     assert case.events.get(kind=CaseEvent.Kind.REQUESTER).actor == admin_user

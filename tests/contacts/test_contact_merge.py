@@ -31,12 +31,14 @@ def test_merging_two_contacts_moves_identities_cases_and_messages(agent):
     assert call_case.requester == by_mail
     assert call_case.interactions.get().author_contact == by_mail
     event = call_case.events.get(kind=CaseEvent.Kind.REQUESTER)
-    assert event.before["contact_id"] == by_phone.pk and event.after == {"contact_id": by_mail.pk}
+    assert event.before["contact_id"] == by_phone.pk
+    assert event.after == {"contact_id": by_mail.pk}
     assert event.actor == agent
     assert not mail_case.events.filter(kind=CaseEvent.Kind.REQUESTER).exists()
     # the phone number now finds the merged contact
     found, created = services.contact_find_or_create(kind="phone", value="202-555-0143")
-    assert found == by_mail and not created
+    assert found == by_mail
+    assert not created
 
 
 def test_merge_fills_a_missing_name():

@@ -74,9 +74,11 @@ def test_an_agent_may_not_merge_even_contacts_they_see(agent_api, pair):
     response = _merge(agent_api, source, target.pk)
     assert response.status_code == 403
     error = response.json()["error"]
-    assert error["code"] == "permission_denied" and "supervisors and admins" in error["message"]
+    assert error["code"] == "permission_denied"
+    assert "supervisors and admins" in error["message"]
     source.refresh_from_db()
-    assert source.merged_into is None and source.identities.exists()
+    assert source.merged_into is None
+    assert source.identities.exists()
     assert not ContactEvent.objects.filter(kind__startswith="merged").exists()
 
 
@@ -95,7 +97,8 @@ def test_a_contact_of_another_team_is_a_404_as_source_and_a_400_as_target(
     ]
     assert missing.json()["error"]["fields"]["into"] == ["No contact #99999999 that you can see."]
     assert not Contact.objects.filter(merged_into__isnull=False).exists()
-    assert theirs.identities.count() == 1 and ours.identities.count() == 1
+    assert theirs.identities.count() == 1
+    assert ours.identities.count() == 1
 
 
 def test_a_contact_cannot_be_merged_into_itself(supervisor_api, pair):

@@ -14,7 +14,8 @@ def test_the_same_email_in_two_cases_is_one_contact():
         kind="email", value="Ann@Example.com", name="Ann Lee"
     )
     again, created_again = services.contact_find_or_create(kind="email", value="ann@example.COM")
-    assert created and not created_again
+    assert created
+    assert not created_again
     assert first == again
     assert Contact.objects.count() == 1
     assert ContactIdentity.objects.get().value == "ann@example.com"

@@ -43,7 +43,8 @@ def _names_no_contact(response, contact):
     error = response.json()["error"]
     assert (error["status"], error["code"]) == (409, "identity_taken")
     assert "fields" not in error
-    assert f"#{contact.pk}" not in body and "contact_id" not in body
+    assert f"#{contact.pk}" not in body
+    assert "contact_id" not in body
     assert "Victoria" not in body
 
 

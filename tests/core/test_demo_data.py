@@ -141,7 +141,8 @@ def test_running_it_twice_creates_nothing_new(demo):
 
 def test_list_prints_every_login_and_writes_nothing():
     output = load("--list")
-    assert "alex.agent" in output and "sam.super" in output
+    assert "alex.agent" in output
+    assert "sam.super" in output
     assert get_user_model().objects.count() == 0
     assert Case.objects.count() == 0
 
@@ -168,7 +169,8 @@ def test_the_demo_has_a_chat_widget_whose_page_it_prints(demo, settings):
 
     settings.CXDESK_PUBLIC_URL = "http://127.0.0.1:8000"
     widget = ChatWidget.objects.get()
-    assert widget.team.name == "Customer Care" and widget.is_active
+    assert widget.team.name == "Customer Care"
+    assert widget.is_active
     again = load("--cases", str(SMALL))  # twice: the same widget, printed again
     assert ChatWidget.objects.get() == widget
     assert f"chat widget: http://127.0.0.1:8000/channels/chat/demo/{widget.public_key}/" in again

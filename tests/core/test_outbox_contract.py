@@ -111,7 +111,9 @@ def test_a_row_is_claimed_once(subject):
     first = subject.outbox.claim(pk, now=now)
     second = subject.outbox.claim(pk, now=now + timedelta(seconds=1))
 
-    assert first is not None and first.token == now and first.attempt == 1
+    assert first is not None
+    assert first.token == now
+    assert first.attempt == 1
     assert second is None
     assert subject.status(pk) == subject.outbox.claimed
 
@@ -124,7 +126,8 @@ def test_a_finished_row_is_not_claimed_again(subject):
 
     assert subject.outbox.claim(pk) is None
     assert subject.status(pk) == subject.outbox.done
-    assert subject.attempts(pk) == 1 and subject.error(pk) == ""
+    assert subject.attempts(pk) == 1
+    assert subject.error(pk) == ""
 
 
 def test_a_permanent_failure_fails_at_once_with_its_error(subject):
@@ -269,7 +272,8 @@ def test_a_transient_failure_reschedules_the_row_after_the_backoff(subject):
     assert now + exact <= retry_at <= now + exact * (1 + ob.backoff.jitter)
     row = subject.row(pk)
     assert (subject.status(pk), subject.attempts(pk)) == (ob.ready, 1)
-    assert getattr(row, ob.next_attempt_field) == retry_at and row.claimed_at is None
+    assert getattr(row, ob.next_attempt_field) == retry_at
+    assert row.claimed_at is None
     assert ob.claim(pk, now=retry_at - timedelta(seconds=1)) is None  # not due yet
     assert ob.due(limit=10, now=retry_at - timedelta(seconds=1)) == []
     assert ob.due(limit=10, now=retry_at) == [pk]
@@ -296,4 +300,5 @@ def test_retry_now_makes_a_failed_row_due_and_keeps_its_attempts(subject):
 
     assert (subject.status(pk), subject.attempts(pk)) == (ob.ready, ob.max_attempts)
     claim = ob.claim(pk)
-    assert claim is not None and ob.gives_up_after(claim)  # one more try, then failed again
+    assert claim is not None
+    assert ob.gives_up_after(claim)

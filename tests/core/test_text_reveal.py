@@ -77,7 +77,8 @@ def test_the_html_form_escapes_and_highlights_with_the_characters_name():
         'title="Hidden character: right-to-left override">⟨U+202E⟩</mark>gnp.exe'
     )
     assert reveal_hidden_html("<i>") == "&lt;i&gt;"
-    assert reveal_hidden_html(None) == "" and reveal_hidden(None) == ""
+    assert reveal_hidden_html(None) == ""
+    assert reveal_hidden(None) == ""
 
 
 def test_the_stored_value_is_not_changed():

@@ -1,4 +1,5 @@
-"""Fixtures for email-in tests: a mailbox and a builder of raw RFC 5322 messages."""
+"""Fixtures for email tests: a mailbox, a builder of raw RFC 5322 messages, and a real IMAP
+server on 127.0.0.1 (pymap, see imap_server.py) with the ingestion recorder its pollers use."""
 
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -7,6 +8,14 @@ import pytest
 from django.utils import timezone
 
 from apps.mail.models import Mailbox
+from tests.mail.imap_server import (
+    ImapTestServer,
+    Recorder,
+    TlsFiles,
+    make_tls_files,
+    record_email_receive,
+    running,
+)
 
 
 @pytest.fixture
@@ -65,3 +74,23 @@ def build_email(
 @pytest.fixture
 def make_email():
     return build_email
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory) -> TlsFiles:
+    """A test CA and the IMAP server's certificate it signed (made once: slow to generate)."""
+    return make_tls_files(tmp_path_factory.mktemp("tls"))
+
+
+@pytest.fixture
+def imap_server(tls_files, monkeypatch) -> ImapTestServer:
+    """A STARTTLS server on 127.0.0.1 whose test CA the default SSL context trusts."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files.ca))
+    with running("starttls", tls_files) as server:
+        yield server
+
+
+@pytest.fixture
+def received(monkeypatch) -> Recorder:
+    """apps.mail.services.email_receive replaced by a Recorder (the poller, not ingestion)."""
+    return record_email_receive(monkeypatch)

@@ -89,7 +89,8 @@ def test_a_postmark_inbound_message_opens_a_case(mailbox):
     assert inbound.mailbox == mailbox  # from the envelope recipient
     assert inbound.message_id == "<parcel-1@example.com>"
     case = Case.objects.get()
-    assert case.subject == "Webhook: my parcel never arrived" and case.team == mailbox.team
+    assert case.subject == "Webhook: my parcel never arrived"
+    assert case.team == mailbox.team
     assert case.requester.name == "Ada Lovelace"
     interaction = inbound.interaction
     assert interaction.body_text.strip() == "Where is my parcel?"
@@ -105,7 +106,8 @@ def test_a_postmark_raw_email_is_stored_as_sent(mailbox, make_email):
 
     assert response.status_code == 200
     inbound = InboundEmail.objects.get()
-    assert inbound.message_id == "<raw-1@example.com>" and inbound.status == "processed"
+    assert inbound.message_id == "<raw-1@example.com>"
+    assert inbound.status == "processed"
     assert Case.objects.get().subject == "Raw via Postmark"
 
 
@@ -123,7 +125,8 @@ def test_a_missing_or_wrong_secret_is_refused_and_stores_nothing(mailbox, auth):
     response = _post_postmark(_postmark_payload(), auth=auth)
 
     assert 400 <= response.status_code < 500
-    assert not InboundEmail.objects.exists() and not Case.objects.exists()
+    assert not InboundEmail.objects.exists()
+    assert not Case.objects.exists()
 
 
 def _mailgun_post(raw: bytes, *, key: str = MAILGUN_KEY, auth: str | None = SECRET):
@@ -198,5 +201,6 @@ def test_the_webhook_answer_names_no_case(mailbox):
     """Whoever holds the webhook secret learns nothing about cases from the answer."""
     response = _post_postmark(_postmark_payload())
 
-    assert response.status_code == 200 and Case.objects.exists()
+    assert response.status_code == 200
+    assert Case.objects.exists()
     assert response.content == b""

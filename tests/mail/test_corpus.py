@@ -133,7 +133,8 @@ def test_every_sample_is_ingested_and_none_is_lost(samples, mailbox, settings):
         if stored.status == "duplicate":  # the corpus repeats Message-IDs (LF/CRLF twins …)
             assert stored.message_id in seen_ids, path
         elif stored.status == "processed" and not (stored.is_auto_reply or stored.is_bounce):
-            assert stored.case_id and stored.interaction_id, path
+            assert stored.case_id, path
+            assert stored.interaction_id, path
         seen_ids.add(stored.message_id)
 
 
@@ -150,7 +151,8 @@ def test_every_sample_is_processed_on_its_own(samples, mailbox, settings):
             statuses[sample["path"]] = inbound.status
             if inbound.status == "processed" and inbound.interaction_id:
                 interaction = Interaction.objects.get(pk=inbound.interaction_id)
-                assert interaction.external_id and interaction.metadata["inbound_email_id"]
+                assert interaction.external_id
+                assert interaction.metadata["inbound_email_id"]
             transaction.set_rollback(True)
 
     assert {p for p, s in statuses.items() if s == "failed"} == set(FAILING)
@@ -211,9 +213,11 @@ def test_auto_replies_and_bounces_of_the_corpus_are_flagged(samples):
         for p in by_path
         if p.startswith("sisimai/bsd/lhost-") or p.startswith(("sisimai/dos/", "sisimai/mac/"))
     ]
-    assert bounces and all(by_path[p].is_bounce for p in bounces)
+    assert bounces
+    assert all(by_path[p].is_bounce for p in bounces)
     auto_replies = [p for p in by_path if p.startswith("sisimai/bsd/rfc3834-")]
-    assert len(auto_replies) == 6 and all(by_path[p].is_auto_reply for p in auto_replies)
+    assert len(auto_replies) == 6
+    assert all(by_path[p].is_auto_reply for p in auto_replies)
     assert not by_path["sisimai/not/is-not-bounce-01.eml"].is_noise
     assert not by_path["sisimai/not/is-not-bounce-02.eml"].is_noise
     for zammad_bounce in (

@@ -51,6 +51,7 @@ def test_when_the_full_failure_record_is_refused_a_minimal_one_is_stored(
     inbound = services.email_receive(raw=make_email(), source="upload", mailbox=mailbox)
 
     stored = InboundEmail.objects.get(pk=inbound.pk)
-    assert stored.status == Status.FAILED and stored.processed_at is not None
+    assert stored.status == Status.FAILED
+    assert stored.processed_at is not None
     assert stored.error.startswith("RuntimeError (the full error could not be stored")
     assert inbound.error == stored.error  # what the API answers is what is stored

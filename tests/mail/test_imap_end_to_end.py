@@ -5,22 +5,10 @@ import pytest
 from apps.cases.models import Case, Interaction
 from apps.mail import imap, services
 from apps.mail.models import InboundEmail
-from tests.mail.imap_server import SUPPORT, mailbox_on, make_tls_files, message, running
+from tests.mail.imap_server import SUPPORT, mailbox_on, message
 
 pytestmark = pytest.mark.django_db
 Status = InboundEmail.Status
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    return make_tls_files(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def imap_server(tls_files, monkeypatch):
-    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files.ca))
-    with running("starttls", tls_files) as server:
-        yield server
 
 
 @pytest.fixture

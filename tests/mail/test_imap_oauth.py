@@ -19,13 +19,10 @@ from apps.mail.models import Mailbox
 from tests.mail.imap_server import (
     SUPPORT,
     mailbox_on,
-    make_tls_files,
     message,
-    record_email_receive,
-    running,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("received")]
 
 
 class TokenEndpoint:
@@ -71,27 +68,10 @@ class TokenEndpoint:
         self.thread.join(5)
 
 
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    return make_tls_files(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def imap_server(tls_files, monkeypatch):
-    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files.ca))
-    with running("starttls", tls_files) as server:
-        yield server
-
-
 @pytest.fixture
 def token_endpoint():
     with TokenEndpoint() as endpoint:
         yield endpoint
-
-
-@pytest.fixture(autouse=True)
-def received(monkeypatch):
-    return record_email_receive(monkeypatch)
 
 
 def oauth_mailbox(server, endpoint, **fields) -> Mailbox:

@@ -14,33 +14,11 @@ from apps.mail import imap
 from apps.mail.models import InboundEmail, Mailbox
 from tests.mail.imap_server import (
     SUPPORT,
-    Recorder,
     mailbox_on,
-    make_tls_files,
     message,
-    record_email_receive,
-    running,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    return make_tls_files(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def imap_server(tls_files, monkeypatch):
-    """A STARTTLS server on 127.0.0.1 whose test CA the default SSL context trusts."""
-    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files.ca))
-    with running("starttls", tls_files) as server:
-        yield server
-
-
-@pytest.fixture
-def received(monkeypatch) -> Recorder:
-    return record_email_receive(monkeypatch)
 
 
 @pytest.fixture

@@ -10,16 +10,11 @@ from tests.mail.imap_server import (
     mailbox_on,
     make_tls_files,
     message,
-    record_email_receive,
     running,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    return make_tls_files(tmp_path_factory.mktemp("tls"))
+# Ingestion replaced by a minimal store: this module is about the connection.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("received")]
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +27,6 @@ def other_ca(tmp_path_factory):
 def trust_test_ca(tls_files, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(tls_files.ca))
     return tls_files
-
-
-@pytest.fixture(autouse=True)
-def received(monkeypatch):
-    """Ingestion replaced by a minimal store: this module is about the connection."""
-    return record_email_receive(monkeypatch)
 
 
 def test_plain_imap_without_allow_insecure_cannot_even_be_saved():

@@ -44,7 +44,8 @@ def test_the_list_shows_failed_messages_first_with_their_error(
 
     assert response.status_code == 200
     rows = list(response.context["cl"].result_list)
-    assert rows[0].pk == failed.pk and rows[0].status == "failed"
+    assert rows[0].pk == failed.pk
+    assert rows[0].status == "failed"
     assert "RuntimeError: storage unavailable" in response.content.decode()
 
 
@@ -98,7 +99,8 @@ def test_reprocess_selected_runs_failed_messages_again(admin_client, failed, mai
 
     assert response.status_code == 200
     failed.refresh_from_db()
-    assert failed.status == "processed" and failed.case is not None
+    assert failed.status == "processed"
+    assert failed.case is not None
     message = " ".join(str(m) for m in response.context["messages"])
     assert "Re-processed 1 message(s): 1 processed." in message
     assert "1 already processed or duplicate" in message

@@ -30,10 +30,13 @@ def test_a_crash_while_processing_keeps_the_raw_row_and_records_the_error(
     stored = InboundEmail.objects.get(pk=inbound.pk)
     assert stored.status == Status.FAILED
     assert "RuntimeError: database hiccup while opening the case" in stored.error
-    assert bytes(stored.raw) == raw and stored.message_id == "<crash@example.com>"
-    assert stored.case is None and stored.attempts == 1
+    assert bytes(stored.raw) == raw
+    assert stored.message_id == "<crash@example.com>"
+    assert stored.case is None
+    assert stored.attempts == 1
     # The transaction of the processing rolled back as a whole: no half-made contact or case.
-    assert not Case.objects.exists() and not Interaction.objects.exists()
+    assert not Case.objects.exists()
+    assert not Interaction.objects.exists()
 
 
 def test_a_crash_after_the_case_was_opened_rolls_the_case_back(mailbox, make_email, monkeypatch):
@@ -45,7 +48,8 @@ def test_a_crash_after_the_case_was_opened_rolls_the_case_back(mailbox, make_ema
 
     inbound = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
 
-    assert inbound.status == Status.FAILED and "OSError: disk full" in inbound.error
+    assert inbound.status == Status.FAILED
+    assert "OSError: disk full" in inbound.error
     assert not Case.objects.exists()
 
 
@@ -59,7 +63,8 @@ def test_a_failed_message_is_processed_again_once_the_cause_is_gone(
 
     again = services.email_reprocess(inbound_id=inbound.pk)
 
-    assert again.status == Status.PROCESSED and again.error == ""
+    assert again.status == Status.PROCESSED
+    assert again.error == ""
     assert again.attempts == 2
     assert InboundEmail.objects.get(pk=inbound.pk).case == Case.objects.get()
 
@@ -70,7 +75,8 @@ def test_reprocessing_a_processed_message_changes_nothing(mailbox, make_email):
     again = services.email_reprocess(inbound_id=inbound.pk)
 
     assert again.status == Status.PROCESSED
-    assert Case.objects.count() == 1 and Interaction.objects.count() == 1
+    assert Case.objects.count() == 1
+    assert Interaction.objects.count() == 1
     assert InboundEmail.objects.get(pk=inbound.pk).attempts == 1
 
 
@@ -118,7 +124,8 @@ def test_an_imap_redelivery_returns_the_row_stored_the_first_time(mailbox, make_
     )
 
     assert again.pk == first.pk
-    assert InboundEmail.objects.count() == 1 and Case.objects.count() == 1
+    assert InboundEmail.objects.count() == 1
+    assert Case.objects.count() == 1
 
 
 def test_the_same_uid_under_a_new_uidvalidity_is_a_new_delivery(mailbox, make_email):
@@ -156,7 +163,8 @@ def test_a_worker_killed_mid_processing_leaves_the_raw_row_committed(
         services.email_receive(raw=raw, source="imap", mailbox=mailbox)
 
     stored = InboundEmail.objects.get()
-    assert stored.status == Status.RECEIVED and bytes(stored.raw) == raw
+    assert stored.status == Status.RECEIVED
+    assert bytes(stored.raw) == raw
     assert stored.message_id == "<killed@example.com>"
     monkeypatch.undo()
     assert services.email_reprocess(inbound_id=stored.pk).status == Status.PROCESSED

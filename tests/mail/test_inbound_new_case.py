@@ -52,7 +52,8 @@ def test_the_raw_bytes_and_their_hash_are_kept(mailbox, make_email):
     assert bytes(stored.raw) == raw
     assert stored.message_id == "<kept@example.com>"
     assert len(stored.raw_sha256) == 64
-    assert stored.attempts == 1 and stored.processed_at is not None
+    assert stored.attempts == 1
+    assert stored.processed_at is not None
 
 
 def test_a_known_address_finds_its_contact(mailbox, make_email):
@@ -87,7 +88,8 @@ def test_the_headers_are_kept_in_the_interaction_metadata(mailbox, make_email):
     assert metadata["email"]["headers"]["subject"] == "My invoice is wrong"
     assert metadata["inbound_email_id"] == inbound.pk
     assert metadata["threading"] == {"by": "new_case"}
-    assert metadata["auto_reply"] is False and metadata["bounce"] is False
+    assert metadata["auto_reply"] is False
+    assert metadata["bounce"] is False
 
 
 def test_html_only_mail_keeps_sanitised_html_and_derives_text(mailbox, make_email):
@@ -96,7 +98,8 @@ def test_html_only_mail_keeps_sanitised_html_and_derives_text(mailbox, make_emai
     inbound = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
 
     interaction = inbound.interaction
-    assert "<script>" not in interaction.body_html and "<b>there</b>" in interaction.body_html
+    assert "<script>" not in interaction.body_html
+    assert "<b>there</b>" in interaction.body_html
     assert interaction.body_text == "Hello there"
 
 
@@ -165,7 +168,8 @@ def test_without_any_mailbox_the_case_has_no_team(make_email):
     inbound = services.email_receive(raw=make_email(to="nobody@else.test"), source="upload")
 
     assert inbound.status == InboundEmail.Status.PROCESSED
-    assert inbound.mailbox is None and inbound.case.team is None
+    assert inbound.mailbox is None
+    assert inbound.case.team is None
 
 
 def test_a_missing_subject_gets_a_placeholder(mailbox, make_email):

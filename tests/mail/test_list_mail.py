@@ -47,11 +47,13 @@ def test_a_message_relayed_by_a_list_server_opens_a_case_for_its_author(mailbox)
     inbound = services.email_receive(raw=MAILMAN_RELAYED, source="imap", mailbox=mailbox)
 
     assert inbound.status == InboundEmail.Status.PROCESSED, inbound.error
-    assert not inbound.is_auto_reply and not inbound.is_bounce
+    assert not inbound.is_auto_reply
+    assert not inbound.is_bounce
     case = Case.objects.get()
     assert case.subject == "[users] My invoice is wrong"
     assert case.requester.identities.get().value == "ada@example.com"
-    assert inbound.interaction.is_public and inbound.interaction.metadata["noise_reasons"] == []
+    assert inbound.interaction.is_public
+    assert inbound.interaction.metadata["noise_reasons"] == []
 
 
 @pytest.mark.parametrize("precedence", ["list", "bulk", "junk", "BULK"])
@@ -61,10 +63,12 @@ def test_precedence_alone_opens_a_case_but_forbids_auto_responses(mailbox, make_
     parsed = parsing.parse_email(raw)
     inbound = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
 
-    assert not parsed.is_noise and parsed.noise_reasons == []
+    assert not parsed.is_noise
+    assert parsed.noise_reasons == []
     assert parsed.suppress_auto_response
     assert parsed.auto_response_suppressed_by == [f"precedence: {precedence.lower()}"]
-    assert inbound.case is not None and Case.objects.count() == 1
+    assert inbound.case is not None
+    assert Case.objects.count() == 1
     # What the coming auto-responder and surveys read: never answer this automatically.
     metadata = inbound.interaction.metadata
     assert metadata["suppress_auto_response"] is True
@@ -99,8 +103,10 @@ def test_a_bulk_precedence_reply_reopens_its_solved_case_like_any_reply(
     inbound = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
 
     case.refresh_from_db()
-    assert inbound.case == case and inbound.interaction.is_public
-    assert case.status == Case.Status.OPEN and case.reopen_count == 1
+    assert inbound.case == case
+    assert inbound.interaction.is_public
+    assert case.status == Case.Status.OPEN
+    assert case.reopen_count == 1
     assert inbound.interaction.metadata["suppress_auto_response"] is True  # threaded too
 
 
@@ -126,7 +132,8 @@ def test_an_auto_reply_is_still_noise_and_never_answered(make_email):
         make_email(headers={"Auto-Submitted": "auto-replied", "Precedence": "bulk"})
     )
 
-    assert parsed.is_auto_reply and parsed.suppress_auto_response
+    assert parsed.is_auto_reply
+    assert parsed.suppress_auto_response
     assert parsed.noise_reasons == ["auto-submitted: auto-replied"]
 
 
@@ -149,8 +156,10 @@ def test_the_corpus_list_and_bulk_mail_opens_cases(mailbox, path):
     inbound = services.email_receive(raw=raw, source="upload", mailbox=mailbox)
 
     assert inbound.status == InboundEmail.Status.PROCESSED, inbound.error
-    assert not inbound.is_auto_reply and not inbound.is_bounce
-    assert inbound.case is not None and inbound.interaction.is_public
+    assert not inbound.is_auto_reply
+    assert not inbound.is_bounce
+    assert inbound.case is not None
+    assert inbound.interaction.is_public
     assert parsing.parse_email(raw).suppress_auto_response
 
 
@@ -184,7 +193,8 @@ def test_a_person_whose_subject_looks_like_an_autoresponders_still_opens_a_case(
     )
 
     assert inbound.status == InboundEmail.Status.PROCESSED, inbound.error
-    assert inbound.case is not None and not inbound.is_auto_reply
+    assert inbound.case is not None
+    assert not inbound.is_auto_reply
     metadata = inbound.interaction.metadata
     assert inbound.interaction.is_public
     assert metadata["noise_reasons"] == ["out-of-office subject"]
@@ -206,7 +216,8 @@ def test_an_out_of_office_reply_to_our_mail_is_still_a_note_on_its_case(mailbox,
         mailbox=mailbox,
     )
 
-    assert reply.case == first.case and reply.is_auto_reply
+    assert reply.case == first.case
+    assert reply.is_auto_reply
     assert not reply.interaction.is_public
     assert reply.interaction.metadata["suppress_auto_response"] is True  # a note, noise
     assert Case.objects.count() == 1

@@ -77,7 +77,8 @@ def test_a_redelivery_of_a_long_message_id_is_a_duplicate(mailbox):
     again = services.email_receive(raw=raw, source="imap", mailbox=mailbox)
 
     assert again.status == Status.DUPLICATE
-    assert Case.objects.count() == 1 and Interaction.objects.count() == 1
+    assert Case.objects.count() == 1
+    assert Interaction.objects.count() == 1
 
 
 def test_a_reply_to_a_long_message_id_threads_onto_its_case(mailbox):
@@ -93,7 +94,8 @@ def test_a_reply_to_a_long_message_id_threads_onto_its_case(mailbox):
     )
 
     assert reply.status == Status.PROCESSED, reply.error
-    assert reply.case_id == first.case_id and Case.objects.count() == 1
+    assert reply.case_id == first.case_id
+    assert Case.objects.count() == 1
     assert reply.interaction.metadata["threading"] == {"by": "in_reply_to", "message_id": long_id}
 
 

@@ -75,7 +75,7 @@ def _receive(raw, mailbox):
 
 
 @pytest.mark.parametrize(
-    "headers, subject",
+    ("headers", "subject"),
     [
         ({"Auto-Submitted": "auto-replied"}, "Re: Invoice"),
         ({"X-Autoreply": "yes"}, "Re: Invoice"),
@@ -113,12 +113,16 @@ def test_an_auto_reply_is_an_internal_note_that_does_not_reopen(
     inbound = _receive(raw, mailbox)
 
     case.refresh_from_db()
-    assert inbound.is_auto_reply and not inbound.is_bounce
-    assert inbound.case == case and case.status == Case.Status.SOLVED
-    assert case.reopen_count == 0 and not case.events.filter(kind=CaseEvent.Kind.REOPENED).exists()
+    assert inbound.is_auto_reply
+    assert not inbound.is_bounce
+    assert inbound.case == case
+    assert case.status == Case.Status.SOLVED
+    assert case.reopen_count == 0
+    assert not case.events.filter(kind=CaseEvent.Kind.REOPENED).exists()
     note = inbound.interaction
     assert (note.is_public, note.direction) == (False, Interaction.Direction.INBOUND)
-    assert note.metadata["auto_reply"] is True and note.metadata["noise_reasons"]
+    assert note.metadata["auto_reply"] is True
+    assert note.metadata["noise_reasons"]
     assert Case.objects.count() == 1
 
 
@@ -128,7 +132,8 @@ def test_auto_submitted_no_is_an_ordinary_message(case, mailbox, make_email):
     inbound = _receive(raw, mailbox)
 
     case.refresh_from_db()
-    assert not inbound.is_auto_reply and inbound.interaction.is_public
+    assert not inbound.is_auto_reply
+    assert inbound.interaction.is_public
     assert case.status == Case.Status.OPEN
 
 
@@ -140,7 +145,8 @@ def test_an_auto_reply_to_a_closed_case_opens_no_follow_up(case, mailbox, make_e
         mailbox,
     )
 
-    assert inbound.case == case and Case.objects.count() == 1
+    assert inbound.case == case
+    assert Case.objects.count() == 1
 
 
 def test_an_auto_reply_matching_no_case_is_kept_without_a_case(case, mailbox, make_email):
@@ -153,7 +159,9 @@ def test_an_auto_reply_matching_no_case_is_kept_without_a_case(case, mailbox, ma
     inbound = _receive(raw, mailbox)
 
     stored = InboundEmail.objects.get(pk=inbound.pk)
-    assert stored.is_auto_reply and stored.case is None and stored.interaction is None
+    assert stored.is_auto_reply
+    assert stored.case is None
+    assert stored.interaction is None
     assert bytes(stored.raw) == raw
     assert Case.objects.count() == 1
 
@@ -172,7 +180,8 @@ def test_an_auto_reply_threads_by_the_subject_token(case, mailbox, make_email):
         make_email(subject=f"Automatic reply: Re: Invoice [{case.reference}]"), mailbox
     )
 
-    assert inbound.case == case and inbound.is_auto_reply
+    assert inbound.case == case
+    assert inbound.is_auto_reply
     case.refresh_from_db()
     assert case.status == Case.Status.SOLVED
 
@@ -181,10 +190,13 @@ def test_a_bounce_is_recorded_on_the_case_of_the_bounced_reply(case, mailbox):
     inbound = _receive(_bounce("<reply-1@cxdesk.test>"), mailbox)
 
     case.refresh_from_db()
-    assert inbound.is_bounce and not inbound.is_auto_reply
-    assert inbound.case == case and case.status == Case.Status.SOLVED
+    assert inbound.is_bounce
+    assert not inbound.is_auto_reply
+    assert inbound.case == case
+    assert case.status == Case.Status.SOLVED
     note = inbound.interaction
-    assert not note.is_public and note.author_contact is None
+    assert not note.is_public
+    assert note.author_contact is None
     assert note.metadata["bounce"] is True
     assert note.metadata["threading"] == {
         "by": "bounced_message",
@@ -198,7 +210,8 @@ def test_a_bounce_threads_by_the_tagged_token_of_the_bounced_subject(case, mailb
 
     inbound = _receive(raw, mailbox)
 
-    assert inbound.case == case and inbound.is_bounce
+    assert inbound.case == case
+    assert inbound.is_bounce
 
 
 def test_noise_with_only_a_bare_token_from_an_unknown_sender_threads_nowhere(
@@ -220,7 +233,8 @@ def test_noise_with_only_a_bare_token_from_an_unknown_sender_threads_nowhere(
 
     assert (bounce.status, bounce.case, bounce.is_bounce) == (Status.PROCESSED, None, True)
     assert (auto_reply.status, auto_reply.case) == (Status.PROCESSED, None)
-    assert case.interactions.count() == 1 and Case.objects.count() == 1
+    assert case.interactions.count() == 1
+    assert Case.objects.count() == 1
 
 
 def test_an_auto_reply_of_the_requester_with_a_bare_token_is_a_note_on_the_case(
@@ -235,7 +249,8 @@ def test_an_auto_reply_of_the_requester_with_a_bare_token_is_a_note_on_the_case(
         mailbox,
     )
 
-    assert inbound.case == case and not inbound.interaction.is_public
+    assert inbound.case == case
+    assert not inbound.interaction.is_public
     case.refresh_from_db()
     assert case.status == Case.Status.SOLVED
 
@@ -243,7 +258,8 @@ def test_an_auto_reply_of_the_requester_with_a_bare_token_is_a_note_on_the_case(
 def test_a_bounce_matching_no_case_opens_none(mailbox):
     inbound = _receive(_bounce("<unknown@cxdesk.test>", subject="Hello"), mailbox)
 
-    assert inbound.is_bounce and inbound.case is None
+    assert inbound.is_bounce
+    assert inbound.case is None
     assert not Case.objects.exists()
 
 
@@ -257,11 +273,13 @@ def test_a_plain_text_bounce_from_the_mailer_daemon_is_flagged(case, mailbox, ma
 
     inbound = _receive(raw, mailbox)
 
-    assert inbound.is_bounce and inbound.case == case
+    assert inbound.is_bounce
+    assert inbound.case == case
 
 
 def test_mail_from_our_own_mailbox_is_a_loop_and_opens_nothing(mailbox, make_email):
     inbound = _receive(make_email(sender="Support <support@cxdesk.test>"), mailbox)
 
-    assert inbound.is_auto_reply and inbound.case is None
+    assert inbound.is_auto_reply
+    assert inbound.case is None
     assert not Case.objects.exists()

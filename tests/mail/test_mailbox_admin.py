@@ -9,27 +9,12 @@ from apps.mail.models import InboundEmail, Mailbox
 from tests.mail.imap_server import (
     SUPPORT,
     mailbox_on,
-    make_tls_files,
     message,
-    record_email_receive,
-    running,
 )
 
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "imap-pw-s3cret-value"
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    return make_tls_files(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def imap_server(tls_files, monkeypatch):
-    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files.ca))
-    with running("starttls", tls_files) as server:
-        yield server
 
 
 @pytest.fixture
@@ -169,8 +154,7 @@ def run_action(client, action: str, mailbox: Mailbox):
     )
 
 
-def test_poll_now_polls_the_mailbox(admin_client, imap_server, monkeypatch):
-    received = record_email_receive(monkeypatch)
+def test_poll_now_polls_the_mailbox(admin_client, imap_server, received):
     mailbox = mailbox_on(imap_server)
     imap_server.append(SUPPORT, message(1))
 

@@ -133,7 +133,8 @@ def test_the_reply_threads_under_the_customers_message(
     assert message["In-Reply-To"] == "<q1@mail.example.net>"
     assert message["References"] == "<root@mail.example.net> <q1@mail.example.net>"
     message_id = message["Message-ID"]
-    assert message_id.startswith("<") and message_id.endswith("@acme.example>")
+    assert message_id.startswith("<")
+    assert message_id.endswith("@acme.example>")
     assert case.reference in message_id
     assert sent.external_id == message_id  # so the customer's answer threads back here
 
@@ -184,7 +185,8 @@ def test_the_html_body_goes_as_an_alternative(
     assert email.body == "Refunded today."
     [(html, mimetype)] = email.alternatives
     assert mimetype == "text/html"
-    assert "<b>today</b>" in html and "<script>" not in html
+    assert "<b>today</b>" in html
+    assert "<script>" not in html
 
 
 def test_attachments_are_sent(agent, team, customer, mailbox, django_capture_on_commit_callbacks):

@@ -9,22 +9,9 @@ from apps.cases.models import Case, Interaction
 from apps.mail import imap
 from apps.mail.models import InboundEmail
 from apps.mail.references import subject_token
-from tests.mail.imap_server import SUPPORT, mailbox_on, make_tls_files, message, running
+from tests.mail.imap_server import SUPPORT, mailbox_on, message
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def tls_files(tmp_path_factory):
-    return make_tls_files(tmp_path_factory.mktemp("tls"))
-
-
-@pytest.fixture
-def imap_server(tls_files, monkeypatch, settings):
-    settings.CXDESK_OUTBOUND_SENDERS = {"email": "apps.mail.outbound.send"}
-    monkeypatch.setenv("SSL_CERT_FILE", str(tls_files.ca))
-    with running("starttls", tls_files) as server:
-        yield server
 
 
 def answer_to(sent: mail.EmailMessage) -> bytes:

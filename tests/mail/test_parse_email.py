@@ -34,12 +34,14 @@ def test_a_plain_message_is_read_whole():
     assert parsed.in_reply_to == ["<r0@cxdesk.test>"]
     assert parsed.references == ["<a@x>", "<r0@cxdesk.test>"]
     assert parsed.thread_ids == ["<r0@cxdesk.test>", "<a@x>"]
-    assert parsed.body_text == "Hello" and parsed.body_html == ""
-    assert not parsed.is_auto_reply and not parsed.is_bounce
+    assert parsed.body_text == "Hello"
+    assert parsed.body_html == ""
+    assert not parsed.is_auto_reply
+    assert not parsed.is_bounce
 
 
 @pytest.mark.parametrize(
-    "header, expected",
+    ("header", "expected"),
     [
         ("=?ISO-8859-1?Q?Gr=FC=DFe_aus_M=FCnchen?=", "Grüße aus München"),
         ("=?utf-8?B?w6TDtsO8?= =?utf-8?B?w58=?=", "äöüß"),
@@ -78,12 +80,13 @@ def test_raw_8bit_headers_are_read_as_utf8_or_the_message_charset():
     latin = parse_email("Subject: Grüße\n\nx".encode("latin-1"))
 
     assert (utf8.sender.name, utf8.subject) == ("José", "Olá")
-    assert gb.subject == "转发" and gb.body_text == "转发"
+    assert gb.subject == "转发"
+    assert gb.body_text == "转发"
     assert latin.subject == "Grüße"
 
 
 @pytest.mark.parametrize(
-    "charset, text",
+    ("charset", "text"),
     [
         ("iso-8859-1", "Grüße"),
         ("windows-1251", "Привет"),
@@ -216,7 +219,8 @@ def test_an_mbox_from_line_is_skipped():
         b"From: ada@example.com\nSubject: mbox\n\nbody\n"
     )
 
-    assert parsed.sender.address == "ada@example.com" and parsed.subject == "mbox"
+    assert parsed.sender.address == "ada@example.com"
+    assert parsed.subject == "mbox"
 
 
 @pytest.mark.parametrize("newline", [b"\n", b"\r\n", b"\r"], ids=["lf", "crlf", "cr"])
@@ -289,7 +293,9 @@ def test_missing_headers_are_empty_and_the_sender_falls_back():
         Address("Name", "rp@example.com"),
         "return-path",
     )
-    assert nothing.sender is None and nothing.subject == "" and nothing.message_id == ""
+    assert nothing.sender is None
+    assert nothing.subject == ""
+    assert nothing.message_id == ""
 
 
 def test_the_first_from_with_an_address_is_the_sender():
@@ -342,7 +348,8 @@ def test_nul_bytes_and_stray_8bit_ids_never_reach_the_database():
 
     values = [parsed.subject, parsed.body_text, parsed.message_id, *parsed.in_reply_to]
     assert all("\x00" not in v and v.encode("utf-8") for v in values)
-    assert parsed.subject == "badsubject" and parsed.body_text == "bodytext"
+    assert parsed.subject == "badsubject"
+    assert parsed.body_text == "bodytext"
     assert parsed.message_id == "<id\ufffd\ufffd@example.com>"
 
 
@@ -373,4 +380,5 @@ def test_out_of_office_subjects_are_auto_replies(subject):
 def test_ordinary_subjects_are_not_auto_replies(subject):
     parsed = parse_email(f"From: a@example.com\nSubject: {subject}\n\nx".encode())
 
-    assert not parsed.is_auto_reply and not parsed.is_bounce
+    assert not parsed.is_auto_reply
+    assert not parsed.is_bounce

@@ -29,7 +29,7 @@ def test_raw_utf8_and_latin1_bytes_inside_encoded_words_are_decoded():
 
 
 @pytest.mark.parametrize(
-    "raw, expected",
+    ("raw", "expected"),
     [
         (b"=?utf-8?q?Fr\xc3\xbcsche?=", "Früsche"),  # UTF-8 bytes, UTF-8 label
         (b"=?iso-8859-1?q?Fr\xc3\xbcsche?=", "Früsche"),  # UTF-8 bytes, legacy label

@@ -43,7 +43,8 @@ def test_each_control_character_is_removed_from_names_and_subjects(control):
 
     parsed = parsing.parse_email(raw)
 
-    assert parsed.sender.name == "Ada Lovelace" and parsed.subject == "ab"
+    assert parsed.sender.name == "Ada Lovelace"
+    assert parsed.subject == "ab"
     assert parsed.body_text == "body"
 
 

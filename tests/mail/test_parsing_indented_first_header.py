@@ -39,7 +39,8 @@ def test_any_leading_whitespace_is_unfolded(indent):
 def test_indented_garbage_before_the_headers_is_still_dropped():
     parsed = parsing.parse_email(b"   ---- forwarded ----\nFrom: a@example.com\n\nbody\n")
 
-    assert parsed.sender.address == "a@example.com" and parsed.body_text == "body"
+    assert parsed.sender.address == "a@example.com"
+    assert parsed.body_text == "body"
 
 
 @pytest.mark.django_db

@@ -36,7 +36,8 @@ def test_a_message_nested_2000_deep_is_parsed_with_its_text_and_a_defect():
     [kept] = parsed.attachments
     assert (kept.filename, kept.content_type) == ("nested-parts.eml", "message/rfc822")
     assert kept.content.startswith(b"Content-Type: multipart/mixed")
-    assert b"--b1999--" in kept.content and b"the innermost text" in kept.content
+    assert b"--b1999--" in kept.content
+    assert b"the innermost text" in kept.content
 
 
 @pytest.mark.parametrize("depth", [40, parsing.MAX_MIME_DEPTH])
@@ -44,7 +45,8 @@ def test_nesting_up_to_the_cap_is_parsed_whole(depth):
     parsed = parsing.parse_email(nested(depth))
 
     assert parsed.body_text == "the innermost text"
-    assert parsed.attachments == [] and "MimeNestingTooDeepDefect" not in parsed.defects
+    assert parsed.attachments == []
+    assert "MimeNestingTooDeepDefect" not in parsed.defects
 
 
 def test_the_cap_applies_just_beyond_it():

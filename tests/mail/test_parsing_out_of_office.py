@@ -14,7 +14,9 @@ PHRASES = sorted(
 )
 
 
-@pytest.mark.parametrize("language, phrase", PHRASES, ids=[f"{lang}-{p}" for lang, p in PHRASES])
+@pytest.mark.parametrize(
+    ("language", "phrase"), PHRASES, ids=[f"{lang}-{p}" for lang, p in PHRASES]
+)
 def test_every_listed_phrase_at_the_start_is_an_out_of_office_subject(language, phrase):
     subject = f"{phrase} Re: Invoice" if phrase.endswith(":") else f"{phrase}: Re: Invoice"
 
@@ -48,7 +50,8 @@ def test_every_listed_phrase_at_the_start_is_an_out_of_office_subject(language, 
 def test_out_of_office_subjects_of_real_autoresponders_are_auto_replies(subject):
     parsed = parse_email(f"From: a@example.com\nSubject: {subject}\n\nx".encode())
 
-    assert parsed.is_auto_reply and parsed.noise_reasons == ["out-of-office subject"]
+    assert parsed.is_auto_reply
+    assert parsed.noise_reasons == ["out-of-office subject"]
 
 
 @pytest.mark.parametrize(
@@ -70,4 +73,5 @@ def test_out_of_office_subjects_of_real_autoresponders_are_auto_replies(subject)
 def test_a_customer_writing_about_auto_replies_is_a_customer(subject):
     parsed = parse_email(f"From: a@example.com\nSubject: {subject}\n\nx".encode())
 
-    assert not parsed.is_noise and not subject_is_out_of_office(subject)
+    assert not parsed.is_noise
+    assert not subject_is_out_of_office(subject)

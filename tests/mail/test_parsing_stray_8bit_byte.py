@@ -25,7 +25,7 @@ def test_a_display_name_with_one_stray_byte_keeps_its_utf8():
 
 
 @pytest.mark.parametrize(
-    "raw, expected",
+    ("raw", "expected"),
     [
         (b"Ren\xc3\xa9e Dupr\xc3\xa9\xe9", "Renée Dupré\ufffd"),  # UTF-8, one stray byte
         (b"\xc5\x81ukasz \xff Wr\xc3\xb3bel", "Łukasz \ufffd Wróbel"),

@@ -28,8 +28,10 @@ def test_a_raw_message_is_stored_processed_and_answered_202(writer, mailbox, mak
     assert response.status_code == 202, response.content
     body = response.json()
     inbound = InboundEmail.objects.get()
-    assert body["id"] == inbound.pk and body["status"] == "processed"
-    assert body["message_id"] == "<upload@example.com>" and body["error"] == ""
+    assert body["id"] == inbound.pk
+    assert body["status"] == "processed"
+    assert body["message_id"] == "<upload@example.com>"
+    assert body["error"] == ""
     assert body["case"] == Case.objects.get(subject="Piped in").pk
     assert (inbound.source, bytes(inbound.raw)) == ("upload", raw)
     assert inbound.mailbox == mailbox  # found from the To header
@@ -77,7 +79,8 @@ def test_a_broken_message_is_kept_and_reported_failed_not_500(writer):
 
     assert response.status_code == 202
     body = response.json()
-    assert body["status"] == "failed" and "no valid sender address" in body["error"]
+    assert body["status"] == "failed"
+    assert "no valid sender address" in body["error"]
     assert InboundEmail.objects.get().status == "failed"
 
 
@@ -118,7 +121,8 @@ def test_a_message_larger_than_a_json_request_is_accepted(writer, make_email, se
 
     response = _post(writer, raw, HTTP_IDEMPOTENCY_KEY="upload-1")
 
-    assert response.status_code == 202 and response.json()["status"] == "processed"
+    assert response.status_code == 202
+    assert response.json()["status"] == "processed"
     assert InboundEmail.objects.get().interaction.attachments.get().size == 1_500_000
 
 

@@ -69,9 +69,8 @@ def test_a_message_without_an_outcome_is_given_up_at_the_attempt_cap(
     stored = InboundEmail.objects.get(pk=poison.pk)
     assert stored.attempts == cap
     assert runs[-1] == {"gave_up": 1}
-    assert stored.status == Status.FAILED and stored.error.startswith(
-        f"Gave up after {cap} processing attempts"
-    )
+    assert stored.status == Status.FAILED
+    assert stored.error.startswith(f"Gave up after {cap} processing attempts")
     assert services.emails_process_stale() == {}  # not tried again by the sweep…
     assert selectors.inbound_emails_to_reprocess(ids=[poison.pk]) == [poison.pk]  # …by hand
 

@@ -16,7 +16,8 @@ from apps.mail.references import (
 def test_the_token_is_the_reference_and_a_short_tag():
     token = subject_token(Case(pk=123))
 
-    assert token.startswith("[CX-000123-") and token.endswith("]")
+    assert token.startswith("[CX-000123-")
+    assert token.endswith("]")
     assert len(subject_tag(123)) == SUBJECT_TAG_LENGTH
     assert subject_tag(123) != subject_tag(124)
 

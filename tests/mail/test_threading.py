@@ -52,7 +52,8 @@ def test_in_reply_to_an_agent_reply_threads_onto_its_case(case, agent_reply, mai
 
     inbound = _receive(raw, mailbox)
 
-    assert inbound.case == case and Case.objects.count() == 1
+    assert inbound.case == case
+    assert Case.objects.count() == 1
     assert inbound.interaction.metadata["threading"] == {
         "by": "in_reply_to",
         "message_id": "<reply.CX-1@cxdesk.test>",
@@ -139,7 +140,8 @@ def test_a_reference_outside_brackets_or_to_no_case_opens_a_new_case(case, mailb
     first = _receive(make_email(subject=f"About our model {case.reference} and more"), mailbox)
     second = _receive(make_email(subject="Re: [CX-999999] gone"), mailbox)
 
-    assert first.case != case and second.case != case
+    assert first.case != case
+    assert second.case != case
     assert Case.objects.count() == 3
 
 
@@ -171,7 +173,8 @@ def test_a_second_delivery_of_a_message_id_is_a_duplicate_and_creates_nothing(ma
 
     assert second.status == Status.DUPLICATE
     assert (second.case, second.interaction) == (first.case, first.interaction)
-    assert Case.objects.count() == 1 and Interaction.objects.count() == 1
+    assert Case.objects.count() == 1
+    assert Interaction.objects.count() == 1
     assert CaseEvent.objects.count() == events
 
 
@@ -181,7 +184,8 @@ def test_identical_bytes_without_a_message_id_are_a_duplicate(mailbox, make_emai
     _receive(raw, mailbox)
     second = _receive(raw, mailbox)
 
-    assert second.status == Status.DUPLICATE and Case.objects.count() == 1
+    assert second.status == Status.DUPLICATE
+    assert Case.objects.count() == 1
 
 
 def test_a_reply_to_a_solved_case_reopens_it(case, agent_reply, mailbox, make_email):
@@ -191,7 +195,8 @@ def test_a_reply_to_a_solved_case_reopens_it(case, agent_reply, mailbox, make_em
 
     case.refresh_from_db()
     assert inbound.case == case
-    assert case.status == Case.Status.OPEN and case.reopen_count == 1
+    assert case.status == Case.Status.OPEN
+    assert case.reopen_count == 1
     assert case.events.filter(kind=CaseEvent.Kind.REOPENED).exists()
 
 
@@ -210,8 +215,10 @@ def test_a_reply_to_a_closed_case_opens_a_linked_follow_up(case, agent_reply, ma
     inbound = _receive(make_email(in_reply_to="<reply.CX-1@cxdesk.test>"), mailbox)
 
     follow_up = inbound.case
-    assert follow_up != case and follow_up.follow_up_of == case
-    assert follow_up.requester == case.requester and follow_up.team == case.team
+    assert follow_up != case
+    assert follow_up.follow_up_of == case
+    assert follow_up.requester == case.requester
+    assert follow_up.team == case.team
     assert inbound.interaction.case == follow_up
     case.refresh_from_db()
     assert case.status == Case.Status.CLOSED

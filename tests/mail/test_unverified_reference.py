@@ -74,12 +74,14 @@ def test_an_unknown_sender_quoting_a_solved_case_opens_a_new_linked_case(
     assert link.kind == Kind.UNVERIFIED_REFERENCE
     assert link.after == {"referred_by": {"case_id": new_case.pk, "reference": new_case.reference}}
     # The message opened a new case, in the mailbox's queue, linked to the referenced one.
-    assert new_case != solved_case and new_case.status == Case.Status.NEW
+    assert new_case != solved_case
+    assert new_case.status == Case.Status.NEW
     assert new_case.requester.identities.get().value == "mallory@evil.test"
     assert new_case.team == mailbox.team
     assert new_case.follow_up_of is None  # a claim, not a continuation of the customer's case
     interaction = inbound.interaction
-    assert interaction.is_public and interaction.case == new_case
+    assert interaction.is_public
+    assert interaction.case == new_case
     assert interaction.metadata["threading"] == {
         "by": "subject_reference_unverified",
         "reference": solved_case.reference,

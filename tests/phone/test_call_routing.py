@@ -62,7 +62,8 @@ def test_a_known_number_joins_the_callers_open_case_on_any_channel(caller):
     call, _ = _inbound()
 
     assert call.case == latest != older
-    assert Case.objects.count() == 2 and Contact.objects.count() == 1
+    assert Case.objects.count() == 2
+    assert Contact.objects.count() == 1
     latest.refresh_from_db()
     assert latest.status == "open"  # the customer got back to us: no longer pending
 
@@ -74,7 +75,8 @@ def test_a_call_does_not_reopen_a_solved_case(caller):
 
     assert call.case != solved
     solved.refresh_from_db()
-    assert solved.status == "solved" and solved.reopen_count == 0
+    assert solved.status == "solved"
+    assert solved.reopen_count == 0
 
 
 def test_a_call_put_on_a_solved_case_explicitly_reopens_it(caller):
@@ -119,7 +121,8 @@ def test_an_outbound_call_to_an_unknown_number_opens_a_case_for_the_callee(agent
     assert call.case.subject == "Call to +1 202-555-0143"
     assert call.case.events.get(kind="created").actor == agent
     # No team routes it: the agent who made the call has the case (else no agent sees it).
-    assert call.case.team is None and call.case.assignee == agent
+    assert call.case.team is None
+    assert call.case.assignee == agent
 
 
 def test_reporting_a_call_again_never_moves_it_to_another_case(caller):
@@ -128,7 +131,8 @@ def test_reporting_a_call_again_never_moves_it_to_another_case(caller):
 
     again, created = _inbound(case=other)
 
-    assert not created and again.case == call.case
+    assert not created
+    assert again.case == call.case
 
 
 def test_a_merged_case_takes_its_calls_along(caller, agent):

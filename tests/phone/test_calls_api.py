@@ -33,7 +33,8 @@ def test_recording_a_new_call_is_201_with_the_call(agent_api, inbound, team):
     call = Call.objects.get()
     assert body["id"] == call.pk
     assert body["from_number"] == CUSTOMER
-    assert body["direction"] == "inbound" and body["status"] == "ringing"
+    assert body["direction"] == "inbound"
+    assert body["status"] == "ringing"
     assert body["case"] == {"id": call.case_id, "reference": call.case.reference}
     assert body["contact"]["id"] == call.contact_id
     assert body["interaction"] == call.interaction_id
@@ -117,7 +118,8 @@ def test_a_call_can_be_put_on_a_given_case(agent_api, team, agent):
 def test_an_idempotency_key_replays_the_first_answer(agent_api, inbound):
     first = agent_api.post(URL, inbound, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
     again = agent_api.post(URL, inbound, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
-    assert again.status_code == 201 and again.json() == first.json()
+    assert again.status_code == 201
+    assert again.json() == first.json()
     assert Call.objects.count() == 1
 
 

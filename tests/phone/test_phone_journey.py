@@ -47,7 +47,8 @@ def test_an_inbound_call_then_the_agents_outbound_call_on_the_same_case(
 
     outbound = Call.objects.exclude(pk=inbound.pk).get()
     case.refresh_from_db()
-    assert outbound.case == case and outbound.contact == case.requester
+    assert outbound.case == case
+    assert outbound.contact == case.requester
     assert case.first_response_at == outbound.started_at
     assert (case.assignee, case.status) == (agent, "open")
     timeline = list(
@@ -92,4 +93,5 @@ def test_an_api_reported_call_then_an_api_outbound_call(agent_api, agent, team):
     assert reply.status_code == 201
     assert reply.json()["case"]["id"] == first["case"]["id"]
     case = Case.objects.get()
-    assert case.first_response_at is not None and case.assignee == agent
+    assert case.first_response_at is not None
+    assert case.assignee == agent

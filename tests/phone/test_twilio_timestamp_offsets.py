@@ -48,4 +48,5 @@ def test_an_offset_no_clock_can_have_is_a_400_naming_timestamp(twilio_post, time
 
     assert response.status_code == 400
     assert "Timestamp" in response.json()["error"]["fields"]
-    assert not Call.objects.exists() and not Case.objects.exists()
+    assert not Call.objects.exists()
+    assert not Case.objects.exists()

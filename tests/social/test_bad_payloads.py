@@ -21,9 +21,11 @@ def test_a_body_that_is_not_json_is_a_bad_request(post_meta, body):
 
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error["status"] == 400 and error["code"] == "invalid_json"
+    assert error["status"] == 400
+    assert error["code"] == "invalid_json"
     assert error["message"].startswith("The body is not valid JSON")
-    assert not SocialEvent.objects.exists() and not Case.objects.exists()
+    assert not SocialEvent.objects.exists()
+    assert not Case.objects.exists()
 
 
 def test_a_body_nested_too_deep_is_a_bad_request(post_meta):
@@ -31,11 +33,12 @@ def test_a_body_nested_too_deep_is_a_bad_request(post_meta):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "json_too_deep"
-    assert not SocialEvent.objects.exists() and not Case.objects.exists()
+    assert not SocialEvent.objects.exists()
+    assert not Case.objects.exists()
 
 
 @pytest.mark.parametrize(
-    "body, names",
+    ("body", "names"),
     [
         ([], "JSON object"),
         ({"entry": []}, '"object"'),
@@ -48,8 +51,10 @@ def test_a_body_of_the_wrong_shape_is_a_bad_request(post_meta, body, names):
 
     assert response.status_code == 400
     error = response.json()["error"]
-    assert error["code"] == "invalid_payload" and names in error["message"]
-    assert not SocialEvent.objects.exists() and not Case.objects.exists()
+    assert error["code"] == "invalid_payload"
+    assert names in error["message"]
+    assert not SocialEvent.objects.exists()
+    assert not Case.objects.exists()
 
 
 @pytest.mark.parametrize("body", [[], {"direct_message_events": []}, {"for_user_id": ""}])
@@ -64,7 +69,8 @@ def test_an_object_we_do_not_handle_is_acknowledged_and_ignored(post_meta):
     response = post_meta({"object": "user", "entry": [{"id": "1", "changes": []}]})
 
     assert response.status_code == 200
-    assert response.json()["ignored"] == 1 and not SocialEvent.objects.exists()
+    assert response.json()["ignored"] == 1
+    assert not SocialEvent.objects.exists()
 
 
 def test_an_unexpected_error_answers_503_so_the_provider_retries(post_meta, monkeypatch):

@@ -48,7 +48,8 @@ def test_a_pending_case_is_opened_again_by_the_customers_answer(post_meta, accou
     _say(post_meta, "Number 42")
 
     case.refresh_from_db()
-    assert Case.objects.count() == 1 and case.status == Case.Status.OPEN
+    assert Case.objects.count() == 1
+    assert case.status == Case.Status.OPEN
 
 
 def test_a_message_after_the_case_was_solved_reopens_it(post_meta, account, agent):
@@ -60,7 +61,8 @@ def test_a_message_after_the_case_was_solved_reopens_it(post_meta, account, agen
 
     case.refresh_from_db()
     assert Case.objects.count() == 1
-    assert case.status == Case.Status.OPEN and case.reopen_count == 1
+    assert case.status == Case.Status.OPEN
+    assert case.reopen_count == 1
 
 
 def test_a_message_after_the_case_was_closed_opens_a_follow_up(post_meta, account, agent):
@@ -72,13 +74,16 @@ def test_a_message_after_the_case_was_closed_opens_a_follow_up(post_meta, accoun
     _say(post_meta, "New problem: my parcel")
 
     follow_up = Case.objects.exclude(pk=first.pk).get()
-    assert follow_up.follow_up_of == first and follow_up.channel == "social"
-    assert follow_up.team == first.team and follow_up.requester == first.requester
+    assert follow_up.follow_up_of == first
+    assert follow_up.channel == "social"
+    assert follow_up.team == first.team
+    assert follow_up.requester == first.requester
     assert follow_up.interactions.get().body_text == "New problem: my parcel"
 
     _say(post_meta, "Any news?")  # the follow-up is now the conversation
 
-    assert Case.objects.count() == 2 and follow_up.interactions.count() == 2
+    assert Case.objects.count() == 2
+    assert follow_up.interactions.count() == 2
 
 
 def test_the_reply_on_a_follow_up_goes_to_the_same_person(

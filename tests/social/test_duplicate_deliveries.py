@@ -54,7 +54,8 @@ def test_the_same_message_twice_in_one_batch_is_stored_once(post_meta, team):
 
     response = post_meta(whatsapp_body(message, dict(message)))
 
-    assert response.json()["processed"] == 1 and response.json()["duplicates"] == 1
+    assert response.json()["processed"] == 1
+    assert response.json()["duplicates"] == 1
     assert Interaction.objects.filter(external_id="wamid.twice").count() == 1
 
 
@@ -78,4 +79,5 @@ def test_a_message_already_stored_as_an_interaction_is_linked_not_copied(post_me
     assert response.json()["processed"] == 1
     assert Interaction.objects.filter(external_id="m_known").count() == 1
     event = SocialEvent.objects.get()
-    assert event.interaction == Interaction.objects.get() and event.account == account
+    assert event.interaction == Interaction.objects.get()
+    assert event.account == account

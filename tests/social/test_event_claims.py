@@ -48,7 +48,8 @@ def test_a_slow_worker_does_not_overwrite_the_result_of_the_worker_that_took_ove
 
     event.refresh_from_db()
     assert event.status == Status.PROCESSING  # the other worker's claim stands
-    assert event.claimed_at == taken_over_at and event.processed_at is None
+    assert event.claimed_at == taken_over_at
+    assert event.processed_at is None
 
 
 def test_an_event_that_keeps_killing_its_worker_is_given_up_at_the_cap(team, monkeypatch):
@@ -72,7 +73,8 @@ def test_an_event_that_keeps_killing_its_worker_is_given_up_at_the_cap(team, mon
 
     event.refresh_from_db()
     assert sweeps == services.MAX_ATTEMPTS  # it was tried MAX_ATTEMPTS times, then left alone
-    assert event.status == Status.FAILED and event.attempts == services.MAX_ATTEMPTS
+    assert event.status == Status.FAILED
+    assert event.attempts == services.MAX_ATTEMPTS
     assert "stopped before it finished" in event.error  # visible in the admin, to re-process
 
 
@@ -85,5 +87,6 @@ def test_a_given_up_event_can_be_reprocessed_by_hand(team, monkeypatch):
 
     event = services.event_reprocess(event_id=event.pk)
 
-    assert event.status == Status.PROCESSED and event.error == ""
+    assert event.status == Status.PROCESSED
+    assert event.error == ""
     assert event.attempts == services.MAX_ATTEMPTS + 1

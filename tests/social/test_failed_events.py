@@ -57,15 +57,18 @@ def test_a_message_to_an_unknown_account_is_kept_until_the_account_is_added(post
 
     response = post_meta(body)
 
-    assert response.status_code == 200 and response.json()["failed"] == 1
+    assert response.status_code == 200
+    assert response.json()["failed"] == 1
     event = SocialEvent.objects.get()
-    assert event.status == Status.FAILED and "Social accounts" in event.error
+    assert event.status == Status.FAILED
+    assert "Social accounts" in event.error
     assert not Case.objects.exists()
 
     whatsapp_account(team=team)
     event = services.event_reprocess(event_id=event.pk)
 
-    assert event.status == Status.PROCESSED and event.attempts == 2
+    assert event.status == Status.PROCESSED
+    assert event.attempts == 2
     assert Case.objects.get().interactions.get().external_id == "wamid.early"
 
 
@@ -75,7 +78,8 @@ def test_an_inactive_account_receives_nothing_but_loses_nothing(post_meta, team)
     post_meta(messenger_body(messaging_item()))
 
     event = SocialEvent.objects.get()
-    assert event.status == Status.FAILED and event.account == account
+    assert event.status == Status.FAILED
+    assert event.account == account
     assert not Case.objects.exists()
 
 
@@ -97,7 +101,8 @@ def test_an_invalid_whatsapp_number_fails_with_the_reason(post_meta, team):
     post_meta(whatsapp_body(whatsapp_message(wa_id="123")))
 
     event = SocialEvent.objects.get()
-    assert event.status == Status.FAILED and "not a valid phone number" in event.error
+    assert event.status == Status.FAILED
+    assert "not a valid phone number" in event.error
 
 
 def test_a_bug_while_storing_one_event_rolls_back_that_event_only(post_meta, team, monkeypatch):
@@ -118,7 +123,8 @@ def test_a_bug_while_storing_one_event_rolls_back_that_event_only(post_meta, tea
 
     response = post_meta(messenger_body(messaging_item(sender="1"), messaging_item(sender="2")))
 
-    assert response.json()["failed"] == 1 and response.json()["processed"] == 1
+    assert response.json()["failed"] == 1
+    assert response.json()["processed"] == 1
     assert Case.objects.count() == 1  # the first case was rolled back with its event
     assert SocialEvent.objects.get(status=Status.FAILED).error == (
         "RuntimeError: boom after the case was written"

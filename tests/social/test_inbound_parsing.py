@@ -20,7 +20,8 @@ from tests.social.factories import (
 
 
 def _one(batch: inbound.Batch) -> inbound.InboundMessage:
-    assert len(batch.pieces) == 1 and not batch.pieces[0].error
+    assert len(batch.pieces) == 1
+    assert not batch.pieces[0].error
     piece = batch.pieces[0]
     return inbound.message_from(piece.network, piece.kind, piece.payload)
 
@@ -35,7 +36,8 @@ def test_a_messenger_postback_is_read_as_the_button_title():
 
     message = _one(inbound.meta_pieces(messenger_body(item)))
 
-    assert message.text == "Track my order" and message.message_id == "m_pb"
+    assert message.text == "Track my order"
+    assert message.message_id == "m_pb"
     assert message.details == {"postback_payload": "TRACK"}
     assert message.occurred_at == datetime(2025, 1, 1, tzinfo=UTC)
 
@@ -111,7 +113,8 @@ def test_a_page_feed_comment_is_kept_and_ignored_not_lost():
 
     batch = inbound.meta_pieces(body)
 
-    assert len(batch.pieces) == 1 and batch.pieces[0].external_id == "1_2"
+    assert len(batch.pieces) == 1
+    assert batch.pieces[0].external_id == "1_2"
     with pytest.raises(inbound.NotAMessage):
         inbound.message_from("facebook", batch.pieces[0].kind, batch.pieces[0].payload)
 
@@ -121,11 +124,12 @@ def test_a_whatsapp_message_without_contacts_still_reads():
 
     message = _one(inbound.meta_pieces(body))
 
-    assert message.sender_name == "" and message.text == "hi"
+    assert message.sender_name == ""
+    assert message.text == "hi"
 
 
 @pytest.mark.parametrize(
-    "kind, content, text",
+    ("kind", "content", "text"),
     [
         (
             "document",
@@ -147,7 +151,8 @@ def test_whatsapp_reactions_are_skipped():
 
     batch = inbound.meta_pieces(whatsapp_body(reaction))
 
-    assert batch.pieces == [] and batch.skipped == 1
+    assert batch.pieces == []
+    assert batch.skipped == 1
 
 
 def test_an_x_mention_without_timestamp_ms_uses_created_at():
@@ -180,4 +185,5 @@ def test_a_long_first_line_is_cut_for_the_subject():
         text="word " * 40,
     )
 
-    assert len(message.subject) <= 100 and message.subject.endswith("…")
+    assert len(message.subject) <= 100
+    assert message.subject.endswith("…")

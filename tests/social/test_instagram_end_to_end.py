@@ -33,7 +33,8 @@ def test_an_instagram_dm_round_trip(post_meta, team, provider, reply):
     case = Case.objects.get()
     assert case.requester.identities.get().value == IGSID
     inbound = case.interactions.get()
-    assert inbound.metadata["network"] == "instagram" and inbound.metadata["kind"] == "dm"
+    assert inbound.metadata["network"] == "instagram"
+    assert inbound.metadata["kind"] == "dm"
     provider.answer(200, {"recipient_id": IGSID, "message_id": "aWdf_reply"})
 
     sent = reply(case, "Yes, in all sizes.")
@@ -42,7 +43,8 @@ def test_an_instagram_dm_round_trip(post_meta, team, provider, reply):
     assert request.path == f"/instagram/{GRAPH_VERSION}/{IG_ACCOUNT_ID}/messages"
     assert request.headers["authorization"] == "Bearer ig-user-token"
     assert request.json == {"recipient": {"id": IGSID}, "message": {"text": "Yes, in all sizes."}}
-    assert sent.delivery_status == Interaction.Delivery.SENT and sent.external_id == "aWdf_reply"
+    assert sent.delivery_status == Interaction.Delivery.SENT
+    assert sent.external_id == "aWdf_reply"
 
 
 def test_a_comment_is_answered_with_a_public_reply_under_it(post_meta, team, provider, reply):
@@ -78,7 +80,8 @@ def test_a_dm_and_a_comment_from_one_person_reach_one_contact(post_meta, team):
     post_meta(instagram_body(messaging_item(sender=IGSID, recipient=IG_ACCOUNT_ID)))
 
     assert ContactIdentity.objects.filter(network="instagram").count() == 1
-    assert Case.objects.count() == 1 and Interaction.objects.count() == 2
+    assert Case.objects.count() == 1
+    assert Interaction.objects.count() == 2
 
 
 def test_the_accounts_own_comments_are_not_customer_messages(post_meta, team):
@@ -87,7 +90,8 @@ def test_the_accounts_own_comments_are_not_customer_messages(post_meta, team):
     response = post_meta(instagram_comment_body(sender=IG_ACCOUNT_ID, username="acme"))
 
     assert response.json()["ignored"] == 1
-    assert not Case.objects.exists() and not SocialEvent.objects.exists()
+    assert not Case.objects.exists()
+    assert not SocialEvent.objects.exists()
 
 
 def test_a_mention_notification_is_kept_but_opens_no_case(post_meta, team):
@@ -113,8 +117,10 @@ def test_a_mention_notification_is_kept_but_opens_no_case(post_meta, team):
 
     response = post_meta(body)
 
-    assert response.status_code == 200 and response.json()["ignored"] == 1
+    assert response.status_code == 200
+    assert response.json()["ignored"] == 1
     event = SocialEvent.objects.get()
-    assert event.status == SocialEvent.Status.IGNORED and "mention" in event.error
+    assert event.status == SocialEvent.Status.IGNORED
+    assert "mention" in event.error
     assert event.payload["change"]["value"]["comment_id"] == "17900000000000077"
     assert not Case.objects.exists()

@@ -35,11 +35,14 @@ def test_a_messenger_message_opens_a_case_for_the_sender(post_meta, team):
     identity = ContactIdentity.objects.get(kind="social", network="facebook")
     assert identity.value == PSID
     case = Case.objects.get()
-    assert case.requester == identity.contact and case.channel == "social"
-    assert case.team == team and case.status == Case.Status.NEW
+    assert case.requester == identity.contact
+    assert case.channel == "social"
+    assert case.team == team
+    assert case.status == Case.Status.NEW
     assert case.subject == "Messenger message: My invoice is wrong"
     interaction = case.interactions.get()
-    assert interaction.direction == "in" and interaction.external_id == "m_first"
+    assert interaction.direction == "in"
+    assert interaction.external_id == "m_first"
     assert interaction.body_text == "My invoice is wrong\n[image] https://cdn.example/a.jpg"
     assert interaction.metadata["network"] == "facebook"
     assert interaction.metadata["kind"] == "dm"
@@ -50,7 +53,8 @@ def test_a_messenger_message_opens_a_case_for_the_sender(post_meta, team):
     ]
     event = SocialEvent.objects.get()
     assert event.status == SocialEvent.Status.PROCESSED
-    assert event.interaction == interaction and event.account == account
+    assert event.interaction == interaction
+    assert event.account == account
 
 
 def test_the_agent_reply_is_sent_to_the_send_api_with_the_page_token(
@@ -74,4 +78,5 @@ def test_the_agent_reply_is_sent_to_the_send_api_with_the_page_token(
     assert sent.delivery_status == Interaction.Delivery.SENT
     assert sent.external_id == "m_reply_1"
     case.refresh_from_db()
-    assert case.status == Case.Status.OPEN and case.first_response_at is not None
+    assert case.status == Case.Status.OPEN
+    assert case.first_response_at is not None

@@ -37,14 +37,18 @@ def test_a_server_error_is_retried_and_the_retry_succeeds(case, provider, reply)
 
     sent = reply(case)
 
-    assert sent.delivery_status == Delivery.PENDING and sent.delivery_attempts == 1
-    assert "HTTP 500" in sent.delivery_error and "unexpected error" in sent.delivery_error
+    assert sent.delivery_status == Delivery.PENDING
+    assert sent.delivery_attempts == 1
+    assert "HTTP 500" in sent.delivery_error
+    assert "unexpected error" in sent.delivery_error
     outbound.interaction_send(
         interaction_id=sent.pk, now=sent.next_attempt_at + timedelta(seconds=1)
     )
     sent.refresh_from_db()
-    assert sent.delivery_status == Delivery.SENT and sent.delivery_attempts == 2
-    assert sent.external_id == "m_second_try" and sent.delivery_error == ""
+    assert sent.delivery_status == Delivery.SENT
+    assert sent.delivery_attempts == 2
+    assert sent.external_id == "m_second_try"
+    assert sent.delivery_error == ""
     assert len(provider.requests) == 2
 
 
@@ -64,7 +68,8 @@ def test_a_client_error_fails_with_the_providers_message(case, provider, reply):
 
     sent = reply(case)
 
-    assert sent.delivery_status == Delivery.FAILED and sent.delivery_attempts == 1
+    assert sent.delivery_status == Delivery.FAILED
+    assert sent.delivery_attempts == 1
     assert sent.delivery_error == (
         "HTTP 400: (#10) This message is sent outside of allowed window. (code 10/2018278)"
     )
@@ -94,7 +99,8 @@ def test_a_graph_error_flagged_transient_is_retried(case, provider, reply):
 
     sent = reply(case)
 
-    assert sent.delivery_status == Delivery.PENDING and sent.next_attempt_at is not None
+    assert sent.delivery_status == Delivery.PENDING
+    assert sent.next_attempt_at is not None
 
 
 def test_a_timeout_is_transient(case, provider, reply, settings):
@@ -122,7 +128,8 @@ def test_an_account_without_a_token_fails_clearly(case, provider, reply):
     sent = reply(case)
 
     assert sent.delivery_status == Delivery.FAILED
-    assert "has no access token" in sent.delivery_error and provider.requests == []
+    assert "has no access token" in sent.delivery_error
+    assert provider.requests == []
 
 
 def test_a_social_case_without_a_social_message_cannot_be_answered_there(

@@ -38,7 +38,8 @@ def test_an_admin_adds_an_account_with_a_token_that_is_stored_encrypted(admin_cl
 
     assert response.status_code == 302
     account = SocialAccount.objects.get()
-    assert account.access_token == "EAAG-secret-token" and account.team == team
+    assert account.access_token == "EAAG-secret-token"
+    assert account.team == team
     from django.db import connection
 
     with connection.cursor() as cursor:
@@ -53,12 +54,14 @@ def test_the_token_is_never_shown_and_an_empty_field_keeps_it(admin_client):
     page = admin_client.get(url)
 
     assert page.status_code == 200
-    assert b"EAAG-secret-token" not in page.content and b"set (hidden)" in page.content
+    assert b"EAAG-secret-token" not in page.content
+    assert b"set (hidden)" in page.content
 
     admin_client.post(url, _form(external_id=account.external_id, name="Renamed"))
 
     account.refresh_from_db()
-    assert account.name == "Renamed" and account.access_token == "EAAG-secret-token"
+    assert account.name == "Renamed"
+    assert account.access_token == "EAAG-secret-token"
 
 
 def test_a_new_token_replaces_the_old_and_clearing_removes_it(admin_client):
@@ -106,7 +109,8 @@ def test_an_event_page_shows_the_raw_payload_and_cannot_be_edited(admin_client, 
 
     page = admin_client.get(url)
 
-    assert page.status_code == 200 and b"kept raw" in page.content
+    assert page.status_code == 200
+    assert b"kept raw" in page.content
     assert b"no active WhatsApp account" in page.content
     assert admin_client.post(url, {"status": "processed"}).status_code == 403
     delete = admin_client.post(

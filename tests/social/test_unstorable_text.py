@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize(
-    "text, stored",
+    ("text", "stored"),
     [
         ("bad\u0000text", "bad\ufffdtext"),
         ("half a pair \ud83d here", "half a pair \ufffd here"),

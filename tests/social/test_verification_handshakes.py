@@ -40,7 +40,7 @@ def test_meta_handshake_with_a_wrong_token_or_mode_is_refused(client, params):
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "verification_failed"
-    assert b"1" != response.content
+    assert response.content != b"1"
 
 
 def test_meta_handshake_is_refused_when_no_token_is_configured(client, settings):
@@ -58,7 +58,8 @@ def test_the_url_works_with_or_without_a_trailing_slash(client):
         {"hub.mode": "subscribe", "hub.verify_token": META_VERIFY_TOKEN, "hub.challenge": "42"},
     )
 
-    assert response.status_code == 200 and response.content == b"42"
+    assert response.status_code == 200
+    assert response.content == b"42"
 
 
 def test_x_crc_answers_the_hmac_of_the_token(client):

@@ -57,7 +57,8 @@ def test_a_meta_post_with_a_wrong_signature_is_forbidden(post_meta, signature):
 def test_a_meta_post_signed_with_another_secret_is_forbidden(post_meta):
     response = post_meta(messenger_body(messaging_item()), secret="someone-elses-secret")
 
-    assert response.status_code == 403 and _nothing_stored()
+    assert response.status_code == 403
+    assert _nothing_stored()
 
 
 def test_the_signature_covers_the_raw_bytes_not_the_parsed_json(post_meta, client):

@@ -28,7 +28,8 @@ def test_a_whatsapp_round_trip(post_meta, team, provider, reply):
 
     response = post_meta(whatsapp_body(message))
 
-    assert response.status_code == 200 and response.json()["processed"] == 1
+    assert response.status_code == 200
+    assert response.json()["processed"] == 1
     identity = ContactIdentity.objects.get(network="whatsapp")
     assert identity.value == "+16505551234"
     assert identity.contact.name == "Wanda Smith"

@@ -46,7 +46,8 @@ def test_a_dm_signed_by_the_crc_endpoint_is_refused_and_opens_nothing(client, te
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] in {"missing_signature", "invalid_signature"}
-    assert not Case.objects.exists() and not SocialEvent.objects.exists()
+    assert not Case.objects.exists()
+    assert not SocialEvent.objects.exists()
     assert not Contact.objects.exists()
 
 
@@ -61,7 +62,8 @@ def test_a_forged_dm_cannot_join_a_known_customers_thread(client, team, post_x):
     response = _forge(client, body)
 
     assert response.status_code == 403
-    assert Interaction.objects.count() == 1 and SocialEvent.objects.count() == 1
+    assert Interaction.objects.count() == 1
+    assert SocialEvent.objects.count() == 1
 
 
 @pytest.mark.parametrize(

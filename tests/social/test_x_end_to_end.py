@@ -22,7 +22,8 @@ def test_an_x_dm_round_trip(post_x, team, provider, reply):
         )
     )
 
-    assert response.status_code == 200 and response.json()["processed"] == 1
+    assert response.status_code == 200
+    assert response.json()["processed"] == 1
     identity = ContactIdentity.objects.get(network="x")
     assert identity.value == "2244994945"  # the user id: screen names change hands
     assert identity.contact.name == "Twitter Dev"
@@ -93,4 +94,5 @@ def test_tweets_not_addressed_to_the_account_are_skipped(post_x, team):
 
     response = post_x(x_mention_body(unrelated, retweet))
 
-    assert response.json()["ignored"] == 2 and not Case.objects.exists()
+    assert response.json()["ignored"] == 2
+    assert not Case.objects.exists()

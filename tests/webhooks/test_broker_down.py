@@ -35,12 +35,14 @@ def test_the_write_commits_its_deliveries_and_the_sweep_sends_them_later(
         WebhookSubscriptionFactory(owner=admin_user, url=receiver.url)
     case = CaseFactory()
 
-    with caplog.at_level(logging.WARNING, logger="apps.core.queue"):
-        with django_capture_on_commit_callbacks(execute=True):
-            with transaction.atomic():  # what a case service does
-                case.subject = "Charged twice"
-                case.save()
-                created = services.event_emit(event="case.updated", data={"id": case.pk}, case=case)
+    with (
+        caplog.at_level(logging.WARNING, logger="apps.core.queue"),
+        django_capture_on_commit_callbacks(execute=True),
+        transaction.atomic(),  # what a case service does
+    ):
+        case.subject = "Charged twice"
+        case.save()
+        created = services.event_emit(event="case.updated", data={"id": case.pk}, case=case)
 
     assert created == 3
     case.refresh_from_db()
@@ -70,4 +72,5 @@ def test_a_retry_that_cannot_be_scheduled_is_left_to_the_sweep(receiver, subscri
     tasks.deliver(delivery.pk)  # does not raise
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.PENDING and delivery.attempts == 1
+    assert delivery.status == Status.PENDING
+    assert delivery.attempts == 1

@@ -30,7 +30,8 @@ def test_opening_a_case_sends_case_created_and_interaction_created(
         "interaction.created",
     ]
     created = WebhookDelivery.objects.get(event="case.created").payload["data"]
-    assert created["case"]["id"] == case.pk and created["case"]["team_id"] == team.pk
+    assert created["case"]["id"] == case.pk
+    assert created["case"]["team_id"] == team.pk
     message = WebhookDelivery.objects.get(event="interaction.created").payload["data"]
     assert message["interaction"]["body_text"] == "Please refund"
     assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"delivered"}
@@ -66,7 +67,8 @@ def test_a_customer_reply_to_a_solved_case_sends_the_message_and_the_reopening(s
     events = list(WebhookDelivery.objects.order_by("pk").values_list("event", flat=True))
     assert events == ["interaction.created", "case.updated"]
     update = WebhookDelivery.objects.get(event="case.updated").payload["data"]
-    assert update["case"]["status"] == "open" and "status" in update["changed"]
+    assert update["case"]["status"] == "open"
+    assert "status" in update["changed"]
 
 
 def test_an_owner_outside_the_team_hears_nothing(team, other_team):

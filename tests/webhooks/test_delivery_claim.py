@@ -23,7 +23,8 @@ def test_a_second_attempt_on_a_delivered_delivery_sends_nothing(receiver, subscr
 
     assert len(receiver.requests) == 1
     delivery.refresh_from_db()
-    assert delivery.status == Status.DELIVERED and delivery.attempts == 1
+    assert delivery.status == Status.DELIVERED
+    assert delivery.attempts == 1
 
 
 def test_a_delivery_another_worker_is_sending_is_left_alone(receiver, subscription):
@@ -61,7 +62,8 @@ def test_a_stale_claim_is_released_and_counts_as_an_attempt(receiver, subscripti
     busy.refresh_from_db()
     last_chance.refresh_from_db()
     assert (lost.status, lost.attempts, lost.claimed_at) == (Status.PENDING, 3, None)
-    assert lost.next_attempt_at == now and "lost" in lost.last_error
+    assert lost.next_attempt_at == now
+    assert "lost" in lost.last_error
     assert busy.status == Status.SENDING
     assert last_chance.status == Status.FAILED
     assert last_chance.attempts == services.MAX_ATTEMPTS

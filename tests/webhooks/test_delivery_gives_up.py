@@ -25,7 +25,8 @@ def test_a_delivery_fails_for_good_after_max_attempts(receiver, subscription):
     delivery.refresh_from_db()
     assert delivery.status == Status.FAILED
     assert delivery.attempts == services.MAX_ATTEMPTS == 8
-    assert delivery.next_attempt_at is None and delivery.last_status_code == 503
+    assert delivery.next_attempt_at is None
+    assert delivery.last_status_code == 503
     assert len(receiver.requests) == services.MAX_ATTEMPTS
 
     # a late task or sweep sends nothing more, even a long time after
@@ -44,4 +45,5 @@ def test_a_deactivated_subscription_fails_its_pending_deliveries_without_sending
 
     delivery.refresh_from_db()
     assert receiver.requests == []
-    assert delivery.status == Status.FAILED and "inactive" in delivery.last_error
+    assert delivery.status == Status.FAILED
+    assert "inactive" in delivery.last_error

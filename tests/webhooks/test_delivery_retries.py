@@ -48,8 +48,10 @@ def test_a_500_is_retried_with_growing_waits_then_delivered(receiver, subscripti
 
     delivery.refresh_from_db()
     assert delivery.status == Status.DELIVERED
-    assert delivery.attempts == 5 and delivery.last_status_code == 200
-    assert delivery.last_error == "" and delivery.next_attempt_at is None
+    assert delivery.attempts == 5
+    assert delivery.last_status_code == 200
+    assert delivery.last_error == ""
+    assert delivery.next_attempt_at is None
     assert len(receiver.requests) == 5
     # every try carries the same event id and delivery id, signed anew
     assert {r.headers["cxdesk-event-id"] for r in receiver.requests} == {str(delivery.event_id)}
@@ -74,7 +76,8 @@ def test_a_timeout_counts_as_a_failure(receiver, subscription, monkeypatch):
 
     assert time.monotonic() - started < 2
     delivery.refresh_from_db()
-    assert delivery.status == Status.PENDING and delivery.attempts == 1
+    assert delivery.status == Status.PENDING
+    assert delivery.attempts == 1
     assert delivery.last_status_code is None
     assert delivery.last_error.startswith("timeout")
     assert retry_at == delivery.next_attempt_at
@@ -92,7 +95,8 @@ def test_a_refused_connection_counts_as_a_failure(subscription):
 
     delivery.refresh_from_db()
     assert retry_at is not None
-    assert delivery.status == Status.PENDING and delivery.attempts == 1
+    assert delivery.status == Status.PENDING
+    assert delivery.attempts == 1
     assert "ConnectError" in delivery.last_error
 
 
@@ -105,4 +109,5 @@ def test_a_redirect_is_not_followed(receiver, subscription):
 
     assert len(receiver.requests) == 1
     delivery.refresh_from_db()
-    assert delivery.status == Status.PENDING and delivery.last_status_code == 302
+    assert delivery.status == Status.PENDING
+    assert delivery.last_status_code == 302

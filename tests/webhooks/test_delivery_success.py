@@ -18,7 +18,8 @@ def test_a_delivery_succeeds_on_the_first_try(receiver, subscription):
 
     assert retry_at is None
     [request] = receiver.requests
-    assert request.method == "POST" and request.path == "/hooks/cxdesk"
+    assert request.method == "POST"
+    assert request.path == "/hooks/cxdesk"
     assert request.headers["content-type"] == "application/json"
     assert request.headers["user-agent"] == "cxdesk-webhooks/1"
     assert request.headers["cxdesk-event"] == "case.updated"
@@ -29,8 +30,10 @@ def test_a_delivery_succeeds_on_the_first_try(receiver, subscription):
     assert delivery.attempts == 1
     assert delivery.last_status_code == 200
     assert delivery.response_excerpt == '{"received": true}'
-    assert delivery.delivered_at is not None and delivery.next_attempt_at is None
-    assert delivery.last_error == "" and delivery.claimed_at is None
+    assert delivery.delivered_at is not None
+    assert delivery.next_attempt_at is None
+    assert delivery.last_error == ""
+    assert delivery.claimed_at is None
 
 
 def test_the_task_sends_it_too(receiver, subscription):
@@ -50,5 +53,6 @@ def test_any_2xx_counts_and_a_long_answer_is_kept_short(receiver, subscription):
     services.delivery_attempt(delivery_id=delivery.pk)
 
     delivery.refresh_from_db()
-    assert delivery.status == Status.DELIVERED and delivery.last_status_code == 202
+    assert delivery.status == Status.DELIVERED
+    assert delivery.last_status_code == 202
     assert delivery.response_excerpt == "x" * services.RESPONSE_EXCERPT_CHARS

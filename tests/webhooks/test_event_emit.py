@@ -50,7 +50,8 @@ def test_owners_receive_only_events_about_cases_they_may_see(case, team, other_t
     recipients = _recipients(event="case.updated", data={}, case=case)
 
     assert recipients == {admin.pk, superuser.pk, same_team.pk, assigned.pk}
-    assert elsewhere.pk not in recipients and gone.pk not in recipients
+    assert elsewhere.pk not in recipients
+    assert gone.pk not in recipients
 
 
 def test_an_agent_in_another_team_gets_nothing(case, other_team):
@@ -83,10 +84,12 @@ def test_the_payload_is_json_safe_and_shares_one_event_id(case):
     assert first.event_id == second.event_id
     assert first.payload == second.payload
     payload = first.payload
-    assert payload["id"] == str(first.event_id) and payload["event"] == "case.created"
+    assert payload["id"] == str(first.event_id)
+    assert payload["event"] == "case.created"
     assert payload["data"] == {"at": "2025-01-31T09:30:00Z", "ref": str(ref), "amount": "9.90"}
     assert dt.datetime.fromisoformat(payload["created_at"]).tzinfo is not None
-    assert first.status == WebhookDelivery.Status.PENDING and first.next_attempt_at is not None
+    assert first.status == WebhookDelivery.Status.PENDING
+    assert first.next_attempt_at is not None
 
 
 def test_an_unknown_event_is_a_programming_error(case):
@@ -145,11 +148,13 @@ def test_a_batch_of_events_costs_a_constant_number_of_queries(
 def test_a_rolled_back_write_leaves_no_delivery_and_sends_nothing(
     case, receiver, subscription, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError):
-            with transaction.atomic():
-                services.event_emit(event="case.created", data={}, case=case)
-                raise RuntimeError("the case write failed")
+    def emit_then_fail():
+        with transaction.atomic():
+            services.event_emit(event="case.created", data={}, case=case)
+            raise RuntimeError("the case write failed")
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, pytest.raises(RuntimeError):
+        emit_then_fail()
 
     assert callbacks == []
     assert not WebhookDelivery.objects.exists()

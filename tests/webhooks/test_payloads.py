@@ -18,7 +18,8 @@ def test_case_and_interaction_data_cost_no_query(team, django_assert_num_queries
         case_data = payloads.case_data(case)
         interaction_data = payloads.interaction_data(interaction)
 
-    assert case_data["reference"] == case.reference and case_data["team_id"] == team.pk
+    assert case_data["reference"] == case.reference
+    assert case_data["team_id"] == team.pk
     assert interaction_data["case_id"] == case.pk
 
 

@@ -58,7 +58,8 @@ def test_a_rebinding_name_is_only_ever_connected_to_at_the_checked_address(
     assert receiver.requests == []
     assert connections.attempts == [(PUBLIC, receiver.port)]
     assert resolver.lookups == ["rebind.example.com"]  # resolved once, by the check
-    assert delivery.status == "pending" and "ConnectError" in delivery.last_error
+    assert delivery.status == "pending"
+    assert "ConnectError" in delivery.last_error
 
 
 def test_the_delivery_log_does_not_tell_an_open_internal_port_from_a_closed_one(
@@ -92,7 +93,8 @@ def test_a_name_with_one_private_address_among_public_ones_is_refused(
     delivery = _deliver("https://mixed.example.com/hook")
 
     assert connections.attempts == []
-    assert delivery.status == "pending" and "refused" in delivery.last_error
+    assert delivery.status == "pending"
+    assert "refused" in delivery.last_error
 
 
 def test_the_name_is_resolved_once_and_keeps_its_host_header(receiver, resolver):
@@ -112,7 +114,8 @@ def test_the_next_address_is_tried_when_one_cannot_be_reached(receiver, resolver
     delivery = _deliver(f"http://two.example.test:{receiver.port}/hooks/cxdesk")
 
     assert [host for host, _ in connections.attempts] == ["127.0.0.2", "127.0.0.1"]
-    assert delivery.status == "delivered" and len(receiver.requests) == 1
+    assert delivery.status == "delivered"
+    assert len(receiver.requests) == 1
     assert resolver.lookups == ["two.example.test"]
 
 
@@ -133,7 +136,8 @@ def test_proxies_from_the_environment_are_not_used(receiver, monkeypatch):
         delivery = _deliver(receiver.url)
 
     assert proxy.requests == []
-    assert delivery.status == "delivered" and len(receiver.requests) == 1
+    assert delivery.status == "delivered"
+    assert len(receiver.requests) == 1
 
 
 def test_redirects_are_not_followed(receiver, resolver):
@@ -142,7 +146,8 @@ def test_redirects_are_not_followed(receiver, resolver):
         receiver.headers = {"Location": elsewhere.url}
         delivery = _deliver(receiver.url)
     assert elsewhere.requests == []
-    assert delivery.status == "pending" and delivery.last_status_code == 307
+    assert delivery.status == "pending"
+    assert delivery.last_status_code == 307
 
 
 def test_the_pinned_transport_sends_nothing_for_another_host(connections):
@@ -254,7 +259,8 @@ def test_a_certificate_for_another_name_is_refused(tls_receiver, resolver):
 
     delivery = _deliver(f"https://other.example.test:{tls_receiver.port}/hooks/cxdesk")
 
-    assert delivery.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
+    assert delivery.status == "pending"
+    assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
     assert tls_receiver.requests == []
     assert resolver.lookups == ["other.example.test"]
 
@@ -262,6 +268,7 @@ def test_a_certificate_for_another_name_is_refused(tls_receiver, resolver):
 def test_an_ip_address_url_is_verified_against_the_address(tls_receiver):
     delivery = _deliver(f"https://127.0.0.1:{tls_receiver.port}/hooks/cxdesk")
 
-    assert delivery.status == "pending" and "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
+    assert delivery.status == "pending"
+    assert "CERTIFICATE_VERIFY_FAILED" in delivery.last_error
     assert tls_receiver.requests == []
     assert tls_receiver.server_names in ([], [None])  # no SNI is sent for an address

@@ -51,7 +51,8 @@ def test_a_name_that_resolves_to_a_private_address_is_not_sent_to(admin_user, re
     )
     services.delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
-    assert delivery.attempts == 1 and delivery.status == "pending"
+    assert delivery.attempts == 1
+    assert delivery.status == "pending"
     assert "private" in delivery.last_error
 
 
@@ -86,8 +87,10 @@ def test_a_name_resolving_to_an_ipv6_form_of_a_private_address_is_not_contacted(
     services.delivery_attempt(delivery_id=delivery.pk)
     delivery.refresh_from_db()
     assert connections.attempts == []
-    assert delivery.status == "pending" and "refused" in delivery.last_error
-    assert delivery.last_status_code is None and delivery.response_excerpt == ""
+    assert delivery.status == "pending"
+    assert "refused" in delivery.last_error
+    assert delivery.last_status_code is None
+    assert delivery.response_excerpt == ""
 
 
 @pytest.mark.parametrize(

@@ -19,8 +19,10 @@ def test_a_subscription_is_created_with_a_fresh_secret(admin_user):
 
     assert subscription.url == "https://crm.example.com/hooks"
     assert subscription.events == ["case.created", "sla.breached"]  # de-duplicated
-    assert subscription.secret.startswith("whsec_") and len(subscription.secret) > 40
-    assert subscription.is_active and subscription.owner == admin_user
+    assert subscription.secret.startswith("whsec_")
+    assert len(subscription.secret) > 40
+    assert subscription.is_active
+    assert subscription.owner == admin_user
     other = services.subscription_create(
         owner=admin_user, url="http://10.0.0.5:8080/h", events=["case.updated"]
     )
@@ -82,5 +84,6 @@ def test_an_update_is_validated_like_a_creation(admin_user):
         subscription_id=subscription.pk, url="https://y.example/h", is_active=False
     )
 
-    assert updated.url == "https://y.example/h" and updated.events == ["case.created"]
+    assert updated.url == "https://y.example/h"
+    assert updated.events == ["case.created"]
     assert not updated.is_active

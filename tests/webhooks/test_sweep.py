@@ -59,7 +59,8 @@ def test_the_sweep_releases_lost_claims_then_sends_them(receiver, subscription):
     tasks.retry_due_deliveries()  # eager: the queued task runs here
 
     lost.refresh_from_db()
-    assert lost.status == Status.DELIVERED and lost.attempts == 2
+    assert lost.status == Status.DELIVERED
+    assert lost.attempts == 2
     assert len(receiver.requests) == 1
 
 

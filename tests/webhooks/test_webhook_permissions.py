@@ -115,9 +115,11 @@ def test_a_token_may_do_only_what_its_scopes_say(operation, token_client, own_su
 
     if operation in READS:
         # A write scope also reads its own resource (apps.api.permissions.HasScope).
-        assert read_only_status == 200 and write_only_status == 200
+        assert read_only_status == 200
+        assert write_only_status == 200
     else:
-        assert read_only_status == 403 and write_only_status in (200, 201, 204)
+        assert read_only_status == 403
+        assert write_only_status in (200, 201, 204)
     assert _call(neither, operation, subscription).status_code == 403
 
 
@@ -133,7 +135,8 @@ def test_an_agents_token_sees_and_changes_only_its_owners_subscriptions(
     for operation in ["retrieve", "deliveries", "update", "rotate", "delete"]:
         assert _call(client, operation, others).status_code == 404, operation
     others.refresh_from_db()
-    assert others.is_active and others.name != "Renamed"
+    assert others.is_active
+    assert others.name != "Renamed"
 
 
 @pytest.mark.parametrize("operation", READS + WRITES)

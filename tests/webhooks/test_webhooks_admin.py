@@ -135,7 +135,8 @@ def test_a_subscription_is_added_in_admin_with_checked_events(admin_client, admi
             "is_active": "on",
         },
     )
-    assert bad.status_code == 200 and not WebhookSubscription.objects.exists()
+    assert bad.status_code == 200
+    assert not WebhookSubscription.objects.exists()
 
     good = admin_client.post(
         url,

@@ -17,7 +17,8 @@ def test_an_integration_subscribes_and_gets_the_secret_once(admin_api, receiver)
     body = response.json()
     assert body["secret"].startswith("whsec_")
     listed = admin_api.get(URL).json()["results"]
-    assert [s["id"] for s in listed] == [body["id"]] and "secret" not in listed[0]
+    assert [s["id"] for s in listed] == [body["id"]]
+    assert "secret" not in listed[0]
     assert "secret" not in admin_api.get(f"{URL}{body['id']}/").json()
 
 

@@ -13,6 +13,7 @@ created are recognised by a timestamp at or after the moment the load started: e
 time lies before it.
 """
 
+import contextlib
 import json
 import random
 import time
@@ -155,7 +156,7 @@ class Command(BaseCommand):
             widget = ChatWidget.objects.create(
                 name=DEMO_WIDGET_NAME, team=Team.objects.filter(slug="customer-care").first()
             )
-        base = str(getattr(settings, "CXDESK_PUBLIC_URL", "")).rstrip("/")
+        base = settings.CXDESK_PUBLIC_URL.rstrip("/")
         self.stdout.write(
             f"  chat widget: {base}{reverse('chat:demo', args=[widget.public_key])} "
             f"(chats go to {widget.team or 'no team'})"
@@ -514,22 +515,19 @@ class DemoLoader:
             person.contact, person.created_here, person.first_at = contact, created, at
         else:
             # The agent recognised the person and linked their new address to them.
-            try:
+            # IdentityTaken only in a top-up load: another demo person has this address.
+            with contextlib.suppress(contact_services.IdentityTaken):
                 contact_services.contact_add_identity(
                     contact=person.contact, kind=kind, value=value, network=network
                 )
-            except contact_services.IdentityTaken:
-                pass  # only in a top-up load: another demo person has this address
             contact, _ = contact_services.contact_find_or_create(
                 kind=kind, value=value, network=network
             )
         if plan.channel == Channel.CHAT:
-            try:
+            with contextlib.suppress(contact_services.IdentityTaken):
                 contact_services.contact_add_identity(
                     contact=contact, kind=Kind.CHAT, value=person.visitor
                 )
-            except contact_services.IdentityTaken:
-                pass
         person.last_at = at
         ContactIdentity.objects.filter(contact=contact, created_at__gte=self.now).update(
             created_at=at
@@ -634,31 +632,46 @@ class Story:
         fcr = status in (Status.SOLVED, Status.CLOSED) and rng.random() < 0.4
         if not live:
             self.triage(escalate=True)
+        if not self.first_answer(live=live, fcr=fcr):
+            return self.steps
+        if live:
+            self.triage(escalate=not fcr)
+        self.towards_status(fcr=fcr)
+        if status == Status.CLOSED:
+            self.closing()
+        return self.steps
+
+    def first_answer(self, *, live: bool, fcr: bool) -> bool:
+        """The agent's first answer; False when the case was only picked up (open, unanswered)."""
+        status, rng = self.plan.status, self.rng
         if self.channel == Channel.CHAT:
             self.chat_session_steps(solve=fcr)
         elif fcr:
             self.agent_reply("solve", then=Status.SOLVED)
         elif status == Status.OPEN and rng.random() < 0.4 and not live:
-            # Picked up, not answered yet.
-            if not any(step.kind == "assign" for step in self.steps):
-                self.add(
-                    "assign", self.uniform(5, 60) * MINUTE, assignee=self.agent, actor=self.agent
-                )
-            if rng.random() < 0.5:
-                self.add(
-                    "note",
-                    self.uniform(5, 90) * MINUTE,
-                    agent=self.agent,
-                    body_text=self.fmt(self.topic["note"]),
-                )
-            return self.steps
+            self.picked_up()
+            return False
         else:
             self.agent_reply(
                 "ask", then=Status.PENDING if status != Status.OPEN or rng.random() < 0.5 else None
             )
-        if live:
-            self.triage(escalate=not fcr)
+        return True
 
+    def picked_up(self) -> None:
+        """Assigned (unless it already is) and maybe noted, not answered yet."""
+        if not any(step.kind == "assign" for step in self.steps):
+            self.add("assign", self.uniform(5, 60) * MINUTE, assignee=self.agent, actor=self.agent)
+        if self.rng.random() < 0.5:
+            self.add(
+                "note",
+                self.uniform(5, 90) * MINUTE,
+                agent=self.agent,
+                body_text=self.fmt(self.topic["note"]),
+            )
+
+    def towards_status(self, *, fcr: bool) -> None:
+        """After the first answer: the steps that leave the case in its planned status."""
+        status, rng = self.plan.status, self.rng
         if status == Status.OPEN:
             if self.last_reply_status() == Status.PENDING or rng.random() < 0.5:
                 self.customer(self.fmt(self.topic["follow_up"]), gap=self.uniform(1, 30) * HOUR)
@@ -687,13 +700,12 @@ class Story:
                 )
             self.agent_reply("solve", then=Status.SOLVED, gap=self.uniform(1, 48) * HOUR)
 
-        if status == Status.CLOSED:
-            if rng.random() < 0.1:  # it came back: the customer wrote again after the solve
-                self.customer(self.fmt(self.topic["reopen"]), gap=self.uniform(6, 60) * HOUR)
-                self.agent_reply("solved_again", then=Status.SOLVED, gap=self.uniform(1, 24) * HOUR)
-            # By the auto-close sweep (no actor) unless too recent, then by hand (see _fit_times).
-            self.add("transition", 0, to=Status.CLOSED, actor=None, agent_if_manual=self.agent)
-        return self.steps
+    def closing(self) -> None:
+        if self.rng.random() < 0.1:  # it came back: the customer wrote again after the solve
+            self.customer(self.fmt(self.topic["reopen"]), gap=self.uniform(6, 60) * HOUR)
+            self.agent_reply("solved_again", then=Status.SOLVED, gap=self.uniform(1, 24) * HOUR)
+        # By the auto-close sweep (no actor) unless too recent, then by hand (see _fit_times).
+        self.add("transition", 0, to=Status.CLOSED, actor=None, agent_if_manual=self.agent)
 
     # --- the first contact -------------------------------------------------------------------
 
