@@ -61,12 +61,14 @@ def api_token_authenticate(key: str) -> ApiToken | None:
     parts = (key or "").split("_", 2)
     if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
         return None
-    token = (
-        ApiToken.objects.select_related("owner", "owner__profile")
-        .filter(prefix=parts[1], revoked_at__isnull=True)
-        .first()
-    )
-    if token is None or not secrets.compare_digest(token.key_hash, hash_key(key)):
+    try:
+        # get(), not first(): the prefix is unique, so no ORDER BY to build or run.
+        token = ApiToken.objects.select_related("owner", "owner__profile").get(
+            prefix=parts[1], revoked_at__isnull=True
+        )
+    except ApiToken.DoesNotExist:
+        return None
+    if not secrets.compare_digest(token.key_hash, hash_key(key)):
         return None
     if not token.owner.is_active:
         return None

@@ -133,6 +133,11 @@ class Case(models.Model):
             models.Index(fields=["status", "-created_at"], name="case_status_created_idx"),
             models.Index(fields=["requester", "-created_at"], name="case_requester_idx"),
             models.Index(fields=["-created_at"], name="case_created_idx"),
+            # The case list's first page (newest first) filtered by team or by assignee: a
+            # filter on a small team or one agent finds its 50 cases without walking the
+            # whole backlog.
+            models.Index(fields=["team", "-created_at"], name="case_team_created_idx"),
+            models.Index(fields=["assignee", "-created_at"], name="case_assignee_created_idx"),
             models.Index(fields=["-updated_at"], name="case_updated_idx"),
             models.Index(fields=["priority", "status"], name="case_priority_idx"),
             models.Index(fields=["channel", "-created_at"], name="case_channel_idx"),

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from apps.accounts.models import Team
 from apps.api.fields import JsonObjectField
-from apps.api.serializers import StrictInputSerializer
+from apps.api.serializers import FieldsBuiltOnceMixin, StrictInputSerializer
 from apps.contacts.models import ContactIdentity
 
 from .models import EXTERNAL_ID_MAX_BYTES, Attachment, Case, Channel, Interaction, Tag
@@ -215,7 +215,7 @@ class UserRefOutput(serializers.Serializer):
     name = serializers.CharField(source="get_full_name")
 
 
-class CaseOutput(serializers.ModelSerializer):
+class CaseOutput(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     requester = ContactRefOutput()
     team = TeamRefOutput(allow_null=True)

@@ -33,6 +33,7 @@ def _list_sql(client, query: str) -> tuple[dict, str]:
 )
 def test_the_list_sql_has_no_distinct(admin_api, query):
     CaseFactory()
+    Tag.objects.create(name="billing")  # an unknown tag costs no case query at all
     _, sql = _list_sql(admin_api, query)
     assert "DISTINCT" not in sql.upper()
 
@@ -43,3 +44,23 @@ def test_a_case_with_two_tags_is_listed_once(admin_api):
     CaseFactory(status="open")  # untagged
     body, _ = _list_sql(admin_api, "tag=billing&status=new&status=open")
     assert [row["id"] for row in body["results"]] == [case.pk]
+
+
+def test_the_tag_filter_gives_postgresql_the_tag_id_not_its_name(admin_api):
+    """By name (a join on cases_tag) PostgreSQL cannot tell a rare tag from a common one and
+    walks every case newest first looking for a rare tag's: 127 ms at 1M cases, 5 ms by id."""
+    case = CaseFactory()
+    case.tags.add(Tag.objects.create(name="billing"))
+    body, sql = _list_sql(admin_api, "tag=billing")
+    assert [row["id"] for row in body["results"]] == [case.pk]
+    assert '"cases_tag"' not in sql
+    assert f'"tag_id" = {Tag.objects.get().pk}' in sql
+
+
+def test_an_unknown_tag_lists_nothing_without_a_case_query(admin_api):
+    CaseFactory().tags.add(Tag.objects.create(name="billing"))
+    with CaptureQueriesContext(connection) as ctx:
+        response = admin_api.get(f"{URL}?tag=no-such-tag")
+    assert response.status_code == 200
+    assert response.json()["results"] == []
+    assert not [q for q in ctx.captured_queries if 'FROM "cases_case"' in q["sql"]]
