@@ -49,6 +49,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 if TYPE_CHECKING:
+    from apps.accounts.types import User
     from apps.contacts.models import Contact
 
     from .models import Case, Interaction
@@ -73,7 +74,7 @@ class CaseChange:
     interaction: Interaction | None = None  # the interaction this write added
     interaction_updated: Interaction | None = None  # an existing one whose content it changed
     related: Mapping[str, int] = field(default_factory=dict)  # links to other cases, by id
-    actor: Any = None  # the user who did it (None: the customer or the system)
+    actor: User | None = None  # the user who did it (None: the customer or the system)
     actor_contact: Contact | None = None  # the customer who did it
 
 
@@ -105,7 +106,7 @@ def announce(
     interaction: Interaction | None = None,
     interaction_updated: Interaction | None = None,
     related: Mapping[str, int] | None = None,
-    actor=None,
+    actor: User | None = None,
     actor_contact: Contact | None = None,
 ) -> None:
     """Announce one change of `case` (the saved instance, or its id): `announce_many` for one."""
@@ -137,7 +138,7 @@ def change(
     interaction: Interaction | None = None,
     interaction_updated: Interaction | None = None,
     related: Mapping[str, int] | None = None,
-    actor=None,
+    actor: User | None = None,
     actor_contact: Contact | None = None,
 ) -> CaseChange:
     """A CaseChange of `case` (an instance, or only its id for a bulk write)."""

@@ -5,20 +5,22 @@ so the audit trail and the case can never disagree, and ends by announcing the c
 through apps/cases/events.py (webhooks, and whatever else subscribes, hear it there).
 """
 
+import enum
 import html
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import Any, Final, Literal, NamedTuple, NotRequired, TypedDict, Unpack
 
 import nh3
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, Team
 from apps.accounts.services import role_of
+from apps.accounts.types import User
 from apps.contacts.models import Contact
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_on_commit
@@ -36,6 +38,45 @@ from .models import (
 
 Status = Case.Status
 Direction = Interaction.Direction
+
+
+class UserRef(TypedDict):
+    """A user as a CaseEvent records it."""
+
+    id: int
+    username: str
+
+
+class TeamRef(TypedDict):
+    """A team as a CaseEvent records it."""
+
+    id: int
+    name: str
+
+
+class AttachmentFile(TypedDict):
+    """One file for `attachments_add`."""
+
+    filename: str
+    content: bytes
+    content_type: NotRequired[str]
+    content_id: NotRequired[str]
+
+
+class _ChangeExtras(TypedDict, total=False):
+    """What `_change` passes on to `events.change` beside the fields and their values."""
+
+    interaction: Interaction | None
+    related: Mapping[str, int] | None
+    actor: User | None
+    actor_contact: Contact | None
+
+
+class _OpenedBy(TypedDict):
+    """Who opened a case: the agent on the customer's behalf, or the customer."""
+
+    actor: User | None
+    actor_contact: Contact | None
 
 
 class CaseError(DomainError):
@@ -103,12 +144,20 @@ def _require_external_id(external_id: str) -> None:
         )
 
 
-def _require_choice(value: str, choices, field: str) -> None:
+def _require_choice(value: str, choices: type[models.TextChoices], field: str) -> None:
     if value not in choices.values:
         raise CaseError(f"unknown {field} {value!r} (one of {', '.join(choices.values)})")
 
 
-def _event(case: Case, kind: str, *, actor=None, actor_contact=None, before=None, after=None):
+def _event(
+    case: Case,
+    kind: str,
+    *,
+    actor: User | None = None,
+    actor_contact: Contact | None = None,
+    before: object = None,
+    after: object = None,
+) -> CaseEvent:
     return CaseEvent.objects.create(
         case=case, kind=kind, actor=actor, actor_contact=actor_contact, before=before, after=after
     )
@@ -118,15 +167,15 @@ def _locked(case_id: int) -> Case:
     return Case.objects.select_for_update().get(pk=case_id)
 
 
-def _user_ref(user) -> dict | None:
+def _user_ref(user: User | None) -> UserRef | None:
     return {"id": user.pk, "username": user.get_username()} if user else None
 
 
-def _team_ref(team: Team | None) -> dict | None:
+def _team_ref(team: Team | None) -> TeamRef | None:
     return {"id": team.pk, "name": team.name} if team else None
 
 
-def _check_assignee(case: Case, assignee) -> None:
+def _check_assignee(case: Case, assignee: User | None) -> None:
     if assignee is None:
         return
     if not assignee.is_active:
@@ -136,7 +185,11 @@ def _check_assignee(case: Case, assignee) -> None:
 
 
 def routing_check(
-    *, actor, team: Team | None = None, assignee=None, assignee_field: str = "assignee"
+    *,
+    actor: User | None,
+    team: Team | None = None,
+    assignee: User | None = None,
+    assignee_field: str = "assignee",
 ) -> None:
     """Who may route a case where: the one rule every path that sets a team or assignee uses.
 
@@ -171,7 +224,7 @@ def routing_check(
         )
 
 
-def _check_reachable(case: Case, *, actor) -> None:
+def _check_reachable(case: Case, *, actor: User | None) -> None:
     """An agent may not leave a case with neither team nor assignee: no agent could see it
     (`Case.objects.visible_to`), the agent who did it included. Supervisors and admins may
     (admins see every case); the system and customers route by configuration."""
@@ -188,7 +241,14 @@ def _check_reachable(case: Case, *, actor) -> None:
         )
 
 
-def _set_status(case: Case, to: str, *, now: datetime, actor=None, actor_contact=None) -> list[str]:
+def _set_status(
+    case: Case,
+    to: str,
+    *,
+    now: datetime,
+    actor: User | None = None,
+    actor_contact: Contact | None = None,
+) -> list[str]:
     """Apply a legal status change to a locked case in memory; record it. Returns changed fields."""
     if not case.can_transition_to(to):
         raise InvalidTransition(current=case.status, requested=to)
@@ -224,13 +284,19 @@ def _set_status(case: Case, to: str, *, now: datetime, actor=None, actor_contact
     return changed
 
 
-def _snapshot(case: Case) -> dict:
+def _snapshot(case: Case) -> dict[str, Any]:
     """The case's column values (foreign keys as ids), to announce what they were before."""
     return {f.name: f.value_from_object(case) for f in Case._meta.concrete_fields}
 
 
 def _change(
-    case: Case, changed: Iterable[str], *, start: dict, before=None, after=None, **kwargs
+    case: Case,
+    changed: Iterable[str],
+    *,
+    start: Mapping[str, Any],
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    **kwargs: Unpack[_ChangeExtras],
 ) -> events.CaseChange:
     """The CaseChange of `changed` fields, before/after from `start` and the saved `case`
     (`before`/`after` add values that are not columns, such as the tags)."""
@@ -245,9 +311,19 @@ def _change(
     )
 
 
-def _announce_update(case: Case, changed: Iterable[str], *, start: dict, **kwargs) -> None:
+def _announce_update(
+    case: Case,
+    changed: Iterable[str],
+    *,
+    start: Mapping[str, Any],
+    before: Mapping[str, Any] | None = None,
+    after: Mapping[str, Any] | None = None,
+    **kwargs: Unpack[_ChangeExtras],
+) -> None:
     """Announce the change of a locked, saved case (delivered to subscribers on commit)."""
-    events.announce_many([_change(case, changed, start=start, **kwargs)])
+    events.announce_many(
+        [_change(case, changed, start=start, before=before, after=after, **kwargs)]
+    )
 
 
 def sanitize_html(body_html: str) -> str:
@@ -308,14 +384,14 @@ def case_open(
     channel: str,
     priority: str = Case.Priority.NORMAL,
     team: Team | None = None,
-    assignee=None,
+    assignee: User | None = None,
     tags: Iterable[str] = (),
-    custom_fields: dict | None = None,
-    actor=None,
+    custom_fields: dict[str, Any] | None = None,
+    actor: User | None = None,
     body_text: str = "",
     body_html: str = "",
     external_id: str = "",
-    metadata: dict | None = None,
+    metadata: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
     follow_up_of: Case | None = None,
 ) -> CaseOpened:
@@ -357,7 +433,7 @@ def case_open(
         if tag_objects:
             case.tags.add(*tag_objects)
         _tags_known(case, tag_objects)
-        opened_by = {"actor": actor, "actor_contact": None if actor else requester}
+        opened_by: _OpenedBy = {"actor": actor, "actor_contact": None if actor else requester}
         created = {
             "subject": case.subject,
             "status": case.status,
@@ -369,7 +445,7 @@ def case_open(
             "follow_up_of": follow_up_of.pk if follow_up_of else None,
         }
         _event(case, CaseEvent.Kind.CREATED, **opened_by, after=created)
-        linked = []
+        linked: list[events.CaseChange] = []
         if follow_up_of:
             _event(follow_up_of, CaseEvent.Kind.FOLLOW_UP, **opened_by, after={"case_id": case.pk})
             linked.append(events.change(follow_up_of, related={"follow_up": case.pk}, **opened_by))
@@ -411,10 +487,10 @@ def interaction_add(
     body_html: str = "",
     is_public: bool = True,
     author_contact: Contact | None = None,
-    author_agent=None,
+    author_agent: User | None = None,
     subject: str = "",
     external_id: str = "",
-    metadata: dict | None = None,
+    metadata: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
 ) -> Interaction:
     """Add one message, call or note to a case and apply what it means for the case.
@@ -495,13 +571,13 @@ def _interaction_store(
     channel: str,
     direction: str,
     is_public: bool,
-    author_contact,
-    author_agent,
+    author_contact: Contact | None,
+    author_agent: User | None,
     subject: str,
     body_text: str,
     body_html: str,
     external_id: str,
-    metadata: dict | None,
+    metadata: dict[str, Any] | None,
     occurred_at: datetime,
 ) -> tuple[Interaction, bool]:
     """Insert one interaction on a locked (or just created) case and record its event.
@@ -549,12 +625,12 @@ def _interaction_store(
 def case_reply(
     *,
     case_id: int,
-    agent,
+    agent: User,
     body_text: str = "",
     body_html: str = "",
     channel: str | None = None,
     then_status: str | None = None,
-    metadata: dict | None = None,
+    metadata: dict[str, Any] | None = None,
     external_id: str = "",
     occurred_at: datetime | None = None,
 ) -> Interaction:
@@ -595,12 +671,17 @@ def case_reply(
         return interaction
 
 
-def _is_member_elsewhere(case: Case, agent) -> bool:
+def _is_member_elsewhere(case: Case, agent: User) -> bool:
     """True when the case belongs to a team the agent is not in (then we do not auto-assign)."""
-    return bool(case.team_id) and not agent.teams.filter(pk=case.team_id).exists()
+    team_id = case.team_id
+    if not team_id:
+        return False
+    return not agent.teams.filter(pk=team_id).exists()
 
 
-def case_note(*, case_id: int, agent, body_text: str = "", body_html: str = "") -> Interaction:
+def case_note(
+    *, case_id: int, agent: User, body_text: str = "", body_html: str = ""
+) -> Interaction:
     """An internal note: visible to agents only, changes no status."""
     return interaction_add(
         case_id=case_id,
@@ -614,7 +695,7 @@ def case_note(*, case_id: int, agent, body_text: str = "", body_html: str = "") 
 
 
 @transaction.atomic
-def case_transition(*, case_id: int, to: str, actor=None) -> Case:
+def case_transition(*, case_id: int, to: str, actor: User | None = None) -> Case:
     case = _locked(case_id)
     if to == case.status:
         return case
@@ -626,7 +707,9 @@ def case_transition(*, case_id: int, to: str, actor=None) -> Case:
 
 
 @transaction.atomic
-def case_reopen(*, case_id: int, actor=None, actor_contact: Contact | None = None) -> Case:
+def case_reopen(
+    *, case_id: int, actor: User | None = None, actor_contact: Contact | None = None
+) -> Case:
     """Reopen a solved case (counted in reopen_count). A closed case cannot be reopened."""
     case = _locked(case_id)
     start = _snapshot(case)
@@ -639,7 +722,7 @@ def case_reopen(*, case_id: int, actor=None, actor_contact: Contact | None = Non
 
 
 @transaction.atomic
-def case_assign(*, case_id: int, assignee, actor=None) -> Case:
+def case_assign(*, case_id: int, assignee: User | None, actor: User | None = None) -> Case:
     """Give the case to `assignee` (None to unassign). Assigning a new case opens it."""
     case = _locked(case_id)
     if case.status == Status.CLOSED:
@@ -667,7 +750,7 @@ def case_assign(*, case_id: int, assignee, actor=None) -> Case:
 
 
 @transaction.atomic
-def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
+def case_set_team(*, case_id: int, team: Team | None, actor: User | None = None) -> Case:
     """Move the case to another team; an assignee who is not in that team is unassigned."""
     case = _locked(case_id)
     if case.team_id == (team.pk if team else None):
@@ -691,7 +774,7 @@ def case_set_team(*, case_id: int, team: Team | None, actor=None) -> Case:
     return case
 
 
-def _set_field(*, case_id: int, field: str, value, kind: str, actor) -> Case:
+def _set_field(*, case_id: int, field: str, value: object, kind: str, actor: User | None) -> Case:
     """Change one plain field of a case, recording the event and announcing the update."""
     case = _locked(case_id)
     before = getattr(case, field)
@@ -706,7 +789,7 @@ def _set_field(*, case_id: int, field: str, value, kind: str, actor) -> Case:
 
 
 @transaction.atomic
-def case_set_priority(*, case_id: int, priority: str, actor=None) -> Case:
+def case_set_priority(*, case_id: int, priority: str, actor: User | None = None) -> Case:
     _require_choice(priority, Case.Priority, "priority")
     return _set_field(
         case_id=case_id, field="priority", value=priority, kind=CaseEvent.Kind.PRIORITY, actor=actor
@@ -714,7 +797,7 @@ def case_set_priority(*, case_id: int, priority: str, actor=None) -> Case:
 
 
 @transaction.atomic
-def case_set_tags(*, case_id: int, tags: Iterable[str], actor=None) -> Case:
+def case_set_tags(*, case_id: int, tags: Iterable[str], actor: User | None = None) -> Case:
     case = _locked(case_id)
     before = sorted(case.tags.values_list("name", flat=True))
     after = _normalise_tags(tags)
@@ -730,7 +813,7 @@ def case_set_tags(*, case_id: int, tags: Iterable[str], actor=None) -> Case:
 
 
 @transaction.atomic
-def case_merge(*, source_id: int, target_id: int, actor=None) -> Case:
+def case_merge(*, source_id: int, target_id: int, actor: User | None = None) -> Case:
     """Fold `source` into `target`: its interactions and tags move, and it is closed.
 
     Used when one customer problem was opened twice (an email and a call about the same
@@ -765,7 +848,7 @@ def case_merge(*, source_id: int, target_id: int, actor=None) -> Case:
         actor=actor,
         after={"case_id": source.pk, "reference": source.reference, "interactions": moved},
     )
-    target_changed = []
+    target_changed: list[str] = []
     if target.status == Status.SOLVED and source.status != Status.SOLVED:
         target_changed += _set_status(target, Status.OPEN, now=now, actor=actor)
     if source.first_response_at and (
@@ -826,7 +909,7 @@ def attachment_add(
     return attachment
 
 
-def attachments_add(*, interaction: Interaction, files: list[dict]) -> list[Attachment]:
+def attachments_add(*, interaction: Interaction, files: list[AttachmentFile]) -> list[Attachment]:
     """Store files on an interaction (Django storage, under random names); each file a dict
     of filename, content and optionally content_type and content_id.
 
@@ -847,7 +930,7 @@ def attachments_add(*, interaction: Interaction, files: list[dict]) -> list[Atta
         raise TooManyAttachments(
             f"{len(files)} more files would pass the limit of {cap} attachments on one message"
         )
-    stored = []
+    stored: list[Attachment] = []
     for file in files:
         # Control characters (NUL, CR, LF…) are never part of a real name; PostgreSQL refuses
         # NUL. The path is left out: only the last part is the file's name.
@@ -912,7 +995,7 @@ def cases_close_solved(*, now: datetime | None = None, batch_size: int = 500) ->
 
 
 @transaction.atomic
-def case_set_subject(*, case_id: int, subject: str, actor=None) -> Case:
+def case_set_subject(*, case_id: int, subject: str, actor: User | None = None) -> Case:
     subject = (subject or "").strip()[:255]
     if not subject:
         raise CaseError("a case needs a subject")
@@ -922,7 +1005,9 @@ def case_set_subject(*, case_id: int, subject: str, actor=None) -> Case:
 
 
 @transaction.atomic
-def case_set_custom_fields(*, case_id: int, values: dict, actor=None) -> Case:
+def case_set_custom_fields(
+    *, case_id: int, values: Mapping[str, Any], actor: User | None = None
+) -> Case:
     """Merge `values` into the case's custom fields; a None value removes that field."""
     case = _locked(case_id)
     merged = dict(case.custom_fields)
@@ -952,20 +1037,26 @@ def case_set_custom_fields(*, case_id: int, values: dict, actor=None) -> Case:
     return case
 
 
-_UNSET = object()
+class _Unset(enum.Enum):
+    """The type of `_UNSET`: an argument left out (None is a value: clear the field)."""
+
+    UNSET = enum.auto()
+
+
+_UNSET: Final = _Unset.UNSET
 
 
 @transaction.atomic
 def case_update(
     *,
     case_id: int,
-    actor,
+    actor: User | None,
     subject: str | None = None,
     priority: str | None = None,
-    team=_UNSET,
-    assignee=_UNSET,
+    team: Team | None | Literal[_Unset.UNSET] = _UNSET,
+    assignee: User | None | Literal[_Unset.UNSET] = _UNSET,
     tags: Iterable[str] | None = None,
-    custom_fields: dict | None = None,
+    custom_fields: Mapping[str, Any] | None = None,
     status: str | None = None,
 ) -> Case:
     """Apply several changes at once, all or nothing; each change records its own event.

@@ -8,8 +8,11 @@ the callers: `Contact.objects.visible_to` scopes every API read and write, and
 `selectors.contact_merge_allowed` says who may merge.
 """
 
+from typing import TypedDict
+
 from django.db import IntegrityError, transaction
 
+from apps.accounts.types import User
 from apps.cases import events as case_events
 from apps.cases.models import Case, CaseEvent, Interaction
 from apps.core.db import insert_unless_conflict
@@ -56,12 +59,20 @@ class ContactMergeError(ContactError):
     status = 409
 
 
-def _identity_data(identity: ContactIdentity) -> dict:
+class IdentityData(TypedDict):
+    """An identity as a ContactEvent records it."""
+
+    kind: str
+    network: str
+    value: str
+
+
+def _identity_data(identity: ContactIdentity) -> IdentityData:
     return {"kind": identity.kind, "network": identity.network, "value": identity.value}
 
 
 def contact_find_or_create(
-    *, kind: str, value: str, network: str = "", name: str = "", actor=None
+    *, kind: str, value: str, network: str = "", name: str = "", actor: User | None = None
 ) -> tuple[Contact, bool]:
     """The contact known by this identity, created (with the identity) when there is none.
 
@@ -97,7 +108,7 @@ def contact_find_or_create(
 
 
 def contact_add_identity(
-    *, contact: Contact, kind: str, value: str, network: str = "", actor=None
+    *, contact: Contact, kind: str, value: str, network: str = "", actor: User | None = None
 ) -> ContactIdentity:
     """Attach another address to a contact (audited). Raises IdentityTaken if someone else
     has it; an address the contact has already is returned as it is, with no event."""
@@ -123,7 +134,9 @@ def contact_add_identity(
 
 
 @transaction.atomic
-def contact_remove_identity(*, contact_id: int, identity_id: int, actor=None) -> Contact:
+def contact_remove_identity(
+    *, contact_id: int, identity_id: int, actor: User | None = None
+) -> Contact:
     """Detach one address from a contact (audited): its next message finds no contact and
     starts a new one. Raises IdentityNotFound when the contact has no such identity and
     LastIdentity for its only one — a contact is retired by merging it, not by emptying it.
@@ -149,7 +162,7 @@ def contact_remove_identity(*, contact_id: int, identity_id: int, actor=None) ->
 
 
 @transaction.atomic
-def contact_merge(*, source_id: int, target_id: int, actor=None) -> Contact:
+def contact_merge(*, source_id: int, target_id: int, actor: User | None = None) -> Contact:
     """Make `source` part of `target`: identities, cases and messages move; source is retired.
 
     Each case whose requester changes gets a CaseEvent and is announced (apps/cases/events.py:
@@ -211,7 +224,7 @@ def contact_merge(*, source_id: int, target_id: int, actor=None) -> Contact:
         ]
     )
 
-    changed = []
+    changed: list[str] = []
     if not target.name and source.name:
         target.name, changed = source.name, changed + ["name"]
     if not target.organization_id and source.organization_id:

@@ -53,7 +53,7 @@ class Backoff:
 
     def delay(self, attempts: int, *, jitter: bool = True) -> timedelta:
         """The wait before the next try after `attempts` failed ones."""
-        delay = min(self.base * 2 ** min(max(attempts - 1, 0), 20), self.cap)
+        delay: timedelta = min(self.base * 2 ** min(max(attempts - 1, 0), 20), self.cap)
         if jitter and self.jitter:
             delay *= 1 + random.uniform(0, self.jitter)  # spreading retries, not secrecy
         return delay
@@ -103,7 +103,9 @@ class Outbox:
     def lease_now(self) -> timedelta:
         return self.lease() if callable(self.lease) else self.lease
 
-    def _due_q(self, now: datetime, field_name: str | None = None, grace=timedelta(0)) -> Q:
+    def _due_q(
+        self, now: datetime, field_name: str | None = None, grace: timedelta = timedelta(0)
+    ) -> Q:
         name = field_name or self.next_attempt_field
         if name is None:
             return Q()
@@ -112,7 +114,7 @@ class Outbox:
             due |= Q(**{f"{name}__isnull": True})
         return due
 
-    def ours(self, claim: Claim) -> models.QuerySet:
+    def ours(self, claim: Claim) -> models.QuerySet[models.Model]:
         """The row, only while `claim` still holds it."""
         return self.model._default_manager.filter(
             pk=claim.pk,
@@ -122,7 +124,11 @@ class Outbox:
     # --- claim --------------------------------------------------------------------------
 
     def claim(
-        self, pk: int, *, now: datetime | None = None, queryset: models.QuerySet | None = None
+        self,
+        pk: int,
+        *,
+        now: datetime | None = None,
+        queryset: models.QuerySet[models.Model] | None = None,
     ) -> Claim | None:
         """Take the row if it is ready (or in `claim_from`) and due: one conditional UPDATE.
 
@@ -141,7 +147,7 @@ class Outbox:
 
     # --- finish -------------------------------------------------------------------------
 
-    def finish(self, claim: Claim, status: str, *, error: str = "", **fields) -> bool:
+    def finish(self, claim: Claim, status: str, *, error: str = "", **fields: Any) -> bool:
         """Record the outcome of this attempt if the claim is still ours; True if written."""
         values = {
             self.status_field: status,
@@ -153,14 +159,14 @@ class Outbox:
             values[self.next_attempt_field] = None
         return self.ours(claim).update(**{**values, **fields}) == 1
 
-    def succeed(self, claim: Claim, **fields) -> bool:
+    def succeed(self, claim: Claim, **fields: Any) -> bool:
         return self.finish(claim, self.done, **fields)
 
-    def fail(self, claim: Claim, error: str, **fields) -> bool:
+    def fail(self, claim: Claim, error: str, **fields: Any) -> bool:
         """A permanent failure: failed at once, whatever the attempts."""
         return self.finish(claim, self.failed, error=error, **fields)
 
-    def retry(self, claim: Claim, error: str, *, now: datetime, **fields) -> datetime | None:
+    def retry(self, claim: Claim, error: str, *, now: datetime, **fields: Any) -> datetime | None:
         """A transient failure: ready again after the backoff, or failed at the attempt cap.
 
         Returns when the next try is due, or None (failed for good, or no longer ours).
@@ -181,7 +187,9 @@ class Outbox:
 
     # --- the sweep ----------------------------------------------------------------------
 
-    def release_stale(self, *, now: datetime | None = None, older_than=None) -> int:
+    def release_stale(
+        self, *, now: datetime | None = None, older_than: timedelta | None = None
+    ) -> int:
         """Give back claims older than the lease (their worker died), counting the attempt.
 
         The row that reaches the cap is failed (visibly, with `gave_up_error`); the others
@@ -205,7 +213,7 @@ class Outbox:
         )
         return failed + released
 
-    def due_queryset(self, *, now: datetime | None = None) -> models.QuerySet:
+    def due_queryset(self, *, now: datetime | None = None) -> models.QuerySet[models.Model]:
         now = now or timezone.now()
         name = self.due_field or self.next_attempt_field
         assert name, "an outbox needs a next_attempt_field or a due_field"
@@ -225,7 +233,7 @@ class Outbox:
         *,
         from_statuses: Iterable[str] | None = None,
         now: datetime | None = None,
-        **fields,
+        **fields: Any,
     ) -> list[int]:
         """Make failed (or `from_statuses`) rows ready and due now; the ids that were reset.
 
@@ -252,7 +260,7 @@ MAX_COUNTDOWN = timedelta(minutes=15)
 
 
 def enqueue_retry(
-    task_name: str, pk: int, retry_at: datetime | None, *, max_countdown=MAX_COUNTDOWN
+    task_name: str, pk: int, retry_at: datetime | None, *, max_countdown: timedelta = MAX_COUNTDOWN
 ) -> bool:
     """After a transient failure, queue the task for the next try when the wait is short.
 

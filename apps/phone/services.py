@@ -41,18 +41,21 @@ handle time, and sends no webhook.
 import re
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any, Final, Literal, TypedDict, Unpack
 
 import phonenumbers
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from apps.accounts.models import Team
+from apps.accounts.types import User
 from apps.cases import events as case_events
 from apps.cases import services as case_services
 from apps.cases.models import Case, Channel, Interaction
 from apps.contacts import services as contact_services
 from apps.contacts.identities import InvalidIdentity, normalize_phone
+from apps.contacts.models import Contact
 
 from .models import Call
 
@@ -64,6 +67,35 @@ _MACHINE_ANSWERS = ("machine", "fax")
 # Times outside these bounds are typing errors (and would overflow date arithmetic).
 EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 LATEST = datetime(2999, 12, 31, tzinfo=UTC)
+
+
+class _Facts(TypedDict):
+    """One report about a call, checked and normalised; None: not reported."""
+
+    direction: str | None
+    from_number: str | None
+    to_number: str | None
+    status: str | None
+    started_at: datetime | None
+    answered_at: datetime | None
+    ended_at: datetime | None
+    duration_seconds: int | None
+    disposition: str | None
+    answered_by: str | None
+    recording_url: str | None
+    agent: User | None
+    notes: str | None
+
+
+_ChoiceFact = Literal["direction", "status", "disposition"]
+
+
+class _FirstMessage(TypedDict, total=False):
+    """What an inbound call gives the case it opens: its first message."""
+
+    body_text: str
+    external_id: str
+    metadata: dict[str, Any]
 
 
 def sid_is_valid(sid: str) -> bool:
@@ -108,11 +140,11 @@ def call_record(
     disposition: str | None = None,
     answered_by: str | None = None,
     recording_url: str | None = None,
-    agent=None,
+    agent: User | None = None,
     notes: str | None = None,
     case: Case | None = None,
     team: Team | None = None,
-    actor=None,
+    actor: User | None = None,
 ) -> tuple[Call, bool]:
     """Record a call, or update the call with this sid. Returns (call, created).
 
@@ -162,7 +194,7 @@ def call_record(
 def call_log(
     *,
     case: Case,
-    agent,
+    agent: User,
     direction: str,
     number: str,
     status: str = Call.Status.COMPLETED,
@@ -224,14 +256,15 @@ def _phone_or_error(value: str | None, field: str) -> str | None:
         raise ValidationError({field: [f"{value!r}: {exc.reason}"]}) from None
 
 
-def _facts(**facts) -> dict:
+def _facts(**facts: Unpack[_Facts]) -> _Facts:
     """Check and normalise one report. Values stay None when not reported."""
     errors: dict[str, list[str]] = {}
-    for field, choices in (
+    choice_fields: tuple[tuple[_ChoiceFact, type[models.TextChoices]], ...] = (
         ("direction", Call.Direction),
         ("status", Call.Status),
         ("disposition", Call.Disposition),
-    ):
+    )
+    for field, choices in choice_fields:
         value = facts[field]
         if value is not None and value not in choices.values:
             allowed = ", ".join(v for v in choices.values if v)
@@ -239,12 +272,12 @@ def _facts(**facts) -> dict:
     duration = facts["duration_seconds"]
     if duration is not None and (not isinstance(duration, int) or duration < 0):
         errors["duration_seconds"] = ["A whole number of seconds, 0 or more."]
-    for field in ("started_at", "answered_at", "ended_at"):
-        value = facts[field]
-        if value is not None and timezone.is_naive(value):
-            errors[field] = ["A time with a time zone."]
-        elif value is not None and not EARLIEST <= value <= LATEST:
-            errors[field] = ["Not a plausible time for a call."]
+    for time_field in ("started_at", "answered_at", "ended_at"):
+        moment = facts[time_field]
+        if moment is not None and timezone.is_naive(moment):
+            errors[time_field] = ["A time with a time zone."]
+        elif moment is not None and not EARLIEST <= moment <= LATEST:
+            errors[time_field] = ["Not a plausible time for a call."]
     if errors:
         raise ValidationError(errors)
     facts["from_number"] = _phone_or_error(facts["from_number"], "from_number")
@@ -255,13 +288,19 @@ def _facts(**facts) -> dict:
 
 
 def _call_create(
-    *, sid: str, provider: str, facts: dict, case: Case | None, team: Team | None, actor
+    *,
+    sid: str,
+    provider: str,
+    facts: _Facts,
+    case: Case | None,
+    team: Team | None,
+    actor: User | None,
 ) -> Call:
     direction = facts["direction"]
     if direction is None:
         raise ValidationError({"direction": ["Required to record a new call."]})
     inbound = direction == Call.Direction.INBOUND
-    customer_field = "from_number" if inbound else "to_number"
+    customer_field: Literal["from_number", "to_number"] = "from_number" if inbound else "to_number"
     if not facts[customer_field]:
         raise ValidationError(
             {customer_field: ["The customer's number is required to record a new call."]}
@@ -292,6 +331,10 @@ def _call_create(
     if interaction is None and case is None:
         case = _open_case_of(contact, actor=actor)
     if interaction is None and case is None:
+        # An inbound call is the customer's first contact: it opens the case with them.
+        first_message: _FirstMessage = (
+            {"body_text": body, "external_id": sid, "metadata": metadata} if inbound else {}
+        )
         case, interaction = case_services.case_open(
             requester=contact,
             subject=f"Call {'from' if inbound else 'to'} {display_number(call.customer_number)}",
@@ -302,10 +345,11 @@ def _call_create(
             assignee=call.agent if team is None else None,
             actor=actor or (None if inbound else call.agent),
             occurred_at=call.started_at,
-            # An inbound call is the customer's first contact: it opens the case with them.
-            **({"body_text": body, "external_id": sid, "metadata": metadata} if inbound else {}),
+            **first_message,
         )
     if interaction is None:
+        # Without an interaction, a case was given, found or opened just above.
+        assert case is not None
         interaction = _add_call_interaction(case, call, body=body, metadata=metadata)
     call.case_id = interaction.case_id  # a closed case's follow-up may have received it
     call.interaction = interaction
@@ -314,7 +358,9 @@ def _call_create(
     return call
 
 
-def _add_call_interaction(case: Case, call: Call, *, body: str, metadata: dict) -> Interaction:
+def _add_call_interaction(
+    case: Case, call: Call, *, body: str, metadata: dict[str, Any]
+) -> Interaction:
     if call.direction == Call.Direction.OUTBOUND and call.agent is not None:
         return case_services.case_reply(
             case_id=case.pk,
@@ -338,7 +384,7 @@ def _add_call_interaction(case: Case, call: Call, *, body: str, metadata: dict) 
     )
 
 
-def _open_case_of(contact, *, actor) -> Case | None:
+def _open_case_of(contact: Contact, *, actor: User | None) -> Case | None:
     """The contact's most recent case that is not solved or closed, on any channel."""
     cases = Case.objects.visible_to(actor) if actor is not None else Case.objects.all()
     return (
@@ -350,7 +396,7 @@ def _open_case_of(contact, *, actor) -> Case | None:
     )
 
 
-def _call_update(call: Call, facts: dict) -> None:
+def _call_update(call: Call, facts: _Facts) -> None:
     changed = _identity_update(call, facts) | _progress_update(call, facts) | _settle(call)
     interaction = call.interaction if call.interaction_id else None
     if interaction is not None and interaction.case_id != call.case_id:
@@ -363,11 +409,11 @@ def _call_update(call: Call, facts: dict) -> None:
     _register_response(call)
 
 
-def _identity_update(call: Call, facts: dict) -> set[str]:
+def _identity_update(call: Call, facts: _Facts) -> set[str]:
     """What makes the call this call never changes (direction, a number once known); a
     number unknown until now (our side, for a softphone client) is filled in. Returns the
     fields it changed; raises ValidationError for a contradiction."""
-    errors = {}
+    errors: dict[str, list[str]] = {}
     if facts["direction"] is not None and facts["direction"] != call.direction:
         errors["direction"] = [f"This call was recorded as {call.direction}; it cannot change."]
     changed: set[str] = set()
@@ -385,7 +431,7 @@ def _identity_update(call: Call, facts: dict) -> set[str]:
     return changed
 
 
-_REPORTED_FIELDS = (
+_REPORTED_FIELDS: Final = (
     "answered_at",
     "ended_at",
     "duration_seconds",
@@ -396,7 +442,7 @@ _REPORTED_FIELDS = (
 )
 
 
-def _progress_update(call: Call, facts: dict) -> set[str]:
+def _progress_update(call: Call, facts: _Facts) -> set[str]:
     """Apply what a report says about the call's course; returns the fields it changed."""
     changed: set[str] = set()
     status = facts["status"]
@@ -421,7 +467,7 @@ def _progress_update(call: Call, facts: dict) -> set[str]:
 
 def _settle(call: Call) -> set[str]:
     """Derive what one report implies about the others; returns the fields it changed."""
-    changed = set()
+    changed: set[str] = set()
     if (
         call.answered_at is None
         and call.status == Call.Status.COMPLETED
@@ -454,7 +500,7 @@ def _settle(call: Call) -> set[str]:
 def _interaction_refresh(interaction: Interaction, call: Call) -> None:
     """Bring the call's interaction (summary text, metadata) in line with the call."""
     body, metadata = _summary(call), _metadata(call)
-    updates = {}
+    updates: dict[str, Any] = {}
     if interaction.body_text != body:
         updates["body_text"] = body
     if interaction.metadata != metadata:
@@ -471,6 +517,7 @@ def _register_response(call: Call) -> None:
     if call.agent_id is None or not call.was_answered or call.interaction_id is None:
         return
     interaction = call.interaction
+    assert interaction is not None  # interaction_id was checked above: the call has one
     if interaction.direction == Interaction.Direction.OUTBOUND and interaction.author_agent_id:
         return  # placed by an agent: it was their reply when it was recorded
     response_id = f"{call.sid}{RESPONSE_SUFFIX}"
@@ -479,6 +526,7 @@ def _register_response(call: Call) -> None:
     if Case.objects.filter(pk=call.case_id, status=Case.Status.CLOSED).exists():
         return  # a closed case takes no reply; the call itself is on it
     agent = call.agent
+    assert agent is not None  # agent_id was checked above: the call has one
     name = agent.get_full_name() or agent.get_username()
     case_services.case_reply(
         case_id=call.case_id,
@@ -518,7 +566,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _metadata(call: Call) -> dict:
+def _metadata(call: Call) -> dict[str, Any]:
     return {
         "call_sid": call.sid,
         "provider": call.provider,

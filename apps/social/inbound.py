@@ -35,7 +35,7 @@ META_OBJECTS = {
     "instagram": Network.INSTAGRAM,
     "whatsapp_business_account": Network.WHATSAPP,
 }
-NETWORK_LABELS = {
+NETWORK_LABELS: dict[str, str] = {  # keyed by Network values (str)
     Network.FACEBOOK: "Messenger",
     Network.INSTAGRAM: "Instagram",
     Network.WHATSAPP: "WhatsApp",

@@ -27,6 +27,7 @@ engine's (apps/core/outbox.py): a worker that outlived its claim writes nothing.
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -88,7 +89,7 @@ class ReceiveResult:
     ignored: int = 0  # receipts, echoes, own messages, and events kept but not made cases
     failed: int = 0  # kept raw with their error, to re-process
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, int]:
         return asdict(self)
 
 
@@ -150,8 +151,8 @@ def event_process(*, event_id: int, now: datetime | None = None) -> SocialEvent:
     claim = EVENTS.claim(event_id, now=now)
     if claim is None:
         return SocialEvent.objects.get(pk=event_id)
-    event = claim.row
-    fields: dict = {"processed_at": timezone.now()}
+    event: SocialEvent = claim.row
+    fields: dict[str, Any] = {"processed_at": timezone.now()}
     try:
         with transaction.atomic():
             account, interaction = _ingest(event)
@@ -184,7 +185,9 @@ def event_process(*, event_id: int, now: datetime | None = None) -> SocialEvent:
     return event
 
 
-def _account_for(network: str, external_id: str, *, active_only: bool = True):
+def _account_for(
+    network: str, external_id: str, *, active_only: bool = True
+) -> SocialAccount | None:
     if not external_id:
         return None
     accounts = SocialAccount.objects.filter(network=network, external_id=external_id)
@@ -246,7 +249,9 @@ def _ingest(event: SocialEvent) -> tuple[SocialAccount, Interaction]:
     return account, opened.interaction
 
 
-def _metadata(message: inbound.InboundMessage, account: SocialAccount, event: SocialEvent) -> dict:
+def _metadata(
+    message: inbound.InboundMessage, account: SocialAccount, event: SocialEvent
+) -> dict[str, Any]:
     """What an agent, an integration and the reply sender need to know about the message."""
     metadata = {
         "network": message.network,

@@ -12,10 +12,12 @@ queries (subscriptions, who sees the cases, the deliveries), none when nobody su
 case a bulk writer announced by id is read by the visibility query.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 from apps.cases.events import CaseChange
+from apps.cases.models import Case
 
 from . import payloads, services
 
@@ -23,7 +25,7 @@ from . import payloads, services
 def case_changes_emit(changes: Sequence[CaseChange]) -> None:
     if not services.any_active_subscription():
         return  # nobody listens: no query, no payload built
-    entries = []
+    entries: list[tuple[str, Callable[[Case], dict[str, Any]], Case | int]] = []
     for change in changes:
         case = change.case if change.case is not None else change.case_id
         if change.created:
@@ -39,11 +41,11 @@ def case_changes_emit(changes: Sequence[CaseChange]) -> None:
         services.case_events_emit(entries=entries)
 
 
-def _created_data(change: CaseChange, case) -> dict:
+def _created_data(change: CaseChange, case: Case) -> dict[str, Any]:
     return {"case": payloads.case_data(case), "tags": list(change.after.get("tags", []))}
 
 
-def _interaction_data(change: CaseChange, case) -> dict:
+def _interaction_data(change: CaseChange, case: Case) -> dict[str, Any]:
     assert change.interaction is not None  # only changes that added one are sent as such
     return {
         "interaction": payloads.interaction_data(change.interaction),
@@ -51,8 +53,8 @@ def _interaction_data(change: CaseChange, case) -> dict:
     }
 
 
-def _updated_data(change: CaseChange, case) -> dict:
-    data: dict[str, object] = {"case": payloads.case_data(case), "changed": list(change.fields)}
+def _updated_data(change: CaseChange, case: Case) -> dict[str, Any]:
+    data: dict[str, Any] = {"case": payloads.case_data(case), "changed": list(change.fields)}
     if "tags" in change.after:
         data["tags"] = list(change.after["tags"])
     if "merged_from" in change.related:

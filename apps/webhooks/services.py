@@ -88,10 +88,11 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -102,6 +103,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from apps.accounts.types import User
 from apps.cases.models import Case
 from apps.core.outbox import Backoff, Outbox
 from apps.core.queue import enqueue
@@ -112,6 +114,10 @@ from .models import EVENT_TYPES, WebhookDelivery, WebhookSubscription, generate_
 logger = logging.getLogger(__name__)
 
 Status = WebhookDelivery.Status
+
+CaseRef = Case | int  # a case, or only its id (a bulk writer's)
+# Whether a subscription's owner may see a case (None: an event about no case, seen by all).
+Sees = Callable[[WebhookSubscription, CaseRef | None], bool]
 
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = timedelta(seconds=30)
@@ -124,7 +130,9 @@ SIGNATURE_TOLERANCE = 300  # seconds
 RESPONSE_EXCERPT_CHARS = 500
 ERROR_CHARS = 1000
 USER_AGENT = "cxdesk-webhooks/1"
-URL_MAX_LENGTH = WebhookSubscription._meta.get_field("url").max_length
+_url_max_length = WebhookSubscription._meta.get_field("url").max_length
+assert _url_max_length is not None  # the model's URLField always declares one (200)
+URL_MAX_LENGTH: int = _url_max_length
 
 
 # --- Subscriptions ------------------------------------------------------------------------
@@ -174,7 +182,7 @@ def subscription_validate(*, url: str, events: Iterable[str]) -> tuple[str, list
 
 
 def subscription_create(
-    *, owner, url: str, events: Iterable[str], name: str = "", is_active: bool = True
+    *, owner: User, url: str, events: Iterable[str], name: str = "", is_active: bool = True
 ) -> WebhookSubscription:
     """A new subscription with a fresh secret. `owner`'s case visibility is its scope."""
     url, events = subscription_validate(url=url, events=events)
@@ -226,9 +234,10 @@ def subscription_deactivate(*, subscription_id: int) -> WebhookSubscription:
 # --- Emitting events ----------------------------------------------------------------------
 
 
-def _json_safe(data: dict) -> dict:
+def _json_safe(data: Mapping[str, Any]) -> dict[str, Any]:
     """Datetimes, dates, UUIDs and Decimals as DjangoJSONEncoder writes them."""
-    return json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    safe: dict[str, Any] = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
+    return safe
 
 
 ANY_ACTIVE_CACHE_KEY = "cxdesk:webhooks:any-active"
@@ -241,7 +250,7 @@ def any_active_subscription() -> bool:
     a per-process cache sees a change within ANY_ACTIVE_CACHE_SECONDS (at once with Redis)."""
     from django.core.cache import cache
 
-    cached = cache.get(ANY_ACTIVE_CACHE_KEY)
+    cached: bool | None = cache.get(ANY_ACTIVE_CACHE_KEY)
     if cached is None:
         cached = WebhookSubscription.objects.filter(is_active=True).exists()
         cache.set(ANY_ACTIVE_CACHE_KEY, cached, ANY_ACTIVE_CACHE_SECONDS)
@@ -269,7 +278,9 @@ def _subscribers(events: Iterable[str]) -> list[WebhookSubscription]:
     ]
 
 
-def _visibility(subscriptions: list[WebhookSubscription], cases: Iterable):
+def _visibility(
+    subscriptions: list[WebhookSubscription], cases: Sequence[CaseRef]
+) -> tuple[Sees, dict[int, Case]]:
     """Who may see which case, and the cases: (sees, cases by id), in ≤ 1 query.
 
     `sees(subscription, case)` (a case, its id, or None: everyone) says whether the owner
@@ -296,14 +307,14 @@ def _visibility(subscriptions: list[WebhookSubscription], cases: Iterable):
                 (owner_id, row.pk) for owner_id in owners if getattr(row, f"seen_by_{owner_id}")
             }
 
-    def sees(subscription: WebhookSubscription, case) -> bool:
+    def sees(subscription: WebhookSubscription, case: CaseRef | None) -> bool:
         case_id = case.pk if isinstance(case, Case) else case
         return case_id is None or (subscription.owner_id, case_id) in seen
 
     return sees, loaded
 
 
-def event_emit(*, event: str, data: dict, case=None) -> int:
+def event_emit(*, event: str, data: dict[str, Any], case: CaseRef | None = None) -> int:
     """Record one pending delivery of `event` per subscriber allowed to see it; send on commit.
 
     Call it inside the transaction of the change it announces: the deliveries commit or roll
@@ -314,7 +325,7 @@ def event_emit(*, event: str, data: dict, case=None) -> int:
     return events_emit(event=event, items=[(data, case)])
 
 
-def events_emit(*, event: str, items: Iterable[tuple[dict, object]]) -> int:
+def events_emit(*, event: str, items: Iterable[tuple[dict[str, Any], CaseRef | None]]) -> int:
     """`event_emit` for many events of one type at once: ≤ 3 queries for the whole batch.
 
     `items` holds one (data, case) pair per event, e.g. per case a sweep changed; each is an
@@ -328,7 +339,9 @@ def events_emit(*, event: str, items: Iterable[tuple[dict, object]]) -> int:
     return _deliveries_record(subscriptions, sees, [(event, data, case) for data, case in items])
 
 
-def case_events_emit(*, entries: Iterable[tuple[str, Callable[[Case], dict], Case | int]]) -> int:
+def case_events_emit(
+    *, entries: Iterable[tuple[str, Callable[[Case], dict[str, Any]], CaseRef]]
+) -> int:
     """Events about cases, of several types at once: ≤ 3 queries for the whole batch.
 
     Each entry is (event, the event's data as a function of the case, the case or only its
@@ -352,7 +365,9 @@ def case_events_emit(*, entries: Iterable[tuple[str, Callable[[Case], dict], Cas
 
 
 def _deliveries_record(
-    subscriptions: list[WebhookSubscription], sees, entries: list[tuple[str, dict, object]]
+    subscriptions: list[WebhookSubscription],
+    sees: Sees,
+    entries: list[tuple[str, dict[str, Any], CaseRef | None]],
 ) -> int:
     """One pending delivery per (event, subscriber that wants it and may see its case), sent
     after commit (1 query). Returns the number created."""
@@ -444,7 +459,7 @@ def signature_verify(
     return any(hmac.compare_digest(expected.encode(), c.lower().encode()) for c in candidates)
 
 
-def payload_body(payload: dict) -> bytes:
+def payload_body(payload: Mapping[str, Any]) -> bytes:
     """The exact bytes sent (and signed): compact JSON, sorted keys, UTF-8."""
     return json.dumps(payload, separators=(",", ":"), sort_keys=True, ensure_ascii=False).encode()
 
@@ -587,7 +602,7 @@ def delivery_attempt(*, delivery_id: int, now: datetime | None = None) -> dateti
     )
     if claim is None:
         return None  # delivered, failed, not due yet, or another worker has it
-    delivery = claim.row
+    delivery: WebhookDelivery = claim.row
     if not delivery.subscription.is_active:
         DELIVERIES.fail(claim, "the subscription is inactive")
         return None
