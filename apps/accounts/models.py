@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from .types import AnyUser
+
 
 class Team(models.Model):
     """A group of agents that owns cases (billing, logistics, tier 2 …)."""
@@ -34,3 +36,11 @@ class AgentProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.display_name or self.user.get_username()} ({self.get_role_display()})"
+
+
+def role_of(user: AnyUser) -> AgentProfile.Role:
+    """The user's role; a superuser made with createsuperuser (no profile) counts as admin."""
+    if user.is_superuser:
+        return AgentProfile.Role.ADMIN
+    profile = getattr(user, "profile", None)
+    return AgentProfile.Role(profile.role) if profile else AgentProfile.Role.AGENT

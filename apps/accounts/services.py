@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from .models import AgentProfile, Team
-from .types import AnyUser, User
+from .types import User
 
 
 @transaction.atomic
@@ -38,11 +38,3 @@ def agent_create(
     for team in teams:
         team.members.add(user)
     return user
-
-
-def role_of(user: AnyUser) -> AgentProfile.Role:
-    """The user's role; a superuser made with createsuperuser (no profile) counts as admin."""
-    if user.is_superuser:
-        return AgentProfile.Role.ADMIN
-    profile = getattr(user, "profile", None)
-    return AgentProfile.Role(profile.role) if profile else AgentProfile.Role.AGENT

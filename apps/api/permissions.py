@@ -1,7 +1,6 @@
 from rest_framework import permissions
 
-from apps.accounts.models import AgentProfile
-from apps.accounts.services import role_of
+from apps.accounts.models import AgentProfile, role_of
 
 from .models import ApiToken
 

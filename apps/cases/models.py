@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from apps.accounts.models import Team
+from apps.accounts.models import Team, role_of
 from apps.contacts.models import Contact
 
 REFERENCE_PREFIX = "CX"
@@ -46,8 +46,6 @@ class CaseQuerySet(models.QuerySet["Case"]):
 
     def visible_to(self, user) -> "CaseQuerySet":
         """Admins see every case; agents and supervisors their teams' cases and their own."""
-        from apps.accounts.services import role_of
-
         if not user.is_authenticated or not user.is_active:
             return self.none()
         if role_of(user) == "admin":

@@ -18,8 +18,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from apps.accounts.models import AgentProfile, Team
-from apps.accounts.services import role_of
+from apps.accounts.models import AgentProfile, Team, role_of
 from apps.accounts.types import User
 from apps.contacts.models import Contact
 from apps.core.errors import DomainError

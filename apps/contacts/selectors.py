@@ -1,7 +1,6 @@
 from django.db.models import Prefetch, QuerySet
 
-from apps.accounts.models import AgentProfile
-from apps.accounts.services import role_of
+from apps.accounts.models import AgentProfile, role_of
 from apps.accounts.types import AnyUser, User
 from apps.cases.models import Case
 

@@ -14,7 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from apps.accounts.services import role_of
+from apps.accounts.models import role_of
 from apps.api.pagination import CxCursorPagination
 from apps.api.permissions import AdminSessionOrToken, HasScope
 from apps.api.serializers import StrictInputSerializer

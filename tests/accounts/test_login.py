@@ -36,8 +36,8 @@ def test_agents_do_not_get_the_admin_site(client, agent):
 
 
 def test_agent_create_gives_roles_and_teams(team):
-    from apps.accounts.models import AgentProfile
-    from apps.accounts.services import agent_create, role_of
+    from apps.accounts.models import AgentProfile, role_of
+    from apps.accounts.services import agent_create
 
     boss = agent_create(
         username="boss",

@@ -11,8 +11,7 @@ from django.db.models import Count, Min
 from django.test import RequestFactory
 from django.utils import timezone
 
-from apps.accounts.models import Team
-from apps.accounts.services import role_of
+from apps.accounts.models import Team, role_of
 from apps.cases.models import Case, CaseEvent, Interaction
 from apps.contacts.models import Contact, ContactIdentity
 

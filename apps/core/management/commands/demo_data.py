@@ -30,8 +30,8 @@ from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.models import AgentProfile, Team
-from apps.accounts.services import agent_create, role_of
+from apps.accounts.models import AgentProfile, Team, role_of
+from apps.accounts.services import agent_create
 from apps.cases import services as case_services
 from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.contacts import services as contact_services
