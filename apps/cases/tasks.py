@@ -1,7 +1,7 @@
 from celery import shared_task
 
 from apps.core.outbox import enqueue_retry
-from apps.core.queue import enqueue
+from apps.core.queue import enqueue_each
 
 from . import outbound, services
 
@@ -29,8 +29,7 @@ def send_interaction(interaction_id: int) -> None:
 
 @shared_task(acks_late=True)
 def send_due_interactions() -> int:
-    """Beat sweep: send what a lost task left pending; release stale claims. Idempotent."""
-    due = outbound.sends_due()
-    for interaction_id in due:
-        enqueue(send_interaction.name, interaction_id)
-    return len(due)
+    """Beat sweep: send what a lost task left pending; release stale claims. Idempotent.
+
+    Returns how many sends were queued (a broker that refuses stops the batch: next sweep)."""
+    return enqueue_each(send_interaction.name, outbound.sends_due())

@@ -10,6 +10,7 @@ defaults) runs the task in-process just as `.delay()` would.
 """
 
 import logging
+from collections.abc import Iterable
 from importlib import import_module
 from typing import Any
 
@@ -46,6 +47,21 @@ def enqueue(task_name: str, *args: object, countdown: float | None = None) -> bo
         )
         return False
     return True
+
+
+def enqueue_each(task_name: str, ids: Iterable[int]) -> int:
+    """Send the task once per id, in order; returns how many were sent.
+
+    The first refusal stops the loop: the next ids would only wait for the same broker again
+    (with the publisher's own retries) on the caller's time. The rows are the truth, so the
+    sweep sends the rest when the broker is back.
+    """
+    sent = 0
+    for pk in ids:
+        if not enqueue(task_name, pk):
+            break
+        sent += 1
+    return sent
 
 
 def enqueue_on_commit(task_name: str, *args: object) -> None:

@@ -106,7 +106,7 @@ from django.utils import timezone
 from apps.accounts.types import User
 from apps.cases.models import Case
 from apps.core.outbox import Backoff, Outbox
-from apps.core.queue import enqueue
+from apps.core.queue import enqueue_each
 
 from . import targets
 from .models import EVENT_TYPES, WebhookDelivery, WebhookSubscription, generate_secret
@@ -406,15 +406,9 @@ def deliveries_enqueue(*, delivery_ids: Iterable[int]) -> int:
     """Queue a `deliver` task per id; never raises. Returns how many were queued.
 
     The rows are the truth and the sweep sends whatever is still pending, so a broker that is
-    down costs a delay, not a delivery. The first failure stops the loop: the next ids would
-    only wait for the same broker again (with the publisher's own retries) on the caller's time.
+    down costs a delay, not a delivery (`enqueue_each` stops at the first refusal).
     """
-    queued = 0
-    for delivery_id in delivery_ids:
-        if not enqueue("apps.webhooks.tasks.deliver", delivery_id):
-            break  # logged by enqueue; the sweep sends it and the rest
-        queued += 1
-    return queued
+    return enqueue_each("apps.webhooks.tasks.deliver", delivery_ids)
 
 
 # --- Signing ------------------------------------------------------------------------------
