@@ -37,6 +37,7 @@ test: venv
 
 bench: venv
 	$(BIN)/python bench/api_create.py
+	$(BIN)/python bench/api_create_cpu.py
 	$(BIN)/python bench/email_ingest.py
 
 # mypy exits 1 when it reports errors; mypy-baseline then fails only on errors that are not
