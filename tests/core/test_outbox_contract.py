@@ -6,8 +6,10 @@ whose claim was taken over writes nothing, the due list is bounded and costs one
 retries back off with jitter.
 """
 
+import importlib
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -90,9 +92,33 @@ def _events() -> Subject:
     )
 
 
-@pytest.fixture(params=[_deliveries, _sends, _events], ids=["webhooks", "sends", "social"])
+SUBJECTS = [_deliveries, _sends, _events]
+
+
+@pytest.fixture(params=SUBJECTS, ids=["webhooks", "sends", "social"])
 def subject(request, db) -> Subject:
     return request.param()
+
+
+def _outboxes_in_apps() -> dict[str, Outbox]:
+    """Every Outbox bound to a module-level name in apps/, by dotted name."""
+    found = {}
+    root = Path(__file__).resolve().parents[2]
+    for path in sorted((root / "apps").rglob("*.py")):
+        if "migrations" in path.parts or "management" in path.parts:
+            continue
+        module = importlib.import_module(".".join(path.relative_to(root).with_suffix("").parts))
+        for value in vars(module).values():
+            if isinstance(value, Outbox) and value.model.__module__.startswith("apps."):
+                found.setdefault(f"{value.model.__module__}.{value.model.__name__}", value)
+    return found
+
+
+def test_the_contract_runs_against_every_outbox_in_the_apps():
+    """A new Outbox(...) in an app joins SUBJECTS, or this fails naming it."""
+    covered = {id(make().outbox) for make in SUBJECTS}
+    missing = sorted(name for name, ob in _outboxes_in_apps().items() if id(ob) not in covered)
+    assert not missing, f"outboxes the contract does not run against: {missing}"
 
 
 def _with_backoff(subject: Subject) -> Subject:
