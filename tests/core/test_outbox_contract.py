@@ -95,7 +95,7 @@ def _events() -> Subject:
 SUBJECTS = [_deliveries, _sends, _events]
 
 
-@pytest.fixture(params=SUBJECTS, ids=["webhooks", "sends", "social"])
+@pytest.fixture(params=SUBJECTS, ids=lambda make: make.__name__.strip("_"))
 def subject(request, db) -> Subject:
     return request.param()
 
