@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "apps.chat",
     "apps.phone",
     "apps.social",
+    "apps.sla",
+    "apps.notifications",
 ]
 
 MIDDLEWARE = [
@@ -316,11 +318,22 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.chat.tasks.send_due_claim_links",
         "schedule": env.int("CXDESK_CHAT_SWEEP_SECONDS", default=60),
     },
+    "sla-sweep": {
+        "task": "apps.sla.tasks.sweep",
+        "schedule": env.int("CXDESK_SLA_SWEEP_SECONDS", default=60),
+    },
     "purge-idempotency-keys": {
         "task": "apps.api.tasks.purge_idempotency_keys",
         "schedule": 3600,
     },
 }
+
+# --- SLA ------------------------------------------------------------------------------------
+# A breach the sweep first sees later than this after it happened (history imported, the
+# engine just switched on) is recorded without notifying anyone or escalating the case.
+CXDESK_SLA_ESCALATION_WINDOW_SECONDS = env.int(
+    "CXDESK_SLA_ESCALATION_WINDOW_SECONDS", default=24 * 3600
+)
 
 # --- REST API -------------------------------------------------------------------------------
 # Largest request body accepted (bytes) on every endpoint but those taking whole emails;
@@ -386,6 +399,10 @@ SPECTACULAR_SETTINGS = {
         "CallDirectionEnum": "apps.phone.models.Call.Direction",
         "CallStatusEnum": "apps.phone.models.Call.Status",
         "CallDispositionEnum": "apps.phone.models.Call.Disposition",
+        "IdentityKindEnum": "apps.contacts.models.ContactIdentity.Kind",
+        "SlaClockEventKindEnum": "apps.sla.models.SlaClockEvent.Kind",
+        "SlaClockStateEnum": "apps.sla.models.SlaClock.State",
+        "SlaMetricEnum": "apps.sla.models.Metric",
     },
 }
 

@@ -112,3 +112,40 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     direction = Interaction.Direction.INBOUND
     author_contact = factory.SelfAttribute("case.requester")
     body_text = factory.Faker("paragraph")
+
+
+class BusinessCalendarFactory(factory.django.DjangoModelFactory):
+    """Mon–Fri 09:00–17:00, Europe/London, no holidays (the model's default week)."""
+
+    class Meta:
+        model = "sla.BusinessCalendar"
+
+    name = factory.Sequence(lambda n: f"Calendar {n}")
+    timezone = "Europe/London"
+
+
+class SlaPolicyFactory(factory.django.DjangoModelFactory):
+    """A policy matching every case; `targets={("high", "first_response"): 240, …}` adds
+    business-time targets (a value (minutes, False) counts calendar time)."""
+
+    class Meta:
+        model = "sla.SlaPolicy"
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Policy {n}")
+    position = factory.Sequence(lambda n: n + 1)
+    calendar = factory.SubFactory(BusinessCalendarFactory)
+
+    @factory.post_generation
+    def targets(self, create, extracted, **kwargs):
+        from apps.sla.models import SlaTarget
+
+        for (priority, metric), value in (extracted or {}).items():
+            minutes, business = value if isinstance(value, tuple) else (value, True)
+            SlaTarget.objects.create(
+                policy=self,
+                priority=priority,
+                metric=metric,
+                minutes=minutes,
+                business_hours=business,
+            )

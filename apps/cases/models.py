@@ -3,7 +3,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.accounts.models import Team, role_of
@@ -110,6 +110,11 @@ class Case(models.Model):
     solved_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     reopen_count = models.PositiveIntegerField(default=0)
+    # Kept by the SLA engine (apps/sla): the soonest due instant of the case's running clocks,
+    # for queues sorted by it, and the `updated_at` its clocks were last computed from — a case
+    # written since (updated_at later) is recomputed by the sweep when its task was lost.
+    next_breach_at = models.DateTimeField(null=True, blank=True)
+    sla_computed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     merged_into = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged_cases"
@@ -141,6 +146,13 @@ class Case(models.Model):
             models.Index(fields=["channel", "-created_at"], name="case_channel_idx"),
             # The auto-close sweep: solved cases by solve time.
             models.Index(fields=["status", "solved_at"], name="case_solved_sweep_idx"),
+            # Queues sorted by the next SLA breach, and the SLA sweep's cases to recompute.
+            models.Index(fields=["next_breach_at"], name="case_next_breach_idx"),
+            models.Index(
+                fields=["updated_at"],
+                condition=Q(sla_computed_at__isnull=True) | Q(updated_at__gt=F("sla_computed_at")),
+                name="case_sla_dirty_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -22,6 +22,7 @@ class EventType(models.TextChoices):
     CASE_UPDATED = "case.updated", "Case updated"
     INTERACTION_CREATED = "interaction.created", "Interaction created"
     SLA_BREACHED = "sla.breached", "SLA breached"
+    SLA_WARNING = "sla.warning", "SLA target at risk"
 
 
 EVENT_TYPES: tuple[str, ...] = tuple(EventType.values)

@@ -1,0 +1,37 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Notification(models.Model):
+    """Something a user should know about, shown in the app until read (SLA warnings and
+    breaches to the case's team supervisors, …)."""
+
+    class Kind(models.TextChoices):
+        SLA_WARNING = "sla_warning", "SLA target at risk"
+        SLA_BREACHED = "sla_breached", "SLA target breached"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    case = models.ForeignKey(
+        "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    text = models.CharField(max_length=500)
+    created_at = models.DateTimeField(auto_now_add=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True),
+                name="notification_unread_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} for {self.recipient_id}: {self.text}"

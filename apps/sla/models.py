@@ -1,0 +1,264 @@
+"""Business calendars, SLA policies and their targets, and the clocks computed from them.
+
+The life of a clock is in docs/architecture.md ("SLA"). In short: clocks are a pure replay of
+a case's history (apps/sla/clocks.py) stored here by `services.case_sla_recompute`; the sweep
+(`services.sla_sweep`) marks breaches and warnings by set-based UPDATEs and fires each
+escalation once per clock (claimed by a conditional UPDATE).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from django.db import models
+from django.db.models import Q
+
+from apps.accounts.models import Team
+from apps.cases.models import Case
+from apps.contacts.models import Organization
+
+if TYPE_CHECKING:
+    from . import business_time
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Metric(models.TextChoices):
+    FIRST_RESPONSE = "first_response", "First response"
+    NEXT_RESPONSE = "next_response", "Next response"
+    RESOLUTION = "resolution", "Resolution"
+
+
+# Which statuses pause a target when a policy does not say (BRIEF: waiting on the customer).
+DEFAULT_PAUSE_STATUSES: dict[str, list[str]] = {
+    Metric.FIRST_RESPONSE: [],
+    Metric.NEXT_RESPONSE: [],
+    Metric.RESOLUTION: [Case.Status.PENDING],
+}
+PAUSABLE_STATUSES = (Case.Status.NEW, Case.Status.OPEN, Case.Status.PENDING, Case.Status.ON_HOLD)
+
+
+def default_weekly_hours() -> dict[str, list[list[str]]]:
+    return {day: [["09:00", "17:00"]] if day not in ("sat", "sun") else [] for day in WEEKDAYS}
+
+
+def default_pause_statuses() -> dict[str, list[str]]:
+    return {metric: list(statuses) for metric, statuses in DEFAULT_PAUSE_STATUSES.items()}
+
+
+class BusinessCalendar(models.Model):
+    """A time zone, weekly opening intervals (several a day allowed) and holidays."""
+
+    name = models.CharField(max_length=100, unique=True)
+    timezone = models.CharField(max_length=64, default="UTC", help_text="IANA name")
+    weekly_hours = models.JSONField(
+        default=default_weekly_hours,
+        help_text='{"mon": [["09:00", "12:30"], ["13:30", "17:00"]], …, "sun": []}: '
+        'half-open local intervals, "24:00" is the end of the day; a missing day is closed',
+    )
+    holidays = models.JSONField(
+        default=list, blank=True, help_text='Closed local dates: ["2026-12-25", …]'
+    )
+    holiday_country = models.CharField(
+        max_length=8, blank=True, help_text="Also close the public holidays of this country (GB)"
+    )
+    holiday_subdivision = models.CharField(
+        max_length=16, blank=True, help_text="… and of this subdivision of it (ENG)"
+    )
+    holidays_ics = models.TextField(
+        blank=True, help_text="An imported iCalendar (.ics) file whose all-day events are closed"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def to_calendar(self) -> business_time.Calendar:
+        """The pure value the business-time functions take (ValueError on a bad definition)."""
+        from . import business_time
+        from .holidays_import import holidays_from_ics
+
+        holidays = [date.fromisoformat(day) for day in self.holidays or []]
+        if self.holidays_ics:
+            holidays += holidays_from_ics(self.holidays_ics)
+        return business_time.Calendar(
+            timezone=self.timezone,
+            weekly_hours=self.weekly_hours or {},
+            holidays=holidays,
+            holiday_country=self.holiday_country or None,
+            holiday_subdivision=self.holiday_subdivision or None,
+        )
+
+
+class SlaPolicy(models.Model):
+    """Which cases it applies to, and targets per priority. Policies are ordered: the first
+    active one whose conditions all match a case applies (an empty condition matches all)."""
+
+    name = models.CharField(max_length=100, unique=True)
+    description = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0, help_text="Lower is tried first")
+    is_active = models.BooleanField(default=True)
+    calendar = models.ForeignKey(
+        BusinessCalendar,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="policies",
+        help_text="Business hours of the targets counted in business time (none: 24/7)",
+    )
+    match_priorities = models.JSONField(default=list, blank=True)
+    match_channels = models.JSONField(default=list, blank=True)
+    match_teams = models.ManyToManyField(Team, blank=True, related_name="+")
+    match_organizations = models.ManyToManyField(Organization, blank=True, related_name="+")
+    match_tags = models.JSONField(
+        default=list, blank=True, help_text="Tag names: the case has at least one of them"
+    )
+    warning_percent = models.PositiveSmallIntegerField(
+        default=75, help_text="Warn once this share of a target is used (1–99)"
+    )
+    pause_statuses = models.JSONField(
+        default=default_pause_statuses,
+        help_text="Per target, the statuses during which it does not count",
+    )
+    escalate_priority = models.CharField(
+        max_length=10,
+        choices=Case.Priority.choices,
+        blank=True,
+        help_text="On breach, raise the case to this priority (never lowers it)",
+    )
+    escalate_team = models.ForeignKey(
+        Team,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="On breach, move the case to this team",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name_plural = "SLA policies"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def pauses_for(self, metric: str) -> frozenset[str]:
+        statuses = (self.pause_statuses or {}).get(metric, DEFAULT_PAUSE_STATUSES[metric])
+        return frozenset(statuses)
+
+
+class SlaTarget(models.Model):
+    """One promise of a policy: `metric` within `minutes` for cases of `priority`."""
+
+    policy = models.ForeignKey(SlaPolicy, on_delete=models.CASCADE, related_name="targets")
+    priority = models.CharField(max_length=10, choices=Case.Priority.choices)
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    minutes = models.PositiveIntegerField()
+    business_hours = models.BooleanField(
+        default=True, help_text="Count in the calendar's business hours (else around the clock)"
+    )
+
+    class Meta:
+        ordering = ["policy", "priority", "metric"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["policy", "priority", "metric"], name="sla_target_one_per_metric"
+            )
+        ]
+
+    def __str__(self) -> str:
+        kind = "business" if self.business_hours else "calendar"
+        return f"{self.priority} {self.metric}: {self.minutes} {kind} min"
+
+
+class SlaClock(models.Model):
+    """One target on one case (`instance` counts next-response and reopened resolutions)."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        PAUSED = "paused", "Paused"
+        MET = "met", "Met"
+        BREACHED = "breached", "Breached"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_clocks")
+    metric = models.CharField(max_length=20, choices=Metric.choices)
+    instance = models.PositiveSmallIntegerField(default=1)
+    policy = models.ForeignKey(SlaPolicy, null=True, on_delete=models.SET_NULL, related_name="+")
+    target_minutes = models.PositiveIntegerField()
+    business_hours = models.BooleanField(default=True)
+    state = models.CharField(max_length=10, choices=State.choices)
+    started_at = models.DateTimeField()
+    # Due and warning instants of a running clock; None while paused (they are not known).
+    due_at = models.DateTimeField(null=True, blank=True)
+    warn_at = models.DateTimeField(null=True, blank=True)
+    paused_seconds = models.PositiveIntegerField(default=0)
+    met_at = models.DateTimeField(null=True, blank=True, help_text="When it was fulfilled")
+    breached_at = models.DateTimeField(null=True, blank=True, help_text="Its due instant, passed")
+    # Elapsed until fulfilled (or until the last recompute), pauses excluded.
+    business_seconds = models.PositiveIntegerField(default=0)
+    calendar_seconds = models.PositiveIntegerField(default=0)
+    # Side effects, each claimed once by a conditional UPDATE (never reset by a recompute).
+    warning_sent_at = models.DateTimeField(null=True, blank=True)
+    breach_fired_at = models.DateTimeField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["case", "started_at", "metric", "instance"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "metric", "instance"], name="sla_clock_one_per_instance"
+            )
+        ]
+        indexes = [
+            # The sweep: running clocks by due instant, and those whose breach is not fired.
+            models.Index(
+                fields=["due_at"],
+                condition=Q(state="active"),
+                name="sla_clock_running_due_idx",
+            ),
+            models.Index(
+                fields=["warn_at"],
+                condition=Q(state="active", warning_sent_at__isnull=True),
+                name="sla_clock_warning_due_idx",
+            ),
+            models.Index(
+                fields=["breached_at"],
+                condition=Q(state="breached", breach_fired_at__isnull=True),
+                name="sla_clock_breach_unfired_idx",
+            ),
+            models.Index(fields=["metric", "started_at"], name="sla_clock_metric_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.metric} #{self.instance} on case #{self.case_id}: {self.state}"
+
+
+class SlaClockEvent(models.Model):
+    """What happened to a clock, as replayed from the case's history (rebuilt on recompute)."""
+
+    class Kind(models.TextChoices):
+        POLICY_APPLIED = "policy_applied", "Policy applied"
+        ACTIVATED = "activated", "Activated"
+        PAUSED = "paused", "Paused"
+        RESUMED = "resumed", "Resumed"
+        FULFILLED = "fulfilled", "Fulfilled"
+        BREACHED = "breached", "Breached"
+
+    clock = models.ForeignKey(SlaClock, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    at = models.DateTimeField()
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["clock", "at"], name="sla_clock_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,631 @@
+"""SLA writes: which policy applies, clocks recomputed from history, the breach sweep.
+
+- `case_sla_recompute(case_id)` replays one case's history (apps/sla/clocks.py) under the
+  policy that applies to it now and stores the result: the clocks (upserted, so the
+  side-effect stamps `warning_sent_at` / `breach_fired_at` survive), their events, and the
+  case's `next_breach_at` and `sla_computed_at`. Deterministic: run twice, late or out of
+  order, it stores the same thing. A constant number of queries, whatever the history.
+- `sla_sweep()` (beat, every CXDESK_SLA_SWEEP_SECONDS) recomputes cases written since their
+  last recompute (a lost task), marks running clocks whose due instant passed as breached
+  in one UPDATE, and fires warnings and breaches: each claimed once per clock by an
+  ``UPDATE … WHERE <stamp> IS NULL RETURNING id``, so two sweeps at the same time fire it once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.accounts.models import AgentProfile, Team
+from apps.cases.models import Case, CaseEvent, Interaction
+from apps.contacts.models import Organization
+from apps.core.errors import DomainError
+from apps.core.queue import enqueue_each
+
+from . import clocks
+from .business_time import Calendar
+from .models import (
+    PAUSABLE_STATUSES,
+    BusinessCalendar,
+    Metric,
+    SlaClock,
+    SlaClockEvent,
+    SlaPolicy,
+    SlaTarget,
+)
+
+logger = logging.getLogger(__name__)
+
+RECOMPUTE_TASK = "apps.sla.tasks.recompute_case"
+PRIORITY_RANK: dict[str, int] = {
+    Case.Priority.LOW: 0,
+    Case.Priority.NORMAL: 1,
+    Case.Priority.HIGH: 2,
+    Case.Priority.URGENT: 3,
+}
+_calendars: dict[tuple[int, datetime], Calendar] = {}
+
+
+# --- which policy applies -------------------------------------------------------------------
+
+
+def active_policies() -> list[SlaPolicy]:
+    """The active policies in the order they are tried, with what matching needs (4 queries)."""
+    return list(
+        SlaPolicy.objects.filter(is_active=True)
+        .select_related("calendar")
+        .prefetch_related("targets", "match_teams", "match_organizations")
+    )
+
+
+def policy_matches(
+    policy: SlaPolicy, *, case: Case, organization_id: int | None, tags: Iterable[str]
+) -> bool:
+    """Every condition the policy sets holds for the case (an empty one matches all)."""
+    if policy.match_priorities and case.priority not in policy.match_priorities:
+        return False
+    if policy.match_channels and case.channel not in policy.match_channels:
+        return False
+    teams = {team.pk for team in policy.match_teams.all()}
+    if teams and case.team_id not in teams:
+        return False
+    organizations = {org.pk for org in policy.match_organizations.all()}
+    if organizations and organization_id not in organizations:
+        return False
+    wanted = {name.lower() for name in policy.match_tags or []}
+    return not wanted or bool(wanted & {name.lower() for name in tags})
+
+
+def policy_for(
+    policies: Sequence[SlaPolicy], *, case: Case, organization_id: int | None, tags: Iterable[str]
+) -> SlaPolicy | None:
+    tags = list(tags)
+    for policy in policies:
+        if policy_matches(policy, case=case, organization_id=organization_id, tags=tags):
+            return policy
+    return None
+
+
+def calendar_of(calendar: BusinessCalendar | None) -> Calendar | None:
+    """The business-time value of a calendar row, built once per version of the row."""
+    if calendar is None:
+        return None
+    key = (calendar.pk, calendar.updated_at)
+    value = _calendars.get(key)
+    if value is None:
+        if len(_calendars) > 256:
+            _calendars.clear()
+        value = _calendars[key] = calendar.to_calendar()
+    return value
+
+
+def plan_for(policy: SlaPolicy | None, priority: str) -> clocks.Plan | None:
+    """What `policy` promises a case of `priority` (its targets read from the prefetch)."""
+    if policy is None:
+        return None
+    targets = [
+        clocks.Target(
+            metric=target.metric,
+            minutes=target.minutes,
+            business_hours=target.business_hours,
+            pause_statuses=policy.pauses_for(target.metric),
+        )
+        for target in policy.targets.all()
+        if target.priority == priority
+    ]
+    return clocks.Plan(
+        policy_id=policy.pk,
+        policy_name=policy.name,
+        targets=targets,
+        calendar=calendar_of(policy.calendar),
+        warning_percent=policy.warning_percent,
+    )
+
+
+# --- history --------------------------------------------------------------------------------
+
+
+def history_of(case: Case) -> clocks.History:
+    """The case's interactions and status changes as the clocks read them (2 queries)."""
+    messages = [
+        clocks.Message(
+            at=row["occurred_at"],
+            customer=row["direction"] == Interaction.Direction.INBOUND and row["is_public"],
+            agent_response=(
+                row["direction"] == Interaction.Direction.OUTBOUND
+                and row["is_public"]
+                and row["author_agent_id"] is not None
+            ),
+        )
+        for row in Interaction.objects.filter(case_id=case.pk)
+        .order_by("occurred_at", "id")
+        .values("occurred_at", "direction", "is_public", "author_agent_id")
+    ]
+    initial = Case.Status.NEW
+    statuses = []
+    for row in (
+        CaseEvent.objects.filter(
+            case_id=case.pk, kind__in=[CaseEvent.Kind.CREATED, CaseEvent.Kind.STATUS]
+        )
+        .order_by("at", "id")
+        .values("kind", "at", "after")
+    ):
+        if row["kind"] == CaseEvent.Kind.CREATED:
+            after = row["after"] if isinstance(row["after"], dict) else {}
+            initial = after.get("status", initial)
+        elif isinstance(row["after"], str):
+            statuses.append(clocks.StatusChange(at=row["at"], to=row["after"]))
+    return clocks.History(
+        created_at=case.created_at,
+        initial_status=initial,
+        messages=messages,
+        statuses=statuses,
+    )
+
+
+# --- recompute ------------------------------------------------------------------------------
+
+
+_COMPUTED_FIELDS = [
+    "policy",
+    "target_minutes",
+    "business_hours",
+    "state",
+    "started_at",
+    "due_at",
+    "warn_at",
+    "paused_seconds",
+    "met_at",
+    "breached_at",
+    "business_seconds",
+    "calendar_seconds",
+    "computed_at",
+]
+
+
+def next_breach(computed: Iterable[clocks.Clock]) -> datetime | None:
+    """The soonest due instant among the clocks not yet fulfilled (a breached one included)."""
+    dues = [c.due_at for c in computed if c.met_at is None and c.due_at is not None]
+    return min(dues) if dues else None
+
+
+@transaction.atomic
+def case_sla_recompute(
+    *, case_id: int, now: datetime | None = None, policies: Sequence[SlaPolicy] | None = None
+) -> list[SlaClock]:
+    """Replay the case's history under the policy that applies now; store the clocks.
+
+    Locks the case row: recomputes of one case run one after the other and each sees the
+    history committed before it. Returns the stored clocks ([] for a case no policy covers,
+    or one that no longer exists).
+    """
+    now = now or timezone.now()
+    case = (
+        Case.objects.select_for_update(of=("self",))
+        .select_related("requester")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        return []
+    tags = list(case.tags.values_list("name", flat=True))
+    policies = active_policies() if policies is None else policies
+    policy = policy_for(
+        policies, case=case, organization_id=case.requester.organization_id, tags=tags
+    )
+    computed = clocks.replay(history_of(case), plan_for(policy, case.priority), now)
+    stored = _clocks_store(case, policy, computed, now)
+    Case.objects.filter(pk=case.pk).update(
+        next_breach_at=next_breach(computed), sla_computed_at=case.updated_at
+    )
+    return stored
+
+
+def _clocks_store(
+    case: Case, policy: SlaPolicy | None, computed: list[clocks.Clock], now: datetime
+) -> list[SlaClock]:
+    # A clock the policy no longer has (the priority changed to one without that target, the
+    # policy stopped applying) goes while it runs; a met or breached one stays as the record
+    # of what was promised and what happened (a breach escalated to urgent stays a breach).
+    keep = {(c.metric, c.instance) for c in computed}
+    existing = SlaClock.objects.filter(case=case).values_list("pk", "metric", "instance", "state")
+    gone = [
+        pk
+        for pk, metric, instance, state in existing
+        if (metric, instance) not in keep
+        and state in (SlaClock.State.ACTIVE, SlaClock.State.PAUSED)
+    ]
+    if gone:
+        SlaClock.objects.filter(pk__in=gone).delete()
+    rows = [
+        SlaClock(
+            case=case,
+            metric=c.metric,
+            instance=c.instance,
+            policy=policy,
+            target_minutes=c.target.minutes,
+            business_hours=c.target.business_hours,
+            state=c.state,
+            started_at=c.started_at,
+            due_at=c.due_at,
+            warn_at=c.warn_at,
+            paused_seconds=c.paused_seconds,
+            met_at=c.met_at,
+            breached_at=c.breached_at,
+            business_seconds=c.business_seconds,
+            calendar_seconds=c.calendar_seconds,
+            computed_at=now,
+        )
+        for c in computed
+    ]
+    if rows:
+        SlaClock.objects.bulk_create(
+            rows,
+            update_conflicts=True,
+            unique_fields=["case", "metric", "instance"],
+            update_fields=_COMPUTED_FIELDS,
+        )
+    stored = {(c.metric, c.instance): c for c in SlaClock.objects.filter(case=case)}
+    SlaClockEvent.objects.filter(clock_id__in=[stored[k].pk for k in keep]).delete()
+    SlaClockEvent.objects.bulk_create(
+        SlaClockEvent(clock=stored[(c.metric, c.instance)], kind=e.kind, at=e.at, detail=e.detail)
+        for c in computed
+        for e in c.events
+    )
+    return sorted(stored.values(), key=lambda c: (c.started_at, c.metric, c.instance))
+
+
+def cases_changed(case_ids: Iterable[int]) -> int:
+    """Enqueue a recompute of each case (after the writes committed); the sweep catches up
+    on any the broker refused."""
+    return enqueue_each(RECOMPUTE_TASK, sorted(set(case_ids)))
+
+
+def policies_changed() -> int:
+    """A policy or calendar changed: every open case is due for a recompute (the sweep does
+    it in batches). Returns how many cases were marked."""
+    return (
+        Case.objects.open()
+        .filter(sla_computed_at__isnull=False)
+        .update(sla_computed_at=F("updated_at") - timedelta(microseconds=1))
+    )
+
+
+# --- the sweep ------------------------------------------------------------------------------
+
+
+def dirty_case_ids(*, limit: int) -> list[int]:
+    """Cases written since their clocks were computed (or never computed), oldest first."""
+    return list(
+        Case.objects.filter(
+            Q(sla_computed_at__isnull=True) | Q(updated_at__gt=F("sla_computed_at"))
+        )
+        .order_by("updated_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def clocks_breach(*, now: datetime) -> int:
+    """Running clocks whose due instant has come are breached (one UPDATE)."""
+    return SlaClock.objects.filter(state=SlaClock.State.ACTIVE, due_at__lte=now).update(
+        state=SlaClock.State.BREACHED, breached_at=F("due_at")
+    )
+
+
+def _claim(stamp: str, candidates: Q, order: str, *, now: datetime, limit: int) -> list[int]:
+    """Set `stamp` = now on up to `limit` clocks matching `candidates` whose stamp is unset,
+    and return the ids this call set: a clock another sweep stamped first is not among them
+    (the outer WHERE is re-checked under the row lock)."""
+    inner = (
+        SlaClock.objects.filter(candidates, **{f"{stamp}__isnull": True})
+        .order_by(order)
+        .values("pk")[:limit]
+    )
+    inner_sql, inner_params = inner.query.sql_with_params()
+    table = connection.ops.quote_name(SlaClock._meta.db_table)
+    column = connection.ops.quote_name(stamp)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = %s WHERE id IN ({inner_sql}) AND {column} IS NULL "
+            "RETURNING id",
+            [now, *inner_params],
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def sla_sweep(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:
+    """One pass of the SLA sweep. Idempotent; safe to run from two workers at once.
+
+    Cases written since their last recompute are queued for one (their task was lost, or a
+    policy changed); then breaches and warnings due by `now` are marked and fired.
+    """
+    now = now or timezone.now()
+    recomputed = cases_changed(dirty_case_ids(limit=limit))
+    breached = clocks_breach(now=now)
+    warnings = _fire_warnings(now=now, limit=limit)
+    escalated = _fire_breaches(now=now, limit=limit)
+    return {
+        "recomputed": recomputed,
+        "breached": breached,
+        "warnings": warnings,
+        "escalated": escalated,
+    }
+
+
+def _fire_warnings(*, now: datetime, limit: int) -> int:
+    with transaction.atomic():
+        ids = _claim(
+            "warning_sent_at",
+            Q(state=SlaClock.State.ACTIVE, warn_at__lte=now, due_at__gt=now),
+            "warn_at",
+            now=now,
+            limit=limit,
+        )
+        if ids:
+            _announce(ids, event="sla.warning", escalate=False)
+    return len(ids)
+
+
+def _fire_breaches(*, now: datetime, limit: int) -> int:
+    """Fire each breach once. A breach first seen long after it happened (history imported,
+    the engine just switched on) is stamped without notifying anyone."""
+    quiet_before = now - timedelta(seconds=settings.CXDESK_SLA_ESCALATION_WINDOW_SECONDS)
+    with transaction.atomic():
+        ids = _claim(
+            "breach_fired_at",
+            Q(state=SlaClock.State.BREACHED),
+            "breached_at",
+            now=now,
+            limit=limit,
+        )
+        loud = list(
+            SlaClock.objects.filter(pk__in=ids, breached_at__gte=quiet_before).values_list(
+                "pk", flat=True
+            )
+        )
+        if loud:
+            _announce(loud, event="sla.breached", escalate=True)
+    return len(ids)
+
+
+def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
+    """Tell the case's team supervisors (in-app), the webhooks, and escalate a breach."""
+    from apps.cases import services as case_services
+    from apps.notifications import services as notifications
+    from apps.webhooks import services as webhooks
+    from apps.webhooks.payloads import case_data
+
+    fired = list(
+        SlaClock.objects.filter(pk__in=clock_ids)
+        .select_related("case", "case__team", "policy", "policy__escalate_team")
+        .order_by("pk")
+    )
+    webhooks.events_emit(
+        event=event,
+        items=[({"case": case_data(c.case), "clock": clock_data(c)}, c.case) for c in fired],
+    )
+    supervisors = _supervisors_by_team({c.case.team_id for c in fired if c.case.team_id})
+    notifications.notify_many(
+        [
+            (
+                user,
+                notifications.Kind.SLA_BREACHED if escalate else notifications.Kind.SLA_WARNING,
+                c.case,
+                _notice(c, escalate=escalate),
+            )
+            for c in fired
+            if c.case.team_id is not None
+            for user in supervisors.get(c.case.team_id, [])
+        ]
+    )
+    if not escalate:
+        return
+    for clock in fired:
+        policy, case = clock.policy, clock.case
+        if policy is None or case.status in Case.DONE_STATUSES or clock.met_at is not None:
+            continue
+        wanted = policy.escalate_priority
+        if wanted and PRIORITY_RANK[wanted] > PRIORITY_RANK[case.priority]:
+            case_services.case_set_priority(case_id=case.pk, priority=wanted)
+        if policy.escalate_team_id and policy.escalate_team_id != case.team_id:
+            case_services.case_set_team(case_id=case.pk, team=policy.escalate_team)
+
+
+def _supervisors_by_team(team_ids: set[int]) -> dict[int, list[Any]]:
+    by_team: dict[int, list[Any]] = {}
+    for team in Team.objects.filter(pk__in=team_ids).prefetch_related("members__profile"):
+        by_team[team.pk] = [
+            member
+            for member in team.members.all()
+            if member.is_active
+            and getattr(getattr(member, "profile", None), "role", None)
+            == AgentProfile.Role.SUPERVISOR
+        ]
+    return by_team
+
+
+def _notice(clock: SlaClock, *, escalate: bool) -> str:
+    label = clock.get_metric_display().lower()
+    due = timezone.localtime(clock.due_at).strftime("%Y-%m-%d %H:%M") if clock.due_at else "?"
+    if escalate:
+        return f"{clock.case.reference}: {label} target breached (due {due})"
+    return f"{clock.case.reference}: {label} target due at {due}"
+
+
+def clock_data(clock: SlaClock) -> dict[str, Any]:
+    """A clock as the API and the webhooks show it."""
+    return {
+        "id": clock.pk,
+        "metric": clock.metric,
+        "instance": clock.instance,
+        "policy_id": clock.policy_id,
+        "target_minutes": clock.target_minutes,
+        "business_hours": clock.business_hours,
+        "state": clock.state,
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "warn_at": clock.warn_at,
+        "met_at": clock.met_at,
+        "breached_at": clock.breached_at,
+        "paused_seconds": clock.paused_seconds,
+        "business_seconds": clock.business_seconds,
+        "calendar_seconds": clock.calendar_seconds,
+    }
+
+
+# --- configuration: calendars and policies --------------------------------------------------
+
+
+class SlaConfigError(DomainError):
+    code = "invalid_sla_configuration"
+
+    def __init__(self, message: str = "", *, field: str = "non_field_errors"):
+        super().__init__(message, fields={field: [message]})
+
+
+def calendar_check(calendar: BusinessCalendar) -> None:
+    """Build the business-time value once: every mistake in the definition is a clear 400
+    naming the field."""
+    from .holidays_import import holidays_from_ics
+
+    for day in calendar.holidays or []:
+        try:
+            date.fromisoformat(str(day))
+        except ValueError:
+            raise SlaConfigError(f"{day!r} is not a date (YYYY-MM-DD)", field="holidays") from None
+    if calendar.holidays_ics:
+        try:
+            holidays_from_ics(calendar.holidays_ics)
+        except ValueError as error:
+            raise SlaConfigError(str(error), field="holidays_ics") from None
+    try:
+        calendar.to_calendar()
+    except ValueError as error:
+        text = str(error)
+        field = "weekly_hours"
+        if text.startswith("holiday_") or "country" in text.lower():
+            field = "holiday_country"
+        elif "time zone" in text:
+            field = "timezone"
+        elif text.startswith("holidays"):
+            field = "holidays"
+        raise SlaConfigError(text, field=field) from None
+
+
+CALENDAR_FIELDS = (
+    "name",
+    "timezone",
+    "weekly_hours",
+    "holidays",
+    "holiday_country",
+    "holiday_subdivision",
+    "holidays_ics",
+)
+
+
+@transaction.atomic
+def calendar_save(*, calendar_id: int | None = None, **values: Any) -> BusinessCalendar:
+    """Create (no id) or change a business calendar; open cases are recomputed by the sweep."""
+    unknown = set(values) - set(CALENDAR_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown calendar fields {sorted(unknown)}")
+    calendar = (
+        BusinessCalendar()
+        if calendar_id is None
+        else BusinessCalendar.objects.select_for_update().get(pk=calendar_id)
+    )
+    for name, value in values.items():
+        setattr(calendar, name, value)
+    if BusinessCalendar.objects.filter(name=calendar.name).exclude(pk=calendar.pk).exists():
+        raise SlaConfigError(f"a calendar named {calendar.name!r} exists", field="name")
+    calendar_check(calendar)
+    calendar.save()
+    if calendar_id is not None:
+        policies_changed()
+    return calendar
+
+
+POLICY_FIELDS = (
+    "name",
+    "description",
+    "position",
+    "is_active",
+    "calendar",
+    "match_priorities",
+    "match_channels",
+    "match_tags",
+    "warning_percent",
+    "pause_statuses",
+    "escalate_priority",
+    "escalate_team",
+)
+
+
+def policy_check(policy: SlaPolicy) -> None:
+    if not 1 <= policy.warning_percent <= 99:
+        raise SlaConfigError("a share of the target between 1 and 99", field="warning_percent")
+    pauses = policy.pause_statuses or {}
+    if not isinstance(pauses, dict):
+        raise SlaConfigError("an object of metric → statuses", field="pause_statuses")
+    for metric, statuses in pauses.items():
+        if metric not in Metric.values:
+            raise SlaConfigError(f"unknown target {metric!r}", field="pause_statuses")
+        wrong = sorted(set(statuses) - set(PAUSABLE_STATUSES))
+        if wrong:
+            raise SlaConfigError(
+                f"{', '.join(wrong)} cannot pause a target (only "
+                f"{', '.join(PAUSABLE_STATUSES)}; solved and closed stop it)",
+                field="pause_statuses",
+            )
+
+
+@transaction.atomic
+def policy_save(
+    *,
+    policy_id: int | None = None,
+    targets: Iterable[Mapping[str, Any]] | None = None,
+    match_teams: Iterable[Team] | None = None,
+    match_organizations: Iterable[Organization] | None = None,
+    **values: Any,
+) -> SlaPolicy:
+    """Create (no id) or change a policy; `targets` (when given) replaces its targets.
+
+    A change applies to open cases: they are marked for recompute and the sweep replays them.
+    """
+    unknown = set(values) - set(POLICY_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown policy fields {sorted(unknown)}")
+    policy = SlaPolicy()
+    if policy_id is not None:
+        policy = SlaPolicy.objects.select_for_update().get(pk=policy_id)
+    for name, value in values.items():
+        setattr(policy, name, value)
+    if SlaPolicy.objects.filter(name=policy.name).exclude(pk=policy.pk).exists():
+        raise SlaConfigError(f"a policy named {policy.name!r} exists", field="name")
+    policy_check(policy)
+    policy.save()
+    if targets is not None:
+        rows = [SlaTarget(policy=policy, **dict(target)) for target in targets]
+        seen = [(row.priority, row.metric) for row in rows]
+        if len(set(seen)) != len(seen):
+            raise SlaConfigError("one target per priority and metric", field="targets")
+        SlaTarget.objects.filter(policy=policy).delete()
+        SlaTarget.objects.bulk_create(rows)
+    if match_teams is not None:
+        policy.match_teams.set(list(match_teams))
+    if match_organizations is not None:
+        policy.match_organizations.set(list(match_organizations))
+    policies_changed()
+    return policy
+
+
+def policy_retire(*, policy_id: int) -> SlaPolicy:
+    """Stop applying a policy (its clocks on finished cases stay as they were)."""
+    return policy_save(policy_id=policy_id, is_active=False)

@@ -1,0 +1,200 @@
+"""Recomputing a case's clocks from its history: what the services store, and at what cost."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+
+from apps.cases import services as case_services
+from apps.cases.models import Case
+from apps.sla import services
+from apps.sla.models import SlaClock, SlaClockEvent
+from tests.factories import CaseFactory, InteractionFactory, SlaPolicyFactory, TeamFactory
+
+pytestmark = pytest.mark.django_db
+
+MONDAY_9AM = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def policy():
+    return SlaPolicyFactory(
+        targets={
+            ("normal", "first_response"): 60,
+            ("normal", "next_response"): 30,
+            ("normal", "resolution"): 480,
+        }
+    )
+
+
+def open_case(**kwargs):
+    with time_machine.travel(MONDAY_9AM, tick=False):
+        return CaseFactory(created_at=MONDAY_9AM, **kwargs)
+
+
+def test_recompute_stores_the_clocks_and_the_next_breach(policy):
+    case = open_case()
+
+    stored = services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
+
+    assert [(c.metric, c.state, c.due_at) for c in stored] == [
+        ("first_response", "active", MONDAY_9AM + timedelta(hours=1)),
+        ("resolution", "active", MONDAY_9AM + timedelta(hours=8)),
+    ]
+    case.refresh_from_db()
+    assert case.next_breach_at == MONDAY_9AM + timedelta(hours=1)
+    assert case.sla_computed_at == case.updated_at
+
+
+def test_recomputing_twice_stores_the_same_clocks_and_keeps_what_was_fired(policy):
+    case = open_case()
+    services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
+    SlaClock.objects.filter(case=case).update(warning_sent_at=MONDAY_9AM)
+    before = list(SlaClock.objects.filter(case=case).values().order_by("pk"))
+    events_before = list(SlaClockEvent.objects.values_list("clock_id", "kind", "at"))
+
+    services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
+
+    after = list(SlaClock.objects.filter(case=case).values().order_by("pk"))
+    assert after == before  # same rows, same ids, the warning stamp kept
+    assert sorted(SlaClockEvent.objects.values_list("clock_id", "kind", "at")) == sorted(
+        events_before
+    )
+
+
+@pytest.mark.parametrize("messages", [4, 40])
+def test_recompute_costs_the_same_queries_whatever_the_history(
+    policy, agent, messages, django_assert_num_queries
+):
+    case = open_case()
+    for i in range(messages):
+        InteractionFactory(
+            case=case,
+            occurred_at=MONDAY_9AM + timedelta(minutes=i),
+            direction="out" if i % 2 else "in",
+            author_contact=None if i % 2 else case.requester,
+            author_agent=agent if i % 2 else None,
+        )
+    policies = services.active_policies()
+
+    # lock+case, tags, interactions, status events, existing clocks, upsert, re-read,
+    # delete events, insert events, update the case (+ savepoint/transaction)
+    with django_assert_num_queries(12):
+        services.case_sla_recompute(
+            case_id=case.pk, now=MONDAY_9AM + timedelta(hours=1), policies=policies
+        )
+
+    # every customer message but the first follows a reply
+    assert SlaClock.objects.filter(case=case, metric="next_response").count() == messages // 2 - 1
+
+
+def test_the_first_matching_policy_in_order_applies(policy):
+    vip_team = TeamFactory()
+    vip = SlaPolicyFactory(position=0, targets={("normal", "first_response"): 15})
+    vip.match_teams.set([vip_team])
+    vip_case, other = open_case(team=vip_team), open_case()
+
+    [vip_clock] = [
+        c for c in services.case_sla_recompute(case_id=vip_case.pk) if c.metric == "first_response"
+    ]
+    [other_clock] = [
+        c for c in services.case_sla_recompute(case_id=other.pk) if c.metric == "first_response"
+    ]
+    assert (vip_clock.policy_id, vip_clock.target_minutes) == (vip.pk, 15)
+    assert (other_clock.policy_id, other_clock.target_minutes) == (policy.pk, 60)
+
+
+def test_policy_conditions_on_channel_priority_and_tags(policy):
+    tagged = SlaPolicyFactory(
+        position=0,
+        match_channels=["chat"],
+        match_tags=["VIP"],
+        targets={("normal", "first_response"): 5},
+    )
+    chat_vip = open_case(channel="chat")
+    case_services.case_set_tags(case_id=chat_vip.pk, tags=["vip"])
+    chat_plain = open_case(channel="chat")
+
+    assert services.case_sla_recompute(case_id=chat_vip.pk)[0].policy_id == tagged.pk
+    assert services.case_sla_recompute(case_id=chat_plain.pk)[0].policy_id == policy.pk
+
+
+def test_a_case_no_policy_covers_has_no_clocks():
+    case = open_case()
+    assert services.case_sla_recompute(case_id=case.pk) == []
+    case.refresh_from_db()
+    assert case.next_breach_at is None and case.sla_computed_at == case.updated_at
+
+
+def test_a_priority_change_applies_the_new_target_from_the_clocks_start(policy):
+    from apps.sla.models import SlaTarget
+
+    SlaTarget.objects.create(policy=policy, priority="urgent", metric="first_response", minutes=10)
+    case = open_case()
+    services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
+    with time_machine.travel(MONDAY_9AM + timedelta(minutes=5), tick=False):
+        case_services.case_set_priority(case_id=case.pk, priority="urgent")
+        [clock] = services.case_sla_recompute(case_id=case.pk)
+
+    assert (clock.target_minutes, clock.due_at) == (10, MONDAY_9AM + timedelta(minutes=10))
+    assert not SlaClock.objects.filter(metric="resolution").exists()  # urgent has none
+
+
+def test_a_written_case_is_dirty_until_recomputed_and_the_sweep_recomputes_it(
+    policy, django_capture_on_commit_callbacks
+):
+    case = open_case()
+    assert services.dirty_case_ids(limit=10) == [case.pk]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = services.sla_sweep(now=MONDAY_9AM)
+
+    assert result["recomputed"] == 1
+    assert services.dirty_case_ids(limit=10) == []
+    assert SlaClock.objects.filter(case=case).count() == 2
+    case_services.case_set_priority(case_id=case.pk, priority="high")
+    assert services.dirty_case_ids(limit=10) == [case.pk]
+
+
+def test_a_case_write_enqueues_its_recompute_after_commit(
+    policy, agent, django_capture_on_commit_callbacks
+):
+    case = open_case()
+    services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
+
+    with time_machine.travel(MONDAY_9AM + timedelta(minutes=20), tick=False):
+        with django_capture_on_commit_callbacks(execute=True):
+            case_services.case_reply(case_id=case.pk, agent=agent, body_text="On it.")
+
+    first = SlaClock.objects.get(case=case, metric="first_response")
+    assert (first.state, first.met_at) == ("met", MONDAY_9AM + timedelta(minutes=20))
+    assert Case.objects.get(pk=case.pk).next_breach_at == MONDAY_9AM + timedelta(hours=8)
+
+
+def test_a_broker_outage_leaves_the_write_standing_and_the_case_dirty(
+    policy, django_capture_on_commit_callbacks, monkeypatch
+):
+    from apps.core import queue
+
+    case = open_case()
+    services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
+
+    def refuse(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr(queue.task_named(services.RECOMPUTE_TASK), "delay", refuse)
+    with django_capture_on_commit_callbacks(execute=True):
+        case_services.case_set_priority(case_id=case.pk, priority="high")
+
+    assert Case.objects.get(pk=case.pk).priority == "high"
+    assert services.dirty_case_ids(limit=10) == [case.pk]
+
+
+def test_a_policy_change_marks_open_cases_for_recompute(policy):
+    case = open_case()
+    services.case_sla_recompute(case_id=case.pk)
+    assert services.dirty_case_ids(limit=10) == []
+
+    services.policies_changed()
+
+    assert services.dirty_case_ids(limit=10) == [case.pk]
