@@ -16,6 +16,8 @@ class ApiToken(models.Model):
         CONTACTS_WRITE = "contacts:write", "Create contacts and add identities"
         WEBHOOKS_READ = "webhooks:read", "Read webhook subscriptions"
         WEBHOOKS_WRITE = "webhooks:write", "Manage webhook subscriptions"
+        SLA_READ = "sla:read", "Read business calendars and SLA policies"
+        SLA_WRITE = "sla:write", "Manage business calendars and SLA policies (admins' tokens)"
 
     name = models.CharField(max_length=100)
     owner = models.ForeignKey(

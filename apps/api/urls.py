@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
 from apps.contacts.api import ContactViewSet
+from apps.sla.api import BusinessCalendarViewSet, SlaPolicyViewSet
 from apps.webhooks.api import WebhookSubscriptionViewSet
 
 app_name = "api"
@@ -24,6 +25,8 @@ router.register("contacts", ContactViewSet, basename="contact")
 router.register("teams", TeamViewSet, basename="team")
 router.register("tags", TagViewSet, basename="tag")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
+router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
+router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -22,6 +22,8 @@ from apps.api.idempotency import view_atomic
 from apps.api.pagination import CxCursorPagination
 from apps.api.schema import ErrorSerializer
 from apps.contacts import services as contact_services
+from apps.sla import selectors as sla_selectors
+from apps.sla.serializers import SlaStateOutput
 
 from . import downloads, selectors, services
 from .filters import CaseFilter
@@ -33,7 +35,6 @@ from .serializers import (
     IdentityInput,
     InteractionCreateInput,
     InteractionOutput,
-    SlaStateOutput,
     TagOutput,
 )
 
@@ -108,8 +109,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @extend_schema(summary="The case's SLA state", responses={200: SlaStateOutput})
     @action(detail=True, methods=["get"])
     def sla(self, request, pk=None):
-        case = self.get_object()
-        return Response(SlaStateOutput({"case": case.pk, "policy": None, "clocks": []}).data)
+        return Response(SlaStateOutput(sla_selectors.case_sla_state(self.get_object())).data)
 
     def _reload(self, case_id: int) -> Case:
         return (

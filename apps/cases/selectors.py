@@ -1,6 +1,6 @@
 """Reads on cases: querysets composed with their joins, so pages run a fixed number of queries."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import F, Prefetch, Q
 
 from apps.accounts.types import User
 from apps.core.ids import MAX_DB_ID
@@ -19,12 +19,13 @@ def case_list_for(*, user: User) -> CaseQuerySet:
 
 
 def case_queue_for(*, user: User) -> CaseQuerySet:
-    """The user's working queue: open cases assigned to them or unassigned in their teams."""
+    """The user's working queue: open cases assigned to them or unassigned in their teams,
+    the next SLA breach first (cases without a running clock after, newest activity first)."""
     return (
         case_list_for(user=user)
         .open()
         .filter(Q(assignee=user) | Q(assignee__isnull=True))
-        .order_by("-updated_at", "-id")
+        .order_by(F("next_breach_at").asc(nulls_last=True), "-updated_at", "-id")
     )
 
 
@@ -45,6 +46,7 @@ def case_detail(*, case_id: int, user: User) -> Case:
                 .order_by("occurred_at", "pk"),
             ),
             Prefetch("events", queryset=CaseEvent.objects.select_related("actor", "actor_contact")),
+            "sla_clocks",
         )
         .get(pk=case_id)
     )

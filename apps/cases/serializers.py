@@ -326,15 +326,3 @@ class TagOutput(serializers.ModelSerializer):
     class Meta:
         model = Tag
         fields = ["id", "name"]
-
-
-class SlaStateOutput(serializers.Serializer):
-    case = serializers.IntegerField()
-    policy = serializers.CharField(
-        allow_null=True, help_text="The SLA policy applied; null while none applies"
-    )
-    clocks = serializers.ListField(
-        child=serializers.DictField(),
-        help_text="One entry per SLA target (first response, next "
-        "response, resolution) once a policy applies",
-    )

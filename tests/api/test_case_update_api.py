@@ -89,5 +89,10 @@ def test_a_supervisor_moves_a_case_to_another_team_and_assigns_a_member_there(
 def test_the_sla_state_is_read_only_and_empty_until_a_policy_applies(agent_api, team):
     case = CaseFactory(team=team)
     response = agent_api.get(f"/api/v1/cases/{case.pk}/sla/")
-    assert response.json() == {"case": case.pk, "policy": None, "clocks": []}
+    assert response.json() == {
+        "case": case.pk,
+        "policy": None,
+        "next_breach_at": None,
+        "clocks": [],
+    }
     assert agent_api.post(f"/api/v1/cases/{case.pk}/sla/", {}, format="json").status_code == 405

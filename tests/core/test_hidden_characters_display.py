@@ -117,6 +117,8 @@ NO_CUSTOMER_TEXT = {
     "webhooks.WebhookSubscription",
     "chat.ChatWidget",
     "social.SocialAccount",
+    "sla.BusinessCalendar",
+    "sla.SlaPolicy",
 }
 
 

@@ -1,9 +1,10 @@
 """cxdesk's template filters: `{% load cxdesk %}`."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django import template
 from django.template.defaultfilters import pluralize
+from django.utils import timezone
 
 from apps.core.text import reveal_hidden, reveal_hidden_html
 
@@ -24,6 +25,35 @@ def duration(value: timedelta | None) -> str:
         if n
     ]
     return " ".join(parts) or "less than a minute"
+
+
+def _short(seconds: int) -> str:
+    minutes = seconds // 60
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    if days:
+        return f"{days}d {hours}h"
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m"
+
+
+@register.filter
+def time_left(due: datetime | None) -> str:
+    """Time until `due`, short ("2h 05m", "3d 4h"), negative once it has passed ("−15m")."""
+    if not isinstance(due, datetime):
+        return ""
+    seconds = int((due - timezone.now()).total_seconds())
+    return _short(seconds) if seconds >= 0 else f"−{_short(-seconds)}"
+
+
+@register.filter
+def breach_state(due: datetime | None) -> str:
+    """ "breached", "soon" (within the hour) or "" — a class for the time-left badge."""
+    if not isinstance(due, datetime):
+        return ""
+    left = (due - timezone.now()).total_seconds()
+    return "breached" if left < 0 else "soon" if left < 3600 else ""
 
 
 @register.filter(is_safe=True)
