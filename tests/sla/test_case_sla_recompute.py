@@ -123,7 +123,8 @@ def test_a_case_no_policy_covers_has_no_clocks():
     case = open_case()
     assert services.case_sla_recompute(case_id=case.pk) == []
     case.refresh_from_db()
-    assert case.next_breach_at is None and case.sla_computed_at == case.updated_at
+    assert case.next_breach_at is None
+    assert case.sla_computed_at == case.updated_at
 
 
 def test_a_priority_change_applies_the_new_target_from_the_clocks_start(policy):
@@ -162,9 +163,11 @@ def test_a_case_write_enqueues_its_recompute_after_commit(
     case = open_case()
     services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
 
-    with time_machine.travel(MONDAY_9AM + timedelta(minutes=20), tick=False):
-        with django_capture_on_commit_callbacks(execute=True):
-            case_services.case_reply(case_id=case.pk, agent=agent, body_text="On it.")
+    with (
+        time_machine.travel(MONDAY_9AM + timedelta(minutes=20), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        case_services.case_reply(case_id=case.pk, agent=agent, body_text="On it.")
 
     first = SlaClock.objects.get(case=case, metric="first_response")
     assert (first.state, first.met_at) == ("met", MONDAY_9AM + timedelta(minutes=20))

@@ -179,7 +179,8 @@ def test_a_clock_paused_now_has_no_due_instant():
     clock = only(replay(history, plan(RESOLUTION), now=at(TUE, 16)), "resolution")
 
     assert clock.state == "paused"
-    assert clock.due_at is None and clock.warn_at is None
+    assert clock.due_at is None
+    assert clock.warn_at is None
 
 
 def test_a_clock_paused_after_its_budget_ran_out_stays_breached():

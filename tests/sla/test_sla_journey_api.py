@@ -95,7 +95,7 @@ def test_a_note_does_not_meet_first_response_and_the_sweep_fires_the_breach_once
         first = services.sla_sweep()
         second = services.sla_sweep()
 
-    assert first["escalated"] == 1 and second["escalated"] == 0
+    assert (first["escalated"], second["escalated"]) == (1, 0)
     state = admin_api.get(f"/api/v1/cases/{case_id}/sla/").json()
     clock = next(c for c in state["clocks"] if c["metric"] == "first_response")
     assert (clock["state"], clock["breached_at"]) == ("breached", "2026-11-30T12:00:00Z")
@@ -104,7 +104,7 @@ def test_a_note_does_not_meet_first_response_and_the_sweep_fires_the_breach_once
     assert delivery.payload["data"]["clock"]["metric"] == "first_response"
     assert delivery.payload["data"]["case"]["id"] == case_id
     [notice] = Notification.objects.filter(recipient=supervisor)
-    assert notice.kind == "sla_breached" and notice.case_id == case_id
+    assert (notice.kind, notice.case_id) == ("sla_breached", case_id)
     # The escalation raised the priority, through the services: audited and announced.
     case = admin_api.get(f"/api/v1/cases/{case_id}/").json()
     assert case["priority"] == "urgent"
