@@ -62,8 +62,9 @@ offsets (one, or two on a day the offset changes — found by bisection, relying
 offset changes being days apart) turn the opening intervals of the local dates it overlaps
 into spans of absolute instants. Those spans are cached per calendar instance and UTC day, the
 zone's offsets per UTC day and the country's holidays per year are cached per process, and
-pauses are merged and sorted once per call: one 30-business-day budget costs tens of
-microseconds (bench/business_time.py). Reuse a `Calendar` instance to keep its cache warm.
+pauses are merged and sorted once per call: a 30-business-day budget costs about 20 µs on a
+warm calendar and about 100 µs on a new one (bench/business_time.py). Reuse a `Calendar`
+instance to keep its cache warm.
 """
 
 from __future__ import annotations
@@ -104,7 +105,7 @@ _DAY_CACHE_SIZE = 20_000  # UTC days of spans kept per calendar instance (a few 
 _Spans = tuple[tuple[int, int], ...]  # half-open [from, to) in microseconds since the epoch
 
 
-class NoDueInstant(Exception):  # noqa: N818 — it names the situation, not a failure
+class NoDueInstant(Exception):
     """An open-ended pause began before the budget was used up: there is no due instant yet."""
 
 
@@ -216,6 +217,8 @@ class Calendar:
 
     def _spans(self, start: int, stop: int | None) -> Iterator[tuple[int, int]]:
         """Business spans from ``start`` on, cut at ``start`` and ``stop`` (None: no end)."""
+        if stop is not None and stop <= start:
+            return
         day = start // _DAY
         last = _LAST_DAY if stop is None else min(_LAST_DAY, (stop - 1) // _DAY)
         while day <= last:
@@ -321,8 +324,7 @@ def _joined(spans: Iterable[tuple[int, int]]) -> Iterator[tuple[int, int]]:
 def _merged(pauses: Iterable[Pause]) -> tuple[list[tuple[int, int]], int | None]:
     """Closed pauses sorted and merged, and where an open-ended one begins (None: none does).
 
-    Closed pauses from the open-ended one's start on are dropped (it covers them), and one
-    that runs into it moves its start back, so the list ends before ``open_from``.
+    Closed pauses from the open-ended one's start on are dropped: it covers them.
     """
     closed: list[tuple[int, int]] = []
     open_from: int | None = None
@@ -349,17 +351,19 @@ def _merged(pauses: Iterable[Pause]) -> tuple[list[tuple[int, int]], int | None]
             merged[-1] = (merged[-1][0], max(b, merged[-1][1]))
         else:
             merged.append((a, b))
-    if open_from is not None and merged and merged[-1][1] >= open_from:
-        open_from = merged.pop()[0]
     return merged, open_from
 
 
 def _micros(instant: datetime, what: str) -> int:
-    if not isinstance(instant, datetime):
-        raise TypeError(f"{what} must be a datetime, got {instant!r}")
-    if instant.utcoffset() is None:
-        raise ValueError(f"{what} must be an aware datetime (with a time zone), got {instant!r}")
-    return (instant - _EPOCH) // _US
+    """Microseconds since the epoch; a naive datetime is refused (by the subtraction itself)."""
+    try:
+        return (instant - _EPOCH) // _US
+    except TypeError:
+        if isinstance(instant, datetime):  # naive: Python will not subtract it from an aware one
+            raise ValueError(
+                f"{what} must be an aware datetime (with a time zone), got {instant!r}"
+            ) from None
+        raise TypeError(f"{what} must be a datetime, got {instant!r}") from None
 
 
 def _datetime(micros: int) -> datetime:
