@@ -11,6 +11,6 @@ class SlaConfig(AppConfig):
 
         from .case_events import cases_changed
 
-        # After commit: the recompute is a task; a lost one is caught by the sweep (the
-        # case's updated_at is later than its sla_computed_at).
-        events.subscribe(cases_changed)
+        # In the transaction it only gathers case ids; they are enqueued once it commits
+        # (case_events.py). A lost task is caught by the sweep.
+        events.subscribe(cases_changed, in_transaction=True)

@@ -1,6 +1,17 @@
-"""The SLA engine's subscription to the "case changed" seam (apps/cases/events.py)."""
+"""The SLA engine's subscription to the "case changed" seam (apps/cases/events.py).
+
+In the transaction, the ids of the cases it changed are gathered; once it commits, each is
+enqueued for a recompute ONCE, however many writes the transaction announced (a demo load,
+a merge, a bulk sweep write many per case). A rollback drops them with the transaction's
+other on-commit callbacks. A lost enqueue costs a delay only: the case's updated_at is later
+than its sla_computed_at, and the sweep recomputes it.
+"""
 
 from collections.abc import Sequence
+from functools import partial
+from typing import Any
+
+from django.db import transaction
 
 from apps.cases.events import CaseChange
 
@@ -8,5 +19,22 @@ from . import services
 
 
 def cases_changed(changes: Sequence[CaseChange]) -> None:
-    """After commit: recompute the clocks of every case the announcement names."""
-    services.cases_changed(change.case_id for change in changes)
+    connection = transaction.get_connection()
+    pending: set[int] | None = getattr(connection, "_sla_pending", None)
+    # Django replaces its list of on-commit callbacks at every commit and rollback (and
+    # savepoint rollback): while it is the list our flush went into, the flush is still due.
+    if (
+        pending is None
+        or getattr(connection, "_sla_pending_in", None) is not connection.run_on_commit
+    ):
+        pending = set()
+        connection._sla_pending = pending  # type: ignore[attr-defined]
+        transaction.on_commit(partial(_flush, connection, pending), robust=True)
+        connection._sla_pending_in = connection.run_on_commit  # type: ignore[attr-defined]
+    pending.update(change.case_id for change in changes)
+
+
+def _flush(connection: Any, pending: set[int]) -> None:
+    if getattr(connection, "_sla_pending", None) is pending:
+        connection._sla_pending = None  # the next change gathers anew
+    services.cases_changed(sorted(pending))
