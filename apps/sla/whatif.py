@@ -196,7 +196,10 @@ def _calendar(value: Any) -> Calendar | None:
         stored = BusinessCalendar.objects.filter(pk=value).first()
         if stored is None:
             raise ProposalError([("calendar", f"no calendar has the id {value}")])
-        return services.calendar_of(stored)
+        try:
+            return services.calendar_of(stored)
+        except ValueError as error:  # a stored calendar the checks did not see (an import)
+            raise ProposalError([("calendar", f"calendar {value}: {error}")]) from None
     if not isinstance(value, dict):
         raise ProposalError(
             [("calendar", "an object (timezone, weekly_hours, …), a calendar's id, or null")]

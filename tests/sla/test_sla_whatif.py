@@ -445,3 +445,13 @@ def test_a_stored_calendar_may_be_named_by_its_id():
     assert proposed.calendar == policy.calendar.to_calendar()
     assert proposed.plan_for("normal").calendar == proposed.calendar
     assert proposed.plan_for("low").targets == []  # no target for that priority: no clocks
+
+
+@pytest.mark.django_db
+def test_a_stored_calendar_that_no_longer_builds_is_a_field_error():
+    from apps.sla.models import BusinessCalendar
+
+    broken = BusinessCalendar.objects.create(name="Written by hand", timezone="Mars/Olympus")
+
+    with pytest.raises(whatif.ProposalError, match="^calendar: calendar .*unknown time zone"):
+        whatif.proposal_from_data(proposal(calendar=broken.pk))
