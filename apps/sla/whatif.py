@@ -75,6 +75,7 @@ from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from apps.cases.models import Case, CaseEvent, Interaction
+from apps.core.errors import DomainError
 
 from . import clocks, services
 from .business_time import Calendar
@@ -97,12 +98,20 @@ MET, BREACHED, RUNNING = "met", "breached", "running"
 # --- the proposal ---------------------------------------------------------------------------
 
 
-class ProposalError(ValueError):
-    """A mistake in a proposal file: `errors` is [(field, message), …], the field as a path."""
+class ProposalError(DomainError):
+    """A mistake in a proposal file: `errors` is [(field, message), …], the field as a path
+    (``targets[0].minutes``); `fields` has them as a serializer's errors would."""
 
-    def __init__(self, errors: Sequence[tuple[str, str]]):
-        self.errors = list(errors)
-        super().__init__("; ".join(f"{name}: {message}" for name, message in self.errors))
+    code = "invalid_sla_proposal"
+
+    def __init__(self, errors: Sequence[tuple[str, str]] | str):
+        self.errors = [("file", errors)] if isinstance(errors, str) else list(errors)
+        fields: dict[str, list[str]] = {}
+        for name, message in self.errors:
+            fields.setdefault(name, []).append(message)
+        super().__init__(
+            "; ".join(f"{name}: {message}" for name, message in self.errors), fields=fields
+        )
 
 
 @dataclass(frozen=True)
