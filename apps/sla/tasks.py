@@ -19,3 +19,7 @@ def recompute_case(case_id: int) -> int:
 @shared_task(acks_late=True)
 def sweep() -> dict[str, int]:
     return services.sla_sweep()
+
+
+# A worker's autodiscovery imports tasks.py only: this registers the what-if's task there too.
+from . import tasks_whatif  # noqa: E402, F401
