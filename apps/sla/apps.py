@@ -7,7 +7,12 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from apps.cases import events
+
+        if not settings.CXDESK_SLA_ENABLED:
+            return
 
         from .case_events import cases_changed
 

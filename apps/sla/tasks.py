@@ -6,6 +6,7 @@ each warning and breach once.
 """
 
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 
@@ -18,6 +19,8 @@ def recompute_case(case_id: int) -> int:
 
 @shared_task(acks_late=True)
 def sweep() -> dict[str, int]:
+    if not settings.CXDESK_SLA_ENABLED:
+        return {}
     return services.sla_sweep()
 
 

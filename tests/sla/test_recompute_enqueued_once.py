@@ -31,14 +31,19 @@ def test_many_writes_in_one_transaction_enqueue_each_case_once(
     assert enqueued == [sorted([first.pk, second.pk])]
 
 
+@transaction.atomic
+def _write_then_fail(case_id: int) -> None:
+    case_services.case_set_priority(case_id=case_id, priority="high")
+    raise RuntimeError("the write fails after announcing")
+
+
 def test_a_rolled_back_write_enqueues_nothing_and_the_next_one_does(
     enqueued, django_capture_on_commit_callbacks
 ):
     case = CaseFactory()
     with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(RuntimeError), transaction.atomic():
-            case_services.case_set_priority(case_id=case.pk, priority="high")
-            raise RuntimeError("the write fails after announcing")
+        with pytest.raises(RuntimeError):
+            _write_then_fail(case.pk)
         assert enqueued == []
         case_services.case_set_priority(case_id=case.pk, priority="low")
 
