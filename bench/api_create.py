@@ -39,7 +39,13 @@ def ensure_database(url: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def django_env(database_url: str) -> dict:
+DEFAULT_BROKER = "redis://127.0.0.1:6379/14"
+
+
+def django_env(database_url: str, *, sla: bool = False, broker: str = "") -> dict:
+    """The bench's settings. With the SLA engine on, tasks go to a broker (a queue of the
+    bench's own, dropped afterwards): a create then costs what it costs in production, the
+    enqueue of its recompute, not the recompute run in-process."""
     return {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "cxdesk.settings",
@@ -49,8 +55,25 @@ def django_env(database_url: str) -> dict:
         "CONN_MAX_AGE": "60",
         "CXDESK_API_RATE_TOKEN": "1000000/minute",
         "LOG_LEVEL": "WARNING",
-        "CELERY_BROKER_URL": "",
+        "CELERY_BROKER_URL": broker if sla else "",
+        "CELERY_TASK_DEFAULT_QUEUE": BENCH_QUEUE,
+        "CXDESK_SLA_ENABLED": "true" if sla else "false",
     }
+
+
+BENCH_QUEUE = f"cxdesk-bench-{os.getpid()}"
+
+
+def drop_bench_queue(broker: str) -> None:
+    """Forget the tasks the run queued (nobody consumes the bench's queue)."""
+    if not broker.startswith("redis"):
+        return
+    import redis
+
+    client = redis.Redis.from_url(broker)
+    client.delete(BENCH_QUEUE)
+    for key in client.scan_iter(f"_kombu.binding*{BENCH_QUEUE}"):
+        client.delete(key)
 
 
 SETUP = """
@@ -150,6 +173,13 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=8799)
     parser.add_argument(
+        "--sla",
+        choices=["on", "off"],
+        default="on",
+        help="on: the SLA engine enqueues a recompute per create (to --broker); off: none",
+    )
+    parser.add_argument("--broker", default=os.environ.get("BENCH_BROKER_URL", DEFAULT_BROKER))
+    parser.add_argument(
         "--client",
         choices=["locust", "threads"],
         default="locust",
@@ -159,7 +189,7 @@ def main() -> None:
 
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     ensure_database(database_url)
-    env = django_env(database_url)
+    env = django_env(database_url, sla=args.sla == "on", broker=args.broker)
     subprocess.run(
         [BIN / "python", "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
     )
@@ -195,6 +225,7 @@ def main() -> None:
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
+        drop_bench_queue(args.broker)
     report(row, setup, args)
 
 
@@ -236,6 +267,7 @@ def locust_load(host: str, key: str, args, env: dict) -> dict:
 def report(row: dict, setup: dict, args) -> None:
     result = {
         "client": args.client,
+        "sla_engine": args.sla,
         "benchmark": "api_create",
         "database": "postgresql",
         "gunicorn_workers": args.workers,

@@ -21,7 +21,13 @@ import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.api_create import DEFAULT_DB, django_env, ensure_database  # noqa: E402
+from bench.api_create import (  # noqa: E402
+    DEFAULT_BROKER,
+    DEFAULT_DB,
+    django_env,
+    drop_bench_queue,
+    ensure_database,
+)
 
 PAYLOAD = {
     "subject": "Order arrived damaged",
@@ -35,11 +41,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--creates", type=int, default=200)
     parser.add_argument("--profile", metavar="PATH")
+    parser.add_argument("--sla", choices=["on", "off"], default="on")
+    parser.add_argument("--broker", default=os.environ.get("BENCH_BROKER_URL", DEFAULT_BROKER))
     args = parser.parse_args()
 
     database_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     ensure_database(database_url)
-    os.environ.update(django_env(database_url))
+    os.environ.update(django_env(database_url, sla=args.sla == "on", broker=args.broker))
     import django
 
     django.setup()
@@ -86,6 +94,7 @@ def main() -> None:
             create()
         profiler.disable()
         profiler.dump_stats(args.profile)
+        drop_bench_queue(args.broker)
         return
     wall, cpu = [], []
     for _ in range(5):
@@ -101,7 +110,9 @@ def main() -> None:
         "wall_ms_per_create": round(statistics.median(wall), 2),
         "cpu_ms_per_create": round(statistics.median(cpu), 2),
         "cpu_ms_runs": [round(x, 2) for x in cpu],
+        "sla_engine": args.sla,
     }
+    drop_bench_queue(args.broker)
     print(json.dumps(result, indent=2))
 
 
