@@ -10,6 +10,7 @@ admin.site.site_title = "cxdesk admin"
 urlpatterns = [
     path("", include("apps.cases.urls")),
     path("accounts/", include("apps.accounts.urls")),
+    path("notifications/", include("apps.notifications.urls")),
     # The admin's sign-in page offers "Forgotten your password?" when this name exists.
     path(
         "admin/password_reset/",
