@@ -97,7 +97,7 @@ payload = {"subject": "Query count probe", "requester": {"email": "probe-%s@exam
            "channel": "web", "tags": ["bench"], "message": {"body_text": "probe"}}
 counts = []
 for i in range(3):
-    body = json.loads(json.dumps(payload) % i)
+    body = json.loads(json.dumps(payload) % f"{key[-8:]}-{i}")  # a new requester each run
     with CaptureQueriesContext(connection) as ctx:
         r = client.post("/api/v1/cases/", body, content_type="application/json",
                         HTTP_IDEMPOTENCY_KEY=f"probe-{i}-{key[-6:]}")
