@@ -335,6 +335,10 @@ CXDESK_SLA_ESCALATION_WINDOW_SECONDS = env.int(
     "CXDESK_SLA_ESCALATION_WINDOW_SECONDS", default=24 * 3600
 )
 
+# First-contact resolution: a solved case whose requester opens another case (any channel)
+# within this many days of the solve was no FCR; its verdict is provisional until then.
+CXDESK_FCR_WINDOW_DAYS = env.int("CXDESK_FCR_WINDOW_DAYS", default=7)
+
 # --- REST API -------------------------------------------------------------------------------
 # Largest request body accepted (bytes) on every endpoint but those taking whole emails;
 # larger ones get 413 in the API's error envelope.

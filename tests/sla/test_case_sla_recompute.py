@@ -77,9 +77,11 @@ def test_recompute_costs_the_same_queries_whatever_the_history(
         )
     policies = services.active_policies()
 
-    # lock+case, tags, interactions, status events, existing clocks, upsert, re-read,
-    # delete events, insert events, update the case (+ savepoint/transaction)
-    with django_assert_num_queries(12):
+    # lock+case, tags, interactions (with their calls), status events, existing clocks,
+    # upsert, re-read, delete events, insert events, then for the metrics: agent responses
+    # (chat sessions count one), answered chats' lengths, the requester's next case, the
+    # metrics upsert; update the case (+ savepoint/transaction)
+    with django_assert_num_queries(16):
         services.case_sla_recompute(
             case_id=case.pk, now=MONDAY_9AM + timedelta(hours=1), policies=policies
         )
