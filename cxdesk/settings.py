@@ -322,6 +322,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.sla.tasks.sweep",
         "schedule": env.int("CXDESK_SLA_SWEEP_SECONDS", default=60),
     },
+    "finalise-fcr": {
+        "task": "apps.sla.tasks.finalise_fcr",
+        "schedule": 3600,
+    },
     "purge-idempotency-keys": {
         "task": "apps.api.tasks.purge_idempotency_keys",
         "schedule": 3600,

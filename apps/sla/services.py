@@ -7,6 +7,8 @@
   order, it stores the same thing. A constant number of queries, whatever the history.
   The same replay stores the case's metrics and first-contact resolution (apps/sla/metrics.py,
   one `CaseMetrics` row a case).
+- `fcr_finalise()` (beat, hourly) recomputes the cases whose FCR is provisional and whose
+  window has passed: the recompute is what makes it final.
 - `sla_sweep()` (beat, every CXDESK_SLA_SWEEP_SECONDS) recomputes cases written since their
   last recompute (a lost task), marks running clocks whose due instant passed as breached
   in one UPDATE, and fires warnings and breaches: each claimed once per clock by an
@@ -474,6 +476,43 @@ def _claim(stamp: str, candidates: Q, order: str, *, now: datetime, limit: int) 
             [now, *inner_params],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def fcr_due_case_ids(*, now: datetime, limit: int) -> list[int]:
+    """Cases whose FCR is provisional though their window has passed, oldest solve first."""
+    return list(
+        CaseMetrics.objects.filter(
+            fcr_state=CaseMetrics.FcrState.PROVISIONAL, solved_at__lte=now - fcr_window()
+        )
+        .order_by("solved_at")
+        .values_list("case_id", flat=True)[:limit]
+    )
+
+
+def fcr_finalise(
+    *, now: datetime | None = None, batch_size: int = 200, max_batches: int = 25
+) -> int:
+    """Make final the FCR of the cases whose window has passed; returns how many.
+
+    Each due case is recomputed as of `now` (≤ batch_size × max_batches a run): the verdict
+    a recompute gives once the window is over *is* the final one, so there is no second
+    definition to drift from it. A set-based UPDATE of the state alone would be right only
+    if every input were as it was at the last recompute, and two are not announced on the
+    seam: a repeat contact whose recompute task was lost, and a chat that ended since (its
+    length is handle time). Idempotent and safe on two workers: a finalised case is no
+    longer due, and recomputes of one case run one after the other (row lock).
+    """
+    now = now or timezone.now()
+    policies = active_policies()
+    finalised = 0
+    for _ in range(max_batches):
+        ids = fcr_due_case_ids(now=now, limit=batch_size)
+        if not ids:
+            break
+        for case_id in ids:
+            case_sla_recompute(case_id=case_id, now=now, policies=policies)
+        finalised += len(ids)
+    return finalised
 
 
 def sla_sweep(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:

@@ -2,7 +2,8 @@
 
 `recompute_case` is idempotent (a replay of the history); `sweep` (beat, every
 CXDESK_SLA_SWEEP_SECONDS) recomputes the cases whose task was lost, marks breaches and fires
-each warning and breach once.
+each warning and breach once; `finalise_fcr` (beat, hourly) makes final the first-contact
+resolution of the cases whose FCR window has passed.
 """
 
 from celery import shared_task
@@ -19,3 +20,9 @@ def recompute_case(case_id: int) -> int:
 @shared_task(acks_late=True)
 def sweep() -> dict[str, int]:
     return services.sla_sweep()
+
+
+@shared_task(acks_late=True)
+def finalise_fcr() -> int:
+    """Recompute the cases whose provisional FCR is due to become final; returns how many."""
+    return services.fcr_finalise()
