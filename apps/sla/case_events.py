@@ -8,5 +8,6 @@ from . import services
 
 
 def cases_changed(changes: Sequence[CaseChange]) -> None:
-    """After commit: recompute the clocks of every case the announcement names."""
-    services.cases_changed(change.case_id for change in changes)
+    """After commit: recompute the clocks and metrics of every case the announcement names,
+    and of the earlier cases a new case is a repeat contact of (their FCR)."""
+    services.case_changes_recompute(changes)

@@ -7,6 +7,10 @@
   order, it stores the same thing. A constant number of queries, whatever the history.
   The same replay stores the case's metrics and first-contact resolution (apps/sla/metrics.py,
   one `CaseMetrics` row a case).
+- `case_changes_recompute(changes)` (the seam's subscriber, apps/sla/case_events.py)
+  enqueues a recompute of each changed case and, for a case just opened (or given a new
+  requester), of that requester's cases solved within the FCR window before it: their FCR
+  depends on it (a repeat contact).
 - `fcr_finalise()` (beat, hourly) recomputes the cases whose FCR is provisional and whose
   window has passed: the recompute is what makes it final.
 - `sla_sweep()` (beat, every CXDESK_SLA_SWEEP_SECONDS) recomputes cases written since their
@@ -28,6 +32,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, Team
+from apps.cases.events import CaseChange, cases_of
 from apps.cases.models import Case, CaseEvent, Interaction
 from apps.chat.models import ChatSession
 from apps.chat.selectors import agent_contact_count
@@ -424,6 +429,33 @@ def cases_changed(case_ids: Iterable[int]) -> int:
     """Enqueue a recompute of each case (after the writes committed); the sweep catches up
     on any the broker refused."""
     return enqueue_each(RECOMPUTE_TASK, sorted(set(case_ids)))
+
+
+def repeat_contact_case_ids(changes: Sequence[CaseChange]) -> list[int]:
+    """The cases whose FCR a batch of changes may have made a repeat contact of: for each
+    case just opened (or moved to another requester), that requester's other cases solved
+    no earlier than the FCR window before it was opened (one query, none without such a
+    change). Their recompute sees the new case; a lost one is repaired when the FCR is
+    finalised (a recompute too)."""
+    opened = [c for c in changes if c.created or "requester" in c.fields]
+    if not opened:
+        return []
+    window = fcr_window()
+    cases = cases_of(opened).values()
+    wanted = Q()
+    for case in cases:
+        wanted |= Q(requester_id=case.requester_id, solved_at__gte=case.created_at - window)
+    return list(
+        Case.objects.filter(wanted)
+        .exclude(pk__in=[case.pk for case in cases])
+        .values_list("pk", flat=True)
+    )
+
+
+def case_changes_recompute(changes: Sequence[CaseChange]) -> int:
+    """The seam's subscriber: recompute every case the changes name, and the earlier cases
+    of their requesters a new case may be a repeat contact of."""
+    return cases_changed([c.case_id for c in changes] + repeat_contact_case_ids(changes))
 
 
 def policies_changed() -> int:
