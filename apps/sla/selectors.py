@@ -1,5 +1,5 @@
-"""SLA reads: a case's clocks and their events, and its metrics, as the API and the case
-page show them."""
+"""SLA reads: a case's clocks and their events, its metrics, as the API and the case page
+show them; the SLA summary's figures are apps/sla/summary.py."""
 
 from __future__ import annotations
 
