@@ -333,6 +333,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- SLA ------------------------------------------------------------------------------------
+# Off: no clock is computed or swept (cases keep what they had); for deployments that keep
+# SLAs elsewhere, and to measure what the engine costs a write.
+CXDESK_SLA_ENABLED = env.bool("CXDESK_SLA_ENABLED", default=True)
 # A breach the sweep first sees later than this after it happened (history imported, the
 # engine just switched on) is recorded without notifying anyone or escalating the case.
 CXDESK_SLA_ESCALATION_WINDOW_SECONDS = env.int(

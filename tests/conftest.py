@@ -3,6 +3,7 @@ from rest_framework.test import APIClient
 
 from apps.api.models import ApiToken
 from apps.api.services import api_token_create
+from tests.celery_workers import worker  # noqa: F401 (the real-worker fixture, module-scoped)
 from tests.factories import AdminFactory, AgentFactory, SupervisorFactory, TeamFactory
 
 

@@ -6,10 +6,11 @@ and marks open cases for recompute: the sweep replays them under the change.
 
 from django import forms
 from django.contrib import admin
+from django.urls import path
 
 from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
 
-from . import services
+from . import admin_whatif, services
 from .models import BusinessCalendar, SlaClock, SlaClockEvent, SlaPolicy, SlaTarget
 
 
@@ -76,6 +77,24 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         services.policies_changed()  # after the targets and conditions are saved
+
+    def get_urls(self):
+        # "What-if" (a button on the list, templates/admin/sla/slapolicy/change_list.html):
+        # a proposed policy replayed over a period, apps/sla/admin_whatif.py.
+        view = self.admin_site.admin_view
+        return [
+            path(
+                "whatif/",
+                view(lambda request: admin_whatif.whatif_view(self, request)),
+                name="sla_slapolicy_whatif",
+            ),
+            path(
+                "whatif/<slug:run_key>/",
+                view(lambda request, run_key: admin_whatif.whatif_run_view(self, request, run_key)),
+                name="sla_slapolicy_whatif_run",
+            ),
+            *super().get_urls(),
+        ]
 
 
 class SlaClockEventInline(ReadOnlyAdminMixin, admin.TabularInline):

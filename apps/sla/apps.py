@@ -7,10 +7,15 @@ class SlaConfig(AppConfig):
     verbose_name = "SLA"
 
     def ready(self) -> None:
+        from django.conf import settings
+
         from apps.cases import events
+
+        if not settings.CXDESK_SLA_ENABLED:
+            return
 
         from .case_events import cases_changed
 
-        # After commit: the recompute is a task; a lost one is caught by the sweep (the
-        # case's updated_at is later than its sla_computed_at).
-        events.subscribe(cases_changed)
+        # In the transaction it only gathers case ids; they are enqueued once it commits
+        # (case_events.py). A lost task is caught by the sweep.
+        events.subscribe(cases_changed, in_transaction=True)

@@ -7,10 +7,10 @@
   order, it stores the same thing. A constant number of queries, whatever the history.
   The same replay stores the case's metrics and first-contact resolution (apps/sla/metrics.py,
   one `CaseMetrics` row a case).
-- `case_changes_recompute(changes)` (the seam's subscriber, apps/sla/case_events.py)
-  enqueues a recompute of each changed case and, for a case just opened (or given a new
-  requester), of that requester's cases solved within the FCR window before it: their FCR
-  depends on it (a repeat contact).
+- `repeat_contact_case_ids(opened)`: for the cases a transaction opened (or gave a new
+  requester), that requester's cases solved within the FCR window before them — their FCR
+  depends on it (a repeat contact); the seam's subscriber (apps/sla/case_events.py)
+  recomputes them with the changed cases.
 - `fcr_finalise()` (beat, hourly) recomputes the cases whose FCR is provisional and whose
   window has passed: the recompute is what makes it final.
 - `sla_sweep()` (beat, every CXDESK_SLA_SWEEP_SECONDS) recomputes cases written since their
@@ -22,17 +22,17 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, Team
-from apps.cases.events import CaseChange, cases_of
+from apps.cases.events import CaseChange
 from apps.cases.models import Case, CaseEvent, Interaction
 from apps.chat.models import ChatSession
 from apps.chat.selectors import agent_contact_count
@@ -431,31 +431,34 @@ def cases_changed(case_ids: Iterable[int]) -> int:
     return enqueue_each(RECOMPUTE_TASK, sorted(set(case_ids)))
 
 
-def repeat_contact_case_ids(changes: Sequence[CaseChange]) -> list[int]:
-    """The cases whose FCR a batch of changes may have made a repeat contact of: for each
-    case just opened (or moved to another requester), that requester's other cases solved
-    no earlier than the FCR window before it was opened (one query, none without such a
-    change). Their recompute sees the new case; a lost one is repaired when the FCR is
-    finalised (a recompute too)."""
-    opened = [c for c in changes if c.created or "requester" in c.fields]
+def opened_case_ids(changes: Iterable[CaseChange]) -> set[int]:
+    """The cases these changes opened, or gave another requester (a contact merge): each may
+    be a repeat contact of that requester's earlier cases."""
+    return {c.case_id for c in changes if c.created or "requester" in c.fields}
+
+
+def repeat_contact_case_ids(opened: Collection[int]) -> list[int]:
+    """The cases a repeat contact may have changed the FCR of: for each case in `opened`,
+    its requester's other cases solved no earlier than the FCR window before it was opened
+    (one query; none for no case)."""
     if not opened:
         return []
-    window = fcr_window()
-    cases = cases_of(opened).values()
-    wanted = Q()
-    for case in cases:
-        wanted |= Q(requester_id=case.requester_id, solved_at__gte=case.created_at - window)
+    ids = sorted(opened)
+    new = Case.objects.filter(pk__in=ids)
     return list(
-        Case.objects.filter(wanted)
-        .exclude(pk__in=[case.pk for case in cases])
+        Case.objects.filter(requester_id__in=new.values("requester_id"), solved_at__isnull=False)
+        .filter(
+            Exists(
+                new.filter(
+                    requester_id=OuterRef("requester_id"),
+                    created_at__lte=OuterRef("solved_at") + fcr_window(),
+                )
+            )
+        )
+        .exclude(pk__in=ids)
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
-
-
-def case_changes_recompute(changes: Sequence[CaseChange]) -> int:
-    """The seam's subscriber: recompute every case the changes name, and the earlier cases
-    of their requesters a new case may be a repeat contact of."""
-    return cases_changed([c.case_id for c in changes] + repeat_contact_case_ids(changes))
 
 
 def policies_changed() -> int:

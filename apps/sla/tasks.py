@@ -7,6 +7,7 @@ resolution of the cases whose FCR window has passed.
 """
 
 from celery import shared_task
+from django.conf import settings
 
 from . import services
 
@@ -19,10 +20,18 @@ def recompute_case(case_id: int) -> int:
 
 @shared_task(acks_late=True)
 def sweep() -> dict[str, int]:
+    if not settings.CXDESK_SLA_ENABLED:
+        return {}
     return services.sla_sweep()
 
 
 @shared_task(acks_late=True)
 def finalise_fcr() -> int:
     """Recompute the cases whose provisional FCR is due to become final; returns how many."""
+    if not settings.CXDESK_SLA_ENABLED:
+        return 0
     return services.fcr_finalise()
+
+
+# A worker's autodiscovery imports tasks.py only: this registers the what-if's task there too.
+from . import tasks_whatif  # noqa: E402, F401

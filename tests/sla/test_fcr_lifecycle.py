@@ -156,3 +156,11 @@ def test_the_finalisation_is_scheduled_on_beat(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["finalise-fcr"]
     assert entry["task"] == FINALISE
     assert task_named(entry["task"]) is not None
+
+
+def test_the_finalisation_does_nothing_while_the_engine_is_off(settings, monkeypatch):
+    from apps.sla import tasks
+
+    settings.CXDESK_SLA_ENABLED = False
+    monkeypatch.setattr(tasks.services, "fcr_finalise", lambda: pytest.fail("it ran"))
+    assert tasks.finalise_fcr() == 0

@@ -260,14 +260,22 @@ def test_the_finalisation_catches_a_repeat_contact_whose_recompute_was_lost(
     assert (fcr["value"], fcr["state"], fcr["reason"]) == (False, "final", "repeat_contact")
 
 
-def test_a_new_case_finds_the_earlier_cases_to_recompute_in_one_query(
+def test_new_cases_find_the_earlier_cases_to_recompute_in_one_query(
     solved_email_case, django_assert_num_queries
 ):
-    from apps.cases import events
-
     dana = Contact.objects.get(cases=solved_email_case)
+    erin, _ = contact_services.contact_find_or_create(kind="email", value="erin@example.com")
+    with time_machine.travel(SOLVED - timedelta(days=30), tick=False):
+        old = case_services.case_open(requester=erin, subject="Long ago", channel="web").case
+        case_services.case_transition(case_id=old.pk, to="solved")
     with time_machine.travel(SOLVED + timedelta(days=1), tick=False):
-        new = case_services.case_open(requester=dana, subject="Again", channel="web").case
+        opened = [
+            case_services.case_open(requester=person, subject="Again", channel="web").case.pk
+            for person in (dana, erin)
+        ]
+
     with django_assert_num_queries(1):
-        ids = services.repeat_contact_case_ids([events.change(new, created=True)])
-    assert ids == [solved_email_case]
+        ids = services.repeat_contact_case_ids(opened)
+
+    assert ids == [solved_email_case]  # Erin's case was solved long before the window
+    assert services.repeat_contact_case_ids([]) == []

@@ -209,6 +209,7 @@ class DemoLoader:
 
     def load(self, *, cases: int) -> None:
         self._load_teams_and_users()
+        self._load_sla()
         plans = self._plan(cases)
         for plan in plans:
             self._write_case(plan)
@@ -226,6 +227,50 @@ class DemoLoader:
             sent_at=F("occurred_at"),
             delivery_error="",
             next_attempt_at=None,
+        )
+
+    # --- SLA: one calendar and one policy, so every case has clocks ----------------------------
+
+    def _load_sla(self) -> None:
+        """Office hours in London with England's public holidays, and targets per priority
+        (the worker computes each case's clocks once the load commits)."""
+        from apps.sla import services as sla_services
+        from apps.sla.models import BusinessCalendar, SlaPolicy
+
+        if SlaPolicy.objects.exists():
+            return
+        weekday = [["08:00", "18:00"]]
+        calendar = BusinessCalendar.objects.filter(name="London office hours").first()
+        if calendar is None:
+            calendar = sla_services.calendar_save(
+                name="London office hours",
+                timezone="Europe/London",
+                weekly_hours={day: weekday for day in ("mon", "tue", "wed", "thu", "fri")},
+                holiday_country="GB",
+                holiday_subdivision="ENG",
+            )
+        # (first response, next response, resolution) in minutes; urgent counts all hours.
+        targets = {
+            "urgent": (30, 30, 8 * 60, False),
+            "high": (2 * 60, 2 * 60, 2 * 600, True),
+            "normal": (8 * 60, 4 * 60, 5 * 600, True),
+            "low": (2 * 600, 600, 10 * 600, True),
+        }
+        sla_services.policy_save(
+            name="Standard",
+            description="Every case: response and resolution targets per priority.",
+            position=10,
+            calendar=calendar,
+            escalate_priority="high",
+            targets=[
+                {"priority": priority, "metric": metric, "minutes": minutes, "business_hours": b}
+                for priority, (first, following, resolution, b) in targets.items()
+                for metric, minutes in (
+                    ("first_response", first),
+                    ("next_response", following),
+                    ("resolution", resolution),
+                )
+            ],
         )
 
     def _load_teams_and_users(self) -> None:

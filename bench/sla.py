@@ -1,0 +1,472 @@
+"""Benchmark: the SLA breach sweep over a million open clocks, and one case's recompute.
+
+    make bench            # or: .venv/bin/python bench/sla.py [--quick] [--runs 5]
+
+Uses a scratch PostgreSQL database (BENCH_DATABASE_URL, default
+postgres://postgres@127.0.0.1:5432/cxdesk_sla_bench, created if missing and migrated) and
+prints JSON figures (also written to bench/results/sla.json). Progress goes to stderr.
+
+(a) The sweep. 500,000 open cases with two running clocks each (first response and
+resolution: 1,000,000 active clocks; --quick: 100,000) are inserted set-based
+(generate_series INSERT … SELECT straight into cases_case and sla_slaclock). Due instants are
+spread uniformly from an hour before the bench's "now" to 14 days after it, so about 0.3% —
+some 3,000 (--quick: 300) — are due. One sweep pass is timed as the beat runs it:
+`services.clocks_breach(now=…)` (one UPDATE) then `services._fire_breaches(now=…, limit=500)`
+(the claim by UPDATE … RETURNING and the announcement; there are no supervisors nor webhook
+subscriptions, so nobody is notified), against the equivalent hand-written SQL (the same
+UPDATE, the same claim) timed in the same run. Clocks are reset to active between runs
+(then VACUUM ANALYZE); medians of --runs runs (5; --quick: 3) after one warm-up. Targets:
+the pass under 5 s, and within 2x of the SQL. EXPLAIN of the sweep's UPDATE (the SQL Django
+sends) must use the partial index sla_clock_running_due_idx: its plan is printed.
+
+(b) One recompute. `services.case_sla_recompute` of one case with 50 events (40 messages,
+10 status changes) under a policy of three targets on a London office calendar, run
+--recomputes times (200): p50/p95 (target p95 under 20 ms) and the SQL queries one costs,
+beside the same for a case with 10 events (the count must not grow with the history), and
+the 50-event case with the policies read once beforehand (`policies=`), which shows what
+reading them costs each recompute.
+
+The seeded clocks stay for the next run (re-seeded only when the size asked for changes).
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import urlparse
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = "postgres://postgres@127.0.0.1:5432/cxdesk_sla_bench"
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # the bench's "now": a Monday, 13:00 in London
+DUE_BEFORE = 3600  # seconds: the earliest due instant is an hour before NOW …
+DUE_SPAN = 14 * 86400 + DUE_BEFORE  # … and the latest 14 days after it
+CLAIM_LIMIT = 500  # services.sla_sweep's default batch
+MARKER = "sla-bench {clocks}"  # the seeded cases' requester is named after the seed's size
+
+
+def progress(message: str) -> None:
+    print(f"[sla bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_database(url: str) -> None:
+    import psycopg
+
+    parsed = urlparse(url)
+    name = parsed.path.lstrip("/")
+    admin = parsed._replace(path="/postgres").geturl()
+    with psycopg.connect(admin, autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+        if not exists:
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def configure(database_url: str) -> None:
+    os.environ.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "cxdesk.settings",
+            "DATABASE_URL": database_url,
+            "SECRET_KEY": "bench-only-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz-ABCDEFG",
+            "DEBUG": "false",
+            "CELERY_BROKER_URL": "",
+            "LOG_LEVEL": "ERROR",
+        }
+    )
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+# --- (a) the sweep --------------------------------------------------------------------------
+
+
+def seed_clocks(clocks: int) -> None:
+    """`clocks` active clocks on clocks/2 open cases, set-based; kept when already there."""
+    from django.db import connection
+
+    cases = clocks // 2
+    marker = MARKER.format(clocks=clocks)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM contacts_contact WHERE name = %s", [marker])
+        seeded = cursor.fetchone()[0] == 1
+        cursor.execute("SELECT count(*) FROM sla_slaclock")
+        if seeded and cursor.fetchone()[0] == clocks:
+            progress(f"reusing the {clocks:,} seeded clocks")
+            return
+        progress(f"seeding {cases:,} cases and {clocks:,} clocks (set-based)")
+        started = time.perf_counter()
+        cursor.execute(
+            "TRUNCATE cases_case, sla_slaclock, contacts_contact RESTART IDENTITY CASCADE"
+        )
+        cursor.execute(
+            "INSERT INTO contacts_contact (name, notes, created_at, updated_at) "
+            "VALUES (%s, '', %s, %s) RETURNING id",
+            [marker, NOW, NOW],
+        )
+        contact = cursor.fetchone()[0]
+        # created over the last 14 days, one case every 14 days / cases
+        cursor.execute(
+            """
+            INSERT INTO cases_case (subject, status, priority, channel, custom_fields,
+                                    created_at, updated_at, sla_computed_at, reopen_count,
+                                    requester_id)
+            SELECT 'Bench case ' || i, 'open', 'normal', 'email', '{}'::jsonb,
+                   at, at, at, 0, %(contact)s
+            FROM generate_series(1, %(cases)s) AS i,
+                 LATERAL (SELECT %(now)s - (i * 1209600.0 / %(cases)s) * interval '1 second')
+                   AS t(at)
+            """,
+            {"contact": contact, "cases": cases, "now": NOW},
+        )
+        progress(f"  cases in {time.perf_counter() - started:.1f} s")
+        # Two clocks a case; each due instant a multiplicative hash of the case id spread
+        # over [NOW - 1 h, NOW + 14 d); the warning at 75% of the target.
+        cursor.execute(
+            """
+            INSERT INTO sla_slaclock (case_id, metric, instance, target_minutes, business_hours,
+                                      state, started_at, due_at, warn_at, paused_seconds,
+                                      business_seconds, calendar_seconds, computed_at)
+            SELECT c.id, m.metric, 1, m.minutes, true, 'active', c.created_at, d.due,
+                   d.due - m.minutes * interval '15 seconds', 0, 0, 0, %(now)s
+            FROM cases_case c
+            CROSS JOIN (VALUES ('first_response', 240, 2654435761),
+                               ('resolution', 1440, 2246822519)) AS m(metric, minutes, mult)
+            CROSS JOIN LATERAL (
+                SELECT %(now)s + (((c.id * m.mult) %% 4294967296) / 4294967296.0
+                                  * %(span)s - %(before)s) * interval '1 second'
+            ) AS d(due)
+            """,
+            {"now": NOW, "span": DUE_SPAN, "before": DUE_BEFORE},
+        )
+        progress(f"  clocks in {time.perf_counter() - started:.1f} s")
+    vacuum()
+
+
+def vacuum() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE sla_slaclock")
+
+
+def reset_clocks() -> int:
+    """Every clock a run breached is active and unfired again."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE sla_slaclock SET state = 'active', breached_at = NULL, breach_fired_at = NULL "
+            "WHERE state = 'breached'"
+        )
+        reset = cursor.rowcount
+    vacuum()
+    return reset
+
+
+def sweep_django() -> dict:
+    from apps.sla import services
+
+    announce = services._announce
+    announced = 0.0
+
+    def timed_announce(*args, **kwargs):  # how much of the pass the announcement takes
+        nonlocal announced
+        began = time.perf_counter()
+        try:
+            return announce(*args, **kwargs)
+        finally:
+            announced += time.perf_counter() - began
+
+    services._announce = timed_announce
+    try:
+        started = time.perf_counter()
+        breached = services.clocks_breach(now=NOW)
+        marked = time.perf_counter()
+        fired = services._fire_breaches(now=NOW, limit=CLAIM_LIMIT)
+        done = time.perf_counter()
+    finally:
+        services._announce = announce
+    return {
+        "breached": breached,
+        "fired": fired,
+        "breach_s": marked - started,
+        "announce_s": announced,
+        "s": done - started,
+    }
+
+
+def sweep_sql() -> dict:
+    from django.db import connection, transaction
+
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE sla_slaclock SET state = 'breached', breached_at = due_at "
+            "WHERE state = 'active' AND due_at <= %s",
+            [NOW],
+        )
+        breached = cursor.rowcount
+        marked = time.perf_counter()
+        with transaction.atomic():
+            cursor.execute(
+                "UPDATE sla_slaclock SET breach_fired_at = %s WHERE id IN ("
+                "  SELECT id FROM sla_slaclock WHERE state = 'breached' "
+                "  AND breach_fired_at IS NULL ORDER BY breached_at LIMIT %s"
+                ") AND breach_fired_at IS NULL RETURNING id",
+                [NOW, CLAIM_LIMIT],
+            )
+            fired = len(cursor.fetchall())
+    done = time.perf_counter()
+    return {"breached": breached, "fired": fired, "breach_s": marked - started, "s": done - started}
+
+
+def sweep_plan() -> list[str]:
+    """EXPLAIN of the UPDATE services.clocks_breach sends (captured, not rebuilt)."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.sla import services
+
+    with transaction.atomic():
+        with CaptureQueriesContext(connection) as queries:
+            services.clocks_breach(now=NOW)
+        transaction.set_rollback(True)  # only the statement was wanted
+    [update] = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + update)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def bench_sweep(clocks: int, runs: int) -> dict:
+    from django.db import connection
+
+    seed_clocks(clocks)
+    reset_clocks()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sla_slaclock WHERE state = 'active' AND due_at <= %s", [NOW]
+        )
+        due = cursor.fetchone()[0]
+    progress(f"{due:,} of {clocks:,} clocks are due; warm-up run")
+    sweep_django()
+    reset_clocks()
+    django_runs, sql_runs = [], []
+    for n in range(runs):
+        django_runs.append(sweep_django())
+        reset_clocks()
+        sql_runs.append(sweep_sql())
+        reset_clocks()
+        progress(
+            f"run {n + 1}/{runs}: django {django_runs[-1]['s'] * 1000:.0f} ms, "
+            f"sql {sql_runs[-1]['s'] * 1000:.0f} ms"
+        )
+    assert all(r["breached"] == due and r["fired"] == min(due, CLAIM_LIMIT) for r in django_runs)
+    assert all(r["breached"] == due and r["fired"] == min(due, CLAIM_LIMIT) for r in sql_runs)
+    plan = sweep_plan()
+    median = {
+        key: statistics.median(r["s"] for r in rows)
+        for key, rows in (("django", django_runs), ("sql", sql_runs))
+    }
+    announce = statistics.median(r["announce_s"] for r in django_runs)
+    breach_only = {
+        key: statistics.median(r["breach_s"] for r in rows)
+        for key, rows in (("django", django_runs), ("sql", sql_runs))
+    }
+    scan = next((line.strip() for line in plan if "sla_clock_running_due_idx" in line), None)
+    return {
+        "open_clocks": clocks,
+        "due_clocks": due,
+        "claim_limit": CLAIM_LIMIT,
+        "runs": runs,
+        "pass_median_ms": round(median["django"] * 1000, 1),
+        "sql_median_ms": round(median["sql"] * 1000, 1),
+        "pass_vs_sql": round(median["django"] / median["sql"], 2),
+        "breach_update_median_ms": {
+            "django": round(breach_only["django"] * 1000, 1),
+            "sql": round(breach_only["sql"] * 1000, 1),
+        },
+        "announce_median_ms": round(announce * 1000, 1),
+        "pass_without_announce_vs_sql": round((median["django"] - announce) / median["sql"], 2),
+        "pass_runs_ms": [round(r["s"] * 1000, 1) for r in django_runs],
+        "sql_runs_ms": [round(r["s"] * 1000, 1) for r in sql_runs],
+        "explain_top_line": plan[0],
+        "explain_index_line": scan,
+        "uses_partial_index": scan is not None,
+        "targets": {"pass": "< 5 s", "pass_vs_sql": "<= 2x"},
+        "ok": median["django"] < 5 and median["django"] <= 2 * median["sql"] and scan is not None,
+    }
+
+
+# --- (b) one recompute ----------------------------------------------------------------------
+
+
+def history_case(events: int, agent, policy_calendar) -> int:
+    """A case with `events` history events: four messages for each status change."""
+    from apps.cases.models import Case, CaseEvent, Interaction
+    from apps.contacts.models import Contact
+
+    created = NOW - timedelta(days=3)
+    contact = Contact.objects.create(name=f"Recompute bench {events}")
+    case = Case.objects.create(
+        subject="Recompute bench", channel="email", requester=contact, created_at=created
+    )
+    statuses = events // 5
+    messages = events - statuses
+    Interaction.objects.bulk_create(
+        Interaction(
+            case=case,
+            channel="email",
+            direction="out" if n % 2 else "in",
+            author_agent=agent if n % 2 else None,
+            author_contact=None if n % 2 else contact,
+            body_text="…",
+            occurred_at=created + timedelta(minutes=30 * n),
+        )
+        for n in range(messages)
+    )
+    CaseEvent.objects.create(case=case, kind="created", after={"status": "new"}, at=created)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case,
+            kind="status",
+            before="open" if n % 2 else "pending",
+            after="pending" if n % 2 else "open",
+            at=created + timedelta(minutes=30 * n * messages / statuses + 10),
+        )
+        for n in range(statuses)
+    )
+    return case.pk
+
+
+def bench_recompute(count: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+
+    from apps.sla import services
+    from apps.sla.models import BusinessCalendar, SlaPolicy, SlaTarget
+
+    progress(f"recompute: {count} runs on a case of 50 events and one of 10")
+    agent, _ = get_user_model().objects.get_or_create(username="sla-bench-agent")
+    calendar, _ = BusinessCalendar.objects.get_or_create(
+        name="SLA bench London",
+        defaults={"timezone": "Europe/London", "holiday_country": "GB"},
+    )
+    # Written directly, not by policy_save: that would mark every seeded case for recompute.
+    policy, made = SlaPolicy.objects.get_or_create(
+        name="SLA bench policy", defaults={"calendar": calendar, "position": 0}
+    )
+    if made:
+        SlaTarget.objects.bulk_create(
+            SlaTarget(policy=policy, priority="normal", metric=metric, minutes=minutes)
+            for metric, minutes in (
+                ("first_response", 240),
+                ("next_response", 240),
+                ("resolution", 1440),
+            )
+        )
+    query_count = 0
+
+    def count_queries(execute, sql, params, many, context):
+        nonlocal query_count
+        query_count += 1
+        return execute(sql, params, many, context)
+
+    # What one round trip costs here, to read the figures against (a shared 2-core box
+    # answers slower than a database server).
+    trips = []
+    with connection.cursor() as cursor:
+        for _ in range(200):
+            started = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            trips.append(time.perf_counter() - started)
+    figures: dict = {"select_1_p50_ms": round(percentile(trips, 0.50) * 1000, 3)}
+    for events in (50, 10):
+        case_id = history_case(events, agent, calendar)
+        for _ in range(20):  # warm: the calendar's days, the policies' prefetch, the plans
+            services.case_sla_recompute(case_id=case_id, now=NOW)
+        durations, queries = [], []
+        with connection.execute_wrapper(count_queries):
+            for _ in range(count if events == 50 else max(count // 4, 20)):
+                query_count = 0
+                started = time.perf_counter()
+                stored = services.case_sla_recompute(case_id=case_id, now=NOW)
+                durations.append(time.perf_counter() - started)
+                queries.append(query_count)
+        figures[events] = {
+            "clocks": len(stored),
+            "p50_ms": round(percentile(durations, 0.50) * 1000, 2),
+            "p95_ms": round(percentile(durations, 0.95) * 1000, 2),
+            "queries": sorted(set(queries)),
+        }
+        if events == 50:
+            # The same with the policies read once beforehand (the `policies` argument), to
+            # show what reading them costs each recompute the task runs.
+            policies = services.active_policies()
+            preloaded = []
+            for _ in range(count):
+                started = time.perf_counter()
+                services.case_sla_recompute(case_id=case_id, now=NOW, policies=policies)
+                preloaded.append(time.perf_counter() - started)
+            figures["preloaded"] = {
+                "p50_ms": round(percentile(preloaded, 0.50) * 1000, 2),
+                "p95_ms": round(percentile(preloaded, 0.95) * 1000, 2),
+            }
+    return {
+        "events": 50,
+        "runs": count,
+        "clocks": figures[50]["clocks"],
+        "p50_ms": figures[50]["p50_ms"],
+        "p95_ms": figures[50]["p95_ms"],
+        "queries": figures[50]["queries"],
+        "with_10_events": figures[10],
+        "policies_preloaded": figures["preloaded"],
+        "select_1_p50_ms": figures["select_1_p50_ms"],
+        "constant_queries": figures[50]["queries"] == figures[10]["queries"],
+        "targets": {"p95": "< 20 ms", "queries": "the same for 10 and 50 events"},
+        "ok": figures[50]["p95_ms"] < 20 and figures[50]["queries"] == figures[10]["queries"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 clocks, 3 runs")
+    parser.add_argument("--clocks", type=int, help="open clocks to sweep (1,000,000)")
+    parser.add_argument("--runs", type=int, help="timed sweep runs (5; --quick: 3)")
+    parser.add_argument("--recomputes", type=int, default=200)
+    args = parser.parse_args()
+    clocks = args.clocks or (100_000 if args.quick else 1_000_000)
+    runs = args.runs or (3 if args.quick else 5)
+    url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
+    started = time.perf_counter()
+    ensure_database(url)
+    configure(url)
+    from django.core.management import call_command
+
+    progress(f"migrating {urlparse(url).path.lstrip('/')}")
+    call_command("migrate", verbosity=0)
+    result = {
+        "benchmark": "sla",
+        "database": "postgresql",
+        "quick": args.quick,
+        "sweep": bench_sweep(clocks, runs),
+        "recompute": bench_recompute(args.recomputes),
+    }
+    result["seconds"] = round(time.perf_counter() - started, 1)
+    print(json.dumps(result, indent=2))
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    (out / "sla.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
