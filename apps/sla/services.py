@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, Team
 from apps.cases.events import CaseChange
-from apps.cases.models import Case, CaseEvent, Interaction
+from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.chat.models import ChatSession
 from apps.chat.selectors import agent_contact_count
 from apps.contacts.models import Organization
@@ -156,6 +156,7 @@ def _interaction_rows(case: Case) -> Sequence[Mapping[str, Any]]:
         .order_by("occurred_at", "id")
         .values(
             "occurred_at",
+            "channel",
             "direction",
             "is_public",
             "author_agent_id",
@@ -165,17 +166,22 @@ def _interaction_rows(case: Case) -> Sequence[Mapping[str, Any]]:
     )
 
 
+def _is_agent_response(row: Mapping[str, Any]) -> bool:
+    """A public outbound interaction by an agent (a reply, an answered or placed call …)."""
+    return bool(
+        row["direction"] == Interaction.Direction.OUTBOUND
+        and row["is_public"]
+        and row["author_agent_id"] is not None
+    )
+
+
 def _history(case: Case, rows: Iterable[Mapping[str, Any]]) -> clocks.History:
     """`rows` of `_interaction_rows` and the case's status changes (1 query) as a History."""
     messages = [
         clocks.Message(
             at=row["occurred_at"],
             customer=row["direction"] == Interaction.Direction.INBOUND and row["is_public"],
-            agent_response=(
-                row["direction"] == Interaction.Direction.OUTBOUND
-                and row["is_public"]
-                and row["author_agent_id"] is not None
-            ),
+            agent_response=_is_agent_response(row),
         )
         for row in rows
     ]
@@ -212,14 +218,12 @@ def _merged_duplicate(case: Case) -> Q:
     return Q(merged_into_id=case.pk, created_at__lte=case.solved_at)
 
 
-def _metrics_facts(case: Case, rows: Iterable[Mapping[str, Any]]) -> metrics.Facts:
-    """What the metrics need beside the history (3 queries): agent responses counted the
-    chat way, the length of the chats an agent answered, the requester's next case."""
-    chats = ChatSession.objects.filter(
-        Q(case_id=case.pk, case__merged_into__isnull=True) | Q(case__merged_into_id=case.pk),
-        answered=True,
-        ended_at__isnull=False,
-    ).values_list("started_at", "ended_at")
+def _metrics_facts(case: Case, rows: Sequence[Mapping[str, Any]]) -> metrics.Facts:
+    """What the metrics need beside the history: the requester's next case (1 query); and
+    for a case with chat messages (2 queries more), agent responses counted the chat way and
+    the length of its chats an agent answered. Without chat messages there is no chat rule
+    to apply — each agent response counts one — and no chat of this case (a chat's messages
+    are on the case it belongs to, merges move them), so nothing more is read."""
     later = (
         Case.objects.filter(requester_id=case.requester_id)
         .filter(Q(created_at__gt=case.created_at) | Q(created_at=case.created_at, pk__gt=case.pk))
@@ -230,14 +234,24 @@ def _metrics_facts(case: Case, rows: Iterable[Mapping[str, Any]]) -> metrics.Fac
         .values_list("pk", "created_at")
         .first()
     )
+    agent_contacts = sum(1 for row in rows if _is_agent_response(row))
+    chat_seconds = 0
+    if any(row["channel"] == Channel.CHAT for row in rows):
+        agent_contacts = agent_contact_count(case=case.pk)
+        chats = ChatSession.objects.filter(
+            case_id__in=Case.objects.filter(Q(pk=case.pk) | Q(merged_into_id=case.pk)).values("pk"),
+            answered=True,
+            ended_at__isnull=False,
+        ).values_list("started_at", "ended_at")
+        chat_seconds = sum(
+            max(int((end - start).total_seconds()), 0) for start, end in chats if end is not None
+        )
     return metrics.Facts(
-        agent_contacts=agent_contact_count(case=case.pk),
+        agent_contacts=agent_contacts,
         call_seconds=sum(
             row["call__duration_seconds"] or 0 for row in rows if row["call__agent_id"] is not None
         ),
-        chat_seconds=sum(
-            max(int((end - start).total_seconds()), 0) for start, end in chats if end is not None
-        ),
+        chat_seconds=chat_seconds,
         later_case=metrics.LaterCase(case_id=later[0], created_at=later[1]) if later else None,
         merged=case.merged_into_id is not None,
     )
