@@ -323,6 +323,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.sla.tasks.sweep",
         "schedule": env.int("CXDESK_SLA_SWEEP_SECONDS", default=60),
     },
+    "finalise-fcr": {
+        "task": "apps.sla.tasks.finalise_fcr",
+        "schedule": 3600,
+    },
     "purge-idempotency-keys": {
         "task": "apps.api.tasks.purge_idempotency_keys",
         "schedule": 3600,
@@ -338,6 +342,10 @@ CXDESK_SLA_ENABLED = env.bool("CXDESK_SLA_ENABLED", default=True)
 CXDESK_SLA_ESCALATION_WINDOW_SECONDS = env.int(
     "CXDESK_SLA_ESCALATION_WINDOW_SECONDS", default=24 * 3600
 )
+
+# First-contact resolution: a solved case whose requester opens another case (any channel)
+# within this many days of the solve was no FCR; its verdict is provisional until then.
+CXDESK_FCR_WINDOW_DAYS = env.int("CXDESK_FCR_WINDOW_DAYS", default=7)
 
 # --- REST API -------------------------------------------------------------------------------
 # Largest request body accepted (bytes) on every endpoint but those taking whole emails;

@@ -1,6 +1,6 @@
 from csp.constants import SELF, UNSAFE_INLINE
 from csp.decorators import csp_update
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import (
     SpectacularAPIView,
     SpectacularRedocView,
@@ -11,7 +11,7 @@ from rest_framework.routers import SimpleRouter
 from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
 from apps.contacts.api import ContactViewSet
-from apps.sla.api import BusinessCalendarViewSet, SlaPolicyViewSet
+from apps.sla.api import BusinessCalendarViewSet, SlaPolicyViewSet, SlaSummaryView
 from apps.webhooks.api import WebhookSubscriptionViewSet
 
 app_name = "api"
@@ -30,6 +30,7 @@ router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
+    re_path(r"^v1/sla/summary/?$", SlaSummaryView.as_view(), name="sla-summary"),
     # Channel endpoints for integrations (each app's api_urls.py), under /api/v1/ too.
     path("v1/", include("apps.mail.api_urls")),
     path("v1/", include("apps.chat.api_urls")),

@@ -23,7 +23,7 @@ from apps.api.pagination import CxCursorPagination
 from apps.api.schema import ErrorSerializer
 from apps.contacts import services as contact_services
 from apps.sla import selectors as sla_selectors
-from apps.sla.serializers import SlaStateOutput
+from apps.sla.serializers import CaseMetricsOutput, SlaStateOutput
 
 from . import downloads, selectors, services
 from .filters import CaseFilter
@@ -110,6 +110,18 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     @action(detail=True, methods=["get"])
     def sla(self, request, pk=None):
         return Response(SlaStateOutput(sla_selectors.case_sla_state(self.get_object())).data)
+
+    @extend_schema(
+        summary="The case's metrics and first-contact resolution",
+        responses={200: CaseMetricsOutput},
+        description="Response, resolution, wait and handle times (calendar and business), "
+        "reopens, agent replies, FCR (provisional until the FCR window has passed) and its "
+        "one-touch and no-follow-up variants; recomputed with the SLA clocks after each "
+        "change of the case.",
+    )
+    @action(detail=True, methods=["get"])
+    def metrics(self, request, pk=None):
+        return Response(CaseMetricsOutput(sla_selectors.case_metrics(self.get_object())).data)
 
     def _reload(self, case_id: int) -> Case:
         return (

@@ -1,14 +1,19 @@
-"""REST API for business calendars and SLA policies (scopes sla:read / sla:write).
+"""REST API for business calendars and SLA policies (scopes sla:read / sla:write), and the
+SLA summary (`GET /api/v1/sla/summary/`, sla:read).
 
 Anyone signed in, and tokens with sla:read, may read them (agents see what they are promised
 against). Changing them is for admins: a signed-in admin, or a token with sla:write whose
 owner is an admin. A change applies to open cases: the sweep recomputes their clocks.
+
+The summary is for supervisors and admins over every team; an agent (signed in, or a token
+they own) gets the figures of their own teams' cases only, and naming another team is a 400.
 """
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.accounts.models import AgentProfile, Team, role_of
 from apps.api.pagination import CxCursorPagination
@@ -17,8 +22,9 @@ from apps.api.serializers import StrictInputSerializer
 from apps.cases.models import Case, Channel
 from apps.contacts.models import Organization
 
-from . import services
+from . import services, summary
 from .models import PAUSABLE_STATUSES, BusinessCalendar, Metric, SlaPolicy
+from .serializers import SlaSummaryInput, SlaSummaryOutput
 
 
 class AdminWrites(BasePermission):
@@ -259,3 +265,31 @@ class SlaPolicyViewSet(
 
     def _reload(self, pk: int) -> SlaPolicy:
         return self.get_queryset().get(pk=pk)
+
+
+class SlaSummaryView(APIView):
+    scope_resource = "sla"
+    permission_classes = [IsAuthenticated, HasScope]
+
+    @extend_schema(
+        summary="SLA attainment, response times and FCR over a period",
+        parameters=[SlaSummaryInput],
+        responses={200: SlaSummaryOutput},
+        description="Attainment per target of the clocks started in the period (met ÷ met + "
+        "breached); median and p90 business first-response time of the cases opened in it "
+        "and resolution time of those solved in it; FCR of the solved ones, final and "
+        "provisional apart. Agents get their own teams' cases only.",
+    )
+    def get(self, request):
+        data = SlaSummaryInput(data=request.query_params.dict(), context={"user": request.user})
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        agent = role_of(request.user) == AgentProfile.Role.AGENT
+        figures = summary.sla_summary(
+            period=summary.Period(start=d["from"], end=d["to"]),
+            team_id=d.get("team"),
+            channel=d.get("channel"),
+            priority=d.get("priority"),
+            teams=request.user.teams.values("pk") if agent else None,
+        )
+        return Response(SlaSummaryOutput(figures).data)

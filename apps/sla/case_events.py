@@ -5,9 +5,15 @@ enqueued for a recompute ONCE, however many writes the transaction announced (a 
 a merge, a bulk sweep write many per case). A rollback drops them with the transaction's
 other on-commit callbacks. A lost enqueue costs a delay only: the case's updated_at is later
 than its sla_computed_at, and the sweep recomputes it.
+
+The cases a transaction opened (or gave another requester) are gathered too: after commit,
+their requesters' cases solved within the FCR window before them are recomputed as well,
+since a new case is a repeat contact of those (services.repeat_contact_case_ids). A lost
+one of those is repaired by the FCR finalisation, which recomputes.
 """
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -18,23 +24,32 @@ from apps.cases.events import CaseChange
 from . import services
 
 
+@dataclass
+class _Pending:
+    changed: set[int] = field(default_factory=set)
+    opened: set[int] = field(default_factory=set)
+
+
 def cases_changed(changes: Sequence[CaseChange]) -> None:
     connection = transaction.get_connection()
-    pending: set[int] | None = getattr(connection, "_sla_pending", None)
+    pending: _Pending | None = getattr(connection, "_sla_pending", None)
     # Django replaces its list of on-commit callbacks at every commit and rollback (and
     # savepoint rollback): while it is the list our flush went into, the flush is still due.
     if (
         pending is None
         or getattr(connection, "_sla_pending_in", None) is not connection.run_on_commit
     ):
-        pending = set()
-        connection._sla_pending = pending  # type: ignore[attr-defined]
+        pending = _Pending()
+        connection._sla_pending = pending
         transaction.on_commit(partial(_flush, connection, pending), robust=True)
-        connection._sla_pending_in = connection.run_on_commit  # type: ignore[attr-defined]
-    pending.update(change.case_id for change in changes)
+        connection._sla_pending_in = connection.run_on_commit
+    pending.changed.update(change.case_id for change in changes)
+    pending.opened.update(services.opened_case_ids(changes))
 
 
-def _flush(connection: Any, pending: set[int]) -> None:
+def _flush(connection: Any, pending: _Pending) -> None:
     if getattr(connection, "_sla_pending", None) is pending:
         connection._sla_pending = None  # the next change gathers anew
-    services.cases_changed(sorted(pending))
+    services.cases_changed(
+        sorted(pending.changed | set(services.repeat_contact_case_ids(pending.opened)))
+    )

@@ -262,3 +262,94 @@ class SlaClockEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class CaseMetrics(models.Model):
+    """A case's metrics and first-contact resolution (apps/sla/metrics.py says what each
+    means), stored by the SLA recompute from the same replay as its clocks: one row a case.
+
+    Times are whole seconds, each in calendar time and in business time of the applicable
+    policy's calendar (None without a policy). Figures of a case still open are as of
+    `computed_at`; a solved case's no longer move.
+    """
+
+    class FcrState(models.TextChoices):
+        UNKNOWN = "unknown", "Unknown (not solved)"
+        PROVISIONAL = "provisional", "Provisional (inside the FCR window)"
+        FINAL = "final", "Final"
+
+    class FcrReason(models.TextChoices):
+        NONE = "", "—"
+        REOPENED = "reopened", "Reopened"
+        SEVERAL_AGENT_RESPONSES = "several_agent_responses", "Several agent responses"
+        REPEAT_CONTACT = "repeat_contact", "Repeat contact"
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, related_name="metrics"
+    )
+    policy = models.ForeignKey(
+        SlaPolicy,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Whose calendar counted the business times (none: no business figures)",
+    )
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    first_response_seconds = models.PositiveIntegerField(null=True, blank=True)
+    first_response_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    # [{"started_at", "responded_at", "seconds", "business_seconds"}, …], oldest first.
+    next_responses = models.JSONField(default=list, blank=True)
+    solved_at = models.DateTimeField(
+        null=True, blank=True, help_text="The latest solve, while the case is solved or closed"
+    )
+    first_resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
+    first_resolution_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resolution_seconds = models.PositiveIntegerField(null=True, blank=True)
+    resolution_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    requester_wait_seconds = models.PositiveIntegerField(default=0)
+    requester_wait_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    agent_work_seconds = models.PositiveIntegerField(default=0)
+    agent_work_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    on_hold_seconds = models.PositiveIntegerField(default=0)
+    on_hold_business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    reopen_count = models.PositiveIntegerField(default=0)
+    agent_replies = models.PositiveIntegerField(default=0, help_text="Public agent responses")
+    agent_responses = models.PositiveIntegerField(
+        default=0, help_text="Agent responses for FCR: one chat session counts one"
+    )
+    call_seconds = models.PositiveIntegerField(default=0)
+    chat_seconds = models.PositiveIntegerField(default=0)
+    handle_seconds = models.PositiveIntegerField(default=0)
+    fcr = models.BooleanField(null=True, blank=True, help_text="None: not solved (unknown)")
+    fcr_state = models.CharField(max_length=12, choices=FcrState.choices, default=FcrState.UNKNOWN)
+    fcr_reason = models.CharField(
+        max_length=30, choices=FcrReason.choices, blank=True, default=FcrReason.NONE
+    )
+    fcr_repeat_case = models.ForeignKey(
+        Case,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The requester's case opened within the FCR window",
+    )
+    one_touch = models.BooleanField(null=True, blank=True)
+    no_customer_follow_up = models.BooleanField(null=True, blank=True)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name_plural = "case metrics"
+        indexes = [
+            # The SLA summary's resolution times and FCR rates: cases solved in a period.
+            models.Index(fields=["solved_at"], name="case_metrics_solved_idx"),
+            # The FCR finalisation: provisional verdicts by solve time (few rows).
+            models.Index(
+                fields=["solved_at"],
+                condition=Q(fcr_state="provisional"),
+                name="case_metrics_fcr_due_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Metrics of case #{self.case_id}"

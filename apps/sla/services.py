@@ -5,6 +5,14 @@
   side-effect stamps `warning_sent_at` / `breach_fired_at` survive), their events, and the
   case's `next_breach_at` and `sla_computed_at`. Deterministic: run twice, late or out of
   order, it stores the same thing. A constant number of queries, whatever the history.
+  The same replay stores the case's metrics and first-contact resolution (apps/sla/metrics.py,
+  one `CaseMetrics` row a case).
+- `repeat_contact_case_ids(opened)`: for the cases a transaction opened (or gave a new
+  requester), that requester's cases solved within the FCR window before them — their FCR
+  depends on it (a repeat contact); the seam's subscriber (apps/sla/case_events.py)
+  recomputes them with the changed cases.
+- `fcr_finalise()` (beat, hourly) recomputes the cases whose FCR is provisional and whose
+  window has passed: the recompute is what makes it final.
 - `sla_sweep()` (beat, every CXDESK_SLA_SWEEP_SECONDS) recomputes cases written since their
   last recompute (a lost task), marks running clocks whose due instant passed as breached
   in one UPDATE, and fires warnings and breaches: each claimed once per clock by an
@@ -14,26 +22,30 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, Team
-from apps.cases.models import Case, CaseEvent, Interaction
+from apps.cases.events import CaseChange
+from apps.cases.models import Case, CaseEvent, Channel, Interaction
+from apps.chat.models import ChatSession
+from apps.chat.selectors import agent_contact_count
 from apps.contacts.models import Organization
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_each
 
-from . import clocks
+from . import clocks, metrics
 from .business_time import Calendar
 from .models import (
     PAUSABLE_STATUSES,
     BusinessCalendar,
+    CaseMetrics,
     Metric,
     SlaClock,
     SlaClockEvent,
@@ -134,19 +146,44 @@ def plan_for(policy: SlaPolicy | None, priority: str) -> clocks.Plan | None:
 
 def history_of(case: Case) -> clocks.History:
     """The case's interactions and status changes as the clocks read them (2 queries)."""
+    return _history(case, _interaction_rows(case))
+
+
+def _interaction_rows(case: Case) -> Sequence[Mapping[str, Any]]:
+    """The case's interactions, oldest first, with the call each one shows (if any)."""
+    return list(
+        Interaction.objects.filter(case_id=case.pk)
+        .order_by("occurred_at", "id")
+        .values(
+            "occurred_at",
+            "channel",
+            "direction",
+            "is_public",
+            "author_agent_id",
+            "call__duration_seconds",
+            "call__agent_id",
+        )
+    )
+
+
+def _is_agent_response(row: Mapping[str, Any]) -> bool:
+    """A public outbound interaction by an agent (a reply, an answered or placed call …)."""
+    return bool(
+        row["direction"] == Interaction.Direction.OUTBOUND
+        and row["is_public"]
+        and row["author_agent_id"] is not None
+    )
+
+
+def _history(case: Case, rows: Iterable[Mapping[str, Any]]) -> clocks.History:
+    """`rows` of `_interaction_rows` and the case's status changes (1 query) as a History."""
     messages = [
         clocks.Message(
             at=row["occurred_at"],
             customer=row["direction"] == Interaction.Direction.INBOUND and row["is_public"],
-            agent_response=(
-                row["direction"] == Interaction.Direction.OUTBOUND
-                and row["is_public"]
-                and row["author_agent_id"] is not None
-            ),
+            agent_response=_is_agent_response(row),
         )
-        for row in Interaction.objects.filter(case_id=case.pk)
-        .order_by("occurred_at", "id")
-        .values("occurred_at", "direction", "is_public", "author_agent_id")
+        for row in rows
     ]
     initial = Case.Status.NEW
     statuses = []
@@ -167,6 +204,56 @@ def history_of(case: Case) -> clocks.History:
         initial_status=initial,
         messages=messages,
         statuses=statuses,
+    )
+
+
+def fcr_window() -> timedelta:
+    """How long after a solve a new case of the same requester makes it no FCR."""
+    return timedelta(days=settings.CXDESK_FCR_WINDOW_DAYS)
+
+
+def _merged_duplicate(case: Case) -> Q:
+    if case.solved_at is None:  # not solved: FCR is unknown, whatever a merge brought
+        return Q(merged_into_id=case.pk)
+    return Q(merged_into_id=case.pk, created_at__lte=case.solved_at)
+
+
+def _metrics_facts(case: Case, rows: Sequence[Mapping[str, Any]]) -> metrics.Facts:
+    """What the metrics need beside the history: the requester's next case (1 query); and
+    for a case with chat messages (2 queries more), agent responses counted the chat way and
+    the length of its chats an agent answered. Without chat messages there is no chat rule
+    to apply — each agent response counts one — and no chat of this case (a chat's messages
+    are on the case it belongs to, merges move them), so nothing more is read."""
+    later = (
+        Case.objects.filter(requester_id=case.requester_id)
+        .filter(Q(created_at__gt=case.created_at) | Q(created_at=case.created_at, pk__gt=case.pk))
+        # A duplicate opened before the solve and merged into this case is part of this
+        # contact; one opened after the solve is the customer coming back: a repeat.
+        .exclude(_merged_duplicate(case))
+        .order_by("created_at", "pk")
+        .values_list("pk", "created_at")
+        .first()
+    )
+    agent_contacts = sum(1 for row in rows if _is_agent_response(row))
+    chat_seconds = 0
+    if any(row["channel"] == Channel.CHAT for row in rows):
+        agent_contacts = agent_contact_count(case=case.pk)
+        chats = ChatSession.objects.filter(
+            case_id__in=Case.objects.filter(Q(pk=case.pk) | Q(merged_into_id=case.pk)).values("pk"),
+            answered=True,
+            ended_at__isnull=False,
+        ).values_list("started_at", "ended_at")
+        chat_seconds = sum(
+            max(int((end - start).total_seconds()), 0) for start, end in chats if end is not None
+        )
+    return metrics.Facts(
+        agent_contacts=agent_contacts,
+        call_seconds=sum(
+            row["call__duration_seconds"] or 0 for row in rows if row["call__agent_id"] is not None
+        ),
+        chat_seconds=chat_seconds,
+        later_case=metrics.LaterCase(case_id=later[0], created_at=later[1]) if later else None,
+        merged=case.merged_into_id is not None,
     )
 
 
@@ -220,8 +307,21 @@ def case_sla_recompute(
     policy = policy_for(
         policies, case=case, organization_id=case.requester.organization_id, tags=tags
     )
-    computed = clocks.replay(history_of(case), plan_for(policy, case.priority), now)
+    rows = _interaction_rows(case)
+    history = _history(case, rows)
+    plan = plan_for(policy, case.priority)
+    computed = clocks.replay(history, plan, now)
     stored = _clocks_store(case, policy, computed, now)
+    figures = metrics.compute(
+        history,
+        # The policy's business hours; one without a calendar counts around the clock (as its
+        # clocks do); no policy, no business figures.
+        calendar=None if plan is None else plan.calendar or clocks.ALWAYS_OPEN,
+        facts=_metrics_facts(case, rows),
+        fcr_window=fcr_window(),
+        now=now,
+    )
+    _metrics_store(case, policy, figures, now)
     Case.objects.filter(pk=case.pk).update(
         next_breach_at=next_breach(computed), sla_computed_at=case.updated_at
     )
@@ -282,10 +382,97 @@ def _clocks_store(
     return sorted(stored.values(), key=lambda c: (c.started_at, c.metric, c.instance))
 
 
+def _metrics_store(
+    case: Case, policy: SlaPolicy | None, figures: metrics.Metrics, now: datetime
+) -> None:
+    def seconds(duration: metrics.Duration | None) -> tuple[int | None, int | None]:
+        return (None, None) if duration is None else (duration.seconds, duration.business_seconds)
+
+    first_response, first_response_business = seconds(figures.first_response)
+    first_resolution, first_resolution_business = seconds(figures.first_resolution)
+    resolution, resolution_business = seconds(figures.resolution)
+    row = CaseMetrics(
+        case=case,
+        policy=policy,
+        first_response_at=figures.first_response_at,
+        first_response_seconds=first_response,
+        first_response_business_seconds=first_response_business,
+        next_responses=[
+            {
+                "started_at": r.started_at.isoformat(),
+                "responded_at": r.responded_at.isoformat(),
+                "seconds": r.seconds,
+                "business_seconds": r.business_seconds,
+            }
+            for r in figures.next_responses
+        ],
+        solved_at=figures.solved_at,
+        first_resolution_seconds=first_resolution,
+        first_resolution_business_seconds=first_resolution_business,
+        resolution_seconds=resolution,
+        resolution_business_seconds=resolution_business,
+        requester_wait_seconds=figures.requester_wait.seconds,
+        requester_wait_business_seconds=figures.requester_wait.business_seconds,
+        agent_work_seconds=figures.agent_work.seconds,
+        agent_work_business_seconds=figures.agent_work.business_seconds,
+        on_hold_seconds=figures.on_hold.seconds,
+        on_hold_business_seconds=figures.on_hold.business_seconds,
+        reopen_count=figures.reopen_count,
+        agent_replies=figures.agent_replies,
+        agent_responses=figures.agent_responses,
+        call_seconds=figures.call_seconds,
+        chat_seconds=figures.chat_seconds,
+        handle_seconds=figures.handle_seconds,
+        fcr=figures.fcr,
+        fcr_state=figures.fcr_state,
+        fcr_reason=figures.fcr_reason,
+        fcr_repeat_case_id=figures.fcr_repeat_case_id,
+        one_touch=figures.one_touch,
+        no_customer_follow_up=figures.no_customer_follow_up,
+        computed_at=now,
+    )
+    CaseMetrics.objects.bulk_create(
+        [row],
+        update_conflicts=True,
+        unique_fields=["case"],
+        update_fields=[f.name for f in CaseMetrics._meta.concrete_fields if f.name != "case"],
+    )
+
+
 def cases_changed(case_ids: Iterable[int]) -> int:
     """Enqueue a recompute of each case (after the writes committed); the sweep catches up
     on any the broker refused."""
     return enqueue_each(RECOMPUTE_TASK, sorted(set(case_ids)))
+
+
+def opened_case_ids(changes: Iterable[CaseChange]) -> set[int]:
+    """The cases these changes opened, or gave another requester (a contact merge): each may
+    be a repeat contact of that requester's earlier cases."""
+    return {c.case_id for c in changes if c.created or "requester" in c.fields}
+
+
+def repeat_contact_case_ids(opened: Collection[int]) -> list[int]:
+    """The cases a repeat contact may have changed the FCR of: for each case in `opened`,
+    its requester's other cases solved no earlier than the FCR window before it was opened
+    (one query; none for no case)."""
+    if not opened:
+        return []
+    ids = sorted(opened)
+    new = Case.objects.filter(pk__in=ids)
+    return list(
+        Case.objects.filter(requester_id__in=new.values("requester_id"), solved_at__isnull=False)
+        .filter(
+            Exists(
+                new.filter(
+                    requester_id=OuterRef("requester_id"),
+                    created_at__lte=OuterRef("solved_at") + fcr_window(),
+                )
+            )
+        )
+        .exclude(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
 
 
 def policies_changed() -> int:
@@ -338,6 +525,43 @@ def _claim(stamp: str, candidates: Q, order: str, *, now: datetime, limit: int) 
             [now, *inner_params],
         )
         return [row[0] for row in cursor.fetchall()]
+
+
+def fcr_due_case_ids(*, now: datetime, limit: int) -> list[int]:
+    """Cases whose FCR is provisional though their window has passed, oldest solve first."""
+    return list(
+        CaseMetrics.objects.filter(
+            fcr_state=CaseMetrics.FcrState.PROVISIONAL, solved_at__lte=now - fcr_window()
+        )
+        .order_by("solved_at")
+        .values_list("case_id", flat=True)[:limit]
+    )
+
+
+def fcr_finalise(
+    *, now: datetime | None = None, batch_size: int = 200, max_batches: int = 25
+) -> int:
+    """Make final the FCR of the cases whose window has passed; returns how many.
+
+    Each due case is recomputed as of `now` (≤ batch_size × max_batches a run): the verdict
+    a recompute gives once the window is over *is* the final one, so there is no second
+    definition to drift from it. A set-based UPDATE of the state alone would be right only
+    if every input were as it was at the last recompute, and two are not announced on the
+    seam: a repeat contact whose recompute task was lost, and a chat that ended since (its
+    length is handle time). Idempotent and safe on two workers: a finalised case is no
+    longer due, and recomputes of one case run one after the other (row lock).
+    """
+    now = now or timezone.now()
+    policies = active_policies()
+    finalised = 0
+    for _ in range(max_batches):
+        ids = fcr_due_case_ids(now=now, limit=batch_size)
+        if not ids:
+            break
+        for case_id in ids:
+            case_sla_recompute(case_id=case_id, now=now, policies=policies)
+        finalised += len(ids)
+    return finalised
 
 
 def sla_sweep(*, now: datetime | None = None, limit: int = 500) -> dict[str, int]:

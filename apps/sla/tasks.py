@@ -2,7 +2,8 @@
 
 `recompute_case` is idempotent (a replay of the history); `sweep` (beat, every
 CXDESK_SLA_SWEEP_SECONDS) recomputes the cases whose task was lost, marks breaches and fires
-each warning and breach once.
+each warning and breach once; `finalise_fcr` (beat, hourly) makes final the first-contact
+resolution of the cases whose FCR window has passed.
 """
 
 from celery import shared_task
@@ -22,6 +23,14 @@ def sweep() -> dict[str, int]:
     if not settings.CXDESK_SLA_ENABLED:
         return {}
     return services.sla_sweep()
+
+
+@shared_task(acks_late=True)
+def finalise_fcr() -> int:
+    """Recompute the cases whose provisional FCR is due to become final; returns how many."""
+    if not settings.CXDESK_SLA_ENABLED:
+        return 0
+    return services.fcr_finalise()
 
 
 # A worker's autodiscovery imports tasks.py only: this registers the what-if's task there too.
