@@ -322,64 +322,118 @@ def case_sla_recompute(
         now=now,
     )
     _metrics_store(case, policy, figures, now)
-    Case.objects.filter(pk=case.pk).update(
-        next_breach_at=next_breach(computed), sla_computed_at=case.updated_at
-    )
+    due = next_breach(computed)
+    if (case.next_breach_at, case.sla_computed_at) != (due, case.updated_at):
+        Case.objects.filter(pk=case.pk).update(next_breach_at=due, sla_computed_at=case.updated_at)
     return stored
+
+
+def _clock_values(clock: SlaClock | clocks.Clock) -> tuple[Any, ...]:
+    """What a recompute decides about a clock (not when it decided it), stored or computed."""
+    if isinstance(clock, SlaClock):
+        target = (clock.target_minutes, clock.business_hours, clock.policy_id)
+    else:
+        target = (clock.target.minutes, clock.target.business_hours, None)
+    return (
+        *target[:2],
+        clock.state,
+        clock.started_at,
+        clock.due_at,
+        clock.warn_at,
+        clock.paused_seconds,
+        clock.met_at,
+        clock.breached_at,
+        clock.business_seconds,
+        clock.calendar_seconds,
+    )
 
 
 def _clocks_store(
     case: Case, policy: SlaPolicy | None, computed: list[clocks.Clock], now: datetime
 ) -> list[SlaClock]:
+    """Write what changed: clocks whose figures differ (or are new) and the events of clocks
+    whose events differ. A recompute that finds what it stored last time writes nothing (a
+    running clock's elapsed time moves with `now`, so it is rewritten each time)."""
+    existing = {(c.metric, c.instance): c for c in SlaClock.objects.filter(case=case)}
+    stored_events: dict[int, list[tuple[Any, ...]]] = {}
+    for clock_id, kind, at, detail in (
+        SlaClockEvent.objects.filter(clock__case=case)
+        .order_by("at", "id")
+        .values_list("clock_id", "kind", "at", "detail")
+    ):
+        stored_events.setdefault(clock_id, []).append((kind, at, detail))
     # A clock the policy no longer has (the priority changed to one without that target, the
     # policy stopped applying) goes while it runs; a met or breached one stays as the record
     # of what was promised and what happened (a breach escalated to urgent stays a breach).
     keep = {(c.metric, c.instance) for c in computed}
-    existing = SlaClock.objects.filter(case=case).values_list("pk", "metric", "instance", "state")
     gone = [
-        pk
-        for pk, metric, instance, state in existing
-        if (metric, instance) not in keep
-        and state in (SlaClock.State.ACTIVE, SlaClock.State.PAUSED)
+        clock.pk
+        for key, clock in existing.items()
+        if key not in keep and clock.state in (SlaClock.State.ACTIVE, SlaClock.State.PAUSED)
     ]
     if gone:
         SlaClock.objects.filter(pk__in=gone).delete()
-    rows = [
-        SlaClock(
-            case=case,
-            metric=c.metric,
-            instance=c.instance,
-            policy=policy,
-            target_minutes=c.target.minutes,
-            business_hours=c.target.business_hours,
-            state=c.state,
-            started_at=c.started_at,
-            due_at=c.due_at,
-            warn_at=c.warn_at,
-            paused_seconds=c.paused_seconds,
-            met_at=c.met_at,
-            breached_at=c.breached_at,
-            business_seconds=c.business_seconds,
-            calendar_seconds=c.calendar_seconds,
-            computed_at=now,
-        )
+    policy_id = policy.pk if policy else None
+    changed = [
+        c
         for c in computed
+        if (old := existing.get((c.metric, c.instance))) is None
+        or old.policy_id != policy_id
+        or _clock_values(old) != _clock_values(c)
     ]
-    if rows:
+    if changed:
+        rows = [
+            SlaClock(
+                case=case,
+                metric=c.metric,
+                instance=c.instance,
+                policy=policy,
+                target_minutes=c.target.minutes,
+                business_hours=c.target.business_hours,
+                state=c.state,
+                started_at=c.started_at,
+                due_at=c.due_at,
+                warn_at=c.warn_at,
+                paused_seconds=c.paused_seconds,
+                met_at=c.met_at,
+                breached_at=c.breached_at,
+                business_seconds=c.business_seconds,
+                calendar_seconds=c.calendar_seconds,
+                computed_at=now,
+            )
+            for c in changed
+        ]
+        # PostgreSQL and SQLite return the ids of inserted and updated rows alike.
         SlaClock.objects.bulk_create(
             rows,
             update_conflicts=True,
             unique_fields=["case", "metric", "instance"],
             update_fields=_COMPUTED_FIELDS,
         )
-    stored = {(c.metric, c.instance): c for c in SlaClock.objects.filter(case=case)}
-    SlaClockEvent.objects.filter(clock_id__in=[stored[k].pk for k in keep]).delete()
-    SlaClockEvent.objects.bulk_create(
-        SlaClockEvent(clock=stored[(c.metric, c.instance)], kind=e.kind, at=e.at, detail=e.detail)
+        for row in rows:
+            old = existing.get((row.metric, row.instance))
+            if old is not None:
+                row.warning_sent_at, row.breach_fired_at = old.warning_sent_at, old.breach_fired_at
+            existing[(row.metric, row.instance)] = row
+    stale = [
+        c
         for c in computed
-        for e in c.events
-    )
-    return sorted(stored.values(), key=lambda c: (c.started_at, c.metric, c.instance))
+        if stored_events.get(existing[(c.metric, c.instance)].pk, [])
+        != [(e.kind, e.at, e.detail) for e in c.events]
+    ]
+    if stale:
+        SlaClockEvent.objects.filter(
+            clock_id__in=[existing[(c.metric, c.instance)].pk for c in stale]
+        ).delete()
+        SlaClockEvent.objects.bulk_create(
+            SlaClockEvent(
+                clock=existing[(c.metric, c.instance)], kind=e.kind, at=e.at, detail=e.detail
+            )
+            for c in stale
+            for e in c.events
+        )
+    kept = [clock for key, clock in existing.items() if clock.pk not in gone]
+    return sorted(kept, key=lambda c: (c.started_at, c.metric, c.instance))
 
 
 def _metrics_store(

@@ -205,3 +205,25 @@ def test_a_policy_change_marks_open_cases_for_recompute(policy):
     services.policies_changed()
 
     assert services.dirty_case_ids(limit=10) == [case.pk]
+
+
+def test_a_recompute_that_finds_what_it_stored_writes_nothing(policy, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    case = open_case()
+    with time_machine.travel(MONDAY_9AM + timedelta(minutes=10), tick=False):
+        case_services.case_reply(case_id=case.pk, agent=agent, body_text="Done.")
+        case_services.case_transition(case_id=case.pk, to="solved", actor=agent)
+    services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM + timedelta(hours=1))
+
+    with CaptureQueriesContext(connection) as queries:
+        services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM + timedelta(hours=2))
+
+    writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().upper().startswith(('INSERT INTO "SLA_SLACLOCK', "DELETE", "UPDATE"))
+    ]
+    assert writes == []
+    assert {c.state for c in SlaClock.objects.filter(case=case)} == {"met"}
