@@ -11,6 +11,8 @@ class SlaConfig(AppConfig):
 
         from apps.cases import events
 
+        from . import signals  # noqa: F401  (forgets cached policies when one changes)
+
         if not settings.CXDESK_SLA_ENABLED:
             return
 

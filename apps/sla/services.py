@@ -28,7 +28,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, Team
@@ -68,13 +68,39 @@ _calendars: dict[tuple[int, datetime], Calendar] = {}
 # --- which policy applies -------------------------------------------------------------------
 
 
-def active_policies() -> list[SlaPolicy]:
-    """The active policies in the order they are tried, with what matching needs (4 queries)."""
-    return list(
-        SlaPolicy.objects.filter(is_active=True)
-        .select_related("calendar")
-        .prefetch_related("targets", "match_teams", "match_organizations")
+_policies_cache: dict[str, Any] = {}
+
+
+def policies_version() -> tuple[Any, ...]:
+    """What changes whenever a policy, its targets or conditions, or a calendar changes: every
+    save of a policy (the API, the admin and the services save the policy with its targets)
+    moves its updated_at, a deletion its count. One query."""
+    figures = SlaPolicy.objects.aggregate(
+        n=Count("id"), last=Max("id"), at=Max("updated_at"), calendar=Max("calendar__updated_at")
     )
+    return (figures["n"], figures["last"], figures["at"], figures["calendar"])
+
+
+def active_policies() -> list[SlaPolicy]:
+    """The active policies in the order they are tried, with what matching needs.
+
+    Kept per process while `policies_version()` holds (1 query); read again (4 more) when it
+    moved, or when this process saved one (signals.py clears the cache).
+    """
+    version = policies_version()
+    if _policies_cache.get("version") != version:
+        _policies_cache["policies"] = list(
+            SlaPolicy.objects.filter(is_active=True)
+            .select_related("calendar")
+            .prefetch_related("targets", "match_teams", "match_organizations")
+        )
+        _policies_cache["version"] = version
+    policies: list[SlaPolicy] = _policies_cache["policies"]
+    return policies
+
+
+def forget_policies() -> None:
+    _policies_cache.clear()
 
 
 def policy_matches(
@@ -685,9 +711,9 @@ def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
         .select_related("case", "case__team", "policy", "policy__escalate_team")
         .order_by("pk")
     )
-    webhooks.events_emit(
+    webhooks.events_emit(  # the payloads are built only when someone subscribes
         event=event,
-        items=[({"case": case_data(c.case), "clock": clock_data(c)}, c.case) for c in fired],
+        items=(({"case": case_data(c.case), "clock": clock_data(c)}, c.case) for c in fired),
     )
     supervisors = _supervisors_by_team({c.case.team_id for c in fired if c.case.team_id})
     notifications.notify_many(
