@@ -6,10 +6,11 @@ a merge, a bulk sweep write many per case). A rollback drops them with the trans
 other on-commit callbacks. A lost enqueue costs a delay only: the case's updated_at is later
 than its sla_computed_at, and the sweep recomputes it.
 
-The cases a transaction opened (or gave another requester) are gathered too: after commit,
-their requesters' cases solved within the FCR window before them are recomputed as well,
-since a new case is a repeat contact of those (services.repeat_contact_case_ids). A lost
-one of those is repaired by the FCR finalisation, which recomputes.
+The cases a transaction opened (or gave another requester) are enqueued to a task that also
+recomputes their requesters' cases solved within the FCR window before them, since a new
+case is a repeat contact of those (services.repeat_contact_case_ids): the worker looks them
+up, not the request. A lost one of those is repaired by the FCR finalisation, which
+recomputes.
 """
 
 from collections.abc import Sequence
@@ -50,6 +51,5 @@ def cases_changed(changes: Sequence[CaseChange]) -> None:
 def _flush(connection: Any, pending: _Pending) -> None:
     if getattr(connection, "_sla_pending", None) is pending:
         connection._sla_pending = None  # the next change gathers anew
-    services.cases_changed(
-        sorted(pending.changed | set(services.repeat_contact_case_ids(pending.opened)))
-    )
+    services.cases_changed(pending.changed - pending.opened)
+    services.cases_opened(pending.opened)

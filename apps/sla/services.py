@@ -56,6 +56,7 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 RECOMPUTE_TASK = "apps.sla.tasks.recompute_case"
+RECOMPUTE_OPENED_TASK = "apps.sla.tasks.recompute_opened_case"
 PRIORITY_RANK: dict[str, int] = {
     Case.Priority.LOW: 0,
     Case.Priority.NORMAL: 1,
@@ -522,7 +523,25 @@ def _metrics_store(
 def cases_changed(case_ids: Iterable[int]) -> int:
     """Enqueue a recompute of each case (after the writes committed); the sweep catches up
     on any the broker refused."""
-    return enqueue_each(RECOMPUTE_TASK, sorted(set(case_ids)))
+    ids = sorted(set(case_ids))
+    return enqueue_each(RECOMPUTE_TASK, ids) if ids else 0
+
+
+def cases_opened(case_ids: Iterable[int]) -> int:
+    """Enqueue the recompute of each opened case together with the cases it may be a repeat
+    contact of (looked up by the worker, not by the request that opened it)."""
+    ids = sorted(set(case_ids))
+    return enqueue_each(RECOMPUTE_OPENED_TASK, ids) if ids else 0
+
+
+def case_opened_recompute(*, case_id: int) -> int:
+    """Recompute an opened case and its requester's cases whose FCR it may end; returns how
+    many cases were recomputed."""
+    case_sla_recompute(case_id=case_id)
+    earlier = repeat_contact_case_ids([case_id])
+    for earlier_id in earlier:  # a handful at most: the requester's recent solved cases
+        case_sla_recompute(case_id=earlier_id)
+    return 1 + len(earlier)
 
 
 def opened_case_ids(changes: Iterable[CaseChange]) -> set[int]:

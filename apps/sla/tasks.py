@@ -19,6 +19,12 @@ def recompute_case(case_id: int) -> int:
 
 
 @shared_task(acks_late=True)
+def recompute_opened_case(case_id: int) -> int:
+    """A new case: its clocks, and the FCR of its requester's recently solved cases."""
+    return services.case_opened_recompute(case_id=case_id)
+
+
+@shared_task(acks_late=True)
 def sweep() -> dict[str, int]:
     if not settings.CXDESK_SLA_ENABLED:
         return {}

@@ -248,7 +248,8 @@ def test_the_finalisation_catches_a_repeat_contact_whose_recompute_was_lost(
 
     called = SOLVED + timedelta(days=2)
     with monkeypatch.context() as patch:
-        patch.setattr(queue.task_named(services.RECOMPUTE_TASK), "delay", lose)
+        for task in (services.RECOMPUTE_TASK, services.RECOMPUTE_OPENED_TASK):
+            patch.setattr(queue.task_named(task), "delay", lose)
         with at(called):
             phone_in(admin_api, team, agent, called)
     assert fcr_of(admin_api, solved_email_case)["value"] is True  # stale: the task was lost
