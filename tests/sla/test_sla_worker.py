@@ -14,7 +14,7 @@ import pytest
 from django.db import connection
 
 from apps.sla import services
-from apps.sla.models import SlaClock
+from apps.sla.models import CaseMetrics, SlaClock
 from cxdesk.celery import app as celery_app
 from tests.celery_workers import TASK_TIMEOUT, WorkerProcess
 from tests.factories import SlaPolicyFactory
@@ -77,6 +77,10 @@ def test_a_case_created_and_answered_gets_its_clocks_from_the_worker(
         timeout=TASK_TIMEOUT,
     )
     assert services.dirty_case_ids(limit=10) == []
+    figures = CaseMetrics.objects.get(case_id=case_id)
+    assert figures.agent_replies == 1
+    assert figures.first_response_seconds is not None
+    assert figures.fcr is None  # not solved yet
 
 
 @pytest.mark.skipif(
