@@ -319,6 +319,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.chat.tasks.send_due_claim_links",
         "schedule": env.int("CXDESK_CHAT_SWEEP_SECONDS", default=60),
     },
+    "send-due-notification-emails": {
+        "task": "apps.notifications.tasks.send_due_emails",
+        "schedule": env.int("CXDESK_OUTBOUND_SWEEP_SECONDS", default=60),
+    },
     "sla-sweep": {
         "task": "apps.sla.tasks.sweep",
         "schedule": env.int("CXDESK_SLA_SWEEP_SECONDS", default=60),

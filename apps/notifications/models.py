@@ -22,6 +22,21 @@ class Notification(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
+    # Also e-mailed to the recipient (an outbox: apps/notifications/services.py EMAILS).
+    class Email(models.TextChoices):
+        NONE = "", "—"
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    email_status = models.CharField(max_length=10, choices=Email.choices, blank=True, default="")
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    email_error = models.TextField(blank=True)
+    email_next_attempt_at = models.DateTimeField(null=True, blank=True)
+    email_claimed_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
@@ -30,6 +45,11 @@ class Notification(models.Model):
                 fields=["recipient"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread_idx",
+            ),
+            models.Index(
+                fields=["email_status", "email_next_attempt_at"],
+                condition=Q(email_status__in=["pending", "sending"]),
+                name="notification_email_outbox_idx",
             ),
         ]
 

@@ -746,7 +746,8 @@ def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
             for c in fired
             if c.case.team_id is not None
             for user in supervisors.get(c.case.team_id, [])
-        ]
+        ],
+        email=True,
     )
     if not escalate:
         return

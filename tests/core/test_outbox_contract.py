@@ -17,10 +17,12 @@ from django.utils import timezone
 from apps.cases.models import Interaction
 from apps.cases.outbound import SENDS
 from apps.core.outbox import Outbox
+from apps.notifications.models import Notification
+from apps.notifications.services import EMAILS
 from apps.social.models import SocialEvent
 from apps.social.services import EVENTS
 from apps.webhooks.services import DELIVERIES
-from tests.factories import CaseFactory, InteractionFactory
+from tests.factories import CaseFactory, InteractionFactory, SupervisorFactory
 from tests.webhooks.factories import WebhookDeliveryFactory, WebhookSubscriptionFactory
 
 pytestmark = pytest.mark.django_db
@@ -54,6 +56,9 @@ class Subject:
 
     def error(self, pk: int) -> str:
         return getattr(self.row(pk), self.outbox.error_field)
+
+    def claimed_at(self, pk: int):
+        return getattr(self.row(pk), self.outbox.claimed_at_field)
 
     def claimed_long_ago(self, pk: int, *, attempts: int) -> None:
         """The state a worker that died mid-attempt leaves."""
@@ -92,7 +97,19 @@ def _events() -> Subject:
     )
 
 
-SUBJECTS = [_deliveries, _sends, _events]
+def _emails() -> Subject:
+    recipient = SupervisorFactory()
+    return Subject(
+        EMAILS,
+        lambda: (
+            Notification.objects.create(
+                recipient=recipient, kind="sla_breached", text="x", email_status="pending"
+            ).pk
+        ),
+    )
+
+
+SUBJECTS = [_deliveries, _sends, _events, _emails]
 
 
 @pytest.fixture(params=SUBJECTS, ids=lambda make: make.__name__.strip("_"))
@@ -184,7 +201,7 @@ def test_a_worker_whose_claim_was_taken_over_writes_nothing(subject):
     assert ob.fail(slow, "too late") is False
     assert ob.retry(slow, "too late", now=later) is None
     assert subject.status(pk) == ob.claimed
-    assert subject.row(pk).claimed_at == later
+    assert subject.claimed_at(pk) == later
 
     assert ob.succeed(newer) is True
     assert subject.status(pk) == ob.done
@@ -205,7 +222,7 @@ def test_a_stale_claim_is_released_and_counts_as_an_attempt(subject):
 
     assert (subject.status(lost), subject.attempts(lost)) == (ob.ready, 2)
     assert subject.error(lost) == ob.lost_error
-    assert subject.row(lost).claimed_at is None
+    assert subject.claimed_at(lost) is None
     assert subject.status(busy) == ob.claimed
     assert ob.release_stale() == 0  # safe to run twice
 
@@ -299,7 +316,7 @@ def test_a_transient_failure_reschedules_the_row_after_the_backoff(subject):
     row = subject.row(pk)
     assert (subject.status(pk), subject.attempts(pk)) == (ob.ready, 1)
     assert getattr(row, ob.next_attempt_field) == retry_at
-    assert row.claimed_at is None
+    assert subject.claimed_at(pk) is None
     assert ob.claim(pk, now=retry_at - timedelta(seconds=1)) is None  # not due yet
     assert ob.due(limit=10, now=retry_at - timedelta(seconds=1)) == []
     assert ob.due(limit=10, now=retry_at) == [pk]
