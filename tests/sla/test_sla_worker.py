@@ -83,6 +83,7 @@ def test_a_case_created_and_answered_gets_its_clocks_from_the_worker(
     assert figures.fcr is None  # not solved yet
 
 
+@pytest.mark.postgresql
 @pytest.mark.skipif(
     connection.vendor != "postgresql", reason="holds a row lock from a second connection"
 )
