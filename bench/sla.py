@@ -96,10 +96,13 @@ def seed_clocks(clocks: int) -> None:
     cases = clocks // 2
     marker = MARKER.format(clocks=clocks)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM contacts_contact WHERE name = %s", [marker])
-        seeded = cursor.fetchone()[0] == 1
-        cursor.execute("SELECT count(*) FROM sla_slaclock")
-        if seeded and cursor.fetchone()[0] == clocks:
+        # Its own clocks only: the summary's (c) and the recompute's (b) cases have theirs.
+        cursor.execute(
+            "SELECT count(*) FROM sla_slaclock k JOIN cases_case c ON c.id = k.case_id "
+            "WHERE c.requester_id = (SELECT id FROM contacts_contact WHERE name = %s)",
+            [marker],
+        )
+        if cursor.fetchone()[0] == clocks:
             progress(f"reusing the {clocks:,} seeded clocks")
             return
         progress(f"seeding {cases:,} cases and {clocks:,} clocks (set-based)")
@@ -159,13 +162,15 @@ def vacuum() -> None:
 
 
 def reset_clocks() -> int:
-    """Every clock a run breached is active and unfired again."""
+    """Every clock a run breached is active and unfired again (not the summary's breached
+    clocks, due long before)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute(
             "UPDATE sla_slaclock SET state = 'active', breached_at = NULL, breach_fired_at = NULL "
-            "WHERE state = 'breached'"
+            "WHERE state = 'breached' AND due_at >= %s",
+            [NOW - timedelta(seconds=DUE_BEFORE)],
         )
         reset = cursor.rowcount
     vacuum()
@@ -437,15 +442,281 @@ def bench_recompute(count: int) -> dict:
     }
 
 
+# --- (c) the summary ------------------------------------------------------------------------
+
+SUMMARY_END = datetime(2026, 5, 15, tzinfo=UTC)  # before the sweep's cases (from NOW - 14 d)
+SUMMARY_DAYS = 90
+SUMMARY_MARKER = "sla-summary-bench {cases}"
+SUMMARY_TEAMS = ("Billing", "Logistics", "Tier 2", "Returns")
+SUMMARY_SHAPES = {  # the `to` day includes itself: each ends at SUMMARY_END
+    "30_days": {"from": "2026-04-15", "to": "2026-05-14"},
+    "7_days_team": {"from": "2026-05-08", "to": "2026-05-14", "team": None},
+    "90_days_channel_priority": {
+        "from": "2026-02-14",
+        "to": "2026-05-14",
+        "channel": "chat",
+        "priority": "high",
+    },
+}
+
+
+def seed_summary(cases: int) -> list[int]:
+    """`cases` cases over the 90 days before SUMMARY_END, each with its metrics and two
+    clocks, set-based; kept when already there. Returns the teams' ids."""
+    from django.db import connection, transaction
+
+    from apps.accounts.models import Team
+
+    teams = [
+        Team.objects.get_or_create(name=f"SLA bench {name}", defaults={"slug": f"sla-bench-{n}"})[
+            0
+        ].pk
+        for n, name in enumerate(SUMMARY_TEAMS)
+    ]
+    marker = SUMMARY_MARKER.format(cases=cases)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM cases_case WHERE requester_id = "
+            "(SELECT id FROM contacts_contact WHERE name = %s)",
+            [marker],
+        )
+        if cursor.fetchone()[0] == cases:
+            progress(f"reusing the {cases:,} seeded summary cases")
+            return teams
+        progress(f"seeding {cases:,} summary cases, their metrics and clocks (set-based)")
+        started = time.perf_counter()
+        with transaction.atomic():
+            # Another size's seed (the sweep's re-seed truncates it, so it is rarely here).
+            old = "SELECT id FROM contacts_contact WHERE name LIKE 'sla-summary-bench %%'"
+            mine = f"SELECT id FROM cases_case WHERE requester_id IN ({old})"
+            cursor.execute(f"DELETE FROM sla_slaclock WHERE case_id IN ({mine})")
+            cursor.execute(f"DELETE FROM sla_casemetrics WHERE case_id IN ({mine})")
+            cursor.execute(f"DELETE FROM cases_case WHERE id IN ({mine})")
+            cursor.execute(f"DELETE FROM contacts_contact WHERE id IN ({old})")
+            cursor.execute(
+                "INSERT INTO contacts_contact (name, notes, created_at, updated_at) "
+                "VALUES (%s, '', %s, %s) RETURNING id",
+                [marker, NOW, NOW],
+            )
+            contact = cursor.fetchone()[0]
+            # Opened evenly over the 90 days; 85% solved 10 minutes to 5 days later (skewed
+            # short); teams even, channels and priorities weighted.
+            cursor.execute(
+                """
+                INSERT INTO cases_case (subject, status, priority, channel, custom_fields,
+                                        created_at, updated_at, sla_computed_at, reopen_count,
+                                        requester_id, team_id, solved_at)
+                SELECT 'Summary bench case ' || g.i,
+                       CASE WHEN g.solved THEN 'solved' ELSE 'open' END,
+                       CASE WHEN g.rp < 0.2 THEN 'low' WHEN g.rp < 0.7 THEN 'normal'
+                            WHEN g.rp < 0.92 THEN 'high' ELSE 'urgent' END,
+                       CASE WHEN g.rc < 0.4 THEN 'email' WHEN g.rc < 0.65 THEN 'chat'
+                            WHEN g.rc < 0.85 THEN 'phone' WHEN g.rc < 0.95 THEN 'social'
+                            ELSE 'web' END,
+                       '{}'::jsonb, g.at, g.at, g.at, 0, %(contact)s,
+                       (%(teams)s::bigint[])[1 + floor(g.rt * 4)::int],
+                       CASE WHEN g.solved
+                            THEN g.at + (600 + g.rs * g.rs * 432000) * interval '1 second' END
+                FROM (
+                    SELECT i, random() < 0.85 AS solved, random() AS rp, random() AS rc,
+                           random() AS rt, random() AS rs,
+                           %(end)s - ((%(cases)s - i + 0.5) * %(span)s / %(cases)s)
+                                     * interval '1 second' AS at
+                    FROM generate_series(1, %(cases)s) AS i
+                ) AS g
+                """,
+                {
+                    "contact": contact,
+                    "teams": teams,
+                    "cases": cases,
+                    "end": SUMMARY_END,
+                    "span": SUMMARY_DAYS * 86400,
+                },
+            )
+            progress(f"  cases in {time.perf_counter() - started:.1f} s")
+            # Metrics: 95% responded (business time 60% of calendar time); the solved ones'
+            # resolution (business half of calendar) and FCR — 5% merged (no verdict), 70% of
+            # the rest FCR — final once the 7-day window has passed SUMMARY_END.
+            cursor.execute(
+                """
+                INSERT INTO sla_casemetrics (
+                    case_id, first_response_at, first_response_seconds,
+                    first_response_business_seconds, next_responses, solved_at,
+                    resolution_seconds, resolution_business_seconds, requester_wait_seconds,
+                    agent_work_seconds, on_hold_seconds, reopen_count, agent_replies,
+                    agent_responses, call_seconds, chat_seconds, handle_seconds, fcr, fcr_state,
+                    fcr_reason, one_touch, no_customer_follow_up, computed_at)
+                SELECT m.id, m.created_at + m.fr * interval '1 second', m.fr,
+                       floor(m.fr * 0.6), '[]'::jsonb, m.solved_at, m.res, floor(m.res * 0.5),
+                       0, 0, 0, 0, 1, 1, 0, 0, 0, m.fcr,
+                       CASE WHEN m.fcr IS NULL THEN 'unknown'
+                            WHEN m.solved_at < %(final)s THEN 'final' ELSE 'provisional' END,
+                       CASE WHEN m.fcr IS FALSE THEN 'several_agent_responses' ELSE '' END,
+                       CASE WHEN m.fcr IS NOT NULL THEN m.fcr OR m.r1 < 0.3 END,
+                       CASE WHEN m.fcr IS NOT NULL THEN m.fcr OR m.r2 < 0.5 END,
+                       %(now)s
+                FROM (
+                    SELECT c.id, c.created_at, c.solved_at,
+                           CASE WHEN random() < 0.95
+                                THEN floor(60 + power(random(), 2) * 86400)::int END AS fr,
+                           floor(extract(epoch FROM c.solved_at - c.created_at))::int AS res,
+                           CASE WHEN c.solved_at IS NULL THEN NULL
+                                ELSE (ARRAY[NULL, true, false])[
+                                  CASE WHEN random() < 0.05 THEN 1
+                                       WHEN random() < 0.7 THEN 2 ELSE 3 END] END AS fcr,
+                           random() AS r1, random() AS r2
+                    FROM cases_case c WHERE c.requester_id = %(contact)s
+                ) AS m
+                """,
+                {"contact": contact, "final": SUMMARY_END - timedelta(days=7), "now": NOW},
+            )
+            progress(f"  metrics in {time.perf_counter() - started:.1f} s")
+            # Clocks from the opening: first response (8 h) met when answered within it,
+            # breached otherwise; resolution (1 d) met or breached when solved, paused while
+            # open. A breach's announcement is fired (the sweep's claim skips these).
+            cursor.execute(
+                """
+                INSERT INTO sla_slaclock (case_id, metric, instance, target_minutes,
+                                          business_hours, state, started_at, due_at, warn_at,
+                                          paused_seconds, met_at, breached_at, business_seconds,
+                                          calendar_seconds, breach_fired_at, computed_at)
+                SELECT k.case_id, k.metric, 1, k.minutes, true, k.state, k.started,
+                       k.due, k.due - k.minutes * interval '15 seconds', 0,
+                       CASE WHEN k.state = 'met' THEN k.started + k.took * interval '1 second'
+                       END,
+                       CASE WHEN k.state = 'breached' THEN k.due END,
+                       coalesce(k.business, 0), coalesce(k.took, 0),
+                       CASE WHEN k.state = 'breached' THEN k.due END, %(now)s
+                FROM (
+                    SELECT m.case_id, x.metric, x.minutes, c.created_at AS started,
+                           CASE WHEN x.metric = 'resolution' AND m.solved_at IS NULL
+                                THEN NULL
+                                ELSE c.created_at + x.minutes * interval '1 minute' END AS due,
+                           x.took, x.business,
+                           CASE WHEN x.metric = 'resolution' AND m.solved_at IS NULL
+                                THEN 'paused'
+                                WHEN x.business <= x.minutes * 60 THEN 'met'
+                                ELSE 'breached' END AS state
+                    FROM sla_casemetrics m
+                    JOIN cases_case c ON c.id = m.case_id
+                    CROSS JOIN LATERAL (VALUES
+                        ('first_response', 480, m.first_response_seconds,
+                         m.first_response_business_seconds),
+                        ('resolution', 1440, m.resolution_seconds,
+                         m.resolution_business_seconds)
+                    ) AS x(metric, minutes, took, business)
+                    WHERE c.requester_id = %(contact)s
+                ) AS k
+                """,
+                {"contact": contact, "now": NOW},
+            )
+            progress(f"  clocks in {time.perf_counter() - started:.1f} s")
+        with connection.cursor() as cursor:
+            for table in ("cases_case", "sla_casemetrics", "sla_slaclock"):
+                cursor.execute(f"VACUUM ANALYZE {table}")
+        progress(f"  vacuumed in {time.perf_counter() - started:.1f} s")
+    return teams
+
+
+def summary_plan(sql: str) -> list[str]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def bench_summary(cases: int, requests: int) -> dict:
+    """GET /api/v1/sla/summary/ in-process through Django's test client, an admin's token."""
+    import re
+
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.accounts.models import AgentProfile
+    from apps.api.models import ApiToken
+    from apps.api.services import api_token_create
+
+    teams = seed_summary(cases)
+    admin, _ = get_user_model().objects.get_or_create(
+        username="sla-bench-admin", defaults={"is_staff": True, "is_superuser": True}
+    )
+    AgentProfile.objects.get_or_create(user=admin, defaults={"role": AgentProfile.Role.ADMIN})
+    ApiToken.objects.filter(owner=admin).delete()  # one a run; the previous runs' are gone
+    _, key = api_token_create(owner=admin, name="sla bench", scopes=["sla:read"])
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}", HTTP_HOST="localhost")
+    url = "/api/v1/sla/summary/"
+    progress(f"summary: 3 warm-up and {requests} timed requests for each of 3 shapes")
+    shapes, slowest = {}, None
+    for name, params in SUMMARY_SHAPES.items():
+        params = {k: (teams[0] if v is None else v) for k, v in params.items()}
+        for _ in range(3):
+            assert client.get(url, params).status_code == 200
+        durations = []
+        for _ in range(requests):
+            started = time.perf_counter()
+            response = client.get(url, params)
+            durations.append(time.perf_counter() - started)
+            assert response.status_code == 200, response.content
+        with CaptureQueriesContext(connection) as queries:
+            body = client.get(url, params).json()
+        statement = max(queries.captured_queries, key=lambda q: float(q["time"]))
+        shapes[name] = {
+            "params": params,
+            "p50_ms": round(percentile(durations, 0.50) * 1000, 1),
+            "p95_ms": round(percentile(durations, 0.95) * 1000, 1),
+            "queries": len(queries.captured_queries),
+            "query_ms": [round(float(q["time"]) * 1000, 1) for q in queries.captured_queries],
+            "first_response_count": body["first_response"]["count"],
+            "resolution_count": body["resolution"]["count"],
+            "attainment_clocks": sum(a["met"] + a["breached"] for a in body["attainment"]),
+        }
+        progress(
+            f"  {name}: p50 {shapes[name]['p50_ms']} ms, p95 {shapes[name]['p95_ms']} ms, "
+            f"{shapes[name]['queries']} queries"
+        )
+        if slowest is None or float(statement["time"]) > float(slowest[1]["time"]):
+            slowest = (name, statement)
+    plan = summary_plan(slowest[1]["sql"])
+    scans = [line.strip() for line in plan if "Scan" in line]
+    indexes = sorted(set(re.findall(r"(?:Scan using|Index Scan on) (\w+)", "\n".join(plan))))
+    return {
+        "cases": cases,
+        "requests": requests,
+        "warm_up": 3,
+        "client": "django.test.Client in-process, an admin's API token",
+        "shapes": shapes,
+        "slowest_statement": {
+            "shape": slowest[0],
+            "ms": round(float(slowest[1]["time"]) * 1000, 1),
+            "sql": slowest[1]["sql"],
+            "explain_analyze_top": plan[:4],
+            "explain_analyze_scans": scans,
+            "explain_analyze_time": plan[-1],
+            "indexes": indexes,
+        },
+        "targets": {"p95": "< 200 ms for each shape"},
+        "ok": all(shape["p95_ms"] < 200 for shape in shapes.values()),
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 clocks, 3 runs")
     parser.add_argument("--clocks", type=int, help="open clocks to sweep (1,000,000)")
     parser.add_argument("--runs", type=int, help="timed sweep runs (5; --quick: 3)")
     parser.add_argument("--recomputes", type=int, default=200)
+    parser.add_argument("--cases", type=int, help="summary cases (1,000,000; --quick: 100,000)")
+    parser.add_argument("--requests", type=int, default=30, help="timed summary requests")
+    parser.add_argument(
+        "--parts", default="sweep,recompute,summary", help="which, comma-separated (all three)"
+    )
     args = parser.parse_args()
     clocks = args.clocks or (100_000 if args.quick else 1_000_000)
     runs = args.runs or (3 if args.quick else 5)
+    cases = args.cases or (100_000 if args.quick else 1_000_000)
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     started = time.perf_counter()
     ensure_database(url)
@@ -454,13 +725,14 @@ def main() -> None:
 
     progress(f"migrating {urlparse(url).path.lstrip('/')}")
     call_command("migrate", verbosity=0)
-    result = {
-        "benchmark": "sla",
-        "database": "postgresql",
-        "quick": args.quick,
-        "sweep": bench_sweep(clocks, runs),
-        "recompute": bench_recompute(args.recomputes),
+    parts = {
+        "sweep": lambda: bench_sweep(clocks, runs),
+        "recompute": lambda: bench_recompute(args.recomputes),
+        "summary": lambda: bench_summary(cases, args.requests),
     }
+    result = {"benchmark": "sla", "database": "postgresql", "quick": args.quick}
+    for part in args.parts.split(","):
+        result[part] = parts[part]()
     result["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(result, indent=2))
     out = ROOT / "bench" / "results"
