@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "anymail",
     "axes",
     "csp",
+    "django_htmx",
     "apps.core",
     "apps.accounts",
     "apps.contacts",
@@ -74,6 +75,8 @@ MIDDLEWARE = [
     "apps.api.limits.RequestBodyLimitsMiddleware",
     "apps.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # request.htmx: views answer an htmx request with a partial, any other with the page.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into our lockout page.
     "axes.middleware.AxesMiddleware",

@@ -101,6 +101,10 @@ def test_no_page_breaks_the_content_security_policy(
     visitor.visit("/accounts/login/", "login")
     visitor.sign_in("alex")
     visitor.visit("/", "queue")
+    # htmx (vendored) runs on every agent page with the configuration base.html gives it.
+    assert visitor.page.evaluate(
+        "[window.htmx && htmx.version, htmx.config.includeIndicatorStyles, htmx.config.allowEval]"
+    ) == ["2.0.11", False, False]
     visitor.visit(f"/cases/{case.pk}/", "case")
     expect(visitor.page.locator(".attachment mark.cx-hidden-char")).to_have_text("⟨U+202E⟩")
     visitor.visit("/accounts/password/change/", "password-change")
