@@ -6,7 +6,8 @@
   case's `next_breach_at` and `sla_computed_at`. Deterministic: run twice, late or out of
   order, it stores the same thing. A constant number of queries, whatever the history.
   The same replay stores the case's metrics and first-contact resolution (apps/sla/metrics.py,
-  one `CaseMetrics` row a case).
+  one `CaseMetrics` row a case), written only when a figure differs from the stored row's
+  (its `computed_at` is then when the figures last changed).
 - `repeat_contact_case_ids(opened)`: for the cases a transaction opened (or gave a new
   requester), that requester's cases solved within the FCR window before them — their FCR
   depends on it (a repeat contact); the seam's subscriber (apps/sla/case_events.py)
@@ -323,7 +324,9 @@ def case_sla_recompute(
     now = now or timezone.now()
     case = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("requester")
+        # The stored metrics come with the case (a join, not a query): unchanged, they are
+        # not written again.
+        .select_related("requester", "metrics")
         .filter(pk=case_id)
         .first()
     )
@@ -469,6 +472,9 @@ def _metrics_store(
     def seconds(duration: metrics.Duration | None) -> tuple[int | None, int | None]:
         return (None, None) if duration is None else (duration.seconds, duration.business_seconds)
 
+    # What the last recompute stored, read with the case (select_related; None: none yet).
+    # Read before building the new row: assigning its case makes it `case.metrics`.
+    stored = getattr(case, "metrics", None)
     first_response, first_response_business = seconds(figures.first_response)
     first_resolution, first_resolution_business = seconds(figures.first_resolution)
     resolution, resolution_business = seconds(figures.resolution)
@@ -512,11 +518,23 @@ def _metrics_store(
         no_customer_follow_up=figures.no_customer_follow_up,
         computed_at=now,
     )
+    if stored is not None and not _metrics_differ(stored, row):
+        return
     CaseMetrics.objects.bulk_create(
         [row],
         update_conflicts=True,
         unique_fields=["case"],
         update_fields=[f.name for f in CaseMetrics._meta.concrete_fields if f.name != "case"],
+    )
+
+
+def _metrics_differ(stored: CaseMetrics, row: CaseMetrics) -> bool:
+    """Whether `row` holds other figures than `stored`: every column but the case and the
+    instant they were computed, so a column added to CaseMetrics is compared too."""
+    return any(
+        getattr(stored, field.attname) != getattr(row, field.attname)
+        for field in CaseMetrics._meta.concrete_fields
+        if field.name not in ("case", "computed_at")
     )
 
 

@@ -227,3 +227,47 @@ def test_a_recompute_that_finds_what_it_stored_writes_nothing(policy, agent):
     ]
     assert writes == []
     assert {c.state for c in SlaClock.objects.filter(case=case)} == {"met"}
+
+
+def test_a_recompute_that_finds_the_same_metrics_leaves_them_alone(policy, agent):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.sla.models import CaseMetrics
+
+    case = open_case()
+    with time_machine.travel(MONDAY_9AM + timedelta(minutes=10), tick=False):
+        case_services.case_reply(case_id=case.pk, agent=agent, body_text="Done.")
+        case_services.case_transition(case_id=case.pk, to="solved", actor=agent)
+    services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM + timedelta(hours=1))
+    before = CaseMetrics.objects.filter(pk=case.pk).values().get()
+
+    with CaptureQueriesContext(connection) as queries:
+        services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM + timedelta(hours=2))
+
+    metrics_writes = [
+        q["sql"]
+        for q in queries.captured_queries
+        if '"sla_casemetrics"' in q["sql"]
+        and q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
+    assert metrics_writes == []
+    # Not rewritten: the same figures, still as computed the first time.
+    assert CaseMetrics.objects.filter(pk=case.pk).values().get() == before
+    assert before["computed_at"] == MONDAY_9AM + timedelta(hours=1)
+
+
+def test_a_recompute_rewrites_the_metrics_when_one_figure_moved(policy, agent):
+    from apps.sla.models import CaseMetrics
+
+    case = open_case()
+    with time_machine.travel(MONDAY_9AM + timedelta(minutes=10), tick=False):
+        case_services.case_reply(case_id=case.pk, agent=agent, body_text="Done.")
+        case_services.case_transition(case_id=case.pk, to="solved", actor=agent)
+    services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM + timedelta(hours=1))
+    # Only the FCR state moves once the window has passed: that one column is written.
+    later = MONDAY_9AM + services.fcr_window() + timedelta(hours=1)
+    services.case_sla_recompute(case_id=case.pk, now=later)
+
+    m = CaseMetrics.objects.get(pk=case.pk)
+    assert (m.fcr, m.fcr_state, m.computed_at) == (True, "final", later)
