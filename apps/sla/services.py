@@ -29,7 +29,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, Team
@@ -38,6 +38,7 @@ from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.chat.models import ChatSession
 from apps.chat.selectors import agent_contact_count
 from apps.contacts.models import Organization
+from apps.core.db import JSONArrayAgg
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_each
 
@@ -305,6 +306,15 @@ _COMPUTED_FIELDS = [
 ]
 
 
+# The names of a case's tags as a JSON array (NULL without tags), for a subquery.
+_tag_names = (
+    Case.tags.through.objects.filter(case_id=OuterRef("pk"))
+    .values("case_id")
+    .annotate(names=JSONArrayAgg("tag__name"))
+    .values("names")
+)
+
+
 def next_breach(computed: Iterable[clocks.Clock]) -> datetime | None:
     """The soonest due instant among the clocks not yet fulfilled (a breached one included)."""
     dues = [c.due_at for c in computed if c.met_at is None and c.due_at is not None]
@@ -325,14 +335,15 @@ def case_sla_recompute(
     case = (
         Case.objects.select_for_update(of=("self",))
         # The stored metrics come with the case (a join, not a query): unchanged, they are
-        # not written again.
+        # not written again. So do its tags' names (a subquery).
         .select_related("requester", "metrics")
+        .annotate(tag_names=Subquery(_tag_names))
         .filter(pk=case_id)
         .first()
     )
     if case is None:
         return []
-    tags = list(case.tags.values_list("name", flat=True))
+    tags: list[str] = case.tag_names or []
     policies = active_policies() if policies is None else policies
     policy = policy_for(
         policies, case=case, organization_id=case.requester.organization_id, tags=tags
