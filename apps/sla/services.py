@@ -332,6 +332,7 @@ def case_sla_recompute(
     or one that no longer exists).
     """
     now = now or timezone.now()
+    _commit_without_waiting_for_the_disk()
     case = (
         Case.objects.select_for_update(of=("self",))
         # The stored metrics come with the case (a join, not a query): unchanged, they are
@@ -367,6 +368,26 @@ def case_sla_recompute(
     if (case.next_breach_at, case.sla_computed_at) != (due, case.updated_at):
         Case.objects.filter(pk=case.pk).update(next_breach_at=due, sla_computed_at=case.updated_at)
     return stored
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """On PostgreSQL, when the recompute's transaction is its own (a task's, the sweep's, not
+    a caller's that may hold other writes), let it commit without waiting for the disk
+    (``SET LOCAL synchronous_commit TO OFF``: this transaction only).
+
+    Every recompute's commit flushes the WAL to the disk (the row lock is written to it even
+    when nothing else is): on a busy disk the slowest and least predictable part of a
+    recompute, waited for by the worker for nothing it needs. What it stores
+    is derived from the history and is stored again by the next recompute: should the
+    database crash in the moment before the flush, the recompute is lost, not half-kept,
+    and the case is left as it was — dirty if it was written since (the sweep recomputes
+    it), provisional FCR still due (the finalisation retries), stale figures otherwise until
+    the next write. A later transaction that commits waits for this one's WAL too, so no
+    claim or notification can outlive what it read.
+    """
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _clock_values(clock: SlaClock | clocks.Clock) -> tuple[Any, ...]:

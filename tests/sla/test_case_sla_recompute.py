@@ -4,6 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 
 from apps.cases import services as case_services
 from apps.cases.models import Case
@@ -272,3 +273,26 @@ def test_a_recompute_rewrites_the_metrics_when_one_figure_moved(policy, agent):
 
     m = CaseMetrics.objects.get(pk=case.pk)
     assert (m.fcr, m.fcr_state, m.computed_at) == (True, "final", later)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="synchronous_commit is PostgreSQL's setting"
+)
+def test_a_recompute_in_its_own_transaction_does_not_wait_for_the_disk(policy):
+    from django.db import transaction
+    from django.test.utils import CaptureQueriesContext
+
+    case = open_case()
+    asynchronous = "SET LOCAL synchronous_commit TO OFF"
+
+    with CaptureQueriesContext(connection) as own:
+        services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
+    with CaptureQueriesContext(connection) as inside, transaction.atomic():
+        # A caller's transaction may hold writes of its own: it commits as it always does.
+        services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
+
+    own_sql = [q["sql"] for q in own.captured_queries]
+    assert own_sql[: own_sql.index(asynchronous) + 1] == ["BEGIN", asynchronous]  # first
+    assert asynchronous not in [q["sql"] for q in inside.captured_queries]
+    assert SlaClock.objects.filter(case=case).count() == 2
