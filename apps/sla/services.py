@@ -22,15 +22,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.accounts.models import AgentProfile, Team
 from apps.cases.events import CaseChange
@@ -175,7 +178,30 @@ def plan_for(policy: SlaPolicy | None, priority: str) -> clocks.Plan | None:
 
 def history_of(case: Case) -> clocks.History:
     """The case's interactions and status changes as the clocks read them (2 queries)."""
-    return _history(case, _interaction_rows(case))
+    events = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(status_events=Subquery(_status_events))
+        .values_list("status_events", flat=True)
+        .first()
+    )
+    return _history(case, _interaction_rows(case), events)
+
+
+# A case's creation and status events as a JSON array of {"id", "kind", "at", "after"} (NULL
+# without any; `after` as its JSON text, the same on every database), in no particular order:
+# a subquery that brings them with the case. `_history` puts them in order.
+_status_events = (
+    CaseEvent.objects.filter(
+        case_id=OuterRef("pk"), kind__in=[CaseEvent.Kind.CREATED, CaseEvent.Kind.STATUS]
+    )
+    .values("case_id")
+    .annotate(
+        events=JSONArrayAgg(
+            JSONObject(id="id", kind="kind", at="at", after=Cast("after", TextField()))
+        )
+    )
+    .values("events")
+)
 
 
 def _interaction_rows(case: Case) -> Sequence[Mapping[str, Any]]:
@@ -204,8 +230,10 @@ def _is_agent_response(row: Mapping[str, Any]) -> bool:
     )
 
 
-def _history(case: Case, rows: Iterable[Mapping[str, Any]]) -> clocks.History:
-    """`rows` of `_interaction_rows` and the case's status changes (1 query) as a History."""
+def _history(
+    case: Case, rows: Iterable[Mapping[str, Any]], events: Sequence[Mapping[str, Any]] | None
+) -> clocks.History:
+    """`rows` of `_interaction_rows` and `events` of `_status_events` as a History."""
     messages = [
         clocks.Message(
             at=row["occurred_at"],
@@ -216,24 +244,32 @@ def _history(case: Case, rows: Iterable[Mapping[str, Any]]) -> clocks.History:
     ]
     initial = Case.Status.NEW
     statuses = []
-    for row in (
-        CaseEvent.objects.filter(
-            case_id=case.pk, kind__in=[CaseEvent.Kind.CREATED, CaseEvent.Kind.STATUS]
-        )
-        .order_by("at", "id")
-        .values("kind", "at", "after")
+    for at, _, kind, after in sorted(
+        # Read from JSON: the instant is text (ISO 8601 with its offset on PostgreSQL, UTC
+        # without one on SQLite), `after` JSON text. In order of instant, then of writing.
+        (_aware(event["at"]), event["id"], event["kind"], event["after"])
+        for event in events or ()
     ):
-        if row["kind"] == CaseEvent.Kind.CREATED:
-            after = row["after"] if isinstance(row["after"], dict) else {}
+        after = None if after is None else json.loads(after)
+        if kind == CaseEvent.Kind.CREATED:
+            after = after if isinstance(after, dict) else {}
             initial = after.get("status", initial)
-        elif isinstance(row["after"], str):
-            statuses.append(clocks.StatusChange(at=row["at"], to=row["after"]))
+        elif isinstance(after, str):
+            statuses.append(clocks.StatusChange(at=at, to=after))
     return clocks.History(
         created_at=case.created_at,
         initial_status=initial,
         messages=messages,
         statuses=statuses,
     )
+
+
+def _aware(text: str) -> datetime:
+    """An instant a database wrote as JSON text; UTC when it names no offset (SQLite)."""
+    instant = parse_datetime(text)
+    if instant is None:
+        raise ValueError(f"not an instant: {text!r}")
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def fcr_window() -> timedelta:
@@ -336,9 +372,9 @@ def case_sla_recompute(
     case = (
         Case.objects.select_for_update(of=("self",))
         # The stored metrics come with the case (a join, not a query): unchanged, they are
-        # not written again. So do its tags' names (a subquery).
+        # not written again. So do its tags' names and its status events (subqueries).
         .select_related("requester", "metrics")
-        .annotate(tag_names=Subquery(_tag_names))
+        .annotate(tag_names=Subquery(_tag_names), status_events=Subquery(_status_events))
         .filter(pk=case_id)
         .first()
     )
@@ -350,7 +386,7 @@ def case_sla_recompute(
         policies, case=case, organization_id=case.requester.organization_id, tags=tags
     )
     rows = _interaction_rows(case)
-    history = _history(case, rows)
+    history = _history(case, rows, case.status_events)
     plan = plan_for(policy, case.priority)
     computed = clocks.replay(history, plan, now)
     stored = _clocks_store(case, policy, computed, now)
