@@ -347,7 +347,7 @@ _tag_names = (
     Case.tags.through.objects.filter(case_id=OuterRef("pk"))
     .values("case_id")
     .annotate(names=JSONArrayAgg("tag__name"))
-    .values("names")
+    .values("names")  # type: ignore[misc]  # the stubs do not see the annotation
 )
 
 
@@ -380,13 +380,13 @@ def case_sla_recompute(
     )
     if case is None:
         return []
-    tags: list[str] = case.tag_names or []
+    tags: list[str] = case.tag_names or []  # type: ignore[attr-defined]  # annotated
     policies = active_policies() if policies is None else policies
     policy = policy_for(
         policies, case=case, organization_id=case.requester.organization_id, tags=tags
     )
     rows = _interaction_rows(case)
-    history = _history(case, rows, case.status_events)
+    history = _history(case, rows, case.status_events)  # type: ignore[attr-defined]
     plan = plan_for(policy, case.priority)
     computed = clocks.replay(history, plan, now)
     stored = _clocks_store(case, policy, computed, now)
