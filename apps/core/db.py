@@ -1,6 +1,6 @@
 """Small database helpers the ORM does not offer."""
 
-from typing import cast
+from typing import Any, cast
 
 from django.db import connection, models
 
@@ -34,3 +34,19 @@ def insert_unless_conflict(obj: models.Model, *, unique: tuple[str, ...]) -> boo
     obj._state.adding = False
     obj._state.db = connection.alias
     return True
+
+
+class JSONArrayAgg(models.Aggregate):
+    """The aggregated values as one JSON array (in no particular order; NULL for no row):
+    ``JSONB_AGG`` on PostgreSQL, ``JSON_GROUP_ARRAY`` on SQLite, the standard
+    ``JSON_ARRAYAGG`` elsewhere. Read back through JSONField, it is a list: a subquery of
+    one can bring a row's related values with the row instead of in a query of their own."""
+
+    function = "JSON_ARRAYAGG"
+    output_field = models.JSONField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="JSONB_AGG", **extra)
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, function="JSON_GROUP_ARRAY", **extra)

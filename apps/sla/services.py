@@ -6,7 +6,8 @@
   case's `next_breach_at` and `sla_computed_at`. Deterministic: run twice, late or out of
   order, it stores the same thing. A constant number of queries, whatever the history.
   The same replay stores the case's metrics and first-contact resolution (apps/sla/metrics.py,
-  one `CaseMetrics` row a case).
+  one `CaseMetrics` row a case), written only when a figure differs from the stored row's
+  (its `computed_at` is then when the figures last changed).
 - `repeat_contact_case_ids(opened)`: for the cases a transaction opened (or gave a new
   requester), that requester's cases solved within the FCR window before them — their FCR
   depends on it (a repeat contact); the seam's subscriber (apps/sla/case_events.py)
@@ -21,15 +22,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, TextField
+from django.db.models.functions import Cast, JSONObject
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.accounts.models import AgentProfile, Team
 from apps.cases.events import CaseChange
@@ -37,6 +41,7 @@ from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.chat.models import ChatSession
 from apps.chat.selectors import agent_contact_count
 from apps.contacts.models import Organization
+from apps.core.db import JSONArrayAgg
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_each
 
@@ -173,7 +178,30 @@ def plan_for(policy: SlaPolicy | None, priority: str) -> clocks.Plan | None:
 
 def history_of(case: Case) -> clocks.History:
     """The case's interactions and status changes as the clocks read them (2 queries)."""
-    return _history(case, _interaction_rows(case))
+    events = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(status_events=Subquery(_status_events))
+        .values_list("status_events", flat=True)
+        .first()
+    )
+    return _history(case, _interaction_rows(case), events)
+
+
+# A case's creation and status events as a JSON array of {"id", "kind", "at", "after"} (NULL
+# without any; `after` as its JSON text, the same on every database), in no particular order:
+# a subquery that brings them with the case. `_history` puts them in order.
+_status_events = (
+    CaseEvent.objects.filter(
+        case_id=OuterRef("pk"), kind__in=[CaseEvent.Kind.CREATED, CaseEvent.Kind.STATUS]
+    )
+    .values("case_id")
+    .annotate(
+        events=JSONArrayAgg(
+            JSONObject(id="id", kind="kind", at="at", after=Cast("after", TextField()))
+        )
+    )
+    .values("events")
+)
 
 
 def _interaction_rows(case: Case) -> Sequence[Mapping[str, Any]]:
@@ -202,8 +230,10 @@ def _is_agent_response(row: Mapping[str, Any]) -> bool:
     )
 
 
-def _history(case: Case, rows: Iterable[Mapping[str, Any]]) -> clocks.History:
-    """`rows` of `_interaction_rows` and the case's status changes (1 query) as a History."""
+def _history(
+    case: Case, rows: Iterable[Mapping[str, Any]], events: Sequence[Mapping[str, Any]] | None
+) -> clocks.History:
+    """`rows` of `_interaction_rows` and `events` of `_status_events` as a History."""
     messages = [
         clocks.Message(
             at=row["occurred_at"],
@@ -214,24 +244,32 @@ def _history(case: Case, rows: Iterable[Mapping[str, Any]]) -> clocks.History:
     ]
     initial = Case.Status.NEW
     statuses = []
-    for row in (
-        CaseEvent.objects.filter(
-            case_id=case.pk, kind__in=[CaseEvent.Kind.CREATED, CaseEvent.Kind.STATUS]
-        )
-        .order_by("at", "id")
-        .values("kind", "at", "after")
+    for at, _, kind, after in sorted(
+        # Read from JSON: the instant is text (ISO 8601 with its offset on PostgreSQL, UTC
+        # without one on SQLite), `after` JSON text. In order of instant, then of writing.
+        (_aware(event["at"]), event["id"], event["kind"], event["after"])
+        for event in events or ()
     ):
-        if row["kind"] == CaseEvent.Kind.CREATED:
-            after = row["after"] if isinstance(row["after"], dict) else {}
+        after = None if after is None else json.loads(after)
+        if kind == CaseEvent.Kind.CREATED:
+            after = after if isinstance(after, dict) else {}
             initial = after.get("status", initial)
-        elif isinstance(row["after"], str):
-            statuses.append(clocks.StatusChange(at=row["at"], to=row["after"]))
+        elif isinstance(after, str):
+            statuses.append(clocks.StatusChange(at=at, to=after))
     return clocks.History(
         created_at=case.created_at,
         initial_status=initial,
         messages=messages,
         statuses=statuses,
     )
+
+
+def _aware(text: str) -> datetime:
+    """An instant a database wrote as JSON text; UTC when it names no offset (SQLite)."""
+    instant = parse_datetime(text)
+    if instant is None:
+        raise ValueError(f"not an instant: {text!r}")
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def fcr_window() -> timedelta:
@@ -304,6 +342,15 @@ _COMPUTED_FIELDS = [
 ]
 
 
+# The names of a case's tags as a JSON array (NULL without tags), for a subquery.
+_tag_names = (
+    Case.tags.through.objects.filter(case_id=OuterRef("pk"))
+    .values("case_id")
+    .annotate(names=JSONArrayAgg("tag__name"))
+    .values("names")  # type: ignore[misc]  # the stubs do not see the annotation
+)
+
+
 def next_breach(computed: Iterable[clocks.Clock]) -> datetime | None:
     """The soonest due instant among the clocks not yet fulfilled (a breached one included)."""
     dues = [c.due_at for c in computed if c.met_at is None and c.due_at is not None]
@@ -321,21 +368,25 @@ def case_sla_recompute(
     or one that no longer exists).
     """
     now = now or timezone.now()
+    _commit_without_waiting_for_the_disk()
     case = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("requester")
+        # The stored metrics come with the case (a join, not a query): unchanged, they are
+        # not written again. So do its tags' names and its status events (subqueries).
+        .select_related("requester", "metrics")
+        .annotate(tag_names=Subquery(_tag_names), status_events=Subquery(_status_events))
         .filter(pk=case_id)
         .first()
     )
     if case is None:
         return []
-    tags = list(case.tags.values_list("name", flat=True))
+    tags: list[str] = case.tag_names or []  # type: ignore[attr-defined]  # annotated
     policies = active_policies() if policies is None else policies
     policy = policy_for(
         policies, case=case, organization_id=case.requester.organization_id, tags=tags
     )
     rows = _interaction_rows(case)
-    history = _history(case, rows)
+    history = _history(case, rows, case.status_events)  # type: ignore[attr-defined]
     plan = plan_for(policy, case.priority)
     computed = clocks.replay(history, plan, now)
     stored = _clocks_store(case, policy, computed, now)
@@ -353,6 +404,26 @@ def case_sla_recompute(
     if (case.next_breach_at, case.sla_computed_at) != (due, case.updated_at):
         Case.objects.filter(pk=case.pk).update(next_breach_at=due, sla_computed_at=case.updated_at)
     return stored
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """On PostgreSQL, when the recompute's transaction is its own (a task's, the sweep's, not
+    a caller's that may hold other writes), let it commit without waiting for the disk
+    (``SET LOCAL synchronous_commit TO OFF``: this transaction only).
+
+    Every recompute's commit flushes the WAL to the disk (the row lock is written to it even
+    when nothing else is): on a busy disk the slowest and least predictable part of a
+    recompute, waited for by the worker for nothing it needs. What it stores
+    is derived from the history and is stored again by the next recompute: should the
+    database crash in the moment before the flush, the recompute is lost, not half-kept,
+    and the case is left as it was — dirty if it was written since (the sweep recomputes
+    it), provisional FCR still due (the finalisation retries), stale figures otherwise until
+    the next write. A later transaction that commits waits for this one's WAL too, so no
+    claim or notification can outlive what it read.
+    """
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _clock_values(clock: SlaClock | clocks.Clock) -> tuple[Any, ...]:
@@ -469,6 +540,9 @@ def _metrics_store(
     def seconds(duration: metrics.Duration | None) -> tuple[int | None, int | None]:
         return (None, None) if duration is None else (duration.seconds, duration.business_seconds)
 
+    # What the last recompute stored, read with the case (select_related; None: none yet).
+    # Read before building the new row: assigning its case makes it `case.metrics`.
+    stored = getattr(case, "metrics", None)
     first_response, first_response_business = seconds(figures.first_response)
     first_resolution, first_resolution_business = seconds(figures.first_resolution)
     resolution, resolution_business = seconds(figures.resolution)
@@ -512,11 +586,23 @@ def _metrics_store(
         no_customer_follow_up=figures.no_customer_follow_up,
         computed_at=now,
     )
+    if stored is not None and not _metrics_differ(stored, row):
+        return
     CaseMetrics.objects.bulk_create(
         [row],
         update_conflicts=True,
         unique_fields=["case"],
         update_fields=[f.name for f in CaseMetrics._meta.concrete_fields if f.name != "case"],
+    )
+
+
+def _metrics_differ(stored: CaseMetrics, row: CaseMetrics) -> bool:
+    """Whether `row` holds other figures than `stored`: every column but the case and the
+    instant they were computed, so a column added to CaseMetrics is compared too."""
+    return any(
+        getattr(stored, field.attname) != getattr(row, field.attname)
+        for field in CaseMetrics._meta.concrete_fields
+        if field.name not in ("case", "computed_at")
     )
 
 
