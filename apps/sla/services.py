@@ -30,8 +30,19 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, TextField
-from django.db.models.functions import Cast, JSONObject
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    JSONField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -77,23 +88,44 @@ _calendars: dict[tuple[int, datetime], Calendar] = {}
 _policies_cache: dict[str, Any] = {}
 
 
-def policies_version() -> tuple[Any, ...]:
-    """What changes whenever a policy, its targets or conditions, or a calendar changes: every
-    save of a policy (the API, the admin and the services save the policy with its targets)
-    moves its updated_at, a deletion its count. One query."""
-    figures = SlaPolicy.objects.aggregate(
-        n=Count("id"), last=Max("id"), at=Max("updated_at"), calendar=Max("calendar__updated_at")
+# What changes whenever a policy, its targets or conditions, or a calendar changes: every save
+# of a policy (the API, the admin and the services save the policy with its targets) moves its
+# updated_at, a deletion its count. One JSON value (NULL without policies), read on its own by
+# `policies_version()` or as a subquery with a case by the recompute: the same SQL both ways,
+# so the two readings compare equal.
+_policies_version = (
+    SlaPolicy.objects.order_by()
+    .annotate(all_policies=Value(1))
+    .values("all_policies")
+    .annotate(
+        version=JSONObject(
+            n=Count("id"),
+            last=Max("id"),
+            at=Max("updated_at"),
+            calendar=Max("calendar__updated_at"),
+        )
     )
-    return (figures["n"], figures["last"], figures["at"], figures["calendar"])
+    .values("version")
+)
 
 
-def active_policies() -> list[SlaPolicy]:
+def policies_version() -> Any:
+    """The policies' version now (one query): see `_policies_version`."""
+    return next(iter(_policies_version.values_list("version", flat=True)), None)
+
+
+_NOT_READ = object()
+
+
+def active_policies(*, version: Any = _NOT_READ) -> list[SlaPolicy]:
     """The active policies in the order they are tried, with what matching needs.
 
-    Kept per process while `policies_version()` holds (1 query); read again (4 more) when it
-    moved, or when this process saved one (signals.py clears the cache).
+    Kept per process while `policies_version()` holds (1 query, or none when the caller read
+    the `version` with its own query); read again (4 more) when it moved, or when this
+    process saved one (signals.py clears the cache).
     """
-    version = policies_version()
+    if version is _NOT_READ:
+        version = policies_version()
     if _policies_cache.get("version") != version:
         _policies_cache["policies"] = list(
             SlaPolicy.objects.filter(is_active=True)
@@ -284,21 +316,28 @@ def _merged_duplicate(case: Case) -> Q:
 
 
 def _metrics_facts(case: Case, rows: Sequence[Mapping[str, Any]]) -> metrics.Facts:
-    """What the metrics need beside the history: the requester's next case (1 query); and
+    """What the metrics need beside the history: the requester's next case (read with the
+    case by the recompute, `_later_case`; otherwise 1 query); and
     for a case with chat messages (2 queries more), agent responses counted the chat way and
     the length of its chats an agent answered. Without chat messages there is no chat rule
     to apply — each agent response counts one — and no chat of this case (a chat's messages
     are on the case it belongs to, merges move them), so nothing more is read."""
-    later = (
-        Case.objects.filter(requester_id=case.requester_id)
-        .filter(Q(created_at__gt=case.created_at) | Q(created_at=case.created_at, pk__gt=case.pk))
-        # A duplicate opened before the solve and merged into this case is part of this
-        # contact; one opened after the solve is the customer coming back: a repeat.
-        .exclude(_merged_duplicate(case))
-        .order_by("created_at", "pk")
-        .values_list("pk", "created_at")
-        .first()
-    )
+    if hasattr(case, "later_case"):  # read with the case (`_later_case`)
+        found = case.later_case
+        later = (found["id"], _aware(found["created_at"])) if found else None
+    else:
+        later = (
+            Case.objects.filter(requester_id=case.requester_id)
+            .filter(
+                Q(created_at__gt=case.created_at) | Q(created_at=case.created_at, pk__gt=case.pk)
+            )
+            # A duplicate opened before the solve and merged into this case is part of this
+            # contact; one opened after the solve is the customer coming back: a repeat.
+            .exclude(_merged_duplicate(case))
+            .order_by("created_at", "pk")
+            .values_list("pk", "created_at")
+            .first()
+        )
     agent_contacts = sum(1 for row in rows if _is_agent_response(row))
     chat_seconds = 0
     if any(row["channel"] == Channel.CHAT for row in rows):
@@ -342,6 +381,25 @@ _COMPUTED_FIELDS = [
 ]
 
 
+# The requester's next case after this one as {"id", "created_at"} (NULL when there is none),
+# for a subquery: `_metrics_facts`' query with the case's values as outer references. A
+# duplicate merged into the case counts only when it was opened after the solve (an unsolved
+# case: never), as `_merged_duplicate` says.
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+_later_case = (
+    Case.objects.filter(requester_id=OuterRef("requester_id"))
+    .filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    .exclude(
+        merged_into_id=OuterRef("pk"),
+        created_at__lte=Coalesce(OuterRef("solved_at"), Value(_FAR_FUTURE)),
+    )
+    .order_by("created_at", "pk")
+    .values(json=JSONObject(id="id", created_at="created_at"))[:1]
+)
+
 # The names of a case's tags as a JSON array (NULL without tags), for a subquery.
 _tag_names = (
     Case.tags.through.objects.filter(case_id=OuterRef("pk"))
@@ -374,14 +432,21 @@ def case_sla_recompute(
         # The stored metrics come with the case (a join, not a query): unchanged, they are
         # not written again. So do its tags' names and its status events (subqueries).
         .select_related("requester", "metrics")
-        .annotate(tag_names=Subquery(_tag_names), status_events=Subquery(_status_events))
+        # And the requester's next case (for FCR) and the policies' version (subqueries).
+        .annotate(
+            tag_names=Subquery(_tag_names),
+            status_events=Subquery(_status_events),
+            later_case=Subquery(_later_case, output_field=JSONField()),
+            policies_version=Subquery(_policies_version, output_field=JSONField()),
+        )
         .filter(pk=case_id)
         .first()
     )
     if case is None:
         return []
     tags: list[str] = case.tag_names or []  # type: ignore[attr-defined]  # annotated
-    policies = active_policies() if policies is None else policies
+    if policies is None:
+        policies = active_policies(version=case.policies_version)  # type: ignore[attr-defined]
     policy = policy_for(
         policies, case=case, organization_id=case.requester.organization_id, tags=tags
     )

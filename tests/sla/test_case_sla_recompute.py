@@ -5,11 +5,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from apps.cases import services as case_services
 from apps.cases.models import Case
 from apps.sla import services
-from apps.sla.models import SlaClock, SlaClockEvent
+from apps.sla.models import SlaClock, SlaClockEvent, SlaPolicy, SlaTarget
 from tests.factories import CaseFactory, InteractionFactory, SlaPolicyFactory, TeamFactory
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +66,7 @@ def test_recomputing_twice_stores_the_same_clocks_and_keeps_what_was_fired(polic
 
 
 @pytest.mark.parametrize("messages", [4, 40])
-@pytest.mark.parametrize(("channel", "queries"), [("email", 12), ("chat", 14)])
+@pytest.mark.parametrize(("channel", "queries"), [("email", 11), ("chat", 13)])
 def test_recompute_costs_the_same_queries_whatever_the_history(
     policy, agent, messages, channel, queries, django_assert_num_queries
 ):
@@ -80,9 +82,9 @@ def test_recompute_costs_the_same_queries_whatever_the_history(
         )
     policies = services.active_policies()
 
-    # lock+case (with its tags, status events and stored metrics), interactions (with their
-    # calls), existing clocks, their events, upsert, delete events, insert events, then for
-    # the metrics: the requester's next case, the metrics upsert — and with chat messages,
+    # lock+case (with its tags, status events, stored metrics, the requester's next case and
+    # the policies' version), interactions (with their calls), existing clocks, their events,
+    # upsert, delete events, insert events, then the metrics upsert — and with chat messages,
     # agent responses counted the chat way and the answered chats' lengths; update the case
     # (+ savepoint/release)
     with django_assert_num_queries(queries):
@@ -310,3 +312,34 @@ def test_status_changes_at_one_instant_apply_in_the_order_they_were_written():
     history = services.history_of(Case.objects.get(pk=case.pk))
 
     assert [(s.at, s.to) for s in history.statuses] == [(at, "pending"), (at, "open")]
+
+
+def test_the_policies_version_comes_with_the_case_not_in_a_query_of_its_own(
+    policy, agent, django_assert_num_queries
+):
+    """The task recomputes without `policies`: whether its cached policies still hold is read
+    with the case, so it costs the same queries as a caller that passes them."""
+    case = open_case(channel="email")
+    now = MONDAY_9AM + timedelta(hours=1)
+    services.case_sla_recompute(case_id=case.pk, now=now)  # warm the cache, write the clocks
+    with CaptureQueriesContext(connection) as given:
+        services.case_sla_recompute(case_id=case.pk, now=now, policies=services.active_policies())
+    with CaptureQueriesContext(connection) as read:
+        services.case_sla_recompute(case_id=case.pk, now=now)
+    assert len(read.captured_queries) == len(given.captured_queries) - 1  # -1: the version
+
+
+def test_a_policy_saved_elsewhere_is_seen_by_the_next_recompute(policy, agent):
+    """The version read with the case still notices another process's policy change."""
+    case = open_case(channel="email")
+    services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
+    target = policy.targets.get(priority=case.priority, metric="first_response")
+    # As another process would: no signal reaches this process's cache.
+    SlaTarget.objects.filter(pk=target.pk).update(minutes=target.minutes + 60)
+    SlaPolicy.objects.filter(pk=policy.pk).update(updated_at=timezone.now())
+    [clock] = [
+        c
+        for c in services.case_sla_recompute(case_id=case.pk, now=MONDAY_9AM)
+        if c.metric == "first_response"
+    ]
+    assert clock.target_minutes == target.minutes + 60
