@@ -378,6 +378,9 @@ _COMPUTED_FIELDS = [
     "business_seconds",
     "calendar_seconds",
     "computed_at",
+    "team",
+    "channel",
+    "priority",
 ]
 
 
@@ -511,6 +514,11 @@ def _clock_values(clock: SlaClock | clocks.Clock) -> tuple[Any, ...]:
     )
 
 
+def _case_copies(row: Case | SlaClock) -> tuple[Any, ...]:
+    """The case's columns a clock copies for the SLA summary's filters."""
+    return (row.team_id, row.channel, row.priority)
+
+
 def _clocks_store(
     case: Case, policy: SlaPolicy | None, computed: list[clocks.Clock], now: datetime
 ) -> list[SlaClock]:
@@ -537,13 +545,27 @@ def _clocks_store(
     if gone:
         SlaClock.objects.filter(pk__in=gone).delete()
     policy_id = policy.pk if policy else None
+    copies = _case_copies(case)
     changed = [
         c
         for c in computed
         if (old := existing.get((c.metric, c.instance))) is None
         or old.policy_id != policy_id
         or _clock_values(old) != _clock_values(c)
+        or _case_copies(old) != copies
     ]
+    # The clocks kept as a record follow the case's team, channel and priority too.
+    moved = [
+        clock
+        for key, clock in existing.items()
+        if key not in keep and clock.pk not in gone and _case_copies(clock) != copies
+    ]
+    if moved:
+        SlaClock.objects.filter(pk__in=[clock.pk for clock in moved]).update(
+            team_id=case.team_id, channel=case.channel, priority=case.priority
+        )
+        for clock in moved:
+            clock.team_id, clock.channel, clock.priority = copies
     if changed:
         rows = [
             SlaClock(
@@ -563,6 +585,9 @@ def _clocks_store(
                 business_seconds=c.business_seconds,
                 calendar_seconds=c.calendar_seconds,
                 computed_at=now,
+                team_id=case.team_id,
+                channel=case.channel,
+                priority=case.priority,
             )
             for c in changed
         ]
@@ -650,6 +675,10 @@ def _metrics_store(
         one_touch=figures.one_touch,
         no_customer_follow_up=figures.no_customer_follow_up,
         computed_at=now,
+        opened_at=case.created_at,
+        team_id=case.team_id,
+        channel=case.channel,
+        priority=case.priority,
     )
     if stored is not None and not _metrics_differ(stored, row):
         return
