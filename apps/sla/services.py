@@ -403,6 +403,19 @@ _later_case = (
     .values(json=JSONObject(id="id", created_at="created_at"))[:1]
 )
 
+# A clock's events as a JSON array of {"id", "kind", "at", "detail"} (NULL without any;
+# `detail` as its JSON text), for a subquery: they come with the clocks.
+_clock_events = (
+    SlaClockEvent.objects.filter(clock_id=OuterRef("pk"))
+    .values("clock_id")
+    .annotate(
+        events=JSONArrayAgg(
+            JSONObject(id="id", kind="kind", at="at", detail=Cast("detail", TextField()))
+        )
+    )
+    .values("events")
+)
+
 # The names of a case's tags as a JSON array (NULL without tags), for a subquery.
 _tag_names = (
     Case.tags.through.objects.filter(case_id=OuterRef("pk"))
@@ -525,14 +538,21 @@ def _clocks_store(
     """Write what changed: clocks whose figures differ (or are new) and the events of clocks
     whose events differ. A recompute that finds what it stored last time writes nothing (a
     running clock's elapsed time moves with `now`, so it is rewritten each time)."""
-    existing = {(c.metric, c.instance): c for c in SlaClock.objects.filter(case=case)}
-    stored_events: dict[int, list[tuple[Any, ...]]] = {}
-    for clock_id, kind, at, detail in (
-        SlaClockEvent.objects.filter(clock__case=case)
-        .order_by("at", "id")
-        .values_list("clock_id", "kind", "at", "detail")
-    ):
-        stored_events.setdefault(clock_id, []).append((kind, at, detail))
+    existing = {
+        (c.metric, c.instance): c
+        for c in SlaClock.objects.filter(case=case).annotate(event_rows=Subquery(_clock_events))
+    }
+    stored_events: dict[int, list[tuple[Any, ...]]] = {
+        clock.pk: [
+            (kind, at, detail)
+            for at, _, kind, detail in sorted(
+                # JSON text as in `_history`: in order of instant, then of writing.
+                (_aware(e["at"]), e["id"], e["kind"], json.loads(e["detail"]))
+                for e in clock.event_rows or ()  # type: ignore[attr-defined]  # annotated
+            )
+        ]
+        for clock in existing.values()
+    }
     # A clock the policy no longer has (the priority changed to one without that target, the
     # policy stopped applying) goes while it runs; a met or breached one stays as the record
     # of what was promised and what happened (a breach escalated to urgent stays a breach).

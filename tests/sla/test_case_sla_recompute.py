@@ -66,7 +66,7 @@ def test_recomputing_twice_stores_the_same_clocks_and_keeps_what_was_fired(polic
 
 
 @pytest.mark.parametrize("messages", [4, 40])
-@pytest.mark.parametrize(("channel", "queries"), [("email", 11), ("chat", 13)])
+@pytest.mark.parametrize(("channel", "queries"), [("email", 10), ("chat", 12)])
 def test_recompute_costs_the_same_queries_whatever_the_history(
     policy, agent, messages, channel, queries, django_assert_num_queries
 ):
@@ -83,7 +83,7 @@ def test_recompute_costs_the_same_queries_whatever_the_history(
     policies = services.active_policies()
 
     # lock+case (with its tags, status events, stored metrics, the requester's next case and
-    # the policies' version), interactions (with their calls), existing clocks, their events,
+    # the policies' version), interactions (with their calls), existing clocks with their events,
     # upsert, delete events, insert events, then the metrics upsert — and with chat messages,
     # agent responses counted the chat way and the answered chats' lengths; update the case
     # (+ savepoint/release)
