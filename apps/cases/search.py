@@ -48,6 +48,7 @@ from psycopg.errors import QueryCanceled
 from apps.accounts.types import User
 from apps.contacts.identities import Identity, InvalidIdentity, normalize
 from apps.contacts.models import Contact, ContactIdentity
+from apps.core.errors import DomainError
 from apps.core.ids import MAX_DB_ID
 
 from .models import Case, Interaction
@@ -180,21 +181,25 @@ class Cursor:
         return f"{micros}-{self.case_id}"
 
 
-class InvalidCursor(ValueError):
-    pass
+class InvalidCursor(DomainError, ValueError):
+    """A "more results" link that is not one of ours (cut short, edited): the page says so."""
+
+    code = "invalid_cursor"
+    status = 400
+    field = "after"
 
 
 def parse_cursor(value: str) -> Cursor:
     """The cursor of a "more results" link; InvalidCursor when it is not one of ours."""
     micros, sep, case_id = (value or "").partition("-")
     if not sep or not micros.isdigit() or not case_id.isdigit():
-        raise InvalidCursor(value)
+        raise InvalidCursor(f"not a results cursor: {value[:40]!r}")
     if not 1 <= int(case_id) <= MAX_DB_ID or len(micros) > 17:
-        raise InvalidCursor(value)
+        raise InvalidCursor(f"not a results cursor: {value[:40]!r}")
     try:
         at = datetime.fromtimestamp(int(micros) / 1_000_000, tz=UTC)
     except (OverflowError, OSError, ValueError):
-        raise InvalidCursor(value) from None
+        raise InvalidCursor(f"not a results cursor: {value[:40]!r}") from None
     return Cursor(updated_at=at, case_id=int(case_id))
 
 

@@ -20,7 +20,7 @@ def case_search(request):
             after = search.parse_cursor(request.GET["after"])
         except search.InvalidCursor:
             context = {"results": None, "search_query": raw, "bad_cursor": True}
-            return render(request, "cases/search.html", context, status=400)
+            return render(request, "cases/search.html", context, status=search.InvalidCursor.status)
     results = search.case_search(user=request.user, query=raw, after=after)
     if results.jump_to is not None:
         return redirect("case-detail", case_id=results.jump_to.pk)
