@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_search
 
 urlpatterns = [
     path("", views.queue, name="home"),
@@ -10,4 +10,7 @@ urlpatterns = [
         views.attachment_download,
         name="case-attachment",
     ),
+    # --- search ---
+    path("search/", views_search.case_search, name="case-search"),
+    # --- end search ---
 ]
