@@ -6,6 +6,8 @@ view shows beside the field. The composer's form carries what the agent wrote an
 the last interaction they saw (the stale-reply check, apps/cases/views.py).
 """
 
+import re
+
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,6 +15,7 @@ from django.contrib.auth import get_user_model
 from apps.accounts.models import AgentProfile, Team, role_of
 from apps.accounts.types import User
 from apps.contacts.models import ContactIdentity
+from apps.core.text import has_hidden, reveal_hidden
 
 from . import outbound, services
 from .models import Case, Channel, Tag
@@ -30,6 +33,28 @@ IDENTITY_CHANNELS = {
 }
 # "Send and set status" (Zendesk's submit-as): the statuses an answer can leave a case in.
 THEN_STATUSES = (Case.Status.PENDING, Case.Status.ON_HOLD, Case.Status.SOLVED)
+
+
+_MARKER = re.compile(r"⟨U\+([0-9A-F]{4,6})⟩")
+
+
+def shown_for_editing(text: str) -> str:
+    """Text for an edit box: hidden characters as "⟨U+XXXX⟩" markers (apps/core/text.py), so
+    the agent sees in the box what the page shows everywhere else."""
+    return reveal_hidden(text)
+
+
+def from_editing(text: str) -> str:
+    """The inverse of `shown_for_editing`: each marker of a hidden character is that
+    character again, so saving an edit box keeps what the agent did not touch as it was
+    (deleting a marker deletes the character). Markers of visible characters stay text."""
+
+    def char(match: re.Match[str]) -> str:
+        code = int(match.group(1), 16)
+        found = chr(code) if code <= 0x10FFFF else ""
+        return found if found and has_hidden(found) else match.group(0)
+
+    return _MARKER.sub(char, text)
 
 
 class CaseFieldForm(forms.Form):
@@ -107,6 +132,9 @@ class AssigneeForm(CaseFieldForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["assignee"].queryset = assignee_choices(self.case, self.user)
+        if self.is_bound and self.data.get("take"):  # the "Take it" button: assign to me
+            self.data = self.data.copy()
+            self.data["assignee"] = str(self.user.pk)
 
     def save(self) -> Case:
         return services.case_assign(
@@ -147,7 +175,8 @@ class TagsForm(CaseFieldForm):
     )
 
     def clean_tags(self) -> list[str]:
-        names = [name.strip() for name in self.cleaned_data["tags"].split(",") if name.strip()]
+        text = from_editing(self.cleaned_data["tags"])
+        names = [name.strip() for name in text.split(",") if name.strip()]
         too_long = [name for name in names if len(name) > TAG_MAX_LENGTH]
         if too_long:
             raise forms.ValidationError(
@@ -166,7 +195,13 @@ class TagsForm(CaseFieldForm):
 
 class SubjectForm(CaseFieldForm):
     field_name = "subject"
-    subject = forms.CharField(max_length=SUBJECT_MAX_LENGTH)
+    subject = forms.CharField(max_length=SUBJECT_MAX_LENGTH * 2)  # markers are longer
+
+    def clean_subject(self) -> str:
+        subject = from_editing(self.cleaned_data["subject"])
+        if len(subject) > SUBJECT_MAX_LENGTH:
+            raise forms.ValidationError(f"A subject has at most {SUBJECT_MAX_LENGTH} characters.")
+        return subject
 
     def save(self) -> Case:
         return services.case_set_subject(

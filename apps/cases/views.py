@@ -6,7 +6,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
 from apps.core.errors import DomainError
 from apps.core.ids import MAX_DB_ID
@@ -101,6 +103,13 @@ def _page_context(request, case_id: int, **extra) -> dict:
         "statuses_allowed": sorted(Case.ALLOWED_TRANSITIONS[case.status]),
     }
     context.update(extra)
+    # Keyboard focus after an htmx swap (htmx focuses the new content's [autofocus]), or on
+    # a page shown again after a refusal: where the agent has to look or type next.
+    compose = context["compose"]
+    if compose.errors or context["stale"] or extra.get("sent"):
+        compose.fields["body"].widget.attrs["autofocus"] = True
+    for name in [*extra.get("saved", {}), *extra.get("field_errors", {})]:
+        context["field_forms"][name].fields[name].widget.attrs["autofocus"] = True
     return context
 
 
@@ -119,7 +128,9 @@ def _sla_badges(sla: dict) -> list[dict]:
 
 def _field_initial(case: Case, name: str) -> dict:
     if name == "tags":
-        return {"tags": ", ".join(tag.name for tag in case.tags.all())}
+        return {"tags": ", ".join(forms.shown_for_editing(tag.name) for tag in case.tags.all())}
+    if name == "subject":
+        return {"subject": forms.shown_for_editing(case.subject)}
     if name in ("assignee", "team"):
         return {name: getattr(case, f"{name}_id")}
     return {name: getattr(case, name)}
@@ -147,12 +158,18 @@ def case_field(request, case: Case, field: str):
     else:
         error = " ".join(message for errors in form.errors.values() for message in errors)
     if not error:
+        try:
+            selectors.case_visible(case_id=case_id, user=request.user)
+        except Case.DoesNotExist:  # routed out of the user's teams: back to their queue
+            messages.success(request, f"{form.done_message()} {case.reference} left your teams.")
+            return HttpResponseClientRedirect(reverse("home")) if request.htmx else redirect("home")
         if request.htmx:
             context = _page_context(request, case_id, saved={field: form.done_message()})
             return render(request, "cases/case/header.html", context)
         messages.success(request, form.done_message())
         return redirect("case-detail", case_id)
     # Refused: the header again, this field showing what was typed and why it was refused.
+    form.fields[field].widget.attrs["autofocus"] = True
     context = _page_context(request, case_id)
     context["field_forms"][field] = form
     context["field_errors"] = {field: error}

@@ -1,6 +1,8 @@
 """The case header's fields, changed in place: with htmx the header comes back, without it
 the page redirects (POST-redirect-GET); a refusal is a 4xx naming what was wrong."""
 
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -99,9 +101,13 @@ def test_assigning_someone_outside_the_team_is_refused(signed_in, case, other_te
     assert case.assignee != stranger
 
 
-def test_take_it_assigns_the_case_to_me(signed_in, team, agent):
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_take_it_assigns_the_case_to_me(signed_in, team, agent, htmx):
     unassigned = CaseFactory(team=team, status=Status.NEW)
-    signed_in.post(field_url(unassigned, "assignee"), {"assignee": agent.pk})
+    # The select still says "Unassigned"; the button says "me".
+    signed_in.post(
+        field_url(unassigned, "assignee"), {"assignee": "", "take": "1"}, **(HTMX if htmx else {})
+    )
     unassigned.refresh_from_db()
     assert unassigned.assignee == agent
     assert unassigned.status == Status.OPEN  # the service opens a new case it assigns
@@ -165,3 +171,51 @@ def test_an_unknown_field_is_not_found(signed_in, case):
 
 def test_a_field_change_needs_a_post(signed_in, case):
     assert signed_in.get(field_url(case, "status")).status_code == 405
+
+
+@pytest.mark.parametrize("htmx", [False, True], ids=["plain", "htmx"])
+def test_routing_a_case_out_of_my_teams_sends_me_back_to_my_queue(client, team, other_team, htmx):
+    from tests.factories import SupervisorFactory
+
+    supervisor = SupervisorFactory(teams=[team])
+    case = CaseFactory(team=team, status=Status.NEW)
+    client.force_login(supervisor)
+    response = client.post(
+        field_url(case, "team"), {"team": other_team.pk}, **(HTMX if htmx else {})
+    )
+    case.refresh_from_db()
+    assert case.team == other_team
+    if htmx:
+        assert response["HX-Redirect"] == reverse("home")
+    else:
+        assert response["Location"] == reverse("home")
+    assert f"{case.reference} left your teams." in client.get(reverse("home")).content.decode()
+
+
+def test_a_refused_field_gets_the_keyboard_focus(signed_in, case):
+    """htmx focuses the [autofocus] element of what it swaps in: the field to correct."""
+    response = signed_in.post(field_url(case, "subject"), {"subject": ""}, **HTMX)
+    [subject_input] = re.findall(r'<input[^>]*name="subject"[^>]*>', response.content.decode())
+    assert "autofocus" in subject_input
+    shown = signed_in.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert "autofocus" not in shown  # a plain visit does not jump anywhere
+
+
+def test_hidden_characters_are_markers_in_the_edit_boxes_and_survive_a_save(signed_in, team, agent):
+    """The boxes show "⟨U+202E⟩" like the rest of the page; saving what was shown keeps the
+    character as stored (evidence), deleting the marker deletes it."""
+    from apps.cases import services
+
+    case = CaseFactory(team=team, assignee=agent, subject="Refund \u202efdp.exe")
+    services.case_set_tags(case_id=case.pk, tags=["vip\u200f"], actor=agent)
+    page = signed_in.get(reverse("case-detail", args=[case.pk])).content.decode()
+    assert 'value="Refund ⟨U+202E⟩fdp.exe"' in page
+    assert 'value="vip⟨U+200F⟩"' in page
+    assert "\u202e" not in page
+    assert "\u200f" not in page
+
+    signed_in.post(field_url(case, "tags"), {"tags": "vip⟨U+200F⟩, refund"})
+    assert sorted(case.tags.values_list("name", flat=True)) == ["refund", "vip\u200f"]
+    signed_in.post(field_url(case, "subject"), {"subject": "Refund fdp.exe ⟨U+0041⟩"})
+    case.refresh_from_db()
+    assert case.subject == "Refund fdp.exe ⟨U+0041⟩"  # a visible character's "marker" is text
