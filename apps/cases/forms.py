@@ -20,13 +20,13 @@ from apps.core.text import has_hidden, reveal_hidden
 from . import outbound, services
 from .models import Case, Channel, Tag
 
-TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
-SUBJECT_MAX_LENGTH = Case._meta.get_field("subject").max_length
+TAG_MAX_LENGTH: int = Tag._meta.get_field("name").max_length or 64
+SUBJECT_MAX_LENGTH: int = Case._meta.get_field("subject").max_length or 255
 # Channels whose sender carries files (apps/mail/outbound.py attaches them); chat and social
 # senders send text only, so a file there would be stored but never reach the customer.
 ATTACHMENT_CHANNELS = frozenset({Channel.EMAIL})
 # An identity of the requester lets an agent answer on that channel (when it has a sender).
-IDENTITY_CHANNELS = {
+IDENTITY_CHANNELS: dict[str, str] = {
     ContactIdentity.Kind.EMAIL: Channel.EMAIL,
     ContactIdentity.Kind.SOCIAL: Channel.SOCIAL,
     ContactIdentity.Kind.CHAT: Channel.CHAT,
@@ -150,7 +150,9 @@ class AssigneeForm(CaseFieldForm):
 
 class TeamForm(CaseFieldForm):
     field_name = "team"
-    team = forms.ModelChoiceField(queryset=None, required=False, empty_label="No team")
+    team: "forms.ModelChoiceField[Team]" = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="No team"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -276,7 +278,9 @@ class ComposeForm(forms.Form):
     def __init__(self, *args, case: Case, **kwargs):
         self.case = case
         super().__init__(*args, **kwargs)
-        self.fields["channel"].choices = reply_channels(case)
+        channel = self.fields["channel"]
+        assert isinstance(channel, forms.ChoiceField)
+        channel.choices = reply_channels(case)
         self.fields["channel"].initial = case.channel
 
     def clean_body(self) -> str:

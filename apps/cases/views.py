@@ -156,7 +156,7 @@ def case_field(request, case: Case, field: str):
         except DomainError as exc:
             error, status = exc.message, exc.status
     else:
-        error = " ".join(message for errors in form.errors.values() for message in errors)
+        error = " ".join(str(message) for errors in form.errors.values() for message in errors)
     if not error:
         try:
             selectors.case_visible(case_id=case_id, user=request.user)
