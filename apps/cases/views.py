@@ -185,7 +185,6 @@ def case_compose(request, case: Case):
     another agent's reply stored since stops the send: the composer comes back with the text
     as typed, the new messages shown, and a "send anyway" button."""
     case_id = case.pk
-    case.requester.identities.all()  # the channels offered read the requester's identities
     form = forms.ComposeForm(request.POST, request.FILES, case=case)
     template = "cases/case/workspace.html" if request.htmx else "cases/case_detail.html"
     if not form.is_valid():
@@ -197,7 +196,10 @@ def case_compose(request, case: Case):
             case=case, after_id=data["last_seen"] or 0, user=request.user
         )
         if stale:
-            context = _page_context(request, case_id, stale=stale)
+            # Files cannot be sent back to the browser: the warning asks for them again.
+            context = _page_context(
+                request, case_id, stale=stale, files_dropped=bool(request.FILES)
+            )
             retry = request.POST.copy()
             retry["last_seen"] = context["last_seen"]
             context["compose"] = forms.ComposeForm(retry, case=case)

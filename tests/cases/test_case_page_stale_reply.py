@@ -87,3 +87,15 @@ def test_a_note_is_never_held_back(client, agent, case):
     response = send(client, case, seen, kind="note")
     assert response.status_code == 302
     assert case.interactions.filter(is_public=False).count() == 1
+
+
+def test_files_of_a_held_back_reply_are_asked_for_again(client, agent, case):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(agent)
+    seen = page_last_seen(client, case)
+    InteractionFactory(case=case, body_text="One more thing")
+    response = send(client, case, seen, attachments=[SimpleUploadedFile("a.pdf", b"%PDF")])
+    assert response.status_code == 409
+    assert "Your text is kept below; choose the files again." in response.content.decode()
+    assert not case.interactions.filter(direction="out").exists()
