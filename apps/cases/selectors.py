@@ -72,6 +72,20 @@ def case_events(*, case: Case) -> QuerySet[CaseEvent]:
     return case.events.select_related("actor", "actor_contact").order_by("at", "id")
 
 
+LINK_EVENTS = (
+    CaseEvent.Kind.UNVERIFIED_REFERENCE,
+    CaseEvent.Kind.FOLLOW_UP,
+    CaseEvent.Kind.MERGED_FROM,
+    CaseEvent.Kind.MERGED_INTO,
+)
+
+
+def case_links(*, case: Case) -> list[CaseEvent]:
+    """The events that tie the case to another (an unverified sender naming it, a follow-up,
+    a merge): the case page shows them in its header, not only in the audit trail."""
+    return list(case_events(case=case).filter(kind__in=LINK_EVENTS))
+
+
 def interactions_after(*, case: Case, after_id: int, user: User) -> list[Interaction]:
     """What someone else added to the case's conversation after interaction `after_id`:
     customer messages and other agents' replies (the stale-reply warning of the composer)."""

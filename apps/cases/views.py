@@ -101,6 +101,7 @@ def _page_context(request, case_id: int, **extra) -> dict:
         # Confirming a claim another contact owns merges two contacts: supervisors, admins.
         "can_merge_contacts": contact_merge_allowed(user=request.user),
         "statuses_allowed": sorted(Case.ALLOWED_TRANSITIONS[case.status]),
+        "links": selectors.case_links(case=case),
     }
     context.update(extra)
     # Keyboard focus after an htmx swap (htmx focuses the new content's [autofocus]), or on

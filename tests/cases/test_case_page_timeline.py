@@ -114,3 +114,14 @@ def test_the_requester_panel_is_a_customer_360(client, agent, team, other_team, 
     assert "Old call" in body
     assert "Elsewhere secret" not in body
     assert "3 in all, 2 open" in body
+
+
+def test_a_merge_is_shown_in_the_header_not_only_in_the_audit_trail(client, agent, team, case):
+    duplicate = CaseFactory(team=team, requester=case.requester, subject="Same thing")
+    services.case_merge(source_id=duplicate.pk, target_id=case.pk, actor=agent)
+    body = page(client, agent, case)
+    header = body.split('id="case-header"')[1].split("</section>")[0]
+    assert (
+        f'Another case merged in by alex: <a href="/cases/{duplicate.pk}/">'
+        f"{duplicate.reference}</a>"
+    ) in header
