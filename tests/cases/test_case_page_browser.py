@@ -81,6 +81,9 @@ def test_an_agent_works_a_case_from_the_page(
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.locator("#composer .saved")).to_have_text("Reply sent.")
     expect(page.locator(".interaction.out").last).to_contain_text("the second payment is refunded")
+    # htmx settles the swap and puts the focus back in the message box (its [autofocus]);
+    # typing elsewhere before that would land in the box.
+    expect(page.get_by_label("Message")).to_be_focused()
     assert [m.to for m in mail.outbox] == [["Ann Example <ann@example.com>"]]
 
     # An internal note.
@@ -88,6 +91,7 @@ def test_an_agent_works_a_case_from_the_page(
     page.get_by_label("Message").fill("Refund id RF-2291 in the ledger.")
     page.get_by_role("button", name="Send", exact=True).click()
     expect(page.locator(".interaction.note").last).to_contain_text("RF-2291")
+    expect(page.get_by_label("Message")).to_be_focused()
     assert len(mail.outbox) == 1  # a note never reaches the customer
 
     # A tag, in place.
@@ -95,6 +99,7 @@ def test_an_agent_works_a_case_from_the_page(
     page.get_by_role("button", name="Save tags").click()
     expect(page.locator("#case-header .saved")).to_have_text("Tags saved.")
     expect(page.locator("#case-header .tag")).to_have_text(["double-charge", "refund"])
+    expect(page.get_by_label("Tags")).to_be_focused()  # focus stays on the field just saved
     assert sorted(case.tags.values_list("name", flat=True)) == ["double-charge", "refund"]
 
     # Send and solve in one action.
