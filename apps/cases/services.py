@@ -632,12 +632,15 @@ def case_reply(
     metadata: dict[str, Any] | None = None,
     external_id: str = "",
     occurred_at: datetime | None = None,
+    attachments: list[AttachmentFile] | None = None,
 ) -> Interaction:
     """An agent's public answer, on the case's channel unless another is given.
 
     An unassigned case is assigned to the agent who answers it (when they are in its team);
     a new case becomes open, or `then_status` (e.g. pending: waiting for the customer).
     `occurred_at` is for replies imported from another system; it defaults to now.
+    `attachments` are stored on the reply in the same transaction (`attachments_add`: a file
+    over the limits refuses the whole reply), before the send task runs on commit.
     """
     with transaction.atomic():
         case = _locked(case_id)
@@ -656,6 +659,8 @@ def case_reply(
             external_id=external_id,
             occurred_at=occurred_at,
         )
+        if attachments:
+            attachments_add(interaction=interaction, files=attachments)
         if outbound.has_sender(interaction.channel) and not interaction.delivery_status:
             Interaction.objects.filter(pk=interaction.pk).update(
                 delivery_status=Interaction.Delivery.PENDING
@@ -679,18 +684,28 @@ def _is_member_elsewhere(case: Case, agent: User) -> bool:
 
 
 def case_note(
-    *, case_id: int, agent: User, body_text: str = "", body_html: str = ""
+    *,
+    case_id: int,
+    agent: User,
+    body_text: str = "",
+    body_html: str = "",
+    attachments: list[AttachmentFile] | None = None,
 ) -> Interaction:
-    """An internal note: visible to agents only, changes no status."""
-    return interaction_add(
-        case_id=case_id,
-        channel=Channel.WEB,
-        direction=Direction.OUTBOUND,
-        is_public=False,
-        author_agent=agent,
-        body_text=body_text,
-        body_html=body_html,
-    )
+    """An internal note: visible to agents only, changes no status. `attachments` are stored
+    on it in the same transaction (refused together with the note over the limits)."""
+    with transaction.atomic():
+        note = interaction_add(
+            case_id=case_id,
+            channel=Channel.WEB,
+            direction=Direction.OUTBOUND,
+            is_public=False,
+            author_agent=agent,
+            body_text=body_text,
+            body_html=body_html,
+        )
+        if attachments:
+            attachments_add(interaction=note, files=attachments)
+    return note
 
 
 @transaction.atomic

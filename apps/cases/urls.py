@@ -13,4 +13,10 @@ urlpatterns = [
     # --- search ---
     path("search/", views_search.case_search, name="case-search"),
     # --- end search ---
+    # --- casepage: the case page's actions (issue 10) ---
+    path("cases/<int:case_id>/fields/<slug:field>/", views.case_field, name="case-field"),
+    path("cases/<int:case_id>/compose/", views.case_compose, name="case-compose"),
+    path("cases/<int:case_id>/history/", views.case_history, name="case-history"),
+    path("contacts/<int:contact_id>/", views.contact_page, name="contact-detail"),
+    # --- end casepage ---
 ]

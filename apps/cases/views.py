@@ -1,10 +1,19 @@
+from functools import wraps
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
-from django.shortcuts import render
+from django.db.models import Prefetch
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_safe
+from django_htmx.http import HttpResponseClientRedirect
 
-from . import downloads, selectors
+from apps.core.errors import DomainError
+from apps.core.ids import MAX_DB_ID
+
+from . import downloads, forms, selectors, services
 from .models import Attachment, Case
 
 QUEUE_PAGE_SIZE = 50
@@ -23,25 +32,244 @@ def queue(request):
     return render(request, "cases/queue.html", {"page": page, "scope": scope})
 
 
-@login_required
-def case_page(request, case_id: int):
+# --- the case page: the agent's workspace ------------------------------------------------
+#
+# GET renders the whole page. Every action POSTs a plain form: without JavaScript it answers
+# with a redirect back to the page (POST-redirect-GET, the outcome in a message) or, when the
+# input or the service refused it, with the page again (4xx) showing why and keeping what was
+# typed. With htmx (request.htmx) it answers with the part of the page that changed: the
+# header for a field (templates/cases/case/header.html), the header, timeline and composer
+# for a reply or note (workspace.html). Writes go through apps/cases/services; their domain
+# errors (apps/core/errors.py) become the message beside the form, never a 500.
+
+
+def _visible_case(request, case_id: int) -> Case:
+    try:
+        return selectors.case_visible(case_id=case_id, user=request.user)
+    except Case.DoesNotExist:
+        raise Http404("No such case") from None
+
+
+def case_view(*methods: str):
+    """A case page view: signed in, the case visible to the user (else 404, whatever the
+    method: another team's case is never told apart from a missing one), then the method."""
+
+    def decorate(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, case_id: int, *args, **kwargs):
+            case = _visible_case(request, case_id)
+            if request.method not in methods:
+                return HttpResponseNotAllowed(methods)
+            return view(request, case, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def _page_context(request, case_id: int, **extra) -> dict:
+    """Everything the case page shows, in a number of queries independent of its length."""
+    from apps.chat.selectors import email_claims_on  # the chat channel's part of the page
+    from apps.contacts.selectors import contact_merge_allowed
+    from apps.sla.selectors import case_sla_state
+
     try:
         case = selectors.case_detail(case_id=case_id, user=request.user)
     except Case.DoesNotExist:
         raise Http404("No such case") from None
-    from apps.chat.selectors import email_claims_on  # the chat channel's part of the page
-    from apps.contacts.selectors import contact_merge_allowed
+    interactions = list(case.interactions.all())
+    sla = case_sla_state(case)
+    field_forms = {
+        name: form_class(case=case, user=request.user, initial=_field_initial(case, name))
+        for name, form_class in forms.FIELD_FORMS.items()
+    }
+    context = {
+        "case": case,
+        "timeline": selectors.timeline_entries(interactions),
+        "last_seen": interactions[-1].pk if interactions else 0,
+        "sla_policy": sla["policy"],
+        "sla_clocks": _sla_badges(sla),
+        "field_forms": field_forms,
+        "field_errors": {},
+        "compose": forms.ComposeForm(
+            case=case, initial={"last_seen": interactions[-1].pk if interactions else 0}
+        ),
+        "stale": [],
+        "requester": selectors.requester_summary(case=case, user=request.user),
+        "email_claims": email_claims_on(case=case),
+        # Confirming a claim another contact owns merges two contacts: supervisors, admins.
+        "can_merge_contacts": contact_merge_allowed(user=request.user),
+        "statuses_allowed": sorted(Case.ALLOWED_TRANSITIONS[case.status]),
+        "links": selectors.case_links(case=case),
+    }
+    context.update(extra)
+    # Keyboard focus after an htmx swap (htmx focuses the new content's [autofocus]), or on
+    # a page shown again after a refusal: where the agent has to look or type next.
+    compose = context["compose"]
+    if compose.errors or context["stale"] or extra.get("sent"):
+        compose.fields["body"].widget.attrs["autofocus"] = True
+    for name in [*extra.get("saved", {}), *extra.get("field_errors", {})]:
+        context["field_forms"][name].fields[name].widget.attrs["autofocus"] = True
+    return context
 
-    return render(
-        request,
-        "cases/case_detail.html",
-        {
-            "case": case,
-            "email_claims": email_claims_on(case=case),
-            # Confirming a claim another contact owns merges two contacts: supervisors, admins.
-            "can_merge_contacts": contact_merge_allowed(user=request.user),
-        },
+
+def _sla_badges(sla: dict) -> list[dict]:
+    """The clocks still counting (running, paused or overdue) of a case a policy applies to."""
+    from apps.sla.models import Metric
+
+    if not sla["policy"]:
+        return []
+    return [
+        {**clock, "label": Metric(clock["metric"]).label}
+        for clock in sla["clocks"]
+        if clock["state"] in ("active", "breached", "paused") and not clock["met_at"]
+    ]
+
+
+def _field_initial(case: Case, name: str) -> dict:
+    if name == "tags":
+        return {"tags": ", ".join(forms.shown_for_editing(tag.name) for tag in case.tags.all())}
+    if name == "subject":
+        return {"subject": forms.shown_for_editing(case.subject)}
+    if name in ("assignee", "team"):
+        return {name: getattr(case, f"{name}_id")}
+    return {name: getattr(case, name)}
+
+
+@case_view("GET", "HEAD")
+def case_page(request, case: Case):
+    return render(request, "cases/case_detail.html", _page_context(request, case.pk))
+
+
+@case_view("POST")
+def case_field(request, case: Case, field: str):
+    """Change one header field (status, priority, assignee, team, tags, subject)."""
+    case_id = case.pk
+    form_class = forms.FIELD_FORMS.get(field)
+    if form_class is None:
+        raise Http404("No such field")
+    form = form_class(request.POST, case=case, user=request.user)
+    error, status = "", 400
+    if form.is_valid():
+        try:
+            form.save()
+        except DomainError as exc:
+            error, status = exc.message, exc.status
+    else:
+        error = " ".join(str(message) for errors in form.errors.values() for message in errors)
+    if not error:
+        try:
+            selectors.case_visible(case_id=case_id, user=request.user)
+        except Case.DoesNotExist:  # routed out of the user's teams: back to their queue
+            messages.success(request, f"{form.done_message()} {case.reference} left your teams.")
+            return HttpResponseClientRedirect(reverse("home")) if request.htmx else redirect("home")
+        if request.htmx:
+            context = _page_context(request, case_id, saved={field: form.done_message()})
+            return render(request, "cases/case/header.html", context)
+        messages.success(request, form.done_message())
+        return redirect("case-detail", case_id)
+    # Refused: the header again, this field showing what was typed and why it was refused.
+    form.fields[field].widget.attrs["autofocus"] = True
+    context = _page_context(request, case_id)
+    context["field_forms"][field] = form
+    context["field_errors"] = {field: error}
+    template = "cases/case/header.html" if request.htmx else "cases/case_detail.html"
+    return render(request, template, context, status=status)
+
+
+@case_view("POST")
+def case_compose(request, case: Case):
+    """Send a public reply (optionally setting a status) or add an internal note.
+
+    The form carries the id of the newest interaction the agent saw; a customer message or
+    another agent's reply stored since stops the send: the composer comes back with the text
+    as typed, the new messages shown, and a "send anyway" button."""
+    case_id = case.pk
+    form = forms.ComposeForm(request.POST, request.FILES, case=case)
+    template = "cases/case/workspace.html" if request.htmx else "cases/case_detail.html"
+    if not form.is_valid():
+        return render(request, template, _page_context(request, case_id, compose=form), status=400)
+    data = form.cleaned_data
+    reply = data["kind"] == forms.ComposeForm.REPLY
+    if reply and not data["send_anyway"]:
+        stale = selectors.interactions_after(
+            case=case, after_id=data["last_seen"] or 0, user=request.user
+        )
+        if stale:
+            # Files cannot be sent back to the browser: the warning asks for them again.
+            context = _page_context(
+                request, case_id, stale=stale, files_dropped=bool(request.FILES)
+            )
+            retry = request.POST.copy()
+            retry["last_seen"] = context["last_seen"]
+            context["compose"] = forms.ComposeForm(retry, case=case)
+            context["compose"].is_valid()
+            return render(request, template, context, status=409)
+    try:
+        if reply:
+            services.case_reply(
+                case_id=case.pk,
+                agent=request.user,
+                body_text=data["body"],
+                channel=data["channel"],
+                then_status=data["then_status"] or None,
+                attachments=form.attachment_files(),
+            )
+            done = "Reply sent" + (
+                f" and status set to {Case.Status(data['then_status']).label.lower()}."
+                if data["then_status"]
+                else "."
+            )
+        else:
+            services.case_note(
+                case_id=case.pk,
+                agent=request.user,
+                body_text=data["body"],
+                attachments=form.attachment_files(),
+            )
+            done = "Note added."
+    except DomainError as exc:
+        form.add_error(None, exc.message)
+        context = _page_context(request, case_id, compose=form)
+        return render(request, template, context, status=exc.status)
+    if request.htmx:
+        return render(request, template, _page_context(request, case_id, sent=done))
+    messages.success(request, done)
+    return redirect("case-detail", case_id)
+
+
+@case_view("GET", "HEAD")
+def case_history(request, case: Case):
+    """The audit trail of a case: a partial for the page's <details> (htmx), or a page."""
+    context = {"case": case, "events": selectors.case_events(case=case)}
+    if request.htmx:
+        return render(request, "cases/case/history.html", context)
+    return render(request, "cases/case_history.html", context)
+
+
+@login_required
+@require_safe
+def contact_page(request, contact_id: int):
+    """A requester: their identities and the cases of theirs the user may see (small on
+    purpose; a contact visible to the user is one of their cases' requesters)."""
+    from apps.contacts.models import Contact, ContactIdentity
+
+    if not 1 <= int(contact_id) <= MAX_DB_ID:
+        raise Http404("No such contact")
+    contact = get_object_or_404(
+        Contact.objects.visible_to(request.user)
+        .select_related("organization")
+        .prefetch_related(
+            Prefetch("identities", queryset=ContactIdentity.objects.order_by("kind", "value"))
+        ),
+        pk=contact_id,
     )
+    cases = selectors.case_list_for(user=request.user).filter(requester=contact)
+    page = Paginator(cases.order_by("-created_at", "-id"), QUEUE_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "cases/contact_detail.html", {"contact": contact, "page": page})
 
 
 @login_required

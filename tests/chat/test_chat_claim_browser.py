@@ -62,7 +62,7 @@ def test_a_typed_email_stays_a_claim_until_its_owner_confirms_it(
     agent_page.reload()
     assert "verified" in agent_page.locator(".claim").inner_text()
     assert "unverified" not in agent_page.locator(".claim").inner_text()
-    assert "Ann Lee" in agent_page.locator(".case-facts").inner_text()
+    assert "Ann Lee" in agent_page.locator(".requester-name").inner_text()
     session.refresh_from_db()
     assert session.contact == ann
     assert session.claim_verified_via == "email"
