@@ -40,6 +40,12 @@ class Tag(models.Model):
         return self.name
 
 
+# The statuses of a case still being worked (Case.DONE_STATUSES are the others), spelled
+# out for the queue views' partial indexes: PostgreSQL matches a query's `status IN (…)`
+# to an index's condition, never a `NOT IN`.
+OPEN_STATUSES = ("new", "open", "pending", "on_hold")
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def open(self) -> "CaseQuerySet":
         return self.exclude(status__in=Case.DONE_STATUSES)
@@ -152,6 +158,19 @@ class Case(models.Model):
                 fields=["updated_at"],
                 condition=Q(sla_computed_at__isnull=True) | Q(updated_at__gt=F("sla_computed_at")),
                 name="case_sla_dirty_idx",
+            ),
+            # The agent's queue views (apps/cases/queues.py): open cases of a team, or of one
+            # assignee, by next breach — their lists, keyset pages and counts read only the
+            # open backlog, however many solved and closed cases the team has had.
+            models.Index(
+                fields=["team", "next_breach_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="case_open_team_breach_idx",
+            ),
+            models.Index(
+                fields=["assignee", "next_breach_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="case_open_assignee_breach_idx",
             ),
         ]
         constraints = [
@@ -337,3 +356,7 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on case #{self.case_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# Checked at import: the open statuses are every status but the done ones.
+assert set(OPEN_STATUSES) == set(Case.Status.values) - set(Case.DONE_STATUSES)

@@ -1,9 +1,13 @@
 from django.urls import path
 
-from . import views
+from . import views, views_queue
 
 urlpatterns = [
-    path("", views.queue, name="home"),
+    # --- queues ---
+    path("", views_queue.queue, name="home"),
+    path("queue/counts/", views_queue.queue_counts, name="queue-counts"),
+    path("queue/bulk/", views_queue.queue_bulk, name="queue-bulk"),
+    # --- end queues ---
     path("cases/<int:case_id>/", views.case_page, name="case-detail"),
     path(
         "cases/<int:case_id>/attachments/<int:attachment_id>/",

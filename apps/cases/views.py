@@ -1,26 +1,10 @@
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from . import downloads, selectors
 from .models import Attachment, Case
-
-QUEUE_PAGE_SIZE = 50
-
-
-@login_required
-def queue(request):
-    """The signed-in agent's queue: open cases that are theirs or unassigned in their teams."""
-    scope = request.GET.get("scope", "queue")
-    if scope == "all":
-        cases = selectors.case_list_for(user=request.user)
-    else:
-        scope = "queue"
-        cases = selectors.case_queue_for(user=request.user)
-    page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/queue.html", {"page": page, "scope": scope})
 
 
 @login_required
