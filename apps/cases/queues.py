@@ -257,10 +257,11 @@ def page_of(
     *,
     after: Cursor | None = None,
     before: Cursor | None = None,
-    size: int = PAGE_SIZE,
+    size: int | None = None,
 ) -> Page:
     """One page of `cases` in `sort` order: the first, the one after `after`, or the one
     before `before`. Reads size + 1 rows to know whether another page follows; no count."""
+    size = size or PAGE_SIZE
     if sort.field == "priority_rank":
         cases = cases.annotate(priority_rank=PRIORITY_RANK)
     if before is not None:
