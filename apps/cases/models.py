@@ -153,7 +153,10 @@ class Case(models.Model):
             # The auto-close sweep: solved cases by solve time.
             models.Index(fields=["status", "solved_at"], name="case_solved_sweep_idx"),
             # Queues sorted by the next SLA breach, and the SLA sweep's cases to recompute.
-            models.Index(fields=["next_breach_at"], name="case_next_breach_idx"),
+            # (With the id: the queue's keyset pages past the cases with a clock — "all" —
+            # walk `next_breach_at IS NULL AND id > …` in index order instead of sorting
+            # every case without a clock; apps/cases/queues.py.)
+            models.Index(fields=["next_breach_at", "id"], name="case_next_breach_idx"),
             models.Index(
                 fields=["updated_at"],
                 condition=Q(sla_computed_at__isnull=True) | Q(updated_at__gt=F("sla_computed_at")),
@@ -171,6 +174,13 @@ class Case(models.Model):
                 fields=["assignee", "next_breach_at", "id"],
                 condition=Q(status__in=OPEN_STATUSES),
                 name="case_open_assignee_breach_idx",
+            ),
+            # "My teams' unassigned": without it PostgreSQL ANDs every unassigned open case
+            # with every case the team ever had (the team_id index).
+            models.Index(
+                fields=["team", "next_breach_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES, assignee__isnull=True),
+                name="case_open_unassigned_idx",
             ),
         ]
         constraints = [
