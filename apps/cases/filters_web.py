@@ -18,7 +18,7 @@ from apps.accounts.models import Team
 
 from . import queues
 from .filters import CaseFilter
-from .models import Case, Channel
+from .models import Case, Channel, SavedView
 
 SLA_STATES = [
     ("breached", "Breached"),
@@ -47,11 +47,13 @@ class QueueFilter(django_filters.FilterSet):
     channel = django_filters.MultipleChoiceFilter(
         choices=Channel.choices, distinct=False, widget=forms.CheckboxSelectMultiple
     )
-    team = django_filters.ChoiceFilter(choices=[], method="filter_team", empty_label="Any team")
-    assignee = django_filters.ChoiceFilter(
-        choices=[], method="filter_assignee", empty_label="Anyone"
+    team = django_filters.ChoiceFilter(
+        choices=[], method="filter_team", empty_label="Any team", label="Team"
     )
-    tag = django_filters.CharFilter(method="filter_tag", max_length=64)
+    assignee = django_filters.ChoiceFilter(
+        choices=[], method="filter_assignee", empty_label="Anyone", label="Assignee"
+    )
+    tag = django_filters.CharFilter(method="filter_tag", max_length=64, label="Tag")
     created_from = django_filters.DateFilter(
         method="filter_from", field_name="created_at", label="Created from", widget=DateInput
     )
@@ -147,3 +149,51 @@ def assignee_choices(scope: queues.Scope) -> list[tuple[int, str]]:
         (u.pk, u.get_full_name() or u.get_username())
         for u in rows.only("pk", "first_name", "last_name", "username")
     ]
+
+
+MAX_SAVED_VIEWS = 50
+
+
+def normalised_query(data) -> str:
+    """The view and filter parameters of `data` (a QueryDict), URL-encoded in a fixed order:
+    no cursor, no empty value, nothing unknown — what a saved view keeps."""
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    view = data.get("view", "")
+    if view in queues.VIEWS:
+        query["view"] = view
+    for name in QueueFilter.base_filters:
+        values = [v for v in data.getlist(name) if v.strip()]
+        if values:
+            query.setlist(name, values)
+    return query.urlencode()
+
+
+class SavedViewForm(forms.ModelForm):
+    class Meta:
+        model = SavedView
+        fields = ["name"]
+
+    def __init__(self, *args, owner, query_data, scope: queues.Scope, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner, self.query_data, self.scope = owner, query_data, scope
+
+    def clean_name(self):
+        name = " ".join(self.cleaned_data["name"].split())  # (required: never empty)
+        if SavedView.objects.filter(owner=self.owner, name__iexact=name).exists():
+            raise forms.ValidationError(f"You already have a view named “{name}”.")
+        return name
+
+    def clean(self):
+        data = super().clean()
+        if SavedView.objects.filter(owner=self.owner).count() >= MAX_SAVED_VIEWS:
+            raise forms.ValidationError(
+                f"You have {MAX_SAVED_VIEWS} saved views: delete one first."
+            )
+        filters = QueueFilter(self.query_data, queryset=Case.objects.none(), scope=self.scope)
+        if not filters.is_valid():
+            raise forms.ValidationError("These filters cannot be read: correct them first.")
+        self.instance.owner = self.owner
+        self.instance.query = normalised_query(self.query_data)
+        return data

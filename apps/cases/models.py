@@ -368,5 +368,26 @@ class CaseEvent(models.Model):
         return f"{self.get_kind_display()} on case #{self.case_id} at {self.at:%Y-%m-%d %H:%M}"
 
 
+class SavedView(models.Model):
+    """An agent's own queue view: a name for a set of filters and a sort (the queue page's
+    GET parameters, as apps/cases/views_queue.py normalises them)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, help_text="URL-encoded filters, sort and view")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 # Checked at import: the open statuses are every status but the done ones.
 assert set(OPEN_STATUSES) == set(Case.Status.values) - set(Case.DONE_STATUSES)

@@ -14,8 +14,8 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from . import queues
-from .filters_web import QueueFilter
-from .models import Case
+from .filters_web import QueueFilter, SavedViewForm, normalised_query
+from .models import Case, SavedView
 
 CURSOR_PARAMS = ("after", "before")
 
@@ -27,14 +27,21 @@ def _view_key(request: HttpRequest) -> str:
     return key if key in queues.VIEWS else queues.DEFAULT_VIEW
 
 
-def _switcher_context(scope: queues.Scope, view_key: str) -> dict:
+def _switcher_context(scope: queues.Scope, view_key: str, query: str = "") -> dict:
+    """The views with their counts, and the user's saved views (`query`: the page's own
+    normalised filters, to mark the saved view it is showing)."""
     counts = queues.view_counts(scope)
+    saved = list(SavedView.objects.filter(owner=scope.user).only("pk", "name", "query"))
+    current_saved = next((s.pk for s in saved if query and s.query == query), None)
     return {
         "views": [
             {"key": v.key, "label": v.label, "count": counts.label(v.key)}
             for v in queues.VIEWS.values()
         ],
-        "view_key": view_key,
+        "view_key": "" if current_saved else view_key,
+        "saved_views": saved,
+        "current_saved": current_saved,
+        "query": query,
     }
 
 
@@ -64,8 +71,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         request.GET, queryset=queues.view_cases(scope, view_key, now=now), scope=scope, now=now
     )
     base = _query_without_cursor(request)
+    query = normalised_query(request.GET)
     context = {
-        **_switcher_context(scope, view_key),
+        **_switcher_context(scope, view_key, query),
+        "save_form": SavedViewForm(owner=request.user, query_data=request.GET, scope=scope),
         "view": queues.VIEWS[view_key],
         "filter": filterset,
         "filtered": any(
@@ -151,4 +160,33 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
         messages.info(request, result.unchanged_message)
     for failure in result.failed:
         messages.error(request, failure)
+    return redirect(_back(request))
+
+
+@login_required
+@require_POST
+def saved_view_create(request: HttpRequest) -> HttpResponse:
+    """Save the filters and sort the queue page shows (posted as `query`) under a name."""
+    scope = queues.Scope.of(request.user)
+    query_data = QueryDict(request.POST.get("query", "")[:2000])
+    form = SavedViewForm(request.POST, owner=request.user, query_data=query_data, scope=scope)
+    if not form.is_valid():
+        return render(
+            request,
+            "cases/queue/saved_view_refused.html",
+            {"form": form, "back": "/?" + normalised_query(query_data)},
+            status=400,
+        )
+    saved = form.save()
+    messages.success(request, f"Saved the view “{saved.name}”.")
+    return redirect("/?" + saved.query)
+
+
+@login_required
+@require_POST
+def saved_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
+    deleted, _ = SavedView.objects.filter(pk=view_id, owner=request.user).delete()
+    if not deleted:  # another agent's, or gone
+        raise Http404("No such view")
+    messages.success(request, "The saved view was deleted.")
     return redirect(_back(request))
