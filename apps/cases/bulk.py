@@ -42,7 +42,7 @@ class BulkForm(forms.Form):
     def __init__(self, *args, scope: queues.Scope, **kwargs):
         super().__init__(*args, **kwargs)
         self.scope = scope
-        self.fields["assignee"].choices = [
+        self.fields["assignee"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *((str(pk), name) for pk, name in assignee_choices(scope)),
         ]

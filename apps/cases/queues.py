@@ -23,7 +23,7 @@ from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from apps.accounts.models import role_of
-from apps.accounts.types import User
+from apps.accounts.types import AnyUser
 
 from .models import OPEN_STATUSES, Case
 
@@ -38,7 +38,7 @@ PAGE_SIZE = 50
 class Scope:
     """Who is asking, with what their visibility needs read once per request."""
 
-    user: User
+    user: AnyUser
     is_admin: bool
     teams: tuple[tuple[int, str], ...]  # (id, name) of the user's teams, by name
 
@@ -47,7 +47,7 @@ class Scope:
         return tuple(pk for pk, _ in self.teams)
 
     @classmethod
-    def of(cls, user: User) -> "Scope":
+    def of(cls, user: AnyUser) -> "Scope":
         if not user.is_authenticated or not user.is_active:
             return cls(user=user, is_admin=False, teams=())
         teams = tuple(user.teams.order_by("name", "pk").values_list("pk", "name"))

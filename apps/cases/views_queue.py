@@ -13,11 +13,19 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from apps.accounts.types import User
+
 from . import queues
 from .filters_web import QueueFilter, SavedViewForm, normalised_query
 from .models import Case, SavedView
 
 CURSOR_PARAMS = ("after", "before")
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in user of a @login_required view."""
+    assert request.user.is_authenticated
+    return request.user
 
 
 def _view_key(request: HttpRequest) -> str:
@@ -31,7 +39,7 @@ def _switcher_context(scope: queues.Scope, view_key: str, query: str = "") -> di
     """The views with their counts, and the user's saved views (`query`: the page's own
     normalised filters, to mark the saved view it is showing)."""
     counts = queues.view_counts(scope)
-    saved = list(SavedView.objects.filter(owner=scope.user).only("pk", "name", "query"))
+    saved = list(SavedView.objects.filter(owner_id=scope.user.pk).only("pk", "name", "query"))
     current_saved = next((s.pk for s in saved if query and s.query == query), None)
     return {
         "views": [
@@ -153,7 +161,7 @@ def queue_bulk(request: HttpRequest) -> HttpResponse:
             "cases/queue/merge_confirm.html",
             {"cases": cases, "next": _back(request)},
         )
-    result = bulk.apply(action=data["action"], cases=cases, data=data, actor=request.user)
+    result = bulk.apply(action=data["action"], cases=cases, data=data, actor=_user(request))
     if result.changed:
         messages.success(request, result.changed_message)
     if result.unchanged:
@@ -185,7 +193,7 @@ def saved_view_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def saved_view_delete(request: HttpRequest, view_id: int) -> HttpResponse:
-    deleted, _ = SavedView.objects.filter(pk=view_id, owner=request.user).delete()
+    deleted, _ = SavedView.objects.filter(pk=view_id, owner=_user(request)).delete()
     if not deleted:  # another agent's, or gone
         raise Http404("No such view")
     messages.success(request, "The saved view was deleted.")
