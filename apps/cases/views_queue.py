@@ -80,11 +80,16 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     base = _query_without_cursor(request)
     query = normalised_query(request.GET)
+    switcher = _switcher_context(scope, view_key, query)
     context = {
-        **_switcher_context(scope, view_key, query),
+        **switcher,
         "save_form": SavedViewForm(owner=request.user, query_data=request.GET, scope=scope),
         "view": queues.VIEWS[view_key],
         "filter": filterset,
+        "heading": next(
+            (v.name for v in switcher["saved_views"] if v.pk == switcher["current_saved"]),
+            queues.VIEWS[view_key].label,
+        ),
         "filtered": any(
             request.GET.get(name) for name in filterset.filters if name not in ("sort",)
         ),

@@ -135,6 +135,21 @@ def test_an_agent_sets_the_priority_of_two_breaching_cases(
     )
     expect(page.locator('.view-count[data-view="breaching"]')).to_have_text("3")
 
+    # Filter (urgent only), then save that as a personal view: it joins the switcher.
+    page.locator("details.queue-filters summary").click()
+    page.locator("input[name=priority][value=urgent]").check()
+    page.locator(".queue-filters button[type=submit]", has_text="Apply").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("table.queue tbody tr")).to_have_count(2)
+    page.fill("#save-view-name", "Urgent and breaching")
+    page.locator(".save-view button").click()
+    page.wait_for_load_state("networkidle")
+    expect(page.locator(".queue-views .saved-view a.current")).to_contain_text(
+        "Urgent and breaching"
+    )
+    expect(page.locator("h1")).to_have_text("Urgent and breaching")
+    _collect(page, violations, "saved-view-1280")
+
     phone, phone_violations = _agent_session(chromium, base, 390, 844)
     phone.goto(base + "/?view=breaching")
     phone.wait_for_load_state("networkidle")
