@@ -27,6 +27,7 @@ the 50-event case with the policies read once beforehand (`policies=`), which sh
 reading them costs each recompute.
 
 The seeded clocks stay for the next run (re-seeded only when the size asked for changes).
+`--parts recompute` seeds nothing but its own two cases (a few seconds, no million clocks).
 """
 
 import argparse
@@ -137,9 +138,11 @@ def seed_clocks(clocks: int) -> None:
             """
             INSERT INTO sla_slaclock (case_id, metric, instance, target_minutes, business_hours,
                                       state, started_at, due_at, warn_at, paused_seconds,
-                                      business_seconds, calendar_seconds, computed_at)
+                                      business_seconds, calendar_seconds, computed_at,
+                                      team_id, channel, priority)
             SELECT c.id, m.metric, 1, m.minutes, true, 'active', c.created_at, d.due,
-                   d.due - m.minutes * interval '15 seconds', 0, 0, 0, %(now)s
+                   d.due - m.minutes * interval '15 seconds', 0, 0, 0, %(now)s,
+                   c.team_id, c.channel, c.priority
             FROM cases_case c
             CROSS JOIN (VALUES ('first_response', 240, 2654435761),
                                ('resolution', 1440, 2246822519)) AS m(metric, minutes, mult)
@@ -545,7 +548,8 @@ def seed_summary(cases: int) -> list[int]:
                     resolution_seconds, resolution_business_seconds, requester_wait_seconds,
                     agent_work_seconds, on_hold_seconds, reopen_count, agent_replies,
                     agent_responses, call_seconds, chat_seconds, handle_seconds, fcr, fcr_state,
-                    fcr_reason, one_touch, no_customer_follow_up, computed_at)
+                    fcr_reason, one_touch, no_customer_follow_up, computed_at,
+                    opened_at, team_id, channel, priority)
                 SELECT m.id, m.created_at + m.fr * interval '1 second', m.fr,
                        floor(m.fr * 0.6), '[]'::jsonb, m.solved_at, m.res, floor(m.res * 0.5),
                        0, 0, 0, 0, 1, 1, 0, 0, 0, m.fcr,
@@ -554,9 +558,9 @@ def seed_summary(cases: int) -> list[int]:
                        CASE WHEN m.fcr IS FALSE THEN 'several_agent_responses' ELSE '' END,
                        CASE WHEN m.fcr IS NOT NULL THEN m.fcr OR m.r1 < 0.3 END,
                        CASE WHEN m.fcr IS NOT NULL THEN m.fcr OR m.r2 < 0.5 END,
-                       %(now)s
+                       %(now)s, m.created_at, m.team_id, m.channel, m.priority
                 FROM (
-                    SELECT c.id, c.created_at, c.solved_at,
+                    SELECT c.id, c.created_at, c.solved_at, c.team_id, c.channel, c.priority,
                            CASE WHEN random() < 0.95
                                 THEN floor(60 + power(random(), 2) * 86400)::int END AS fr,
                            floor(extract(epoch FROM c.solved_at - c.created_at))::int AS res,
@@ -579,16 +583,19 @@ def seed_summary(cases: int) -> list[int]:
                 INSERT INTO sla_slaclock (case_id, metric, instance, target_minutes,
                                           business_hours, state, started_at, due_at, warn_at,
                                           paused_seconds, met_at, breached_at, business_seconds,
-                                          calendar_seconds, breach_fired_at, computed_at)
+                                          calendar_seconds, breach_fired_at, computed_at,
+                                          team_id, channel, priority)
                 SELECT k.case_id, k.metric, 1, k.minutes, true, k.state, k.started,
                        k.due, k.due - k.minutes * interval '15 seconds', 0,
                        CASE WHEN k.state = 'met' THEN k.started + k.took * interval '1 second'
                        END,
                        CASE WHEN k.state = 'breached' THEN k.due END,
                        coalesce(k.business, 0), coalesce(k.took, 0),
-                       CASE WHEN k.state = 'breached' THEN k.due END, %(now)s
+                       CASE WHEN k.state = 'breached' THEN k.due END, %(now)s,
+                       k.team_id, k.channel, k.priority
                 FROM (
                     SELECT m.case_id, x.metric, x.minutes, c.created_at AS started,
+                           c.team_id, c.channel, c.priority,
                            CASE WHEN x.metric = 'resolution' AND m.solved_at IS NULL
                                 THEN NULL
                                 ELSE c.created_at + x.minutes * interval '1 minute' END AS due,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_queue
+from . import views, views_queue, views_search
 
 urlpatterns = [
     # --- queues ---
@@ -20,4 +20,7 @@ urlpatterns = [
         views.attachment_download,
         name="case-attachment",
     ),
+    # --- search ---
+    path("search/", views_search.case_search, name="case-search"),
+    # --- end search ---
 ]

@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.accounts.models import Team
-from apps.cases.models import Case
+from apps.cases.models import Case, Channel
 from apps.contacts.models import Organization
 
 if TYPE_CHECKING:
@@ -178,6 +178,18 @@ class SlaTarget(models.Model):
         return f"{self.priority} {self.metric}: {self.minutes} {kind} min"
 
 
+_VERDICT = Q(state__in=["met", "breached"])  # a clock met or breached (SlaClock.State)
+_RESPONDED = Q(first_response_business_seconds__isnull=False)
+_SOLVED = Q(solved_at__isnull=False)
+_SOLVED_FIGURES = [  # the summary's solved-case columns
+    "resolution_business_seconds",
+    "fcr",
+    "fcr_state",
+    "one_touch",
+    "no_customer_follow_up",
+]
+
+
 class SlaClock(models.Model):
     """One target on one case (`instance` counts next-response and reopened resolutions)."""
 
@@ -208,6 +220,14 @@ class SlaClock(models.Model):
     warning_sent_at = models.DateTimeField(null=True, blank=True)
     breach_fired_at = models.DateTimeField(null=True, blank=True)
     computed_at = models.DateTimeField()
+    # The case's current team, channel and priority, copied by each recompute (which follows
+    # every change of the case): the SLA summary filters on them without joining the cases.
+    # No index of its own for the team: the summary's indexes lead with it.
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    priority = models.CharField(max_length=10, choices=Case.Priority.choices)
 
     class Meta:
         ordering = ["case", "started_at", "metric", "instance"]
@@ -235,12 +255,26 @@ class SlaClock(models.Model):
             ),
             models.Index(fields=["metric", "started_at"], name="sla_clock_metric_idx"),
             # The SLA summary's attainment: the clocks with a verdict started in a period,
-            # read from the index alone (state to count, case to filter by).
+            # read from an index alone (state to count, the filters' columns included), the
+            # one whose leading columns are the filters asked for (team; channel and
+            # priority; none).
             models.Index(
                 fields=["metric", "started_at"],
-                include=["state", "case"],
-                condition=Q(state__in=["met", "breached"]),
+                include=["state", "team", "channel", "priority"],
+                condition=_VERDICT,
                 name="sla_clock_verdict_idx",
+            ),
+            models.Index(
+                fields=["team", "metric", "started_at"],
+                include=["state", "channel", "priority"],
+                condition=_VERDICT,
+                name="sla_clock_team_verdict_idx",
+            ),
+            models.Index(
+                fields=["channel", "priority", "metric", "started_at"],
+                include=["state", "team"],
+                condition=_VERDICT,
+                name="sla_clock_chan_verdict_idx",
             ),
         ]
 
@@ -345,22 +379,59 @@ class CaseMetrics(models.Model):
     one_touch = models.BooleanField(null=True, blank=True)
     no_customer_follow_up = models.BooleanField(null=True, blank=True)
     computed_at = models.DateTimeField()
+    # The case's opening and current team, channel and priority, copied by each recompute
+    # (which follows every change of the case): the SLA summary reads its periods and
+    # filters here without joining the cases. The team has no index of its own: the
+    # summary's indexes lead with it.
+    opened_at = models.DateTimeField(help_text="The case's created_at")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    priority = models.CharField(max_length=10, choices=Case.Priority.choices)
 
     class Meta:
         verbose_name_plural = "case metrics"
         indexes = [
-            # The SLA summary's resolution times and FCR rates: cases solved in a period,
-            # read from the index alone (its columns included).
+            # The SLA summary: first-response times of the cases opened in a period, and
+            # resolution times and FCR rates of those solved in it, each read from an index
+            # alone (its figures and the filters' columns included), the one whose leading
+            # columns are the filters asked for (team; channel and priority; none).
+            models.Index(
+                fields=["opened_at"],
+                include=["first_response_business_seconds", "team", "channel", "priority"],
+                condition=_RESPONDED,
+                name="case_metrics_opened_idx",
+            ),
+            models.Index(
+                fields=["team", "opened_at"],
+                include=["first_response_business_seconds", "channel", "priority"],
+                condition=_RESPONDED,
+                name="case_metrics_team_opened_idx",
+            ),
+            models.Index(
+                fields=["channel", "priority", "opened_at"],
+                include=["first_response_business_seconds", "team"],
+                condition=_RESPONDED,
+                name="case_metrics_chan_opened_idx",
+            ),
             models.Index(
                 fields=["solved_at"],
-                include=[
-                    "resolution_business_seconds",
-                    "fcr",
-                    "fcr_state",
-                    "one_touch",
-                    "no_customer_follow_up",
-                ],
+                include=[*_SOLVED_FIGURES, "team", "channel", "priority"],
+                condition=_SOLVED,
                 name="case_metrics_solved_idx",
+            ),
+            models.Index(
+                fields=["team", "solved_at"],
+                include=[*_SOLVED_FIGURES, "channel", "priority"],
+                condition=_SOLVED,
+                name="case_metrics_team_solved_idx",
+            ),
+            models.Index(
+                fields=["channel", "priority", "solved_at"],
+                include=[*_SOLVED_FIGURES, "team"],
+                condition=_SOLVED,
+                name="case_metrics_chan_solved_idx",
             ),
             # The FCR finalisation: provisional verdicts by solve time (few rows).
             models.Index(

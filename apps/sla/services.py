@@ -6,7 +6,8 @@
   case's `next_breach_at` and `sla_computed_at`. Deterministic: run twice, late or out of
   order, it stores the same thing. A constant number of queries, whatever the history.
   The same replay stores the case's metrics and first-contact resolution (apps/sla/metrics.py,
-  one `CaseMetrics` row a case).
+  one `CaseMetrics` row a case), written only when a figure differs from the stored row's
+  (its `computed_at` is then when the figures last changed).
 - `repeat_contact_case_ids(opened)`: for the cases a transaction opened (or gave a new
   requester), that requester's cases solved within the FCR window before them — their FCR
   depends on it (a repeat contact); the seam's subscriber (apps/sla/case_events.py)
@@ -21,15 +22,29 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    JSONField,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, JSONObject
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from apps.accounts.models import AgentProfile, Team
 from apps.cases.events import CaseChange
@@ -37,6 +52,7 @@ from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.chat.models import ChatSession
 from apps.chat.selectors import agent_contact_count
 from apps.contacts.models import Organization
+from apps.core.db import JSONArrayAgg
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_each
 
@@ -72,23 +88,44 @@ _calendars: dict[tuple[int, datetime], Calendar] = {}
 _policies_cache: dict[str, Any] = {}
 
 
-def policies_version() -> tuple[Any, ...]:
-    """What changes whenever a policy, its targets or conditions, or a calendar changes: every
-    save of a policy (the API, the admin and the services save the policy with its targets)
-    moves its updated_at, a deletion its count. One query."""
-    figures = SlaPolicy.objects.aggregate(
-        n=Count("id"), last=Max("id"), at=Max("updated_at"), calendar=Max("calendar__updated_at")
+# What changes whenever a policy, its targets or conditions, or a calendar changes: every save
+# of a policy (the API, the admin and the services save the policy with its targets) moves its
+# updated_at, a deletion its count. One JSON value (NULL without policies), read on its own by
+# `policies_version()` or as a subquery with a case by the recompute: the same SQL both ways,
+# so the two readings compare equal.
+_policies_version = (
+    SlaPolicy.objects.order_by()
+    .annotate(all_policies=Value(1))
+    .values("all_policies")
+    .annotate(
+        version=JSONObject(
+            n=Count("id"),
+            last=Max("id"),
+            at=Max("updated_at"),
+            calendar=Max("calendar__updated_at"),
+        )
     )
-    return (figures["n"], figures["last"], figures["at"], figures["calendar"])
+    .values("version")
+)
 
 
-def active_policies() -> list[SlaPolicy]:
+def policies_version() -> Any:
+    """The policies' version now (one query): see `_policies_version`."""
+    return next(iter(_policies_version.values_list("version", flat=True)), None)
+
+
+_NOT_READ = object()
+
+
+def active_policies(*, version: Any = _NOT_READ) -> list[SlaPolicy]:
     """The active policies in the order they are tried, with what matching needs.
 
-    Kept per process while `policies_version()` holds (1 query); read again (4 more) when it
-    moved, or when this process saved one (signals.py clears the cache).
+    Kept per process while `policies_version()` holds (1 query, or none when the caller read
+    the `version` with its own query); read again (4 more) when it moved, or when this
+    process saved one (signals.py clears the cache).
     """
-    version = policies_version()
+    if version is _NOT_READ:
+        version = policies_version()
     if _policies_cache.get("version") != version:
         _policies_cache["policies"] = list(
             SlaPolicy.objects.filter(is_active=True)
@@ -173,7 +210,30 @@ def plan_for(policy: SlaPolicy | None, priority: str) -> clocks.Plan | None:
 
 def history_of(case: Case) -> clocks.History:
     """The case's interactions and status changes as the clocks read them (2 queries)."""
-    return _history(case, _interaction_rows(case))
+    events = (
+        Case.objects.filter(pk=case.pk)
+        .annotate(status_events=Subquery(_status_events))
+        .values_list("status_events", flat=True)
+        .first()
+    )
+    return _history(case, _interaction_rows(case), events)
+
+
+# A case's creation and status events as a JSON array of {"id", "kind", "at", "after"} (NULL
+# without any; `after` as its JSON text, the same on every database), in no particular order:
+# a subquery that brings them with the case. `_history` puts them in order.
+_status_events = (
+    CaseEvent.objects.filter(
+        case_id=OuterRef("pk"), kind__in=[CaseEvent.Kind.CREATED, CaseEvent.Kind.STATUS]
+    )
+    .values("case_id")
+    .annotate(
+        events=JSONArrayAgg(
+            JSONObject(id="id", kind="kind", at="at", after=Cast("after", TextField()))
+        )
+    )
+    .values("events")
+)
 
 
 def _interaction_rows(case: Case) -> Sequence[Mapping[str, Any]]:
@@ -202,8 +262,10 @@ def _is_agent_response(row: Mapping[str, Any]) -> bool:
     )
 
 
-def _history(case: Case, rows: Iterable[Mapping[str, Any]]) -> clocks.History:
-    """`rows` of `_interaction_rows` and the case's status changes (1 query) as a History."""
+def _history(
+    case: Case, rows: Iterable[Mapping[str, Any]], events: Sequence[Mapping[str, Any]] | None
+) -> clocks.History:
+    """`rows` of `_interaction_rows` and `events` of `_status_events` as a History."""
     messages = [
         clocks.Message(
             at=row["occurred_at"],
@@ -214,24 +276,32 @@ def _history(case: Case, rows: Iterable[Mapping[str, Any]]) -> clocks.History:
     ]
     initial = Case.Status.NEW
     statuses = []
-    for row in (
-        CaseEvent.objects.filter(
-            case_id=case.pk, kind__in=[CaseEvent.Kind.CREATED, CaseEvent.Kind.STATUS]
-        )
-        .order_by("at", "id")
-        .values("kind", "at", "after")
+    for at, _, kind, after in sorted(
+        # Read from JSON: the instant is text (ISO 8601 with its offset on PostgreSQL, UTC
+        # without one on SQLite), `after` JSON text. In order of instant, then of writing.
+        (_aware(event["at"]), event["id"], event["kind"], event["after"])
+        for event in events or ()
     ):
-        if row["kind"] == CaseEvent.Kind.CREATED:
-            after = row["after"] if isinstance(row["after"], dict) else {}
+        after = None if after is None else json.loads(after)
+        if kind == CaseEvent.Kind.CREATED:
+            after = after if isinstance(after, dict) else {}
             initial = after.get("status", initial)
-        elif isinstance(row["after"], str):
-            statuses.append(clocks.StatusChange(at=row["at"], to=row["after"]))
+        elif isinstance(after, str):
+            statuses.append(clocks.StatusChange(at=at, to=after))
     return clocks.History(
         created_at=case.created_at,
         initial_status=initial,
         messages=messages,
         statuses=statuses,
     )
+
+
+def _aware(text: str) -> datetime:
+    """An instant a database wrote as JSON text; UTC when it names no offset (SQLite)."""
+    instant = parse_datetime(text)
+    if instant is None:
+        raise ValueError(f"not an instant: {text!r}")
+    return instant if instant.tzinfo is not None else instant.replace(tzinfo=UTC)
 
 
 def fcr_window() -> timedelta:
@@ -246,21 +316,28 @@ def _merged_duplicate(case: Case) -> Q:
 
 
 def _metrics_facts(case: Case, rows: Sequence[Mapping[str, Any]]) -> metrics.Facts:
-    """What the metrics need beside the history: the requester's next case (1 query); and
+    """What the metrics need beside the history: the requester's next case (read with the
+    case by the recompute, `_later_case`; otherwise 1 query); and
     for a case with chat messages (2 queries more), agent responses counted the chat way and
     the length of its chats an agent answered. Without chat messages there is no chat rule
     to apply — each agent response counts one — and no chat of this case (a chat's messages
     are on the case it belongs to, merges move them), so nothing more is read."""
-    later = (
-        Case.objects.filter(requester_id=case.requester_id)
-        .filter(Q(created_at__gt=case.created_at) | Q(created_at=case.created_at, pk__gt=case.pk))
-        # A duplicate opened before the solve and merged into this case is part of this
-        # contact; one opened after the solve is the customer coming back: a repeat.
-        .exclude(_merged_duplicate(case))
-        .order_by("created_at", "pk")
-        .values_list("pk", "created_at")
-        .first()
-    )
+    if hasattr(case, "later_case"):  # read with the case (`_later_case`)
+        found = case.later_case
+        later = (found["id"], _aware(found["created_at"])) if found else None
+    else:
+        later = (
+            Case.objects.filter(requester_id=case.requester_id)
+            .filter(
+                Q(created_at__gt=case.created_at) | Q(created_at=case.created_at, pk__gt=case.pk)
+            )
+            # A duplicate opened before the solve and merged into this case is part of this
+            # contact; one opened after the solve is the customer coming back: a repeat.
+            .exclude(_merged_duplicate(case))
+            .order_by("created_at", "pk")
+            .values_list("pk", "created_at")
+            .first()
+        )
     agent_contacts = sum(1 for row in rows if _is_agent_response(row))
     chat_seconds = 0
     if any(row["channel"] == Channel.CHAT for row in rows):
@@ -301,7 +378,51 @@ _COMPUTED_FIELDS = [
     "business_seconds",
     "calendar_seconds",
     "computed_at",
+    "team",
+    "channel",
+    "priority",
 ]
+
+
+# The requester's next case after this one as {"id", "created_at"} (NULL when there is none),
+# for a subquery: `_metrics_facts`' query with the case's values as outer references. A
+# duplicate merged into the case counts only when it was opened after the solve (an unsolved
+# case: never), as `_merged_duplicate` says.
+_FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+_later_case = (
+    Case.objects.filter(requester_id=OuterRef("requester_id"))
+    .filter(
+        Q(created_at__gt=OuterRef("created_at"))
+        | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
+    )
+    .exclude(
+        merged_into_id=OuterRef("pk"),
+        created_at__lte=Coalesce(OuterRef("solved_at"), Value(_FAR_FUTURE)),
+    )
+    .order_by("created_at", "pk")
+    .values(json=JSONObject(id="id", created_at="created_at"))[:1]
+)
+
+# A clock's events as a JSON array of {"id", "kind", "at", "detail"} (NULL without any;
+# `detail` as its JSON text), for a subquery: they come with the clocks.
+_clock_events = (
+    SlaClockEvent.objects.filter(clock_id=OuterRef("pk"))
+    .values("clock_id")
+    .annotate(
+        events=JSONArrayAgg(
+            JSONObject(id="id", kind="kind", at="at", detail=Cast("detail", TextField()))
+        )
+    )
+    .values("events")
+)
+
+# The names of a case's tags as a JSON array (NULL without tags), for a subquery.
+_tag_names = (
+    Case.tags.through.objects.filter(case_id=OuterRef("pk"))
+    .values("case_id")
+    .annotate(names=JSONArrayAgg("tag__name"))
+    .values("names")  # type: ignore[misc]  # the stubs do not see the annotation
+)
 
 
 def next_breach(computed: Iterable[clocks.Clock]) -> datetime | None:
@@ -321,21 +442,32 @@ def case_sla_recompute(
     or one that no longer exists).
     """
     now = now or timezone.now()
+    _commit_without_waiting_for_the_disk()
     case = (
         Case.objects.select_for_update(of=("self",))
-        .select_related("requester")
+        # The stored metrics come with the case (a join, not a query): unchanged, they are
+        # not written again. So do its tags' names and its status events (subqueries).
+        .select_related("requester", "metrics")
+        # And the requester's next case (for FCR) and the policies' version (subqueries).
+        .annotate(
+            tag_names=Subquery(_tag_names),
+            status_events=Subquery(_status_events),
+            later_case=Subquery(_later_case, output_field=JSONField()),
+            policies_version=Subquery(_policies_version, output_field=JSONField()),
+        )
         .filter(pk=case_id)
         .first()
     )
     if case is None:
         return []
-    tags = list(case.tags.values_list("name", flat=True))
-    policies = active_policies() if policies is None else policies
+    tags: list[str] = case.tag_names or []  # type: ignore[attr-defined]  # annotated
+    if policies is None:
+        policies = active_policies(version=case.policies_version)  # type: ignore[attr-defined]
     policy = policy_for(
         policies, case=case, organization_id=case.requester.organization_id, tags=tags
     )
     rows = _interaction_rows(case)
-    history = _history(case, rows)
+    history = _history(case, rows, case.status_events)  # type: ignore[attr-defined]
     plan = plan_for(policy, case.priority)
     computed = clocks.replay(history, plan, now)
     stored = _clocks_store(case, policy, computed, now)
@@ -353,6 +485,26 @@ def case_sla_recompute(
     if (case.next_breach_at, case.sla_computed_at) != (due, case.updated_at):
         Case.objects.filter(pk=case.pk).update(next_breach_at=due, sla_computed_at=case.updated_at)
     return stored
+
+
+def _commit_without_waiting_for_the_disk() -> None:
+    """On PostgreSQL, when the recompute's transaction is its own (a task's, the sweep's, not
+    a caller's that may hold other writes), let it commit without waiting for the disk
+    (``SET LOCAL synchronous_commit TO OFF``: this transaction only).
+
+    Every recompute's commit flushes the WAL to the disk (the row lock is written to it even
+    when nothing else is): on a busy disk the slowest and least predictable part of a
+    recompute, waited for by the worker for nothing it needs. What it stores
+    is derived from the history and is stored again by the next recompute: should the
+    database crash in the moment before the flush, the recompute is lost, not half-kept,
+    and the case is left as it was — dirty if it was written since (the sweep recomputes
+    it), provisional FCR still due (the finalisation retries), stale figures otherwise until
+    the next write. A later transaction that commits waits for this one's WAL too, so no
+    claim or notification can outlive what it read.
+    """
+    if connection.vendor == "postgresql" and len(connection.atomic_blocks) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _clock_values(clock: SlaClock | clocks.Clock) -> tuple[Any, ...]:
@@ -375,20 +527,32 @@ def _clock_values(clock: SlaClock | clocks.Clock) -> tuple[Any, ...]:
     )
 
 
+def _case_copies(row: Case | SlaClock) -> tuple[Any, ...]:
+    """The case's columns a clock copies for the SLA summary's filters."""
+    return (row.team_id, row.channel, row.priority)
+
+
 def _clocks_store(
     case: Case, policy: SlaPolicy | None, computed: list[clocks.Clock], now: datetime
 ) -> list[SlaClock]:
     """Write what changed: clocks whose figures differ (or are new) and the events of clocks
     whose events differ. A recompute that finds what it stored last time writes nothing (a
     running clock's elapsed time moves with `now`, so it is rewritten each time)."""
-    existing = {(c.metric, c.instance): c for c in SlaClock.objects.filter(case=case)}
-    stored_events: dict[int, list[tuple[Any, ...]]] = {}
-    for clock_id, kind, at, detail in (
-        SlaClockEvent.objects.filter(clock__case=case)
-        .order_by("at", "id")
-        .values_list("clock_id", "kind", "at", "detail")
-    ):
-        stored_events.setdefault(clock_id, []).append((kind, at, detail))
+    existing = {
+        (c.metric, c.instance): c
+        for c in SlaClock.objects.filter(case=case).annotate(event_rows=Subquery(_clock_events))
+    }
+    stored_events: dict[int, list[tuple[Any, ...]]] = {
+        clock.pk: [
+            (kind, at, detail)
+            for at, _, kind, detail in sorted(
+                # JSON text as in `_history`: in order of instant, then of writing.
+                (_aware(e["at"]), e["id"], e["kind"], json.loads(e["detail"]))
+                for e in clock.event_rows or ()  # type: ignore[attr-defined]  # annotated
+            )
+        ]
+        for clock in existing.values()
+    }
     # A clock the policy no longer has (the priority changed to one without that target, the
     # policy stopped applying) goes while it runs; a met or breached one stays as the record
     # of what was promised and what happened (a breach escalated to urgent stays a breach).
@@ -401,13 +565,27 @@ def _clocks_store(
     if gone:
         SlaClock.objects.filter(pk__in=gone).delete()
     policy_id = policy.pk if policy else None
+    copies = _case_copies(case)
     changed = [
         c
         for c in computed
         if (old := existing.get((c.metric, c.instance))) is None
         or old.policy_id != policy_id
         or _clock_values(old) != _clock_values(c)
+        or _case_copies(old) != copies
     ]
+    # The clocks kept as a record follow the case's team, channel and priority too.
+    moved = [
+        clock
+        for key, clock in existing.items()
+        if key not in keep and clock.pk not in gone and _case_copies(clock) != copies
+    ]
+    if moved:
+        SlaClock.objects.filter(pk__in=[clock.pk for clock in moved]).update(
+            team_id=case.team_id, channel=case.channel, priority=case.priority
+        )
+        for clock in moved:
+            clock.team_id, clock.channel, clock.priority = copies
     if changed:
         rows = [
             SlaClock(
@@ -427,6 +605,9 @@ def _clocks_store(
                 business_seconds=c.business_seconds,
                 calendar_seconds=c.calendar_seconds,
                 computed_at=now,
+                team_id=case.team_id,
+                channel=case.channel,
+                priority=case.priority,
             )
             for c in changed
         ]
@@ -469,6 +650,9 @@ def _metrics_store(
     def seconds(duration: metrics.Duration | None) -> tuple[int | None, int | None]:
         return (None, None) if duration is None else (duration.seconds, duration.business_seconds)
 
+    # What the last recompute stored, read with the case (select_related; None: none yet).
+    # Read before building the new row: assigning its case makes it `case.metrics`.
+    stored = getattr(case, "metrics", None)
     first_response, first_response_business = seconds(figures.first_response)
     first_resolution, first_resolution_business = seconds(figures.first_resolution)
     resolution, resolution_business = seconds(figures.resolution)
@@ -511,12 +695,28 @@ def _metrics_store(
         one_touch=figures.one_touch,
         no_customer_follow_up=figures.no_customer_follow_up,
         computed_at=now,
+        opened_at=case.created_at,
+        team_id=case.team_id,
+        channel=case.channel,
+        priority=case.priority,
     )
+    if stored is not None and not _metrics_differ(stored, row):
+        return
     CaseMetrics.objects.bulk_create(
         [row],
         update_conflicts=True,
         unique_fields=["case"],
         update_fields=[f.name for f in CaseMetrics._meta.concrete_fields if f.name != "case"],
+    )
+
+
+def _metrics_differ(stored: CaseMetrics, row: CaseMetrics) -> bool:
+    """Whether `row` holds other figures than `stored`: every column but the case and the
+    instant they were computed, so a column added to CaseMetrics is compared too."""
+    return any(
+        getattr(stored, field.attname) != getattr(row, field.attname)
+        for field in CaseMetrics._meta.concrete_fields
+        if field.name not in ("case", "computed_at")
     )
 
 

@@ -23,11 +23,21 @@ ranks); on SQLite the same value is read from at most two rows, ``ORDER BY … L
 the case's current values; ``teams`` (ids, or a query of them) limits everything to those
 teams' cases (an agent's).
 
-Indexes: clocks with a verdict by (metric, started_at), state and case included — the
-metrics are named in the query so the index serves the range, and the counts are of a
-not-null column in the index (not of the id), so the index alone answers; cases by created_at
-(with team or channel first when filtered); case metrics by solved_at, the solved figures'
-columns included (index-only, likewise).
+No query joins the cases: the case's opening (``CaseMetrics.opened_at``, its created_at) and
+its team, channel and priority are copied onto its metrics and clocks by the recompute,
+which runs after every change of the case (the "case changed" seam; a lost one is the
+sweep's, the case being dirty until then), so they are the case's current values.
+
+Indexes, each figure an index-only range scan of one of three per query, chosen by the
+filters asked for — none (the period column alone), a team (or an agent's teams) first, or
+channel and priority first — with the other filters' columns included:
+
+- attainment: the clocks with a verdict (partial) by (metric, started_at), state included —
+  the metrics are named in the query so the index serves the range, and the counts are of a
+  not-null column in the index (not of the id), so the index alone answers;
+- first response: the responded metrics (partial: a business first-response time) by
+  opened_at, that time included;
+- solved: the solved metrics (partial) by solved_at, the solved figures' columns included.
 """
 
 from __future__ import annotations
@@ -76,30 +86,27 @@ def sla_summary(
     """The summary's figures (3 queries on PostgreSQL; on SQLite up to 4 more, one per
     percentile of a non-empty set)."""
 
-    def cases(prefix: str) -> Q:
-        q = Q()
-        if team_id is not None:
-            q &= Q(**{f"{prefix}team_id": team_id})
-        if channel:
-            q &= Q(**{f"{prefix}channel": channel})
-        if priority:
-            q &= Q(**{f"{prefix}priority": priority})
-        if teams is not None:
-            q &= Q(**{f"{prefix}team_id__in": teams})
-        return q
+    # The case's values as copied onto its metrics and clocks (no join to the cases).
+    cases = Q()
+    if team_id is not None:
+        cases &= Q(team_id=team_id)
+    if channel:
+        cases &= Q(channel=channel)
+    if priority:
+        cases &= Q(priority=priority)
+    if teams is not None:
+        cases &= Q(team_id__in=teams)
 
     return {
         "period": {"from": period.start, "to": period.end},
-        "attainment": _attainment(period, cases("case__")),
+        "attainment": _attainment(period, cases),
         "first_response": _times(
             CaseMetrics.objects.filter(
-                cases("case__"),
-                case__created_at__gte=period.start,
-                case__created_at__lt=period.end,
+                cases, opened_at__gte=period.start, opened_at__lt=period.end
             ),
             "first_response_business_seconds",
         ),
-        **_solved(period, cases("case__")),
+        **_solved(period, cases),
     }
 
 

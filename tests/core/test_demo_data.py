@@ -173,3 +173,26 @@ def test_the_demo_has_a_chat_widget_whose_page_it_prints(demo, settings):
     again = load("--cases", str(SMALL))  # twice: the same widget, printed again
     assert ChatWidget.objects.get() == widget
     assert f"chat widget: http://127.0.0.1:8000/channels/chat/demo/{widget.public_key}/" in again
+
+
+def test_the_demo_cases_have_their_sla_clocks_before_any_worker_runs(settings):
+    """`make demo` queues a recompute per case for the worker; the command computes the
+    clocks itself, so the queue shows time left from its first page. Here nothing consumes
+    the queued tasks (an in-memory broker, not eager): only the command can have done it."""
+    from apps.sla.models import SlaClock
+
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    from cxdesk.celery import app
+
+    eager, broker = app.conf.task_always_eager, app.conf.broker_url
+    app.conf.task_always_eager, app.conf.broker_url = False, "memory://"
+    try:
+        output = load("--cases", str(SMALL))
+    finally:
+        app.conf.task_always_eager, app.conf.broker_url = eager, broker
+    assert f"SLA clocks computed for {SMALL} cases" in output
+    open_cases = Case.objects.open()
+    assert open_cases.exists()
+    assert not open_cases.filter(next_breach_at__isnull=True, sla_computed_at__isnull=True)
+    assert SlaClock.objects.filter(case__in=open_cases).count() >= open_cases.count()
+    assert not Case.objects.filter(sla_computed_at__isnull=True).exists()

@@ -23,6 +23,13 @@ PERIOD = {"from": "2026-11-01", "to": "2026-11-30"}
 NOW = datetime(2026, 12, 15, tzinfo=UTC)
 
 
+def copies(case, *, opened=True):
+    """The case's columns its metrics (`opened`: and its opening) and clocks carry, as the
+    recompute copies them."""
+    values = {"team_id": case.team_id, "channel": case.channel, "priority": case.priority}
+    return {"opened_at": case.created_at, **values} if opened else values
+
+
 def build(teams, n, *, seed=7):
     """n cases opened from mid-October to mid-December, with metrics and clocks of every
     kind: some outside the period, some without a policy (no business times), some open."""
@@ -46,6 +53,7 @@ def build(teams, n, *, seed=7):
         fcr = rng.random() < 0.6 if is_solved else None
         CaseMetrics.objects.create(
             case=case,
+            **copies(case),
             first_response_seconds=rng.randrange(60, 90_000) if responded else None,
             first_response_business_seconds=(
                 business(rng.randrange(0, 30_000)) if responded else None
@@ -72,6 +80,7 @@ def build(teams, n, *, seed=7):
             started = created + timedelta(minutes=rng.randrange(0, 600))
             SlaClock.objects.create(
                 case=case,
+                **copies(case, opened=False),
                 metric=metric,
                 target_minutes=60,
                 state=rng.choice(["met", "met", "met", "breached", "active", "paused"]),
@@ -193,14 +202,18 @@ def test_an_empty_period_has_counts_of_zero_and_no_rates(admin_api, teams):
 
 def test_one_case_is_its_own_median_and_p90(admin_api, team):
     case = CaseFactory(team=team, created_at=START + timedelta(days=1))
-    CaseMetrics.objects.create(case=case, first_response_business_seconds=90, computed_at=NOW)
+    CaseMetrics.objects.create(
+        case=case, **copies(case), first_response_business_seconds=90, computed_at=NOW
+    )
     body = admin_api.get(URL, PERIOD).json()
     assert body["first_response"] == {"count": 1, "median": 90.0, "p90": 90.0}
 
 
 def test_instants_with_offsets_bound_the_period(admin_api, team):
     case = CaseFactory(team=team, created_at=datetime(2026, 11, 2, 8, 30, tzinfo=UTC))
-    CaseMetrics.objects.create(case=case, first_response_business_seconds=60, computed_at=NOW)
+    CaseMetrics.objects.create(
+        case=case, **copies(case), first_response_business_seconds=60, computed_at=NOW
+    )
 
     inside = admin_api.get(
         URL, {"from": "2026-11-02T09:00:00+01:00", "to": "2026-11-02T10:00:00+01:00"}

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
-        ("cases", "0006_case_sla_next_breach_and_dirty"),
+        ("cases", "0007_search_fts_indexes"),
         ("contacts", "0002_contact_events_creator_and_created_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
