@@ -40,6 +40,12 @@ class Tag(models.Model):
         return self.name
 
 
+# The statuses of a case still being worked (Case.DONE_STATUSES are the others), spelled
+# out for the queue views' partial indexes: PostgreSQL matches a query's `status IN (…)`
+# to an index's condition, never a `NOT IN`.
+OPEN_STATUSES = ("new", "open", "pending", "on_hold")
+
+
 class CaseQuerySet(models.QuerySet["Case"]):
     def open(self) -> "CaseQuerySet":
         return self.exclude(status__in=Case.DONE_STATUSES)
@@ -147,11 +153,34 @@ class Case(models.Model):
             # The auto-close sweep: solved cases by solve time.
             models.Index(fields=["status", "solved_at"], name="case_solved_sweep_idx"),
             # Queues sorted by the next SLA breach, and the SLA sweep's cases to recompute.
-            models.Index(fields=["next_breach_at"], name="case_next_breach_idx"),
+            # (With the id: the queue's keyset pages past the cases with a clock — "all" —
+            # walk `next_breach_at IS NULL AND id > …` in index order instead of sorting
+            # every case without a clock; apps/cases/queues.py.)
+            models.Index(fields=["next_breach_at", "id"], name="case_next_breach_idx"),
             models.Index(
                 fields=["updated_at"],
                 condition=Q(sla_computed_at__isnull=True) | Q(updated_at__gt=F("sla_computed_at")),
                 name="case_sla_dirty_idx",
+            ),
+            # The agent's queue views (apps/cases/queues.py): open cases of a team, or of one
+            # assignee, by next breach — their lists, keyset pages and counts read only the
+            # open backlog, however many solved and closed cases the team has had.
+            models.Index(
+                fields=["team", "next_breach_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="case_open_team_breach_idx",
+            ),
+            models.Index(
+                fields=["assignee", "next_breach_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES),
+                name="case_open_assignee_breach_idx",
+            ),
+            # "My teams' unassigned": without it PostgreSQL ANDs every unassigned open case
+            # with every case the team ever had (the team_id index).
+            models.Index(
+                fields=["team", "next_breach_at", "id"],
+                condition=Q(status__in=OPEN_STATUSES, assignee__isnull=True),
+                name="case_open_unassigned_idx",
             ),
         ]
         constraints = [
@@ -337,3 +366,28 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} on case #{self.case_id} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class SavedView(models.Model):
+    """An agent's own queue view: a name for a set of filters and a sort (the queue page's
+    GET parameters, as apps/cases/views_queue.py normalises them)."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views"
+    )
+    name = models.CharField(max_length=80)
+    query = models.CharField(max_length=2000, help_text="URL-encoded filters, sort and view")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+# Checked at import: the open statuses are every status but the done ones.
+assert set(OPEN_STATUSES) == set(Case.Status.values) - set(Case.DONE_STATUSES)

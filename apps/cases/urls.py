@@ -1,9 +1,19 @@
 from django.urls import path
 
-from . import views, views_search
+from . import views, views_queue, views_search
 
 urlpatterns = [
-    path("", views.queue, name="home"),
+    # --- queues ---
+    path("", views_queue.queue, name="home"),
+    path("queue/counts/", views_queue.queue_counts, name="queue-counts"),
+    path("queue/bulk/", views_queue.queue_bulk, name="queue-bulk"),
+    path("queue/views/", views_queue.saved_view_create, name="queue-view-create"),
+    path(
+        "queue/views/<int:view_id>/delete/",
+        views_queue.saved_view_delete,
+        name="queue-view-delete",
+    ),
+    # --- end queues ---
     path("cases/<int:case_id>/", views.case_page, name="case-detail"),
     path(
         "cases/<int:case_id>/attachments/<int:attachment_id>/",

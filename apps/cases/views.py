@@ -16,20 +16,7 @@ from apps.core.ids import MAX_DB_ID
 from . import downloads, forms, selectors, services
 from .models import Attachment, Case
 
-QUEUE_PAGE_SIZE = 50
-
-
-@login_required
-def queue(request):
-    """The signed-in agent's queue: open cases that are theirs or unassigned in their teams."""
-    scope = request.GET.get("scope", "queue")
-    if scope == "all":
-        cases = selectors.case_list_for(user=request.user)
-    else:
-        scope = "queue"
-        cases = selectors.case_queue_for(user=request.user)
-    page = Paginator(cases, QUEUE_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "cases/queue.html", {"page": page, "scope": scope})
+CONTACT_CASES_PAGE_SIZE = 50  # a contact's cases: the count is of one person's cases
 
 
 # --- the case page: the agent's workspace ------------------------------------------------
@@ -266,7 +253,7 @@ def contact_page(request, contact_id: int):
         pk=contact_id,
     )
     cases = selectors.case_list_for(user=request.user).filter(requester=contact)
-    page = Paginator(cases.order_by("-created_at", "-id"), QUEUE_PAGE_SIZE).get_page(
+    page = Paginator(cases.order_by("-created_at", "-id"), CONTACT_CASES_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     return render(request, "cases/contact_detail.html", {"contact": contact, "page": page})

@@ -25,6 +25,7 @@ from apps.social.services import AccountNotConfigured
 # Exceptions of the apps that are not domain errors, and why: none reaches a client as such.
 NOT_DOMAIN = {
     "apps.api.errors.ApiError": "the API's own error: already an APIException with an envelope",
+    "apps.cases.queues.BadCursor": "a stale page link: the queue shows its first page, saying so",
     "apps.cases.downloads.AttachmentMissing": "storage lost a file: the views answer 410 / 404",
     "apps.cases.outbound.SendError": "a channel's delivery outcome, kept on the interaction",
     "apps.cases.outbound.TransientSendError": "a channel's delivery outcome: retried",

@@ -1,0 +1,290 @@
+"""The agent's queue views: which cases each view holds, their counts, sorts and keyset pages.
+
+Costs are bounded by the open backlog, never by the history:
+
+- Who sees what is `Case.objects.visible_to` (what `selectors.case_list_for` returns), with
+  the user's team ids read once (`Scope`) and given to the query as constants: a
+  `team_id IN (1, 2) OR assignee_id = 7` can be answered by two index scans (a BitmapOr on
+  PostgreSQL), where `team_id IN (SELECT …)` OR'ed with anything is a filter over every row.
+- The open views filter `status IN (new, open, pending, on hold)` — positively, so that the
+  partial indexes on open statuses (models.Case.Meta: case_open_team_breach_idx,
+  case_open_assignee_breach_idx) serve both their list and their count.
+- Their counts are one aggregate over the visible open cases (`view_counts`); "all" counts up
+  to ALL_COUNT_CAP rows and then says "1,000+".
+- Pages are keyset pages (`page_of`): a cursor of the sort key and the id, no OFFSET, no COUNT.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Case as SqlCase
+from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from apps.accounts.models import role_of
+from apps.accounts.types import AnyUser
+
+from .models import OPEN_STATUSES, Case
+
+Status = Case.Status
+# "Breaching soon": the next SLA due time within this much, or already past.
+BREACHING_WITHIN = timedelta(hours=1)
+ALL_COUNT_CAP = 1000
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Who is asking, with what their visibility needs read once per request."""
+
+    user: AnyUser
+    is_admin: bool
+    teams: tuple[tuple[int, str], ...]  # (id, name) of the user's teams, by name
+
+    @property
+    def team_ids(self) -> tuple[int, ...]:
+        return tuple(pk for pk, _ in self.teams)
+
+    @classmethod
+    def of(cls, user: AnyUser) -> "Scope":
+        if not user.is_authenticated or not user.is_active:
+            return cls(user=user, is_admin=False, teams=())
+        teams = tuple(user.teams.order_by("name", "pk").values_list("pk", "name"))
+        return cls(user=user, is_admin=role_of(user) == "admin", teams=teams)
+
+    def visible(self) -> QuerySet[Case]:
+        """The same rows as `Case.objects.visible_to(user)`, with the team ids as constants."""
+        if not self.user.is_authenticated or not self.user.is_active:
+            return Case.objects.none()
+        if self.is_admin:
+            return Case.objects.all()
+        return Case.objects.filter(Q(team_id__in=self.team_ids) | Q(assignee=self.user))
+
+
+@dataclass(frozen=True)
+class View:
+    key: str
+    label: str
+    open_only: bool
+
+
+VIEWS = {
+    v.key: v
+    for v in (
+        View("queue", "My queue", True),  # mine + my teams' unassigned (the landing view)
+        View("mine", "My open cases", True),
+        View("unassigned", "Unassigned", True),
+        View("breaching", "Breaching soon", True),
+        View("pending", "Pending", True),
+        View("all", "All cases", False),
+    )
+}
+DEFAULT_VIEW = "queue"
+
+
+def _view_condition(scope: Scope, key: str, now: datetime) -> Q:
+    """The condition a view adds to the visible (open, for the open views) cases."""
+    mine = Q(assignee=scope.user)
+    unassigned = Q(assignee__isnull=True, team_id__in=scope.team_ids)
+    return {
+        "queue": mine | unassigned,
+        "mine": mine,
+        "unassigned": unassigned,
+        "breaching": Q(next_breach_at__lt=now + BREACHING_WITHIN),
+        "pending": Q(status=Status.PENDING),
+        "all": Q(),
+    }[key]
+
+
+def view_cases(scope: Scope, key: str, *, now: datetime | None = None) -> QuerySet[Case]:
+    """The cases of view `key` (see VIEWS) the user may see, unordered, with their row joins."""
+    now = now or timezone.now()
+    cases = scope.visible()
+    if VIEWS[key].open_only:
+        cases = cases.filter(status__in=OPEN_STATUSES)
+    return (
+        cases.filter(_view_condition(scope, key, now))
+        .select_related("requester", "team", "assignee")
+        .prefetch_related("tags")
+    )
+
+
+@dataclass(frozen=True)
+class Counts:
+    by_view: dict[str, int]
+    all_capped: bool  # the "all" figure is ALL_COUNT_CAP and there are more
+
+    def label(self, key: str) -> str:
+        n = self.by_view[key]
+        return f"{n:,}+" if key == "all" and self.all_capped else f"{n:,}"
+
+
+def view_counts(scope: Scope, *, now: datetime | None = None) -> Counts:
+    """Every view's count in two queries: one aggregate over the visible open cases (the open
+    backlog), one capped count of everything visible."""
+    now = now or timezone.now()
+    open_cases = scope.visible().filter(status__in=OPEN_STATUSES).order_by()
+    open_keys = [k for k, v in VIEWS.items() if v.open_only and k != "queue"]
+    figures: dict[str, Any] = open_cases.aggregate(
+        **{k: Count("pk", filter=_view_condition(scope, k, now)) for k in open_keys}
+    )
+    # mine and unassigned never overlap (an assignee, or none): the queue is their sum.
+    figures["queue"] = figures["mine"] + figures["unassigned"]
+    capped = scope.visible().order_by().values("pk")[: ALL_COUNT_CAP + 1].count()
+    figures["all"] = min(capped, ALL_COUNT_CAP)
+    return Counts(by_view=figures, all_capped=capped > ALL_COUNT_CAP)
+
+
+# --- sorts and keyset pages ---------------------------------------------------------------
+
+PRIORITY_RANK = SqlCase(
+    When(priority=Case.Priority.URGENT, then=Value(0)),
+    When(priority=Case.Priority.HIGH, then=Value(1)),
+    When(priority=Case.Priority.NORMAL, then=Value(2)),
+    default=Value(3),
+    output_field=IntegerField(),
+)
+
+
+@dataclass(frozen=True)
+class Sort:
+    key: str
+    label: str
+    field: str
+    descending: bool = False
+    nullable: bool = False  # only ascending sorts are nullable here: nulls last
+    is_datetime: bool = True
+
+
+SORTS = {
+    s.key: s
+    for s in (
+        Sort("breach", "Next breach", "next_breach_at", nullable=True),
+        Sort("priority", "Priority", "priority_rank", is_datetime=False),
+        Sort("age", "Oldest first", "created_at"),
+        Sort("activity", "Last activity", "updated_at", descending=True),
+    )
+}
+DEFAULT_SORT = "breach"
+
+
+class BadCursor(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Cursor:
+    value: Any  # the sort key of a row (None for a null next breach)
+    id: int
+
+    def encode(self, sort: Sort) -> str:
+        if self.value is None:
+            text = ""
+        elif sort.is_datetime:
+            text = self.value.isoformat()
+        else:
+            text = str(self.value)
+        return f"{text}~{self.id}"
+
+    @classmethod
+    def decode(cls, raw: str, sort: Sort) -> "Cursor":
+        text, sep, ident = raw.rpartition("~")
+        if not sep or not ident.isascii() or not ident.isdigit() or not 0 < int(ident) < 2**63:
+            raise BadCursor(raw)
+        value: Any
+        try:
+            if text == "":
+                if not sort.nullable:
+                    raise BadCursor(raw)
+                value = None
+            elif sort.is_datetime:
+                value = datetime.fromisoformat(text)
+                if timezone.is_naive(value):
+                    raise BadCursor(raw)
+            else:
+                if not (text.isascii() and text.isdigit()):
+                    raise BadCursor(raw)
+                value = int(text)
+        except (ValueError, OverflowError):
+            raise BadCursor(raw) from None
+        return cls(value=value, id=int(ident))
+
+
+def _key_of(case: Case, sort: Sort) -> Cursor:
+    return Cursor(value=getattr(case, sort.field), id=case.pk)
+
+
+def _ordering(sort: Sort, *, reverse: bool) -> list:
+    descending = sort.descending != reverse
+    if descending:
+        # Reversed "ascending, nulls last" is "descending, nulls first".
+        key = F(sort.field).desc(nulls_first=True) if sort.nullable else F(sort.field).desc()
+        return [key, F("id").desc()]
+    key = F(sort.field).asc(nulls_last=True) if sort.nullable else F(sort.field).asc()
+    return [key, F("id").asc()]
+
+
+def _beyond(sort: Sort, cursor: Cursor, *, forward: bool) -> Q:
+    """Rows after `cursor` in the sort's order (forward) or before it (backward)."""
+    f, v, i = sort.field, cursor.value, cursor.id
+    later = forward != sort.descending  # walking towards larger keys
+    cmp, id_cmp = ("gt", "gt") if later else ("lt", "lt")
+    if not sort.nullable:
+        return Q(**{f"{f}__{cmp}": v}) | Q(**{f: v, f"id__{id_cmp}": i})
+    # Nullable, ascending with nulls last: nulls sort after every value.
+    if v is None:
+        if forward:
+            return Q(**{f"{f}__isnull": True, f"id__{id_cmp}": i})
+        return Q(**{f"{f}__isnull": False}) | Q(**{f"{f}__isnull": True, f"id__{id_cmp}": i})
+    if forward:
+        return (
+            Q(**{f"{f}__{cmp}": v}) | Q(**{f: v, f"id__{id_cmp}": i}) | Q(**{f"{f}__isnull": True})
+        )
+    return Q(**{f"{f}__{cmp}": v}) | Q(**{f: v, f"id__{id_cmp}": i})
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[Case]
+    next_cursor: str | None
+    previous_cursor: str | None
+
+
+def page_of(
+    cases: QuerySet[Case],
+    sort: Sort,
+    *,
+    after: Cursor | None = None,
+    before: Cursor | None = None,
+    size: int | None = None,
+) -> Page:
+    """One page of `cases` in `sort` order: the first, the one after `after`, or the one
+    before `before`. Reads size + 1 rows to know whether another page follows; no count."""
+    size = size or PAGE_SIZE
+    if sort.field == "priority_rank":
+        cases = cases.annotate(priority_rank=PRIORITY_RANK)
+    if before is not None:
+        rows = list(
+            cases.filter(_beyond(sort, before, forward=False)).order_by(
+                *_ordering(sort, reverse=True)
+            )[: size + 1]
+        )
+        more_before = len(rows) > size
+        rows = rows[:size][::-1]
+        return Page(
+            rows=rows,
+            next_cursor=_key_of(rows[-1], sort).encode(sort) if rows else None,
+            previous_cursor=_key_of(rows[0], sort).encode(sort) if rows and more_before else None,
+        )
+    if after is not None:
+        cases = cases.filter(_beyond(sort, after, forward=True))
+    rows = list(cases.order_by(*_ordering(sort, reverse=False))[: size + 1])
+    more_after = len(rows) > size
+    rows = rows[:size]
+    # A page reached by a cursor has rows before it (at least the cursor's own row).
+    return Page(
+        rows=rows,
+        next_cursor=_key_of(rows[-1], sort).encode(sort) if more_after else None,
+        previous_cursor=_key_of(rows[0], sort).encode(sort) if rows and after else None,
+    )
