@@ -538,7 +538,7 @@ def _clocks_store(
     """Write what changed: clocks whose figures differ (or are new) and the events of clocks
     whose events differ. A recompute that finds what it stored last time writes nothing (a
     running clock's elapsed time moves with `now`, so it is rewritten each time)."""
-    existing = {
+    existing: dict[tuple[str, int], SlaClock] = {
         (c.metric, c.instance): c
         for c in SlaClock.objects.filter(case=case).annotate(event_rows=Subquery(_clock_events))
     }
@@ -548,7 +548,7 @@ def _clocks_store(
             for at, _, kind, detail in sorted(
                 # JSON text as in `_history`: in order of instant, then of writing.
                 (_aware(e["at"]), e["id"], e["kind"], json.loads(e["detail"]))
-                for e in clock.event_rows or ()  # type: ignore[attr-defined]  # annotated
+                for e in getattr(clock, "event_rows", None) or ()  # annotated above
             )
         ]
         for clock in existing.values()
