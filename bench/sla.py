@@ -158,10 +158,14 @@ def seed_clocks(clocks: int) -> None:
 
 
 def vacuum() -> None:
+    """Fresh statistics on what the pass reads: the clocks, and the cases the announcement
+    joins them to (with the cases just seeded unseen by the planner, it merge-joins 500
+    clocks against half a million cases: 45 ms instead of well under one)."""
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE sla_slaclock")
+        cursor.execute("ANALYZE cases_case")
 
 
 def reset_clocks() -> int:
