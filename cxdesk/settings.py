@@ -330,6 +330,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.sla.tasks.sweep",
         "schedule": env.int("CXDESK_SLA_SWEEP_SECONDS", default=60),
     },
+    "build-sla-rollups": {
+        "task": "apps.sla.tasks.build_rollups",
+        "schedule": env.int("CXDESK_SLA_ROLLUP_SECONDS", default=300),
+    },
     "finalise-fcr": {
         "task": "apps.sla.tasks.finalise_fcr",
         "schedule": 3600,
