@@ -115,3 +115,12 @@ def staged(*, macros: list[Macro], macro_id: object, kind: str) -> Staged | None
         return None
     macro = next((m for m in macros if m.pk == wanted), None)
     return Staged(macro, macro_changes(macro=macro, kind=kind)) if macro else None
+
+
+def case_for_placeholders(*, case_id: int) -> Case:
+    """The case with what its placeholders read: requester, their identities, team."""
+    return (
+        Case.objects.select_related("requester", "team")
+        .prefetch_related("requester__identities")
+        .get(pk=case_id)
+    )
