@@ -9,6 +9,7 @@ admin.site.site_title = "cxdesk admin"
 
 urlpatterns = [
     path("", include("apps.cases.urls")),
+    path("", include("apps.macros.urls")),  # the composer's macros and drafts
     path("accounts/", include("apps.accounts.urls")),
     path("notifications/", include("apps.notifications.urls")),
     # The admin's sign-in page offers "Forgotten your password?" when this name exists.
