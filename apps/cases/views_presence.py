@@ -1,30 +1,16 @@
 """The case page's presence endpoint (collision detection; the rules are apps/cases/presence.py)."""
 
-from functools import wraps
-
 from django.http import HttpResponse
 from django.template.loader import render_to_string
+
+from apps.core.polling import poll_401_when_signed_out
 
 from . import presence
 from .models import Case
 from .views import case_view
 
 
-def _unauthorised_poll(view):
-    """A poll from a page whose session has ended answers 401, which htmx does not swap in:
-    a redirect would put the sign-in page into the case header (and the composer's text
-    stays where it is). A plain request still goes to the sign-in page (case_view)."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.htmx and not request.user.is_authenticated:
-            return HttpResponse("Signed out", status=401, content_type="text/plain")
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-@_unauthorised_poll
+@poll_401_when_signed_out
 @case_view("POST")
 def case_presence(request, case: Case):
     """Record the agent on the case (`typing=1`: typing in the composer) and answer the
