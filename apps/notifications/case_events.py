@@ -68,10 +68,8 @@ def case_changes_notify(changes: Sequence[CaseChange]) -> None:
     if not (assigned or replied or noted):
         return
     cases = cases_of([*(c for c, _ in assigned), *replied, *(c for c, _ in noted)])
-    users = _active_users(
-        {to for _, to in assigned}
-        | {cases[c.case_id].assignee_id for c in replied if cases[c.case_id].assignee_id}
-    )
+    assignees = {cases[c.case_id].assignee_id for c in replied}
+    users = _active_users({to for _, to in assigned} | {a for a in assignees if a is not None})
     notices = [
         *_assigned_notices(assigned, cases, users),
         *_replied_notices(replied, cases, users),
@@ -212,13 +210,14 @@ def _mention_notices(
         return []
     names = {name for _, found in noted for name in found}
     by_name: dict[str, list[User]] = {}
-    for user in (
+    named = (
         get_user_model()
         .objects.annotate(handle=Lower("username"))
         .filter(handle__in=names, is_active=True)
         .select_related("profile")
-    ):
-        by_name.setdefault(user.handle, []).append(user)
+    )
+    for named_user in named:
+        by_name.setdefault(named_user.handle, []).append(named_user)
     notices = []
     for change, found in noted:
         case, note = cases[change.case_id], change.interaction
