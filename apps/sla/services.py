@@ -963,7 +963,8 @@ def _fire_breaches(*, now: datetime, limit: int) -> int:
 
 
 def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
-    """Tell the case's team supervisors (in-app), the webhooks, and escalate a breach."""
+    """Tell the case's team supervisors and its assignee (in-app and by e-mail; a
+    supervisor who is the assignee once), the webhooks, and escalate a breach."""
     from apps.cases import services as case_services
     from apps.notifications import services as notifications
     from apps.webhooks import services as webhooks
@@ -971,7 +972,7 @@ def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
 
     fired = list(
         SlaClock.objects.filter(pk__in=clock_ids)
-        .select_related("case", "case__team", "policy", "policy__escalate_team")
+        .select_related("case", "case__team", "case__assignee", "policy", "policy__escalate_team")
         .order_by("pk")
     )
     webhooks.events_emit(  # the payloads are built only when someone subscribes
@@ -979,17 +980,13 @@ def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
         items=(({"case": case_data(c.case), "clock": clock_data(c)}, c.case) for c in fired),
     )
     supervisors = _supervisors_by_team({c.case.team_id for c in fired if c.case.team_id})
+    kind = notifications.Kind.SLA_BREACHED if escalate else notifications.Kind.SLA_WARNING
     notifications.notify_many(
         [
-            (
-                user,
-                notifications.Kind.SLA_BREACHED if escalate else notifications.Kind.SLA_WARNING,
-                c.case,
-                _notice(c, escalate=escalate),
-            )
+            # The clock is the source: each warning and breach is written once per person.
+            notifications.Notice(user, kind, c.case, _notice(c, escalate=escalate), f"clock:{c.pk}")
             for c in fired
-            if c.case.team_id is not None
-            for user in supervisors.get(c.case.team_id, [])
+            for user in _told_of(c.case, supervisors.get(c.case.team_id or 0, []))
         ],
         email=True,
     )
@@ -1004,6 +1001,14 @@ def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
             case_services.case_set_priority(case_id=case.pk, priority=wanted)
         if policy.escalate_team_id and policy.escalate_team_id != case.team_id:
             case_services.case_set_team(case_id=case.pk, team=policy.escalate_team)
+
+
+def _told_of(case: Case, supervisors: list[Any]) -> list[Any]:
+    """Who hears of a case's warning or breach: its team's supervisors and its assignee."""
+    assignee = case.assignee
+    if assignee is None or not assignee.is_active or assignee in supervisors:
+        return supervisors
+    return [*supervisors, assignee]
 
 
 def _supervisors_by_team(team_ids: set[int]) -> dict[int, list[Any]]:
