@@ -27,7 +27,8 @@ def test_taking_a_chat_assigns_its_case_and_records_who(start_chat, agent):
     assert session.case.status == "open"  # a new case given to someone is open
     event = session.case.events.get(kind=CaseEvent.Kind.ASSIGNEE)
     assert event.actor == agent
-    assert event.before is None and event.after["id"] == agent.pk
+    assert event.before is None
+    assert event.after["id"] == agent.pk
 
 
 def test_a_chat_taken_already_is_refused_naming_who_holds_it(start_chat, agent, teammate):
