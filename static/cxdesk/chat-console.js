@@ -32,12 +32,16 @@
   function play() {
     var toggle = document.getElementById("chat-sound-toggle");
     if (!toggle || muted() || !interacted) return false;
+    // data-chat-sound on <html> says what became of the last sound (the browser tests read it).
+    var root = document.documentElement;
     try {
-      var sound = new Audio(toggle.getAttribute("data-sound"));
-      var playing = sound.play();
-      if (playing && playing.catch) playing.catch(function () { /* refused: the flash remains */ });
+      var playing = new Audio(toggle.getAttribute("data-sound")).play();
+      root.setAttribute("data-chat-sound", "playing");
+      if (playing && playing.then) {
+        playing.then(function () { root.setAttribute("data-chat-sound", "played"); },
+                     function (e) { root.setAttribute("data-chat-sound", "refused: " + e.name); });
+      }
     } catch (e) { return false; }
-    document.documentElement.setAttribute("data-chat-sound-played", String(Date.now()));
     return true;
   }
 
