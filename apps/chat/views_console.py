@@ -29,7 +29,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+from django_htmx.middleware import HtmxDetails
 
+from apps.accounts.types import User
 from apps.core.errors import DomainError
 from apps.core.ids import MAX_DB_ID
 
@@ -40,9 +42,16 @@ from .models import ChatSession
 SENT_EVENT = "cx-chat-sent"  # the case page's poller asks again at once (hx-trigger)
 
 
+class AgentRequest(HttpRequest):
+    """A request these views see: signed in (_signed_in_only), with django-htmx's details."""
+
+    htmx: HtmxDetails
+    user: User
+
+
 def _signed_in_only(view):
     @wraps(view)
-    def wrapper(request: HttpRequest, *args, **kwargs):
+    def wrapper(request: AgentRequest, *args, **kwargs):
         if request.user.is_authenticated:
             return view(request, *args, **kwargs)
         if request.htmx:
@@ -57,7 +66,7 @@ def console_view(*methods: str):
     def decorate(view):
         @_signed_in_only
         @wraps(view)
-        def wrapper(request: HttpRequest, *args, **kwargs):
+        def wrapper(request: AgentRequest, *args, **kwargs):
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
             return view(request, *args, **kwargs)
@@ -74,7 +83,7 @@ def session_view(*methods: str):
     def decorate(view):
         @_signed_in_only
         @wraps(view)
-        def wrapper(request: HttpRequest, session_id: int, *args, **kwargs):
+        def wrapper(request: AgentRequest, session_id: int, *args, **kwargs):
             session = (
                 selectors.chat_sessions_for(user=request.user, status=None)
                 .filter(pk=session_id)
@@ -109,7 +118,7 @@ def live_chat_parts(*, case, timeline: list, interactions: list) -> dict:
     }
 
 
-def _console_context(request: HttpRequest) -> dict:
+def _console_context(request: AgentRequest) -> dict:
     user = request.user
     waiting = list(selectors.chats_waiting_for(user=user)[: selectors.WAITING_LIMIT])
     return {
@@ -122,17 +131,17 @@ def _console_context(request: HttpRequest) -> dict:
 
 
 @console_view("GET", "HEAD")
-def console(request: HttpRequest) -> HttpResponse:
+def console(request: AgentRequest) -> HttpResponse:
     return render(request, "chat/console/page.html", _console_context(request))
 
 
 @console_view("GET", "HEAD")
-def console_panel(request: HttpRequest) -> HttpResponse:
+def console_panel(request: AgentRequest) -> HttpResponse:
     return render(request, "chat/console/_panel.html", _console_context(request))
 
 
 @console_view("GET", "HEAD")
-def console_badge(request: HttpRequest) -> HttpResponse:
+def console_badge(request: AgentRequest) -> HttpResponse:
     # Rendered without the request: every open agent page asks every 5 s, and the context
     # processors (the header's unread notifications) would add their queries to the count.
     summary = selectors.chats_waiting_summary(user=request.user)
@@ -140,7 +149,7 @@ def console_badge(request: HttpRequest) -> HttpResponse:
 
 
 @session_view("POST")
-def take(request: HttpRequest, session: ChatSession) -> HttpResponse:
+def take(request: AgentRequest, session: ChatSession) -> HttpResponse:
     try:
         services.chat_take(session_id=session.pk, agent=request.user)
     except DomainError as exc:
@@ -150,7 +159,7 @@ def take(request: HttpRequest, session: ChatSession) -> HttpResponse:
     return redirect(reverse("case-detail", args=[session.case_id]) + "#live-chat")
 
 
-def _after(request: HttpRequest) -> int | None:
+def _after(request: AgentRequest) -> int | None:
     try:
         after = int(request.GET.get("after", "0"))
     except ValueError:
@@ -162,13 +171,13 @@ def _case_page(session: ChatSession) -> str:
     return reverse("case-detail", args=[session.case_id]) + "#live-chat"
 
 
-def _controls(request: HttpRequest, session: ChatSession, form=None, status=200, **extra):
+def _controls(request: AgentRequest, session: ChatSession, form=None, status=200, **extra):
     context = {"live_chat": session, "chat_form": form or ChatMessageForm(), **extra}
     return render(request, "chat/console/_controls.html", context, status=status)
 
 
 @session_view("GET", "HEAD", "POST")
-def chat_messages(request: HttpRequest, session: ChatSession) -> HttpResponse:
+def chat_messages(request: AgentRequest, session: ChatSession) -> HttpResponse:
     if request.method == "POST":
         return _send(request, session)
     if not request.htmx:
@@ -188,7 +197,7 @@ def chat_messages(request: HttpRequest, session: ChatSession) -> HttpResponse:
     return render(request, "chat/console/_messages.html", context)
 
 
-def _send(request: HttpRequest, session: ChatSession) -> HttpResponse:
+def _send(request: AgentRequest, session: ChatSession) -> HttpResponse:
     form = ChatMessageForm(request.POST)
     status = 400
     if form.is_valid():
@@ -211,13 +220,13 @@ def _send(request: HttpRequest, session: ChatSession) -> HttpResponse:
 
     context = _page_context(request, session.case_id, chat_form=form, autofocus=True)
     if context["live_chat"] is None:  # ended meanwhile: no chat box to show the error in
-        messages.error(request, " ".join(form.errors.get("text", [])))
+        messages.error(request, " ".join(str(e) for e in form.errors.get("text", [])))
         return redirect(_case_page(session))
     return render(request, "cases/case_detail.html", context, status=status)
 
 
 @session_view("POST")
-def end(request: HttpRequest, session: ChatSession) -> HttpResponse:
+def end(request: AgentRequest, session: ChatSession) -> HttpResponse:
     session = services.chat_end(session_id=session.pk, by=ChatSession.EndedBy.AGENT)
     if request.htmx:
         return _controls(request, session)

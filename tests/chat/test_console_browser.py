@@ -119,3 +119,38 @@ def test_an_agent_takes_a_new_chat_and_talks_with_the_customer_live(
     assert agent_page.evaluate("window.__sameDocument") is True
     staff.collect("case-chat-ended")
     assert not staff.violations, staff.violations
+
+
+def test_a_new_chat_flashes_the_badge_silently_before_any_interaction_or_when_muted(
+    transactional_db, live_server, chromium, team, agent
+):
+    import re
+
+    from apps.chat import services
+
+    base = live_server.url.replace("localhost", "127.0.0.1")
+    widget = ChatWidgetFactory(name="Acme support", team=team)
+    staff = Visitor(chromium, base)
+    staff.sign_in(agent.username)
+    page = staff.page
+    staff.visit("/", "queue-no-chat")  # any agent page has the badge; nothing clicked here
+    expect(page.locator("#chat-badge [data-newest]")).to_have_attribute("data-newest", "0")
+
+    services.chat_start(widget=widget, message="First chat")
+    expect(page.locator("#chat-badge .count")).to_have_text("1")
+    expect(page.locator("#chats-link")).to_have_class(re.compile("chat-flash"))
+    assert page.locator("html").get_attribute("data-chat-sound") is None  # no interaction yet
+
+    page.locator("#chat-sound-toggle").click()  # an interaction, and the sound muted
+    expect(page.locator("#chat-sound-toggle")).to_have_text("Sound off")
+    expect(page.locator("#chats-link")).not_to_have_class(re.compile("chat-flash"))
+    services.chat_start(widget=widget, message="Second chat")
+    expect(page.locator("#chat-badge .count")).to_have_text("2")
+    expect(page.locator("#chats-link")).to_have_class(re.compile("chat-flash"))
+    assert page.locator("html").get_attribute("data-chat-sound") is None  # muted
+
+    page.reload()  # a chat announced once is not announced again on the next page
+    expect(page.locator("#chat-badge .count")).to_have_text("2")
+    page.wait_for_timeout(500)
+    expect(page.locator("#chats-link")).not_to_have_class(re.compile("chat-flash"))
+    assert not staff.violations, staff.violations
