@@ -62,6 +62,7 @@ def case_view(*methods: str):
 def _page_context(request, case_id: int, **extra) -> dict:
     """Everything the case page shows, in a number of queries independent of its length."""
     from apps.chat.selectors import email_claims_on  # the chat channel's part of the page
+    from apps.chat.views_console import live_chat_parts
     from apps.contacts.selectors import contact_merge_allowed
     from apps.sla.selectors import case_sla_state
 
@@ -72,6 +73,7 @@ def _page_context(request, case_id: int, **extra) -> dict:
     interactions = list(case.interactions.all())
     last_seen = interactions[-1].pk if interactions else 0
     composer = macro_selectors.composer_state(user=request.user, case=case)
+    timeline = selectors.timeline_entries(interactions)
     sla = case_sla_state(case)
     field_forms = {
         name: form_class(case=case, user=request.user, initial=_field_initial(case, name))
@@ -79,8 +81,8 @@ def _page_context(request, case_id: int, **extra) -> dict:
     }
     context = {
         "case": case,
-        "timeline": selectors.timeline_entries(interactions),
-        "last_seen": interactions[-1].pk if interactions else 0,
+        "timeline": timeline,
+        "last_seen": last_seen,
         "sla_policy": sla["policy"],
         "sla_clocks": _sla_badges(sla),
         "field_forms": field_forms,
@@ -97,6 +99,8 @@ def _page_context(request, case_id: int, **extra) -> dict:
         "can_merge_contacts": contact_merge_allowed(user=request.user),
         "statuses_allowed": sorted(Case.ALLOWED_TRANSITIONS[case.status]),
         "links": selectors.case_links(case=case),
+        # A chat under way: its messages live and a chat box (apps/chat/views_console.py).
+        **live_chat_parts(case=case, timeline=timeline, interactions=interactions),
     }
     context.update(extra)
     # Keyboard focus after an htmx swap (htmx focuses the new content's [autofocus]), or on
