@@ -36,10 +36,10 @@ from apps.cases import services as case_services
 from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.contacts import services as contact_services
 from apps.contacts.models import Contact, ContactIdentity
+from apps.core.management.demo_setup import chat_widget, demo_setup
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "demo.json"
 SEED = 2026
-DEMO_WIDGET_NAME = "Demo shop"  # the chat widget `make demo` prints the page of
 DAYS = 60
 DEFAULT_CASES = 360
 # The demo is loaded when this login exists (the Makefile prints it).
@@ -132,6 +132,7 @@ class Command(BaseCommand):
         topping_up = get_user_model().objects.filter(username=SENTINEL_LOGIN).exists()
         if topping_up and existing >= cases:
             self.stdout.write(f"demo data already loaded ({existing} cases); nothing to do")
+            self._setup()
             self._print_chat_widget()
             return
         to_make = cases - existing if topping_up else cases
@@ -144,9 +145,19 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"demo data loaded: {to_make} cases in {elapsed:.1f} s")
         )
+        self._setup(data)  # before the clocks: the email it receives opens a case too
         self._compute_sla_clocks()
         self._print_summary(data)
         self._print_chat_widget()
+
+    def _setup(self, data: dict | None = None) -> None:
+        """Channels, calls, chat sessions, files, saved views, notifications
+        (apps/core/management/demo_setup.py): added once, skipped when there."""
+        started = time.monotonic()
+        added = demo_setup(data=data or json.loads(FIXTURE.read_text(encoding="utf-8")))
+        if added:
+            what = ", ".join(f"{n} {kind}" for kind, n in added.items())
+            self.stdout.write(f"  added {what} in {time.monotonic() - started:.1f} s")
 
     def _compute_sla_clocks(self) -> None:
         """The clocks of the cases just loaded, now, by the service the worker runs: the
@@ -169,13 +180,7 @@ class Command(BaseCommand):
 
     def _print_chat_widget(self) -> None:
         """The demo's chat widget (made once, for Customer Care): where to try a chat."""
-        from apps.chat.models import ChatWidget
-
-        widget = ChatWidget.objects.filter(name=DEMO_WIDGET_NAME).first()
-        if widget is None:
-            widget = ChatWidget.objects.create(
-                name=DEMO_WIDGET_NAME, team=Team.objects.filter(slug="customer-care").first()
-            )
+        widget = chat_widget(team=Team.objects.filter(slug="customer-care").first())
         base = settings.CXDESK_PUBLIC_URL.rstrip("/")
         self.stdout.write(
             f"  chat widget: {base}{reverse('chat:demo', args=[widget.public_key])} "
