@@ -156,3 +156,19 @@ def test_the_admins_widget_list_links_each_widgets_demo_page(client):
     widget = ChatWidget.objects.get(name="Demo shop")
     page = client.get("/admin/chat/chatwidget/").content.decode()
     assert f'href="/channels/chat/demo/{widget.public_key}/"' in page
+
+
+def test_the_banner_names_the_url_the_logins_and_the_chat_page(tmp_path, settings):
+    from apps.chat.models import ChatWidget
+
+    settings.CXDESK_PUBLIC_URL = "http://127.0.0.1:8136"
+    banner = tmp_path / "var" / "demo-banner.txt"
+    call_command("demo_data", "--cases", "40", "--banner", str(banner), stdout=StringIO())
+    text = banner.read_text()
+    widget = ChatWidget.objects.get(name="Demo shop")
+    assert "cxdesk demo on http://127.0.0.1:8136/" in text
+    assert "'demo-pass-2026'" in text
+    for login in ("alex.agent", "sam.super", "noah.kim", "admin"):
+        assert login in text
+    assert f"http://127.0.0.1:8136/channels/chat/demo/{widget.public_key}/" in text
+    assert "Ctrl-C stops all three" in text

@@ -16,7 +16,6 @@ from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Max, Min
 from django.http import QueryDict
 from django.utils import timezone
 
@@ -159,11 +158,8 @@ def _chat_sessions(widget) -> int:
     the session by id, as the widget's own do."""
     from apps.chat.models import ChatSession
 
-    cases = list(
-        Case.objects.filter(channel=Channel.CHAT, chat_sessions__isnull=True)
-        .annotate(first=Min("interactions__occurred_at"), last=Max("interactions__occurred_at"))
-        .order_by("pk")
-    )
+    unlinked = Case.objects.filter(channel=Channel.CHAT, chat_sessions__isnull=True)
+    cases = list(unlinked.order_by("pk"))
     if not cases:
         return 0
     messages: dict[int, list[Interaction]] = {}
@@ -174,6 +170,8 @@ def _chat_sessions(widget) -> int:
         chat = messages.get(case.pk, [])
         visitor = next((m.metadata.get("visitor_id") for m in chat if m.metadata), "") or ""
         customer = [m.occurred_at for m in chat if m.direction == Interaction.Direction.INBOUND]
+        first = min((m.occurred_at for m in chat), default=case.created_at)
+        last = max((m.occurred_at for m in chat), default=case.created_at)
         sessions.append(
             ChatSession(
                 widget=widget,
@@ -181,9 +179,9 @@ def _chat_sessions(widget) -> int:
                 contact_id=case.requester_id,
                 visitor_id=visitor or f"v-demo-{case.pk}",
                 status=ChatSession.Status.ENDED,
-                started_at=case.first,
-                ended_at=case.last,
-                last_customer_activity=max(customer, default=case.first),
+                started_at=first,
+                ended_at=last,
+                last_customer_activity=max(customer, default=first),
                 answered=any(m.direction == Interaction.Direction.OUTBOUND for m in chat),
                 ended_by=ChatSession.EndedBy.AGENT,
             )
@@ -204,11 +202,10 @@ def _chat_sessions(widget) -> int:
 def _attachments(data: dict) -> int:
     """An invoice (PDF) and a screenshot (PNG) on the first message of a few open email cases,
     and a file on an internal note, through the case services."""
-    cases = list(
-        Case.objects.filter(channel=Channel.EMAIL, status__in=OPEN_STATUSES)
-        .exclude(assignee=None)
-        .order_by("-updated_at", "pk")[:4]
-    )
+    email = Case.objects.filter(channel=Channel.EMAIL).order_by("-updated_at", "pk")
+    cases = list(email.filter(status__in=OPEN_STATUSES).exclude(assignee=None)[:4])
+    if len(cases) < 4:  # a small load: any email cases, the most recent first
+        cases += list(email.exclude(pk__in=[c.pk for c in cases])[: 4 - len(cases)])
     added = 0
     for n, case in enumerate(cases):
         first = case.interactions.filter(direction=Interaction.Direction.INBOUND).order_by("pk")
@@ -234,11 +231,10 @@ def _attachments(data: dict) -> int:
                 content_type="image/png",
             )
             added += 1
+    notes = Interaction.objects.filter(is_public=False).exclude(author_agent=None)
     note = (
-        Interaction.objects.filter(is_public=False, case__status__in=OPEN_STATUSES)
-        .exclude(author_agent=None)
-        .order_by("-occurred_at", "pk")
-        .first()
+        notes.filter(case__status__in=OPEN_STATUSES).order_by("-occurred_at", "pk").first()
+        or notes.order_by("-occurred_at", "pk").first()
     )
     if note is not None and not note.attachments.exists():
         case_services.attachment_add(
@@ -288,8 +284,13 @@ def _notifications(now) -> int:
             )
             items.append((user, kind, case, text))
     created = notify_many(items)
-    if created:  # the newest first in the list, the breach read already
-        Notification.objects.filter(pk=created[0].pk).update(read_at=now)
+    # One of each user's read already (the last), so the list shows both states, as long as
+    # one stays unread for the header's count.
+    last: dict[int, list[int]] = {}
+    for notification in created:
+        last.setdefault(notification.recipient_id, []).append(notification.pk)
+    read = [pks[-1] for pks in last.values() if len(pks) > 1]
+    Notification.objects.filter(pk__in=read).update(read_at=now)
     return len(created)
 
 
