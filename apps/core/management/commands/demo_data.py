@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import phonenumbers
 from django.conf import settings
@@ -115,17 +116,48 @@ class Command(BaseCommand):
             help=f"how many cases the demo should have (default {DEFAULT_CASES})",
         )
         parser.add_argument(
+            "--banner",
+            metavar="FILE",
+            help="write the text `make demo` prints once its servers are up (URL, logins, "
+            "the chat widget's page) to FILE",
+        )
+        parser.add_argument(
             "--list",
             action="store_true",
             dest="list_logins",
             help="print the demo logins with their role and teams, change nothing",
         )
 
-    def handle(self, *args, cases: int, list_logins: bool, **options):
+    def handle(self, *args, cases: int, list_logins: bool, banner: str | None = None, **options):
         data = json.loads(FIXTURE.read_text(encoding="utf-8"))
         if list_logins:
             self._print_logins(data)
             return
+        self._load(data, cases)
+        if banner:
+            Path(banner).parent.mkdir(parents=True, exist_ok=True)
+            Path(banner).write_text(self._banner(data), encoding="utf-8")
+
+    def _banner(self, data: dict) -> str:
+        """What `make demo` prints once the web server, the worker and beat are up."""
+        base = settings.CXDESK_PUBLIC_URL.rstrip("/")
+        widget = chat_widget(team=Team.objects.filter(slug="customer-care").first())
+        chat = reverse("chat:demo", args=[widget.public_key])
+        return (
+            "\n"
+            f"cxdesk demo on {base}/  (admin: {base}/admin/)\n"
+            f"  logins (password {data['password']!r} for all):\n"
+            "    alex.agent   — agent in Billing: queue, case page, search\n"
+            "    sam.super    — supervisor of Billing and Logistics\n"
+            "    noah.kim     — agent in Customer Care: answers the demo chats\n"
+            "    admin        — admin, sees everything, admin site\n"
+            "    (every login: .venv/bin/python manage.py demo_data --list)\n"
+            f"  chat as a customer: {base}{chat}\n"
+            "  web, Celery worker and beat are running; Ctrl-C stops all three.\n"
+            "\n"
+        )
+
+    def _load(self, data: dict, cases: int) -> None:
         if cases < 1:
             raise CommandError("--cases must be at least 1")
         existing = Case.objects.count()
