@@ -18,19 +18,18 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
+# The banner (URL, logins) is printed by scripts/demo_run.py once the web server, the worker
+# and beat are all up, so their start-up output does not scroll it away; Ctrl-C stops the
+# three and make exits quietly (see that script for why it hands honcho the terminal).
+DEMO_VAR = $(or $(CXDESK_VAR_DIR),var)
 demo: venv
 	$(DEMO_ENV) $(BIN)/python manage.py migrate --no-input
-	$(DEMO_ENV) $(BIN)/python manage.py demo_data
+	$(DEMO_ENV) $(BIN)/python manage.py demo_data --banner $(DEMO_VAR)/demo-banner.txt
 	@echo ""
-	@echo "cxdesk demo on http://127.0.0.1:$(PORT)/  (admin: http://127.0.0.1:$(PORT)/admin/)"
-	@echo "  logins (password 'demo-pass-2026' for all):"
-	@echo "    admin        — admin, sees everything, admin site"
-	@echo "    sam.super    — supervisor of Billing and Logistics"
-	@echo "    alex.agent   — agent in Billing"
-	@echo "    (every demo login is listed by: $(BIN)/python manage.py demo_data --list)"
-	@echo "  web + Celery worker + beat start now; Ctrl-C stops all three."
-	@echo ""
-	$(DEMO_ENV) PORT=$(PORT) $(BIN)/honcho -f Procfile.demo start
+	@echo "starting the web server, a Celery worker and beat on port $(PORT) …"
+	@$(DEMO_ENV) PORT=$(PORT) $(BIN)/python scripts/demo_run.py --port $(PORT) \
+		--banner $(DEMO_VAR)/demo-banner.txt --ready-dir $(DEMO_VAR)/run \
+		-- $(BIN)/honcho -f Procfile.demo start
 
 test: venv
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from celery import Celery
+from celery import Celery, signals
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cxdesk.settings")
 
@@ -19,3 +19,22 @@ def _make_filesystem_broker_folders(sender, **kwargs):
     for key in ("data_folder_in", "data_folder_out", "control_folder"):
         if options.get(key):
             Path(options[key]).mkdir(parents=True, exist_ok=True)
+
+
+# `make demo` prints its banner once the web server, the worker and beat are all up
+# (scripts/demo_run.py): each Celery process says so by a file in $CXDESK_READY_DIR.
+def _say_ready(name: str) -> None:
+    folder = os.environ.get("CXDESK_READY_DIR")
+    if folder:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        Path(folder, f"{name}.ready").touch()
+
+
+@signals.worker_ready.connect
+def _worker_ready(sender=None, **kwargs):
+    _say_ready("worker")
+
+
+@signals.beat_init.connect
+def _beat_ready(sender=None, **kwargs):
+    _say_ready("beat")

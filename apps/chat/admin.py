@@ -11,7 +11,7 @@ from .models import ChatSession, ChatWidget
 
 @admin.register(ChatWidget)
 class ChatWidgetAdmin(admin.ModelAdmin):
-    list_display = ["name", "team", "is_active", "public_key", "created_at"]
+    list_display = ["name", "team", "is_active", "public_key", "demo_page", "created_at"]
     list_filter = ["is_active", "team"]
     search_fields = ["name", "public_key"]
     readonly_fields = ["public_key", "embed", "created_at", "updated_at"]
@@ -25,6 +25,14 @@ class ChatWidgetAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+
+    @admin.display(description="Demo page")
+    def demo_page(self, widget: ChatWidget) -> str:
+        """Where to chat as a customer would, from the list too (opens in a new tab)."""
+        return format_html(
+            '<a href="{}" target="_blank" rel="noopener">Try it</a>',
+            reverse("chat:demo", args=[widget.public_key]),
+        )
 
     @admin.display(description="Embed")
     def embed(self, widget: ChatWidget) -> str:

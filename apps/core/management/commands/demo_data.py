@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import phonenumbers
 from django.conf import settings
@@ -36,10 +37,10 @@ from apps.cases import services as case_services
 from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.contacts import services as contact_services
 from apps.contacts.models import Contact, ContactIdentity
+from apps.core.management.demo_setup import chat_widget, demo_setup
 
 FIXTURE = settings.BASE_DIR / "fixtures" / "demo.json"
 SEED = 2026
-DEMO_WIDGET_NAME = "Demo shop"  # the chat widget `make demo` prints the page of
 DAYS = 60
 DEFAULT_CASES = 360
 # The demo is loaded when this login exists (the Makefile prints it).
@@ -115,17 +116,48 @@ class Command(BaseCommand):
             help=f"how many cases the demo should have (default {DEFAULT_CASES})",
         )
         parser.add_argument(
+            "--banner",
+            metavar="FILE",
+            help="write the text `make demo` prints once its servers are up (URL, logins, "
+            "the chat widget's page) to FILE",
+        )
+        parser.add_argument(
             "--list",
             action="store_true",
             dest="list_logins",
             help="print the demo logins with their role and teams, change nothing",
         )
 
-    def handle(self, *args, cases: int, list_logins: bool, **options):
+    def handle(self, *args, cases: int, list_logins: bool, banner: str | None = None, **options):
         data = json.loads(FIXTURE.read_text(encoding="utf-8"))
         if list_logins:
             self._print_logins(data)
             return
+        self._load(data, cases)
+        if banner:
+            Path(banner).parent.mkdir(parents=True, exist_ok=True)
+            Path(banner).write_text(self._banner(data), encoding="utf-8")
+
+    def _banner(self, data: dict) -> str:
+        """What `make demo` prints once the web server, the worker and beat are up."""
+        base = settings.CXDESK_PUBLIC_URL.rstrip("/")
+        widget = chat_widget(team=Team.objects.filter(slug="customer-care").first())
+        chat = reverse("chat:demo", args=[widget.public_key])
+        return (
+            "\n"
+            f"cxdesk demo on {base}/  (admin: {base}/admin/)\n"
+            f"  logins (password {data['password']!r} for all):\n"
+            "    alex.agent   — agent in Billing: queue, case page, search\n"
+            "    sam.super    — supervisor of Billing and Logistics\n"
+            "    noah.kim     — agent in Customer Care: answers the demo chats\n"
+            "    admin        — admin, sees everything, admin site\n"
+            "    (every login: .venv/bin/python manage.py demo_data --list)\n"
+            f"  chat as a customer: {base}{chat}\n"
+            "  web, Celery worker and beat are running; Ctrl-C stops all three.\n"
+            "\n"
+        )
+
+    def _load(self, data: dict, cases: int) -> None:
         if cases < 1:
             raise CommandError("--cases must be at least 1")
         existing = Case.objects.count()
@@ -133,6 +165,7 @@ class Command(BaseCommand):
         if topping_up and existing >= cases:
             self.stdout.write(f"demo data already loaded ({existing} cases); nothing to do")
             load_demo_macros(data)  # a demo loaded before macros existed gets them too
+            self._setup()
             self._print_chat_widget()
             return
         to_make = cases - existing if topping_up else cases
@@ -145,9 +178,19 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(f"demo data loaded: {to_make} cases in {elapsed:.1f} s")
         )
+        self._setup(data)  # before the clocks: the email it receives opens a case too
         self._compute_sla_clocks()
         self._print_summary(data)
         self._print_chat_widget()
+
+    def _setup(self, data: dict | None = None) -> None:
+        """Channels, calls, chat sessions, files, saved views, notifications
+        (apps/core/management/demo_setup.py): added once, skipped when there."""
+        started = time.monotonic()
+        added = demo_setup(data=data or json.loads(FIXTURE.read_text(encoding="utf-8")))
+        if added:
+            what = ", ".join(f"{n} {kind}" for kind, n in added.items())
+            self.stdout.write(f"  added {what} in {time.monotonic() - started:.1f} s")
 
     def _compute_sla_clocks(self) -> None:
         """The clocks of the cases just loaded, now, by the service the worker runs: the
@@ -170,13 +213,7 @@ class Command(BaseCommand):
 
     def _print_chat_widget(self) -> None:
         """The demo's chat widget (made once, for Customer Care): where to try a chat."""
-        from apps.chat.models import ChatWidget
-
-        widget = ChatWidget.objects.filter(name=DEMO_WIDGET_NAME).first()
-        if widget is None:
-            widget = ChatWidget.objects.create(
-                name=DEMO_WIDGET_NAME, team=Team.objects.filter(slug="customer-care").first()
-            )
+        widget = chat_widget(team=Team.objects.filter(slug="customer-care").first())
         base = settings.CXDESK_PUBLIC_URL.rstrip("/")
         self.stdout.write(
             f"  chat widget: {base}{reverse('chat:demo', args=[widget.public_key])} "
