@@ -18,7 +18,7 @@ $(VENV)/.installed: requirements.txt
 
 venv: $(VENV)/.installed
 
-# The banner (URL, logins) is printed by scripts/demo_run.py once the web server, the worker
+# The banner (URL, logins) is printed by cxdesk/demo_run.py once the web server, the worker
 # and beat are all up, so their start-up output does not scroll it away; Ctrl-C stops the
 # three and make exits quietly (see that script for why it hands honcho the terminal).
 DEMO_VAR = $(or $(CXDESK_VAR_DIR),var)
@@ -27,7 +27,7 @@ demo: venv
 	$(DEMO_ENV) $(BIN)/python manage.py demo_data --banner $(DEMO_VAR)/demo-banner.txt
 	@echo ""
 	@echo "starting the web server, a Celery worker and beat on port $(PORT) …"
-	@$(DEMO_ENV) PORT=$(PORT) $(BIN)/python scripts/demo_run.py --port $(PORT) \
+	@$(DEMO_ENV) PORT=$(PORT) $(BIN)/python cxdesk/demo_run.py --port $(PORT) \
 		--banner $(DEMO_VAR)/demo-banner.txt --ready-dir $(DEMO_VAR)/run \
 		-- $(BIN)/honcho -f Procfile.demo start
 

@@ -22,7 +22,7 @@ def _make_filesystem_broker_folders(sender, **kwargs):
 
 
 # `make demo` prints its banner once the web server, the worker and beat are all up
-# (scripts/demo_run.py): each Celery process says so by a file in $CXDESK_READY_DIR.
+# (cxdesk/demo_run.py): each Celery process says so by a file in $CXDESK_READY_DIR.
 def _say_ready(name: str) -> None:
     folder = os.environ.get("CXDESK_READY_DIR")
     if folder:

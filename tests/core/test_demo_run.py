@@ -1,4 +1,4 @@
-"""`make demo`'s launcher (scripts/demo_run.py): the banner comes after the web server, the
+"""`make demo`'s launcher (cxdesk/demo_run.py): the banner comes after the web server, the
 worker and beat are up, and a Ctrl-C stop ends without an error.
 
 The launcher runs a stand-in for honcho here: a small program that serves /healthz, says
@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRIPT = ROOT / "scripts" / "demo_run.py"
+SCRIPT = ROOT / "cxdesk" / "demo_run.py"
 
 FAKE_HONCHO = r"""
 import os, signal, sys, threading, time

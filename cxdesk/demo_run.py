@@ -1,7 +1,7 @@
 """Run `make demo`'s processes (honcho) and print the demo's banner once they are all up;
 stop them on Ctrl-C without an error.
 
-    python scripts/demo_run.py --port 8000 --banner var/demo-banner.txt \\
+    python cxdesk/demo_run.py --port 8000 --banner var/demo-banner.txt \\
         --ready-dir var/run -- .venv/bin/honcho -f Procfile.demo start
 
 Why a launcher and not honcho alone:
