@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from apps.core.errors import DomainError
 from apps.core.ids import MAX_DB_ID
 
-from . import downloads, forms, selectors, services
+from . import downloads, forms, queue_nav, selectors, services
 from .models import Attachment, Case
 
 CONTACT_CASES_PAGE_SIZE = 50  # a contact's cases: the count is of one person's cases
@@ -126,7 +126,8 @@ def _field_initial(case: Case, name: str) -> dict:
 
 @case_view("GET", "HEAD")
 def case_page(request, case: Case):
-    return render(request, "cases/case_detail.html", _page_context(request, case.pk))
+    context = _page_context(request, case.pk, queue_nav=queue_nav.neighbours(request, case.pk))
+    return render(request, "cases/case_detail.html", context)
 
 
 @case_view("POST")
