@@ -25,12 +25,14 @@ class QueueNav(NamedTuple):
     previous_id: int | None
     next_id: int | None
     position: int  # 1-based, within the remembered page
-    count: int
+    total: int
     queue_url: str
 
 
 def remember(request: HttpRequest, response: HttpResponse, *, ids: list[int], url: str) -> None:
-    value = json.dumps({"u": url if len(url) <= MAX_URL else "/", "ids": ids}, separators=",:")
+    value = json.dumps(
+        {"u": url if len(url) <= MAX_URL else "/", "ids": ids}, separators=(",", ":")
+    )
     response.set_signed_cookie(
         COOKIE,
         value,
@@ -43,7 +45,10 @@ def remember(request: HttpRequest, response: HttpResponse, *, ids: list[int], ur
 
 def neighbours(request: HttpRequest, case_id: int) -> QueueNav | None:
     try:
-        data = json.loads(request.get_signed_cookie(COOKIE, salt=SALT))
+        raw = request.get_signed_cookie(COOKIE, default=None, salt=SALT)
+        if raw is None:
+            return None
+        data = json.loads(raw)
         ids = [int(i) for i in data["ids"]]
         url = str(data["u"])
     except (KeyError, TypeError, ValueError, signing.BadSignature):
@@ -55,6 +60,6 @@ def neighbours(request: HttpRequest, case_id: int) -> QueueNav | None:
         previous_id=ids[i - 1] if i > 0 else None,
         next_id=ids[i + 1] if i + 1 < len(ids) else None,
         position=i + 1,
-        count=len(ids),
+        total=len(ids),
         queue_url=url,
     )

@@ -21,7 +21,7 @@ the cut leaves open). The counts are computed once when the interaction is store
 from html import unescape
 from html.parser import HTMLParser
 
-from mailparser_reply import EmailReplyParser
+from mailparser_reply import EmailReplyParser  # type: ignore[import-untyped]  # no types shipped
 
 LANGUAGES = ["en", "de", "fr", "es", "it", "nl", "pl", "sv", "da", "cs"]
 MAX_READ = 50_000  # the reply is at the top: a huge body is read only this far
