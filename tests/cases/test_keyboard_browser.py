@@ -1,7 +1,8 @@
 """The keyboard shortcuts in a real browser (Debian's Chromium through Playwright): on the
 queue `j` `j` Enter opens the second row's case; there `?` opens the help, Escape closes it
 and gives the focus back; `r` puts the focus in the reply box, `n` in a note; `[` goes back
-to the first case; typing a shortcut letter in a field types it. No CSP violation; the time
+to the first case, where `a` focuses "Take it" and Enter takes it; typing a shortcut letter
+in a field types it. No CSP violation; the time
 zone the browser reports is stored once. (static/cxdesk/keys.js, time.js)"""
 
 from datetime import timedelta
@@ -9,6 +10,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile
+from apps.cases.models import Case
 from tests.browser import BROWSER_TEST, wait_for
 from tests.factories import CaseFactory, InteractionFactory, SlaPolicyFactory
 
@@ -41,6 +43,8 @@ def test_an_agent_works_the_queue_with_the_keyboard(
         )
         for n in (1, 2, 3)
     ]
+    cases[0].assignee = None  # unassigned in the team: still in "My queue"
+    cases[0].save()
     for case in cases:
         InteractionFactory(case=case, occurred_at=now - timedelta(minutes=12))
     agent.username = "alex"
@@ -57,7 +61,7 @@ def test_an_agent_works_the_queue_with_the_keyboard(
     page.fill("#id_password", PASSWORD)
     page.locator("[type=submit]").click()
     page.wait_for_load_state("networkidle")
-    page.goto(base + "/?view=mine")
+    page.goto(base + "/")
     page.wait_for_load_state("networkidle")
     # The browser's zone is reported once and kept on the profile.
     wait_for(lambda: AgentProfile.objects.get(user=agent).time_zone == "Europe/Berlin", page)
@@ -108,5 +112,14 @@ def test_an_agent_works_the_queue_with_the_keyboard(
     page.locator("#case-title").click()
     page.keyboard.press("[")
     page.wait_for_url(f"**/cases/{cases[0].pk}/")
+
+    # "a": the focus on "Take it", which Enter confirms.
+    page.keyboard.press("a")
+    take = page.locator('#case-header button[name="take"]')
+    expect(take).to_be_focused()
+    cases[0].refresh_from_db()
+    assert cases[0].assignee_id is None  # one key assigns nothing
+    page.keyboard.press("Enter")
+    wait_for(lambda: Case.objects.get(pk=cases[0].pk).assignee_id == agent.pk, page)
     assert page.evaluate("window.__cspViolations") == []
     context.close()
