@@ -73,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in agent's time zone for the request (apps/accounts/timezones.py).
+    "apps.accounts.timezones.AgentTimeZoneMiddleware",
     "apps.api.limits.RequestBodyLimitsMiddleware",
     "apps.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -1,4 +1,7 @@
+from zoneinfo import available_timezones
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from .types import AnyUser
@@ -20,8 +23,15 @@ class Team(models.Model):
         return self.name
 
 
+def validate_time_zone(value: str) -> None:
+    """An IANA zone name this Python knows ("Europe/Berlin"), or empty."""
+    if value and value not in available_timezones():
+        raise ValidationError(f"{value!r} is not a time zone name such as Europe/Berlin.")
+
+
 class AgentProfile(models.Model):
-    """What cxdesk knows of a Django user: their role. Team membership is Team.members."""
+    """What cxdesk knows of a Django user: their role and time zone. Team membership is
+    Team.members."""
 
     class Role(models.TextChoices):
         AGENT = "agent", "Agent"
@@ -33,6 +43,9 @@ class AgentProfile(models.Model):
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.AGENT)
     display_name = models.CharField(max_length=150, blank=True)
+    # The zone every time on the agent's pages is shown in (apps/accounts/timezones.py);
+    # empty until they choose one or their browser reports its own.
+    time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
 
     def __str__(self) -> str:
         return f"{self.display_name or self.user.get_username()} ({self.get_role_display()})"

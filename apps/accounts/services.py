@@ -1,9 +1,12 @@
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import AgentProfile, Team
+from apps.core.errors import DomainError
+
+from .models import AgentProfile, Team, validate_time_zone
 from .types import User
 
 
@@ -38,3 +41,29 @@ def agent_create(
     for team in teams:
         team.members.add(user)
     return user
+
+
+class InvalidTimeZone(DomainError):
+    code = "invalid_time_zone"
+    field = "time_zone"
+
+
+@transaction.atomic
+def agent_set_time_zone(*, user: User, time_zone: str, only_if_unset: bool = False) -> str:
+    """Set the zone the agent's pages are shown in ("" = none, the server's). With
+    `only_if_unset` (the browser reporting its own zone) a zone already chosen is kept.
+    Returns the zone now in force."""
+    time_zone = time_zone.strip()
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError as exc:
+        raise InvalidTimeZone(exc.messages[0]) from None
+    profile, _ = AgentProfile.objects.select_for_update().get_or_create(
+        user=user, defaults={"display_name": user.get_full_name()}
+    )
+    if only_if_unset and profile.time_zone:
+        return profile.time_zone
+    if profile.time_zone != time_zone:
+        profile.time_zone = time_zone
+        profile.save(update_fields=["time_zone"])
+    return time_zone

@@ -1,5 +1,5 @@
-"""Sign-in, sign-out and passwords, under /accounts/ (Django's URL names: login, logout,
-password_change[_done], password_reset[_done|_confirm|_complete])."""
+"""Sign-in, sign-out, passwords and the agent's settings, under /accounts/ (Django's URL
+names: login, logout, password_change[_done], password_reset[_done|_confirm|_complete])."""
 
 from django.contrib.auth import views as auth_views
 from django.urls import path
@@ -8,6 +8,8 @@ from . import views
 
 urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
+    path("settings/", views.account_settings, name="account-settings"),
+    path("settings/time-zone/", views.account_time_zone, name="account-time-zone"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

@@ -10,11 +10,16 @@ account's sign-in lockout, since the lockout is what sent them to the reset in t
 import logging
 
 from axes.utils import reset as axes_reset
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
-from django.http import HttpResponseRedirect
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods, require_POST
 
+from . import services, timezones
+from .forms import TimeZoneForm
 from .throttling import PasswordResetAddressThrottle, PasswordResetEmailThrottle
 
 log = logging.getLogger(__name__)
@@ -60,3 +65,48 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         axes_reset(username=form.user.get_username())
         return response
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_settings(request):
+    """The agent's own settings: their time zone, and the way to their password change."""
+    current = timezones.profile_time_zone(request.user)
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": current})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                zone = services.agent_set_time_zone(
+                    user=request.user, time_zone=form.cleaned_data["time_zone"]
+                )
+            except services.InvalidTimeZone as exc:
+                form.add_error("time_zone", exc.message)
+            else:
+                timezones.remember(request, zone)
+                messages.success(
+                    request, f"Times are now shown in {zone}." if zone else "Time zone cleared."
+                )
+                return redirect("account-settings")
+        status = 400
+    return render(
+        request,
+        "registration/account_settings.html",
+        {"form": form, "current_zone": current},
+        status=status,
+    )
+
+
+@login_required
+@require_POST
+def account_time_zone(request):
+    """The browser reports its zone (static/cxdesk/time.js): kept only while the agent has
+    chosen none. 204, or 400 with the reason for a name zoneinfo does not know."""
+    try:
+        zone = services.agent_set_time_zone(
+            user=request.user, time_zone=request.POST.get("time_zone", ""), only_if_unset=True
+        )
+    except services.InvalidTimeZone as exc:
+        return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
+    timezones.remember(request, zone)
+    return HttpResponse(status=204)

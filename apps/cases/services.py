@@ -24,7 +24,7 @@ from apps.contacts.models import Contact
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_on_commit
 
-from . import events, outbound
+from . import events, outbound, quoting
 from .models import (
     EXTERNAL_ID_MAX_BYTES,
     Attachment,
@@ -584,6 +584,12 @@ def _interaction_store(
     Returns (interaction, created); created is False when a concurrent delivery of the same
     external id stored it first.
     """
+    body_text = body_text or text_from_html(body_html)
+    body_html = sanitize_html(body_html)
+    metadata = dict(metadata or {})
+    if channel == Channel.EMAIL:
+        # Where the quoted history and signature start, for the case page to fold them.
+        metadata["quote_fold"] = quoting.fold_points(body_text=body_text, body_html=body_html)
     interaction = Interaction(
         case=case,
         channel=channel,
@@ -592,10 +598,10 @@ def _interaction_store(
         author_contact=author_contact,
         author_agent=author_agent,
         subject=subject[:998],
-        body_text=body_text or text_from_html(body_html),
-        body_html=sanitize_html(body_html),
+        body_text=body_text,
+        body_html=body_html,
         external_id=external_id,
-        metadata=metadata or {},
+        metadata=metadata,
         occurred_at=occurred_at,
     )
     if external_id:

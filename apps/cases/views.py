@@ -17,8 +17,9 @@ from apps.macros import selectors as macro_selectors
 from apps.macros import services as macro_services
 from apps.macros.models import Macro
 
-from . import downloads, forms, selectors, services
+from . import downloads, forms, queue_nav, selectors, services
 from .models import Attachment, Case
+from .templatetags import case_page as case_page_tags
 
 CONTACT_CASES_PAGE_SIZE = 50  # a contact's cases: the count is of one person's cases
 
@@ -159,7 +160,23 @@ def _field_initial(case: Case, name: str) -> dict:
 
 @case_view("GET", "HEAD")
 def case_page(request, case: Case):
-    return render(request, "cases/case_detail.html", _page_context(request, case.pk))
+    images_for = request.GET.get("images", "")
+    context = _page_context(
+        request,
+        case.pk,
+        queue_nav=queue_nav.neighbours(request, case.pk),
+        images_for=int(images_for) if images_for.isascii() and images_for.isdigit() else None,
+    )
+    response = render(request, "cases/case_detail.html", context)
+    # "Show images" of one email is this page again with ?images=<its id>: the page's CSP
+    # (img-src 'self' data:) then also allows the origins of that message's images, and
+    # only for this response. An htmx swap could not: the CSP of the page loaded first
+    # would still refuse them.
+    interactions = context["case"].interactions.all()  # prefetched by case_detail
+    shown = next((i for i in interactions if i.pk == context["images_for"]), None)
+    if shown is not None and (origins := case_page_tags.image_origins(shown)):
+        response._csp_update = {"img-src": origins}  # type: ignore[attr-defined]
+    return response
 
 
 @case_view("POST")

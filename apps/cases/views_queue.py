@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from apps.accounts.types import User
 
-from . import queues
+from . import queue_nav, queues
 from .filters_web import QueueFilter, SavedViewForm, normalised_query
 from .models import Case, SavedView
 
@@ -122,7 +122,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         previous_url=_with(base, before=page.previous_cursor) if page.previous_cursor else None,
         first_url=("?" + base.urlencode()) if (after or before) else None,
     )
-    return render(request, "cases/queue.html", context)
+    response = render(request, "cases/queue.html", context)
+    # The case page's next / previous case ("]" / "["): this page's cases, in order.
+    queue_nav.remember(request, response, ids=[c.pk for c in page.rows], url=context["here"])
+    return response
 
 
 @login_required

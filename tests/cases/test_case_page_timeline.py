@@ -36,8 +36,9 @@ def test_email_html_is_shown_sanitised_without_remote_images(client, agent, case
         body_html='<p onclick="steal()">Hello</p><script>alert(1)</script>'
     )
     body = page(client, agent, case)
-    assert "<p>Hi <b>team</b></p>" in body
-    assert "track.example" not in body
+    # The remote image is kept by its address, but not loaded (tests/cases/test_quoted.py).
+    assert '<p>Hi <b>team</b><img data-src="https://track.example/p.gif"></p>' in body
+    assert ' src="https://track.example' not in body  # nothing to load
     assert "<script>alert(1)" not in body
     assert "onclick" not in body
     assert "<p>Hello</p>" in body

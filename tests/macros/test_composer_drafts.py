@@ -53,7 +53,10 @@ def test_a_draft_is_saved_and_says_when(signed_in, case, agent, settings):
     response = save(signed_in, case, body="Checking with the carrier", kind="note")
     assert response.status_code == 200
     assert "Draft saved" in response.content.decode()
-    assert ">12:03</time>" in response.content.decode()
+    assert (
+        'title="Mon 2 Mar 2026, 12:03 UTC" data-when="past">just now</time>'
+        in response.content.decode()
+    )
     draft = ComposerDraft.objects.get(agent=agent, case=case)
     assert (draft.body, draft.kind) == ("Checking with the carrier", "note")
 

@@ -6,6 +6,7 @@ from django import template
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
+from apps.core import times
 from apps.core.text import reveal_hidden, reveal_hidden_html
 
 register = template.Library()
@@ -54,6 +55,17 @@ def breach_state(due: datetime | None) -> str:
         return ""
     left = (due - timezone.now()).total_seconds()
     return "breached" if left < 0 else "soon" if left < 3600 else ""
+
+
+@register.filter
+def when(value: datetime | None, mode: str = ""):
+    """Every time on an agent's page: `{{ case.updated_at|when }}` renders
+    <time datetime="ISO" title="absolute, in the agent's zone">12 min ago</time>;
+    `|when:"due"` reads an SLA due time ("due in 35 min", "breached 5 min ago").
+    The rules are apps/core/times.py; static/cxdesk/time.js refreshes the text."""
+    if not isinstance(value, datetime):
+        return ""
+    return times.time_element(value, mode)
 
 
 @register.filter(is_safe=True)
