@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.social",
     "apps.sla",
     "apps.notifications",
+    "apps.rootcauses",
 ]
 
 MIDDLEWARE = [

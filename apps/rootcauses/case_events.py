@@ -1,0 +1,2 @@
+def cases_changed(changes):  # placeholder until the suggestions land
+    return None
