@@ -83,6 +83,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 assignee=d.get("assignee"),
                 tags=d.get("tags", ()),
                 custom_fields=d.get("custom_fields"),
+                root_cause=d.get("root_cause"),
                 actor=request.user,
                 body_text=message.get("body_text", ""),
                 body_html=message.get("body_html", ""),
@@ -125,7 +126,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _reload(self, case_id: int) -> Case:
         return (
-            Case.objects.select_related("requester", "team", "assignee")
+            Case.objects.select_related("requester", "team", "assignee", "root_cause")
             .prefetch_related("tags")
             .get(pk=case_id)
         )

@@ -119,7 +119,7 @@ def _field_initial(case: Case, name: str) -> dict:
         return {"tags": ", ".join(forms.shown_for_editing(tag.name) for tag in case.tags.all())}
     if name == "subject":
         return {"subject": forms.shown_for_editing(case.subject)}
-    if name in ("assignee", "team"):
+    if name in ("assignee", "team", "root_cause"):
         return {name: getattr(case, f"{name}_id")}
     return {name: getattr(case, name)}
 
@@ -131,7 +131,7 @@ def case_page(request, case: Case):
 
 @case_view("POST")
 def case_field(request, case: Case, field: str):
-    """Change one header field (status, priority, assignee, team, tags, subject)."""
+    """Change one header field (status, priority, assignee, team, tags, root cause, subject)."""
     case_id = case.pk
     form_class = forms.FIELD_FORMS.get(field)
     if form_class is None:
