@@ -287,6 +287,31 @@ class CaseOutput(FieldsBuiltOnceMixin, serializers.ModelSerializer):
         return sorted(tag.name for tag in case.tags.all())  # prefetched by the selector
 
 
+class RootCauseSuggestionOutput(serializers.Serializer):
+    root_cause = serializers.IntegerField(source="root_cause_id")
+    path = serializers.CharField(source="root_cause.path", help_text="Category › cause")
+    score = serializers.FloatField(
+        help_text="0–1, higher is likelier (a softmax over the root causes, not a calibrated "
+        "probability)"
+    )
+
+
+class CaseDetailOutput(CaseOutput):
+    """One case: CaseOutput and the root causes the model suggests for it."""
+
+    root_cause_suggestions = serializers.SerializerMethodField(
+        help_text="Up to 3, best first; empty when no model is trained yet"
+    )
+
+    class Meta(CaseOutput.Meta):
+        fields = [*CaseOutput.Meta.fields, "root_cause_suggestions"]
+
+    @extend_schema_field(RootCauseSuggestionOutput(many=True))
+    def get_root_cause_suggestions(self, case) -> list[dict]:
+        # Prefetched by the view (current root causes only, by rank).
+        return list(RootCauseSuggestionOutput(case.current_suggestions, many=True).data)
+
+
 class AttachmentOutput(serializers.ModelSerializer):
     content_type = serializers.CharField(
         help_text="As the sender declared it; the download is always application/octet-stream"

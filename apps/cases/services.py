@@ -471,7 +471,7 @@ def case_open(
             case.tags.add(*tag_objects)
         _tags_known(case, tag_objects)
         opened_by: _OpenedBy = {"actor": actor, "actor_contact": None if actor else requester}
-        created = {
+        created: dict[str, Any] = {
             "subject": case.subject,
             "status": case.status,
             "priority": case.priority,

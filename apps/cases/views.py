@@ -59,6 +59,7 @@ def _page_context(request, case_id: int, **extra) -> dict:
     """Everything the case page shows, in a number of queries independent of its length."""
     from apps.chat.selectors import email_claims_on  # the chat channel's part of the page
     from apps.contacts.selectors import contact_merge_allowed
+    from apps.rootcauses.selectors import case_suggestions
     from apps.sla.selectors import case_sla_state
 
     try:
@@ -89,6 +90,8 @@ def _page_context(request, case_id: int, **extra) -> dict:
         "can_merge_contacts": contact_merge_allowed(user=request.user),
         "statuses_allowed": sorted(Case.ALLOWED_TRANSITIONS[case.status]),
         "links": selectors.case_links(case=case),
+        # One-click choices while the case has no root cause (apps/rootcauses).
+        "root_cause_suggestions": [] if case.root_cause_id else list(case_suggestions(case=case)),
     }
     context.update(extra)
     # Keyboard focus after an htmx swap (htmx focuses the new content's [autofocus]), or on

@@ -57,7 +57,8 @@ class RootCauseOutput(serializers.ModelSerializer):
 
 class RootCauseInput(StrictInputSerializer):
     name = serializers.CharField(max_length=100)
-    parent = serializers.PrimaryKeyRelatedField(
+    # A declared field, not DRF's Field.parent (the metaclass takes it off the class).
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
         queryset=RootCause.objects.all(),
         required=False,
         allow_null=True,
@@ -94,7 +95,7 @@ class RootCauseFilter(django_filters.FilterSet):
 
     class Meta:
         model = RootCause
-        fields = []
+        fields: list[str] = []
 
     def filter_retired(self, queryset, name, value):
         return queryset.filter(retired_at__isnull=not value)

@@ -84,3 +84,31 @@ class SuggestionModel(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version} ({self.cases} cases, {self.classes} root causes)"
+
+
+class RootCauseSuggestion(models.Model):
+    """One of a case's top suggestions, by rank (1 best), from one model version and one
+    version of the case's text (`text_digest`: a changed first message makes it stale)."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="root_cause_suggestions"
+    )
+    root_cause = models.ForeignKey(RootCause, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    model_version = models.PositiveIntegerField()
+    text_digest = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "rank"], name="root_cause_suggestion_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.root_cause_id} for case {self.case_id} ({self.score:.2f})"
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)
