@@ -212,3 +212,26 @@ def test_the_worker_loads_a_model_once_per_version(model, django_assert_num_quer
     with django_assert_num_queries(1):  # the version only
         loaded = services.suggestion_model_active()
     assert loaded.version == 1
+
+
+def test_a_new_subject_is_heard_through_the_seam(
+    model, team, agent, django_capture_on_commit_callbacks
+):
+    case = _open(team, "my card has still not arrived")
+    suggest_case(case.pk)
+    digest = RootCauseSuggestion.objects.filter(case=case).values_list("text_digest").first()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        cases.case_set_subject(case_id=case.pk, subject="Card payment declined", actor=agent)
+
+    assert (
+        RootCauseSuggestion.objects.filter(case=case).values_list("text_digest").first() != digest
+    )
+
+
+def test_switched_off_no_task_runs(model, team, settings, django_capture_on_commit_callbacks):
+    settings.CXDESK_ROOTCAUSE_SUGGESTIONS = False
+    with django_capture_on_commit_callbacks(execute=True):
+        case = _open(team, "my card has still not arrived")
+
+    assert not RootCauseSuggestion.objects.filter(case=case).exists()
