@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "apps.social",
     "apps.sla",
     "apps.notifications",
+    "apps.macros",
     "apps.rootcauses",
 ]
 
@@ -330,6 +331,10 @@ CELERY_BEAT_SCHEDULE = {
     "sla-sweep": {
         "task": "apps.sla.tasks.sweep",
         "schedule": env.int("CXDESK_SLA_SWEEP_SECONDS", default=60),
+    },
+    "build-sla-rollups": {
+        "task": "apps.sla.tasks.build_rollups",
+        "schedule": env.int("CXDESK_SLA_ROLLUP_SECONDS", default=300),
     },
     "finalise-fcr": {
         "task": "apps.sla.tasks.finalise_fcr",

@@ -9,8 +9,10 @@ admin.site.site_title = "cxdesk admin"
 
 urlpatterns = [
     path("", include("apps.cases.urls")),
+    path("", include("apps.macros.urls")),  # the composer's macros and drafts
     path("accounts/", include("apps.accounts.urls")),
     path("notifications/", include("apps.notifications.urls")),
+    path("chats/", include("apps.chat.console_urls")),  # agents' chat console
     # The admin's sign-in page offers "Forgotten your password?" when this name exists.
     path(
         "admin/password_reset/",

@@ -16,6 +16,7 @@ from django.db import models
 from apps.accounts.models import AgentProfile, Team, role_of
 from apps.accounts.types import User
 from apps.contacts.models import ContactIdentity
+from apps.core.ids import MAX_DB_ID
 from apps.core.text import has_hidden, reveal_hidden
 from apps.rootcauses.models import RootCause
 
@@ -324,6 +325,11 @@ class ComposeForm(forms.Form):
     # agent's reply makes the page warn before sending (views.case_compose).
     last_seen = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
     send_anyway = forms.BooleanField(required=False, widget=forms.HiddenInput)
+    # A macro the agent applied (apps/macros): its actions run when this is sent, after
+    # the view has checked again that the agent may use it.
+    macro = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_DB_ID
+    )
 
     def __init__(self, *args, case: Case, **kwargs):
         self.case = case

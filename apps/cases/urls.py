@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_queue, views_search
+from . import views, views_presence, views_queue, views_search
 
 urlpatterns = [
     # --- queues ---
@@ -29,4 +29,7 @@ urlpatterns = [
     path("cases/<int:case_id>/history/", views.case_history, name="case-history"),
     path("contacts/<int:contact_id>/", views.contact_page, name="contact-detail"),
     # --- end casepage ---
+    # --- presence: who else is on the case (collision detection) ---
+    path("cases/<int:case_id>/presence/", views_presence.case_presence, name="case-presence"),
+    # --- end presence ---
 ]

@@ -3,6 +3,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,6 +13,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from apps.core.errors import DomainError
 from apps.core.ids import MAX_DB_ID
+from apps.macros import selectors as macro_selectors
+from apps.macros import services as macro_services
+from apps.macros.models import Macro
 
 from . import downloads, forms, selectors, services
 from .models import Attachment, Case
@@ -58,6 +62,7 @@ def case_view(*methods: str):
 def _page_context(request, case_id: int, **extra) -> dict:
     """Everything the case page shows, in a number of queries independent of its length."""
     from apps.chat.selectors import email_claims_on  # the chat channel's part of the page
+    from apps.chat.views_console import live_chat_parts
     from apps.contacts.selectors import contact_merge_allowed
     from apps.rootcauses.selectors import case_suggestions
     from apps.sla.selectors import case_sla_state
@@ -67,6 +72,9 @@ def _page_context(request, case_id: int, **extra) -> dict:
     except Case.DoesNotExist:
         raise Http404("No such case") from None
     interactions = list(case.interactions.all())
+    last_seen = interactions[-1].pk if interactions else 0
+    composer = macro_selectors.composer_state(user=request.user, case=case)
+    timeline = selectors.timeline_entries(interactions)
     sla = case_sla_state(case)
     field_forms = {
         name: form_class(case=case, user=request.user, initial=_field_initial(case, name))
@@ -74,15 +82,17 @@ def _page_context(request, case_id: int, **extra) -> dict:
     }
     context = {
         "case": case,
-        "timeline": selectors.timeline_entries(interactions),
-        "last_seen": interactions[-1].pk if interactions else 0,
+        "timeline": timeline,
+        "last_seen": last_seen,
         "sla_policy": sla["policy"],
         "sla_clocks": _sla_badges(sla),
         "field_forms": field_forms,
         "field_errors": {},
         "compose": forms.ComposeForm(
-            case=case, initial={"last_seen": interactions[-1].pk if interactions else 0}
+            case=case, initial={"last_seen": last_seen, **_draft_initial(composer)}
         ),
+        "macros": composer.macros,
+        "draft": composer.draft,
         "stale": [],
         "requester": selectors.requester_summary(case=case, user=request.user),
         "email_claims": email_claims_on(case=case),
@@ -90,6 +100,8 @@ def _page_context(request, case_id: int, **extra) -> dict:
         "can_merge_contacts": contact_merge_allowed(user=request.user),
         "statuses_allowed": sorted(Case.ALLOWED_TRANSITIONS[case.status]),
         "links": selectors.case_links(case=case),
+        # A chat under way: its messages live and a chat box (apps/chat/views_console.py).
+        **live_chat_parts(case=case, timeline=timeline, interactions=interactions),
         # One-click choices while the case has no root cause (apps/rootcauses).
         "root_cause_suggestions": [] if case.root_cause_id else list(case_suggestions(case=case)),
     }
@@ -97,11 +109,32 @@ def _page_context(request, case_id: int, **extra) -> dict:
     # Keyboard focus after an htmx swap (htmx focuses the new content's [autofocus]), or on
     # a page shown again after a refusal: where the agent has to look or type next.
     compose = context["compose"]
+    if "staged" not in context:  # the macro the composer carries, from its data or draft
+        context["staged"] = macro_selectors.staged(
+            macros=composer.macros, macro_id=compose["macro"].value(), kind=compose["kind"].value()
+        )
     if compose.errors or context["stale"] or extra.get("sent"):
         compose.fields["body"].widget.attrs["autofocus"] = True
     for name in [*extra.get("saved", {}), *extra.get("field_errors", {})]:
         context["field_forms"][name].fields[name].widget.attrs["autofocus"] = True
     return context
+
+
+def _draft_initial(composer) -> dict:
+    """The composer as the agent left it (their draft), with a staged macro's status in
+    "then set status" as when it was applied (apps/macros/views.case_macro_apply)."""
+    draft = composer.draft
+    if draft is None:
+        return {}
+    initial = {"body": draft.body, "kind": draft.kind, "macro": draft.macro_id}
+    if draft.channel:
+        initial["channel"] = draft.channel
+    staged = macro_selectors.staged(
+        macros=composer.macros, macro_id=draft.macro_id, kind=draft.kind
+    )
+    if staged and macro_selectors.status_in_form(macro=staged.macro, kind=draft.kind):
+        initial["then_status"] = staged.macro.set_status
+    return initial
 
 
 def _sla_badges(sla: dict) -> list[dict]:
@@ -182,6 +215,20 @@ def case_compose(request, case: Case):
         return render(request, template, _page_context(request, case_id, compose=form), status=400)
     data = form.cleaned_data
     reply = data["kind"] == forms.ComposeForm.REPLY
+    macro = None
+    if data["macro"]:
+        try:
+            macro = macro_selectors.macro_visible(user=request.user, macro_id=data["macro"])
+        except Macro.DoesNotExist:  # another team's, inactive or gone: never applied
+            retry = request.POST.copy()
+            retry["macro"] = ""
+            refused = forms.ComposeForm(retry, case=case)
+            refused.is_valid()
+            refused.add_error(
+                None, "That macro is not available to you: it was taken off this message."
+            )
+            context = _page_context(request, case_id, compose=refused)
+            return render(request, template, context, status=400)
     if reply and not data["send_anyway"]:
         stale = selectors.interactions_after(
             case=case, after_id=data["last_seen"] or 0, user=request.user
@@ -197,36 +244,60 @@ def case_compose(request, case: Case):
             context["compose"].is_valid()
             return render(request, template, context, status=409)
     try:
-        if reply:
-            services.case_reply(
-                case_id=case.pk,
-                agent=request.user,
-                body_text=data["body"],
-                channel=data["channel"],
-                then_status=data["then_status"] or None,
-                attachments=form.attachment_files(),
-            )
-            done = "Reply sent" + (
-                f" and status set to {Case.Status(data['then_status']).label.lower()}."
-                if data["then_status"]
-                else "."
-            )
-        else:
-            services.case_note(
-                case_id=case.pk,
-                agent=request.user,
-                body_text=data["body"],
-                attachments=form.attachment_files(),
-            )
-            done = "Note added."
+        # One transaction: the message, the macro's actions and the draft's end are kept
+        # together or not at all (a refused macro action sends nothing).
+        with transaction.atomic():
+            done = _send(request, case, data, form, macro)
     except DomainError as exc:
         form.add_error(None, exc.message)
         context = _page_context(request, case_id, compose=form)
         return render(request, template, context, status=exc.status)
+    try:
+        selectors.case_visible(case_id=case_id, user=request.user)
+    except Case.DoesNotExist:  # a macro routed it out of the user's teams: back to the queue
+        messages.success(request, f"{done} {case.reference} left your teams.")
+        return HttpResponseClientRedirect(reverse("home")) if request.htmx else redirect("home")
     if request.htmx:
         return render(request, template, _page_context(request, case_id, sent=done))
     messages.success(request, done)
     return redirect("case-detail", case_id)
+
+
+def _send(request, case: Case, data: dict, form: forms.ComposeForm, macro: Macro | None) -> str:
+    """Send the composer's reply or note, apply its macro, end the draft; the done message."""
+    reply = data["kind"] == forms.ComposeForm.REPLY
+    if reply:
+        services.case_reply(
+            case_id=case.pk,
+            agent=request.user,
+            body_text=data["body"],
+            channel=data["channel"],
+            then_status=data["then_status"] or None,
+            attachments=form.attachment_files(),
+        )
+        done = "Reply sent" + (
+            f" and status set to {Case.Status(data['then_status']).label.lower()}."
+            if data["then_status"]
+            else "."
+        )
+    else:
+        services.case_note(
+            case_id=case.pk,
+            agent=request.user,
+            body_text=data["body"],
+            attachments=form.attachment_files(),
+        )
+        done = "Note added."
+    if macro is not None:
+        macro_services.macro_apply(
+            macro_id=macro.pk,
+            case_id=case.pk,
+            actor=request.user,
+            include_status=not macro_selectors.status_in_form(macro=macro, kind=data["kind"]),
+        )
+        done += f" Macro “{macro.title}” applied."
+    macro_services.draft_discard(agent=request.user, case_id=case.pk)
+    return done
 
 
 @case_view("GET", "HEAD")

@@ -1,9 +1,15 @@
-"""Reads of the chat channel: a chat's transcript, agents' chat lists, FCR contact counting."""
+"""Reads of the chat channel: a chat's transcript, agents' chat lists, FCR contact counting,
+and the agents' chat console (waiting chats, who holds how many, a live chat's new messages)."""
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from typing import TypedDict
 
-from apps.accounts.types import User
-from apps.cases.models import Case, Channel, Interaction
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from apps.accounts.models import Team
+from apps.accounts.types import AnyUser, User
+from apps.cases.models import Attachment, Case, Channel, Interaction
 from apps.contacts.models import ContactIdentity
 
 from .models import ChatSession
@@ -16,18 +22,25 @@ def chat_session_for_widget(*, session_id: int) -> ChatSession | None:
     return ChatSession.objects.select_related("widget", "case").filter(pk=session_id).first()
 
 
+def _transcript_case_ids(session: ChatSession) -> list[int]:
+    case_ids = [session.case_id]
+    if session.case.merged_into_id:
+        case_ids.append(session.case.merged_into_id)
+    return case_ids
+
+
 def chat_transcript(
     *, session: ChatSession, after: int = 0, limit: int | None = None
 ) -> list[Interaction]:
     """What the customer sees: the public chat messages of the chat's case after id `after`,
     oldest first (one query). Internal notes never appear. When an agent merged the chat's
     case into another, the other case's chat messages are the chat's too."""
-    case_ids = [session.case_id]
-    if session.case.merged_into_id:
-        case_ids.append(session.case.merged_into_id)
     return list(
         Interaction.objects.filter(
-            case_id__in=case_ids, channel=Channel.CHAT, is_public=True, pk__gt=after
+            case_id__in=_transcript_case_ids(session),
+            channel=Channel.CHAT,
+            is_public=True,
+            pk__gt=after,
         )
         .select_related("author_agent__profile")
         .order_by("pk")[: limit or TRANSCRIPT_PAGE]
@@ -111,3 +124,98 @@ def email_claims_on(*, case: Case) -> list[ChatSession]:
         # An attribute for the template only, not a field: hence the ignore.
         session.claim_has_other_owner = session.claimed_email in owned  # type: ignore[attr-defined]
     return sessions
+
+
+# --- The agents' chat console (apps/chat/views_console.py) -------------------------------------
+#
+# A chat is *waiting* while it is active and its case has no assignee; the agent its case is
+# assigned to *holds* it (services.chat_take assigns it; so does answering it, case_reply).
+# Every read filters active sessions first: the (status, -started_at) index finds the few
+# active chats however many ended ones the table holds.
+
+WAITING_LIMIT = 50
+
+
+def chats_waiting_for(*, user: AnyUser) -> QuerySet[ChatSession]:
+    """Active chats nobody holds on cases the user may see, the longest waiting first."""
+    return (
+        ChatSession.objects.filter(
+            status=ChatSession.Status.ACTIVE,
+            case__assignee__isnull=True,
+            case__in=Case.objects.visible_to(user),
+        )
+        .select_related("widget", "contact", "case", "case__team")
+        .order_by("started_at", "pk")
+    )
+
+
+class WaitingSummary(TypedDict):
+    waiting: int
+    newest: int  # the id of the newest waiting chat (0: none): a new chat raises it
+
+
+def chats_waiting_summary(*, user: AnyUser) -> WaitingSummary:
+    """How many chats wait, and the newest one's id, for the header's badge: one query."""
+    found = (
+        chats_waiting_for(user=user)
+        .select_related(None)
+        .order_by()
+        .aggregate(waiting=Count("pk"), newest=Max("pk"))
+    )
+    return {"waiting": found["waiting"], "newest": found["newest"] or 0}
+
+
+def chats_held_by(*, user: AnyUser) -> QuerySet[ChatSession]:
+    """The active chats the user holds (their cases'), the oldest first."""
+    return (
+        ChatSession.objects.filter(status=ChatSession.Status.ACTIVE, case__assignee_id=user.pk)
+        .select_related("widget", "contact", "case", "case__team")
+        .order_by("started_at", "pk")
+    )
+
+
+def chat_holders_for(*, user: AnyUser) -> list[User]:
+    """The active members of the user's teams, each with `chats`: how many active chats they
+    hold (on any team's case), the busiest first. One query, whatever the teams' sizes."""
+    held = (
+        ChatSession.objects.filter(status=ChatSession.Status.ACTIVE, case__assignee=OuterRef("pk"))
+        .order_by()
+        .values("case__assignee")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    members = Team.members.through.objects.filter(team__members=user.pk).values("user_id")
+    return list(
+        get_user_model()
+        .objects.filter(is_active=True, pk__in=members)
+        .select_related("profile")
+        .annotate(chats=Coalesce(Subquery(held), 0))
+        .order_by("-chats", "first_name", "username")
+    )
+
+
+def live_chat_on(*, case: Case) -> ChatSession | None:
+    """The chat under way on a case (its newest active session), for the case page."""
+    return (
+        ChatSession.objects.filter(case=case, status=ChatSession.Status.ACTIVE)
+        .select_related("case")
+        .order_by("-started_at", "-pk")
+        .first()
+    )
+
+
+def chat_messages_after(*, session: ChatSession, after: int) -> list[Interaction]:
+    """A live chat's new messages for the case page's timeline: the chat's transcript after
+    id `after` (chat_transcript's rows), with what the timeline's template shows of each.
+    Two queries (one when nothing is new) however long the chat."""
+    return list(
+        Interaction.objects.filter(
+            case_id__in=_transcript_case_ids(session),
+            channel=Channel.CHAT,
+            is_public=True,
+            pk__gt=after,
+        )
+        .select_related("author_contact", "author_agent", "call")
+        .prefetch_related(Prefetch("attachments", queryset=Attachment.objects.order_by("pk")))
+        .order_by("pk")[:TRANSCRIPT_PAGE]
+    )

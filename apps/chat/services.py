@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from apps.accounts.types import User
 from apps.cases import services as case_services
-from apps.cases.models import Channel, Interaction
+from apps.cases.models import Case, Channel, Interaction
 from apps.contacts import identities
 from apps.contacts import selectors as contact_selectors
 from apps.contacts import services as contact_services
@@ -416,6 +416,58 @@ def chat_end(*, session_id: int, by: str, now: datetime | None = None) -> ChatSe
         status=Status.ENDED, ended_at=now, ended_by=by
     )
     return ChatSession.objects.get(pk=session_id)
+
+
+class ChatTaken(ChatError):
+    """Another agent holds the chat (took it, or answered it, first)."""
+
+    code = "chat_taken"
+    status = 409
+
+
+def _holder_name(user: User) -> str:
+    profile = getattr(user, "profile", None)
+    return (profile.display_name if profile else "") or user.get_full_name() or user.username
+
+
+@transaction.atomic
+def chat_take(*, session_id: int, agent: User) -> ChatSession:
+    """An agent takes a waiting chat: its case is assigned to them (case_assign: audited as
+    an assignee event, announced). Taking a chat one holds already changes nothing.
+
+    The session row is locked first (as a customer's message locks it, then the case), so of
+    two agents taking one chat at the same moment the second waits for the first, then finds
+    the case assigned and gets ChatTaken naming who holds it. On SQLite the IMMEDIATE
+    transactions of settings.py serialise the two the same way. Raises ChatEnded for a chat
+    that has ended, and case_assign's errors (an agent outside the case's team).
+    """
+    session = ChatSession.objects.select_for_update().get(pk=session_id)
+    if not session.is_active:
+        raise ChatEnded("This chat has ended before anyone took it.")
+    case = Case.objects.select_related("assignee__profile").get(pk=session.case_id)
+    if case.assignee_id == agent.pk:
+        return session
+    if case.assignee is not None:
+        raise ChatTaken(f"{_holder_name(case.assignee)} has taken this chat already.")
+    case_services.case_assign(case_id=case.pk, assignee=agent, actor=agent)
+    return session
+
+
+def chat_agent_message(*, session_id: int, agent: User, body: str) -> Interaction:
+    """An agent's message in an active chat: a public reply on the chat channel of the chat's
+    case (cases.services.case_reply — which assigns an unassigned case to them and opens a
+    new one; the chat sender marks the chat answered). Raises ChatEnded once the chat is
+    over: the customer's widget would not show the message."""
+    with transaction.atomic():
+        session = ChatSession.objects.select_for_update().get(pk=session_id)
+        if not session.is_active:
+            raise ChatEnded(
+                "This chat has ended: the customer would not see the message. "
+                "Reply by email or note it instead."
+            )
+        return case_services.case_reply(
+            case_id=session.case_id, agent=agent, body_text=body, channel=Channel.CHAT
+        )
 
 
 def chat_session_answering(*, interaction: Interaction) -> ChatSession | None:

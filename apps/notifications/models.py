@@ -4,12 +4,16 @@ from django.db.models import Q
 
 
 class Notification(models.Model):
-    """Something a user should know about, shown in the app until read (SLA warnings and
-    breaches to the case's team supervisors, …)."""
+    """Something a user should know about, shown in the app until read: SLA warnings and
+    breaches (to the case's team supervisors and its assignee), a case assigned to you, a
+    customer's reply on your case, a mention in a note."""
 
     class Kind(models.TextChoices):
         SLA_WARNING = "sla_warning", "SLA target at risk"
         SLA_BREACHED = "sla_breached", "SLA target breached"
+        ASSIGNED = "assigned", "Assigned to you"
+        CUSTOMER_REPLIED = "customer_replied", "Customer replied"
+        MENTIONED = "mentioned", "Mentioned in a note"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -19,6 +23,10 @@ class Notification(models.Model):
         "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     text = models.CharField(max_length=500)
+    # What it is about, so that it is written once however often it is announced: the
+    # CaseEvent, interaction or SLA clock (`event:12`, `interaction:34`, `clock:56`); blank
+    # for none (unique per recipient and kind when set).
+    source = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
 
@@ -39,6 +47,13 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "source"],
+                condition=~Q(source=""),
+                name="notification_once_per_source",
+            )
+        ]
         indexes = [
             models.Index(fields=["recipient", "-created_at"], name="notification_inbox_idx"),
             models.Index(

@@ -8,10 +8,12 @@ message and before the row said so sends it again after the lease.
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from functools import partial
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -47,28 +49,87 @@ EMAILS = Outbox(
 )
 
 
+class Notice(NamedTuple):
+    """One notification to write. With a `source` (models.py: the event, interaction or
+    clock it is about) it is written at most once per recipient and kind."""
+
+    recipient: User
+    kind: str
+    case: Case | None
+    text: str
+    source: str = ""
+
+
 def notify_many(
-    items: Iterable[tuple[User, str, Case | None, str]], *, email: bool = False
+    items: Iterable[Notice | tuple[User, str, Case | None, str]], *, email: bool = False
 ) -> list[Notification]:
-    """One notification per (recipient, kind, case, text), in one INSERT; with `email`, each
-    recipient who has an address is also mailed, by a task queued after commit."""
-    rows = [
-        Notification(
-            recipient=user,
-            kind=kind,
-            case=case,
-            text=text[:500],
-            email_status=Email.PENDING if email and user.email else Email.NONE,
-        )
-        for user, kind, case, text in items
-    ]
-    if not rows:
-        return []
-    created = Notification.objects.bulk_create(rows)
+    """Write the notifications, in one INSERT; with `email`, each recipient who has an
+    address is also mailed, by a task queued after commit. Returns the rows written.
+
+    A notice with a `source` already stored for its recipient and kind — the same
+    announcement delivered again, a sweep run twice, twice in one batch — is skipped: one
+    query finds the stored ones, the INSERT ignores a concurrent writer's (the unique
+    constraint), and one query reads the new rows' ids back (≤ 3 queries whatever the batch).
+    """
+    notices: list[Notice] = []
+    keys: set[tuple[int, str, str]] = set()
+    for item in items:
+        notice = item if isinstance(item, Notice) else Notice(*item)
+        if notice.source:
+            key = (notice.recipient.pk, notice.kind, notice.source)
+            if key in keys:
+                continue
+            keys.add(key)
+        notices.append(notice)
+    created = Notification.objects.bulk_create(
+        [_row(notice, email=email) for notice in notices if not notice.source]
+    )
+    created += _create_once([notice for notice in notices if notice.source], email=email)
     to_mail = [row.pk for row in created if row.email_status == Email.PENDING]
     if to_mail:
         transaction.on_commit(partial(enqueue_each, SEND_TASK, to_mail))
     return created
+
+
+def _row(notice: Notice, *, email: bool) -> Notification:
+    return Notification(
+        recipient=notice.recipient,
+        kind=notice.kind,
+        case=notice.case,
+        text=notice.text[:500],
+        source=notice.source,
+        email_status=Email.PENDING if email and notice.recipient.email else Email.NONE,
+    )
+
+
+def _create_once(notices: list[Notice], *, email: bool) -> list[Notification]:
+    """Insert the notices not stored yet (each has a source); the rows inserted, with ids."""
+    if not notices:
+        return []
+
+    def key(recipient_id: int, kind: str, source: str) -> tuple[int, str, str]:
+        return (recipient_id, kind, source)
+
+    def near(queryset: QuerySet[Notification]) -> QuerySet[Notification]:
+        return queryset.filter(
+            recipient_id__in={n.recipient.pk for n in notices},
+            source__in={n.source for n in notices},
+        )
+
+    stored = set(near(Notification.objects.all()).values_list("recipient_id", "kind", "source"))
+    fresh = [n for n in notices if key(n.recipient.pk, n.kind, n.source) not in stored]
+    if not fresh:
+        return []
+    Notification.objects.bulk_create(
+        [_row(notice, email=email) for notice in fresh], ignore_conflicts=True
+    )
+    wanted = {key(n.recipient.pk, n.kind, n.source) for n in fresh}
+    rows = {
+        key(row.recipient_id, row.kind, row.source): row
+        for row in near(Notification.objects.all())
+        if key(row.recipient_id, row.kind, row.source) in wanted
+    }
+    return [rows[k] for n in fresh if (k := key(n.recipient.pk, n.kind, n.source)) in rows]
 
 
 def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:

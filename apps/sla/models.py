@@ -181,8 +181,10 @@ class SlaTarget(models.Model):
 _VERDICT = Q(state__in=["met", "breached"])  # a clock met or breached (SlaClock.State)
 _RESPONDED = Q(first_response_business_seconds__isnull=False)
 _SOLVED = Q(solved_at__isnull=False)
+_RESPONSE_FIGURES = ["first_response_business_seconds", "first_response_bucket"]
 _SOLVED_FIGURES = [  # the summary's solved-case columns
     "resolution_business_seconds",
+    "resolution_bucket",
     "fcr",
     "fcr_state",
     "one_touch",
@@ -389,6 +391,11 @@ class CaseMetrics(models.Model):
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     priority = models.CharField(max_length=10, choices=Case.Priority.choices)
+    # The business times' histogram buckets (apps/sla/rollups.py `bucket`): the summary's
+    # percentiles count values per bucket from the daily rollups, then read the few values
+    # of the one bucket that holds the rank asked for.
+    first_response_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
+    resolution_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "case metrics"
@@ -399,19 +406,19 @@ class CaseMetrics(models.Model):
             # columns are the filters asked for (team; channel and priority; none).
             models.Index(
                 fields=["opened_at"],
-                include=["first_response_business_seconds", "team", "channel", "priority"],
+                include=[*_RESPONSE_FIGURES, "team", "channel", "priority"],
                 condition=_RESPONDED,
                 name="case_metrics_opened_idx",
             ),
             models.Index(
                 fields=["team", "opened_at"],
-                include=["first_response_business_seconds", "channel", "priority"],
+                include=[*_RESPONSE_FIGURES, "channel", "priority"],
                 condition=_RESPONDED,
                 name="case_metrics_team_opened_idx",
             ),
             models.Index(
                 fields=["channel", "priority", "opened_at"],
-                include=["first_response_business_seconds", "team"],
+                include=[*_RESPONSE_FIGURES, "team"],
                 condition=_RESPONDED,
                 name="case_metrics_chan_opened_idx",
             ),
@@ -433,6 +440,19 @@ class CaseMetrics(models.Model):
                 condition=_SOLVED,
                 name="case_metrics_chan_solved_idx",
             ),
+            # The summary's percentiles: the values of one histogram bucket in a period.
+            models.Index(
+                fields=["first_response_bucket", "opened_at"],
+                include=["first_response_business_seconds", "team", "channel", "priority"],
+                condition=_RESPONDED,
+                name="case_metrics_fr_bucket_idx",
+            ),
+            models.Index(
+                fields=["resolution_bucket", "solved_at"],
+                include=["resolution_business_seconds", "team", "channel", "priority"],
+                condition=_SOLVED & Q(resolution_business_seconds__isnull=False),
+                name="case_metrics_res_bucket_idx",
+            ),
             # The FCR finalisation: provisional verdicts by solve time (few rows).
             models.Index(
                 fields=["solved_at"],
@@ -443,3 +463,121 @@ class CaseMetrics(models.Model):
 
     def __str__(self) -> str:
         return f"Metrics of case #{self.case_id}"
+
+    def save(self, *args, **kwargs):
+        # The buckets follow the times whoever saves the row (the recompute sets them too:
+        # it writes with bulk_create, which does not call save()).
+        from .rollups import bucket
+
+        self.first_response_bucket = bucket(self.first_response_business_seconds)
+        self.resolution_bucket = bucket(self.resolution_business_seconds)
+        super().save(*args, **kwargs)
+
+
+# --- the daily rollups of the SLA summary (apps/sla/rollups.py) ------------------------------
+
+
+class SlaRollupDay(models.Model):
+    """A day whose summary figures are rolled up: the instants [start, end) are a day of
+    TIME_ZONE when it was built. Its cells and histograms are what its cases and clocks
+    held then; a change since is a mark (SlaRollupMark), and the summary reads a marked
+    day from the rows until the day is built again."""
+
+    day = models.DateField()
+    start = models.DateTimeField(unique=True)
+    end = models.DateTimeField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["end"], name="sla_rollup_day_end_idx")]
+
+    def __str__(self) -> str:
+        return f"SLA rollup of {self.day}"
+
+
+class SlaRollupMark(models.Model):
+    """The figures of the days holding instants [start, end] changed after they were built
+    (written in the transaction of the change; deleted by the build that redoes them)."""
+
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["start", "end"], name="sla_rollup_mark_idx")]
+
+    def __str__(self) -> str:
+        return f"SLA rollups changed {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+
+
+class SlaRollupCell(models.Model):
+    """One day's counts for one team, channel and priority (the case's current ones): the
+    clocks started that day with a verdict, and the FCR of the cases solved that day."""
+
+    day = models.ForeignKey(SlaRollupDay, on_delete=models.CASCADE, related_name="cells")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    priority = models.CharField(max_length=10, choices=Case.Priority.choices)
+    first_response_met = models.PositiveIntegerField(default=0)
+    first_response_breached = models.PositiveIntegerField(default=0)
+    next_response_met = models.PositiveIntegerField(default=0)
+    next_response_breached = models.PositiveIntegerField(default=0)
+    resolution_met = models.PositiveIntegerField(default=0)
+    resolution_breached = models.PositiveIntegerField(default=0)
+    final = models.PositiveIntegerField(default=0)
+    final_fcr = models.PositiveIntegerField(default=0)
+    provisional = models.PositiveIntegerField(default=0)
+    provisional_fcr = models.PositiveIntegerField(default=0)
+    judged = models.PositiveIntegerField(default=0)
+    one_touch = models.PositiveIntegerField(default=0)
+    no_follow_up = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["day"], name="sla_rollup_cell_day_idx")]
+
+    def __str__(self) -> str:
+        return (
+            f"SLA rollup cell of day #{self.day_id}: {self.team_id}/{self.channel}/{self.priority}"
+        )
+
+
+class SlaRollupHistogram(models.Model):
+    """How many of one day's business times (first responses of the cases opened that day,
+    resolutions of those solved that day) fell in each bucket: over all cases, per team, and
+    per channel and priority (`grouping`; the other key columns empty). A summary filtered
+    on a team *and* a channel or priority is selective enough to count its rows."""
+
+    class Figure(models.TextChoices):
+        FIRST_RESPONSE = "first_response", "First response"
+        RESOLUTION = "resolution", "Resolution"
+
+    class Grouping(models.TextChoices):
+        ALL = "all", "All cases"
+        TEAM = "team", "Per team"
+        CHANNEL_PRIORITY = "channel_priority", "Per channel and priority"
+
+    day = models.ForeignKey(SlaRollupDay, on_delete=models.CASCADE, related_name="+")
+    figure = models.CharField(max_length=20, choices=Figure.choices)
+    grouping = models.CharField(max_length=20, choices=Grouping.choices)
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    channel = models.CharField(max_length=10, blank=True)
+    priority = models.CharField(max_length=10, blank=True)
+    bucket = models.PositiveSmallIntegerField()
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["figure", "grouping", "team", "channel", "priority", "day"],
+                include=["bucket", "count"],
+                name="sla_rollup_histogram_idx",
+            ),
+            models.Index(fields=["day"], name="sla_rollup_histogram_day_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.figure} bucket {self.bucket} of day #{self.day_id}: {self.count}"

@@ -56,7 +56,7 @@ from apps.core.db import JSONArrayAgg
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_each
 
-from . import clocks, metrics
+from . import clocks, metrics, rollups
 from .business_time import Calendar
 from .models import (
     PAUSABLE_STATUSES,
@@ -66,6 +66,7 @@ from .models import (
     SlaClock,
     SlaClockEvent,
     SlaPolicy,
+    SlaRollupMark,
     SlaTarget,
 )
 
@@ -470,7 +471,7 @@ def case_sla_recompute(
     history = _history(case, rows, case.status_events)  # type: ignore[attr-defined]
     plan = plan_for(policy, case.priority)
     computed = clocks.replay(history, plan, now)
-    stored = _clocks_store(case, policy, computed, now)
+    stored, changed_at = _clocks_store(case, policy, computed, now)
     figures = metrics.compute(
         history,
         # The policy's business hours; one without a calendar counts around the clock (as its
@@ -480,7 +481,8 @@ def case_sla_recompute(
         fcr_window=fcr_window(),
         now=now,
     )
-    _metrics_store(case, policy, figures, now)
+    changed_at += _metrics_store(case, policy, figures, now)
+    rollups.mark(changed_at)
     due = next_breach(computed)
     if (case.next_breach_at, case.sla_computed_at) != (due, case.updated_at):
         Case.objects.filter(pk=case.pk).update(next_breach_at=due, sla_computed_at=case.updated_at)
@@ -534,10 +536,11 @@ def _case_copies(row: Case | SlaClock) -> tuple[Any, ...]:
 
 def _clocks_store(
     case: Case, policy: SlaPolicy | None, computed: list[clocks.Clock], now: datetime
-) -> list[SlaClock]:
+) -> tuple[list[SlaClock], list[datetime]]:
     """Write what changed: clocks whose figures differ (or are new) and the events of clocks
     whose events differ. A recompute that finds what it stored last time writes nothing (a
-    running clock's elapsed time moves with `now`, so it is rewritten each time)."""
+    running clock's elapsed time moves with `now`, so it is rewritten each time). Returns
+    the clocks, and the starts of those whose part in the daily rollups changed."""
     existing: dict[tuple[str, int], SlaClock] = {
         (c.metric, c.instance): c
         for c in SlaClock.objects.filter(case=case).annotate(event_rows=Subquery(_clock_events))
@@ -580,11 +583,14 @@ def _clocks_store(
         for key, clock in existing.items()
         if key not in keep and clock.pk not in gone and _case_copies(clock) != copies
     ]
+    rolled: list[datetime] = []
     if moved:
         SlaClock.objects.filter(pk__in=[clock.pk for clock in moved]).update(
             team_id=case.team_id, channel=case.channel, priority=case.priority
         )
         for clock in moved:
+            if clock.state in rollups.VERDICT_STATES:
+                rolled.append(clock.started_at)
             clock.team_id, clock.channel, clock.priority = copies
     if changed:
         rows = [
@@ -620,6 +626,9 @@ def _clocks_store(
         )
         for row in rows:
             old = existing.get((row.metric, row.instance))
+            before = None if old is None else rollups.clock_rollup_values(old)
+            if before != rollups.clock_rollup_values(row):
+                rolled += [row.started_at] if old is None else [old.started_at, row.started_at]
             if old is not None:
                 row.warning_sent_at, row.breach_fired_at = old.warning_sent_at, old.breach_fired_at
             existing[(row.metric, row.instance)] = row
@@ -641,12 +650,15 @@ def _clocks_store(
             for e in c.events
         )
     kept = [clock for key, clock in existing.items() if clock.pk not in gone]
-    return sorted(kept, key=lambda c: (c.started_at, c.metric, c.instance))
+    return sorted(kept, key=lambda c: (c.started_at, c.metric, c.instance)), rolled
 
 
 def _metrics_store(
     case: Case, policy: SlaPolicy | None, figures: metrics.Metrics, now: datetime
-) -> None:
+) -> list[datetime]:
+    """Store the case's metrics unless they are what is stored; returns the instants whose
+    days' rollups the change touches (its opening and solves, before and after)."""
+
     def seconds(duration: metrics.Duration | None) -> tuple[int | None, int | None]:
         return (None, None) if duration is None else (duration.seconds, duration.business_seconds)
 
@@ -699,15 +711,25 @@ def _metrics_store(
         team_id=case.team_id,
         channel=case.channel,
         priority=case.priority,
+        first_response_bucket=rollups.bucket(first_response_business),
+        resolution_bucket=rollups.bucket(resolution_business),
     )
     if stored is not None and not _metrics_differ(stored, row):
-        return
+        return []
+    touched: list[datetime] = []
+    if stored is None or rollups.metrics_rollup_values(stored) != rollups.metrics_rollup_values(
+        row
+    ):
+        for version in (stored, row):
+            if version is not None:
+                touched += [version.opened_at, *([version.solved_at] if version.solved_at else [])]
     CaseMetrics.objects.bulk_create(
         [row],
         update_conflicts=True,
         unique_fields=["case"],
         update_fields=[f.name for f in CaseMetrics._meta.concrete_fields if f.name != "case"],
     )
+    return touched
 
 
 def _metrics_differ(stored: CaseMetrics, row: CaseMetrics) -> bool:
@@ -799,10 +821,32 @@ def dirty_case_ids(*, limit: int) -> list[int]:
 
 
 def clocks_breach(*, now: datetime) -> int:
-    """Running clocks whose due instant has come are breached (one UPDATE)."""
-    return SlaClock.objects.filter(state=SlaClock.State.ACTIVE, due_at__lte=now).update(
-        state=SlaClock.State.BREACHED, breached_at=F("due_at")
+    """Running clocks whose due instant has come are breached (one UPDATE), and the days
+    they started on are marked for the rollups in the same statement (PostgreSQL: the
+    UPDATE is a data-modifying WITH; SQLite: its RETURNING rows)."""
+    quote = connection.ops.quote_name
+    clock = quote(SlaClock._meta.db_table)
+    update = (
+        f"UPDATE {clock} SET state = %s, breached_at = due_at "
+        "WHERE state = %s AND due_at <= %s RETURNING started_at"
     )
+    params: list[Any] = [str(SlaClock.State.BREACHED), str(SlaClock.State.ACTIVE), now]
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            mark = quote(SlaRollupMark._meta.db_table)
+            cursor.execute(
+                f"WITH breached AS ({update}), "
+                f"marked AS (INSERT INTO {mark} (start, {quote('end')}) "
+                "SELECT min(started_at), max(started_at) FROM breached HAVING count(*) > 0) "
+                "SELECT count(*) FROM breached",
+                params,
+            )
+            return int(cursor.fetchone()[0])
+        cursor.execute(update, params)
+        starts = [_aware(str(row[0])) for row in cursor.fetchall()]
+        if starts:
+            rollups.mark_span(min(starts), max(starts))
+        return len(starts)
 
 
 def _claim(stamp: str, candidates: Q, order: str, *, now: datetime, limit: int) -> list[int]:
@@ -919,7 +963,8 @@ def _fire_breaches(*, now: datetime, limit: int) -> int:
 
 
 def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
-    """Tell the case's team supervisors (in-app), the webhooks, and escalate a breach."""
+    """Tell the case's team supervisors and its assignee (in-app and by e-mail; a
+    supervisor who is the assignee once), the webhooks, and escalate a breach."""
     from apps.cases import services as case_services
     from apps.notifications import services as notifications
     from apps.webhooks import services as webhooks
@@ -927,7 +972,7 @@ def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
 
     fired = list(
         SlaClock.objects.filter(pk__in=clock_ids)
-        .select_related("case", "case__team", "policy", "policy__escalate_team")
+        .select_related("case", "case__team", "case__assignee", "policy", "policy__escalate_team")
         .order_by("pk")
     )
     webhooks.events_emit(  # the payloads are built only when someone subscribes
@@ -935,17 +980,13 @@ def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
         items=(({"case": case_data(c.case), "clock": clock_data(c)}, c.case) for c in fired),
     )
     supervisors = _supervisors_by_team({c.case.team_id for c in fired if c.case.team_id})
+    kind = notifications.Kind.SLA_BREACHED if escalate else notifications.Kind.SLA_WARNING
     notifications.notify_many(
         [
-            (
-                user,
-                notifications.Kind.SLA_BREACHED if escalate else notifications.Kind.SLA_WARNING,
-                c.case,
-                _notice(c, escalate=escalate),
-            )
+            # The clock is the source: each warning and breach is written once per person.
+            notifications.Notice(user, kind, c.case, _notice(c, escalate=escalate), f"clock:{c.pk}")
             for c in fired
-            if c.case.team_id is not None
-            for user in supervisors.get(c.case.team_id, [])
+            for user in _told_of(c.case, supervisors.get(c.case.team_id or 0, []))
         ],
         email=True,
     )
@@ -960,6 +1001,14 @@ def _announce(clock_ids: list[int], *, event: str, escalate: bool) -> None:
             case_services.case_set_priority(case_id=case.pk, priority=wanted)
         if policy.escalate_team_id and policy.escalate_team_id != case.team_id:
             case_services.case_set_team(case_id=case.pk, team=policy.escalate_team)
+
+
+def _told_of(case: Case, supervisors: list[Any]) -> list[Any]:
+    """Who hears of a case's warning or breach: its team's supervisors and its assignee."""
+    assignee = case.assignee
+    if assignee is None or not assignee.is_active or assignee in supervisors:
+        return supervisors
+    return [*supervisors, assignee]
 
 
 def _supervisors_by_team(team_ids: set[int]) -> dict[int, list[Any]]:

@@ -17,18 +17,23 @@ the database computes; no case or clock row is loaded into Python. Which rows a 
 
 Business times are those of each case's policy calendar: a case no policy covers has none
 and is left out of the percentiles (its calendar times are on the case's metrics). Median
-and p90 are PostgreSQL's ``percentile_cont`` (linear interpolation between the two nearest
-ranks); on SQLite the same value is read from at most two rows, ``ORDER BY … LIMIT 2 OFFSET
-⌊p·(n−1)⌋``, n from the aggregate's COUNT. Filters (``team``, ``channel``, ``priority``) are
-the case's current values; ``teams`` (ids, or a query of them) limits everything to those
-teams' cases (an agent's).
+and p90 are ``percentile_cont``'s (linear interpolation between the two nearest ranks,
+⌊p·(n−1)⌋ and the next): the histograms say which bucket holds that rank and how many
+values lie below it, and the one or two values are read from that bucket's rows, ``ORDER BY
+… LIMIT 2 OFFSET k``. Filters (``team``, ``channel``, ``priority``) are the case's current
+values; ``teams`` (ids, or a query of them) limits everything to those teams' cases (an
+agent's).
+
+Most of a period comes from the daily rollups (apps/sla/rollups.py says how they stay
+exact): the built days wholly inside it that no change has marked since. The rest — the
+period's edges, today, marked days — is counted from the rows, as below.
 
 No query joins the cases: the case's opening (``CaseMetrics.opened_at``, its created_at) and
 its team, channel and priority are copied onto its metrics and clocks by the recompute,
 which runs after every change of the case (the "case changed" seam; a lost one is the
 sweep's, the case being dirty until then), so they are the case's current values.
 
-Indexes, each figure an index-only range scan of one of three per query, chosen by the
+Indexes for the rows, each figure an index-only range scan of one of three per query, chosen by the
 filters asked for — none (the period column alone), a team (or an agent's teams) first, or
 channel and priority first — with the other filters' columns included:
 
@@ -43,30 +48,19 @@ channel and priority first — with the other filters' columns included:
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection
-from django.db.models import Aggregate, Count, FloatField, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Count, Q, QuerySet
 
+from . import rollups
 from .models import CaseMetrics, Metric, SlaClock
 
 PERCENTILES = (("median", 0.5), ("p90", 0.9))
-
-
-class PercentileCont(Aggregate):
-    """PostgreSQL's ``percentile_cont(fraction) WITHIN GROUP (ORDER BY expression)``."""
-
-    function = "percentile_cont"
-    template = "%(function)s(%(fraction)s) WITHIN GROUP (ORDER BY %(expressions)s)"
-    output_field = FloatField()
-
-    def __init__(self, expression: str, fraction: float, **extra: Any) -> None:
-        if not 0 <= fraction <= 1:
-            raise ValueError(f"a fraction between 0 and 1, not {fraction!r}")
-        super().__init__(expression, fraction=repr(float(fraction)), **extra)
 
 
 @dataclass(frozen=True)
@@ -83,10 +77,11 @@ def sla_summary(
     priority: str | None = None,
     teams: QuerySet[Any] | Sequence[int] | None = None,
 ) -> dict[str, Any]:
-    """The summary's figures (3 queries on PostgreSQL; on SQLite up to 4 more, one per
-    percentile of a non-empty set)."""
+    """The summary's figures, in a number of queries that does not grow with the period
+    (at most 13: which days are rolled up; per figure the rollups, the rows left over and
+    the values at each percentile's rank)."""
 
-    # The case's values as copied onto its metrics and clocks (no join to the cases).
+    # The case's values as copied onto its metrics, clocks and rollups (no join to cases).
     cases = Q()
     if team_id is not None:
         cases &= Q(team_id=team_id)
@@ -97,110 +92,166 @@ def sla_summary(
     if teams is not None:
         cases &= Q(team_id__in=teams)
 
-    return {
-        "period": {"from": period.start, "to": period.end},
-        "attainment": _attainment(period, cases),
-        "first_response": _times(
-            CaseMetrics.objects.filter(
-                cases, opened_at__gte=period.start, opened_at__lt=period.end
-            ),
-            "first_response_business_seconds",
-        ),
-        **_solved(period, cases),
-    }
-
-
-def _attainment(period: Period, cases: Q) -> list[dict[str, Any]]:
-    rows = (
-        SlaClock.objects.filter(
-            cases,
-            metric__in=Metric.values,
-            started_at__gte=period.start,
-            started_at__lt=period.end,
-            state__in=[SlaClock.State.MET, SlaClock.State.BREACHED],
-        )
-        .values("metric")
-        .annotate(
-            met=Count("state", filter=Q(state=SlaClock.State.MET)),
-            breached=Count("state", filter=Q(state=SlaClock.State.BREACHED)),
-        )
-        .order_by()
+    # Which histograms answer these filters (none: a team and a channel or priority — few
+    # enough rows to count them all; the cells, per team, channel and priority, still do).
+    grouping = rollups.grouping_for(
+        team=team_id is not None or teams is not None,
+        channel=bool(channel),
+        priority=bool(priority),
     )
-    counts = {row["metric"]: (row["met"], row["breached"]) for row in rows}
+    with _snapshot():
+        coverage = rollups.covered_days(period.start, period.end)
+        times = coverage if grouping else rollups.Coverage([], [(period.start, period.end)])
+        return {
+            "period": {"from": period.start, "to": period.end},
+            "attainment": _attainment(period, coverage, cases),
+            "first_response": _times(
+                period,
+                times,
+                cases,
+                grouping=grouping,
+                figure=rollups.SlaRollupHistogram.Figure.FIRST_RESPONSE,
+                column="first_response_business_seconds",
+                period_column="opened_at",
+            ),
+            **_solved(period, coverage, times, cases, grouping),
+        }
+
+
+@contextmanager
+def _snapshot() -> Iterator[None]:
+    """The summary's queries see one state of the database: on PostgreSQL a REPEATABLE READ
+    transaction (when not inside one already), so a rollup build or a change committing
+    meanwhile is seen whole or not at all. SQLite's transactions are serialisable."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
+
+
+def _attainment(period: Period, coverage: rollups.Coverage, cases: Q) -> list[dict[str, Any]]:
+    names = [f"{metric}_{state}" for metric in Metric.values for state in rollups.VERDICT_STATES]
+    counts = rollups.cell_sums(coverage, cases, names)
+    if coverage.ranges:
+        rows = (
+            SlaClock.objects.filter(
+                cases,
+                coverage.rows("started_at"),
+                metric__in=Metric.values,
+                state__in=rollups.VERDICT_STATES,
+            )
+            .values("metric")
+            .annotate(
+                met=Count("state", filter=Q(state=SlaClock.State.MET)),
+                breached=Count("state", filter=Q(state=SlaClock.State.BREACHED)),
+            )
+            .order_by()
+        )
+        for row in rows:
+            counts[f"{row['metric']}_met"] += row["met"]
+            counts[f"{row['metric']}_breached"] += row["breached"]
     result = []
     for metric in Metric.values:
-        met, breached = counts.get(metric, (0, 0))
+        met, breached = counts[f"{metric}_met"], counts[f"{metric}_breached"]
         result.append(
             {"metric": metric, "met": met, "breached": breached, "percent": _rate(met, breached)}
         )
     return result
 
 
-def _times(rows: QuerySet[CaseMetrics], column: str) -> dict[str, Any]:
-    """Count, median and p90 of `column` over `rows` (its nulls left out)."""
-    rows = rows.filter(**{f"{column}__isnull": False})
-    if connection.vendor == "postgresql":
-        figures = rows.aggregate(
-            count=Count("*"),
-            **{name: PercentileCont(column, fraction) for name, fraction in PERCENTILES},
+def _times(
+    period: Period,
+    coverage: rollups.Coverage,
+    cases: Q,
+    *,
+    grouping: str | None,
+    figure: str,
+    column: str,
+    period_column: str,
+) -> dict[str, Any]:
+    """Count, median and p90 of `column` over the rows whose `period_column` is in the
+    period (its nulls left out)."""
+    counts = rollups.histogram(
+        coverage,
+        cases,
+        grouping=grouping or rollups.SlaRollupHistogram.Grouping.ALL,
+        figure=figure,
+        column=column,
+        period=period_column,
+    )
+    total = sum(counts.values())
+    rows = CaseMetrics.objects.filter(
+        cases,
+        **{
+            f"{period_column}__gte": period.start,
+            f"{period_column}__lt": period.end,
+            f"{column}__isnull": False,
+        },
+    )
+    return {"count": total, **_percentiles(rows, column, counts, total)}
+
+
+def _solved(
+    period: Period,
+    coverage: rollups.Coverage,
+    times: rollups.Coverage,
+    cases: Q,
+    grouping: str | None,
+) -> dict[str, Any]:
+    figures = rollups.cell_sums(coverage, cases, list(rollups.FCR_COUNTS))
+    if coverage.ranges:
+        direct = CaseMetrics.objects.filter(cases, coverage.rows("solved_at")).aggregate(
+            **{name: Count("fcr_state", filter=q) for name, q in rollups.FCR_COUNTS.items()}
         )
-        return {
-            "count": figures["count"],
-            **{name: _round(figures[name]) for name, _ in PERCENTILES},
-        }
-    count = rows.aggregate(count=Count("*"))["count"]
-    return {"count": count, **_percentiles(rows, column, count)}
-
-
-def _solved(period: Period, cases: Q) -> dict[str, Any]:
-    rows = CaseMetrics.objects.filter(cases, solved_at__gte=period.start, solved_at__lt=period.end)
-    column = "resolution_business_seconds"
-    timed = Q(**{f"{column}__isnull": False})
-    final = Q(fcr_state=CaseMetrics.FcrState.FINAL)
-    provisional = Q(fcr_state=CaseMetrics.FcrState.PROVISIONAL)
-    judged = Q(fcr__isnull=False)
-    aggregates: dict[str, Aggregate] = {
-        "resolution_count": Count("fcr_state", filter=timed),
-        "final": Count("fcr_state", filter=final),
-        "final_fcr": Count("fcr_state", filter=final & Q(fcr=True)),
-        "provisional": Count("fcr_state", filter=provisional),
-        "provisional_fcr": Count("fcr_state", filter=provisional & Q(fcr=True)),
-        "judged": Count("fcr_state", filter=judged),
-        "one_touch": Count("fcr_state", filter=judged & Q(one_touch=True)),
-        "no_follow_up": Count("fcr_state", filter=judged & Q(no_customer_follow_up=True)),
-    }
-    postgresql = connection.vendor == "postgresql"
-    if postgresql:  # percentile_cont leaves nulls out by itself
-        aggregates |= {name: PercentileCont(column, fraction) for name, fraction in PERCENTILES}
-    figures = rows.aggregate(**aggregates)
-    count = figures["resolution_count"]
-    if postgresql:
-        percentiles = {name: _round(figures[name]) for name, _ in PERCENTILES}
-    else:
-        percentiles = _percentiles(rows.filter(timed), column, count)
-    judged_count = figures["judged"]
+        for name in rollups.FCR_COUNTS:
+            figures[name] += direct[name]
+    judged = figures["judged"]
     return {
-        "resolution": {"count": count, **percentiles},
+        "resolution": _times(
+            period,
+            times,
+            cases,
+            grouping=grouping,
+            figure=rollups.SlaRollupHistogram.Figure.RESOLUTION,
+            column="resolution_business_seconds",
+            period_column="solved_at",
+        ),
         "fcr": {
             "final": _fcr(figures["final"], figures["final_fcr"]),
             "provisional": _fcr(figures["provisional"], figures["provisional_fcr"]),
         },
-        "one_touch": _share(judged_count, figures["one_touch"]),
-        "no_customer_follow_up": _share(judged_count, figures["no_follow_up"]),
+        "one_touch": _share(judged, figures["one_touch"]),
+        "no_customer_follow_up": _share(judged, figures["no_follow_up"]),
     }
 
 
-def _percentiles(rows: QuerySet[CaseMetrics], column: str, count: int) -> dict[str, Any]:
-    """percentile_cont's values without it (SQLite): the one or two rows around each rank."""
+def _percentiles(
+    rows: QuerySet[CaseMetrics], column: str, counts: dict[int, int], total: int
+) -> dict[str, Any]:
+    """percentile_cont's values: the values at ranks ⌊p·(n−1)⌋ and the next, read from the
+    bucket holding the first (and the next non-empty one, where the second may lie)."""
     result: dict[str, Any] = {}
-    ordered = rows.order_by(column).values_list(column, flat=True)
+    buckets = sorted(counts)
+    bucket_column = rollups.BUCKET_COLUMNS[column]
     for name, fraction in PERCENTILES:
-        if count == 0:
+        if total == 0:
             result[name] = None
             continue
-        rank = fraction * (count - 1)
+        rank = fraction * (total - 1)
         low = math.floor(rank)
-        values = list(ordered[low : low + 2])
+        below, position = 0, 0
+        while below + counts[buckets[position]] <= low:
+            below += counts[buckets[position]]
+            position += 1
+        wanted = buckets[position : position + 2]
+        values = list(
+            rows.filter(**{f"{bucket_column}__in": wanted})
+            .order_by(column)
+            .values_list(column, flat=True)[low - below : low - below + 2]
+        )
         value = float(values[0])
         if len(values) == 2:
             value += (rank - low) * (values[1] - values[0])

@@ -36,15 +36,20 @@ def test_a_supervisor_sees_their_notifications_and_marks_them_read(client, team)
     assert Notification.objects.get(recipient=other).read_at is None
 
 
-def test_marking_another_users_notification_read_changes_nothing(client, team):
+def test_marking_another_users_notification_read_is_a_404_and_changes_nothing(client, team):
     supervisor, other = SupervisorFactory(teams=[team]), SupervisorFactory()
     [theirs] = notify_many([(other, "sla_breached", None, "not yours")])
+    [mine] = notify_many([(supervisor, "sla_breached", None, "mine")])
     client.force_login(supervisor)
 
-    client.post("/notifications/read/", {"id": theirs.pk})
+    assert client.post("/notifications/read/", {"id": theirs.pk}).status_code == 404
+    for junk in ["abc", "-1", str(2**70)]:  # never "all of them" by mistake
+        assert client.post("/notifications/read/", {"id": junk}).status_code == 404
 
     theirs.refresh_from_db()
+    mine.refresh_from_db()
     assert theirs.read_at is None
+    assert mine.read_at is None
 
 
 def test_the_inbox_needs_a_login_and_reading_needs_a_post(client, agent):

@@ -132,6 +132,7 @@ class Command(BaseCommand):
         topping_up = get_user_model().objects.filter(username=SENTINEL_LOGIN).exists()
         if topping_up and existing >= cases:
             self.stdout.write(f"demo data already loaded ({existing} cases); nothing to do")
+            load_demo_macros(data)  # a demo loaded before macros existed gets them too
             self._print_chat_widget()
             return
         to_make = cases - existing if topping_up else cases
@@ -214,6 +215,35 @@ class Command(BaseCommand):
         )
 
 
+def load_demo_macros(data: dict) -> int:
+    """The composer's canned answers (fixtures/demo.json "macros"): shared ones, each team's,
+    a supervisor's personal one. Made once by title; a macro edited in the admin is kept."""
+    from apps.macros.models import Macro
+
+    existing = set(Macro.objects.values_list("title", flat=True))
+    teams = {team.slug: team for team in Team.objects.all()}
+    owners = {user.username: user for user in get_user_model().objects.all()}
+    made = [
+        Macro(
+            title=spec["title"],
+            body=spec["body"],
+            kind=spec.get("kind", ""),
+            scope=spec["scope"],
+            team=teams[spec["team"]] if spec.get("team") else None,
+            owner=owners[spec["owner"]] if spec.get("owner") else None,
+            set_status=spec.get("set_status", ""),
+            set_priority=spec.get("set_priority", ""),
+            add_tags=spec.get("add_tags", ""),
+            set_team=teams[spec["set_team"]] if spec.get("set_team") else None,
+            assign=spec.get("assign", ""),
+        )
+        for spec in data.get("macros", [])
+        if spec["title"] not in existing and (not spec.get("owner") or spec["owner"] in owners)
+    ]
+    Macro.objects.bulk_create(made)
+    return len(made)
+
+
 class DemoLoader:
     def __init__(self, data: dict, *, rng: random.Random):
         self.data, self.rng = data, rng
@@ -230,6 +260,7 @@ class DemoLoader:
     def load(self, *, cases: int) -> None:
         self._load_teams_and_users()
         self._load_sla()
+        load_demo_macros(self.data)
         plans = self._plan(cases)
         for plan in plans:
             self._write_case(plan)

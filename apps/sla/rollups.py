@@ -1,0 +1,424 @@
+"""The SLA summary's daily rollups: what a day's cases and clocks add up to, kept exact.
+
+A summary over a million cases would count hundreds of thousands of rows and sort their
+times for each request (apps/sla/summary.py). Instead, for each day (of TIME_ZONE) and each
+team, channel and priority, the build stores:
+
+- a cell (`SlaRollupCell`): the clocks *started* that day with a verdict, met and breached
+  per target metric, and the FCR counts of the cases *solved* that day;
+- histograms (`SlaRollupHistogram`): how many first-response business times of the cases
+  *opened* that day, and resolution business times of those *solved* that day, fell in each
+  bucket (`bucket`: 16 a doubling, so a bucket is at most 1/16 of its values wide).
+
+Exact, never approximate, by three rules:
+
+1. **A change marks its days.** Whatever changes a figure a rollup holds writes, in its own
+   transaction, a mark (`SlaRollupMark`: the instants whose days changed): the recompute
+   (`services._clocks_store`, `services._metrics_store`, only when a rolled-up value moved)
+   and the sweep's set-based breach (`services.clocks_breach`, one mark over the breached
+   clocks' starts). No other code writes clocks or metrics.
+2. **A marked day is read from the rows.** The summary (`covered_days`) takes from the
+   rollups only the built days inside its period that no mark touches; the rest of the
+   period — its edges, today, marked days, days not built — is read from the cases' rows as
+   before, through the same indexes. On PostgreSQL it reads in one REPEATABLE READ snapshot,
+   so a build or a change committing meanwhile is seen entirely or not at all.
+3. **A build deletes only the marks it read.** `rollups_build` reads the committed marks,
+   rebuilds their days from the rows (a later statement: it sees every change whose mark it
+   read), and deletes those marks by id. A change still in flight has its mark uncommitted:
+   not read, not deleted, so its day stays marked until the next build.
+
+Percentiles stay exact: the histograms give the bucket that holds the rank asked for and
+how many values lie below it; the one or two values at that rank are then read from the
+rows of that bucket in the period (an index on the bucket and the period's column), so the
+figure is the one `percentile_cont` computes over every row.
+
+The build runs from beat (`tasks.build_rollups`) and `manage.py sla_rollups`; days up to
+yesterday are built (today changes by the minute: it is read from the rows). A TIME_ZONE
+change leaves days that are no longer local days: the next build drops and rebuilds them;
+until then the summary, which uses a built day only when it lies wholly inside its period,
+reads the period's edges from the rows and stays exact.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.utils import timezone
+
+from apps.cases.models import Case
+
+from .models import (
+    CaseMetrics,
+    Metric,
+    SlaClock,
+    SlaRollupCell,
+    SlaRollupDay,
+    SlaRollupHistogram,
+    SlaRollupMark,
+)
+
+SUB_BUCKETS = 16  # buckets a doubling: a bucket spans at most 1/16 of its values
+_EXACT = 2 * SUB_BUCKETS  # values below this have a bucket each
+MAX_VALUE = 2**31 - 1  # PositiveIntegerField
+
+# The counts a cell holds, as aggregates of the rows of one day (and of the summary's
+# uncovered ranges: the same definitions, apps/sla/summary.py).
+VERDICT_STATES = (SlaClock.State.MET, SlaClock.State.BREACHED)
+_FINAL = Q(fcr_state=CaseMetrics.FcrState.FINAL)
+_PROVISIONAL = Q(fcr_state=CaseMetrics.FcrState.PROVISIONAL)
+_JUDGED = Q(fcr__isnull=False)
+FCR_COUNTS: dict[str, Q] = {
+    "final": _FINAL,
+    "final_fcr": _FINAL & Q(fcr=True),
+    "provisional": _PROVISIONAL,
+    "provisional_fcr": _PROVISIONAL & Q(fcr=True),
+    "judged": _JUDGED,
+    "one_touch": _JUDGED & Q(one_touch=True),
+    "no_follow_up": _JUDGED & Q(no_customer_follow_up=True),
+}
+KEY = ("team_id", "channel", "priority")
+
+
+def bucket(value: int | None) -> int | None:
+    """The histogram bucket of a business time in seconds (None: none). Monotonic: a
+    larger value never has a smaller bucket. Below 32 each value is its own bucket; above,
+    16 buckets a doubling (v >> e keeps its five leading bits)."""
+    if value is None:
+        return None
+    if value < 0:
+        raise ValueError(f"a time is not negative: {value!r}")
+    if value < _EXACT:
+        return value
+    shift = value.bit_length() - 5
+    return SUB_BUCKETS * shift + (value >> shift)
+
+
+def bucket_sql(column: str) -> str:
+    """`bucket` as an SQL expression of an integer column (PostgreSQL and SQLite alike):
+    for backfills and set-based seeds."""
+    branches = [f"WHEN {column} < {_EXACT} THEN {column}"]
+    for shift in range(1, MAX_VALUE.bit_length() - 4):
+        branches.append(
+            f"WHEN {column} < {1 << (shift + 5)} THEN {SUB_BUCKETS * shift} + ({column} >> {shift})"
+        )
+    return f"(CASE WHEN {column} IS NULL THEN NULL {' '.join(branches)} END)"
+
+
+# --- marks: written by every change of a rolled-up figure ---------------------------------
+
+
+def mark(instants: Iterable[datetime | None]) -> None:
+    """The days holding these instants have changed (call in the change's transaction)."""
+    points = sorted({t for t in instants if t is not None})
+    if points:
+        SlaRollupMark.objects.bulk_create(SlaRollupMark(start=t, end=t) for t in points)
+
+
+def mark_span(start: datetime, end: datetime) -> None:
+    """Every day from `start`'s to `end`'s has changed."""
+    SlaRollupMark.objects.create(start=start, end=end)
+
+
+def clock_rollup_values(clock: Any) -> tuple[Any, ...] | None:
+    """What a clock adds to a cell: nothing until it has a verdict."""
+    if clock.state not in VERDICT_STATES:
+        return None
+    return (
+        clock.metric,
+        clock.started_at,
+        clock.state,
+        clock.team_id,
+        clock.channel,
+        clock.priority,
+    )
+
+
+_METRICS_ROLLED_UP = (
+    "opened_at",
+    "first_response_business_seconds",
+    "solved_at",
+    "resolution_business_seconds",
+    "fcr",
+    "fcr_state",
+    "one_touch",
+    "no_customer_follow_up",
+    *KEY,
+)
+
+
+def metrics_rollup_values(row: CaseMetrics) -> tuple[Any, ...]:
+    return tuple(getattr(row, name) for name in _METRICS_ROLLED_UP)
+
+
+# --- days ----------------------------------------------------------------------------------
+
+
+def local_day(day: date, zone: zoneinfo.ZoneInfo | Any) -> tuple[datetime, datetime]:
+    """The instants [start, end) of a local day (23 or 25 hours on a DST change)."""
+    start = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
+    return start, end
+
+
+def _days_between(start: datetime, end: datetime, zone: Any) -> list[date]:
+    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Which part of a period the rollups answer (`days`, ids) and which the rows do."""
+
+    days: list[int]
+    ranges: list[tuple[datetime, datetime]]  # half-open, in order
+
+    def rows(self, column: str) -> Q:
+        """The rows whose `column` lies in the uncovered ranges (none: matches nothing)."""
+        q = Q(pk__in=[])
+        for start, end in self.ranges:
+            q |= Q(**{f"{column}__gte": start, f"{column}__lt": end})
+        return q
+
+
+def covered_days(start: datetime, end: datetime) -> Coverage:
+    """The built, unmarked days wholly inside [start, end), and the ranges left over."""
+    touched = SlaRollupMark.objects.filter(start__lt=OuterRef("end"), end__gte=OuterRef("start"))
+    days = (
+        SlaRollupDay.objects.filter(start__gte=start, end__lte=end)
+        .exclude(Exists(touched))
+        .order_by("start")
+        .values_list("pk", "start", "end")
+    )
+    ids: list[int] = []
+    ranges: list[tuple[datetime, datetime]] = []
+    cursor = start
+    for pk, day_start, day_end in days:
+        if day_start < cursor:  # overlaps one taken (days of an older TIME_ZONE, not rebuilt)
+            continue
+        if day_start > cursor:
+            ranges.append((cursor, day_start))
+        ids.append(pk)
+        cursor = day_end
+    if cursor < end:
+        ranges.append((cursor, end))
+    return Coverage(days=ids, ranges=ranges)
+
+
+# --- the build -----------------------------------------------------------------------------
+
+
+def rollups_build(
+    *, now: datetime | None = None, max_days: int | None = 31, rebuild: bool = False
+) -> dict[str, int]:
+    """Build the days up to yesterday that are missing, marked or of another TIME_ZONE
+    (`rebuild`: every one), at most `max_days` a call (newest first; the rest next time;
+    None: all).
+    Idempotent; two at once on PostgreSQL: the second returns at once."""
+    now = now or timezone.now()
+    zone = timezone.get_default_timezone()
+    with transaction.atomic():
+        if not _build_lock():
+            return {"built": 0, "dropped": 0, "marks": 0, "busy": 1}
+        yesterday = now.astimezone(zone).date() - timedelta(days=1)
+        earliest = Case.objects.aggregate(first=Min("created_at"))["first"]
+        if earliest is None:
+            return {"built": 0, "dropped": 0, "marks": 0, "busy": 0}
+        built = {
+            start: (pk, end)
+            for pk, start, end in SlaRollupDay.objects.values_list("pk", "start", "end")
+        }
+        # Days of another zone (TIME_ZONE changed) go; their instants are rebuilt as local days.
+        wanted = {
+            local_day(d, zone): d
+            for d in _days_between(earliest, local_day(yesterday, zone)[0], zone)
+            if d <= yesterday
+        }
+        stray = [pk for start, (pk, end) in built.items() if (start, end) not in wanted]
+        if stray:
+            SlaRollupDay.objects.filter(pk__in=stray).delete()
+        marks = list(
+            SlaRollupMark.objects.order_by("pk").values_list("pk", "start", "end")[:10_000]
+        )
+        marked: dict[date, list[int]] = {}
+        for pk, start, end in marks:
+            for d in _days_between(start, end, zone):
+                marked.setdefault(d, []).append(pk)
+        todo = sorted(
+            (d for span, d in wanted.items() if rebuild or span[0] not in built or d in marked),
+            reverse=True,
+        )[:max_days]
+        for d in todo:
+            _build_day(d, zone, now)
+        # A mark goes once every day it touches is built now (or is not a day to build:
+        # today, the future, before the first case).
+        done, days = set(todo), set(wanted.values())
+        finished = [
+            pk
+            for pk, start, end in marks
+            if all(d in done or d not in days for d in _days_between(start, end, zone))
+        ]
+        SlaRollupMark.objects.filter(pk__in=finished).delete()
+        return {"built": len(todo), "dropped": len(stray), "marks": len(finished), "busy": 0}
+
+
+def _build_lock() -> bool:
+    """One build at a time (PostgreSQL: a transaction advisory lock; SQLite writes one at a
+    time anyway)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext('cxdesk.sla.rollups'))")
+        return bool(cursor.fetchone()[0])
+
+
+def _build_day(day: date, zone: Any, now: datetime) -> None:
+    start, end = local_day(day, zone)
+    row, _ = SlaRollupDay.objects.update_or_create(
+        start=start, defaults={"day": day, "end": end, "built_at": now}
+    )
+    SlaRollupCell.objects.filter(day=row).delete()
+    SlaRollupHistogram.objects.filter(day=row).delete()
+    cells: dict[tuple[Any, ...], SlaRollupCell] = {}
+
+    def cell(values: dict[str, Any]) -> SlaRollupCell:
+        key = tuple(values[name] for name in KEY)
+        if key not in cells:
+            cells[key] = SlaRollupCell(day=row, **dict(zip(KEY, key, strict=True)))
+        return cells[key]
+
+    clocks = (
+        SlaClock.objects.filter(
+            metric__in=Metric.values,
+            started_at__gte=start,
+            started_at__lt=end,
+            state__in=VERDICT_STATES,
+        )
+        .values(*KEY, "metric", "state")
+        .annotate(n=Count("state"))
+        .order_by()
+    )
+    for values in clocks:
+        setattr(cell(values), f"{values['metric']}_{values['state']}", values["n"])
+    solved = (
+        CaseMetrics.objects.filter(solved_at__gte=start, solved_at__lt=end)
+        .values(*KEY)
+        .annotate(**{name: Count("fcr_state", filter=q) for name, q in FCR_COUNTS.items()})
+        .order_by()
+    )
+    for values in solved:
+        target = cell(values)
+        for name in FCR_COUNTS:
+            setattr(target, name, values[name])
+    SlaRollupCell.objects.bulk_create(cells.values())
+    for figure, column, period in HISTOGRAMS:
+        _histogram_insert(row.pk, figure, column, period, start, end)
+
+
+# (figure, business-time column, the period's column): what each histogram counts.
+HISTOGRAMS = (
+    (SlaRollupHistogram.Figure.FIRST_RESPONSE, "first_response_business_seconds", "opened_at"),
+    (SlaRollupHistogram.Figure.RESOLUTION, "resolution_business_seconds", "solved_at"),
+)
+BUCKET_COLUMNS = {
+    "first_response_business_seconds": "first_response_bucket",
+    "resolution_business_seconds": "resolution_bucket",
+}
+
+
+# The histograms' groupings: the key columns each keeps (the others empty) and which rows.
+GROUPINGS: dict[str, tuple[tuple[str, ...], str]] = {
+    SlaRollupHistogram.Grouping.ALL: ((), ""),
+    SlaRollupHistogram.Grouping.TEAM: (("team_id",), "AND team_id IS NOT NULL"),
+    SlaRollupHistogram.Grouping.CHANNEL_PRIORITY: (("channel", "priority"), ""),
+}
+
+
+def _histogram_insert(
+    day_id: int, figure: str, column: str, period: str, start: datetime, end: datetime
+) -> None:
+    """One INSERT … SELECT … GROUP BY a grouping: the day's values per key and bucket."""
+    quote = connection.ops.quote_name
+    histogram = quote(SlaRollupHistogram._meta.db_table)
+    metrics = quote(CaseMetrics._meta.db_table)
+    bucket_column = quote(BUCKET_COLUMNS[column])
+    for grouping, (keys, extra) in GROUPINGS.items():
+        chosen = {"team_id": "NULL", "channel": "''", "priority": "''"}
+        chosen.update({k: quote(k) for k in keys})
+        grouped = "".join(f"{quote(k)}, " for k in keys)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {histogram} (day_id, figure, {quote('grouping')}, team_id, channel, "
+                "priority, bucket, count) "
+                f"SELECT %s, %s, %s, {chosen['team_id']}, {chosen['channel']}, "
+                f"{chosen['priority']}, {bucket_column}, COUNT(*) FROM {metrics} "
+                f"WHERE {quote(period)} >= %s AND {quote(period)} < %s "
+                f"AND {quote(column)} IS NOT NULL {extra} "
+                f"GROUP BY {grouped}{bucket_column}",
+                [day_id, figure, grouping, start, end],
+            )
+
+
+# --- reading (apps/sla/summary.py) ---------------------------------------------------------
+
+
+def cell_sums(coverage: Coverage, cases: Q, names: Sequence[str]) -> dict[str, int]:
+    """The covered days' cells summed (zeros when none)."""
+    if not coverage.days:
+        return dict.fromkeys(names, 0)
+    sums = SlaRollupCell.objects.filter(cases, day_id__in=coverage.days).aggregate(
+        **{name: Sum(name) for name in names}
+    )
+    return {name: sums[name] or 0 for name in names}
+
+
+def grouping_for(*, team: bool, channel: bool, priority: bool) -> str | None:
+    """The histograms that answer a summary filtered so (None: its rows are counted)."""
+    if team:
+        return None if channel or priority else SlaRollupHistogram.Grouping.TEAM
+    if channel or priority:
+        return SlaRollupHistogram.Grouping.CHANNEL_PRIORITY
+    return SlaRollupHistogram.Grouping.ALL
+
+
+_EMPTY = {"team_id__isnull": True, "channel": "", "priority": ""}
+
+
+def histogram(
+    coverage: Coverage, cases: Q, *, grouping: str, figure: str, column: str, period: str
+) -> dict[int, int]:
+    """Values per bucket over the whole period: the covered days' histograms of `grouping`
+    (filtered by `cases`, on the grouping's columns) and the uncovered ranges' rows."""
+    counts: dict[int, int] = {}
+    if coverage.days:
+        keys = GROUPINGS[grouping][0]
+        empty = Q(
+            **{name: value for name, value in _EMPTY.items() if name.split("__")[0] not in keys}
+        )
+        rows = (
+            SlaRollupHistogram.objects.filter(
+                cases, empty, figure=figure, grouping=grouping, day_id__in=coverage.days
+            )
+            .values("bucket")
+            .annotate(n=Sum("count"))
+            .order_by()
+        )
+        for values in rows:
+            counts[values["bucket"]] = counts.get(values["bucket"], 0) + values["n"]
+    if coverage.ranges:
+        bucket_column = BUCKET_COLUMNS[column]
+        rows = (
+            CaseMetrics.objects.filter(cases, coverage.rows(period), **{f"{column}__isnull": False})
+            .values(bucket_column)
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        for values in rows:
+            b = values[bucket_column]
+            counts[b] = counts.get(b, 0) + values["n"]
+    return counts
