@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "apps.sla",
     "apps.notifications",
     "apps.macros",
+    "apps.rootcauses",
 ]
 
 MIDDLEWARE = [
@@ -345,7 +346,18 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.api.tasks.purge_idempotency_keys",
         "schedule": 3600,
     },
+    "train-root-cause-suggestions": {
+        "task": "apps.rootcauses.tasks.train",
+        "schedule": env.int("CXDESK_ROOTCAUSE_TRAIN_SECONDS", default=24 * 3600),
+    },
 }
+
+# --- Root causes ----------------------------------------------------------------------------
+# Suggestions (apps/rootcauses): off, no task is enqueued for a case and the case page shows
+# none. The model is trained only from this many tagged cases on (fewer: no model, no
+# suggestions); beat retrains it every CXDESK_ROOTCAUSE_TRAIN_SECONDS.
+CXDESK_ROOTCAUSE_SUGGESTIONS = env.bool("CXDESK_ROOTCAUSE_SUGGESTIONS", default=True)
+CXDESK_ROOTCAUSE_MIN_TRAINING_CASES = env.int("CXDESK_ROOTCAUSE_MIN_TRAINING_CASES", default=50)
 
 # --- SLA ------------------------------------------------------------------------------------
 # Off: no clock is computed or swept (cases keep what they had); for deployments that keep

@@ -13,6 +13,12 @@ class Team(models.Model):
     name = models.CharField(max_length=100, unique=True)
     slug = models.SlugField(max_length=100, unique=True)
     description = models.TextField(blank=True)
+    # The team's cases cannot be solved without a root cause (apps/cases/services.py).
+    root_cause_required = models.BooleanField(
+        "root cause required before solve",
+        default=False,
+        help_text="Refuse to solve this team's cases until they have a root cause",
+    )
     members = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="teams", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -18,6 +18,8 @@ class ApiToken(models.Model):
         WEBHOOKS_WRITE = "webhooks:write", "Manage webhook subscriptions"
         SLA_READ = "sla:read", "Read business calendars and SLA policies"
         SLA_WRITE = "sla:write", "Manage business calendars and SLA policies (admins' tokens)"
+        ROOTCAUSES_READ = "rootcauses:read", "Read the root-cause taxonomy"
+        ROOTCAUSES_WRITE = "rootcauses:write", "Manage the root-cause taxonomy (admins' tokens)"
 
     name = models.CharField(max_length=100)
     owner = models.ForeignKey(

@@ -22,6 +22,7 @@ from apps.api.idempotency import view_atomic
 from apps.api.pagination import CxCursorPagination
 from apps.api.schema import ErrorSerializer
 from apps.contacts import services as contact_services
+from apps.rootcauses import selectors as root_cause_selectors
 from apps.sla import selectors as sla_selectors
 from apps.sla.serializers import CaseMetricsOutput, SlaStateOutput
 
@@ -30,6 +31,7 @@ from .filters import CaseFilter
 from .models import Attachment, Case, Interaction, Tag
 from .serializers import (
     CaseCreateInput,
+    CaseDetailOutput,
     CaseOutput,
     CaseUpdateInput,
     IdentityInput,
@@ -44,7 +46,9 @@ from .serializers import (
         summary="List the cases you may see",
         description="Cursor-paginated; filters combine with AND.",
     ),
-    retrieve=extend_schema(summary="One case"),
+    retrieve=extend_schema(
+        summary="One case, with its suggested root causes", responses={200: CaseDetailOutput}
+    ),
 )
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     scope_resource = "cases"
@@ -57,7 +61,13 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
-        return selectors.case_list_for(user=self.request.user).order_by()
+        cases = selectors.case_list_for(user=self.request.user).order_by()
+        if self.action == "retrieve":
+            cases = cases.prefetch_related(root_cause_selectors.suggestions_prefetch())
+        return cases
+
+    def get_serializer_class(self):
+        return CaseDetailOutput if self.action == "retrieve" else CaseOutput
 
     @extend_schema(
         summary="Open a case",
@@ -83,6 +93,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
                 assignee=d.get("assignee"),
                 tags=d.get("tags", ()),
                 custom_fields=d.get("custom_fields"),
+                root_cause=d.get("root_cause"),
                 actor=request.user,
                 body_text=message.get("body_text", ""),
                 body_html=message.get("body_html", ""),
@@ -125,7 +136,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
 
     def _reload(self, case_id: int) -> Case:
         return (
-            Case.objects.select_related("requester", "team", "assignee")
+            Case.objects.select_related("requester", "team", "assignee", "root_cause")
             .prefetch_related("tags")
             .get(pk=case_id)
         )

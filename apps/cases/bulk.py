@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from apps.accounts.types import User
 from apps.api.filters import parse_id
 from apps.core.errors import DomainError
+from apps.rootcauses.models import RootCause
 
 from . import queues, services
 from .filters_web import assignee_choices
@@ -27,6 +28,7 @@ ACTIONS = [
     ("status", "Set status"),
     ("priority", "Set priority"),
     ("tag", "Add tag"),
+    ("root_cause", "Set root cause"),
     ("merge", "Merge"),
 ]
 
@@ -37,6 +39,11 @@ class BulkForm(forms.Form):
     status = forms.ChoiceField(choices=[("", "—"), *Case.Status.choices], required=False)
     priority = forms.ChoiceField(choices=[("", "—"), *Case.Priority.choices], required=False)
     tag = forms.CharField(max_length=64, required=False, strip=True)
+    root_cause = forms.ModelChoiceField(
+        queryset=RootCause.objects.active(),
+        required=False,
+        error_messages={"invalid_choice": "That root cause is retired or not in the taxonomy."},
+    )
     target = forms.IntegerField(required=False, min_value=1)
 
     def __init__(self, *args, scope: queues.Scope, **kwargs):
@@ -59,7 +66,13 @@ class BulkForm(forms.Form):
             raise forms.ValidationError(f"Select at most {MAX_SELECTED} cases at once.")
         data["case_ids"] = list(dict.fromkeys(ids))
         action = data.get("action")
-        needed = {"assign": "assignee", "status": "status", "priority": "priority", "tag": "tag"}
+        needed = {
+            "assign": "assignee",
+            "status": "status",
+            "priority": "priority",
+            "tag": "tag",
+            "root_cause": "root_cause",
+        }
         if action in needed and not data.get(needed[action]):
             self.add_error(needed[action], "Choose a value for this action.")
         if action == "merge":
@@ -134,6 +147,15 @@ def _plan(action: str, data: dict, actor: User) -> _Plan:
             lambda case: any(t.name == tag for t in case.tags.all()),
             lambda case: services.case_set_tags(
                 case_id=case.pk, tags=[*(t.name for t in case.tags.all()), tag], actor=actor
+            ),
+        )
+    if action == "root_cause":
+        node = data["root_cause"]
+        return _Plan(
+            f"Root cause set to {node.path}",
+            lambda case: case.root_cause_id == node.pk,
+            lambda case: services.case_set_root_cause(
+                case_id=case.pk, root_cause=node, actor=actor
             ),
         )
     raise ValueError(action)  # pragma: no cover - the form allows no other action

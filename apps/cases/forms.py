@@ -11,12 +11,14 @@ import re
 from django import forms
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import models
 
 from apps.accounts.models import AgentProfile, Team, role_of
 from apps.accounts.types import User
 from apps.contacts.models import ContactIdentity
 from apps.core.ids import MAX_DB_ID
 from apps.core.text import has_hidden, reveal_hidden
+from apps.rootcauses.models import RootCause
 
 from . import outbound, services
 from .models import Case, Channel, Tag
@@ -196,6 +198,46 @@ class TagsForm(CaseFieldForm):
         return "Tags saved."
 
 
+class RootCauseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return str(obj)  # the path; "(retired)" after one the case still has
+
+
+def root_cause_choices(case: Case):
+    """The current nodes of the taxonomy, and the case's own even when retired (one query)."""
+    nodes = RootCause.objects.filter(retired_at__isnull=True)
+    if case.root_cause_id:
+        nodes = RootCause.objects.filter(
+            models.Q(retired_at__isnull=True) | models.Q(pk=case.root_cause_id)
+        )
+    return nodes.order_by("path", "id")
+
+
+class RootCauseForm(CaseFieldForm):
+    """The root cause from the taxonomy; a suggestion's one-click button posts its id here."""
+
+    field_name = "root_cause"
+    root_cause = RootCauseChoiceField(
+        queryset=RootCause.objects.none(),
+        required=False,
+        empty_label="Not set",
+        error_messages={"invalid_choice": "That root cause is not in the taxonomy any more."},
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["root_cause"].queryset = root_cause_choices(self.case)
+
+    def save(self) -> Case:
+        return services.case_set_root_cause(
+            case_id=self.case.pk, root_cause=self.cleaned_data["root_cause"], actor=self.user
+        )
+
+    def done_message(self) -> str:
+        node = self.cleaned_data["root_cause"]
+        return f"Root cause set to {node.path}." if node else "Root cause removed."
+
+
 class SubjectForm(CaseFieldForm):
     field_name = "subject"
     subject = forms.CharField(max_length=SUBJECT_MAX_LENGTH * 2)  # markers are longer
@@ -214,7 +256,15 @@ class SubjectForm(CaseFieldForm):
 
 FIELD_FORMS: dict[str, type[CaseFieldForm]] = {
     form.field_name: form
-    for form in (StatusForm, PriorityForm, AssigneeForm, TeamForm, TagsForm, SubjectForm)
+    for form in (
+        StatusForm,
+        PriorityForm,
+        AssigneeForm,
+        TeamForm,
+        TagsForm,
+        RootCauseForm,
+        SubjectForm,
+    )
 }
 
 

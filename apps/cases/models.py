@@ -108,6 +108,15 @@ class Case(models.Model):
         Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="cases")
+    # Why the customer contacted us: a node of the taxonomy (apps/rootcauses), set through
+    # services.case_set_root_cause. PROTECT: a node with cases is retired, never deleted.
+    root_cause = models.ForeignKey(
+        "rootcauses.RootCause",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+    )
     custom_fields = models.JSONField(default=dict, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now)
@@ -334,6 +343,7 @@ class CaseEvent(models.Model):
         ASSIGNEE = "assignee", "Assignee changed"
         TEAM = "team", "Team changed"
         TAGS = "tags", "Tags changed"
+        ROOT_CAUSE = "root_cause", "Root cause changed"
         SUBJECT = "subject", "Subject changed"
         CUSTOM_FIELDS = "custom_fields", "Custom fields changed"
         INTERACTION = "interaction", "Interaction added"

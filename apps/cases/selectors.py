@@ -16,7 +16,7 @@ def case_list_for(*, user: User) -> CaseQuerySet:
     """Every case the user may see, with what a list row shows, newest activity first."""
     return (
         Case.objects.visible_to(user)
-        .select_related("requester", "team", "assignee")
+        .select_related("requester", "team", "assignee", "root_cause")
         .prefetch_related("tags")
         .order_by("-updated_at", "-id")
     )
@@ -40,7 +40,9 @@ def case_detail(*, case_id: int, user: User) -> Case:
         raise Case.DoesNotExist
     return (
         Case.objects.visible_to(user)
-        .select_related("requester", "requester__organization", "team", "assignee", "merged_into")
+        .select_related(
+            "requester", "requester__organization", "team", "assignee", "merged_into", "root_cause"
+        )
         .prefetch_related(
             "tags",
             "requester__identities",

@@ -12,6 +12,7 @@ from apps.accounts.models import Team
 from apps.api.fields import JsonObjectField
 from apps.api.serializers import FieldsBuiltOnceMixin, StrictInputSerializer
 from apps.contacts.models import ContactIdentity
+from apps.rootcauses.models import RootCause
 
 from .models import EXTERNAL_ID_MAX_BYTES, Attachment, Case, Channel, Interaction, Tag
 
@@ -95,6 +96,31 @@ class MessageInput(StrictInputSerializer):
         return attrs
 
 
+class RootCauseField(serializers.PrimaryKeyRelatedField):
+    """A current root cause by id: an unknown id or a retired node is a 400 naming it."""
+
+    default_error_messages = {
+        **serializers.PrimaryKeyRelatedField.default_error_messages,
+        "does_not_exist": "No root cause has the id {pk_value} (GET /api/v1/root-causes/).",
+        "retired": "The root cause {path!r} is retired: choose a current one.",
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", RootCause.objects.all())
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_null", True)
+        kwargs.setdefault(
+            "help_text", "The root cause's id (GET /api/v1/root-causes/); null clears it"
+        )
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        node = super().to_internal_value(data)
+        if node.is_retired:
+            self.fail("retired", path=node.path)
+        return node
+
+
 class CaseCreateInput(StrictInputSerializer):
     subject = serializers.CharField(max_length=255)
     requester = IdentityInput()
@@ -110,6 +136,7 @@ class CaseCreateInput(StrictInputSerializer):
         child=serializers.CharField(max_length=64), required=False, max_length=MAX_TAGS
     )
     custom_fields = JsonObjectField(required=False, validators=[_validate_custom_fields])
+    root_cause = RootCauseField()
     message = MessageInput(required=False, help_text="The customer's first message")
 
 
@@ -133,6 +160,7 @@ class CaseUpdateInput(StrictInputSerializer):
         validators=[_validate_custom_fields],
         help_text="Merged into the case's fields; a null value removes a field.",
     )
+    root_cause = RootCauseField()
 
     def validate(self, attrs):
         if not attrs:
@@ -215,12 +243,19 @@ class UserRefOutput(serializers.Serializer):
     name = serializers.CharField(source="get_full_name")
 
 
+class RootCauseRefOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    path = serializers.CharField(help_text="Category › cause › detail")
+    retired = serializers.BooleanField(source="is_retired")
+
+
 class CaseOutput(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
     requester = ContactRefOutput()
     team = TeamRefOutput(allow_null=True)
     assignee = UserRefOutput(allow_null=True)
     tags = serializers.SerializerMethodField()
+    root_cause = RootCauseRefOutput(allow_null=True)
 
     class Meta:
         model = Case
@@ -235,6 +270,7 @@ class CaseOutput(FieldsBuiltOnceMixin, serializers.ModelSerializer):
             "team",
             "assignee",
             "tags",
+            "root_cause",
             "custom_fields",
             "created_at",
             "updated_at",
@@ -249,6 +285,31 @@ class CaseOutput(FieldsBuiltOnceMixin, serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_tags(self, case) -> list[str]:
         return sorted(tag.name for tag in case.tags.all())  # prefetched by the selector
+
+
+class RootCauseSuggestionOutput(serializers.Serializer):
+    root_cause = serializers.IntegerField(source="root_cause_id")
+    path = serializers.CharField(source="root_cause.path", help_text="Category › cause")
+    score = serializers.FloatField(
+        help_text="0–1, higher is likelier (a softmax over the root causes, not a calibrated "
+        "probability)"
+    )
+
+
+class CaseDetailOutput(CaseOutput):
+    """One case: CaseOutput and the root causes the model suggests for it."""
+
+    root_cause_suggestions = serializers.SerializerMethodField(
+        help_text="Up to 3, best first; empty when no model is trained yet"
+    )
+
+    class Meta(CaseOutput.Meta):
+        fields = [*CaseOutput.Meta.fields, "root_cause_suggestions"]
+
+    @extend_schema_field(RootCauseSuggestionOutput(many=True))
+    def get_root_cause_suggestions(self, case) -> list[dict]:
+        # Prefetched by the view (current root causes only, by rank).
+        return list(RootCauseSuggestionOutput(case.current_suggestions, many=True).data)
 
 
 class AttachmentOutput(serializers.ModelSerializer):

@@ -23,6 +23,8 @@ from apps.accounts.types import User
 from apps.contacts.models import Contact
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_on_commit
+from apps.rootcauses.models import RootCause
+from apps.rootcauses.services import root_cause_assignable
 
 from . import events, outbound, quoting
 from .models import (
@@ -44,6 +46,13 @@ class UserRef(TypedDict):
 
     id: int
     username: str
+
+
+class RootCauseRef(TypedDict):
+    """A root cause as a CaseEvent records it (the path as it read then)."""
+
+    id: int
+    path: str
 
 
 class TeamRef(TypedDict):
@@ -113,6 +122,14 @@ class RoutingNotAllowed(CaseError):
         super().__init__(message)
 
 
+class RootCauseRequired(CaseError):
+    """The case's team solves cases only once they have a root cause (Team setting)."""
+
+    code = "root_cause_required"
+    status = 409
+    field = "root_cause"
+
+
 class MergeError(CaseError):
     code = "invalid_merge"
     status = 409
@@ -172,6 +189,22 @@ def _user_ref(user: User | None) -> UserRef | None:
 
 def _team_ref(team: Team | None) -> TeamRef | None:
     return {"id": team.pk, "name": team.name} if team else None
+
+
+def _root_cause_ref(root_cause: RootCause | None) -> RootCauseRef | None:
+    return {"id": root_cause.pk, "path": root_cause.path} if root_cause else None
+
+
+def _check_root_cause_before_solve(case: Case) -> None:
+    """Refuse to solve a case without a root cause when its team requires one (one query,
+    only when solving a case that has none)."""
+    if case.root_cause_id is not None or case.team_id is None:
+        return
+    if Team.objects.filter(pk=case.team_id, root_cause_required=True).exists():
+        raise RootCauseRequired(
+            f"{case.reference} needs a root cause before it is solved (its team requires "
+            f"one): set the root cause, then solve it"
+        )
 
 
 def _check_assignee(case: Case, assignee: User | None) -> None:
@@ -266,6 +299,7 @@ def _set_status(
             after={"reopen_count": case.reopen_count},
         )
     if to == Status.SOLVED:
+        _check_root_cause_before_solve(case)
         case.solved_at = now
         changed.append("solved_at")
     if to == Status.CLOSED:
@@ -393,6 +427,7 @@ def case_open(
     metadata: dict[str, Any] | None = None,
     occurred_at: datetime | None = None,
     follow_up_of: Case | None = None,
+    root_cause: RootCause | None = None,
 ) -> CaseOpened:
     """Open a case for `requester`; with a body, their first message is added to it.
 
@@ -425,6 +460,9 @@ def case_open(
     _check_assignee(case, assignee)
     routing_check(actor=actor, team=team, assignee=assignee)
     _check_reachable(case, actor=actor)
+    if root_cause is not None:
+        root_cause_assignable(root_cause)
+        case.root_cause = root_cause
     with transaction.atomic(savepoint=False):
         case.save()
         tag_names = _normalise_tags(tags)
@@ -433,7 +471,7 @@ def case_open(
             case.tags.add(*tag_objects)
         _tags_known(case, tag_objects)
         opened_by: _OpenedBy = {"actor": actor, "actor_contact": None if actor else requester}
-        created = {
+        created: dict[str, Any] = {
             "subject": case.subject,
             "status": case.status,
             "priority": case.priority,
@@ -443,6 +481,8 @@ def case_open(
             "tags": tag_names,
             "follow_up_of": follow_up_of.pk if follow_up_of else None,
         }
+        if root_cause is not None:
+            created["root_cause"] = _root_cause_ref(root_cause)
         _event(case, CaseEvent.Kind.CREATED, **opened_by, after=created)
         linked: list[events.CaseChange] = []
         if follow_up_of:
@@ -817,6 +857,32 @@ def case_set_priority(*, case_id: int, priority: str, actor: User | None = None)
 
 
 @transaction.atomic
+def case_set_root_cause(
+    *, case_id: int, root_cause: RootCause | None, actor: User | None = None
+) -> Case:
+    """Give the case a root cause (None to clear it). A retired node cannot be newly given
+    (RootCauseRetired, field root_cause); a case keeps the one it has when it is retired."""
+    case = _locked(case_id)
+    if case.root_cause_id == (root_cause.pk if root_cause else None):
+        return case
+    if root_cause is not None:
+        root_cause = RootCause.objects.get(pk=root_cause.pk)  # as it is now, not as passed
+        root_cause_assignable(root_cause)
+    start = _snapshot(case)
+    _event(
+        case,
+        CaseEvent.Kind.ROOT_CAUSE,
+        actor=actor,
+        before=_root_cause_ref(case.root_cause),
+        after=_root_cause_ref(root_cause),
+    )
+    case.root_cause = root_cause
+    case.save(update_fields=["root_cause", "updated_at"])
+    _announce_update(case, ["root_cause"], start=start, actor=actor)
+    return case
+
+
+@transaction.atomic
 def case_set_tags(*, case_id: int, tags: Iterable[str], actor: User | None = None) -> Case:
     case = _locked(case_id)
     before = sorted(case.tags.values_list("name", flat=True))
@@ -1077,12 +1143,13 @@ def case_update(
     assignee: User | None | Literal[_Unset.UNSET] = _UNSET,
     tags: Iterable[str] | None = None,
     custom_fields: Mapping[str, Any] | None = None,
+    root_cause: RootCause | None | Literal[_Unset.UNSET] = _UNSET,
     status: str | None = None,
 ) -> Case:
     """Apply several changes at once, all or nothing; each change records its own event.
 
-    `team` and `assignee` accept None (to clear them); leave them out to keep them. The team
-    changes first (so an assignee can be checked against it) and the status last.
+    `team`, `assignee` and `root_cause` accept None (to clear them); leave them out to keep
+    them. The team changes first (so an assignee can be checked against it) and the status last.
     """
     if team is not _UNSET:
         case_set_team(case_id=case_id, team=team, actor=actor)
@@ -1096,6 +1163,8 @@ def case_update(
         case_set_tags(case_id=case_id, tags=tags, actor=actor)
     if custom_fields is not None:
         case_set_custom_fields(case_id=case_id, values=custom_fields, actor=actor)
+    if root_cause is not _UNSET:  # before the status: a solve may require it
+        case_set_root_cause(case_id=case_id, root_cause=root_cause, actor=actor)
     if status is not None:
         case_transition(case_id=case_id, to=status, actor=actor)
     return Case.objects.get(pk=case_id)

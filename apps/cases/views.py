@@ -65,6 +65,7 @@ def _page_context(request, case_id: int, **extra) -> dict:
     from apps.chat.selectors import email_claims_on  # the chat channel's part of the page
     from apps.chat.views_console import live_chat_parts
     from apps.contacts.selectors import contact_merge_allowed
+    from apps.rootcauses.selectors import case_suggestions
     from apps.sla.selectors import case_sla_state
 
     try:
@@ -102,6 +103,8 @@ def _page_context(request, case_id: int, **extra) -> dict:
         "links": selectors.case_links(case=case),
         # A chat under way: its messages live and a chat box (apps/chat/views_console.py).
         **live_chat_parts(case=case, timeline=timeline, interactions=interactions),
+        # One-click choices while the case has no root cause (apps/rootcauses).
+        "root_cause_suggestions": [] if case.root_cause_id else list(case_suggestions(case=case)),
     }
     context.update(extra)
     # Keyboard focus after an htmx swap (htmx focuses the new content's [autofocus]), or on
@@ -153,7 +156,7 @@ def _field_initial(case: Case, name: str) -> dict:
         return {"tags": ", ".join(forms.shown_for_editing(tag.name) for tag in case.tags.all())}
     if name == "subject":
         return {"subject": forms.shown_for_editing(case.subject)}
-    if name in ("assignee", "team"):
+    if name in ("assignee", "team", "root_cause"):
         return {name: getattr(case, f"{name}_id")}
     return {name: getattr(case, name)}
 
@@ -181,7 +184,7 @@ def case_page(request, case: Case):
 
 @case_view("POST")
 def case_field(request, case: Case, field: str):
-    """Change one header field (status, priority, assignee, team, tags, subject)."""
+    """Change one header field (status, priority, assignee, team, tags, root cause, subject)."""
     case_id = case.pk
     form_class = forms.FIELD_FORMS.get(field)
     if form_class is None:

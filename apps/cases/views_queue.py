@@ -14,6 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from apps.accounts.types import User
+from apps.rootcauses.selectors import root_cause_choices
 
 from . import queue_nav, queues
 from .filters_web import QueueFilter, SavedViewForm, normalised_query
@@ -101,6 +102,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "assignees": filterset.assignees,
         "statuses": Case.Status.choices,
         "priorities": Case.Priority.choices,
+        "root_causes": root_cause_choices(),
     }
     if not filterset.is_valid():
         # The form shows each bad value and what is expected; nothing is listed meanwhile.

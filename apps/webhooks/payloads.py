@@ -25,6 +25,7 @@ def case_data(case: Case) -> dict:
         "requester_id": case.requester_id,
         "team_id": case.team_id,
         "assignee_id": case.assignee_id,
+        "root_cause_id": case.root_cause_id,
         "custom_fields": case.custom_fields,
         "created_at": case.created_at,
         "updated_at": case.updated_at,

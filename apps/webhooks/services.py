@@ -39,7 +39,7 @@ What ``data`` holds (apps/webhooks/payloads.py builds it)
 - ``sla.breached`` can be subscribed to but is not sent by this version.
 
 ``<case>``: id, reference, subject, status, priority, channel, requester_id, team_id,
-assignee_id, custom_fields, created_at, updated_at, first_response_at, solved_at,
+assignee_id, root_cause_id, custom_fields, created_at, updated_at, first_response_at, solved_at,
 closed_at, reopen_count, merged_into_id, follow_up_of_id. Related rows are ids: read them
 with the REST API (``GET /api/v1/cases/{id}/`` …).
 

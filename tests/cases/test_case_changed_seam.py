@@ -42,6 +42,7 @@ COVERS = {
     Kind.ASSIGNEE: lambda c, e: "assignee" in c.fields,
     Kind.TEAM: lambda c, e: "team" in c.fields,
     Kind.TAGS: lambda c, e: "tags" in c.fields,
+    Kind.ROOT_CAUSE: lambda c, e: "root_cause" in c.fields,
     Kind.SUBJECT: lambda c, e: "subject" in c.fields,
     Kind.CUSTOM_FIELDS: lambda c, e: "custom_fields" in c.fields,
     Kind.INTERACTION: lambda c, e: (
@@ -243,6 +244,14 @@ def _set_tags(f):
     return lambda: cases.case_set_tags(case_id=case.pk, tags=["billing"], actor=f.agent)
 
 
+def _set_root_cause(f):
+    from apps.rootcauses.services import root_cause_create
+
+    cause = root_cause_create(name="Cards", owner_team=f.other_team)
+    case = CaseFactory(team=f.team)
+    return lambda: cases.case_set_root_cause(case_id=case.pk, root_cause=cause, actor=f.agent)
+
+
 def _set_custom_fields(f):
     case = CaseFactory(team=f.team)
     return lambda: cases.case_set_custom_fields(
@@ -346,6 +355,7 @@ WRITES = [
     _set_priority,
     _set_subject,
     _set_tags,
+    _set_root_cause,
     _set_custom_fields,
     _update,
     _merge,

@@ -41,6 +41,7 @@ NOT_DOMAIN = {
     "apps.social.inbound.Unreadable": "a stored event's outcome: kept as failed",
     "apps.social.inbound.NotAMessage": "a stored event's outcome: kept as ignored",
     "apps.webhooks.targets.TargetRefused": "a receiver's address: recorded in the delivery log",
+    "apps.rootcauses.suggest.ModelRefused": "a stored model we did not sign: logged, not loaded",
 }
 
 # Codes more than one class uses on purpose.

@@ -1,0 +1,156 @@
+"""REST API for the root-cause taxonomy (`/api/v1/root-causes/`, scopes rootcauses:read /
+rootcauses:write).
+
+Anyone signed in, and tokens with rootcauses:read, may read it (agents tag cases with it;
+owner teams' tools read it). Adding, changing and retiring nodes is for admins: a signed-in
+admin, or a token with rootcauses:write whose owner is an admin. Nodes are never deleted:
+`POST /api/v1/root-causes/{id}/retire/` retires one and the nodes under it.
+"""
+
+import django_filters
+from django.db.models import Q
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from apps.accounts.models import AgentProfile, Team, role_of
+from apps.api.filters import IdFilter
+from apps.api.pagination import CxCursorPagination
+from apps.api.permissions import HasScope
+from apps.api.serializers import StrictInputSerializer
+
+from . import services
+from .models import RootCause
+
+
+class AdminWrites(BasePermission):
+    message = "Only admins may change the root-cause taxonomy."
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        return role_of(request.user) == AgentProfile.Role.ADMIN
+
+
+class RootCauseOutput(serializers.ModelSerializer):
+    retired = serializers.BooleanField(source="is_retired")
+
+    class Meta:
+        model = RootCause
+        fields = [
+            "id",
+            "name",
+            "path",
+            "parent",
+            "depth",
+            "owner_team",
+            "description",
+            "retired",
+            "retired_at",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class RootCauseInput(StrictInputSerializer):
+    name = serializers.CharField(max_length=100)
+    # A declared field, not DRF's Field.parent (the metaclass takes it off the class).
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=RootCause.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The node above (none: a new category); at most 3 levels",
+    )
+    owner_team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), help_text="The team that can fix it (any team)"
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class RootCauseUpdateInput(StrictInputSerializer):
+    min_fields = 1
+
+    name = serializers.CharField(required=False, max_length=100)
+    owner_team = serializers.PrimaryKeyRelatedField(queryset=Team.objects.all(), required=False)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError(
+                {"non_field_errors": ["Nothing to change: give at least one field."]}
+            )
+        return attrs
+
+
+class RootCauseFilter(django_filters.FilterSet):
+    retired = django_filters.BooleanFilter(
+        method="filter_retired", help_text="true: retired nodes only; false: current ones only"
+    )
+    owner_team = IdFilter(field_name="owner_team_id", help_text="Team id")
+    parent = IdFilter(field_name="parent_id", help_text="The nodes directly under this one")
+    q = django_filters.CharFilter(method="filter_text", help_text="Text in the path")
+
+    class Meta:
+        model = RootCause
+        fields: list[str] = []
+
+    def filter_retired(self, queryset, name, value):
+        return queryset.filter(retired_at__isnull=not value)
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(Q(path__icontains=value[:100]))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The root-cause taxonomy, by path"),
+    retrieve=extend_schema(summary="One root cause"),
+    create=extend_schema(
+        summary="Add a root cause", request=RootCauseInput, responses={201: RootCauseOutput}
+    ),
+    partial_update=extend_schema(
+        summary="Rename a root cause, or change its owner or description",
+        request=RootCauseUpdateInput,
+        responses={200: RootCauseOutput},
+    ),
+)
+class RootCauseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    scope_resource = "rootcauses"
+    permission_classes = [IsAuthenticated, HasScope, AdminWrites]
+    serializer_class = RootCauseOutput
+    pagination_class = CxCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RootCauseFilter
+    queryset = RootCause.objects.order_by()
+    lookup_value_regex = r"\d+"
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("path", "id")
+        return super().paginate_queryset(queryset)
+
+    def create(self, request):
+        data = RootCauseInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        node = services.root_cause_create(**data.validated_data)
+        return Response(RootCauseOutput(node).data, status=status.HTTP_201_CREATED)
+
+    def partial_update(self, request, pk=None):
+        node = self.get_object()
+        data = RootCauseUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        node = services.root_cause_update(root_cause_id=node.pk, **data.validated_data)
+        return Response(RootCauseOutput(node).data)
+
+    @extend_schema(
+        summary="Retire a root cause and the nodes under it",
+        request=None,
+        responses={200: RootCauseOutput},
+        description="Its cases keep it and their history; no case can be newly given it.",
+    )
+    @action(detail=True, methods=["post"])
+    def retire(self, request, pk=None):
+        node = services.root_cause_retire(root_cause_id=self.get_object().pk)
+        return Response(RootCauseOutput(node).data)

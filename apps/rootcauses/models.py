@@ -1,0 +1,114 @@
+"""The root-cause taxonomy, and the suggestion model trained from tagged cases.
+
+A root cause answers "why did the customer have to contact us", as a node of a small tree:
+category › cause › optional detail (depth 1 to 3). Each node has an owner team — any Team,
+contact-center or not (product, billing, logistics, IT): the team that can fix the cause at
+its source. Nodes are retired, never deleted: a retired node keeps its cases and their
+history, but no case can be newly given it (apps/rootcauses/services.py).
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from apps.accounts.models import Team
+
+MAX_DEPTH = 3
+PATH_SEPARATOR = " › "
+
+
+class RootCauseQuerySet(models.QuerySet["RootCause"]):
+    def active(self) -> "RootCauseQuerySet":
+        return self.filter(retired_at__isnull=True)
+
+
+class RootCause(models.Model):
+    """One node of the taxonomy. `depth` and `path` are kept by the services."""
+
+    name = models.CharField(max_length=100)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    owner_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="root_causes")
+    description = models.TextField(blank=True)
+    depth = models.PositiveSmallIntegerField(default=1, editable=False)
+    # "Cards › Card arrival": the names from the category down, for lists and suggestions.
+    path = models.CharField(max_length=320, editable=False)
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = RootCauseQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["path", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="root_cause_name_unique"),
+            # NULLs are distinct in a unique index: the categories need their own.
+            models.UniqueConstraint(
+                fields=["name"], condition=Q(parent__isnull=True), name="root_cause_category_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(depth__gte=1, depth__lte=MAX_DEPTH), name="root_cause_depth_range"
+            ),
+        ]
+        indexes = [models.Index(fields=["owner_team", "path"], name="root_cause_owner_idx")]
+
+    def __str__(self) -> str:
+        return self.path + (" (retired)" if self.retired_at else "")
+
+    @property
+    def is_retired(self) -> bool:
+        return self.retired_at is not None
+
+
+class SuggestionModel(models.Model):
+    """A trained suggestion pipeline (apps/rootcauses/suggest.py), as the trainer wrote it.
+
+    `blob` is the pickled pipeline; `signature` an HMAC of it under the SECRET_KEY, checked
+    before anything is unpickled: a row that did not come from our trainer is never loaded.
+    The newest row is the one in use; older ones are pruned by the trainer.
+    """
+
+    version = models.PositiveIntegerField(unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    algorithm = models.CharField(max_length=200)
+    cases = models.PositiveIntegerField(help_text="Tagged cases it was trained on")
+    classes = models.PositiveIntegerField(help_text="Root causes it can suggest")
+    figures = models.JSONField(default=dict, blank=True, help_text="Training time and sizes")
+    blob = models.BinaryField()
+    signature = models.CharField(max_length=128)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version} ({self.cases} cases, {self.classes} root causes)"
+
+
+class RootCauseSuggestion(models.Model):
+    """One of a case's top suggestions, by rank (1 best), from one model version and one
+    version of the case's text (`text_digest`: a changed first message makes it stale)."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.CASCADE, related_name="root_cause_suggestions"
+    )
+    root_cause = models.ForeignKey(RootCause, on_delete=models.CASCADE, related_name="+")
+    rank = models.PositiveSmallIntegerField()
+    score = models.FloatField()
+    model_version = models.PositiveIntegerField()
+    text_digest = models.CharField(max_length=64)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "rank"], name="root_cause_suggestion_rank"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.rank} {self.root_cause_id} for case {self.case_id} ({self.score:.2f})"
+
+    @property
+    def percent(self) -> int:
+        return round(self.score * 100)

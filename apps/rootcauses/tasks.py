@@ -1,0 +1,25 @@
+"""Root-cause tasks: ids in, one service call. Losing one costs a delay: each training run
+enqueues the open cases that have no suggestion of the newest model."""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+
+@shared_task(acks_late=True)
+def suggest_case(case_id: int) -> int:
+    """Store the case's top suggestions (idempotent); returns how many it has."""
+    if not settings.CXDESK_ROOTCAUSE_SUGGESTIONS:
+        return 0
+    return len(services.case_suggest(case_id=case_id))
+
+
+@shared_task(acks_late=True)
+def train() -> int | None:
+    """Beat: a new model from the tagged cases, then the sweep of unsuggested open cases;
+    returns the new version (None: too few tagged cases)."""
+    model = services.suggestion_model_train()
+    if settings.CXDESK_ROOTCAUSE_SUGGESTIONS:
+        services.cases_to_suggest()
+    return model.version if model else None
