@@ -15,14 +15,16 @@ an error (Paginator.page slices; the admin's changelist shows no rows).
 
 import json
 from functools import cached_property
+from typing import Any
 
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 
 EXACT_UP_TO = 10_000
 
 
-def planner_rows(queryset) -> int | None:
+def planner_rows(queryset: QuerySet[Any]) -> int | None:
     """PostgreSQL's estimate of the rows `queryset` returns (EXPLAIN), None elsewhere."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
@@ -43,7 +45,7 @@ class CappedCountPaginator(Paginator):
     @cached_property
     def count(self) -> int:
         objects = self.object_list
-        if not hasattr(objects, "query"):  # a list: len() is free
+        if not isinstance(objects, QuerySet):  # a list: len() is free
             return len(objects)
         capped = objects.order_by()[: self.exact_up_to + 1].count()
         if capped <= self.exact_up_to:
