@@ -692,6 +692,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--port", type=int, default=0, help="0: a free port")
     args = parser.parse_args()
+    # A SIGTERM (a timeout, a supervisor) unwinds like Ctrl-C: gunicorn is stopped on the way.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = [args.cases] if args.cases else [100_000] if args.quick else [100_000, 1_000_000]
     base_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     started = time.perf_counter()
