@@ -15,14 +15,17 @@ the tables' secondary indexes, copies with foreign-key triggers off, builds the 
 tens of minutes, at 1,000,000. A loaded database is kept for the next run (a marker contact
 names its size; the open cases' due times are moved to the run's "now").
 
-Then gunicorn (2 sync workers, a free 127.0.0.1 port) serves the app wrapped so that each
+Then gunicorn (2 sync workers, a free 127.0.0.1 port; one server per size, all up at once)
+serves the app wrapped so that each
 response says how many SQL queries it ran (`X-Queries`, `X-Query-Ms`: the bench's own WSGI
 wrapper, `counting_application`, nothing in the app's settings). An agent of two of the ten
 teams signs in (session cookie) and httpx times, after a warm-up, `--requests` requests of
 each: the queue page (50 rows) in each view — my queue, mine, my teams' unassigned,
 breaching soon, pending, all —, the counts the page polls, the case page of a case with 50
 interactions, search by email, by phone (written differently from how it is stored), by
-reference (the redirect to the case) and by a word; an admin times the admin's case list.
+reference (the redirect to the case) and by a word; an admin times the admin's case and
+interaction lists. The sizes' requests alternate (one to each in turn), so that both sizes
+are timed under the same load of the machine — on a shared one, the ratio stays fair.
 Prints p50/p95 and queries per page as JSON (also bench/results/agent_pages.json) and, with
 both sizes, each queue view's 1,000,000 / 100,000 p95 ratio. Targets (issue 10): queue page
 p95 < 60 ms and <= 12 queries at 1,000,000 cases and at most 1.2x its 100,000 figure; case
@@ -537,25 +540,26 @@ def sign_in(host: str, username: str) -> httpx.Client:
     return client
 
 
-def time_page(client: httpx.Client, url: str, *, warmup: int, requests: int, expect: int) -> dict:
-    for _ in range(warmup):
-        client.get(url)
-    durations, queries, query_ms = [], [], []
-    for _ in range(requests):
-        started = time.perf_counter()
-        response = client.get(url)
-        durations.append(time.perf_counter() - started)
-        if response.status_code != expect:
-            raise SystemExit(f"GET {url}: {response.status_code}, expected {expect}")
-        queries.append(int(response.headers["X-Queries"]))
-        query_ms.append(float(response.headers["X-Query-Ms"]))
+def _get(client: httpx.Client, url: str, expect: int) -> tuple[float, int, float, int]:
+    """(seconds, queries, SQL ms, bytes) of one GET."""
+    started = time.perf_counter()
+    response = client.get(url)
+    elapsed = time.perf_counter() - started
+    if response.status_code != expect:
+        raise SystemExit(f"GET {url}: {response.status_code}, expected {expect}")
+    queries, sql_ms = int(response.headers["X-Queries"]), float(response.headers["X-Query-Ms"])
+    return elapsed, queries, sql_ms, len(response.content)
+
+
+def _figures(url: str, samples: list[tuple[float, int, float, int]]) -> dict:
+    durations = [s[0] for s in samples]
     return {
         "url": url,
         "p50_ms": round(percentile(durations, 0.50) * 1000, 1),
         "p95_ms": round(percentile(durations, 0.95) * 1000, 1),
-        "queries": max(queries),
-        "sql_ms_p50": round(statistics.median(query_ms), 1),
-        "rows_bytes": len(response.content),
+        "queries": max(s[1] for s in samples),
+        "sql_ms_p50": round(statistics.median(s[2] for s in samples), 1),
+        "bytes": samples[-1][3],
     }
 
 
@@ -585,7 +589,8 @@ ADMIN_PAGES = {
 }
 
 
-def bench_size(base_url: str, cases: int, args) -> dict:
+def prepare(base_url: str, cases: int) -> dict:
+    """The size's database, migrated, with its users, loaded (or moved to now)."""
     url = database_for(base_url, cases)
     name = urlparse(url).path.lstrip("/")
     ensure_database(url)
@@ -604,15 +609,17 @@ def bench_size(base_url: str, cases: int, args) -> dict:
         load_s = round(time.perf_counter() - started, 1)
     else:
         move_to_now(url, cases, loaded_at, now)
+    return {"cases": cases, "database": name, "env": env, "load_s": load_s}
 
-    port = args.port or free_port()
-    host = f"http://127.0.0.1:{port}"
+
+def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
     server = subprocess.Popen(
         [
             BIN / "gunicorn",
             "bench.agent_pages:counting_application()",
             "--workers",
-            str(args.workers),
+            str(workers),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -624,42 +631,74 @@ def bench_size(base_url: str, cases: int, args) -> dict:
         env=env,
         start_new_session=True,
     )
-    figures: dict[str, dict] = {}
+    return server, f"http://127.0.0.1:{port}"
+
+
+def stop_server(server: subprocess.Popen) -> None:
+    server.send_signal(signal.SIGTERM)  # the arbiter stops its workers
     try:
-        wait_until_up(f"{host}/healthz")
-        progress(f"{name}: {args.warmup} warm-up and {args.requests} timed requests a page")
-        for who, table in ((AGENT, pages(cases)), (ADMIN, ADMIN_PAGES)):
-            client = sign_in(host, who)
-            try:
-                for page, (path, expect) in table.items():
-                    few = page in FEW_REQUESTS
-                    figures[page] = time_page(
-                        client,
-                        path,
-                        warmup=1 if few else args.warmup,
-                        requests=min(5, args.requests) if few else args.requests,
-                        expect=expect,
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait(timeout=10)
+
+
+def measure(sizes: list[dict], args) -> dict[int, dict]:
+    """Every page of every size, the sizes' requests interleaved (one to each in turn), so
+    that each size's figures are taken under the same load of the machine: on a shared
+    machine, the 1,000,000 / 100,000 ratio compares like with like."""
+    servers = {size["cases"]: start_server(size["env"], args.workers) for size in sizes}
+    figures: dict[int, dict[str, dict]] = {cases: {} for cases in servers}
+    clients: list[httpx.Client] = []
+    try:
+        for _, host in servers.values():
+            wait_until_up(f"{host}/healthz")
+        progress(
+            f"{args.warmup} warm-up and {args.requests} timed requests a page on "
+            + " and ".join(f"{cases:,} cases" for cases in servers)
+            + (", interleaved" if len(servers) > 1 else "")
+        )
+        for who, table_of in ((AGENT, pages), (ADMIN, lambda cases: ADMIN_PAGES)):
+            signed_in = {cases: sign_in(host, who) for cases, (_, host) in servers.items()}
+            clients.extend(signed_in.values())
+            for page in table_of(min(servers)):
+                few = page in FEW_REQUESTS
+                warmup = 1 if few else args.warmup
+                requests = min(5, args.requests) if few else args.requests
+                paths = {cases: table_of(cases)[page] for cases in servers}
+                samples: dict[int, list] = {cases: [] for cases in servers}
+                for n in range(warmup + requests):
+                    for cases, client in signed_in.items():
+                        path, expect = paths[cases]
+                        sample = _get(client, path, expect)
+                        if n >= warmup:
+                            samples[cases].append(sample)
+                for cases in servers:
+                    figures[cases][page] = _figures(paths[cases][0], samples[cases])
+                progress(
+                    f"  {page}: "
+                    + "; ".join(
+                        f"{cases:,}: p50 {f[page]['p50_ms']} ms, p95 {f[page]['p95_ms']} ms, "
+                        f"{f[page]['queries']} queries"
+                        for cases, f in figures.items()
                     )
-                    progress(
-                        f"  {page}: p50 {figures[page]['p50_ms']} ms, "
-                        f"p95 {figures[page]['p95_ms']} ms, {figures[page]['queries']} queries"
-                    )
-            finally:
-                client.close()
+                )
     finally:
-        server.send_signal(signal.SIGTERM)  # the arbiter stops its workers
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait(timeout=10)
+        for client in clients:
+            client.close()
+        for server, _ in servers.values():
+            stop_server(server)
+    load_average = [round(x, 2) for x in os.getloadavg()]
     return {
-        "cases": cases,
-        "database": name,
-        "load_s": load_s,
-        # The machine's load (1, 5, 15 min) after the run: timings on a busy machine say so.
-        "load_average": [round(x, 2) for x in os.getloadavg()],
-        "pages": figures,
+        size["cases"]: {
+            "cases": size["cases"],
+            "database": size["database"],
+            "load_s": size["load_s"],
+            # The machine's load (1, 5, 15 min) after the run: a busy machine's timings say so.
+            "load_average": load_average,
+            "pages": figures[size["cases"]],
+        }
+        for size in sizes
     }
 
 
@@ -690,14 +729,13 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=40, help="timed requests a page")
     parser.add_argument("--warmup", type=int, default=5)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--port", type=int, default=0, help="0: a free port")
     args = parser.parse_args()
     # A SIGTERM (a timeout, a supervisor) unwinds like Ctrl-C: gunicorn is stopped on the way.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     sizes = [args.cases] if args.cases else [100_000] if args.quick else [100_000, 1_000_000]
     base_url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB)
     started = time.perf_counter()
-    runs = {cases: bench_size(base_url, cases, args) for cases in sizes}
+    runs = measure([prepare(base_url, cases) for cases in sizes], args)
     result = {
         "benchmark": "agent_pages",
         "database": "postgresql",
