@@ -191,6 +191,14 @@ class Case(models.Model):
                 condition=Q(status__in=OPEN_STATUSES, assignee__isnull=True),
                 name="case_open_unassigned_idx",
             ),
+            # "Pending" of a team: pending cases have no running clock (NULL, last in the
+            # other indexes' order), so by case_open_team_breach_idx a page of them came
+            # after every other open case of the team (bench/agent_pages.py at 1M cases).
+            models.Index(
+                fields=["team", "next_breach_at", "id"],
+                condition=Q(status="pending"),
+                name="case_pending_team_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -246,6 +254,9 @@ class Interaction(models.Model):
     # The channel's own id (Message-ID, call SID, social message id): one interaction each.
     external_id = models.CharField(max_length=998, blank=True, default="")
     metadata = models.JSONField(default=dict, blank=True)
+    # An email's fold (apps/cases/quoting.py fold_points: where its quoted history and
+    # signature start), kept at ingest; None: not an email, or stored before it was kept.
+    quote_fold = models.JSONField(null=True, blank=True, editable=False)
     occurred_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -12,12 +12,23 @@ Costs are bounded by the open backlog, never by the history:
 - Their counts are one aggregate over the visible open cases (`view_counts`); "all" counts up
   to ALL_COUNT_CAP rows and then says "1,000+".
 - Pages are keyset pages (`page_of`): a cursor of the sort key and the id, no OFFSET, no COUNT.
+- An open view that is an OR — "my queue" is mine OR my teams' unassigned, "pending" is my
+  teams' OR mine — is read as its parts (`view_parts`): each part's first rows in sort order
+  through its own partial index (an index-only scan that stops after a page), the union of
+  those few ids, then the page. As one query with the OR, PostgreSQL can only gather every
+  matching open case, join each to its requester and sort them all: at 1,000,000 cases
+  (4,000 open cases in the queue of an agent of two teams) 167 ms against 19 ms — the parts
+  take 0.2 ms, the page's joins are on 150 rows (EXPLAIN ANALYZE on the database of
+  bench/agent_pages.py). Where a database cannot limit each part of a UNION (SQLite), the
+  page is the one query.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.db import connections
 from django.db.models import Case as SqlCase
 from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
@@ -108,6 +119,34 @@ def view_cases(scope: Scope, key: str, *, now: datetime | None = None) -> QueryS
         .select_related("requester", "team", "assignee")
         .prefetch_related("tags")
     )
+
+
+def open_cases(condition: Q) -> QuerySet[Case]:
+    """The open cases matching `condition` (a part of `view_parts`), bare rows."""
+    return Case.objects.filter(status__in=OPEN_STATUSES).filter(condition)
+
+
+def view_parts(scope: Scope, key: str, *, now: datetime | None = None) -> list[Q] | None:
+    """View `key` as conditions on open cases whose union is the view, each one a partial
+    index serves in next-breach order (models.Case.Meta: case_open_assignee_breach_idx,
+    case_open_unassigned_idx, case_open_team_breach_idx). Parts may overlap: they only
+    gather ids. None when the view is better read as one query ("all", which walks
+    case_next_breach_idx; an admin's views that are no OR)."""
+    now = now or timezone.now()
+    if not VIEWS[key].open_only or not scope.user.is_authenticated:
+        return None
+    mine = Q(assignee=scope.user)
+    unassigned = [Q(assignee__isnull=True, team_id=t) for t in scope.team_ids]
+    if key == "queue":
+        return [mine, *unassigned]
+    if key == "mine":
+        return None  # one index already: the assignee's
+    if key == "unassigned":
+        return unassigned
+    condition = _view_condition(scope, key, now)
+    if scope.is_admin:
+        return None  # every case: no OR to split
+    return [Q(team_id=t) & condition for t in scope.team_ids] + [mine & condition]
 
 
 @dataclass(frozen=True)
@@ -251,6 +290,34 @@ class Page:
     previous_cursor: str | None
 
 
+def _sorted(cases: QuerySet[Case], sort: Sort) -> QuerySet[Case]:
+    return cases.annotate(priority_rank=PRIORITY_RANK) if sort.field == "priority_rank" else cases
+
+
+def _first_rows(
+    cases: QuerySet[Case],
+    sort: Sort,
+    *,
+    beyond: Q,
+    reverse: bool,
+    limit: int,
+    parts: Sequence[QuerySet[Case]] | None,
+) -> list[Case]:
+    """The first `limit` rows of `cases` past `beyond` in sort order (reversed: backwards).
+    With `parts` (querysets whose union holds every such row), each part's first `limit`
+    ids are read first and the page is taken among them (see the module docstring)."""
+    ordering = _ordering(sort, reverse=reverse)
+    cases = _sorted(cases, sort).filter(beyond)
+    if parts and connections[cases.db].features.supports_slicing_ordering_in_compound:
+        firsts = [
+            _sorted(part, sort).filter(beyond).order_by(*ordering).values("pk")[:limit]
+            for part in parts
+        ]
+        ids = firsts[0].union(*firsts[1:], all=True) if len(firsts) > 1 else firsts[0]
+        cases = cases.filter(pk__in=ids)
+    return list(cases.order_by(*ordering)[:limit])
+
+
 def page_of(
     cases: QuerySet[Case],
     sort: Sort,
@@ -258,17 +325,21 @@ def page_of(
     after: Cursor | None = None,
     before: Cursor | None = None,
     size: int | None = None,
+    parts: Sequence[QuerySet[Case]] | None = None,
 ) -> Page:
     """One page of `cases` in `sort` order: the first, the one after `after`, or the one
-    before `before`. Reads size + 1 rows to know whether another page follows; no count."""
+    before `before`. Reads size + 1 rows to know whether another page follows; no count.
+    `parts`: querysets whose union is `cases` (each with the same filters), read part by
+    part in one query where the database can (`view_parts`)."""
     size = size or PAGE_SIZE
-    if sort.field == "priority_rank":
-        cases = cases.annotate(priority_rank=PRIORITY_RANK)
     if before is not None:
-        rows = list(
-            cases.filter(_beyond(sort, before, forward=False)).order_by(
-                *_ordering(sort, reverse=True)
-            )[: size + 1]
+        rows = _first_rows(
+            cases,
+            sort,
+            beyond=_beyond(sort, before, forward=False),
+            reverse=True,
+            limit=size + 1,
+            parts=parts,
         )
         more_before = len(rows) > size
         rows = rows[:size][::-1]
@@ -277,9 +348,14 @@ def page_of(
             next_cursor=_key_of(rows[-1], sort).encode(sort) if rows else None,
             previous_cursor=_key_of(rows[0], sort).encode(sort) if rows and more_before else None,
         )
-    if after is not None:
-        cases = cases.filter(_beyond(sort, after, forward=True))
-    rows = list(cases.order_by(*_ordering(sort, reverse=False))[: size + 1])
+    rows = _first_rows(
+        cases,
+        sort,
+        beyond=_beyond(sort, after, forward=True) if after is not None else Q(),
+        reverse=False,
+        limit=size + 1,
+        parts=parts,
+    )
     more_after = len(rows) > size
     rows = rows[:size]
     # A page reached by a cursor has rows before it (at least the cursor's own row).

@@ -14,7 +14,7 @@ text, the stored text and an HTML body's text, so a count of the rest maps the s
 onto the stored body exactly — into plain text (`split_text`) or into sanitised HTML
 (`split_html`, which cuts between or inside text nodes and lets nh3 close and drop the tags
 the cut leaves open). The counts are computed once when the interaction is stored
-(`fold_points`, in `Interaction.metadata["quote_fold"]`) and again at render for older rows
+(`fold_points`, in `Interaction.quote_fold`) and again at render for older rows
 (apps/cases/templatetags/case_page.py), so no backfill is needed.
 """
 
@@ -136,7 +136,7 @@ def split_html(html: str, n: int) -> tuple[str, str] | None:
 
 
 def fold_points(*, body_text: str, body_html: str) -> dict[str, int | None]:
-    """What `Interaction.metadata["quote_fold"]` keeps: the reply's length in the text
+    """What `Interaction.quote_fold` keeps: the reply's length in the text
     body and in the (sanitised) HTML body, None where nothing folds."""
     return {
         "text": reply_length(body_text),

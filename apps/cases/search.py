@@ -293,26 +293,30 @@ def text_search_plan() -> Iterator[None]:
     interactions: 490 ms, against 9 ms through `interaction_body_fts_idx`). Scoped to a
     savepoint and put back after, so nothing else in the request is planned so. A search
     that still takes longer than SEARCH_TIMEOUT_MS is cancelled (`timed_out`): the page
-    asks for a narrower query instead of holding a database connection.
+    asks for a narrower query instead of holding a database connection. JIT compilation is
+    off too: with seqscans off, a million cases' estimates put even an email address's
+    search (no row matches its words) past `jit_above_cost`, and compiling took 50–100 ms
+    of a query that runs in 1 (bench/agent_pages.py: search by email at 1,000,000 cases).
     """
     if not uses_full_text_search():
         yield
         return
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            "SELECT current_setting('enable_seqscan'), current_setting('statement_timeout')"
+            "SELECT current_setting('enable_seqscan'), current_setting('statement_timeout'),"
+            " current_setting('jit')"
         )
-        seqscan, timeout = cursor.fetchone()
+        seqscan, timeout, jit = cursor.fetchone()
         cursor.execute(
             "SELECT set_config('enable_seqscan', 'off', true),"
-            " set_config('statement_timeout', %s, true)",
+            " set_config('statement_timeout', %s, true), set_config('jit', 'off', true)",
             [str(SEARCH_TIMEOUT_MS)],
         )
         yield  # an error rolls the savepoint back, and the settings with it
         cursor.execute(
             "SELECT set_config('enable_seqscan', %s, true),"
-            " set_config('statement_timeout', %s, true)",
-            [seqscan, timeout],
+            " set_config('statement_timeout', %s, true), set_config('jit', %s, true)",
+            [seqscan, timeout, jit],
         )
 
 

@@ -626,10 +626,12 @@ def _interaction_store(
     """
     body_text = body_text or text_from_html(body_html)
     body_html = sanitize_html(body_html)
-    metadata = dict(metadata or {})
-    if channel == Channel.EMAIL:
-        # Where the quoted history and signature start, for the case page to fold them.
-        metadata["quote_fold"] = quoting.fold_points(body_text=body_text, body_html=body_html)
+    # Where an email's quoted history and signature start, for the case page to fold them.
+    fold = (
+        quoting.fold_points(body_text=body_text, body_html=body_html)
+        if channel == Channel.EMAIL
+        else None
+    )
     interaction = Interaction(
         case=case,
         channel=channel,
@@ -641,7 +643,8 @@ def _interaction_store(
         body_text=body_text,
         body_html=body_html,
         external_id=external_id,
-        metadata=metadata,
+        metadata=dict(metadata or {}),
+        quote_fold=fold,
         occurred_at=occurred_at,
     )
     if external_id:

@@ -76,9 +76,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     view_key = _view_key(request)
     if request.GET.get("view") and request.GET["view"] not in queues.VIEWS:
         messages.error(request, f"There is no view {request.GET['view']!r}: showing your queue.")
-    filterset = QueueFilter(
-        request.GET, queryset=queues.view_cases(scope, view_key, now=now), scope=scope, now=now
-    )
+    # The filters alone (over every case): ANDed with the view below, and with each of its
+    # parts (queues.view_parts), so that a filter's own lookups (a tag's id) run once.
+    filterset = QueueFilter(request.GET, queryset=Case.objects.all(), scope=scope, now=now)
     base = _query_without_cursor(request)
     query = normalised_query(request.GET)
     switcher = _switcher_context(scope, view_key, query)
@@ -116,7 +116,15 @@ def queue(request: HttpRequest) -> HttpResponse:
             after = queues.Cursor.decode(request.GET["after"], sort)
     except queues.BadCursor:
         messages.error(request, "That page link is broken or out of date: here is the first page.")
-    page = queues.page_of(filterset.qs, sort, after=after, before=before)
+    filtered = filterset.qs
+    parts = queues.view_parts(scope, view_key, now=now)
+    page = queues.page_of(
+        queues.view_cases(scope, view_key, now=now) & filtered,
+        sort,
+        after=after,
+        before=before,
+        parts=[queues.open_cases(part) & filtered for part in parts] if parts else None,
+    )
     context.update(
         page=page,
         sort=sort,

@@ -69,7 +69,7 @@ def store(case, **fields) -> Interaction:
 
 def test_a_text_reply_shows_its_own_text_and_folds_the_rest(client, agent, case):
     item = store(case, body_text=REPLY)
-    assert item.metadata["quote_fold"]["text"] == len("Thanks,thenewinvoiceisright.")
+    assert item.quote_fold["text"] == len("Thanks,thenewinvoiceisright.")
     shown = article(page(client, agent, case), item)
     reply, folded = shown.split('<details class="quoted"><summary>Show quoted text</summary>')
     assert "Thanks, the new invoice is right." in reply
@@ -89,7 +89,7 @@ def test_an_html_reply_is_cut_between_its_text_and_the_quote(client, agent, case
 
 def test_a_message_without_quote_or_signature_is_shown_whole(client, agent, case):
     item = store(case, body_text="My parcel has not arrived.\nOrder 1234.")
-    assert item.metadata["quote_fold"] == {"text": None, "html": None}
+    assert item.quote_fold == {"text": None, "html": None}
     shown = article(page(client, agent, case), item)
     assert "Show quoted text" not in shown
     assert "My parcel has not arrived.<br>Order 1234." in shown
@@ -104,7 +104,7 @@ def test_a_bare_forward_is_not_folded_away(client, agent, case):
 def test_rows_stored_before_are_folded_at_render(client, agent, case):
     """No backfill: an interaction without the stored fold is split on display."""
     item = InteractionFactory(case=case, body_text=REPLY)
-    assert "quote_fold" not in item.metadata
+    assert item.quote_fold is None
     shown = article(page(client, agent, case), item)
     assert "Show quoted text" in shown
     assert "corrected invoice" not in shown.split("<details")[0]
@@ -125,7 +125,7 @@ def test_chat_and_notes_are_never_folded(client, agent, case):
         body_text=REPLY,
         author_contact=case.requester,
     )
-    assert "quote_fold" not in item.metadata
+    assert item.quote_fold is None
     assert "Show quoted text" not in article(page(client, agent, case), item)
 
 
@@ -175,7 +175,7 @@ def test_the_corpus_replies_above_a_quote_are_folded(client, agent, team):
             body_text="" if parsed.text_from_html else parsed.body_text,
             body_html=parsed.body_html,
         )
-        fold = item.metadata["quote_fold"]["html" if item.body_html else "text"]
+        fold = item.quote_fold["html" if item.body_html else "text"]
         response = client.get(reverse("case-detail", args=[case.pk]))
         shown = article(response, item)
         if "Show quoted text" not in shown:
@@ -274,3 +274,9 @@ def test_only_web_images_are_kept(client, agent, case):
     assert "onerror" not in shown
     assert 'data-src="https://x"' not in shown  # data-src is ours alone
     assert '<img src="https://ok.example/a.png">' in shown
+
+
+def test_the_fold_is_not_in_the_integrations_metadata(case):
+    item = store(case, body_text=REPLY)
+    assert item.quote_fold is not None
+    assert "quote_fold" not in item.metadata

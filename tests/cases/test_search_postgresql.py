@@ -130,6 +130,28 @@ def test_the_planner_settings_are_put_back_after_a_search(agent, team):
         assert cursor.fetchone() == ("on", "0")
 
 
+def test_the_text_queries_run_without_jit_and_it_is_put_back_after(agent, team, monkeypatch):
+    CaseFactory(team=team, subject="refund")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        before = cursor.fetchone()[0]
+    seen = []
+    matching = search.matching_cases
+
+    def watched(*args, **kwargs):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_setting('jit')")
+            seen.append(cursor.fetchone()[0])
+        return matching(*args, **kwargs)
+
+    monkeypatch.setattr(search, "matching_cases", watched)
+    search.case_search(user=agent, query="ann@example.com")
+    assert seen == ["off"]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('jit')")
+        assert cursor.fetchone()[0] == before
+
+
 def test_a_search_out_of_time_says_so_and_leaves_the_connection_usable(
     client, agent, team, monkeypatch
 ):

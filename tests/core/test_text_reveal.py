@@ -85,3 +85,13 @@ def test_the_stored_value_is_not_changed():
     raw = "invoice\u202egnp.exe"
     reveal_hidden(raw)
     assert raw == "invoice\u202egnp.exe"
+
+
+@pytest.mark.parametrize("code", range(128))
+def test_every_ascii_character_is_judged_as_by_its_unicode_category(code):
+    # Printable ASCII takes a shortcut (nothing to reveal): every control still shows, but
+    # tab and line breaks, which text needs.
+    text = f"name {chr(code)} here"
+    hidden = code < 32 and chr(code) not in "\t\n\r" or code == 127
+    assert has_hidden(text) is hidden
+    assert reveal_hidden(text) == (f"name ⟨U+{code:04X}⟩ here" if hidden else text)

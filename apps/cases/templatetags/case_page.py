@@ -84,9 +84,9 @@ def email_html(body_html: str) -> SafeString:
 
 
 def quote_fold(item) -> dict:
-    """Where the interaction's quoted text starts: stored at ingest (metadata["quote_fold"],
+    """Where the interaction's quoted text starts: stored at ingest (`Interaction.quote_fold`,
     services._interaction_store), computed and cached for rows stored before."""
-    stored = (item.metadata or {}).get("quote_fold")
+    stored = item.quote_fold
     if isinstance(stored, dict):
         return stored
     key = f"cxdesk:quote-fold:{item.pk}:{len(item.body_text)}:{len(item.body_html)}"
