@@ -11,7 +11,7 @@ from django.db.models import Count
 from django.http import QueryDict
 
 from apps.cases.filters_web import QueueFilter
-from apps.cases.models import Attachment, Case, Interaction, SavedView
+from apps.cases.models import Attachment, Case, CaseEvent, Interaction, SavedView
 from apps.cases.queues import Scope
 from apps.chat.models import ChatSession
 from apps.mail.models import InboundEmail, Mailbox
@@ -172,3 +172,15 @@ def test_the_banner_names_the_url_the_logins_and_the_chat_page(tmp_path, setting
         assert login in text
     assert f"http://127.0.0.1:8136/channels/chat/demo/{widget.public_key}/" in text
     assert "Ctrl-C stops all three" in text
+
+
+def test_solved_cases_carry_root_causes_and_open_ones_get_suggestions():
+    from apps.rootcauses.models import RootCause, RootCauseSuggestion
+
+    load()
+    tagged = Case.objects.exclude(root_cause=None)
+    assert RootCause.objects.filter(parent=None).count() == 3  # billing, delivery, app
+    assert tagged.exists()
+    assert not tagged.exclude(status__in=["solved", "closed"]).exists()
+    assert CaseEvent.objects.filter(kind="root_cause").count() == tagged.count()  # audited
+    assert RootCauseSuggestion.objects.filter(case__status__in=["new", "open"]).exists()

@@ -2,7 +2,8 @@
 the channels as a new user finds them configured (a mailbox, the chat widget, social
 accounts), the phone app's record of every demo call, the chat sessions of the demo chats,
 an email received through the real ingester with its attachments, files on a few cases,
-saved views and notifications for the agents, and organizations.
+saved views and notifications for the agents, organizations, and the root-cause taxonomy
+with the solved cases tagged and a suggestion model trained on them.
 
 Each part is keyed on something stable (an address, a name, a call's sid, a case without a
 session yet) and skips what exists, so running `demo_data` again adds nothing. It runs after
@@ -40,6 +41,30 @@ SAVED_VIEWS = {
 }
 ORGANIZATIONS = ["Northwind Traders", "Contoso Retail", "Fabrikam Studio"]
 
+# The demo topics' tag (fixtures/demo.json "topics") → (category, cause, owner team's slug):
+# the taxonomy an owner would draw up, teams outside the queues owning what they can fix.
+ROOT_CAUSES = {
+    "double-charge": ("Billing", "Duplicate charge", "billing"),
+    "refund": ("Billing", "Refund not received", "billing"),
+    "invoice": ("Billing", "Invoice copy", "billing"),
+    "payment-failed": ("Billing", "Card declined", "billing"),
+    "cancellation": ("Billing", "Cancellation", "billing"),
+    "pricing": ("Billing", "Price increase", "billing"),
+    "not-delivered": ("Delivery", "Parcel not delivered", "logistics"),
+    "damaged": ("Delivery", "Damaged in transit", "logistics"),
+    "wrong-item": ("Delivery", "Wrong item picked", "logistics"),
+    "address-change": ("Delivery", "Address change", "logistics"),
+    "returns": ("Delivery", "Return label", "logistics"),
+    "delay": ("Delivery", "Late shipment", "logistics"),
+    "password-reset": ("App and account", "Password reset", "tech-support"),
+    "app-crash": ("App and account", "App crash", "tech-support"),
+    "login": ("App and account", "Two-factor sign-in", "tech-support"),
+    "sync": ("App and account", "Sync broken", "tech-support"),
+    "checkout": ("App and account", "Checkout error", "tech-support"),
+    "notifications": ("App and account", "Notifications", "tech-support"),
+}
+TAGGED_SHARE = 4  # one solved case in this many is left untagged, for the suggestions
+
 
 def demo_setup(*, data: dict, now=None) -> dict[str, int]:
     """Everything around the cases; returns how many rows of each kind it added."""
@@ -58,7 +83,9 @@ def demo_setup(*, data: dict, now=None) -> dict[str, int]:
         added["notifications"] = _notifications(now)
         added["organizations"] = _organizations()
         added["integrations"] = _integrations(data)
+        added["root causes"], added["cases tagged with a root cause"] = _root_causes(teams)
     added["received email"] = _received_email(data, now)
+    added["root-cause models"] = _root_cause_model()
     return {kind: n for kind, n in added.items() if n}
 
 
@@ -202,7 +229,8 @@ def _chat_sessions(widget) -> int:
 def _attachments(data: dict) -> int:
     """An invoice (PDF) and a screenshot (PNG) on the first message of a few open email cases,
     and a file on an internal note, through the case services."""
-    email = Case.objects.filter(channel=Channel.EMAIL).order_by("-updated_at", "pk")
+    # By opening, not by last change: a later write (a root cause set) must not pick others.
+    email = Case.objects.filter(channel=Channel.EMAIL).order_by("-created_at", "pk")
     cases = list(email.filter(status__in=OPEN_STATUSES).exclude(assignee=None)[:4])
     if len(cases) < 4:  # a small load: any email cases, the most recent first
         cases += list(email.exclude(pk__in=[c.pk for c in cases])[: 4 - len(cases)])
@@ -261,6 +289,56 @@ def _saved_views() -> int:
             )
             created += new
     return created
+
+
+def _root_causes(teams: dict[str, Team]) -> tuple[int, int]:
+    """The taxonomy (once), and most solved cases of its topics tagged as an agent would
+    (through the case service: audited); a demo already tagged is left as it is."""
+    from apps.rootcauses import services as rootcause_services
+    from apps.rootcauses.models import RootCause
+
+    if RootCause.objects.exists():
+        return 0, 0
+    nodes: dict[str, RootCause] = {}
+    categories: dict[str, RootCause] = {}
+    for tag, (category, cause, slug) in ROOT_CAUSES.items():
+        owner = teams.get(slug)
+        if owner is None:
+            continue
+        if category not in categories:
+            categories[category] = rootcause_services.root_cause_create(
+                name=category, owner_team=owner
+            )
+        nodes[tag] = rootcause_services.root_cause_create(
+            name=cause, owner_team=owner, parent=categories[category]
+        )
+    tagged = 0
+    solved = (
+        Case.objects.filter(status__in=[Case.Status.SOLVED, Case.Status.CLOSED], root_cause=None)
+        .prefetch_related("tags")
+        .order_by("pk")
+    )
+    for n, case in enumerate(solved):
+        tag = next((t.name for t in case.tags.all() if t.name in nodes), None)
+        if tag is None or n % TAGGED_SHARE == 0:
+            continue
+        case_services.case_set_root_cause(case_id=case.pk, root_cause=nodes[tag])
+        tagged += 1
+    return len(categories) + len(nodes), tagged
+
+
+def _root_cause_model() -> int:
+    """A suggestion model trained on the tagged cases, so open ones get suggestions."""
+    from apps.rootcauses import services as rootcause_services
+    from apps.rootcauses.models import SuggestionModel
+
+    if SuggestionModel.objects.exists():
+        return 0
+    model = rootcause_services.suggestion_model_train(min_cases=10)
+    if model is None:
+        return 0
+    rootcause_services.cases_to_suggest()
+    return 1
 
 
 def _notifications(now) -> int:
