@@ -142,7 +142,13 @@ def root_cause_update(
 ) -> RootCause:
     """Rename a node, give it another owner or description; a rename rewrites the paths of
     the nodes under it. A retired node may still be corrected (its history reads better)."""
-    node = RootCause.objects.select_for_update().select_related("parent").get(pk=root_cause_id)
+    # The row locked is the node only (of="self"): its parent is an outer join, which
+    # PostgreSQL cannot lock.
+    node = (
+        RootCause.objects.select_for_update(of=("self",))
+        .select_related("parent")
+        .get(pk=root_cause_id)
+    )
     changed: list[str] = []
     if name is not None:
         name = _clean_name(name)

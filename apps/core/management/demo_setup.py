@@ -319,10 +319,10 @@ def _root_causes(teams: dict[str, Team]) -> tuple[int, int]:
         .order_by("pk")
     )
     for n, case in enumerate(solved):
-        tag = next((t.name for t in case.tags.all() if t.name in nodes), None)
-        if tag is None or n % TAGGED_SHARE == 0:
+        node = next((nodes[t.name] for t in case.tags.all() if t.name in nodes), None)
+        if node is None or n % TAGGED_SHARE == 0:
             continue
-        case_services.case_set_root_cause(case_id=case.pk, root_cause=nodes[tag])
+        case_services.case_set_root_cause(case_id=case.pk, root_cause=node)
         tagged += 1
     return len(categories) + len(nodes), tagged
 
