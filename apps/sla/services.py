@@ -328,7 +328,7 @@ def _metrics_facts(case: Case, rows: Sequence[Mapping[str, Any]]) -> metrics.Fac
         later = (found["id"], _aware(found["created_at"])) if found else None
     else:
         later = (
-            Case.objects.filter(requester_id=case.requester_id)
+            Case.objects.filter(requester_id=case.requester_id, created_at__gte=case.created_at)
             .filter(
                 Q(created_at__gt=case.created_at) | Q(created_at=case.created_at, pk__gt=case.pk)
             )
@@ -391,7 +391,11 @@ _COMPUTED_FIELDS = [
 # case: never), as `_merged_duplicate` says.
 _FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 _later_case = (
-    Case.objects.filter(requester_id=OuterRef("requester_id"))
+    # created_at >= … is the bound an index scan can start from (the OR below is not): on
+    # either index the walk covers only the cases opened since this one.
+    Case.objects.filter(
+        requester_id=OuterRef("requester_id"), created_at__gte=OuterRef("created_at")
+    )
     .filter(
         Q(created_at__gt=OuterRef("created_at"))
         | Q(created_at=OuterRef("created_at"), pk__gt=OuterRef("pk"))
