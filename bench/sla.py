@@ -14,11 +14,12 @@ some 3,000 (--quick: 300) — are due. One sweep pass is timed as the beat runs 
 `services.clocks_breach(now=…)` (one UPDATE) then `services._fire_breaches(now=…, limit=500)`
 (the claim by UPDATE … RETURNING and the announcement; there are no supervisors nor webhook
 subscriptions, so nobody is notified), against the equivalent hand-written SQL (the same
-UPDATE with the same mark of its days for the summary's rollups, the same claim) timed in
-the same run. Clocks are reset to active between runs
-(then VACUUM ANALYZE); medians of --runs runs (5; --quick: 3) after one warm-up. Targets:
-the pass under 5 s, and within 2x of the SQL. EXPLAIN of the sweep's UPDATE (the SQL Django
-sends) must use the partial index sla_clock_running_due_idx: its plan is printed.
+UPDATE with the same mark of its days for the summary's rollups, the same claim, and one
+joined SELECT of what the announcement reads of the claimed clocks) timed in the same run.
+Clocks are reset to active between runs (then VACUUM ANALYZE); medians of --runs runs (5;
+--quick: 3) after one warm-up. Targets: the pass under 5 s, and within 2x of the SQL. EXPLAIN of
+the sweep's UPDATE (the SQL Django sends) must use the partial index sla_clock_running_due_idx:
+its plan is printed.
 
 (b) One recompute. `services.case_sla_recompute` of one case with 50 events (40 messages,
 10 status changes) under a policy of three targets on a London office calendar, run
@@ -47,7 +48,7 @@ NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)  # the bench's "now": a Monday, 13
 DUE_BEFORE = 3600  # seconds: the earliest due instant is an hour before NOW …
 DUE_SPAN = 14 * 86400 + DUE_BEFORE  # … and the latest 14 days after it
 CLAIM_LIMIT = 500  # services.sla_sweep's default batch
-MARKER = "sla-bench {clocks}"  # the seeded cases' requester is named after the seed's size
+MARKER = "sla-bench {clocks}"  # a contact named after the seed's size (not a requester)
 
 
 def progress(message: str) -> None:
@@ -101,7 +102,9 @@ def seed_clocks(clocks: int) -> None:
         # Its own clocks only: the summary's (c) and the recompute's (b) cases have theirs.
         cursor.execute(
             "SELECT count(*) FROM sla_slaclock k JOIN cases_case c ON c.id = k.case_id "
-            "WHERE c.requester_id = (SELECT id FROM contacts_contact WHERE name = %s)",
+            "JOIN contacts_contact r ON r.id = c.requester_id "
+            "WHERE r.name LIKE 'sla-bench requester %%' "
+            "AND EXISTS (SELECT 1 FROM contacts_contact WHERE name = %s)",
             [marker],
         )
         if cursor.fetchone()[0] == clocks:
@@ -112,12 +115,22 @@ def seed_clocks(clocks: int) -> None:
         cursor.execute(
             "TRUNCATE cases_case, sla_slaclock, contacts_contact RESTART IDENTITY CASCADE"
         )
+        # The marker (the seed's size), then the requesters: five cases a contact, as a
+        # center's table looks to the planner (one contact holding every case would make
+        # it plan the recompute's "this requester's next case" as a walk of all cases).
         cursor.execute(
             "INSERT INTO contacts_contact (name, notes, created_at, updated_at) "
-            "VALUES (%s, '', %s, %s) RETURNING id",
+            "VALUES (%s, '', %s, %s)",
             [marker, NOW, NOW],
         )
-        contact = cursor.fetchone()[0]
+        contacts = max(cases // 5, 1)
+        cursor.execute(
+            "INSERT INTO contacts_contact (name, notes, created_at, updated_at) "
+            "SELECT 'sla-bench requester ' || i, '', %s, %s FROM generate_series(1, %s) AS i "
+            "RETURNING id",
+            [NOW, NOW, contacts],
+        )
+        first = min(row[0] for row in cursor.fetchall())
         # created over the last 14 days, one case every 14 days / cases
         cursor.execute(
             """
@@ -125,12 +138,12 @@ def seed_clocks(clocks: int) -> None:
                                     created_at, updated_at, sla_computed_at, reopen_count,
                                     requester_id)
             SELECT 'Bench case ' || i, 'open', 'normal', 'email', '{}'::jsonb,
-                   at, at, at, 0, %(contact)s
+                   at, at, at, 0, %(first)s + i %% %(contacts)s
             FROM generate_series(1, %(cases)s) AS i,
                  LATERAL (SELECT %(now)s - (i * 1209600.0 / %(cases)s) * interval '1 second')
                    AS t(at)
             """,
-            {"contact": contact, "cases": cases, "now": NOW},
+            {"first": first, "contacts": contacts, "cases": cases, "now": NOW},
         )
         progress(f"  cases in {time.perf_counter() - started:.1f} s")
         # Two clocks a case; each due instant a multiplicative hash of the case id spread
@@ -242,9 +255,30 @@ def sweep_sql() -> dict:
                 ") AND breach_fired_at IS NULL RETURNING id",
                 [NOW, CLAIM_LIMIT],
             )
-            fired = len(cursor.fetchall())
+            claimed = [row[0] for row in cursor.fetchall()]
+            fired = len(claimed)
+            claimed_at = time.perf_counter()
+            # What the announcement reads of the clocks it fires (the pass loads the same
+            # rows with their case, team, assignee and policy): one joined SELECT.
+            cursor.execute(
+                "SELECT k.*, c.*, t.*, u.*, p.*, e.* FROM sla_slaclock k "
+                "JOIN cases_case c ON c.id = k.case_id "
+                "LEFT JOIN accounts_team t ON t.id = c.team_id "
+                "LEFT JOIN auth_user u ON u.id = c.assignee_id "
+                "LEFT JOIN sla_slapolicy p ON p.id = k.policy_id "
+                "LEFT JOIN accounts_team e ON e.id = p.escalate_team_id "
+                "WHERE k.id = ANY(%s) AND k.breached_at >= %s ORDER BY k.id",
+                [claimed, NOW - timedelta(seconds=86400)],
+            )
+            cursor.fetchall()
     done = time.perf_counter()
-    return {"breached": breached, "fired": fired, "breach_s": marked - started, "s": done - started}
+    return {
+        "breached": breached,
+        "fired": fired,
+        "breach_s": marked - started,
+        "read_s": done - claimed_at,
+        "s": done - started,
+    }
 
 
 def sweep_plan() -> list[str]:
@@ -295,6 +329,7 @@ def bench_sweep(clocks: int, runs: int) -> dict:
         for key, rows in (("django", django_runs), ("sql", sql_runs))
     }
     announce = statistics.median(r["announce_s"] for r in django_runs)
+    read = statistics.median(r["read_s"] for r in sql_runs)
     breach_only = {
         key: statistics.median(r["breach_s"] for r in rows)
         for key, rows in (("django", django_runs), ("sql", sql_runs))
@@ -312,8 +347,13 @@ def bench_sweep(clocks: int, runs: int) -> dict:
             "django": round(breach_only["django"] * 1000, 1),
             "sql": round(breach_only["sql"] * 1000, 1),
         },
-        "announce_median_ms": round(announce * 1000, 1),
-        "pass_without_announce_vs_sql": round((median["django"] - announce) / median["sql"], 2),
+        "announce_median_ms": {
+            "django": round(announce * 1000, 1),
+            "sql_read": round(read * 1000, 1),
+        },
+        "pass_without_announce_vs_sql_without_read": round(
+            (median["django"] - announce) / (median["sql"] - read), 2
+        ),
         "pass_runs_ms": [round(r["s"] * 1000, 1) for r in django_runs],
         "sql_runs_ms": [round(r["s"] * 1000, 1) for r in sql_runs],
         "explain_top_line": plan[0],
