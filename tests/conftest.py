@@ -7,6 +7,18 @@ from tests.celery_workers import worker  # noqa: F401 (the real-worker fixture, 
 from tests.factories import AdminFactory, AgentFactory, SupervisorFactory, TeamFactory
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Captured output as UTF-8 can carry it: a test of undecodable mail logs lone surrogates
+    (`\\udcff`), which pytest-xdist cannot send from its worker (the worker dies)."""
+    report = yield
+    report.sections = [
+        (title, text.encode("utf-8", "backslashreplace").decode("utf-8"))
+        for title, text in report.sections
+    ]
+    return report
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     """Uploads of a test go to its own folder; users made by factories need no slow hash;

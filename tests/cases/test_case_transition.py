@@ -9,8 +9,12 @@ from tests.factories import CaseFactory
 pytestmark = pytest.mark.django_db
 Status = Case.Status
 
+# Sorted: the targets are frozensets, whose order changes between processes, and parallel
+# test runners (pytest-xdist) require every worker to collect the same list.
 LEGAL = [
-    (before, after) for before, targets in Case.ALLOWED_TRANSITIONS.items() for after in targets
+    (before, after)
+    for before, targets in Case.ALLOWED_TRANSITIONS.items()
+    for after in sorted(targets)
 ]
 ILLEGAL = [
     (before, after)
