@@ -119,7 +119,8 @@ def test_running_the_task_again_alerts_nobody_again(
     assert spike.alerted_at == NOW
     assert Notification.objects.filter(kind=SPIKE).count() == 2
     assert len(mail.outbox) == 2
-    assert WebhookDelivery.objects.count() == 1 and len(subscribed.requests) == 1
+    assert WebhookDelivery.objects.count() == 1
+    assert len(subscribed.requests) == 1
 
 
 def test_a_spike_going_on_the_next_day_is_the_same_spike_and_ends_after_a_quiet_day(

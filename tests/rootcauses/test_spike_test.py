@@ -66,7 +66,8 @@ def test_a_moderate_rise_fires_alone_but_not_among_many_causes():
     among = spikes.spike_test(
         [2] * 28, 12, min_cases=MIN_CASES, alpha=spikes.corrected_alpha(ALPHA, 1000)
     )
-    assert alone.is_spike and not among.is_spike
+    assert alone.is_spike
+    assert not among.is_spike
 
 
 @pytest.mark.parametrize(
