@@ -37,7 +37,7 @@ known earlier, never a false alarm more likely.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scipy import stats
+from scipy import stats  # type: ignore[import-untyped]
 
 BASELINE_DAYS = 28
 DAYS_A_WEEK = 7
