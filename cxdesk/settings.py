@@ -452,6 +452,7 @@ SPECTACULAR_SETTINGS = {
         "SlaClockEventKindEnum": "apps.sla.models.SlaClockEvent.Kind",
         "SlaClockStateEnum": "apps.sla.models.SlaClock.State",
         "SlaMetricEnum": "apps.sla.models.Metric",
+        "RootCauseSpikeStateEnum": "apps.rootcauses.models.RootCauseSpike.State",
     },
 }
 

@@ -114,7 +114,7 @@ def daily_counts(
         )
         .annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
         .values("root_cause_id", "day")
-        .annotate(cases=Count("pk"))
+        .annotate(cases=Count("*"))  # no column beyond the index: an index-only scan
         .order_by()
     )
     counts: dict[int, dict[date, int]] = {}
