@@ -21,8 +21,8 @@ The test, for one root cause on one day
   X + B = n, X ~ Binomial(n, f / (f + 28)); ``p = P(Binomial(n, f/(f+28)) ≥ X)``
   (scipy.stats.binom.sf). Unlike a Poisson tail at a plug-in mean, this counts the
   baseline's own noise (28 days of 2 a day do not prove the rate is exactly 2): on
-  simulated Poisson noise the plug-in tail fired 1.2–1.6 times as often (notes in
-  docs/architecture.md).
+  simulated steady noise the plug-in tail fired 1.3 to 4 times as often
+  (bench/spike_noise.py; figures in docs/architecture.md, "Spikes").
 - *Decision*: a spike when ``X ≥ min_cases`` and ``p < alpha``. The caller divides the
   significance level by the number of causes it tests in one run (Bonferroni), so
   CXDESK_SPIKE_P_VALUE is the chance that a day brings a false alarm anywhere in the
