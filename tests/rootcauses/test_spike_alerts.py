@@ -251,3 +251,19 @@ def test_a_quiet_run_costs_the_same_queries_whatever_the_taxonomy(
         # the causes, their counts, ending what stopped, spikes waiting for their alert
         run = services.spikes_detect()
     assert (run.tested, run.firing, run.alerted) == (causes, [], 0)
+
+
+def test_beat_runs_the_spike_task(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["detect-root-cause-spikes"]
+    assert entry["task"] == tasks.detect_spikes.name
+    assert entry["schedule"] == 900
+
+
+def test_integrations_can_subscribe_to_spikes(admin_api):
+    response = admin_api.post(
+        "/api/v1/webhooks/",
+        {"url": "https://hooks.example.com/cx", "events": ["rootcause.spike"]},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["events"] == ["rootcause.spike"]
