@@ -361,8 +361,8 @@ def spikes_detect(*, now: datetime | None = None) -> SpikeRun:
     Idempotent, safe on two workers at once: one active spike per root cause (a unique
     index), an alert claimed by a conditional UPDATE. A cause is tested once it has existed
     for the whole baseline (a new node's first cases are not a spike, nor is the volume a
-    reorganised taxonomy moves onto it). Costs three queries when nothing fires, whatever
-    the size of the taxonomy.
+    reorganised taxonomy moves onto it). Costs four queries when nothing fires, whatever
+    the size of the taxonomy (the causes, their counts, ending, the alerts waiting).
     """
     now = now or timezone.now()
     today = timezone.localdate(now)

@@ -28,5 +28,5 @@ def train() -> int | None:
 @shared_task(acks_late=True)
 def detect_spikes() -> int:
     """Beat: the spike test over every current root cause, today so far; returns how many
-    spikes are active after it (safe to run twice, or on two workers)."""
+    root causes fired (safe to run twice, or on two workers: each spike is alerted once)."""
     return len(services.spikes_detect().firing)
