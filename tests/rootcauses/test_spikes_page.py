@@ -47,7 +47,7 @@ def test_active_spikes_are_shown_with_their_team_marked(client, owner, product_t
 
     assert response.status_code == 200
     html = response.content.decode()
-    active, ended = html.split("Ended in the last 30 days")
+    active, ended = html.split("<caption>Ended in the last 30 days</caption>")
     assert "Card arrival" in active
     assert "(your team)" in active
     assert "Refunds" in ended
