@@ -350,6 +350,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.rootcauses.tasks.train",
         "schedule": env.int("CXDESK_ROOTCAUSE_TRAIN_SECONDS", default=24 * 3600),
     },
+    "detect-root-cause-spikes": {
+        "task": "apps.rootcauses.tasks.detect_spikes",
+        "schedule": env.int("CXDESK_SPIKE_SWEEP_SECONDS", default=900),
+    },
 }
 
 # --- Root causes ----------------------------------------------------------------------------
@@ -358,6 +362,13 @@ CELERY_BEAT_SCHEDULE = {
 # suggestions); beat retrains it every CXDESK_ROOTCAUSE_TRAIN_SECONDS.
 CXDESK_ROOTCAUSE_SUGGESTIONS = env.bool("CXDESK_ROOTCAUSE_SUGGESTIONS", default=True)
 CXDESK_ROOTCAUSE_MIN_TRAINING_CASES = env.int("CXDESK_ROOTCAUSE_MIN_TRAINING_CASES", default=50)
+# Spikes (apps/rootcauses/spikes.py): a root cause's cases today against its 28 days before,
+# day-of-week adjusted, by an exact test of two Poisson rates. A spike needs at least
+# CXDESK_SPIKE_MIN_CASES cases that day and a p-value under CXDESK_SPIKE_P_VALUE divided by
+# the number of root causes tested (Bonferroni): the chance of a false alarm anywhere in the
+# taxonomy on a steady day. Beat runs the test every CXDESK_SPIKE_SWEEP_SECONDS.
+CXDESK_SPIKE_MIN_CASES = env.int("CXDESK_SPIKE_MIN_CASES", default=5)
+CXDESK_SPIKE_P_VALUE = env.float("CXDESK_SPIKE_P_VALUE", default=0.0001)
 
 # --- SLA ------------------------------------------------------------------------------------
 # Off: no clock is computed or swept (cases keep what they had); for deployments that keep
@@ -441,6 +452,7 @@ SPECTACULAR_SETTINGS = {
         "SlaClockEventKindEnum": "apps.sla.models.SlaClockEvent.Kind",
         "SlaClockStateEnum": "apps.sla.models.SlaClock.State",
         "SlaMetricEnum": "apps.sla.models.Metric",
+        "RootCauseSpikeStateEnum": "apps.rootcauses.models.RootCauseSpike.State",
     },
 }
 

@@ -159,6 +159,9 @@ class Case(models.Model):
             models.Index(fields=["-updated_at"], name="case_updated_idx"),
             models.Index(fields=["priority", "status"], name="case_priority_idx"),
             models.Index(fields=["channel", "-created_at"], name="case_channel_idx"),
+            # A root cause's cases by day (apps/rootcauses selectors.daily_counts, the spike
+            # test): the last 29 days of each cause, an index-only range per cause.
+            models.Index(fields=["root_cause", "created_at"], name="case_root_cause_created_idx"),
             # The auto-close sweep: solved cases by solve time.
             models.Index(fields=["status", "solved_at"], name="case_solved_sweep_idx"),
             # Queues sorted by the next SLA breach, and the SLA sweep's cases to recompute.

@@ -6,7 +6,8 @@ from django.db.models import Q
 class Notification(models.Model):
     """Something a user should know about, shown in the app until read: SLA warnings and
     breaches (to the case's team supervisors and its assignee), a case assigned to you, a
-    customer's reply on your case, a mention in a note."""
+    customer's reply on your case, a mention in a note, a spike of a root cause your team
+    owns (about no case: its `link` is the spikes page)."""
 
     class Kind(models.TextChoices):
         SLA_WARNING = "sla_warning", "SLA target at risk"
@@ -14,6 +15,7 @@ class Notification(models.Model):
         ASSIGNED = "assigned", "Assigned to you"
         CUSTOMER_REPLIED = "customer_replied", "Customer replied"
         MENTIONED = "mentioned", "Mentioned in a note"
+        ROOT_CAUSE_SPIKE = "root_cause_spike", "Root-cause spike"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
@@ -23,6 +25,9 @@ class Notification(models.Model):
         "cases.Case", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     text = models.CharField(max_length=500)
+    # Where following a notice about no case goes: a path on this site ("/root-causes/…"),
+    # set by the service that writes it; blank: the notification list.
+    link = models.CharField(max_length=200, blank=True, default="")
     # What it is about, so that it is written once however often it is announced: the
     # CaseEvent, interaction or SLA clock (`event:12`, `interaction:34`, `clock:56`); blank
     # for none (unique per recipient and kind when set).

@@ -58,6 +58,7 @@ class Notice(NamedTuple):
     case: Case | None
     text: str
     source: str = ""
+    link: str = ""  # a path on this site, for a notice about no case
 
 
 def notify_many(
@@ -98,6 +99,7 @@ def _row(notice: Notice, *, email: bool) -> Notification:
         case=notice.case,
         text=notice.text[:500],
         source=notice.source,
+        link=safe_link(notice.link),
         email_status=Email.PENDING if email and notice.recipient.email else Email.NONE,
     )
 
@@ -132,6 +134,14 @@ def _create_once(notices: list[Notice], *, email: bool) -> list[Notification]:
     return [rows[k] for n in fresh if (k := key(n.recipient.pk, n.kind, n.source)) in rows]
 
 
+def safe_link(link: str) -> str:
+    """`link` when it is a path on this site ("/x", never "//host" nor "/\\host"), else blank."""
+    link = (link or "").strip()
+    if not link.startswith("/") or link[1:2] in ("/", "\\"):
+        return ""
+    return link[:200]
+
+
 def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     """Mark the user's notifications read (all unread ones, or only `ids`)."""
     unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
@@ -146,6 +156,8 @@ def _message(notification: Notification) -> tuple[str, str]:
     if notification.case_id:
         url = reverse("case-detail", args=[notification.case_id])
         lines.append(f"Open the case: {settings.CXDESK_PUBLIC_URL}{url}")
+    elif notification.link:
+        lines.append(f"Open it: {settings.CXDESK_PUBLIC_URL}{notification.link}")
     lines += ["", f"All your notifications: {settings.CXDESK_PUBLIC_URL}/notifications/"]
     return subject.replace("\n", " "), "\n".join(lines)
 

@@ -45,13 +45,15 @@ def mark_read(request):
 @login_required
 @require_GET
 def open_notification(request, notification_id: int):
-    """Follow a notification: it is marked read and the user goes to its case (or back to
-    the list for one without a case). A link, not a form: marking read is harmless to
-    repeat, and the list works without JavaScript."""
+    """Follow a notification: it is marked read and the user goes to its case (for one
+    without a case: the page its `link` names, or back to the list). A link, not a form:
+    marking read is harmless to repeat, and the list works without JavaScript."""
     notification = _own(request, notification_id)
     services.notifications_mark_read(user=request.user, ids=[notification.pk])
     if notification.case_id:
         return redirect("case-detail", notification.case_id)
+    if link := services.safe_link(notification.link):
+        return redirect(link)
     return redirect("notifications:inbox")
 
 

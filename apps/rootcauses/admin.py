@@ -1,5 +1,5 @@
 """The taxonomy in the admin: nodes are added, changed and retired through the services
-(a refused change is a form error); trained models are shown, never edited."""
+(a refused change is a form error); trained models and spikes are shown, never edited."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -8,7 +8,7 @@ from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
 from apps.core.errors import DomainError
 
 from . import services
-from .models import RootCause, SuggestionModel
+from .models import RootCause, RootCauseSpike, SuggestionModel
 
 
 class RootCauseForm(forms.ModelForm):
@@ -87,3 +87,22 @@ class RootCauseAdmin(RevealHiddenAdmin, admin.ModelAdmin):
 class SuggestionModelAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["version", "created_at", "cases", "classes", "algorithm"]
     exclude = ["blob"]
+
+
+@admin.register(RootCauseSpike)
+class RootCauseSpikeAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
+    """What the spike test found (apps/rootcauses/spikes.py); written by the beat task."""
+
+    list_display = [
+        "root_cause",
+        "state",
+        "first_day",
+        "last_day",
+        "observed",
+        "expected",
+        "p_value",
+        "alerted_at",
+    ]
+    list_filter = ["state", "root_cause__owner_team"]
+    list_select_related = ["root_cause"]
+    search_fields = ["root_cause__path"]

@@ -5,6 +5,9 @@ Anyone signed in, and tokens with rootcauses:read, may read it (agents tag cases
 owner teams' tools read it). Adding, changing and retiring nodes is for admins: a signed-in
 admin, or a token with rootcauses:write whose owner is an admin. Nodes are never deleted:
 `POST /api/v1/root-causes/{id}/retire/` retires one and the nodes under it.
+
+`GET /api/v1/root-causes/spikes/` lists the spikes (rootcauses:read): active, and ended in
+the last 30 days.
 """
 
 import django_filters
@@ -22,8 +25,8 @@ from apps.api.pagination import CxCursorPagination
 from apps.api.permissions import HasScope
 from apps.api.serializers import StrictInputSerializer
 
-from . import services
-from .models import RootCause
+from . import selectors, services
+from .models import RootCause, RootCauseSpike
 
 
 class AdminWrites(BasePermission):
@@ -154,3 +157,66 @@ class RootCauseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewset
     def retire(self, request, pk=None):
         node = services.root_cause_retire(root_cause_id=self.get_object().pk)
         return Response(RootCauseOutput(node).data)
+
+
+class RootCauseSpikeOutput(serializers.ModelSerializer):
+    path = serializers.CharField(source="root_cause.path", help_text="The root cause's path")
+    owner_team = serializers.IntegerField(
+        source="root_cause.owner_team_id", help_text="The team told of it"
+    )
+
+    class Meta:
+        model = RootCauseSpike
+        fields = [
+            "id",
+            "root_cause",
+            "path",
+            "owner_team",
+            "state",
+            "first_day",
+            "last_day",
+            "observed",
+            "expected",
+            "p_value",
+            "first_seen_at",
+            "last_seen_at",
+            "ended_at",
+            "alerted_at",
+        ]
+
+
+class RootCauseSpikeFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(choices=RootCauseSpike.State.choices)
+    root_cause = IdFilter(field_name="root_cause_id", help_text="Root cause id")
+    owner_team = IdFilter(field_name="root_cause__owner_team_id", help_text="Team id")
+
+    class Meta:
+        model = RootCauseSpike
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Root-cause spikes: the active ones and those ended in the last 30 days",
+        description=(
+            "A spike is a root cause's cases on one day far above its 28 days before "
+            "(day-of-week adjusted; an exact test of two Poisson rates, Bonferroni-corrected "
+            "over the root causes tested). `observed` / `expected` / `p_value` are those of "
+            "`last_day`, the latest day it fired. Newest first."
+        ),
+    ),
+)
+class RootCauseSpikeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+    scope_resource = "rootcauses"
+    permission_classes = [IsAuthenticated, HasScope]
+    serializer_class = RootCauseSpikeOutput
+    pagination_class = CxCursorPagination
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = RootCauseSpikeFilter
+
+    def get_queryset(self):
+        return selectors.spikes_recent().order_by()
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("-first_seen_at", "-id")
+        return super().paginate_queryset(queryset)

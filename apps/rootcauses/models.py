@@ -112,3 +112,44 @@ class RootCauseSuggestion(models.Model):
     @property
     def percent(self) -> int:
         return round(self.score * 100)
+
+
+class RootCauseSpike(models.Model):
+    """A root cause's volume far above its baseline (apps/rootcauses/spikes.py), from the
+    first day it fired until a whole day passes without it firing again.
+
+    One active spike per root cause: a spike that goes on the next day is the same row
+    (`last_day` moves on, the figures are the latest day's). The owner team is told once,
+    when `alerted_at` is claimed (services.spikes_alert)."""
+
+    class State(models.TextChoices):
+        ACTIVE = "active", "Active"
+        ENDED = "ended", "Ended"
+
+    root_cause = models.ForeignKey(RootCause, on_delete=models.PROTECT, related_name="spikes")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.ACTIVE)
+    first_day = models.DateField(help_text="The first day it fired (TIME_ZONE)")
+    last_day = models.DateField(help_text="The latest day it fired; the figures are that day's")
+    observed = models.PositiveIntegerField(help_text="Cases of the root cause that day")
+    expected = models.FloatField(help_text="Cases expected that day from the 28 days before")
+    p_value = models.FloatField()
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-first_seen_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["root_cause"],
+                condition=Q(state="active"),
+                name="root_cause_spike_one_active",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "-first_seen_at"], name="root_cause_spike_list_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.root_cause_id} spike from {self.first_day} ({self.state})"

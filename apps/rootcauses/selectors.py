@@ -1,11 +1,19 @@
-"""Reads on the taxonomy and on cases' suggestions."""
+"""Reads on the taxonomy, on cases' suggestions and on spikes."""
 
-from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
+from collections.abc import Collection
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from apps.cases.models import Case, Interaction
 
 from . import suggest
-from .models import RootCause, RootCauseSuggestion
+from .models import RootCause, RootCauseSpike, RootCauseSuggestion
+
+# Ended spikes stay in the API's list and on the spikes page this long.
+RECENT_SPIKE_DAYS = 30
 
 # The newest tagged cases a model is trained from (a bound on the trainer's memory and time).
 MAX_TRAINING_CASES = 50_000
@@ -74,4 +82,53 @@ def suggestions_prefetch() -> "Prefetch[str, QuerySet[RootCauseSuggestion], str]
         .select_related("root_cause")
         .order_by("rank"),
         to_attr="current_suggestions",
+    )
+
+
+# --- Spikes ---------------------------------------------------------------------------------
+
+
+def day_start(day: date) -> datetime:
+    """The instant `day` begins in TIME_ZONE (aware; a DST change is the zone's business)."""
+    return datetime.combine(day, time.min, tzinfo=timezone.get_default_timezone())
+
+
+def daily_counts(
+    *, root_cause_ids: Collection[int], first_day: date, last_day: date
+) -> dict[int, dict[date, int]]:
+    """Cases per root cause per day (TIME_ZONE), from `first_day` to `last_day` included:
+    {root cause id: {day: cases}}, days without cases left out (one query).
+
+    A case counts on the day it was created, under the root cause it has now (merged cases
+    too: each was a contact). The one place the spike test reads volume from: the
+    (root_cause, created_at) index makes it a range per cause over these days only, whatever
+    the history — and a rollup table can later answer the same question here.
+    """
+    if not root_cause_ids:
+        return {}
+    rows = (
+        Case.objects.filter(
+            root_cause_id__in=sorted(root_cause_ids),
+            created_at__gte=day_start(first_day),
+            created_at__lt=day_start(last_day + timedelta(days=1)),
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_default_timezone()))
+        .values("root_cause_id", "day")
+        .annotate(cases=Count("*"))  # no column beyond the index: an index-only scan
+        .order_by()
+    )
+    counts: dict[int, dict[date, int]] = {}
+    for row in rows:
+        counts.setdefault(row["root_cause_id"], {})[row["day"]] = row["cases"]
+    return counts
+
+
+def spikes_recent(*, now: datetime | None = None) -> QuerySet[RootCauseSpike]:
+    """Active spikes and those ended in the last RECENT_SPIKE_DAYS, newest first, with their
+    root causes and owner teams (one query)."""
+    since = (now or timezone.now()) - timedelta(days=RECENT_SPIKE_DAYS)
+    return (
+        RootCauseSpike.objects.filter(Q(state=RootCauseSpike.State.ACTIVE) | Q(ended_at__gte=since))
+        .select_related("root_cause", "root_cause__owner_team")
+        .order_by("-first_seen_at", "-id")
     )

@@ -4,6 +4,9 @@ And the suggestions: training the model from tagged cases (`suggestion_model_tra
 one model in use per process (`suggestion_model_active`), a case's top three
 (`case_suggest`). The model's life is in docs/architecture.md ("Root causes").
 
+And spikes: `spikes_detect` (the beat task's run: test, record, end, alert),
+`spike_record`, `spike_alert` (once per spike, claimed by a conditional UPDATE).
+
 The rules, kept here and nowhere else:
 
 - A node is a category (no parent), a cause (under a category) or a detail (under a cause):
@@ -19,20 +22,35 @@ import hashlib
 import logging
 import time
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import Team
 from apps.cases.models import Case
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_each
+from apps.notifications import services as notifications
+from apps.notifications.models import Notification
+from apps.webhooks import services as webhooks
 
-from . import selectors, suggest
-from .models import MAX_DEPTH, PATH_SEPARATOR, RootCause, RootCauseSuggestion, SuggestionModel
+from . import selectors, spikes, suggest
+from .models import (
+    MAX_DEPTH,
+    PATH_SEPARATOR,
+    RootCause,
+    RootCauseSpike,
+    RootCauseSuggestion,
+    SuggestionModel,
+)
+
+User = get_user_model()
 
 logger = logging.getLogger(__name__)
 
@@ -320,3 +338,168 @@ def cases_to_suggest(*, limit: int = SWEEP_BATCH) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return enqueue_each("apps.rootcauses.tasks.suggest_case", ids)
+
+
+# --- Spikes ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpikeRun:
+    """What one detection run did: causes tested, spikes found or continued (ids), spikes
+    ended, and owner teams alerted (one per new spike)."""
+
+    tested: int
+    firing: list[int]
+    ended: int
+    alerted: int
+
+
+def spikes_detect(*, now: datetime | None = None) -> SpikeRun:
+    """Test every current root cause's count today (so far) against its 28 days before
+    (apps/rootcauses/spikes.py), record what fires, end what stopped, alert the new ones.
+
+    Idempotent, safe on two workers at once: one active spike per root cause (a unique
+    index), an alert claimed by a conditional UPDATE. A cause is tested once it has existed
+    for the whole baseline (a new node's first cases are not a spike, nor is the volume a
+    reorganised taxonomy moves onto it). Costs four queries when nothing fires, whatever
+    the size of the taxonomy (the causes, their counts, ending, the alerts waiting).
+    """
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    first_day = today - timedelta(days=spikes.BASELINE_DAYS)
+    causes = list(
+        RootCause.objects.active()
+        .filter(created_at__lt=selectors.day_start(first_day))
+        .order_by("pk")
+        .only("pk")
+    )
+    counts = selectors.daily_counts(
+        root_cause_ids=[c.pk for c in causes], first_day=first_day, last_day=today
+    )
+    alpha = spikes.corrected_alpha(settings.CXDESK_SPIKE_P_VALUE, len(causes))
+    fired: list[tuple[int, spikes.SpikeTest]] = []
+    for cause in causes:
+        days = counts.get(cause.pk, {})
+        if days.get(today, 0) < settings.CXDESK_SPIKE_MIN_CASES:
+            continue  # cannot fire: no test needed
+        baseline = [days.get(first_day + timedelta(days=i), 0) for i in range(spikes.BASELINE_DAYS)]
+        test = spikes.spike_test(
+            baseline,
+            days.get(today, 0),
+            min_cases=settings.CXDESK_SPIKE_MIN_CASES,
+            alpha=alpha,
+        )
+        if test.is_spike:
+            fired.append((cause.pk, test))
+    # A whole day (yesterday) without firing ends a spike; one that fired yesterday lives on.
+    ended = RootCauseSpike.objects.filter(
+        state=RootCauseSpike.State.ACTIVE, last_day__lt=today - timedelta(days=1)
+    ).update(state=RootCauseSpike.State.ENDED, ended_at=now)
+    firing = [
+        spike_record(root_cause_id=pk, day=today, test=test, now=now).pk for pk, test in fired
+    ]
+    return SpikeRun(tested=len(causes), firing=firing, ended=ended, alerted=spikes_alert(now=now))
+
+
+@transaction.atomic
+def spike_record(
+    *, root_cause_id: int, day: date, test: spikes.SpikeTest, now: datetime
+) -> RootCauseSpike:
+    """The root cause's active spike, now with `day`'s figures; a new one when it has none.
+    Two workers recording at once write one row (the partial unique index)."""
+    active = RootCauseSpike.objects.select_for_update().filter(
+        root_cause_id=root_cause_id, state=RootCauseSpike.State.ACTIVE
+    )
+    spike = active.first()
+    if spike is None:
+        try:
+            with transaction.atomic():
+                return RootCauseSpike.objects.create(
+                    root_cause_id=root_cause_id,
+                    first_day=day,
+                    last_day=day,
+                    observed=test.observed,
+                    expected=round(test.expected, 3),
+                    p_value=test.p_value,
+                    first_seen_at=now,
+                    last_seen_at=now,
+                )
+        except IntegrityError:  # another worker recorded it first: update theirs
+            spike = active.get()
+    if day >= spike.last_day:
+        spike.last_day = day
+        spike.observed = test.observed
+        spike.expected = round(test.expected, 3)
+        spike.p_value = test.p_value
+        spike.last_seen_at = now
+        spike.save(update_fields=["last_day", "observed", "expected", "p_value", "last_seen_at"])
+    return spike
+
+
+def spikes_alert(*, now: datetime | None = None) -> int:
+    """Alert the owner team of each active spike not alerted yet: returns how many."""
+    pending = RootCauseSpike.objects.filter(
+        state=RootCauseSpike.State.ACTIVE, alerted_at__isnull=True
+    ).values_list("pk", flat=True)
+    return sum(spike_alert(spike_id=pk, now=now) for pk in list(pending))
+
+
+@transaction.atomic
+def spike_alert(*, spike_id: int, now: datetime | None = None) -> bool:
+    """Tell the spike's owner team, once: a notification to each active member (e-mailed
+    to those with an address) and the `rootcause.spike` webhook event. The claim is a
+    conditional UPDATE of `alerted_at`, in the transaction of what it sends: a second
+    worker, or a second run, claims nothing (False)."""
+    now = now or timezone.now()
+    claimed = RootCauseSpike.objects.filter(
+        pk=spike_id, state=RootCauseSpike.State.ACTIVE, alerted_at__isnull=True
+    ).update(alerted_at=now)
+    if not claimed:
+        return False
+    spike = RootCauseSpike.objects.select_related("root_cause", "root_cause__owner_team").get(
+        pk=spike_id
+    )
+    members = User.objects.filter(teams=spike.root_cause.owner_team_id, is_active=True)
+    text = spike_text(spike)
+    notifications.notify_many(
+        [
+            notifications.Notice(
+                member,
+                Notification.Kind.ROOT_CAUSE_SPIKE,
+                None,
+                text,
+                f"spike:{spike.pk}",
+                reverse("rootcauses:spikes"),
+            )
+            for member in members.order_by("pk")
+        ],
+        email=True,
+    )
+    webhooks.event_emit(event="rootcause.spike", data={"spike": spike_data(spike)})
+    return True
+
+
+def spike_text(spike: RootCauseSpike) -> str:
+    """What the owner team reads: the cause, the day's count and what was expected."""
+    return (
+        f"Spike in {spike.root_cause.path}: {spike.observed} cases on {spike.last_day:%Y-%m-%d}"
+        f" where {spike.expected:.1f} were expected (p = {spike.p_value:.1e})"
+    )
+
+
+def spike_data(spike: RootCauseSpike) -> dict[str, Any]:
+    """A spike as the API and the webhook show it (its root cause loaded)."""
+    return {
+        "id": spike.pk,
+        "root_cause_id": spike.root_cause_id,
+        "path": spike.root_cause.path,
+        "owner_team_id": spike.root_cause.owner_team_id,
+        "state": spike.state,
+        "first_day": spike.first_day,
+        "last_day": spike.last_day,
+        "observed": spike.observed,
+        "expected": spike.expected,
+        "p_value": spike.p_value,
+        "first_seen_at": spike.first_seen_at,
+        "api_url": reverse("api:root-cause-spike-list"),
+    }

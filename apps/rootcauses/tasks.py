@@ -23,3 +23,10 @@ def train() -> int | None:
     if settings.CXDESK_ROOTCAUSE_SUGGESTIONS:
         services.cases_to_suggest()
     return model.version if model else None
+
+
+@shared_task(acks_late=True)
+def detect_spikes() -> int:
+    """Beat: the spike test over every current root cause, today so far; returns how many
+    root causes fired (safe to run twice, or on two workers: each spike is alerted once)."""
+    return len(services.spikes_detect().firing)

@@ -23,6 +23,7 @@ class EventType(models.TextChoices):
     INTERACTION_CREATED = "interaction.created", "Interaction created"
     SLA_BREACHED = "sla.breached", "SLA breached"
     SLA_WARNING = "sla.warning", "SLA target at risk"
+    ROOT_CAUSE_SPIKE = "rootcause.spike", "Root-cause spike"
 
 
 EVENT_TYPES: tuple[str, ...] = tuple(EventType.values)

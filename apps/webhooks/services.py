@@ -36,7 +36,13 @@ What ``data`` holds (apps/webhooks/payloads.py builds it)
 - ``case.updated``: ``{"case": <case>, "changed": [field names]}``, plus ``"tags"`` (the new
   list) when the tags changed and ``"merged_from"`` (a case id) on the case a merge kept;
 - ``interaction.created``: ``{"interaction": <interaction>, "case": <case>}``;
-- ``sla.breached`` can be subscribed to but is not sent by this version.
+- ``sla.breached`` / ``sla.warning``: ``{"case": <case>, "clock": <clock>}``;
+- ``rootcause.spike`` (apps/rootcauses: a root cause's volume far above its baseline, sent
+  once per spike, when it is first found; about no case, so every subscriber of the event
+  gets it): ``{"spike": {"id", "root_cause_id", "path", "owner_team_id", "state",
+  "first_day", "last_day", "observed", "expected", "p_value", "first_seen_at", "api_url"}}``
+  — ``observed`` cases of the root cause on ``last_day`` (so far, when it is today) where
+  ``expected`` were expected from the 28 days before; ``api_url`` lists the spikes.
 
 ``<case>``: id, reference, subject, status, priority, channel, requester_id, team_id,
 assignee_id, root_cause_id, custom_fields, created_at, updated_at, first_response_at, solved_at,
