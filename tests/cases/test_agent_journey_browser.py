@@ -74,8 +74,9 @@ def journey(team, settings):
     now = timezone.now()
     Case.objects.filter(pk=case.pk).update(team=team, next_breach_at=now + timedelta(minutes=9))
     contact_add_identity(contact=case.requester, kind="phone", value="+44 20 7946 0018")
-    CaseFactory(team=team, subject="Later: invoice copy", next_breach_at=now + timedelta(minutes=40))
-    CaseFactory(team=team, subject="Calm: opening hours", next_breach_at=now + timedelta(hours=6))
+    soon, later = now + timedelta(minutes=40), now + timedelta(hours=6)
+    CaseFactory(team=team, subject="Later: invoice copy", next_breach_at=soon)
+    CaseFactory(team=team, subject="Calm: opening hours", next_breach_at=later)
     MacroFactory(
         title="Parcel on its way",
         body=(
@@ -203,7 +204,8 @@ def test_an_agent_works_a_breaching_email_case_from_sign_in_to_solved(
     expect(page.locator("#case-header .status")).to_have_text("Solved")
     case.refresh_from_db()
     assert case.status == Case.Status.SOLVED
-    assert len(mail.outbox) == 2 and mail.outbox[1].body == draft
+    assert len(mail.outbox) == 2
+    assert mail.outbox[1].body == draft
     assert not ComposerDraft.objects.filter(agent=alex_user).exists()
     alex.collect("journey-solved")
     screenshot(page, "case-solved")
