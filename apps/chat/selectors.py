@@ -197,7 +197,7 @@ def chat_holders_for(*, user: AnyUser) -> list[User]:
 def widget_to_try_for(*, user: AnyUser) -> ChatWidget | None:
     """The active widget the console's "Try a chat as a customer" opens the demo page of:
     one of the user's teams' (the chat then reaches them), else any active one (one query)."""
-    teams = Team.members.through.objects.filter(user_id=user.pk).values("team_id")
+    teams = Team.objects.filter(members=user.pk).values("pk")
     return (
         ChatWidget.objects.filter(is_active=True)
         .annotate(own=Count("pk", filter=Q(team_id__in=teams)))
