@@ -12,7 +12,7 @@ from apps.accounts.types import AnyUser, User
 from apps.cases.models import Attachment, Case, Channel, Interaction
 from apps.contacts.models import ContactIdentity
 
-from .models import ChatSession
+from .models import ChatSession, ChatWidget
 
 TRANSCRIPT_PAGE = 100
 
@@ -191,6 +191,18 @@ def chat_holders_for(*, user: AnyUser) -> list[User]:
         .select_related("profile")
         .annotate(chats=Coalesce(Subquery(held), 0))
         .order_by("-chats", "first_name", "username")
+    )
+
+
+def widget_to_try_for(*, user: AnyUser) -> ChatWidget | None:
+    """The active widget the console's "Try a chat as a customer" opens the demo page of:
+    one of the user's teams' (the chat then reaches them), else any active one (one query)."""
+    teams = Team.objects.filter(members=user.pk).values("pk")
+    return (
+        ChatWidget.objects.filter(is_active=True)
+        .annotate(own=Count("pk", filter=Q(team_id__in=teams)))
+        .order_by("-own", "pk")
+        .first()
     )
 
 

@@ -132,7 +132,11 @@ def _console_context(request: AgentRequest) -> dict:
 
 @console_view("GET", "HEAD")
 def console(request: AgentRequest) -> HttpResponse:
-    return render(request, "chat/console/page.html", _console_context(request))
+    context = {
+        **_console_context(request),
+        "try_widget": selectors.widget_to_try_for(user=request.user),
+    }
+    return render(request, "chat/console/page.html", context)
 
 
 @console_view("GET", "HEAD")

@@ -26,6 +26,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 port, delay, exit_code = int(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
+late = float(sys.argv[4]) if len(sys.argv) > 4 else 0
 
 class Health(BaseHTTPRequestHandler):
     def do_GET(self):
@@ -44,6 +45,9 @@ threading.Thread(target=HTTPServer(("127.0.0.1", port), Health).serve_forever, d
 for name in ("worker", "beat"):
     Path(os.environ["CXDESK_READY_DIR"], name + ".ready").touch()
 print("beat.1 | beat: Starting...", flush=True)
+if late:  # start-up output still coming after both said they were ready
+    time.sleep(late)
+    print("worker.1 | celery@host ready.", flush=True)
 if exit_code:
     time.sleep(0.5)
     sys.exit(exit_code)
@@ -58,7 +62,7 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _launch(tmp_path, *, delay=0.5, exit_code=0, timeout=30):
+def _launch(tmp_path, *, delay=0.5, exit_code=0, timeout=30, late=0.0):
     fake = tmp_path / "fake_honcho.py"
     fake.write_text(FAKE_HONCHO)
     banner = tmp_path / "banner.txt"
@@ -66,7 +70,7 @@ def _launch(tmp_path, *, delay=0.5, exit_code=0, timeout=30):
     port = _free_port()
     command = [sys.executable, str(SCRIPT), "--port", str(port), "--banner", str(banner)]
     command += ["--ready-dir", str(tmp_path / "run"), "--timeout", str(timeout), "--"]
-    command += [sys.executable, str(fake), str(port), str(delay), str(exit_code)]
+    command += [sys.executable, str(fake), str(port), str(delay), str(exit_code), str(late)]
     return subprocess.Popen(
         command,
         stdout=subprocess.PIPE,
@@ -112,6 +116,19 @@ def test_the_banner_comes_after_everything_is_up_and_ctrl_c_stops_quietly(tmp_pa
     assert rest.rstrip().endswith("cxdesk demo stopped.")
     assert "Traceback" not in rest
     assert "Error" not in rest
+
+
+def test_the_banner_waits_until_the_start_up_output_has_settled(tmp_path):
+    """Output still on its way after the ready signals (honcho relays each process's lines
+    as they come) is printed before the banner, not after it: the banner stays last."""
+    launcher = _launch(tmp_path, late=0.8)
+    try:
+        lines = _read_until(launcher, "logins: alex.agent")
+        ready = next(i for i, line in enumerate(lines) if "celery@host ready." in line)
+        assert ready < next(i for i, line in enumerate(lines) if "cxdesk demo on" in line)
+    finally:
+        launcher.send_signal(signal.SIGINT)
+        launcher.communicate(timeout=20)
 
 
 def test_the_banner_waits_for_the_web_server(tmp_path):

@@ -3,7 +3,9 @@ the channels as a new user finds them configured (a mailbox, the chat widget, so
 accounts), the phone app's record of every demo call, the chat sessions of the demo chats,
 an email received through the real ingester with its attachments, files on a few cases,
 saved views and notifications for the agents, organizations, and the root-cause taxonomy
-with the solved cases tagged and a suggestion model trained on them.
+with the solved cases tagged and a suggestion model trained on them; a few social messages
+through the social webhooks' own ingester (the event log), and the delivery log of the CRM's
+webhook subscription up to the failures it was paused for.
 
 Each part is keyed on something stable (an address, a name, a call's sid, a case without a
 session yet) and skips what exists, so running `demo_data` again adds nothing. It runs after
@@ -86,6 +88,8 @@ def demo_setup(*, data: dict, now=None) -> dict[str, int]:
         added["root causes"], added["cases tagged with a root cause"] = _root_causes(teams)
         added["root-cause spikes"] = _root_cause_spike(now)
     added["received email"] = _received_email(data, now)
+    added["social events"] = _social_events(now)
+    added["webhook deliveries"] = _webhook_deliveries()
     added["root-cause models"] = _root_cause_model()
     return {kind: n for kind, n in added.items() if n}
 
@@ -483,6 +487,206 @@ def _received_email(data: dict, now) -> int:
         CaseEvent.objects.filter(case_id=inbound.case_id).update(at=at)
         Interaction.objects.filter(case_id=inbound.case_id).update(occurred_at=at, created_at=at)
     return 1
+
+
+# Customers writing to the demo's social accounts, as the networks' webhooks deliver them:
+# (network, kind, sender id, handle, name, text, minutes ago). Messenger carries no name.
+SOCIAL_MESSAGES = [
+    (
+        "facebook",
+        "dm",
+        "24000000000000101",
+        "",
+        "",
+        "Hi! My order BC-20417 says delivered but there is nothing at my door.",
+        34,
+    ),
+    (
+        "facebook",
+        "dm",
+        "24000000000000101",
+        "",
+        "",
+        "I asked the neighbours too, nobody has it.",
+        31,
+    ),
+    (
+        "instagram",
+        "comment",
+        "9800000000000107",
+        "yuki.t",
+        "",
+        "@brightcart.shop still waiting for the refund for the jacket I sent back 3 weeks ago",
+        22,
+    ),
+    (
+        "x",
+        "mention",
+        "2244990000000113",
+        "omar_h",
+        "Omar Haddad",
+        "@brightcart the app logs me out every time I open it since the update. Anyone else?",
+        14,
+    ),
+    (
+        "x",
+        "dm",
+        "2244990000000127",
+        "chloe_dupont",
+        "Chloe Dupont",
+        "Hello, can I still change the delivery address of order BC-20533? It ships tomorrow.",
+        6,
+    ),
+]
+
+
+def _social_events(now) -> int:
+    """A few customer messages sent to the demo's social accounts, through the social
+    webhooks' reader and `events_receive` (what the webhook views call after the signature
+    check): the event log shows them processed into cases, threaded per conversation."""
+    from apps.cases.models import CaseEvent
+    from apps.social import inbound
+    from apps.social.models import SocialAccount, SocialEvent
+    from apps.social.services import events_receive
+
+    if SocialEvent.objects.exists():
+        return 0
+    accounts = {a.network: a for a in SocialAccount.objects.filter(is_active=True)}
+    received = 0
+    for n, (network, kind, sender, handle, name, text, ago) in enumerate(SOCIAL_MESSAGES):
+        account = accounts.get(network)
+        if account is None:
+            continue
+        at = now - timedelta(minutes=ago)
+        at = at.replace(microsecond=0)  # what every network's timestamp can carry
+        body = _social_body(account, kind, f"{n + 1:04d}", sender, handle, name, text, at)
+        read = inbound.x_pieces(body) if network == "x" else inbound.meta_pieces(body)
+        step = timezone.now()
+        received += events_receive(batch=read).processed
+        # What this message wrote, at the time it was sent (as the load does for its cases).
+        events = SocialEvent.objects.filter(received_at__gte=step)
+        case_ids = list(events.values_list("case_id", flat=True))
+        events.update(received_at=at, processed_at=at)
+        Case.objects.filter(pk__in=case_ids, created_at__gte=step).update(created_at=at)
+        Case.objects.filter(pk__in=case_ids).update(updated_at=at)
+        CaseEvent.objects.filter(case_id__in=case_ids, at__gte=step).update(at=at)
+        Interaction.objects.filter(case_id__in=case_ids, created_at__gte=step).update(created_at=at)
+    return received
+
+
+def _social_body(account, kind, serial, sender, handle, name, text, at) -> dict:
+    """One webhook body of the account's network carrying one customer message."""
+    ms = int(at.timestamp() * 1000)
+    me = account.external_id
+    if account.network == "x":
+        if kind == "dm":
+            return {
+                "for_user_id": me,
+                "direct_message_events": [
+                    {
+                        "type": "message_create",
+                        "id": f"18000000000000{serial}",
+                        "created_timestamp": str(ms),
+                        "message_create": {
+                            "target": {"recipient_id": me},
+                            "sender_id": sender,
+                            "message_data": {"text": text, "entities": {}},
+                        },
+                    }
+                ],
+                "users": {
+                    sender: {"id": sender, "name": name, "screen_name": handle},
+                    me: {"id": me, "name": account.name, "screen_name": account.name[1:]},
+                },
+            }
+        user = {"id": int(sender), "id_str": sender, "name": name, "screen_name": handle}
+        mention = {"screen_name": account.name[1:], "id": int(me), "id_str": me}
+        return {
+            "for_user_id": me,
+            "tweet_create_events": [
+                {
+                    "id": int(f"18100000000000{serial}"),
+                    "id_str": f"18100000000000{serial}",
+                    "text": text,
+                    "user": user,
+                    "entities": {"user_mentions": [mention]},
+                    "timestamp_ms": str(ms),
+                }
+            ],
+        }
+    obj = "instagram" if account.network == "instagram" else "page"
+    if kind == "comment":
+        change = {
+            "field": "comments",
+            "value": {
+                "id": f"17900000000000{serial}",
+                "from": {"id": sender, "username": handle},
+                "media": {"id": "18000000000000777", "media_product_type": "FEED"},
+                "text": text,
+            },
+        }
+        return {"object": obj, "entry": [{"id": me, "time": ms // 1000, "changes": [change]}]}
+    item = {
+        "sender": {"id": sender},
+        "recipient": {"id": me},
+        "timestamp": ms,
+        "message": {"mid": f"m_demo_{serial}", "text": text},
+    }
+    return {"object": obj, "entry": [{"id": me, "time": ms, "messaging": [item]}]}
+
+
+def _webhook_deliveries() -> int:
+    """The CRM subscription's delivery log up to its pause: the newest cases' events
+    delivered (2xx), then the CRM answering 503 until the last one gave up — why an admin
+    paused it. Recorded in bulk, as the delivery task would have left them, with the real
+    payloads (apps/webhooks/payloads.py); nothing is sent."""
+    import json
+    import uuid
+
+    from django.core.serializers.json import DjangoJSONEncoder
+
+    from apps.webhooks.models import WebhookDelivery, WebhookSubscription
+    from apps.webhooks.payloads import case_data
+    from apps.webhooks.services import MAX_ATTEMPTS
+
+    subscription = WebhookSubscription.objects.filter(name__startswith="CRM").first()
+    if subscription is None or WebhookDelivery.objects.exists():
+        return 0
+    Status = WebhookDelivery.Status
+    cases = list(Case.objects.prefetch_related("tags").order_by("-created_at", "-pk")[:8])[::-1]
+    rows = []
+    for n, case in enumerate(cases):
+        failed = n >= len(cases) - 2
+        event = "case.created"
+        data = {"case": case_data(case), "tags": sorted(t.name for t in case.tags.all())}
+        event_id = uuid.uuid4()
+        at = case.created_at
+        payload = {
+            "id": str(event_id),
+            "event": event,
+            "created_at": at.isoformat(),
+            "data": json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+        }
+        rows.append(
+            WebhookDelivery(
+                subscription=subscription,
+                event=event,
+                event_id=event_id,
+                payload=payload,
+                status=Status.FAILED if failed else Status.DELIVERED,
+                attempts=MAX_ATTEMPTS if failed else 1,
+                next_attempt_at=None,
+                last_status_code=503 if failed else 200,
+                last_error="HTTP 503 Service Unavailable" if failed else "",
+                response_excerpt=(
+                    '{"error": "maintenance"}' if failed else '{"ok": true, "synced": 1}'
+                ),
+                created_at=at,
+                delivered_at=None if failed else at + timedelta(milliseconds=240),
+            )
+        )
+    WebhookDelivery.objects.bulk_create(rows)
+    return len(rows)
 
 
 # --- small generated files ---------------------------------------------------------------
