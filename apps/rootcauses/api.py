@@ -354,7 +354,9 @@ class RootCauseCandidateViewSet(
         candidate = self.get_object()
         data = CandidateAcceptInput(data=request.data)
         data.is_valid(raise_exception=True)
-        services.candidate_accept(candidate_id=candidate.pk, actor=request.user, **data.validated_data)
+        services.candidate_accept(
+            candidate_id=candidate.pk, actor=request.user, **data.validated_data
+        )
         return self._answer(candidate.pk)
 
     @extend_schema(

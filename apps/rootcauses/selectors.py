@@ -144,17 +144,13 @@ def spikes_recent(*, now: datetime | None = None) -> QuerySet[RootCauseSpike]:
 # --- Candidates -----------------------------------------------------------------------------
 
 
-def candidate_pool(
-    *, since: datetime, max_score: float, limit: int
-) -> list[tuple[int, str, str]]:
+def candidate_pool(*, since: datetime, max_score: float, limit: int) -> list[tuple[int, str, str]]:
     """(case id, text, subject) of the newest `limit` cases created since `since` that the
     taxonomy does not explain: no root cause, not merged, a best current suggestion scoring
     under `max_score` or none at all, and in no candidate already decided (a dismissed
     group does not come back; an accepted one's cases are tagged). By id (one query)."""
     best = Subquery(
-        RootCauseSuggestion.objects.filter(
-            case=OuterRef("pk"), root_cause__retired_at__isnull=True
-        )
+        RootCauseSuggestion.objects.filter(case=OuterRef("pk"), root_cause__retired_at__isnull=True)
         .order_by("rank")
         .values("score")[:1]
     )
@@ -172,7 +168,9 @@ def candidate_pool(
         .order_by("-created_at", "-id")
         .values_list("pk", "subject", "first_message")[:limit]
     )
-    found = [(pk, suggest.case_text(subject, message or ""), subject) for pk, subject, message in rows]
+    found = [
+        (pk, suggest.case_text(subject, message or ""), subject) for pk, subject, message in rows
+    ]
     return sorted(found)
 
 

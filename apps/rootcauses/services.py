@@ -582,7 +582,11 @@ def candidates_refresh(*, now: datetime | None = None) -> CandidateRun:
             case_ids = [pool[m][0] for m in cluster.members]
             members = set(case_ids)
             match = max(
-                (pk for pk in by_id if len(current.get(pk, set()) & members) * 2 >= len(current.get(pk, ())) > 0),
+                (
+                    pk
+                    for pk in by_id
+                    if len(current.get(pk, set()) & members) * 2 >= len(current.get(pk, ())) > 0
+                ),
                 key=lambda pk: (len(current[pk] & members), -pk),
                 default=None,
             )

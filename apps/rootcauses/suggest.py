@@ -4,30 +4,44 @@ Pure functions over texts and labels (no database): the trainer (services.py), t
 task and `manage.py rootcause_eval` all call these, so the figures the evaluation reports are
 those of the code the product runs.
 
-- Features: TF-IDF of words (1–2-grams) and of characters within words (2–5-grams, seen in
+- Text: `normalise` lower-cases, spells out contractions ("can't" → "can not") and turns
+  amounts, numbers and currency signs into tokens ("£20.50" → "currency number"): which
+  amount a customer names does not say why they call, that they name one does.
+- Features: TF-IDF of words (1–3-grams) and of characters within words (2–5-grams, seen in
   two texts at least), sublinear term frequencies — the characters catch misspellings and
   word forms ("recieved", "cards"), the words the phrases.
-- Classifier: a linear SVM (one-vs-rest LinearSVC). On banking77 it is as accurate at top-1
-  as a logistic regression and trains four to five times faster on two cores.
-- Scores: the softmax of the margins (× SCORE_TEMPERATURE): they sum to 1 over the root
-  causes and order them as the margins do; they are not calibrated probabilities.
+- Classifier: two linear models on the same features, their probabilities averaged
+  (`SvmNbEnsemble`): a linear SVM (one-vs-rest LinearSVC, its margins turned into a
+  distribution by a softmax × SCORE_TEMPERATURE) and a complement naive Bayes. The SVM
+  decides most cases; naive Bayes, which errs differently, moves the right cause into the
+  top three more often. On banking77 (seed 77, 20 % held out) it adds about half a point
+  of top-1 and of top-3 to the SVM alone for a second of training; a logistic regression
+  was no more accurate and trained 15 times slower on two cores.
+- Scores: the average of the two distributions: they sum to 1 over the root causes and lie
+  in 0–1; they are not calibrated probabilities.
 - Storage: `dumps` pickles and compresses the fitted pipeline and signs it with an HMAC
   under the SECRET_KEY; `loads` refuses a blob whose signature does not match before
   unpickling it (unpickling runs code: only what our trainer wrote is ever loaded).
 """
 
 import pickle
+import re
 import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from django.utils.crypto import constant_time_compare, salted_hmac
+from sklearn.base import BaseEstimator, ClassifierMixin  # type: ignore[import-untyped]
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+from sklearn.naive_bayes import ComplementNB  # type: ignore[import-untyped]
 from sklearn.pipeline import FeatureUnion, Pipeline  # type: ignore[import-untyped]
 from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
 
-ALGORITHM = "tfidf word 1-2 + char_wb 2-5 → LinearSVC (C=0.5), softmax scores"
+ALGORITHM = (
+    "normalised text; tfidf word 1-3 + char_wb 2-5 → mean of LinearSVC (C=0.5) softmax "
+    "and ComplementNB (alpha=0.3) probabilities"
+)
 SCORE_TEMPERATURE = 5.0
 MAX_TEXT_CHARS = 4000
 _SIGNING_SALT = "cxdesk.rootcauses.suggestion-model"
@@ -42,6 +56,61 @@ def case_text(subject: str, first_message: str) -> str:
     return f"{subject or ''}\n{first_message or ''}".strip()[:MAX_TEXT_CHARS]
 
 
+_CONTRACTIONS = [
+    (re.compile(r"\bcan'?t\b"), "can not"),
+    (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'m\b"), " am"),
+    (re.compile(r"'d\b"), " would"),
+]
+_CURRENCY = re.compile(r"[£$€¥₹]|\b(?:gbp|usd|eur|euros?|pounds?|dollars?)\b")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def normalise(text: str) -> str:
+    """Lower case, contractions spelt out, currencies and numbers as tokens."""
+    text = text.lower().replace("\u2019", "'")
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    text = _CURRENCY.sub(" currency ", text)
+    return _NUMBER.sub(" number ", text)
+
+
+class SvmNbEnsemble(ClassifierMixin, BaseEstimator):
+    """The mean of a LinearSVC's softmaxed margins and a ComplementNB's probabilities."""
+
+    def __init__(self, C: float = 0.5, alpha: float = 0.3, temperature: float = 5.0):
+        self.C = C
+        self.alpha = alpha
+        self.temperature = temperature
+
+    def fit(self, X, y):
+        self.svm_ = LinearSVC(C=self.C).fit(X, y)
+        self.nb_ = ComplementNB(alpha=self.alpha).fit(X, y)
+        self.classes_ = self.svm_.classes_
+        return self
+
+    @property
+    def coef_(self) -> np.ndarray:
+        return self.svm_.coef_
+
+    def predict_proba(self, X) -> np.ndarray:
+        margins = np.asarray(self.svm_.decision_function(X), dtype=np.float64)
+        if margins.ndim == 1:  # two classes: one margin, for the second
+            margins = np.column_stack([-margins, margins])
+        margins = margins * self.temperature
+        margins -= margins.max(axis=1, keepdims=True)
+        svm = np.exp(margins)
+        svm /= svm.sum(axis=1, keepdims=True)
+        return (svm + self.nb_.predict_proba(X)) / 2
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
 def build_pipeline() -> Pipeline:
     return Pipeline(
         [
@@ -51,7 +120,12 @@ def build_pipeline() -> Pipeline:
                     [
                         (
                             "words",
-                            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+                            TfidfVectorizer(
+                                analyzer="word",
+                                ngram_range=(1, 3),
+                                sublinear_tf=True,
+                                preprocessor=normalise,
+                            ),
                         ),
                         (
                             "chars",
@@ -60,12 +134,13 @@ def build_pipeline() -> Pipeline:
                                 ngram_range=(2, 5),
                                 sublinear_tf=True,
                                 min_df=2,
+                                preprocessor=normalise,
                             ),
                         ),
                     ]
                 ),
             ),
-            ("classifier", LinearSVC(C=0.5)),
+            ("classifier", SvmNbEnsemble(C=0.5, alpha=0.3, temperature=SCORE_TEMPERATURE)),
         ]
     )
 
@@ -78,18 +153,15 @@ def train(texts: Sequence[str], labels: Sequence[Any]) -> Pipeline:
     pipeline.fit(list(texts), list(labels))
     classifier = pipeline.named_steps["classifier"]
     # Halves the stored size; the scores move in the 7th digit.
-    classifier.coef_ = classifier.coef_.astype(np.float32)
+    classifier.svm_.coef_ = classifier.svm_.coef_.astype(np.float32)
+    classifier.nb_.feature_log_prob_ = classifier.nb_.feature_log_prob_.astype(np.float32)
+    for name in ("feature_count_", "feature_all_"):  # only fitting reads them
+        setattr(classifier.nb_, name, None)
     return pipeline
 
 
 def _scores(pipeline: Pipeline, texts: Sequence[str]) -> np.ndarray:
-    margins = np.asarray(pipeline.decision_function(list(texts)), dtype=np.float64)
-    if margins.ndim == 1:  # two classes: one margin, for the second
-        margins = np.column_stack([-margins, margins])
-    margins = margins * SCORE_TEMPERATURE
-    margins -= margins.max(axis=1, keepdims=True)
-    exp = np.exp(margins)
-    return exp / exp.sum(axis=1, keepdims=True)
+    return np.asarray(pipeline.predict_proba(list(texts)), dtype=np.float64)
 
 
 def top_k(pipeline: Pipeline, texts: Sequence[str], k: int = 3) -> list[list[tuple[Any, float]]]:

@@ -144,4 +144,3 @@ def _form_errors(form: forms.Form) -> str:
         else " ".join(errors)
         for name, errors in form.errors.items()
     )
-

@@ -22,3 +22,20 @@ ONE_OFFS = [
     "do you sponsor the local football club",
     "what time does the office open on holidays",
 ]
+
+
+def make_candidate(cases, *, terms=("statement", "crash"), state="open"):
+    """An open candidate over `cases`, as a refresh would store it (no clustering run)."""
+    from apps.rootcauses.models import RootCauseCandidate, RootCauseCandidateCase
+
+    candidate = RootCauseCandidate.objects.create(
+        state=state,
+        top_terms=list(terms),
+        sample_subjects=[c.subject for c in cases[:5]],
+        size=len(cases),
+        cohesion=0.8,
+    )
+    RootCauseCandidateCase.objects.bulk_create(
+        RootCauseCandidateCase(candidate=candidate, case=c, similarity=0.9) for c in cases
+    )
+    return candidate

@@ -7,57 +7,132 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('cases', '0013_case_root_cause_created_index'),
-        ('rootcauses', '0003_spikes'),
+        ("cases", "0013_case_root_cause_created_index"),
+        ("rootcauses", "0003_spikes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='RootCauseCandidate',
+            name="RootCauseCandidate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(choices=[('open', 'Open'), ('accepted', 'Accepted'), ('merged', 'Merged'), ('dismissed', 'Dismissed')], default='open', max_length=10)),
-                ('top_terms', models.JSONField(default=list, help_text='The words that set it apart, best first')),
-                ('sample_subjects', models.JSONField(default=list, help_text='Subjects of its central cases')),
-                ('size', models.PositiveIntegerField(help_text='Its cases')),
-                ('cohesion', models.FloatField(help_text='Mean cosine similarity of its cases to their centre')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('refreshed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('root_cause', models.ForeignKey(blank=True, help_text='The node it was accepted as, or merged into', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='candidates', to='rootcauses.rootcause')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("accepted", "Accepted"),
+                            ("merged", "Merged"),
+                            ("dismissed", "Dismissed"),
+                        ],
+                        default="open",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "top_terms",
+                    models.JSONField(
+                        default=list, help_text="The words that set it apart, best first"
+                    ),
+                ),
+                (
+                    "sample_subjects",
+                    models.JSONField(default=list, help_text="Subjects of its central cases"),
+                ),
+                ("size", models.PositiveIntegerField(help_text="Its cases")),
+                (
+                    "cohesion",
+                    models.FloatField(
+                        help_text="Mean cosine similarity of its cases to their centre"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("refreshed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "root_cause",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="The node it was accepted as, or merged into",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="candidates",
+                        to="rootcauses.rootcause",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-size', '-id'],
+                "ordering": ["-size", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='RootCauseCandidateCase',
+            name="RootCauseCandidateCase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('similarity', models.FloatField()),
-                ('candidate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='rootcauses.rootcausecandidate')),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cases.case')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("similarity", models.FloatField()),
+                (
+                    "candidate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="rootcauses.rootcausecandidate",
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cases.case",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='rootcausecandidate',
-            name='cases',
-            field=models.ManyToManyField(related_name='root_cause_candidates', through='rootcauses.RootCauseCandidateCase', to='cases.case'),
+            model_name="rootcausecandidate",
+            name="cases",
+            field=models.ManyToManyField(
+                related_name="root_cause_candidates",
+                through="rootcauses.RootCauseCandidateCase",
+                to="cases.case",
+            ),
         ),
         migrations.AddIndex(
-            model_name='rootcausecandidatecase',
-            index=models.Index(fields=['case'], name='root_cause_candidate_case_idx'),
+            model_name="rootcausecandidatecase",
+            index=models.Index(fields=["case"], name="root_cause_candidate_case_idx"),
         ),
         migrations.AddConstraint(
-            model_name='rootcausecandidatecase',
-            constraint=models.UniqueConstraint(fields=('candidate', 'case'), name='root_cause_candidate_case'),
+            model_name="rootcausecandidatecase",
+            constraint=models.UniqueConstraint(
+                fields=("candidate", "case"), name="root_cause_candidate_case"
+            ),
         ),
         migrations.AddIndex(
-            model_name='rootcausecandidate',
-            index=models.Index(fields=['state', '-size', '-id'], name='root_cause_candidate_list_idx'),
+            model_name="rootcausecandidate",
+            index=models.Index(
+                fields=["state", "-size", "-id"], name="root_cause_candidate_list_idx"
+            ),
         ),
     ]

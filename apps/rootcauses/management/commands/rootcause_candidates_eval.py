@@ -12,6 +12,7 @@ the worker) and clusters them (`candidates.cluster_texts`), with the CXDESK_ROOT
 CANDIDATE_* settings unless overridden. Reports, against the true categories:
 
 - over the cases placed in a candidate: NMI and ARI (sklearn.metrics), and purity;
+- over the removed-category cases placed in a candidate: NMI and ARI;
 - over every removed-category case fed: NMI and ARI, the cases in no candidate counted as
   one more cluster ("none");
 - how many removed categories got a candidate (one whose majority is that category);
@@ -91,7 +92,11 @@ class Command(BaseCommand):
         fed += rng.sample(known_rows, min(options["known"], len(known_rows)))
 
         best = [r[0][1] for r in suggest.top_k(pipeline, [texts[i] for i in fed], k=1)]
-        pool = [i for i, score in zip(fed, best, strict=True) if candidates.is_weak(score, max_score=max_score)]
+        pool = [
+            i
+            for i, score in zip(fed, best, strict=True)
+            if candidates.is_weak(score, max_score=max_score)
+        ]
         started = time.perf_counter()
         clusters = candidates.cluster_texts(
             [texts[i] for i in pool], min_cases=min_cases, distance=distance, seed=options["seed"]
@@ -129,6 +134,10 @@ class Command(BaseCommand):
                 **_scores([labels[i] for i in in_candidates], [placed[i] for i in in_candidates]),
                 "purity": round(purity, 4),
             },
+            "removed_in_candidates": _scores(
+                [labels[i] for i in removed_fed if i in placed],
+                [placed[i] for i in removed_fed if i in placed],
+            ),
             "removed_cases": _scores(
                 [labels[i] for i in removed_fed], [placed.get(i, -1) for i in removed_fed]
             ),
@@ -157,6 +166,9 @@ class Command(BaseCommand):
             f"{figures['cluster_seconds']} s\n"
             f"in candidates: {placed_f['cases']} cases, NMI {placed_f['nmi']:.3f}, "
             f"ARI {placed_f['ari']:.3f}, purity {placed_f['purity']:.3f}\n"
+            f"removed-category cases in candidates: {figures['removed_in_candidates']['cases']}, "
+            f"NMI {figures['removed_in_candidates']['nmi']:.3f}, "
+            f"ARI {figures['removed_in_candidates']['ari']:.3f}\n"
             f"all removed-category cases (none = one cluster): NMI {removed_f['nmi']:.3f}, "
             f"ARI {removed_f['ari']:.3f}\n"
             f"removed categories with a candidate: {figures['removed_categories_found']}"
