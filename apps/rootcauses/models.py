@@ -7,12 +7,17 @@ its source. Nodes are retired, never deleted: a retired node keeps its cases and
 history, but no case can be newly given it (apps/rootcauses/services.py).
 """
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Team
+
+if TYPE_CHECKING:
+    from apps.cases.models import Case
 
 MAX_DEPTH = 3
 PATH_SEPARATOR = " › "
@@ -174,7 +179,7 @@ class RootCauseCandidate(models.Model):
     sample_subjects = models.JSONField(default=list, help_text="Subjects of its central cases")
     size = models.PositiveIntegerField(help_text="Its cases")
     cohesion = models.FloatField(help_text="Mean cosine similarity of its cases to their centre")
-    cases = models.ManyToManyField(
+    cases: "models.ManyToManyField[Case, RootCauseCandidateCase]" = models.ManyToManyField(
         "cases.Case", through="RootCauseCandidateCase", related_name="root_cause_candidates"
     )
     root_cause = models.ForeignKey(

@@ -8,6 +8,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, role_of
+from apps.accounts.types import AnyUser
 from apps.cases.models import Case, Interaction
 
 from . import suggest
@@ -174,7 +175,7 @@ def candidate_pool(*, since: datetime, max_score: float, limit: int) -> list[tup
     return sorted(found)
 
 
-def candidates_visible_to(user) -> QuerySet[RootCauseCandidate]:
+def candidates_visible_to(user: AnyUser) -> QuerySet[RootCauseCandidate]:
     """The candidates whose every case `user` may see (so its terms, subjects and size tell
     them nothing about cases they may not see): all of them for admins."""
     candidates = RootCauseCandidate.objects.all()
@@ -188,7 +189,9 @@ def candidates_visible_to(user) -> QuerySet[RootCauseCandidate]:
     )
 
 
-def candidate_list_for(user, *, state: str | None = RootCauseCandidate.State.OPEN):
+def candidate_list_for(
+    user: AnyUser, *, state: str | None = RootCauseCandidate.State.OPEN
+) -> QuerySet[RootCauseCandidate]:
     """Candidates `user` may see, largest first, with their cases' ids and their node."""
     candidates = candidates_visible_to(user)
     if state:

@@ -107,29 +107,7 @@ def candidate_decide(request, candidate_id: int, action: str):
     if not _may_decide(request.user, action):
         raise PermissionDenied
     try:
-        if action == "accept":
-            form = AcceptForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _form_errors(form))
-                return redirect("rootcauses:candidates")
-            done = services.candidate_accept(
-                candidate_id=candidate.pk, actor=request.user, **form.cleaned_data
-            )
-            text = f"Accepted as {done.root_cause.path}: its cases are tagged with it."
-        elif action == "merge":
-            form = MergeForm(request.POST)
-            if not form.is_valid():
-                messages.error(request, _form_errors(form))
-                return redirect("rootcauses:candidates")
-            done = services.candidate_merge(
-                candidate_id=candidate.pk,
-                root_cause=form.cleaned_data["root_cause"],
-                actor=request.user,
-            )
-            text = f"Merged into {done.root_cause.path}: its cases are tagged with it."
-        else:
-            services.candidate_dismiss(candidate_id=candidate.pk, actor=request.user)
-            text = "Dismissed: its cases will not be proposed again."
+        text = _decide(request, candidate.pk, action)
     except DomainError as error:
         messages.error(request, f"Not done: {error}")
     else:
@@ -137,10 +115,43 @@ def candidate_decide(request, candidate_id: int, action: str):
     return redirect("rootcauses:candidates")
 
 
+def _decide(request, candidate_id: int, action: str) -> str:
+    """Run the decision; what happened, for the page (a bad form: a DomainError-like
+    refusal, said the same way)."""
+    if action == "dismiss":
+        services.candidate_dismiss(candidate_id=candidate_id, actor=request.user)
+        return "Dismissed: its cases will not be proposed again."
+    if action == "accept":
+        accept = AcceptForm(request.POST)
+        if not accept.is_valid():
+            raise BadForm(_form_errors(accept))
+        done = services.candidate_accept(
+            candidate_id=candidate_id, actor=request.user, **accept.cleaned_data
+        )
+        verb = "Accepted as"
+    else:
+        merge = MergeForm(request.POST)
+        if not merge.is_valid():
+            raise BadForm(_form_errors(merge))
+        done = services.candidate_merge(
+            candidate_id=candidate_id,
+            root_cause=merge.cleaned_data["root_cause"],
+            actor=request.user,
+        )
+        verb = "Merged into"
+    path = done.root_cause.path if done.root_cause else ""
+    return f"{verb} {path}: its cases are tagged with it."
+
+
+class BadForm(DomainError):
+    code = "invalid_form"
+
+
 def _form_errors(form: forms.Form) -> str:
-    return "Not done: " + " ".join(
-        f"{form.fields[name].label or name.replace('_', ' ').capitalize()}: {' '.join(errors)}"
+    return " ".join(
+        f"{form.fields[name].label or name.replace('_', ' ').capitalize()}: "
+        f"{' '.join(str(e) for e in errors)}"
         if name in form.fields
-        else " ".join(errors)
+        else " ".join(str(e) for e in errors)
         for name, errors in form.errors.items()
     )
