@@ -3,6 +3,8 @@ text, and what its scores are — the same code for the worker and `rootcause_ev
 
 import numpy as np
 import pytest
+from sklearn.naive_bayes import ComplementNB
+from sklearn.svm import LinearSVC
 
 from apps.rootcauses import suggest
 
@@ -65,12 +67,17 @@ def test_scores_are_a_distribution_best_first_and_survive_storage():
 
 
 def test_the_score_averages_the_svm_and_naive_bayes():
-    pipeline = suggest.train(ARRIVAL + FEE, ["a"] * 4 + ["f"] * 4)
-    model = pipeline.named_steps["classifier"]
-    features = pipeline.named_steps["features"].transform(["card not arrived"])
+    texts, labels = ARRIVAL + FEE + TOPUP, ["a"] * 4 + ["f"] * 4 + ["t"] * 4
+    pipeline = suggest.train(texts, labels)
+    features = pipeline.named_steps["features"]
+    query = features.transform(["card not arrived"])
+    svm = LinearSVC(C=0.5).fit(features.transform(texts), labels)
+    nb = ComplementNB(alpha=0.3).fit(features.transform(texts), labels)
 
-    margin = model.svm_.decision_function(features)[0] * suggest.SCORE_TEMPERATURE
-    svm = np.exp([-margin, margin]) / np.exp([-margin, margin]).sum()  # two classes: one margin
-    nb = model.nb_.predict_proba(features)[0]
+    margins = svm.decision_function(query)[0] * suggest.SCORE_TEMPERATURE
+    softmax = np.exp(margins - margins.max()) / np.exp(margins - margins.max()).sum()
+    expected = (softmax + nb.predict_proba(query)[0]) / 2
 
-    assert model.predict_proba(features)[0] == pytest.approx((svm + nb) / 2)
+    assert pipeline.named_steps["classifier"].predict_proba(query)[0] == pytest.approx(
+        expected, abs=1e-5
+    )
