@@ -354,6 +354,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.rootcauses.tasks.detect_spikes",
         "schedule": env.int("CXDESK_SPIKE_SWEEP_SECONDS", default=900),
     },
+    "refresh-root-cause-candidates": {
+        "task": "apps.rootcauses.tasks.refresh_candidates",
+        "schedule": env.int("CXDESK_ROOTCAUSE_CANDIDATE_SECONDS", default=3600),
+    },
 }
 
 # --- Root causes ----------------------------------------------------------------------------
@@ -362,6 +366,17 @@ CELERY_BEAT_SCHEDULE = {
 # suggestions); beat retrains it every CXDESK_ROOTCAUSE_TRAIN_SECONDS.
 CXDESK_ROOTCAUSE_SUGGESTIONS = env.bool("CXDESK_ROOTCAUSE_SUGGESTIONS", default=True)
 CXDESK_ROOTCAUSE_MIN_TRAINING_CASES = env.int("CXDESK_ROOTCAUSE_MIN_TRAINING_CASES", default=50)
+# Candidates (apps/rootcauses/candidates.py): cases of the last CXDESK_ROOTCAUSE_CANDIDATE_DAYS
+# days without a root cause whose best suggestion scores under ..._MAX_SCORE (or that have none)
+# are clustered by text every ..._SECONDS; a cluster of ..._MIN_CASES cases or more, whose
+# cases stay within ..._DISTANCE (average cosine distance, 0-2) of each other, is proposed as
+# a candidate new root cause.
+CXDESK_ROOTCAUSE_CANDIDATE_MAX_SCORE = env.float(
+    "CXDESK_ROOTCAUSE_CANDIDATE_MAX_SCORE", default=0.7
+)
+CXDESK_ROOTCAUSE_CANDIDATE_MIN_CASES = env.int("CXDESK_ROOTCAUSE_CANDIDATE_MIN_CASES", default=5)
+CXDESK_ROOTCAUSE_CANDIDATE_DISTANCE = env.float("CXDESK_ROOTCAUSE_CANDIDATE_DISTANCE", default=0.8)
+CXDESK_ROOTCAUSE_CANDIDATE_DAYS = env.int("CXDESK_ROOTCAUSE_CANDIDATE_DAYS", default=30)
 # Spikes (apps/rootcauses/spikes.py): a root cause's cases today against its 28 days before,
 # day-of-week adjusted, by an exact test of two Poisson rates. A spike needs at least
 # CXDESK_SPIKE_MIN_CASES cases that day and a p-value under CXDESK_SPIKE_P_VALUE divided by

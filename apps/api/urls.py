@@ -11,7 +11,11 @@ from rest_framework.routers import SimpleRouter
 from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
 from apps.contacts.api import ContactViewSet
-from apps.rootcauses.api import RootCauseSpikeViewSet, RootCauseViewSet
+from apps.rootcauses.api import (
+    RootCauseCandidateViewSet,
+    RootCauseSpikeViewSet,
+    RootCauseViewSet,
+)
 from apps.sla.api import BusinessCalendarViewSet, SlaPolicyViewSet, SlaSummaryView
 from apps.webhooks.api import WebhookSubscriptionViewSet
 
@@ -28,6 +32,9 @@ router.register("tags", TagViewSet, basename="tag")
 router.register("webhooks", WebhookSubscriptionViewSet, basename="webhook")
 router.register("business-calendars", BusinessCalendarViewSet, basename="business-calendar")
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
+router.register(
+    "root-causes/candidates", RootCauseCandidateViewSet, basename="root-cause-candidate"
+)
 router.register("root-causes/spikes", RootCauseSpikeViewSet, basename="root-cause-spike")
 router.register("root-causes", RootCauseViewSet, basename="root-cause")
 

@@ -8,6 +8,10 @@ admin, or a token with rootcauses:write whose owner is an admin. Nodes are never
 
 `GET /api/v1/root-causes/spikes/` lists the spikes (rootcauses:read): active, and ended in
 the last 30 days.
+
+`GET /api/v1/root-causes/candidates/` lists the candidate new root causes (rootcauses:read;
+only those whose every case the caller may see); `POST …/candidates/{id}/accept/` (admins),
+`…/merge/` and `…/dismiss/` (supervisors and admins) decide on one (rootcauses:write).
 """
 
 import django_filters
@@ -26,7 +30,7 @@ from apps.api.permissions import HasScope
 from apps.api.serializers import StrictInputSerializer
 
 from . import selectors, services
-from .models import RootCause, RootCauseSpike
+from .models import RootCause, RootCauseCandidate, RootCauseSpike
 
 
 class AdminWrites(BasePermission):
@@ -220,3 +224,165 @@ class RootCauseSpikeViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     def paginate_queryset(self, queryset):
         self.paginator.ordering = ("-first_seen_at", "-id")
         return super().paginate_queryset(queryset)
+
+
+# --- Candidates -----------------------------------------------------------------------------
+
+
+class CandidateDeciders(BasePermission):
+    """Accepting a candidate adds a node: admins, as for the taxonomy. Merging one into a
+    node and dismissing one: supervisors and admins. Reading: anyone signed in."""
+
+    message = "Only supervisors and admins decide on candidates; only admins accept them."
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        role = role_of(request.user)
+        if getattr(view, "action", None) == "accept":
+            return role == AgentProfile.Role.ADMIN
+        return role in (AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN)
+
+
+class RootCauseCandidateOutput(serializers.ModelSerializer):
+    cases = serializers.SerializerMethodField(help_text="Its cases' ids, most central first")
+    path = serializers.CharField(
+        source="root_cause.path",
+        default=None,
+        help_text="The node it was accepted as or merged into",
+    )
+
+    class Meta:
+        model = RootCauseCandidate
+        fields = [
+            "id",
+            "state",
+            "size",
+            "top_terms",
+            "sample_subjects",
+            "cohesion",
+            "cases",
+            "root_cause",
+            "path",
+            "created_at",
+            "refreshed_at",
+            "decided_at",
+        ]
+
+    def get_cases(self, candidate) -> list[int]:
+        return [m.case_id for m in candidate.memberships.all()]
+
+
+class CandidateAcceptInput(StrictInputSerializer):
+    name = serializers.CharField(max_length=100)
+    # A declared field, not DRF's Field.parent (the metaclass takes it off the class).
+    parent = serializers.PrimaryKeyRelatedField(  # type: ignore[assignment]
+        queryset=RootCause.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="The node to add it under (none: a new category)",
+    )
+    owner_team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), help_text="The team that can fix it"
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class CandidateMergeInput(StrictInputSerializer):
+    root_cause = serializers.PrimaryKeyRelatedField(
+        queryset=RootCause.objects.all(), help_text="The existing node its cases get"
+    )
+
+
+class RootCauseCandidateFilter(django_filters.FilterSet):
+    state = django_filters.ChoiceFilter(
+        choices=RootCauseCandidate.State.choices, help_text="Default: open"
+    )
+
+    class Meta:
+        model = RootCauseCandidate
+        fields: list[str] = []
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Candidate new root causes: groups of similar cases no root cause fits",
+        description=(
+            "Cases without a root cause whose best suggestion is weak, clustered by text "
+            "(apps/rootcauses/candidates.py). Only candidates whose every case you may see; "
+            "open ones unless `?state=` says otherwise; largest first."
+        ),
+    ),
+    retrieve=extend_schema(summary="One candidate"),
+)
+class RootCauseCandidateViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    scope_resource = "rootcauses"
+    permission_classes = [IsAuthenticated, HasScope, CandidateDeciders]
+    serializer_class = RootCauseCandidateOutput
+    pagination_class = CxCursorPagination
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        state = self.request.query_params.get("state") if self.action == "list" else None
+        if state is not None and state not in RootCauseCandidate.State.values:
+            raise serializers.ValidationError(
+                {"state": [f"One of {', '.join(RootCauseCandidate.State.values)}."]}
+            )
+        if self.action != "list":
+            return selectors.candidate_list_for(self.request.user, state=None).order_by()
+        return selectors.candidate_list_for(
+            self.request.user, state=state or RootCauseCandidate.State.OPEN
+        ).order_by()
+
+    def paginate_queryset(self, queryset):
+        self.paginator.ordering = ("-size", "-id")
+        return super().paginate_queryset(queryset)
+
+    def _answer(self, candidate_id: int) -> Response:
+        candidate = self.get_queryset().get(pk=candidate_id)
+        return Response(RootCauseCandidateOutput(candidate).data)
+
+    @extend_schema(
+        summary="Accept a candidate as a new root cause (admins); its cases are tagged with it",
+        request=CandidateAcceptInput,
+        responses={200: RootCauseCandidateOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def accept(self, request, pk=None):
+        candidate = self.get_object()
+        data = CandidateAcceptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.candidate_accept(
+            candidate_id=candidate.pk, actor=request.user, **data.validated_data
+        )
+        return self._answer(candidate.pk)
+
+    @extend_schema(
+        summary="Merge a candidate into an existing root cause: its cases are tagged with it",
+        request=CandidateMergeInput,
+        responses={200: RootCauseCandidateOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def merge(self, request, pk=None):
+        candidate = self.get_object()
+        data = CandidateMergeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.candidate_merge(
+            candidate_id=candidate.pk,
+            root_cause=data.validated_data["root_cause"],
+            actor=request.user,
+        )
+        return self._answer(candidate.pk)
+
+    @extend_schema(
+        summary="Dismiss a candidate: its cases are not proposed again",
+        request=None,
+        responses={200: RootCauseCandidateOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request, pk=None):
+        candidate = self.get_object()
+        services.candidate_dismiss(candidate_id=candidate.pk, actor=request.user)
+        return self._answer(candidate.pk)

@@ -7,11 +7,17 @@ its source. Nodes are retired, never deleted: a retired node keeps its cases and
 history, but no case can be newly given it (apps/rootcauses/services.py).
 """
 
+from typing import TYPE_CHECKING
+
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Team
+
+if TYPE_CHECKING:
+    from apps.cases.models import Case
 
 MAX_DEPTH = 3
 PATH_SEPARATOR = " › "
@@ -153,3 +159,78 @@ class RootCauseSpike(models.Model):
 
     def __str__(self) -> str:
         return f"{self.root_cause_id} spike from {self.first_day} ({self.state})"
+
+
+class RootCauseCandidate(models.Model):
+    """A group of similar cases no root cause fits well: perhaps a cause the taxonomy does
+    not know yet (apps/rootcauses/candidates.py clusters them; services.candidates_refresh
+    stores them). People decide: accept it as a new node, merge it into an existing one, or
+    dismiss it. An open candidate may be refreshed by the next run (its cases, terms and
+    samples); a decided one never changes again."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "Open"
+        ACCEPTED = "accepted", "Accepted"
+        MERGED = "merged", "Merged"
+        DISMISSED = "dismissed", "Dismissed"
+
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    top_terms = models.JSONField(default=list, help_text="The words that set it apart, best first")
+    sample_subjects = models.JSONField(default=list, help_text="Subjects of its central cases")
+    size = models.PositiveIntegerField(help_text="Its cases")
+    cohesion = models.FloatField(help_text="Mean cosine similarity of its cases to their centre")
+    cases: "models.ManyToManyField[Case, RootCauseCandidateCase]" = models.ManyToManyField(
+        "cases.Case", through="RootCauseCandidateCase", related_name="root_cause_candidates"
+    )
+    root_cause = models.ForeignKey(
+        RootCause,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="candidates",
+        help_text="The node it was accepted as, or merged into",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    refreshed_at = models.DateTimeField(default=timezone.now)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-size", "-id"]
+        indexes = [
+            models.Index(fields=["state", "-size", "-id"], name="root_cause_candidate_list_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"candidate {self.pk}: {', '.join(self.top_terms[:3])} ({self.size} cases)"
+
+
+class RootCauseCandidateCase(models.Model):
+    """A case of a candidate, with its similarity to the candidate's centre."""
+
+    candidate = models.ForeignKey(
+        RootCauseCandidate, on_delete=models.CASCADE, related_name="memberships"
+    )
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["candidate", "case"], name="root_cause_candidate_case"),
+        ]
+        indexes = [models.Index(fields=["case"], name="root_cause_candidate_case_idx")]
+
+    def __str__(self) -> str:
+        return f"case {self.case_id} in candidate {self.candidate_id}"
+
+    @property
+    def case_reference(self) -> str:
+        from apps.cases.models import REFERENCE_PREFIX
+
+        return f"{REFERENCE_PREFIX}-{self.case_id:06d}"

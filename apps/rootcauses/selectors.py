@@ -1,4 +1,4 @@
-"""Reads on the taxonomy, on cases' suggestions and on spikes."""
+"""Reads on the taxonomy, on cases' suggestions, on spikes and on candidates."""
 
 from collections.abc import Collection
 from datetime import date, datetime, time, timedelta
@@ -7,10 +7,18 @@ from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from apps.accounts.models import AgentProfile, role_of
+from apps.accounts.types import AnyUser
 from apps.cases.models import Case, Interaction
 
 from . import suggest
-from .models import RootCause, RootCauseSpike, RootCauseSuggestion
+from .models import (
+    RootCause,
+    RootCauseCandidate,
+    RootCauseCandidateCase,
+    RootCauseSpike,
+    RootCauseSuggestion,
+)
 
 # Ended spikes stay in the API's list and on the spikes page this long.
 RECENT_SPIKE_DAYS = 30
@@ -131,4 +139,70 @@ def spikes_recent(*, now: datetime | None = None) -> QuerySet[RootCauseSpike]:
         RootCauseSpike.objects.filter(Q(state=RootCauseSpike.State.ACTIVE) | Q(ended_at__gte=since))
         .select_related("root_cause", "root_cause__owner_team")
         .order_by("-first_seen_at", "-id")
+    )
+
+
+# --- Candidates -----------------------------------------------------------------------------
+
+
+def candidate_pool(*, since: datetime, max_score: float, limit: int) -> list[tuple[int, str, str]]:
+    """(case id, text, subject) of the newest `limit` cases created since `since` that the
+    taxonomy does not explain: no root cause, not merged, a best current suggestion scoring
+    under `max_score` or none at all, and in no candidate already decided (a dismissed
+    group does not come back; an accepted one's cases are tagged). By id (one query)."""
+    best = Subquery(
+        RootCauseSuggestion.objects.filter(case=OuterRef("pk"), root_cause__retired_at__isnull=True)
+        .order_by("rank")
+        .values("score")[:1]
+    )
+    decided = RootCauseCandidateCase.objects.exclude(
+        candidate__state=RootCauseCandidate.State.OPEN
+    ).values("case_id")
+    rows = (
+        Case.objects.filter(
+            root_cause__isnull=True, merged_into__isnull=True, created_at__gte=since
+        )
+        .exclude(pk__in=decided)
+        .annotate(best=best)
+        .filter(Q(best__isnull=True) | Q(best__lt=max_score))
+        .annotate(first_message=_first_message())
+        .order_by("-created_at", "-id")
+        .values_list("pk", "subject", "first_message")[:limit]
+    )
+    found = [
+        (pk, suggest.case_text(subject, message or ""), subject) for pk, subject, message in rows
+    ]
+    return sorted(found)
+
+
+def candidates_visible_to(user: AnyUser) -> QuerySet[RootCauseCandidate]:
+    """The candidates whose every case `user` may see (so its terms, subjects and size tell
+    them nothing about cases they may not see): all of them for admins."""
+    candidates = RootCauseCandidate.objects.all()
+    if not user.is_authenticated or not user.is_active:
+        return candidates.none()
+    if role_of(user) == AgentProfile.Role.ADMIN:
+        return candidates
+    hidden = Case.objects.exclude(pk__in=Case.objects.visible_to(user).values("pk"))
+    return candidates.exclude(
+        pk__in=RootCauseCandidateCase.objects.filter(case__in=hidden).values("candidate_id")
+    )
+
+
+def candidate_list_for(
+    user: AnyUser, *, state: str | None = RootCauseCandidate.State.OPEN
+) -> QuerySet[RootCauseCandidate]:
+    """Candidates `user` may see, largest first, with their cases' ids and their node."""
+    candidates = candidates_visible_to(user)
+    if state:
+        candidates = candidates.filter(state=state)
+    return (
+        candidates.select_related("root_cause")
+        .prefetch_related(
+            Prefetch(
+                "memberships",
+                queryset=RootCauseCandidateCase.objects.order_by("-similarity", "case_id"),
+            )
+        )
+        .order_by("-size", "-id")
     )

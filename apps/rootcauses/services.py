@@ -27,7 +27,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
@@ -40,11 +40,13 @@ from apps.notifications import services as notifications
 from apps.notifications.models import Notification
 from apps.webhooks import services as webhooks
 
-from . import selectors, spikes, suggest
+from . import candidates, selectors, spikes, suggest
 from .models import (
     MAX_DEPTH,
     PATH_SEPARATOR,
     RootCause,
+    RootCauseCandidate,
+    RootCauseCandidateCase,
     RootCauseSpike,
     RootCauseSuggestion,
     SuggestionModel,
@@ -503,3 +505,219 @@ def spike_data(spike: RootCauseSpike) -> dict[str, Any]:
         "first_seen_at": spike.first_seen_at,
         "api_url": reverse("api:root-cause-spike-list"),
     }
+
+
+# --- Candidates -----------------------------------------------------------------------------
+
+
+class CandidateDecided(RootCauseError):
+    """The candidate was accepted, merged or dismissed already."""
+
+    code = "candidate_decided"
+    status = 409
+
+
+@dataclass(frozen=True)
+class CandidateRun:
+    """What one refresh did: cases clustered, candidates now open, and how many of them
+    were new, refreshed, or dropped (their group gone); busy: another run was writing."""
+
+    pool: int
+    open: int
+    created: int
+    refreshed: int
+    dropped: int
+    busy: bool = False
+
+
+def _refresh_lock() -> bool:
+    """One refresh writes at a time (PostgreSQL: a transaction advisory lock; SQLite writes
+    one at a time anyway)."""
+    if connection.vendor != "postgresql":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext('cxdesk.rootcauses.candidates'))")
+        return bool(cursor.fetchone()[0])
+
+
+def candidates_refresh(*, now: datetime | None = None) -> CandidateRun:
+    """Cluster the cases the taxonomy does not explain (selectors.candidate_pool) and keep
+    one open candidate per cluster of CXDESK_ROOTCAUSE_CANDIDATE_MIN_CASES cases or more.
+
+    Idempotent: a cluster holding at least half the cases of an open candidate refreshes it
+    (same id: its cases, terms and samples now); other clusters are new candidates; open
+    candidates no cluster matches are dropped (their cases were tagged, or drifted apart).
+    The same cases give the same candidates, so a second run changes nothing. Decided
+    candidates are never touched. The clustering runs outside the transaction; the writes
+    take the refresh lock (a second worker at once writes nothing: busy)."""
+    now = now or timezone.now()
+    pool = selectors.candidate_pool(
+        since=now - timedelta(days=settings.CXDESK_ROOTCAUSE_CANDIDATE_DAYS),
+        max_score=settings.CXDESK_ROOTCAUSE_CANDIDATE_MAX_SCORE,
+        limit=candidates.MAX_POOL,
+    )
+    clusters = candidates.cluster_texts(
+        [text for _, text, _ in pool],
+        min_cases=settings.CXDESK_ROOTCAUSE_CANDIDATE_MIN_CASES,
+        distance=settings.CXDESK_ROOTCAUSE_CANDIDATE_DISTANCE,
+    )
+    with transaction.atomic():
+        if not _refresh_lock():
+            return CandidateRun(len(pool), 0, 0, 0, 0, busy=True)
+        current: dict[int, set[int]] = {}
+        for candidate_id, case_id in RootCauseCandidateCase.objects.filter(
+            candidate__state=RootCauseCandidate.State.OPEN
+        ).values_list("candidate_id", "case_id"):
+            current.setdefault(candidate_id, set()).add(case_id)
+        opened = list(
+            RootCauseCandidate.objects.select_for_update()
+            .filter(state=RootCauseCandidate.State.OPEN)
+            .order_by("pk")
+        )
+        by_id = {c.pk: c for c in opened}
+        kept: list[RootCauseCandidate] = []
+        created = 0
+        memberships: list[RootCauseCandidateCase] = []
+        for cluster in clusters:
+            case_ids = [pool[m][0] for m in cluster.members]
+            members = set(case_ids)
+            match = max(
+                (
+                    pk
+                    for pk in by_id
+                    if len(current.get(pk, set()) & members) * 2 >= len(current.get(pk, ())) > 0
+                ),
+                key=lambda pk: (len(current[pk] & members), -pk),
+                default=None,
+            )
+            fields = {
+                "top_terms": cluster.top_terms,
+                "sample_subjects": _samples(pool, cluster.members),
+                "size": len(case_ids),
+                "cohesion": cluster.cohesion,
+                "refreshed_at": now,
+            }
+            if match is None:
+                candidate = RootCauseCandidate.objects.create(created_at=now, **fields)
+                created += 1
+            else:
+                candidate = by_id.pop(match)
+                for name, value in fields.items():
+                    setattr(candidate, name, value)
+                kept.append(candidate)
+            memberships += [
+                RootCauseCandidateCase(candidate=candidate, case_id=pk, similarity=similarity)
+                for pk, similarity in zip(case_ids, cluster.similarities, strict=True)
+            ]
+        if kept:
+            RootCauseCandidate.objects.bulk_update(
+                kept, ["top_terms", "sample_subjects", "size", "cohesion", "refreshed_at"]
+            )
+        RootCauseCandidateCase.objects.filter(
+            candidate__in=[c.pk for c in kept] + list(by_id)
+        ).delete()
+        RootCauseCandidate.objects.filter(pk__in=list(by_id)).delete()
+        RootCauseCandidateCase.objects.bulk_create(memberships)
+    return CandidateRun(
+        pool=len(pool),
+        open=len(clusters),
+        created=created,
+        refreshed=len(kept),
+        dropped=len(by_id),
+    )
+
+
+SAMPLE_SUBJECTS = 5
+
+
+def _samples(pool: list[tuple[int, str, str]], members: list[int]) -> list[str]:
+    """The subjects (their text's first line when blank) of the most central cases, each
+    once."""
+    samples: list[str] = []
+    for m in members:
+        subject = (pool[m][2] or pool[m][1].split("\n", 1)[0]).strip()[:200]
+        if subject and subject.lower() not in (s.lower() for s in samples):
+            samples.append(subject)
+        if len(samples) == SAMPLE_SUBJECTS:
+            break
+    return samples
+
+
+def _candidate_open(candidate_id: int) -> RootCauseCandidate:
+    candidate = RootCauseCandidate.objects.select_for_update().get(pk=candidate_id)
+    if candidate.state != RootCauseCandidate.State.OPEN:
+        raise CandidateDecided(f"this candidate was {candidate.get_state_display().lower()}")
+    return candidate
+
+
+def _candidate_tag(candidate: RootCauseCandidate, node: RootCause, actor: Any) -> int:
+    """Give `node` to the candidate's cases that still have no root cause (each through the
+    tagging service: audited, announced); returns how many were tagged."""
+    from apps.cases import services as cases  # it imports this module: late
+
+    ids = list(
+        Case.objects.filter(
+            pk__in=candidate.memberships.values("case_id"),
+            root_cause__isnull=True,
+            merged_into__isnull=True,
+        )
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for pk in ids:
+        cases.case_set_root_cause(case_id=pk, root_cause=node, actor=actor)
+    return len(ids)
+
+
+def _candidate_decide(
+    candidate: RootCauseCandidate, state: str, actor: Any, node: RootCause | None = None
+) -> RootCauseCandidate:
+    candidate.state = state
+    candidate.root_cause = node
+    candidate.decided_at = timezone.now()
+    candidate.decided_by = actor
+    candidate.save(update_fields=["state", "root_cause", "decided_at", "decided_by"])
+    return candidate
+
+
+@transaction.atomic
+def candidate_accept(
+    *,
+    candidate_id: int,
+    name: str,
+    owner_team: Team,
+    parent: RootCause | None = None,
+    description: str = "",
+    actor: Any = None,
+) -> RootCauseCandidate:
+    """Make the candidate a new node under `parent` (the tree's rules apply: a retired or
+    too deep parent, a name taken → the RootCauseError of root_cause_create) owned by
+    `owner_team`, and tag its untagged cases with it. Decided already → CandidateDecided."""
+    candidate = _candidate_open(candidate_id)
+    if not description:
+        description = "Proposed from cases about: " + ", ".join(candidate.top_terms[:5])
+    node = root_cause_create(
+        name=name, owner_team=owner_team, parent=parent, description=description
+    )
+    _candidate_tag(candidate, node, actor)
+    return _candidate_decide(candidate, RootCauseCandidate.State.ACCEPTED, actor, node)
+
+
+@transaction.atomic
+def candidate_merge(
+    *, candidate_id: int, root_cause: RootCause, actor: Any = None
+) -> RootCauseCandidate:
+    """Tag the candidate's untagged cases with an existing current node (a retired one →
+    RootCauseRetired); decided already → CandidateDecided."""
+    candidate = _candidate_open(candidate_id)
+    root_cause = RootCause.objects.get(pk=root_cause.pk)
+    root_cause_assignable(root_cause)
+    _candidate_tag(candidate, root_cause, actor)
+    return _candidate_decide(candidate, RootCauseCandidate.State.MERGED, actor, root_cause)
+
+
+@transaction.atomic
+def candidate_dismiss(*, candidate_id: int, actor: Any = None) -> RootCauseCandidate:
+    """Not a new cause: its cases are left as they are and never proposed again."""
+    candidate = _candidate_open(candidate_id)
+    return _candidate_decide(candidate, RootCauseCandidate.State.DISMISSED, actor)

@@ -4,30 +4,44 @@ Pure functions over texts and labels (no database): the trainer (services.py), t
 task and `manage.py rootcause_eval` all call these, so the figures the evaluation reports are
 those of the code the product runs.
 
-- Features: TF-IDF of words (1–2-grams) and of characters within words (2–5-grams, seen in
+- Text: `normalise` lower-cases, spells out contractions ("can't" → "can not") and turns
+  amounts, numbers and currency signs into tokens ("£20.50" → "currency number"): which
+  amount a customer names does not say why they call, that they name one does.
+- Features: TF-IDF of words (1–3-grams) and of characters within words (2–5-grams, seen in
   two texts at least), sublinear term frequencies — the characters catch misspellings and
   word forms ("recieved", "cards"), the words the phrases.
-- Classifier: a linear SVM (one-vs-rest LinearSVC). On banking77 it is as accurate at top-1
-  as a logistic regression and trains four to five times faster on two cores.
-- Scores: the softmax of the margins (× SCORE_TEMPERATURE): they sum to 1 over the root
-  causes and order them as the margins do; they are not calibrated probabilities.
+- Classifier: two linear models on the same features, their probabilities averaged
+  (`SvmNbEnsemble`): a linear SVM (one-vs-rest LinearSVC, its margins turned into a
+  distribution by a softmax × SCORE_TEMPERATURE) and a complement naive Bayes. The SVM
+  decides most cases; naive Bayes, which errs differently, moves the right cause into the
+  top three more often. On banking77 (seed 77, 20 % held out) it adds about half a point
+  of top-1 and of top-3 to the SVM alone for a second of training; a logistic regression
+  was no more accurate and trained 15 times slower on two cores.
+- Scores: the average of the two distributions: they sum to 1 over the root causes and lie
+  in 0–1; they are not calibrated probabilities.
 - Storage: `dumps` pickles and compresses the fitted pipeline and signs it with an HMAC
   under the SECRET_KEY; `loads` refuses a blob whose signature does not match before
   unpickling it (unpickling runs code: only what our trainer wrote is ever loaded).
 """
 
 import pickle
+import re
 import zlib
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from django.utils.crypto import constant_time_compare, salted_hmac
+from sklearn.base import BaseEstimator, ClassifierMixin  # type: ignore[import-untyped]
 from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+from sklearn.naive_bayes import ComplementNB  # type: ignore[import-untyped]
 from sklearn.pipeline import FeatureUnion, Pipeline  # type: ignore[import-untyped]
 from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
 
-ALGORITHM = "tfidf word 1-2 + char_wb 2-5 → LinearSVC (C=0.5), softmax scores"
+ALGORITHM = (
+    "normalised text; tfidf word 1-3 + char_wb 2-5 → mean of LinearSVC (C=0.5) softmax "
+    "and ComplementNB (alpha=0.3) probabilities"
+)
 SCORE_TEMPERATURE = 5.0
 MAX_TEXT_CHARS = 4000
 _SIGNING_SALT = "cxdesk.rootcauses.suggestion-model"
@@ -42,6 +56,78 @@ def case_text(subject: str, first_message: str) -> str:
     return f"{subject or ''}\n{first_message or ''}".strip()[:MAX_TEXT_CHARS]
 
 
+_CONTRACTIONS = [
+    (re.compile(r"\bcan'?t\b"), "can not"),
+    (re.compile(r"\bwon'?t\b"), "will not"),
+    (re.compile(r"n't\b"), " not"),
+    (re.compile(r"'re\b"), " are"),
+    (re.compile(r"'ve\b"), " have"),
+    (re.compile(r"'ll\b"), " will"),
+    (re.compile(r"'m\b"), " am"),
+    (re.compile(r"'d\b"), " would"),
+]
+_CURRENCY = re.compile(r"[£$€¥₹]|\b(?:gbp|usd|eur|euros?|pounds?|dollars?)\b")
+_NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
+
+
+def normalise(text: str) -> str:
+    """Lower case, contractions spelt out, currencies and numbers as tokens."""
+    text = text.lower().replace("\u2019", "'")
+    for pattern, replacement in _CONTRACTIONS:
+        text = pattern.sub(replacement, text)
+    text = _CURRENCY.sub(" currency ", text)
+    return _NUMBER.sub(" number ", text)
+
+
+def _softmax(scores: np.ndarray) -> np.ndarray:
+    scores = scores - scores.max(axis=1, keepdims=True)
+    exp = np.exp(scores)
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+class SvmNbEnsemble(ClassifierMixin, BaseEstimator):
+    """The mean of a LinearSVC's softmaxed margins and a ComplementNB's probabilities."""
+
+    def __init__(self, C: float = 0.5, alpha: float = 0.3, temperature: float = 5.0):
+        self.C = C
+        self.alpha = alpha
+        self.temperature = temperature
+
+    def fit(self, X, y):
+        svm = LinearSVC(C=self.C).fit(X, y)
+        nb = ComplementNB(alpha=self.alpha).fit(X, y)
+        self.classes_ = svm.classes_
+        # Only the linear parts are kept, as (features × causes) float32 in row order: a
+        # suggestion is one sparse row times each. sklearn's own predict paths would copy
+        # the transposed weights (77 × 70,000) on every call — 40 ms of one suggestion.
+        self.svm_weights_ = np.ascontiguousarray(svm.coef_.T, dtype=np.float32)
+        self.svm_intercept_ = np.asarray(svm.intercept_, dtype=np.float64)
+        self.nb_weights_ = np.ascontiguousarray(nb.feature_log_prob_.T, dtype=np.float32)
+        return self
+
+    @property
+    def coef_(self) -> np.ndarray:
+        return self.svm_weights_.T
+
+    def svm_scores(self, X) -> np.ndarray:
+        """The SVM's softmaxed margins (× temperature)."""
+        X = X.astype(np.float32)
+        margins = np.asarray(X @ self.svm_weights_, dtype=np.float64) + self.svm_intercept_
+        if margins.shape[1] == 1:  # two classes: one margin, for the second
+            margins = np.column_stack([-margins[:, 0], margins[:, 0]])
+        return _softmax(margins * self.temperature)
+
+    def nb_scores(self, X) -> np.ndarray:
+        """Complement naive Bayes's probabilities (its class prior plays no part)."""
+        return _softmax(np.asarray(X.astype(np.float32) @ self.nb_weights_, dtype=np.float64))
+
+    def predict_proba(self, X) -> np.ndarray:
+        return (self.svm_scores(X) + self.nb_scores(X)) / 2
+
+    def predict(self, X) -> np.ndarray:
+        return self.classes_[np.argmax(self.predict_proba(X), axis=1)]
+
+
 def build_pipeline() -> Pipeline:
     return Pipeline(
         [
@@ -51,7 +137,12 @@ def build_pipeline() -> Pipeline:
                     [
                         (
                             "words",
-                            TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True),
+                            TfidfVectorizer(
+                                analyzer="word",
+                                ngram_range=(1, 3),
+                                sublinear_tf=True,
+                                preprocessor=normalise,
+                            ),
                         ),
                         (
                             "chars",
@@ -60,12 +151,13 @@ def build_pipeline() -> Pipeline:
                                 ngram_range=(2, 5),
                                 sublinear_tf=True,
                                 min_df=2,
+                                preprocessor=normalise,
                             ),
                         ),
                     ]
                 ),
             ),
-            ("classifier", LinearSVC(C=0.5)),
+            ("classifier", SvmNbEnsemble(C=0.5, alpha=0.3, temperature=SCORE_TEMPERATURE)),
         ]
     )
 
@@ -76,20 +168,11 @@ def train(texts: Sequence[str], labels: Sequence[Any]) -> Pipeline:
         raise ValueError("training needs cases of two root causes at least")
     pipeline = build_pipeline()
     pipeline.fit(list(texts), list(labels))
-    classifier = pipeline.named_steps["classifier"]
-    # Halves the stored size; the scores move in the 7th digit.
-    classifier.coef_ = classifier.coef_.astype(np.float32)
     return pipeline
 
 
 def _scores(pipeline: Pipeline, texts: Sequence[str]) -> np.ndarray:
-    margins = np.asarray(pipeline.decision_function(list(texts)), dtype=np.float64)
-    if margins.ndim == 1:  # two classes: one margin, for the second
-        margins = np.column_stack([-margins, margins])
-    margins = margins * SCORE_TEMPERATURE
-    margins -= margins.max(axis=1, keepdims=True)
-    exp = np.exp(margins)
-    return exp / exp.sum(axis=1, keepdims=True)
+    return np.asarray(pipeline.predict_proba(list(texts)), dtype=np.float64)
 
 
 def top_k(pipeline: Pipeline, texts: Sequence[str], k: int = 3) -> list[list[tuple[Any, float]]]:

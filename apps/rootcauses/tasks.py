@@ -30,3 +30,10 @@ def detect_spikes() -> int:
     """Beat: the spike test over every current root cause, today so far; returns how many
     root causes fired (safe to run twice, or on two workers: each spike is alerted once)."""
     return len(services.spikes_detect().firing)
+
+
+@shared_task(acks_late=True)
+def refresh_candidates() -> int:
+    """Beat: cluster the cases no root cause explains into candidate new root causes;
+    returns how many candidates are open (idempotent: the same cases, the same candidates)."""
+    return services.candidates_refresh().open

@@ -6,4 +6,10 @@ app_name = "rootcauses"
 
 urlpatterns = [
     path("spikes/", views.spikes_page, name="spikes"),
+    path("candidates/", views.candidates_page, name="candidates"),
+    path(
+        "candidates/<int:candidate_id>/<slug:action>/",
+        views.candidate_decide,
+        name="candidate-decide",
+    ),
 ]
