@@ -1,0 +1,169 @@
+"""Customer feedback, the reads: who sees which follow-ups and answers, and the figures.
+
+The figures (`csat_figures`) are over the surveys SENT in the period (`sent_at` in
+[start, end)): `sent`, `responses` (answered), `satisfied` (good, or 4–5 on the 1–5 scale),
+`csat` = satisfied ÷ responses, `response_rate` = responses ÷ sent, and `effort` = the mean
+customer-effort answer (1 very hard … 7 very easy) over those who gave one. A survey is
+counted under the team, agent, channel, priority and root cause its case had when it went
+out (models.py). A supervisor or agent sees their teams' surveys; an admin every survey.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from apps.accounts.models import AgentProfile, role_of
+from apps.accounts.types import User
+
+from . import services
+from .models import FollowUp, Survey, SurveyOptOut
+
+FOLLOW_UP_PAGE = 100
+GROUPS = {
+    "team": "team_id",
+    "agent": "agent_id",
+    "channel": "channel",
+    "priority": "priority",
+    "root_cause": "root_cause_id",
+    "day": "day",
+}
+
+
+def comment_editable(survey: Survey, now: datetime | None = None) -> bool:
+    until = services.comment_editable_until(survey)
+    return until is not None and (now or timezone.now()) < until
+
+
+def opted_out(contact_id: int) -> bool:
+    return SurveyOptOut.objects.filter(contact_id=contact_id).exists()
+
+
+def _is_admin(user: User) -> bool:
+    return role_of(user) == AgentProfile.Role.ADMIN
+
+
+def surveys_visible_to(user: User) -> QuerySet[Survey]:
+    """Surveys of the user's teams' cases (admins: all)."""
+    if not user.is_authenticated or not user.is_active:
+        return Survey.objects.none()
+    surveys = Survey.objects.all()
+    if _is_admin(user):
+        return surveys
+    return surveys.filter(team__in=user.teams.values("pk"))
+
+
+def follow_ups_for(*, user: User, state: str | None = None) -> QuerySet[FollowUp]:
+    """The follow-ups the user may see and handle, newest first, with what the list shows
+    (constant queries: one, whatever the page)."""
+    rows = FollowUp.objects.select_related(
+        "survey", "case", "contact", "team", "contacted_by", "resolved_by"
+    ).order_by("-opened_at", "-id")
+    if not _is_admin(user):
+        rows = rows.filter(team__in=user.teams.values("pk"))
+    if state:
+        rows = rows.filter(state=state)
+    return rows
+
+
+def follow_up_counts(*, user: User) -> dict[str, int]:
+    rows = follow_ups_for(user=user).order_by().values("state").annotate(n=Count("id"))
+    counts = {state: 0 for state in FollowUp.State.values}
+    counts.update({row["state"]: row["n"] for row in rows})
+    return counts
+
+
+def follow_ups_of_case(*, case_id: int) -> list[FollowUp]:
+    return list(
+        FollowUp.objects.filter(case_id=case_id).select_related("survey").order_by("-opened_at")
+    )
+
+
+def surveys_of_case(*, case_id: int) -> list[Survey]:
+    return list(Survey.objects.filter(case_id=case_id).order_by("-created_at"))
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    key: Any
+    sent: int
+    responses: int
+    satisfied: int
+    effort: float | None
+
+    @property
+    def csat(self) -> float | None:
+        return round(100 * self.satisfied / self.responses, 1) if self.responses else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return round(100 * self.responses / self.sent, 1) if self.sent else None
+
+    def as_dict(self) -> dict[str, Any]:
+        key = self.key.isoformat() if hasattr(self.key, "isoformat") else self.key
+        return {
+            "key": key,
+            "sent": self.sent,
+            "responses": self.responses,
+            "satisfied": self.satisfied,
+            "csat": self.csat,
+            "response_rate": self.response_rate,
+            "effort": round(self.effort, 2) if self.effort is not None else None,
+        }
+
+
+def csat_figures(
+    *,
+    user: User,
+    start: datetime,
+    end: datetime,
+    group: str | None = None,
+    filters: dict[str, Any] | None = None,
+) -> list[FigureRow]:
+    """CSAT over the surveys sent in [start, end), in total (`group` None: one row) or per
+    team, agent, channel, priority, root cause or local day. One query."""
+    surveys = surveys_visible_to(user).filter(
+        kind=Survey.Kind.CSAT, sent_at__gte=start, sent_at__lt=end
+    )
+    for name, value in (filters or {}).items():
+        if value not in (None, ""):
+            surveys = surveys.filter(**{GROUPS[name]: value})
+    measures = {
+        "sent": Count("id"),
+        "responses": Count("id", filter=Q(state=Survey.State.ANSWERED)),
+        "satisfied": Count("id", filter=Q(state=Survey.State.ANSWERED, satisfied=True)),
+        "effort": Avg("effort", filter=Q(state=Survey.State.ANSWERED)),
+    }
+    if group is None:
+        total = surveys.aggregate(**measures)
+        return [FigureRow(key=None, **total)]
+    if group == "day":
+        surveys = surveys.annotate(day=TruncDate("sent_at", tzinfo=timezone.get_current_timezone()))
+    field = GROUPS[group]
+    rows = surveys.order_by().values(field).annotate(**measures).order_by(field)
+    return [
+        FigureRow(
+            key=row[field],
+            sent=row["sent"],
+            responses=row["responses"],
+            satisfied=row["satisfied"],
+            effort=row["effort"],
+        )
+        for row in rows
+    ]
+
+
+def answers_for(*, user: User, search: str = "") -> QuerySet[Survey]:
+    """Answered surveys the user may see, newest first; `search` finds words in comments."""
+    rows = (
+        surveys_visible_to(user)
+        .filter(state=Survey.State.ANSWERED)
+        .select_related("case", "contact", "team", "agent")
+        .order_by("-answered_at", "-id")
+    )
+    if search:
+        rows = rows.filter(comment__icontains=search)
+    return rows
