@@ -114,8 +114,24 @@ class Survey(models.Model):
             models.Index(fields=["answered_at"], name="survey_answered_idx"),
         ]
 
+    # Why a survey was not sent (`reason`): services.py checks them in this order.
+    REASONS = {
+        "reopened": "the case was reopened",
+        "merged": "merged into another case",
+        "skip_tag": "tagged to skip",
+        "no_agent_response": "solved without an agent's reply",
+        "auto_reply_or_bounce": "automatic reply or bounce",
+        "opted_out": "the customer opted out",
+        "recently_surveyed": "surveyed recently",
+        "no_channel": "no channel to ask on",
+    }
+
     def __str__(self) -> str:
         return f"{self.get_kind_display()} survey #{self.pk} ({self.state})"
+
+    @property
+    def reason_display(self) -> str:
+        return self.REASONS.get(self.reason, self.reason)
 
 
 class SurveyOptOut(models.Model):

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Avg, Count, Q, QuerySet
+from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -167,3 +167,48 @@ def answers_for(*, user: User, search: str = "") -> QuerySet[Survey]:
     if search:
         rows = rows.filter(comment__icontains=search)
     return rows
+
+
+@dataclass(frozen=True)
+class CustomerFeedback:
+    """What the case page and the customer 360 show of a contact's feedback."""
+
+    this_case: Survey | None  # the case's own survey, whatever its state
+    answers: list[Survey]  # the contact's latest answers the user may see, newest first
+    open_follow_ups: list[FollowUp]
+    can_follow_up: bool  # the user handles follow-ups (a supervisor or an admin)
+
+
+RECENT_ANSWERS = 5
+
+
+def customer_feedback(
+    *, contact_id: int, user: User, case_id: int | None = None
+) -> CustomerFeedback:
+    """The contact's feedback for the requester panel: one query (the surveys, with their
+    follow-ups joined), whatever the contact's history — it reads the newest few only."""
+    visible = surveys_visible_to(user)
+    wanted = Q(contact_id=contact_id, state=Survey.State.ANSWERED)
+    if case_id is not None:
+        wanted |= Q(case_id=case_id)
+    rows = list(
+        Survey.objects.filter(wanted)
+        .filter(Q(pk__in=visible.values("pk")) | Q(case_id=case_id))
+        .select_related("follow_up", "case")
+        .order_by(F("answered_at").desc(nulls_first=True), "-created_at", "-id")[
+            : RECENT_ANSWERS + 1
+        ]
+    )
+    this_case = next((s for s in rows if case_id is not None and s.case_id == case_id), None)
+    answers = [s for s in rows if s.state == Survey.State.ANSWERED][:RECENT_ANSWERS]
+    follow_ups = [
+        s.follow_up
+        for s in rows
+        if hasattr(s, "follow_up") and s.follow_up.state != FollowUp.State.RESOLVED
+    ]
+    return CustomerFeedback(
+        this_case=this_case,
+        answers=answers,
+        open_follow_ups=follow_ups,
+        can_follow_up=role_of(user) in (AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN),
+    )
