@@ -359,6 +359,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.feedback.tasks.send_due_surveys",
         "schedule": env.int("CXDESK_SURVEY_SWEEP_SECONDS", default=60),
     },
+    "refresh-risk-scores": {
+        "task": "apps.feedback.tasks.refresh_risk_scores",
+        "schedule": env.int("CXDESK_RISK_REFRESH_SECONDS", default=3600),
+    },
 }
 
 # --- Customer feedback (apps/feedback) ------------------------------------------------------
@@ -378,6 +382,9 @@ CXDESK_SURVEY_EXPIRY_DAYS = env.int("CXDESK_SURVEY_EXPIRY_DAYS", default=14)
 CXDESK_SURVEY_COMMENT_EDIT_HOURS = env.int("CXDESK_SURVEY_COMMENT_EDIT_HOURS", default=24)
 CXDESK_SURVEY_CONTACT_COOLDOWN_DAYS = env.int("CXDESK_SURVEY_CONTACT_COOLDOWN_DAYS", default=30)
 CXDESK_SURVEY_SKIP_TAGS = env.list("CXDESK_SURVEY_SKIP_TAGS", default=["spam"])
+# At-risk customers (apps/feedback/risk.py: the signals, weights and half-lives): a customer
+# is listed from this score on; beat recomputes fading scores every CXDESK_RISK_REFRESH_SECONDS.
+CXDESK_RISK_THRESHOLD = env.float("CXDESK_RISK_THRESHOLD", default=30.0)
 
 # --- Root causes ----------------------------------------------------------------------------
 # Suggestions (apps/rootcauses): off, no task is enqueued for a case and the case page shows

@@ -202,3 +202,21 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"follow-up #{self.pk} ({self.state})"
+
+
+class ContactRisk(models.Model):
+    """A customer's at-risk score and the reasons it is made of (apps/feedback/risk.py),
+    as last computed; recomputed when their cases change and hourly as signals fade."""
+
+    contact = models.OneToOneField(
+        "contacts.Contact", on_delete=models.CASCADE, related_name="risk", primary_key=True
+    )
+    score = models.FloatField(default=0)
+    reasons = models.JSONField(default=list)
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["-score", "contact"], name="contact_risk_score_idx")]
+
+    def __str__(self) -> str:
+        return f"risk {self.score} of contact {self.contact_id}"

@@ -8,19 +8,22 @@ counted under the team, agent, channel, priority and root cause its case had whe
 out (models.py). A supervisor or agent sees their teams' surveys; an admin every survey.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Avg, Count, F, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, role_of
 from apps.accounts.types import User
+from apps.cases.models import REFERENCE_PREFIX
 
-from . import services
-from .models import FollowUp, Survey, SurveyOptOut
+from . import risk, services
+from .models import ContactRisk, FollowUp, Survey, SurveyOptOut
 
 FOLLOW_UP_PAGE = 100
 GROUPS = {
@@ -177,6 +180,8 @@ class CustomerFeedback:
     answers: list[Survey]  # the contact's latest answers the user may see, newest first
     open_follow_ups: list[FollowUp]
     can_follow_up: bool  # the user handles follow-ups (a supervisor or an admin)
+    risk: "ContactRisk | None"  # the at-risk score and its reasons
+    at_risk: bool
 
 
 RECENT_ANSWERS = 5
@@ -185,8 +190,9 @@ RECENT_ANSWERS = 5
 def customer_feedback(
     *, contact_id: int, user: User, case_id: int | None = None
 ) -> CustomerFeedback:
-    """The contact's feedback for the requester panel: one query (the surveys, with their
-    follow-ups joined), whatever the contact's history — it reads the newest few only."""
+    """The contact's feedback for the requester panel: two queries (the surveys, with their
+    follow-ups joined; the risk score), whatever the contact's history — it reads the newest
+    few only."""
     visible = surveys_visible_to(user)
     wanted = Q(contact_id=contact_id, state=Survey.State.ANSWERED)
     if case_id is not None:
@@ -206,9 +212,89 @@ def customer_feedback(
         for s in rows
         if hasattr(s, "follow_up") and s.follow_up.state != FollowUp.State.RESOLVED
     ]
+    contact_risk_row = ContactRisk.objects.filter(contact_id=contact_id).first()
     return CustomerFeedback(
+        risk=contact_risk_row,
+        at_risk=bool(contact_risk_row and contact_risk_row.score >= settings.CXDESK_RISK_THRESHOLD),
         this_case=this_case,
         answers=answers,
         open_follow_ups=follow_ups,
         can_follow_up=role_of(user) in (AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN),
     )
+
+
+# --- the at-risk score's signals (apps/feedback/risk.py) ------------------------------------
+
+
+def _ref(case_id: int | None) -> str:
+    return f"{REFERENCE_PREFIX}-{case_id:06d}" if case_id else ""
+
+
+def risk_signals(*, contact_ids: Iterable[int], now: datetime) -> dict[int, list[risk.Signal]]:
+    """Every signal of these contacts within the lookback: five queries for the batch."""
+    from apps.cases.models import Case, CaseEvent
+    from apps.sla.models import CaseMetrics, SlaClock
+
+    ids = sorted(set(contact_ids))
+    since = now - timedelta(days=risk.LOOKBACK_DAYS)
+    signals: dict[int, list[risk.Signal]] = {pk: [] for pk in ids}
+
+    def add(kind: str, rows: Iterable[tuple[int, int | None, datetime]]) -> None:
+        for contact_id, case_id, at in rows:
+            if at is not None:
+                signals[contact_id].append(risk.Signal(kind, at, case_id, _ref(case_id)))
+
+    add(
+        "bad_rating",
+        Survey.objects.filter(
+            contact_id__in=ids, state=Survey.State.ANSWERED, satisfied=False, answered_at__gte=since
+        ).values_list("contact_id", "case_id", "answered_at"),
+    )
+    add(
+        "repeat_contact",
+        CaseMetrics.objects.filter(
+            case__requester_id__in=ids,
+            fcr_reason=CaseMetrics.FcrReason.REPEAT_CONTACT,
+            solved_at__gte=since,
+        ).values_list("case__requester_id", "case_id", "solved_at"),
+    )
+    add(
+        "reopened",
+        CaseEvent.objects.filter(
+            case__requester_id__in=ids, kind=CaseEvent.Kind.REOPENED, at__gte=since
+        ).values_list("case__requester_id", "case_id", "at"),
+    )
+    add(
+        "sla_breach",
+        SlaClock.objects.filter(case__requester_id__in=ids, breached_at__gte=since).values_list(
+            "case__requester_id", "case_id", "breached_at"
+        ),
+    )
+    add(
+        "waiting",
+        Case.objects.filter(
+            requester_id__in=ids,
+            status__in=[Case.Status.NEW, Case.Status.OPEN],
+            created_at__lte=now - risk.WAITING_GRACE,
+        ).values_list("requester_id", "pk", "created_at"),
+    )
+    return signals
+
+
+def at_risk_customers(*, user: User, limit: int = 100) -> list[ContactRisk]:
+    """The customers the user may see whose score reaches CXDESK_RISK_THRESHOLD, highest
+    first (one query; the index on score)."""
+    from apps.contacts.models import Contact
+
+    visible = Contact.objects.visible_to(user)
+    return list(
+        ContactRisk.objects.filter(
+            score__gte=settings.CXDESK_RISK_THRESHOLD, contact__in=visible.values("pk")
+        )
+        .select_related("contact")
+        .order_by("-score", "contact_id")[:limit]
+    )
+
+
+def contact_risk(*, contact_id: int) -> ContactRisk | None:
+    return ContactRisk.objects.filter(contact_id=contact_id).first()

@@ -54,14 +54,14 @@ from apps.cases.events import CaseChange, cases_of
 from apps.cases.models import Case, Channel, Interaction
 from apps.contacts.models import ContactIdentity
 from apps.core.errors import DomainError
-from apps.core.queue import enqueue_each
+from apps.core.queue import enqueue_each, enqueue_on_commit
 from apps.mail.models import InboundEmail
 from apps.notifications import services as notifications
 from apps.notifications.models import Notification
 from apps.webhooks import services as webhooks
 
-from . import links
-from .models import FollowUp, Survey, SurveyOptOut
+from . import links, risk
+from .models import ContactRisk, FollowUp, Survey, SurveyOptOut
 
 State = Survey.State
 SEND_TASK = "apps.feedback.tasks.send_survey"
@@ -377,6 +377,7 @@ def survey_answer(
         survey.save()
         if not survey.satisfied:
             _follow_up_open(survey, now)
+            enqueue_on_commit(RISK_TASK, survey.contact_id)
         _announce(survey, edited=False)
         return survey
 
@@ -492,3 +493,65 @@ def follow_up_advance(
             follow_up.note = f"{follow_up.note}\n{note}".strip() if follow_up.note else note
         follow_up.save()
         return follow_up
+
+
+# --- 5. the at-risk score -------------------------------------------------------------------
+
+RISK_TASK = "apps.feedback.tasks.recompute_risk"
+
+
+def contacts_risk_recompute(*, contact_ids: Sequence[int], now: datetime | None = None) -> int:
+    """Recompute these contacts' scores (risk.py) and store them with their reasons; a
+    contact whose score fell to 0 keeps a row at 0 (the list shows only those at risk).
+    Six queries plus one write per contact whose score changed."""
+    from . import selectors
+
+    now = now or timezone.now()
+    ids = sorted(set(contact_ids))
+    if not ids:
+        return 0
+    signals = selectors.risk_signals(contact_ids=ids, now=now)
+    stored = {row.contact_id: row for row in ContactRisk.objects.filter(contact_id__in=ids)}
+    fresh: list[ContactRisk] = []
+    changed: list[ContactRisk] = []
+    for contact_id in ids:
+        total, reasons = risk.score(signals[contact_id], now)
+        row = stored.get(contact_id)
+        if row is None:
+            if total > 0:
+                fresh.append(
+                    ContactRisk(
+                        contact_id=contact_id, score=total, reasons=reasons, computed_at=now
+                    )
+                )
+            continue
+        row.score, row.reasons, row.computed_at = total, reasons, now
+        changed.append(row)
+    ContactRisk.objects.bulk_create(fresh, ignore_conflicts=True)
+    ContactRisk.objects.bulk_update(changed, ["score", "reasons", "computed_at"], batch_size=500)
+    return len(fresh) + len(changed)
+
+
+def contacts_risk_refresh(*, limit: int = 500, now: datetime | None = None) -> int:
+    """Beat: recompute the scores that fade or grow with time alone — contacts with a score,
+    and those with an open case past the waiting grace — oldest computation first."""
+    from apps.cases.models import Case
+
+    now = now or timezone.now()
+    scored = list(
+        ContactRisk.objects.filter(score__gt=0)
+        .order_by("computed_at")
+        .values_list("contact_id", flat=True)[:limit]
+    )
+    waiting = list(
+        Case.objects.filter(
+            status__in=[Case.Status.NEW, Case.Status.OPEN],
+            created_at__lte=now - risk.WAITING_GRACE,
+        )
+        .exclude(requester__risk__computed_at__gte=now - timedelta(minutes=30))
+        .order_by("created_at")
+        .values_list("requester_id", flat=True)[:limit]
+    )
+    ids = list(dict.fromkeys([*scored, *waiting]))[:limit]
+    contacts_risk_recompute(contact_ids=ids, now=now)
+    return len(ids)

@@ -18,3 +18,15 @@ def send_survey(survey_id: int) -> str:
 def send_due_surveys() -> int:
     """Beat: enqueue the surveys that are due; returns how many."""
     return services.surveys_send_due()
+
+
+@shared_task(acks_late=True)
+def recompute_risk(contact_id: int) -> int:
+    """One customer's at-risk score, now (idempotent)."""
+    return services.contacts_risk_recompute(contact_ids=[contact_id])
+
+
+@shared_task(acks_late=True)
+def refresh_risk_scores() -> int:
+    """Beat: the scores that change with time alone (fading signals, cases left waiting)."""
+    return services.contacts_risk_refresh()

@@ -156,3 +156,16 @@ def follow_up_advance(request, follow_up_id: int):
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         target = reverse("feedback:follow-ups")
     return redirect(target)
+
+
+@login_required
+@require_safe
+def at_risk_page(request):
+    """The customers the supervisor's teams serve whose at-risk score reaches the threshold,
+    highest first, each with the reasons that make it up."""
+    _require_supervisor(request.user)
+    context = {
+        "customers": selectors.at_risk_customers(user=request.user),
+        "threshold": settings.CXDESK_RISK_THRESHOLD,
+    }
+    return render(request, "feedback/at_risk.html", context)
