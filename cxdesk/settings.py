@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.macros",
     "apps.rootcauses",
+    "apps.feedback",
 ]
 
 MIDDLEWARE = [
@@ -358,7 +359,36 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.rootcauses.tasks.refresh_candidates",
         "schedule": env.int("CXDESK_ROOTCAUSE_CANDIDATE_SECONDS", default=3600),
     },
+    "send-due-surveys": {
+        "task": "apps.feedback.tasks.send_due_surveys",
+        "schedule": env.int("CXDESK_SURVEY_SWEEP_SECONDS", default=60),
+    },
+    "refresh-risk-scores": {
+        "task": "apps.feedback.tasks.refresh_risk_scores",
+        "schedule": env.int("CXDESK_RISK_REFRESH_SECONDS", default=3600),
+    },
 }
+
+# --- Customer feedback (apps/feedback) ------------------------------------------------------
+# A satisfaction survey goes out on a solved case's own channel CXDESK_CSAT_DELAY_MINUTES after
+# the solve (CXDESK_CSAT_CHAT_DELAY_MINUTES for a chat: at once, while its window is open),
+# rated good/bad ("good_bad") or 1 to 5 ("five"), with the customer-effort question when
+# CXDESK_CES_ENABLED. Its link expires after CXDESK_SURVEY_EXPIRY_DAYS; the comment can be
+# edited for CXDESK_SURVEY_COMMENT_EDIT_HOURS after the rating. A contact is asked at most
+# once every CXDESK_SURVEY_CONTACT_COOLDOWN_DAYS, never on a case tagged with one of
+# CXDESK_SURVEY_SKIP_TAGS. The sweep sends what is due every CXDESK_SURVEY_SWEEP_SECONDS.
+CXDESK_CSAT_ENABLED = env.bool("CXDESK_CSAT_ENABLED", default=True)
+CXDESK_CSAT_DELAY_MINUTES = env.int("CXDESK_CSAT_DELAY_MINUTES", default=60)
+CXDESK_CSAT_CHAT_DELAY_MINUTES = env.int("CXDESK_CSAT_CHAT_DELAY_MINUTES", default=0)
+CXDESK_CSAT_SCALE = env.str("CXDESK_CSAT_SCALE", default="good_bad")
+CXDESK_CES_ENABLED = env.bool("CXDESK_CES_ENABLED", default=True)
+CXDESK_SURVEY_EXPIRY_DAYS = env.int("CXDESK_SURVEY_EXPIRY_DAYS", default=14)
+CXDESK_SURVEY_COMMENT_EDIT_HOURS = env.int("CXDESK_SURVEY_COMMENT_EDIT_HOURS", default=24)
+CXDESK_SURVEY_CONTACT_COOLDOWN_DAYS = env.int("CXDESK_SURVEY_CONTACT_COOLDOWN_DAYS", default=30)
+CXDESK_SURVEY_SKIP_TAGS = env.list("CXDESK_SURVEY_SKIP_TAGS", default=["spam"])
+# At-risk customers (apps/feedback/risk.py: the signals, weights and half-lives): a customer
+# is listed from this score on; beat recomputes fading scores every CXDESK_RISK_REFRESH_SECONDS.
+CXDESK_RISK_THRESHOLD = env.float("CXDESK_RISK_THRESHOLD", default=30.0)
 
 # --- Root causes ----------------------------------------------------------------------------
 # Suggestions (apps/rootcauses): off, no task is enqueued for a case and the case page shows

@@ -20,6 +20,7 @@ class ApiToken(models.Model):
         SLA_WRITE = "sla:write", "Manage business calendars and SLA policies (admins' tokens)"
         ROOTCAUSES_READ = "rootcauses:read", "Read the root-cause taxonomy"
         ROOTCAUSES_WRITE = "rootcauses:write", "Manage the root-cause taxonomy (admins' tokens)"
+        SURVEYS_READ = "surveys:read", "Read customer survey answers and figures"
 
     name = models.CharField(max_length=100)
     owner = models.ForeignKey(

@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
 from apps.contacts.api import ContactViewSet
+from apps.feedback.api import SurveyFiguresView, SurveyViewSet
 from apps.rootcauses.api import (
     RootCauseCandidateViewSet,
     RootCauseSpikeViewSet,
@@ -37,10 +38,12 @@ router.register(
 )
 router.register("root-causes/spikes", RootCauseSpikeViewSet, basename="root-cause-spike")
 router.register("root-causes", RootCauseViewSet, basename="root-cause")
+router.register("surveys", SurveyViewSet, basename="survey")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
     re_path(r"^v1/sla/summary/?$", SlaSummaryView.as_view(), name="sla-summary"),
+    re_path(r"^v1/surveys/figures/?$", SurveyFiguresView.as_view(), name="survey-figures"),
     # Channel endpoints for integrations (each app's api_urls.py), under /api/v1/ too.
     path("v1/", include("apps.mail.api_urls")),
     path("v1/", include("apps.chat.api_urls")),

@@ -710,17 +710,47 @@ def case_reply(
         )
         if attachments:
             attachments_add(interaction=interaction, files=attachments)
-        if outbound.has_sender(interaction.channel) and not interaction.delivery_status:
-            Interaction.objects.filter(pk=interaction.pk).update(
-                delivery_status=Interaction.Delivery.PENDING
-            )
-            interaction.delivery_status = Interaction.Delivery.PENDING
-            enqueue_on_commit("apps.cases.tasks.send_interaction", interaction.pk)
+        _send_on_commit(interaction)
         if case.assignee_id is None and not _is_member_elsewhere(case, agent):
             case = case_assign(case_id=case_id, assignee=agent, actor=agent)
         target = then_status or (Status.OPEN if case.status == Status.NEW else None)
         if target and target != case.status:
             case_transition(case_id=case_id, to=target, actor=agent)
+        return interaction
+
+
+def _send_on_commit(interaction: Interaction) -> None:
+    """Mark a public outbound message pending and have its channel's sender send it after
+    commit (apps/cases/outbound.py), when the channel has a sender."""
+    if outbound.has_sender(interaction.channel) and not interaction.delivery_status:
+        Interaction.objects.filter(pk=interaction.pk).update(
+            delivery_status=Interaction.Delivery.PENDING
+        )
+        interaction.delivery_status = Interaction.Delivery.PENDING
+        enqueue_on_commit("apps.cases.tasks.send_interaction", interaction.pk)
+
+
+def case_message(
+    *,
+    case_id: int,
+    channel: str,
+    body_text: str,
+    body_html: str = "",
+    metadata: dict[str, Any] | None = None,
+) -> Interaction:
+    """A message the system itself sends the customer on a case (a satisfaction survey's
+    request): public and outbound like a reply, sent by the same sender, but from no agent —
+    so it is no response for the SLA clocks or FCR, assigns nobody and changes no status."""
+    with transaction.atomic():
+        interaction = interaction_add(
+            case_id=case_id,
+            channel=channel,
+            direction=Direction.OUTBOUND,
+            body_text=body_text,
+            body_html=body_html,
+            metadata=metadata,
+        )
+        _send_on_commit(interaction)
         return interaction
 
 

@@ -16,6 +16,7 @@ class Notification(models.Model):
         CUSTOMER_REPLIED = "customer_replied", "Customer replied"
         MENTIONED = "mentioned", "Mentioned in a note"
         ROOT_CAUSE_SPIKE = "root_cause_spike", "Root-cause spike"
+        BAD_RATING = "bad_rating", "Bad customer rating"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"

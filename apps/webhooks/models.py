@@ -24,6 +24,7 @@ class EventType(models.TextChoices):
     SLA_BREACHED = "sla.breached", "SLA breached"
     SLA_WARNING = "sla.warning", "SLA target at risk"
     ROOT_CAUSE_SPIKE = "rootcause.spike", "Root-cause spike"
+    SURVEY_ANSWERED = "survey.answered", "Survey answered"
 
 
 EVENT_TYPES: tuple[str, ...] = tuple(EventType.values)

@@ -302,7 +302,70 @@ class DemoLoader:
         for plan in plans:
             self._write_case(plan)
         self._backdate_people(plans)
+        self._load_feedback()
         self._mark_history_sent()
+
+    def _load_feedback(self) -> None:
+        """The satisfaction surveys of the history, as they went: each solved case's survey
+        sent an hour after its solve (by the service, with the rules that suppress some),
+        some answered — mostly good, some bad with the follow-up they opened, the older of
+        those worked by a supervisor. A survey due after now is left to the beat sweep: the
+        demo sends the newest ones while it runs."""
+        from apps.feedback import services as feedback
+        from apps.feedback.models import FollowUp, Survey
+        from apps.notifications.models import Notification
+
+        texts = self.data.get("feedback")
+        if not texts:
+            return
+        rng = self.rng
+        supervisors = list(
+            get_user_model().objects.filter(profile__role="supervisor").order_by("pk")
+        )
+        scheduled = Survey.objects.filter(state=Survey.State.SCHEDULED).select_related("case")
+        for survey in scheduled.order_by("case__solved_at", "pk"):
+            solved = survey.case.solved_at
+            if solved is None:
+                continue
+            sent_at = solved + timedelta(hours=1)
+            Survey.objects.filter(pk=survey.pk).update(due_at=sent_at)
+            if sent_at >= self.limit:
+                continue
+            sent = feedback.survey_send(survey_id=survey.pk, now=sent_at)
+            if sent is None or sent.state != Survey.State.SENT:
+                continue
+            Interaction.objects.filter(pk=sent.interaction_id).update(
+                occurred_at=sent_at, created_at=sent_at
+            )
+            answered_at = sent_at + timedelta(hours=rng.uniform(0.2, 30))
+            if rng.random() >= texts["answer_rate"] or answered_at >= self.limit:
+                continue
+            good = rng.random() < texts["good_rate"]
+            comment = ""
+            if rng.random() < texts["comment_rate"]:
+                comment = rng.choice(texts["good_comments" if good else "bad_comments"])
+            answer = feedback.survey_answer(
+                survey_id=sent.pk,
+                rating=(1 if good else 0),
+                effort=rng.choice([5, 6, 7, 7] if good else [1, 2, 3, 4]),
+                comment=comment,
+                now=answered_at,
+            )
+            follow_up = FollowUp.objects.filter(survey=answer).first()
+            if follow_up is None or not supervisors:
+                continue
+            Notification.objects.filter(source=f"follow-up:{follow_up.pk}").update(
+                created_at=answered_at, email_status=Notification.Email.NONE
+            )
+            worked_at = answered_at + timedelta(hours=rng.uniform(1, 40))
+            if worked_at < self.limit - timedelta(days=1) and rng.random() < 0.7:
+                feedback.follow_up_advance(
+                    follow_up_id=follow_up.pk,
+                    to=FollowUp.State.RESOLVED,
+                    actor=rng.choice(supervisors),
+                    note=rng.choice(texts["follow_up_notes"]),
+                    now=worked_at,
+                )
 
     def _mark_history_sent(self) -> None:
         """The demo's replies are history, not messages to send now: mark them sent before the

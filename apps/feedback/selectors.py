@@ -1,0 +1,300 @@
+"""Customer feedback, the reads: who sees which follow-ups and answers, and the figures.
+
+The figures (`csat_figures`) are over the surveys SENT in the period (`sent_at` in
+[start, end)): `sent`, `responses` (answered), `satisfied` (good, or 4–5 on the 1–5 scale),
+`csat` = satisfied ÷ responses, `response_rate` = responses ÷ sent, and `effort` = the mean
+customer-effort answer (1 very hard … 7 very easy) over those who gave one. A survey is
+counted under the team, agent, channel, priority and root cause its case had when it went
+out (models.py). A supervisor or agent sees their teams' surveys; an admin every survey.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Avg, Count, F, Q, QuerySet
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from apps.accounts.models import AgentProfile, role_of
+from apps.accounts.types import User
+from apps.cases.models import REFERENCE_PREFIX
+
+from . import risk, services
+from .models import ContactRisk, FollowUp, Survey, SurveyOptOut
+
+FOLLOW_UP_PAGE = 100
+GROUPS = {
+    "team": "team_id",
+    "agent": "agent_id",
+    "channel": "channel",
+    "priority": "priority",
+    "root_cause": "root_cause_id",
+    "day": "day",
+}
+
+
+def comment_editable(survey: Survey, now: datetime | None = None) -> bool:
+    until = services.comment_editable_until(survey)
+    return until is not None and (now or timezone.now()) < until
+
+
+def opted_out(contact_id: int) -> bool:
+    return SurveyOptOut.objects.filter(contact_id=contact_id).exists()
+
+
+def _is_admin(user: User) -> bool:
+    return role_of(user) == AgentProfile.Role.ADMIN
+
+
+def surveys_visible_to(user: User) -> QuerySet[Survey]:
+    """Surveys of the user's teams' cases (admins: all)."""
+    if not user.is_authenticated or not user.is_active:
+        return Survey.objects.none()
+    surveys = Survey.objects.all()
+    if _is_admin(user):
+        return surveys
+    return surveys.filter(team__in=user.teams.values("pk"))
+
+
+def follow_ups_for(*, user: User, state: str | None = None) -> QuerySet[FollowUp]:
+    """The follow-ups the user may see and handle, newest first, with what the list shows
+    (constant queries: one, whatever the page)."""
+    rows = FollowUp.objects.select_related(
+        "survey", "case", "contact", "team", "contacted_by", "resolved_by"
+    ).order_by("-opened_at", "-id")
+    if not _is_admin(user):
+        rows = rows.filter(team__in=user.teams.values("pk"))
+    if state:
+        rows = rows.filter(state=state)
+    return rows
+
+
+def follow_up_counts(*, user: User) -> dict[str, int]:
+    rows = follow_ups_for(user=user).order_by().values("state").annotate(n=Count("id"))
+    counts = {state: 0 for state in FollowUp.State.values}
+    counts.update({row["state"]: row["n"] for row in rows})
+    return counts
+
+
+def follow_ups_of_case(*, case_id: int) -> list[FollowUp]:
+    return list(
+        FollowUp.objects.filter(case_id=case_id).select_related("survey").order_by("-opened_at")
+    )
+
+
+def surveys_of_case(*, case_id: int) -> list[Survey]:
+    return list(Survey.objects.filter(case_id=case_id).order_by("-created_at"))
+
+
+@dataclass(frozen=True)
+class FigureRow:
+    key: Any
+    sent: int
+    responses: int
+    satisfied: int
+    effort: float | None
+
+    @property
+    def csat(self) -> float | None:
+        return round(100 * self.satisfied / self.responses, 1) if self.responses else None
+
+    @property
+    def response_rate(self) -> float | None:
+        return round(100 * self.responses / self.sent, 1) if self.sent else None
+
+    def as_dict(self) -> dict[str, Any]:
+        key = self.key.isoformat() if hasattr(self.key, "isoformat") else self.key
+        return {
+            "key": key,
+            "sent": self.sent,
+            "responses": self.responses,
+            "satisfied": self.satisfied,
+            "csat": self.csat,
+            "response_rate": self.response_rate,
+            "effort": round(self.effort, 2) if self.effort is not None else None,
+        }
+
+
+def csat_figures(
+    *,
+    user: User,
+    start: datetime,
+    end: datetime,
+    group: str | None = None,
+    filters: dict[str, Any] | None = None,
+) -> list[FigureRow]:
+    """CSAT over the surveys sent in [start, end), in total (`group` None: one row) or per
+    team, agent, channel, priority, root cause or local day. One query."""
+    surveys = surveys_visible_to(user).filter(
+        kind=Survey.Kind.CSAT, sent_at__gte=start, sent_at__lt=end
+    )
+    for name, value in (filters or {}).items():
+        if value not in (None, ""):
+            surveys = surveys.filter(**{GROUPS[name]: value})
+    measures = {
+        "sent": Count("id"),
+        "responses": Count("id", filter=Q(state=Survey.State.ANSWERED)),
+        "satisfied": Count("id", filter=Q(state=Survey.State.ANSWERED, satisfied=True)),
+        "effort": Avg("effort", filter=Q(state=Survey.State.ANSWERED)),
+    }
+    if group is None:
+        total = surveys.aggregate(**measures)
+        return [FigureRow(key=None, **total)]
+    if group == "day":
+        surveys = surveys.annotate(day=TruncDate("sent_at", tzinfo=timezone.get_current_timezone()))
+    field = GROUPS[group]
+    rows = surveys.order_by().values(field).annotate(**measures).order_by(field)
+    return [
+        FigureRow(
+            key=row[field],
+            sent=row["sent"],
+            responses=row["responses"],
+            satisfied=row["satisfied"],
+            effort=row["effort"],
+        )
+        for row in rows
+    ]
+
+
+def answers_for(*, user: User, search: str = "") -> QuerySet[Survey]:
+    """Answered surveys the user may see, newest first; `search` finds words in comments."""
+    rows = (
+        surveys_visible_to(user)
+        .filter(state=Survey.State.ANSWERED)
+        .select_related("case", "contact", "team", "agent")
+        .order_by("-answered_at", "-id")
+    )
+    if search:
+        rows = rows.filter(comment__icontains=search)
+    return rows
+
+
+@dataclass(frozen=True)
+class CustomerFeedback:
+    """What the case page and the customer 360 show of a contact's feedback."""
+
+    this_case: Survey | None  # the case's own survey, whatever its state
+    answers: list[Survey]  # the contact's latest answers the user may see, newest first
+    open_follow_ups: list[FollowUp]
+    can_follow_up: bool  # the user handles follow-ups (a supervisor or an admin)
+    risk: "ContactRisk | None"  # the at-risk score and its reasons
+    at_risk: bool
+
+
+RECENT_ANSWERS = 5
+
+
+def customer_feedback(
+    *, contact_id: int, user: User, case_id: int | None = None
+) -> CustomerFeedback:
+    """The contact's feedback for the requester panel: two queries (the surveys, with their
+    follow-ups joined; the risk score), whatever the contact's history — it reads the newest
+    few only."""
+    visible = surveys_visible_to(user)
+    wanted = Q(contact_id=contact_id, state=Survey.State.ANSWERED)
+    if case_id is not None:
+        wanted |= Q(case_id=case_id)
+    rows = list(
+        Survey.objects.filter(wanted)
+        .filter(Q(pk__in=visible.values("pk")) | Q(case_id=case_id))
+        .select_related("follow_up", "case")
+        .order_by(F("answered_at").desc(nulls_first=True), "-created_at", "-id")[
+            : RECENT_ANSWERS + 1
+        ]
+    )
+    this_case = next((s for s in rows if case_id is not None and s.case_id == case_id), None)
+    answers = [s for s in rows if s.state == Survey.State.ANSWERED][:RECENT_ANSWERS]
+    follow_ups = [
+        s.follow_up
+        for s in rows
+        if hasattr(s, "follow_up") and s.follow_up.state != FollowUp.State.RESOLVED
+    ]
+    contact_risk_row = ContactRisk.objects.filter(contact_id=contact_id).first()
+    return CustomerFeedback(
+        risk=contact_risk_row,
+        at_risk=bool(contact_risk_row and contact_risk_row.score >= settings.CXDESK_RISK_THRESHOLD),
+        this_case=this_case,
+        answers=answers,
+        open_follow_ups=follow_ups,
+        can_follow_up=role_of(user) in (AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN),
+    )
+
+
+# --- the at-risk score's signals (apps/feedback/risk.py) ------------------------------------
+
+
+def _ref(case_id: int | None) -> str:
+    return f"{REFERENCE_PREFIX}-{case_id:06d}" if case_id else ""
+
+
+def risk_signals(*, contact_ids: Iterable[int], now: datetime) -> dict[int, list[risk.Signal]]:
+    """Every signal of these contacts within the lookback: five queries for the batch."""
+    from apps.cases.models import Case, CaseEvent
+    from apps.sla.models import CaseMetrics, SlaClock
+
+    ids = sorted(set(contact_ids))
+    since = now - timedelta(days=risk.LOOKBACK_DAYS)
+    signals: dict[int, list[risk.Signal]] = {pk: [] for pk in ids}
+
+    def add(kind: str, rows: Iterable[tuple[int, int | None, datetime]]) -> None:
+        for contact_id, case_id, at in rows:
+            if at is not None:
+                signals[contact_id].append(risk.Signal(kind, at, case_id, _ref(case_id)))
+
+    add(
+        "bad_rating",
+        Survey.objects.filter(
+            contact_id__in=ids, state=Survey.State.ANSWERED, satisfied=False, answered_at__gte=since
+        ).values_list("contact_id", "case_id", "answered_at"),
+    )
+    add(
+        "repeat_contact",
+        CaseMetrics.objects.filter(
+            case__requester_id__in=ids,
+            fcr_reason=CaseMetrics.FcrReason.REPEAT_CONTACT,
+            solved_at__gte=since,
+        ).values_list("case__requester_id", "case_id", "solved_at"),
+    )
+    add(
+        "reopened",
+        CaseEvent.objects.filter(
+            case__requester_id__in=ids, kind=CaseEvent.Kind.REOPENED, at__gte=since
+        ).values_list("case__requester_id", "case_id", "at"),
+    )
+    add(
+        "sla_breach",
+        SlaClock.objects.filter(case__requester_id__in=ids, breached_at__gte=since).values_list(
+            "case__requester_id", "case_id", "breached_at"
+        ),
+    )
+    add(
+        "waiting",
+        Case.objects.filter(
+            requester_id__in=ids,
+            status__in=[Case.Status.NEW, Case.Status.OPEN],
+            created_at__lte=now - risk.WAITING_GRACE,
+        ).values_list("requester_id", "pk", "created_at"),
+    )
+    return signals
+
+
+def at_risk_customers(*, user: User, limit: int = 100) -> list[ContactRisk]:
+    """The customers the user may see whose score reaches CXDESK_RISK_THRESHOLD, highest
+    first (one query; the index on score)."""
+    from apps.contacts.models import Contact
+
+    visible = Contact.objects.visible_to(user)
+    return list(
+        ContactRisk.objects.filter(
+            score__gte=settings.CXDESK_RISK_THRESHOLD, contact__in=visible.values("pk")
+        )
+        .select_related("contact")
+        .order_by("-score", "contact_id")[:limit]
+    )
+
+
+def contact_risk(*, contact_id: int) -> ContactRisk | None:
+    return ContactRisk.objects.filter(contact_id=contact_id).first()
