@@ -73,7 +73,7 @@ def points(signal: Signal, now: datetime) -> float:
 def score(signals: Iterable[Signal], now: datetime) -> tuple[float, list[dict[str, Any]]]:
     """The score and its reasons (biggest first), each {kind, label, points, at, case,
     reference}; reasons worth nothing are left out. sum(points) == score, exactly."""
-    reasons = []
+    reasons: list[dict[str, Any]] = []
     for signal in signals:
         value = points(signal, now)
         if value <= 0:
@@ -88,6 +88,6 @@ def score(signals: Iterable[Signal], now: datetime) -> tuple[float, list[dict[st
                 "reference": signal.reference,
             }
         )
-    reasons.sort(key=lambda r: (-r["points"], r["at"]))
-    total = round(sum(r["points"] for r in reasons), 1)
+    reasons.sort(key=lambda r: (-float(r["points"]), str(r["at"])))
+    total = round(sum(float(r["points"]) for r in reasons), 1)
     return total, reasons

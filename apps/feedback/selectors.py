@@ -239,7 +239,7 @@ def risk_signals(*, contact_ids: Iterable[int], now: datetime) -> dict[int, list
     since = now - timedelta(days=risk.LOOKBACK_DAYS)
     signals: dict[int, list[risk.Signal]] = {pk: [] for pk in ids}
 
-    def add(kind: str, rows: Iterable[tuple[int, int | None, datetime]]) -> None:
+    def add(kind: str, rows: Iterable[tuple[int, int | None, datetime | None]]) -> None:
         for contact_id, case_id, at in rows:
             if at is not None:
                 signals[contact_id].append(risk.Signal(kind, at, case_id, _ref(case_id)))

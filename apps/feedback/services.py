@@ -464,7 +464,7 @@ def survey_opt_out(*, survey_id: int, now: datetime | None = None) -> SurveyOptO
 
 # --- 4. follow-ups --------------------------------------------------------------------------
 
-_NEXT = {
+_NEXT: dict[str, set[str]] = {
     FollowUp.State.OPEN: {FollowUp.State.CONTACTED, FollowUp.State.RESOLVED},
     FollowUp.State.CONTACTED: {FollowUp.State.RESOLVED},
     FollowUp.State.RESOLVED: set(),

@@ -324,7 +324,7 @@ class DemoLoader:
         )
         scheduled = Survey.objects.filter(state=Survey.State.SCHEDULED).select_related("case")
         for survey in scheduled.order_by("case__solved_at", "pk"):
-            solved = survey.case.solved_at
+            solved = survey.case.solved_at if survey.case else None
             if solved is None:
                 continue
             sent_at = solved + timedelta(hours=1)
@@ -332,7 +332,7 @@ class DemoLoader:
             if sent_at >= self.limit:
                 continue
             sent = feedback.survey_send(survey_id=survey.pk, now=sent_at)
-            if sent is None or sent.state != Survey.State.SENT:
+            if sent is None or sent.state != Survey.State.SENT or sent.interaction_id is None:
                 continue
             Interaction.objects.filter(pk=sent.interaction_id).update(
                 occurred_at=sent_at, created_at=sent_at
@@ -351,7 +351,7 @@ class DemoLoader:
                 comment=comment,
                 now=answered_at,
             )
-            follow_up = FollowUp.objects.filter(survey=answer).first()
+            follow_up = FollowUp.objects.filter(survey_id=answer.pk).first()
             if follow_up is None or not supervisors:
                 continue
             Notification.objects.filter(source=f"follow-up:{follow_up.pk}").update(
