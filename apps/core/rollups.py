@@ -21,7 +21,8 @@ shape in each app: a day (`day`, `start` unique, `end`, `built_at`) and a mark (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -29,6 +30,20 @@ from typing import Any
 from django.db import connection, models, transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
+
+
+@contextmanager
+def snapshot() -> Iterator[None]:
+    """A reader's queries see one state of the database: on PostgreSQL a REPEATABLE READ
+    transaction (when not inside one already), so a build or a change committing meanwhile
+    is seen whole or not at all. SQLite's transactions are serialisable."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
+        yield
 
 
 def local_day(day: date, zone: Any) -> tuple[datetime, datetime]:

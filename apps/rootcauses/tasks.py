@@ -4,7 +4,7 @@ enqueues the open cases that have no suggestion of the newest model."""
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import rollups, services
 
 
 @shared_task(acks_late=True)
@@ -30,3 +30,10 @@ def detect_spikes() -> int:
     """Beat: the spike test over every current root cause, today so far; returns how many
     root causes fired (safe to run twice, or on two workers: each spike is alerted once)."""
     return len(services.spikes_detect().firing)
+
+
+@shared_task(acks_late=True)
+def build_rollups() -> dict[str, int]:
+    """Beat: build the root-cause rollups' days that are missing or marked (a month of days
+    a run); the report reads the rest from the cases. Idempotent."""
+    return rollups.rollups_build()
