@@ -11,7 +11,7 @@ from rest_framework.routers import SimpleRouter
 from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
 from apps.contacts.api import ContactViewSet
-from apps.rootcauses.api import RootCauseSpikeViewSet, RootCauseViewSet
+from apps.rootcauses.api import RootCauseReportView, RootCauseSpikeViewSet, RootCauseViewSet
 from apps.sla.api import BusinessCalendarViewSet, SlaPolicyViewSet, SlaSummaryView
 from apps.webhooks.api import WebhookSubscriptionViewSet
 
@@ -32,6 +32,8 @@ router.register("root-causes/spikes", RootCauseSpikeViewSet, basename="root-caus
 router.register("root-causes", RootCauseViewSet, basename="root-cause")
 
 urlpatterns = [
+    # Before the router: "report" is no root cause's id.
+    re_path(r"^v1/root-causes/report/?$", RootCauseReportView.as_view(), name="root-cause-report"),
     path("v1/", include(router.urls)),
     re_path(r"^v1/sla/summary/?$", SlaSummaryView.as_view(), name="sla-summary"),
     # Channel endpoints for integrations (each app's api_urls.py), under /api/v1/ too.

@@ -28,6 +28,16 @@ def root_cause_choices() -> list[tuple[int, str]]:
     return list(RootCause.objects.active().order_by("path", "id").values_list("pk", "path"))
 
 
+def root_cause_nodes() -> list[tuple[int, str, bool]]:
+    """(id, path, retired) of every node, by path: what cases may be filtered by (one query)."""
+    return [
+        (pk, path, retired is not None)
+        for pk, path, retired in RootCause.objects.order_by("path", "id").values_list(
+            "pk", "path", "retired_at"
+        )
+    ]
+
+
 def _first_message() -> Subquery:
     """The body of a case's first public message from the customer."""
     return Subquery(
@@ -178,6 +188,10 @@ class ReportRow:
     active_spike: bool
     # Columns other apps add (REPORT_COLUMNS), by name.
     extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def handle_hours(self) -> float:
+        return round(self.handle_seconds / 3600, 1)
 
     @property
     def reopen_rate(self) -> float | None:

@@ -6,4 +6,6 @@ app_name = "rootcauses"
 
 urlpatterns = [
     path("spikes/", views.spikes_page, name="spikes"),
+    path("report/", views.report_page, name="report"),
+    path("report.csv", views.report_csv, name="report-csv"),
 ]
