@@ -88,24 +88,23 @@ class DailyRollups:
         """The days holding these instants have changed."""
         points = sorted({t for t in instants if t is not None})
         if points:
-            self.mark_model.objects.bulk_create(
-                self.mark_model(start=t, end=t)
-                for t in points  # type: ignore[misc]
+            self.mark_model._default_manager.bulk_create(
+                self.mark_model(start=t, end=t) for t in points
             )
 
     def mark_span(self, start: datetime, end: datetime) -> None:
         """Every day from `start`'s to `end`'s has changed."""
-        self.mark_model.objects.create(start=start, end=end)  # type: ignore[misc]
+        self.mark_model._default_manager.create(start=start, end=end)
 
     # --- reading ---
 
     def covered_days(self, start: datetime, end: datetime) -> Coverage:
         """The built, unmarked days wholly inside [start, end), and the ranges left over."""
-        touched = self.mark_model.objects.filter(
+        touched = self.mark_model._default_manager.filter(
             start__lt=OuterRef("end"), end__gte=OuterRef("start")
         )
         days = (
-            self.day_model.objects.filter(start__gte=start, end__lte=end)
+            self.day_model._default_manager.filter(start__gte=start, end__lte=end)
             .exclude(Exists(touched))
             .order_by("start")
             .values_list("pk", "start", "end")
@@ -161,7 +160,9 @@ class DailyRollups:
                 return {"built": 0, "dropped": 0, "marks": 0, "busy": 0}
             built = {
                 start: (pk, end)
-                for pk, start, end in self.day_model.objects.values_list("pk", "start", "end")
+                for pk, start, end in self.day_model._default_manager.values_list(
+                    "pk", "start", "end"
+                )
             }
             # Days of another zone (TIME_ZONE changed) go; their instants are rebuilt.
             wanted = {
@@ -171,9 +172,11 @@ class DailyRollups:
             }
             stray = [pk for start, (pk, end) in built.items() if (start, end) not in wanted]
             if stray:
-                self.day_model.objects.filter(pk__in=stray).delete()
+                self.day_model._default_manager.filter(pk__in=stray).delete()
             marks = list(
-                self.mark_model.objects.order_by("pk").values_list("pk", "start", "end")[:10_000]
+                self.mark_model._default_manager.order_by("pk").values_list("pk", "start", "end")[
+                    :10_000
+                ]
             )
             marked: set[date] = set()
             for _pk, start, end in marks:
@@ -192,13 +195,13 @@ class DailyRollups:
                 for pk, start, end in marks
                 if all(d in done or d not in days for d in days_between(start, end, zone))
             ]
-            self.mark_model.objects.filter(pk__in=finished).delete()
+            self.mark_model._default_manager.filter(pk__in=finished).delete()
             return {"built": len(todo), "dropped": len(stray), "marks": len(finished), "busy": 0}
 
     def build_day_row(self, day: date, zone: Any, now: datetime) -> Any:
         """The day's row, created or refreshed (its figures cascade from it)."""
         start, end = local_day(day, zone)
-        row, _ = self.day_model.objects.update_or_create(
+        row, _ = self.day_model._default_manager.update_or_create(
             start=start, defaults={"day": day, "end": end, "built_at": now}
         )
         return row

@@ -194,7 +194,7 @@ def period_figures(
 def period_contacts(coverage: Coverage, cases: Q) -> dict[int, int]:
     """Per root cause, the distinct contacts of the period's cases: the size of the union of
     the covered days' contact sets and the uncovered ranges' requesters (1 query)."""
-    parts = []
+    parts: list[QuerySet[Any, Any]] = []
     if coverage.days:
         parts.append(
             RootCauseRollupContact.objects.filter(cases, day_id__in=coverage.days)

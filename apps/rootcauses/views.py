@@ -10,6 +10,7 @@ queue page (?root_cause=…&created_from=…&created_to=…)."""
 
 import csv
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -43,7 +44,7 @@ def spikes_page(request):
 
 def _report(request: HttpRequest) -> tuple[ReportInput, list[selectors.ReportRow]]:
     """The report of the page's query (its errors on the form, nothing counted)."""
-    params = {k: v for k, v in request.GET.items() if v.strip()}
+    params = {k: v for k, v in request.GET.dict().items() if v.strip()}
     data = ReportInput(data=params, context={"user": request.user})
     if not data.is_valid():
         return data, []
@@ -62,7 +63,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
     period = data.validated_data["period"] if not data.errors else None
     zone = timezone.get_default_timezone()
     admin = role_of(request.user) == AgentProfile.Role.ADMIN
-    teams = Team.objects.order_by("name") if admin else request.user.teams.order_by("name")
+    user: Any = request.user  # signed in (login_required)
+    teams = Team.objects.order_by("name") if admin else user.teams.order_by("name")
     context = {
         "rows": rows,
         "is_admin": admin,
