@@ -14,7 +14,8 @@ Distinct contacts do not add up across days (a customer writing on Monday and Tu
 one contact of the week), so they are not a count in the cell: each day keeps its set of
 contacts per cell (`RootCauseRollupContact`, one row per contact), and a period's are
 counted as the size of the union — those rows for the covered days and the case rows of the
-uncovered ranges, in one `SELECT … UNION` (duplicates gone) grouped by root cause.
+uncovered ranges, in one `SELECT … UNION ALL` counted `COUNT(DISTINCT contact)` per root
+cause.
 
 Exact at all times by the rules of apps/core/rollups.py (the SLA rollups' mechanism):
 
@@ -39,7 +40,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from apps.cases.events import CaseChange
@@ -193,7 +194,8 @@ def period_figures(
 
 def period_contacts(coverage: Coverage, cases: Q) -> dict[int, int]:
     """Per root cause, the distinct contacts of the period's cases: the size of the union of
-    the covered days' contact sets and the uncovered ranges' requesters (1 query)."""
+    the covered days' contact sets and the uncovered ranges' requesters (1 query).
+    Both parts name their columns root_cause_id, contact_id."""
     parts: list[QuerySet[Any, Any]] = []
     if coverage.days:
         parts.append(
@@ -202,17 +204,26 @@ def period_contacts(coverage: Coverage, cases: Q) -> dict[int, int]:
             .order_by()
         )
     if coverage.ranges:
-        parts.append(_rows(coverage, cases).values_list("root_cause_id", "requester_id").order_by())
+        parts.append(
+            _rows(coverage, cases)
+            .annotate(contact_id=F("requester_id"))
+            .values_list("root_cause_id", "contact_id")
+            .order_by()
+        )
     if not parts:
         return {}
     compiled = [part.query.sql_with_params() for part in parts]
-    union = " UNION ".join(f"SELECT * FROM ({sql}) AS p{n}" for n, (sql, _) in enumerate(compiled))
+    # UNION ALL and COUNT(DISTINCT): PostgreSQL sorts the pairs per cause, several times
+    # faster than a UNION's hashing of them all (bench/rootcauses.py: 0.3 s against 0.9 s
+    # for 190,000 pairs on a loaded machine).
+    union = " UNION ALL ".join(
+        f"SELECT * FROM ({sql}) AS p{n}" for n, (sql, _) in enumerate(compiled)
+    )
     params = [p for _, ps in compiled for p in ps]
-    if len(parts) == 1:  # UNION of one: still each pair once
-        union = f"SELECT DISTINCT * FROM ({compiled[0][0]}) AS p0"
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT u.root_cause_id, COUNT(*) FROM ({union}) AS u GROUP BY u.root_cause_id",
+            "SELECT u.root_cause_id, COUNT(DISTINCT u.contact_id) "
+            f"FROM ({union}) AS u GROUP BY u.root_cause_id",
             params,
         )
         return {root_cause: n for root_cause, n in cursor.fetchall()}
