@@ -97,7 +97,10 @@ def metrics_changed_mark(stored: CaseMetrics | None, row: CaseMetrics) -> None:
     """The SLA recompute stored other metrics: mark the case's day when its handle time or
     FCR moved (whatever its root cause: one set meanwhile marks too, but this must not rely
     on having read it)."""
-    if stored is not None and (stored.handle_seconds, stored.fcr) == (row.handle_seconds, row.fcr):
+    # No metrics count as no handle time and no verdict (FIGURES): a first row of those
+    # changes nothing.
+    before = (0, None) if stored is None else (stored.handle_seconds, stored.fcr)
+    if before == (row.handle_seconds, row.fcr):
         return
     ROLLUPS.mark([row.opened_at])
 
