@@ -351,6 +351,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.rootcauses.tasks.train",
         "schedule": env.int("CXDESK_ROOTCAUSE_TRAIN_SECONDS", default=24 * 3600),
     },
+    "build-root-cause-rollups": {
+        "task": "apps.rootcauses.tasks.build_rollups",
+        "schedule": env.int("CXDESK_ROOTCAUSE_ROLLUP_SECONDS", default=300),
+    },
     "detect-root-cause-spikes": {
         "task": "apps.rootcauses.tasks.detect_spikes",
         "schedule": env.int("CXDESK_SPIKE_SWEEP_SECONDS", default=900),

@@ -12,7 +12,7 @@ urlpatterns = [
     path("", include("apps.macros.urls")),  # the composer's macros and drafts
     path("accounts/", include("apps.accounts.urls")),
     path("notifications/", include("apps.notifications.urls")),
-    path("root-causes/", include("apps.rootcauses.urls")),  # the spikes page
+    path("root-causes/", include("apps.rootcauses.urls")),  # spikes, report, candidates
     path("feedback/", include("apps.feedback.urls")),  # surveys (public) and follow-ups
     path("chats/", include("apps.chat.console_urls")),  # agents' chat console
     # The admin's sign-in page offers "Forgotten your password?" when this name exists.

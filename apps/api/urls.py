@@ -14,6 +14,7 @@ from apps.contacts.api import ContactViewSet
 from apps.feedback.api import SurveyFiguresView, SurveyViewSet
 from apps.rootcauses.api import (
     RootCauseCandidateViewSet,
+    RootCauseReportView,
     RootCauseSpikeViewSet,
     RootCauseViewSet,
 )
@@ -41,6 +42,8 @@ router.register("root-causes", RootCauseViewSet, basename="root-cause")
 router.register("surveys", SurveyViewSet, basename="survey")
 
 urlpatterns = [
+    # Before the router: "report" is no root cause's id.
+    re_path(r"^v1/root-causes/report/?$", RootCauseReportView.as_view(), name="root-cause-report"),
     path("v1/", include(router.urls)),
     re_path(r"^v1/sla/summary/?$", SlaSummaryView.as_view(), name="sla-summary"),
     re_path(r"^v1/surveys/figures/?$", SurveyFiguresView.as_view(), name="survey-figures"),

@@ -20,6 +20,7 @@ class CaseFilter(django_filters.FilterSet):
     )
     requester = IdFilter(field_name="requester_id", help_text="Contact id")
     tag = django_filters.CharFilter(method="filter_tag", help_text="Cases carrying this tag")
+    root_cause = IdFilter(field_name="root_cause_id", help_text="Root-cause id (that node only)")
     created_after = DateTimeFilter(field_name="created_at", lookup_expr="gte")
     created_before = DateTimeFilter(field_name="created_at", lookup_expr="lt")
     updated_after = DateTimeFilter(field_name="updated_at", lookup_expr="gte")

@@ -54,6 +54,10 @@ class QueueFilter(django_filters.FilterSet):
         choices=[], method="filter_assignee", empty_label="Anyone", label="Assignee"
     )
     tag = django_filters.CharFilter(method="filter_tag", max_length=64, label="Tag")
+    # The root-cause report's drill-down links here (retired nodes too: their cases stay).
+    root_cause = django_filters.ChoiceFilter(
+        choices=[], method="filter_root_cause", empty_label="Any root cause", label="Root cause"
+    )
     created_from = django_filters.DateFilter(
         method="filter_from", field_name="created_at", label="Created from", widget=DateInput
     )
@@ -81,8 +85,28 @@ class QueueFilter(django_filters.FilterSet):
         model = Case
         fields: list[str] = []
 
-    def __init__(self, *args, scope: queues.Scope, now: datetime | None = None, **kwargs):
+    def __init__(
+        self,
+        *args,
+        scope: queues.Scope,
+        now: datetime | None = None,
+        root_causes: list[tuple[int, str, bool]] | None = None,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
+        # (id, path, retired) of every node, from the caller (the page reads them anyway);
+        # else read only when the filter is asked for (the counts cost no extra query).
+        if root_causes is None and self.data.get("root_cause"):
+            from apps.rootcauses.selectors import root_cause_nodes
+
+            root_causes = root_cause_nodes()
+        self.form.fields["root_cause"].choices = [
+            ("", "Any root cause"),
+            *(
+                (str(pk), f"{path} (retired)" if retired else path)
+                for pk, path, retired in root_causes or ()
+            ),
+        ]
         self.scope, self.now = scope, now or timezone.now()
         # An agent's own teams (read with the scope: no query); an admin's, every team.
         teams = (
@@ -113,6 +137,9 @@ class QueueFilter(django_filters.FilterSet):
         return queryset.filter(assignee_id=int(value))
 
     filter_tag = CaseFilter.filter_tag
+
+    def filter_root_cause(self, queryset, name, value):
+        return queryset.filter(root_cause_id=int(value))
 
     def filter_from(self, queryset, name, value):
         return queryset.filter(**{f"{name}__gte": _start_of(value)})

@@ -14,7 +14,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from apps.accounts.types import User
-from apps.rootcauses.selectors import root_cause_choices
+from apps.rootcauses.selectors import root_cause_nodes
 
 from . import queue_nav, queues
 from .filters_web import QueueFilter, SavedViewForm, normalised_query
@@ -78,7 +78,10 @@ def queue(request: HttpRequest) -> HttpResponse:
         messages.error(request, f"There is no view {request.GET['view']!r}: showing your queue.")
     # The filters alone (over every case): ANDed with the view below, and with each of its
     # parts (queues.view_parts), so that a filter's own lookups (a tag's id) run once.
-    filterset = QueueFilter(request.GET, queryset=Case.objects.all(), scope=scope, now=now)
+    nodes = root_cause_nodes()  # the filter's choices; the current ones are the bulk form's
+    filterset = QueueFilter(
+        request.GET, queryset=Case.objects.all(), scope=scope, now=now, root_causes=nodes
+    )
     base = _query_without_cursor(request)
     query = normalised_query(request.GET)
     switcher = _switcher_context(scope, view_key, query)
@@ -102,7 +105,7 @@ def queue(request: HttpRequest) -> HttpResponse:
         "assignees": filterset.assignees,
         "statuses": Case.Status.choices,
         "priorities": Case.Priority.choices,
-        "root_causes": root_cause_choices(),
+        "root_causes": [(pk, path) for pk, path, retired in nodes if not retired],
     }
     if not filterset.is_valid():
         # The form shows each bad value and what is expected; nothing is listed meanwhile.

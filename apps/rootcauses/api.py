@@ -12,6 +12,9 @@ the last 30 days.
 `GET /api/v1/root-causes/candidates/` lists the candidate new root causes (rootcauses:read;
 only those whose every case the caller may see); `POST …/candidates/{id}/accept/` (admins),
 `…/merge/` and `…/dismiss/` (supervisors and admins) decide on one (rootcauses:write).
+`GET /api/v1/root-causes/report/` is the root-cause report (rootcauses:read): per root cause,
+the cases of a period, contacts affected, handle time, reopen and FCR rates, the trend
+against the period before and active spikes (selectors.top_root_causes).
 """
 
 import django_filters
@@ -22,6 +25,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.accounts.models import AgentProfile, Team, role_of
 from apps.api.filters import IdFilter
@@ -31,6 +35,7 @@ from apps.api.serializers import StrictInputSerializer
 
 from . import selectors, services
 from .models import RootCause, RootCauseCandidate, RootCauseSpike
+from .report import ReportInput, ReportOutput, report_payload
 
 
 class AdminWrites(BasePermission):
@@ -386,3 +391,30 @@ class RootCauseCandidateViewSet(
         candidate = self.get_object()
         services.candidate_dismiss(candidate_id=candidate.pk, actor=request.user)
         return self._answer(candidate.pk)
+
+
+class RootCauseReportView(APIView):
+    """`GET /api/v1/root-causes/report/`: the top root causes of a period (rootcauses:read)."""
+
+    scope_resource = "rootcauses"
+    permission_classes = [IsAuthenticated, HasScope]
+
+    @extend_schema(
+        summary="Top root causes of a period: volume, contacts, handle time, rates, trend",
+        parameters=[ReportInput],
+        responses={200: ReportOutput},
+        description=(
+            "Per root cause, the cases opened in [from, to) with it (merged cases left out): "
+            "how many, distinct customers, handle time, reopen and FCR rates, cases in the "
+            "period of the same length just before and the change, and whether a spike is "
+            "active. Most cases first. Admins count every case; others their teams' only."
+        ),
+    )
+    def get(self, request):
+        data = ReportInput(data=request.query_params.dict(), context={"user": request.user})
+        data.is_valid(raise_exception=True)
+        period = data.validated_data["period"]
+        rows = selectors.top_root_causes(
+            period=period, filters=data.validated_data["filters"], user=request.user
+        )
+        return Response(ReportOutput(report_payload(rows, period)).data)

@@ -234,3 +234,117 @@ class RootCauseCandidateCase(models.Model):
         from apps.cases.models import REFERENCE_PREFIX
 
         return f"{REFERENCE_PREFIX}-{self.case_id:06d}"
+
+
+# --- the daily rollups (apps/rootcauses/rollups.py says how they stay exact) ---------------
+
+
+class RootCauseRollupDay(models.Model):
+    """A day of TIME_ZONE whose root-cause figures are rolled up: [start, end) as built.
+    A change since is a mark (RootCauseRollupMark): readers take a marked day from the rows
+    until it is built again."""
+
+    day = models.DateField()
+    start = models.DateTimeField(unique=True)
+    end = models.DateTimeField()
+    built_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["start"]
+        indexes = [models.Index(fields=["end"], name="rc_rollup_day_end_idx")]
+
+    def __str__(self) -> str:
+        return f"Root-cause rollup of {self.day}"
+
+
+class RootCauseRollupMark(models.Model):
+    """The figures of the days holding instants [start, end] changed after they were built
+    (written in the transaction of the change; deleted by the build that redoes them)."""
+
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["start", "end"], name="rc_rollup_mark_idx")]
+
+    def __str__(self) -> str:
+        return f"Root-cause rollups changed {self.start:%Y-%m-%d %H:%M} – {self.end:%Y-%m-%d %H:%M}"
+
+
+class RootCauseRollupCell(models.Model):
+    """One day's figures of the cases opened that day with one root cause, team and channel
+    (the case's current ones; a case merged into another is not counted)."""
+
+    # Indexed by the composite index that leads with it.
+    day = models.ForeignKey(
+        RootCauseRollupDay, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    root_cause = models.ForeignKey(RootCause, on_delete=models.CASCADE, related_name="+")
+    # The case's team: SET_NULL as on the case, so a deleted team leaves both alike.
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    channel = models.CharField(max_length=10)
+    cases = models.PositiveIntegerField(default=0)
+    reopened_cases = models.PositiveIntegerField(default=0, help_text="Reopened at least once")
+    reopens = models.PositiveIntegerField(default=0)
+    handle_seconds = models.BigIntegerField(default=0)
+    fcr_judged = models.PositiveIntegerField(default=0, help_text="Solved, with an FCR verdict")
+    fcr = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # The report: the covered days' cells, of a team or all, from the index alone.
+            models.Index(
+                fields=["day", "team", "channel"],
+                include=[
+                    "root_cause",
+                    "cases",
+                    "reopened_cases",
+                    "reopens",
+                    "handle_seconds",
+                    "fcr_judged",
+                    "fcr",
+                ],
+                name="rc_rollup_cell_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Root-cause cell of day #{self.day_id}: {self.root_cause_id}/{self.team_id}"
+
+
+class RootCauseRollupContact(models.Model):
+    """The contacts of one day's cell, each once: distinct contacts do not add up across
+    days, so a period's are counted distinct over these rows (and the uncovered ranges'
+    case rows), never summed."""
+
+    # Indexed by the composite index that leads with it.
+    day = models.ForeignKey(
+        RootCauseRollupDay, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    root_cause = models.ForeignKey(RootCause, on_delete=models.CASCADE, related_name="+")
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    channel = models.CharField(max_length=10)
+    # No constraint: a contact merged away is a marked day (the merge moves its cases).
+    contact = models.ForeignKey(
+        "contacts.Contact",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["day", "team", "channel"],
+                include=["root_cause", "contact"],
+                name="rc_rollup_contact_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Contact {self.contact_id} of day #{self.day_id}: {self.root_cause_id}"

@@ -1,7 +1,9 @@
 """Reads on the taxonomy, on cases' suggestions, on spikes and on candidates."""
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import TruncDate
@@ -10,8 +12,9 @@ from django.utils import timezone
 from apps.accounts.models import AgentProfile, role_of
 from apps.accounts.types import AnyUser
 from apps.cases.models import Case, Interaction
+from apps.core import rollups as core_rollups
 
-from . import suggest
+from . import rollups, suggest
 from .models import (
     RootCause,
     RootCauseCandidate,
@@ -30,6 +33,16 @@ MAX_TRAINING_CASES = 50_000
 def root_cause_choices() -> list[tuple[int, str]]:
     """(id, path) of every current node, by path: what a case may be given (one query)."""
     return list(RootCause.objects.active().order_by("path", "id").values_list("pk", "path"))
+
+
+def root_cause_nodes() -> list[tuple[int, str, bool]]:
+    """(id, path, retired) of every node, by path: what cases may be filtered by (one query)."""
+    return [
+        (pk, path, retired is not None)
+        for pk, path, retired in RootCause.objects.order_by("path", "id").values_list(
+            "pk", "path", "retired_at"
+        )
+    ]
 
 
 def _first_message() -> Subquery:
@@ -206,3 +219,158 @@ def candidate_list_for(
         )
         .order_by("-size", "-id")
     )
+
+
+# --- the root-cause report ("owners see their problems") ----------------------------------
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """[start, end): the cases opened in it count."""
+
+    start: datetime
+    end: datetime
+
+    def previous(self) -> "ReportPeriod":
+        """The period of the same length just before (the trend's baseline)."""
+        return ReportPeriod(start=self.start - (self.end - self.start), end=self.start)
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    team_id: int | None = None  # the case's current team
+    channel: str | None = None  # the case's channel
+
+
+@dataclass
+class ReportRow:
+    """One root cause's figures over the period (rates None when there is nothing to rate)."""
+
+    root_cause_id: int
+    path: str
+    owner_team: str
+    retired: bool
+    cases: int
+    contacts: int  # distinct requesters
+    handle_seconds: int
+    reopened_cases: int
+    reopens: int
+    fcr_judged: int
+    fcr: int
+    previous_cases: int
+    active_spike: bool
+    # Columns other apps add (REPORT_COLUMNS), by name.
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def handle_hours(self) -> float:
+        return round(self.handle_seconds / 3600, 1)
+
+    @property
+    def reopen_rate(self) -> float | None:
+        return _percent(self.reopened_cases, self.cases)
+
+    @property
+    def fcr_rate(self) -> float | None:
+        return _percent(self.fcr, self.fcr_judged)
+
+    @property
+    def trend_percent(self) -> float | None:
+        """Cases against the previous period: +50.0 is half as many again (None: none then)."""
+        if not self.previous_cases:
+            return None
+        return round(100 * (self.cases - self.previous_cases) / self.previous_cases, 1)
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+# A column another app adds to the report (apps/problems: open problems): called once per
+# report with every row, it sets `row.extra[name]` in a constant number of queries.
+ReportColumn = Callable[[Sequence[ReportRow], ReportPeriod, ReportFilters, Any], None]
+REPORT_COLUMNS: dict[str, ReportColumn] = {}
+
+
+def report_column(name: str, column: ReportColumn) -> None:
+    """Add a column to the report (from the app's AppConfig.ready)."""
+    REPORT_COLUMNS[name] = column
+
+
+def report_teams(user: Any) -> QuerySet[Any] | None:
+    """The teams whose cases a user's report counts (None: every case). As
+    CaseQuerySet.visible_to: admins every case, others their teams' (the cases assigned to
+    them in other teams are not in the rollups' keys, so not in the report)."""
+    if role_of(user) == "admin":
+        return None
+    return user.teams.values("pk")  # type: ignore[no-any-return]
+
+
+def top_root_causes(
+    *, period: ReportPeriod, filters: ReportFilters, user: Any, limit: int | None = None
+) -> list[ReportRow]:
+    """Per root cause with cases in the period or the one before, by cases (most first):
+    cases, contacts affected, handle-time cost, reopen and FCR rates, the trend and whether
+    a spike is active. A constant number of queries (≤ 10, plus the extra columns'),
+    whatever the period: the daily rollups answer the built days (apps/rootcauses/rollups.py),
+    the rows the rest."""
+    if not user.is_authenticated or not user.is_active:
+        return []
+    cases = Q()
+    if filters.team_id is not None:
+        cases &= Q(team_id=filters.team_id)
+    if filters.channel:
+        cases &= Q(channel=filters.channel)
+    teams = report_teams(user)
+    if teams is not None:
+        cases &= Q(team_id__in=teams)
+    before = period.previous()
+    with core_rollups.snapshot():
+        coverage = rollups.covered_days(period.start, period.end)
+        figures = rollups.period_figures(coverage, cases)
+        contacts = rollups.period_contacts(coverage, cases)
+        previous = rollups.period_figures(
+            rollups.covered_days(before.start, before.end), cases, names=["cases"]
+        )
+        ids = set(figures) | set(previous)
+        if not ids:
+            return []
+        causes = {
+            pk: (path, owner, retired)
+            for pk, path, owner, retired in RootCause.objects.filter(pk__in=ids).values_list(
+                "pk", "path", "owner_team__name", "retired_at"
+            )
+        }
+        spiking = set(
+            RootCauseSpike.objects.filter(
+                state=RootCauseSpike.State.ACTIVE, root_cause_id__in=ids
+            ).values_list("root_cause_id", flat=True)
+        )
+    empty = dict.fromkeys(rollups.FIGURES, 0)
+    rows = []
+    for pk in ids:
+        got = figures.get(pk, empty)
+        path, owner, retired = causes[pk]
+        rows.append(
+            ReportRow(
+                root_cause_id=pk,
+                path=path,
+                owner_team=owner,
+                retired=retired is not None,
+                cases=got["cases"],
+                contacts=contacts.get(pk, 0),
+                handle_seconds=got["handle_seconds"],
+                reopened_cases=got["reopened_cases"],
+                reopens=got["reopens"],
+                fcr_judged=got["fcr_judged"],
+                fcr=got["fcr"],
+                previous_cases=previous.get(pk, {}).get("cases", 0),
+                active_spike=pk in spiking,
+            )
+        )
+    rows.sort(key=lambda r: (-r.cases, -r.contacts, r.path, r.root_cause_id))
+    if limit is not None:
+        rows = rows[:limit]
+    for column in REPORT_COLUMNS.values():
+        column(rows, period, filters, user)
+    return rows

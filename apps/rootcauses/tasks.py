@@ -4,7 +4,7 @@ enqueues the open cases that have no suggestion of the newest model."""
 from celery import shared_task
 from django.conf import settings
 
-from . import services
+from . import rollups, services
 
 
 @shared_task(acks_late=True)
@@ -37,3 +37,10 @@ def refresh_candidates() -> int:
     """Beat: cluster the cases no root cause explains into candidate new root causes;
     returns how many candidates are open (idempotent: the same cases, the same candidates)."""
     return services.candidates_refresh().open
+
+
+@shared_task(acks_late=True)
+def build_rollups() -> dict[str, int]:
+    """Beat: build the root-cause rollups' days that are missing or marked (a month of days
+    a run); the report reads the rest from the cases. Idempotent."""
+    return rollups.rollups_build()

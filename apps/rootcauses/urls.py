@@ -12,4 +12,6 @@ urlpatterns = [
         views.candidate_decide,
         name="candidate-decide",
     ),
+    path("report/", views.report_page, name="report"),
+    path("report.csv", views.report_csv, name="report-csv"),
 ]

@@ -9,21 +9,33 @@ their own `spikes`.
 each visible to them), with the decisions as plain POST forms (POST-redirect-GET, a message
 on the page; no JavaScript needed): accept as a new node (admins), merge into a node or
 dismiss (supervisors and admins).
+
+/root-causes/report/ (and its CSV at /root-causes/report.csv): the top root causes of a
+period for anyone signed in, counted over the cases they may see (admins every case, others
+their teams': selectors.top_root_causes); each cause links to its cases on the queue page
+(?root_cause=…&created_from=…&created_to=…).
 """
+
+import csv
+from datetime import timedelta
+from typing import Any
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 
 from apps.accounts.models import AgentProfile, Team, role_of
+from apps.cases.models import Channel
 from apps.core.errors import DomainError
 
 from . import selectors, services
 from .models import RootCause, RootCauseSpike
+from .report import CSV_COLUMNS, ReportInput, ReportRowOutput
 
 PAGE_ROWS = 100  # spikes are rare: more than this in 30 days is the API's job
 CANDIDATE_ROWS = 50  # the largest open candidates; the API pages through all of them
@@ -66,6 +78,18 @@ def _may_decide(user, action: str) -> bool:
     if action == "accept":
         return role == AgentProfile.Role.ADMIN
     return role in (AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN)
+
+
+def _report(request: HttpRequest) -> tuple[ReportInput, list[selectors.ReportRow]]:
+    """The report of the page's query (its errors on the form, nothing counted)."""
+    params = {k: v for k, v in request.GET.dict().items() if v.strip()}
+    data = ReportInput(data=params, context={"user": request.user})
+    if not data.is_valid():
+        return data, []
+    d = data.validated_data
+    return data, selectors.top_root_causes(
+        period=d["period"], filters=d["filters"], user=request.user
+    )
 
 
 @login_required
@@ -155,3 +179,67 @@ def _form_errors(form: forms.Form) -> str:
         else " ".join(str(e) for e in errors)
         for name, errors in form.errors.items()
     )
+
+
+@login_required
+@require_safe
+def report_page(request: HttpRequest) -> HttpResponse:
+    """The root-cause report: a table of the period's causes, each linked to its cases."""
+    data, rows = _report(request)
+    status = 400 if data.errors else 200
+    period = data.validated_data["period"] if not data.errors else None
+    zone = timezone.get_default_timezone()
+    admin = role_of(request.user) == AgentProfile.Role.ADMIN
+    user: Any = request.user  # signed in (login_required)
+    teams = Team.objects.order_by("name") if admin else user.teams.order_by("name")
+    context = {
+        "rows": rows,
+        "is_admin": admin,
+        "errors": data.errors,
+        "period": period,
+        # The form's values: what was asked, else the period shown (`to` is exclusive: the
+        # day before it is the last one shown).
+        "from_value": request.GET.get("from")
+        or (period and period.start.astimezone(zone).date().isoformat()),
+        "to_value": request.GET.get("to")
+        or (
+            period and (period.end.astimezone(zone) - timedelta(microseconds=1)).date().isoformat()
+        ),
+        "team_value": request.GET.get("team", ""),
+        "channel_value": request.GET.get("channel", ""),
+        "teams": list(teams.values_list("pk", "name")),
+        "channels": Channel.choices,
+        "csv_query": request.GET.urlencode(),
+        "created_from": period and period.start.astimezone(zone).date().isoformat(),
+        "created_to": period
+        and (period.end.astimezone(zone) - timedelta(microseconds=1)).date().isoformat(),
+    }
+    return render(request, "rootcauses/report.html", context, status=status)
+
+
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+@login_required
+@require_safe
+def report_csv(request: HttpRequest) -> HttpResponse:
+    """The same report as CSV (the page's query parameters)."""
+    data, rows = _report(request)
+    if data.errors:
+        return HttpResponse(
+            "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in data.errors.items()),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="root-causes.csv"'
+    writer = csv.writer(response)
+    writer.writerow([label for _, label in CSV_COLUMNS])
+    for row in rows:
+        values = ReportRowOutput(row).data  # the API's names and values
+        writer.writerow([_cell(values[name]) for name, _ in CSV_COLUMNS])
+    return response

@@ -10,7 +10,8 @@ team, channel and priority, the build stores:
   *opened* that day, and resolution business times of those *solved* that day, fell in each
   bucket (`bucket`: 16 a doubling, so a bucket is at most 1/16 of its values wide).
 
-Exact, never approximate, by three rules:
+Exact, never approximate, by three rules (the mechanism — marks, covered days, the build's
+loop — is apps/core/rollups.py's, shared with the root-cause rollups):
 
 1. **A change marks its days.** Whatever changes a figure a rollup holds writes, in its own
    transaction, a mark (`SlaRollupMark`: the instants whose days changed): the recompute
@@ -41,17 +42,15 @@ reads the period's edges from the rows and stays exact.
 
 from __future__ import annotations
 
-import zoneinfo
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 from typing import Any
 
-from django.db import connection, transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
-from django.utils import timezone
+from django.db import connection
+from django.db.models import Count, Min, Q, Sum
 
 from apps.cases.models import Case
+from apps.core.rollups import Coverage, DailyRollups, local_day
 
 from .models import (
     CaseMetrics,
@@ -83,6 +82,8 @@ FCR_COUNTS: dict[str, Q] = {
     "no_follow_up": _JUDGED & Q(no_customer_follow_up=True),
 }
 KEY = ("team_id", "channel", "priority")
+ROLLUPS = DailyRollups(day_model=SlaRollupDay, mark_model=SlaRollupMark, lock="cxdesk.sla.rollups")
+__all__ = ["Coverage", "local_day"]  # re-exported: the summary reads them from here
 
 
 def bucket(value: int | None) -> int | None:
@@ -115,14 +116,12 @@ def bucket_sql(column: str) -> str:
 
 def mark(instants: Iterable[datetime | None]) -> None:
     """The days holding these instants have changed (call in the change's transaction)."""
-    points = sorted({t for t in instants if t is not None})
-    if points:
-        SlaRollupMark.objects.bulk_create(SlaRollupMark(start=t, end=t) for t in points)
+    ROLLUPS.mark(instants)
 
 
 def mark_span(start: datetime, end: datetime) -> None:
     """Every day from `start`'s to `end`'s has changed."""
-    SlaRollupMark.objects.create(start=start, end=end)
+    ROLLUPS.mark_span(start, end)
 
 
 def clock_rollup_values(clock: Any) -> tuple[Any, ...] | None:
@@ -156,58 +155,12 @@ def metrics_rollup_values(row: CaseMetrics) -> tuple[Any, ...]:
     return tuple(getattr(row, name) for name in _METRICS_ROLLED_UP)
 
 
-# --- days ----------------------------------------------------------------------------------
-
-
-def local_day(day: date, zone: zoneinfo.ZoneInfo | Any) -> tuple[datetime, datetime]:
-    """The instants [start, end) of a local day (23 or 25 hours on a DST change)."""
-    start = datetime.combine(day, time(), tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone).astimezone(UTC)
-    return start, end
-
-
-def _days_between(start: datetime, end: datetime, zone: Any) -> list[date]:
-    first, last = start.astimezone(zone).date(), end.astimezone(zone).date()
-    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Which part of a period the rollups answer (`days`, ids) and which the rows do."""
-
-    days: list[int]
-    ranges: list[tuple[datetime, datetime]]  # half-open, in order
-
-    def rows(self, column: str) -> Q:
-        """The rows whose `column` lies in the uncovered ranges (none: matches nothing)."""
-        q = Q(pk__in=[])
-        for start, end in self.ranges:
-            q |= Q(**{f"{column}__gte": start, f"{column}__lt": end})
-        return q
+# --- days (the mechanism is apps/core/rollups.py's) ------------------------------------------
 
 
 def covered_days(start: datetime, end: datetime) -> Coverage:
     """The built, unmarked days wholly inside [start, end), and the ranges left over."""
-    touched = SlaRollupMark.objects.filter(start__lt=OuterRef("end"), end__gte=OuterRef("start"))
-    days = (
-        SlaRollupDay.objects.filter(start__gte=start, end__lte=end)
-        .exclude(Exists(touched))
-        .order_by("start")
-        .values_list("pk", "start", "end")
-    )
-    ids: list[int] = []
-    ranges: list[tuple[datetime, datetime]] = []
-    cursor = start
-    for pk, day_start, day_end in days:
-        if day_start < cursor:  # overlaps one taken (days of an older TIME_ZONE, not rebuilt)
-            continue
-        if day_start > cursor:
-            ranges.append((cursor, day_start))
-        ids.append(pk)
-        cursor = day_end
-    if cursor < end:
-        ranges.append((cursor, end))
-    return Coverage(days=ids, ranges=ranges)
+    return ROLLUPS.covered_days(start, end)
 
 
 # --- the build -----------------------------------------------------------------------------
@@ -220,68 +173,25 @@ def rollups_build(
     (`rebuild`: every one), at most `max_days` a call (newest first; the rest next time;
     None: all).
     Idempotent; two at once on PostgreSQL: the second returns at once."""
-    now = now or timezone.now()
-    zone = timezone.get_default_timezone()
-    with transaction.atomic():
-        if not _build_lock():
-            return {"built": 0, "dropped": 0, "marks": 0, "busy": 1}
-        yesterday = now.astimezone(zone).date() - timedelta(days=1)
-        earliest = Case.objects.aggregate(first=Min("created_at"))["first"]
-        if earliest is None:
-            return {"built": 0, "dropped": 0, "marks": 0, "busy": 0}
-        built = {
-            start: (pk, end)
-            for pk, start, end in SlaRollupDay.objects.values_list("pk", "start", "end")
-        }
-        # Days of another zone (TIME_ZONE changed) go; their instants are rebuilt as local days.
-        wanted = {
-            local_day(d, zone): d
-            for d in _days_between(earliest, local_day(yesterday, zone)[0], zone)
-            if d <= yesterday
-        }
-        stray = [pk for start, (pk, end) in built.items() if (start, end) not in wanted]
-        if stray:
-            SlaRollupDay.objects.filter(pk__in=stray).delete()
-        marks = list(
-            SlaRollupMark.objects.order_by("pk").values_list("pk", "start", "end")[:10_000]
-        )
-        marked: dict[date, list[int]] = {}
-        for pk, start, end in marks:
-            for d in _days_between(start, end, zone):
-                marked.setdefault(d, []).append(pk)
-        todo = sorted(
-            (d for span, d in wanted.items() if rebuild or span[0] not in built or d in marked),
-            reverse=True,
-        )[:max_days]
-        for d in todo:
-            _build_day(d, zone, now)
-        # A mark goes once every day it touches is built now (or is not a day to build:
-        # today, the future, before the first case).
-        done, days = set(todo), set(wanted.values())
-        finished = [
-            pk
-            for pk, start, end in marks
-            if all(d in done or d not in days for d in _days_between(start, end, zone))
-        ]
-        SlaRollupMark.objects.filter(pk__in=finished).delete()
-        return {"built": len(todo), "dropped": len(stray), "marks": len(finished), "busy": 0}
+    return ROLLUPS.build(
+        # Looked up at each call (a test wraps them).
+        build_day=lambda day, zone, at: _build_day(day, zone, at),
+        lock=lambda: _build_lock(),
+        earliest=lambda: Case.objects.aggregate(first=Min("created_at"))["first"],
+        now=now,
+        max_days=max_days,
+        rebuild=rebuild,
+    )
 
 
 def _build_lock() -> bool:
-    """One build at a time (PostgreSQL: a transaction advisory lock; SQLite writes one at a
-    time anyway)."""
-    if connection.vendor != "postgresql":
-        return True
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_xact_lock(hashtext('cxdesk.sla.rollups'))")
-        return bool(cursor.fetchone()[0])
+    """One build at a time (PostgreSQL: a transaction advisory lock)."""
+    return ROLLUPS.build_lock()
 
 
 def _build_day(day: date, zone: Any, now: datetime) -> None:
-    start, end = local_day(day, zone)
-    row, _ = SlaRollupDay.objects.update_or_create(
-        start=start, defaults={"day": day, "end": end, "built_at": now}
-    )
+    row = ROLLUPS.build_day_row(day, zone, now)
+    start, end = row.start, row.end
     SlaRollupCell.objects.filter(day=row).delete()
     SlaRollupHistogram.objects.filter(day=row).delete()
     cells: dict[tuple[Any, ...], SlaRollupCell] = {}

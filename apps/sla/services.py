@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -657,6 +657,20 @@ def _clocks_store(
     return sorted(kept, key=lambda c: (c.started_at, c.metric, c.instance)), rolled
 
 
+MetricsSubscriber = Callable[[CaseMetrics | None, CaseMetrics], None]
+_metrics_subscribers: list[MetricsSubscriber] = []
+
+
+def metrics_subscribe(subscriber: MetricsSubscriber) -> MetricsSubscriber:
+    """Call `subscriber(stored, row)` in the recompute's transaction whenever it stores a
+    case's metrics that differ from those stored (`stored` None: the first): for figures
+    kept elsewhere that must change with them in one transaction (the root-cause rollups'
+    marks, apps/rootcauses/rollups.py). A constant number of queries a call."""
+    if subscriber not in _metrics_subscribers:
+        _metrics_subscribers.append(subscriber)
+    return subscriber
+
+
 def _metrics_store(
     case: Case, policy: SlaPolicy | None, figures: metrics.Metrics, now: datetime
 ) -> list[datetime]:
@@ -733,6 +747,8 @@ def _metrics_store(
         unique_fields=["case"],
         update_fields=[f.name for f in CaseMetrics._meta.concrete_fields if f.name != "case"],
     )
+    for subscriber in tuple(_metrics_subscribers):
+        subscriber(stored, row)
     return touched
 
 

@@ -48,14 +48,14 @@ channel and priority first — with the other filters' columns included:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet
+
+from apps.core import rollups as core_rollups
 
 from . import rollups
 from .models import CaseMetrics, Metric, SlaClock
@@ -118,18 +118,7 @@ def sla_summary(
         }
 
 
-@contextmanager
-def _snapshot() -> Iterator[None]:
-    """The summary's queries see one state of the database: on PostgreSQL a REPEATABLE READ
-    transaction (when not inside one already), so a rollup build or a change committing
-    meanwhile is seen whole or not at all. SQLite's transactions are serialisable."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        yield
+_snapshot = core_rollups.snapshot  # one state of the database (apps/core/rollups.py)
 
 
 def _attainment(period: Period, coverage: rollups.Coverage, cases: Q) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("cases", "0013_case_root_cause_created_index"),
-        ("rootcauses", "0003_spikes"),
+        ("rootcauses", "0004_rollups"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
