@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.macros",
     "apps.rootcauses",
+    "apps.problems",
 ]
 
 MIDDLEWARE = [
@@ -354,6 +355,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.rootcauses.tasks.detect_spikes",
         "schedule": env.int("CXDESK_SPIKE_SWEEP_SECONDS", default=900),
     },
+    # Answer-together runs whose task was lost or whose worker died (apps/problems).
+    "sweep-problem-answers": {
+        "task": "apps.problems.tasks.sweep_answers",
+        "schedule": 60,
+    },
 }
 
 # --- Root causes ----------------------------------------------------------------------------
@@ -369,6 +375,9 @@ CXDESK_ROOTCAUSE_MIN_TRAINING_CASES = env.int("CXDESK_ROOTCAUSE_MIN_TRAINING_CAS
 # taxonomy on a steady day. Beat runs the test every CXDESK_SPIKE_SWEEP_SECONDS.
 CXDESK_SPIKE_MIN_CASES = env.int("CXDESK_SPIKE_MIN_CASES", default=5)
 CXDESK_SPIKE_P_VALUE = env.float("CXDESK_SPIKE_P_VALUE", default=0.0001)
+# Problems (apps/problems/verdict.py): "did the fix work" compares the root cause's cases in
+# this many days before a problem's fix date with as many days after it.
+CXDESK_PROBLEM_VERDICT_WINDOW_DAYS = env.int("CXDESK_PROBLEM_VERDICT_WINDOW_DAYS", default=28)
 
 # --- SLA ------------------------------------------------------------------------------------
 # Off: no clock is computed or swept (cases keep what they had); for deployments that keep
