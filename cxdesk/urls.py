@@ -13,6 +13,7 @@ urlpatterns = [
     path("accounts/", include("apps.accounts.urls")),
     path("notifications/", include("apps.notifications.urls")),
     path("root-causes/", include("apps.rootcauses.urls")),  # the spikes page
+    path("problems/", include("apps.problems.urls")),
     path("chats/", include("apps.chat.console_urls")),  # agents' chat console
     # The admin's sign-in page offers "Forgotten your password?" when this name exists.
     path(

@@ -28,3 +28,35 @@ def problem(billing_cause, supervisor, team):
         owner_team=team,
         actor=supervisor,
     )
+
+
+@pytest.fixture
+def senders(settings):
+    """Email through the real sender (mail.outbox); chat and social recorded."""
+    from tests.problems import senders as recording
+
+    recording.SENT.clear()
+    recording.FAIL_CASES.clear()
+    settings.CXDESK_OUTBOUND_SENDERS = {
+        "email": "apps.mail.outbound.send",
+        "chat": "tests.problems.senders.chat",
+        "social": "tests.problems.senders.social",
+    }
+    return recording
+
+
+@pytest.fixture
+def fixed(problem, supervisor):
+    """The problem, fixed yesterday."""
+    import datetime
+
+    from django.utils import timezone
+
+    services.problem_transition(problem_id=problem.pk, to="investigating", actor=supervisor)
+    services.problem_transition(problem_id=problem.pk, to="fix_in_progress", actor=supervisor)
+    return services.problem_transition(
+        problem_id=problem.pk,
+        to="fixed",
+        actor=supervisor,
+        fix_date=timezone.localdate() - datetime.timedelta(days=1),
+    )
