@@ -20,6 +20,8 @@ class ApiToken(models.Model):
         SLA_WRITE = "sla:write", "Manage business calendars and SLA policies (admins' tokens)"
         ROOTCAUSES_READ = "rootcauses:read", "Read the root-cause taxonomy"
         ROOTCAUSES_WRITE = "rootcauses:write", "Manage the root-cause taxonomy (admins' tokens)"
+        PROBLEMS_READ = "problems:read", "Read problems and their verdicts"
+        PROBLEMS_WRITE = "problems:write", "Change problems, list cases under them, answer them"
 
     name = models.CharField(max_length=100)
     owner = models.ForeignKey(

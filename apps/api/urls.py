@@ -11,6 +11,7 @@ from rest_framework.routers import SimpleRouter
 from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
 from apps.contacts.api import ContactViewSet
+from apps.problems.api import ProblemViewSet
 from apps.rootcauses.api import RootCauseSpikeViewSet, RootCauseViewSet
 from apps.sla.api import BusinessCalendarViewSet, SlaPolicyViewSet, SlaSummaryView
 from apps.webhooks.api import WebhookSubscriptionViewSet
@@ -30,6 +31,7 @@ router.register("business-calendars", BusinessCalendarViewSet, basename="busines
 router.register("sla-policies", SlaPolicyViewSet, basename="sla-policy")
 router.register("root-causes/spikes", RootCauseSpikeViewSet, basename="root-cause-spike")
 router.register("root-causes", RootCauseViewSet, basename="root-cause")
+router.register("problems", ProblemViewSet, basename="problem")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
