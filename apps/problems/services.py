@@ -35,7 +35,7 @@ from apps.accounts.models import Team
 from apps.accounts.types import User
 from apps.cases import events, outbound
 from apps.cases import services as case_services
-from apps.cases.models import OPEN_STATUSES, Case, CaseEvent
+from apps.cases.models import OPEN_STATUSES, Case, CaseEvent, Interaction
 from apps.core.errors import DomainError
 from apps.core.outbox import Outbox
 from apps.core.queue import enqueue_each, enqueue_on_commit
@@ -163,7 +163,7 @@ def _ref(value: Any) -> Any:
 
 def _event(
     problem: Problem, kind: str, *, actor: User | None, before: Any = None, after: Any = None
-):
+) -> ProblemEvent:
     return ProblemEvent.objects.create(
         problem=problem, kind=kind, actor=actor, before=before, after=after
     )
@@ -470,7 +470,7 @@ def answer_one(*, answer_id: int, now: datetime | None = None) -> str | None:
         return "failed"
 
 
-def _answer_case(problem: Problem, case_id: int):
+def _answer_case(problem: Problem, case_id: int) -> Interaction:
     """The reply on the case's own channel, and the solve (inside the caller's transaction)."""
     agent = problem.answer_by
     if agent is None:

@@ -25,7 +25,7 @@ The test
 """
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from scipy import stats  # type: ignore[import-untyped]
 
@@ -106,38 +106,33 @@ def fix_verdict(
     }.items():
         if value < 0:
             raise ValueError(f"{name} cannot be negative")
-    rates = {
-        "before_per_day": _per(before_cases, before_days),
-        "after_per_day": _per(after_cases, after_days),
-        "before_per_1000": _per(before_cases, before_total, 1000.0),
-        "after_per_1000": _per(after_cases, after_total, 1000.0),
-    }
-    common = {
-        "before_cases": before_cases,
-        "after_cases": after_cases,
-        "before_days": before_days,
-        "after_days": after_days,
-        "before_total": before_total,
-        "after_total": after_total,
-        **rates,
-    }
+    base = Verdict(
+        before_cases=before_cases,
+        after_cases=after_cases,
+        before_days=before_days,
+        after_days=after_days,
+        before_total=before_total,
+        after_total=after_total,
+        before_per_day=_per(before_cases, before_days),
+        after_per_day=_per(after_cases, after_days),
+        before_per_1000=_per(before_cases, before_total, 1000.0),
+        after_per_1000=_per(after_cases, after_total, 1000.0),
+        rate_ratio=None,
+        ratio_low=None,
+        ratio_high=None,
+        p_value=None,
+        text=NOT_ENOUGH,
+    )
     n = before_cases + after_cases
     if before_days == 0 or after_days == 0 or n == 0:
-        return Verdict(
-            **common,
-            rate_ratio=None,
-            ratio_low=None,
-            ratio_high=None,
-            p_value=None,
-            text=NOT_ENOUGH,
-        )
+        return base
     share_expected = after_days / (before_days + after_days)
     test = stats.binomtest(after_cases, n, share_expected, alternative="two-sided")
     interval = test.proportion_ci(confidence_level=CONFIDENCE, method="exact")
     ratio = _ratio_from_share(after_cases / n, before_days, after_days)
     p_value = float(test.pvalue)
-    return Verdict(
-        **common,
+    return replace(
+        base,
         rate_ratio=ratio,
         ratio_low=_ratio_from_share(float(interval.low), before_days, after_days),
         ratio_high=_ratio_from_share(float(interval.high), before_days, after_days),
