@@ -7,17 +7,24 @@ answering its cases together are for supervisors and admins (403 otherwise); lis
 under a problem and taking them off is for anyone who sees the problem and the cases.
 """
 
+import math
+
 import django_filters
 from django.http import Http404
 from django_filters.rest_framework import DjangoFilterBackend
-from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from apps.accounts.models import Team
-from apps.api.filters import IdFilter
+from apps.api.filters import ID_SCHEMA, IdFilter
 from apps.api.pagination import CxCursorPagination
 from apps.api.permissions import HasScope
 from apps.api.serializers import StrictInputSerializer
@@ -69,6 +76,37 @@ class ProblemDetailOutput(ProblemOutput):
     @extend_schema_field(ProgressOutput)
     def get_answer_progress(self, problem) -> dict:
         return ProgressOutput(selectors.answer_progress(problem=problem)).data
+
+
+class LinkedOutput(serializers.Serializer):
+    cases = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The cases newly listed (not those already)"
+    )
+
+
+class WindowOutput(serializers.Serializer):
+    days = serializers.IntegerField()
+    cases = serializers.IntegerField(help_text="Cases of the root cause (and the nodes under it)")
+    all_cases = serializers.IntegerField()
+    per_day = serializers.FloatField(allow_null=True)
+    per_1000_cases = serializers.FloatField(allow_null=True)
+
+
+class VerdictOutput(serializers.Serializer):
+    verdict = serializers.CharField(
+        allow_null=True, help_text="Null until the problem is fixed with a fix date"
+    )
+    reason = serializers.CharField(required=False)
+    window_days = serializers.IntegerField(required=False)
+    before = WindowOutput(required=False)
+    after = WindowOutput(required=False)
+    rate_ratio = serializers.FloatField(
+        allow_null=True, required=False, help_text="After / before, per day; null: none before"
+    )
+    rate_ratio_ci95 = serializers.ListField(
+        child=serializers.FloatField(allow_null=True), required=False
+    )
+    p_value = serializers.FloatField(allow_null=True, required=False)
 
 
 class ProblemInput(StrictInputSerializer):
@@ -204,7 +242,7 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         summary="List cases under the problem",
         request=CasesInput,
-        responses={200: CasesInput},
+        responses={200: LinkedOutput},
         description="Answers with the cases newly listed (those listed already are left).",
     )
     @action(detail=True, methods=["post"], url_path="cases")
@@ -218,7 +256,14 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
         return Response({"cases": linked})
 
-    @extend_schema(summary="Take a case off the problem", request=None, responses={204: None})
+    @extend_schema(
+        summary="Take a case off the problem",
+        request=None,
+        responses={204: None},
+        parameters=[
+            OpenApiParameter("case_id", ID_SCHEMA, OpenApiParameter.PATH, description="The case")
+        ],
+    )
     @action(detail=True, methods=["delete"], url_path=r"cases/(?P<case_id>\d+)")
     def unlink(self, request, pk=None, case_id=None):
         problem = self.get_object()
@@ -247,7 +292,13 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         progress = selectors.answer_progress(problem=problem)
         return Response(ProgressOutput(progress).data, status=status.HTTP_202_ACCEPTED)
 
-    @extend_schema(summary="Did the fix work? The verdict of a fixed problem")
+    @extend_schema(
+        summary="Did the fix work? The verdict of a fixed problem",
+        responses={200: VerdictOutput},
+        description="The root cause's cases per day in the window before the fix date and "
+        "after it, the exact test of two Poisson rates, the rate ratio with its exact 95 % "
+        "interval (null for an infinite bound: no case before the fix) and the verdict.",
+    )
     @action(detail=True, methods=["get"])
     def verdict(self, request, pk=None):
         problem = self.get_object()
@@ -281,8 +332,6 @@ class ProblemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         )
 
 
-def _finite(value: float | None) -> float | str | None:
-    """JSON has no infinity: an infinite ratio (no case before the fix) reads "inf"."""
-    if value is None or value != float("inf"):
-        return value
-    return "inf"
+def _finite(value: float | None) -> float | None:
+    """JSON has no infinity: an infinite ratio (no case before the fix) reads null."""
+    return None if value is None or math.isinf(value) else value

@@ -120,3 +120,12 @@ def test_failed_cases_can_be_tried_again(
         assert services.answer_retry_failed(problem_id=fixed.pk, actor=supervisor) == 3
     assert ProblemAnswer.objects.filter(status="answered").count() == 3
     assert len(senders.SENT) == 3
+
+
+def test_beat_runs_the_sweep_and_the_tasks_are_registered(settings):
+    from apps.core.queue import task_named
+
+    entry = settings.CELERY_BEAT_SCHEDULE["sweep-problem-answers"]
+    assert entry["task"] == "apps.problems.tasks.sweep_answers"
+    assert task_named(entry["task"]).name == entry["task"]
+    assert task_named(services.ANSWER_TASK).name == "apps.problems.tasks.answer_together"
