@@ -462,6 +462,7 @@ SPECTACULAR_SETTINGS = {
         "SlaClockStateEnum": "apps.sla.models.SlaClock.State",
         "SlaMetricEnum": "apps.sla.models.Metric",
         "RootCauseSpikeStateEnum": "apps.rootcauses.models.RootCauseSpike.State",
+        "ProblemStatusEnum": "apps.problems.models.Problem.Status",
     },
 }
 

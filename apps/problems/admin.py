@@ -1,9 +1,10 @@
-"""Problems in the admin: to look at, read-only (the pages and the API go through the
-services, which keep the rules and the audit trail)."""
+"""Problems in the admin: to look at, read-only, with their history (the pages and the API
+go through the services, which keep the rules and the audit trail; the answer-together
+rows are shown on the problem's page)."""
 
 from django.contrib import admin
 
-from .models import Problem, ProblemAnswer, ProblemEvent
+from .models import Problem, ProblemEvent
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -36,11 +37,3 @@ class ProblemAdmin(ReadOnly):
     list_select_related = ["root_cause", "owner_team"]
     search_fields = ["title"]
     inlines = [EventInline]
-
-
-@admin.register(ProblemAnswer)
-class ProblemAnswerAdmin(ReadOnly):
-    list_display = ["id", "problem", "case", "status", "attempts", "error", "finished_at"]
-    list_filter = ["status"]
-    list_select_related = ["problem", "case"]
-    raw_id_fields = ["problem", "case", "interaction"]
