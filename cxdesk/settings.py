@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "apps.macros",
     "apps.rootcauses",
     "apps.feedback",
+    "apps.problems",
 ]
 
 MIDDLEWARE = [
@@ -371,6 +372,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.feedback.tasks.refresh_risk_scores",
         "schedule": env.int("CXDESK_RISK_REFRESH_SECONDS", default=3600),
     },
+    # Answer-together runs whose task was lost or whose worker died (apps/problems).
+    "sweep-problem-answers": {
+        "task": "apps.problems.tasks.sweep_answers",
+        "schedule": 60,
+    },
 }
 
 # --- Customer feedback (apps/feedback) ------------------------------------------------------
@@ -418,6 +424,9 @@ CXDESK_ROOTCAUSE_CANDIDATE_DAYS = env.int("CXDESK_ROOTCAUSE_CANDIDATE_DAYS", def
 # taxonomy on a steady day. Beat runs the test every CXDESK_SPIKE_SWEEP_SECONDS.
 CXDESK_SPIKE_MIN_CASES = env.int("CXDESK_SPIKE_MIN_CASES", default=5)
 CXDESK_SPIKE_P_VALUE = env.float("CXDESK_SPIKE_P_VALUE", default=0.0001)
+# Problems (apps/problems/verdict.py): "did the fix work" compares the root cause's cases in
+# this many days before a problem's fix date with as many days after it.
+CXDESK_PROBLEM_VERDICT_WINDOW_DAYS = env.int("CXDESK_PROBLEM_VERDICT_WINDOW_DAYS", default=28)
 
 # --- SLA ------------------------------------------------------------------------------------
 # Off: no clock is computed or swept (cases keep what they had); for deployments that keep
@@ -502,6 +511,7 @@ SPECTACULAR_SETTINGS = {
         "SlaClockStateEnum": "apps.sla.models.SlaClock.State",
         "SlaMetricEnum": "apps.sla.models.Metric",
         "RootCauseSpikeStateEnum": "apps.rootcauses.models.RootCauseSpike.State",
+        "ProblemStatusEnum": "apps.problems.models.Problem.Status",
     },
 }
 

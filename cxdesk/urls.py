@@ -14,6 +14,7 @@ urlpatterns = [
     path("notifications/", include("apps.notifications.urls")),
     path("root-causes/", include("apps.rootcauses.urls")),  # spikes, report, candidates
     path("feedback/", include("apps.feedback.urls")),  # surveys (public) and follow-ups
+    path("problems/", include("apps.problems.urls")),
     path("chats/", include("apps.chat.console_urls")),  # agents' chat console
     # The admin's sign-in page offers "Forgotten your password?" when this name exists.
     path(

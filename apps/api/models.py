@@ -21,6 +21,8 @@ class ApiToken(models.Model):
         ROOTCAUSES_READ = "rootcauses:read", "Read the root-cause taxonomy"
         ROOTCAUSES_WRITE = "rootcauses:write", "Manage the root-cause taxonomy (admins' tokens)"
         SURVEYS_READ = "surveys:read", "Read customer survey answers and figures"
+        PROBLEMS_READ = "problems:read", "Read problems and their verdicts"
+        PROBLEMS_WRITE = "problems:write", "Change problems, list cases under them, answer them"
 
     name = models.CharField(max_length=100)
     owner = models.ForeignKey(

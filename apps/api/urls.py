@@ -12,6 +12,7 @@ from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
 from apps.contacts.api import ContactViewSet
 from apps.feedback.api import SurveyFiguresView, SurveyViewSet
+from apps.problems.api import ProblemViewSet
 from apps.rootcauses.api import (
     RootCauseCandidateViewSet,
     RootCauseReportView,
@@ -40,6 +41,7 @@ router.register(
 router.register("root-causes/spikes", RootCauseSpikeViewSet, basename="root-cause-spike")
 router.register("root-causes", RootCauseViewSet, basename="root-cause")
 router.register("surveys", SurveyViewSet, basename="survey")
+router.register("problems", ProblemViewSet, basename="problem")
 
 urlpatterns = [
     # Before the router: "report" is no root cause's id.

@@ -31,11 +31,13 @@ subscriber gets it in one call, and a change may carry only the case id (`case=N
 them asks.
 
 What the names in `fields` mean: Case fields (``status``, ``assignee``, ``requester`` …, not
-``updated_at``), plus ``tags`` and ``interactions`` (the case's set of interactions changed:
-a merge moved some in). A link to another case that changes nothing on this one is in
-`related`, not in `fields` (``follow_up``, ``merged_from``, ``refers_to``, ``referred_by``:
-the other case's id). tests/cases/test_case_changed_seam.py checks every writer against this
-contract: each CaseEvent, new interaction and changed case column is announced.
+``updated_at``), plus ``tags``, ``interactions`` (the case's set of interactions changed:
+a merge moved some in) and ``problems`` (listed under a problem or taken off one:
+apps/problems/services.py; before/after carry ``{"problems": [{"id", "title"}]}``).
+A link to another case that changes nothing on this one is in `related`, not in `fields`
+(``follow_up``, ``merged_from``, ``refers_to``, ``referred_by``: the other case's id).
+tests/cases/test_case_changed_seam.py checks every writer against this contract: each
+CaseEvent, new interaction and changed case column is announced.
 """
 
 from __future__ import annotations

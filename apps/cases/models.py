@@ -368,6 +368,8 @@ class CaseEvent(models.Model):
         # An email from a sender the referenced case does not know quoted its reference: a
         # new case was opened instead; both record the link (apps/mail/services.py).
         UNVERIFIED_REFERENCE = "unverified_reference", "Linked by an unverified sender's reference"
+        # Listed under a problem, or taken off one (apps/problems/services.py).
+        PROBLEM = "problem", "Problem link changed"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     kind = models.CharField(max_length=20, choices=Kind.choices)

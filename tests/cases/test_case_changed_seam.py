@@ -56,6 +56,7 @@ COVERS = {
         c.related.get("refers_to", c.related.get("referred_by"))
         == (e.after.get("refers_to") or e.after.get("referred_by"))["case_id"]
     ),
+    Kind.PROBLEM: lambda c, e: "problems" in c.fields,
 }
 
 CASE_COLUMNS = [f.attname for f in Case._meta.concrete_fields if f.name != "updated_at"]
@@ -338,6 +339,35 @@ def _chat_started(f):
     return lambda: chat.chat_start(widget=widget, visitor_id="v-1", name="Ada", message="Hello?")
 
 
+def _problem_fixture(f):
+    from apps.problems import services as problems
+    from apps.rootcauses.services import root_cause_create
+    from tests.factories import SupervisorFactory
+
+    boss = SupervisorFactory(teams=[f.team])
+    cause = root_cause_create(name="Renewals", owner_team=f.team)
+    return problems.problem_create(title="Double charge", root_cause=cause, actor=boss)
+
+
+def _problem_link(f):
+    from apps.problems import services as problems
+
+    problem = _problem_fixture(f)
+    ids = [CaseFactory(team=f.team).pk for _ in range(3)]
+    return lambda: problems.problem_link_cases(problem_id=problem.pk, case_ids=ids, actor=f.agent)
+
+
+def _problem_unlink(f):
+    from apps.problems import services as problems
+
+    problem = _problem_fixture(f)
+    case = CaseFactory(team=f.team)
+    problems.problem_link_cases(problem_id=problem.pk, case_ids=[case.pk], actor=f.agent)
+    return lambda: problems.problem_unlink_case(
+        problem_id=problem.pk, case_id=case.pk, actor=f.agent
+    )
+
+
 WRITES = [
     _open,
     _open_with_message,
@@ -368,6 +398,8 @@ WRITES = [
     _call_answered,
     _call_logged_outbound,
     _chat_started,
+    _problem_link,
+    _problem_unlink,
 ]
 
 

@@ -34,6 +34,8 @@ NOT_DOMAIN = {
     "apps.mail.parsing.MimeNestingTooDeepDefect": "an email defect, noted on the message",
     "apps.mail.oauth.OAuthError": "a token refresh failed: shown to the admin",
     "apps.mail.services._LostRace": "control flow between two workers",
+    "apps.problems.services._ClaimLost": "control flow: another worker holds the answer's claim",
+    "apps.problems.services._Skip": "control flow: a case solved meanwhile is not answered",
     "apps.sla.business_time.NoDueInstant": "pure arithmetic: no due instant while paused",
     "apps.phone.twilio_callbacks.CallbackError": "the provider's callback: its view answers",
     "apps.phone.twilio_callbacks.CallbackIgnored": "not an error: a callback that records nothing",

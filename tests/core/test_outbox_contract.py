@@ -109,7 +109,21 @@ def _emails() -> Subject:
     )
 
 
-SUBJECTS = [_deliveries, _sends, _events, _emails]
+def _answers() -> Subject:
+    from apps.problems.models import Problem, ProblemAnswer
+    from apps.problems.services import ANSWERS
+    from apps.rootcauses.models import RootCause
+    from tests.factories import TeamFactory
+
+    team = TeamFactory()
+    cause = RootCause.objects.create(name="Renewals", owner_team=team, path="Renewals")
+    problem = Problem.objects.create(title="Double charge", root_cause=cause, owner_team=team)
+    return Subject(
+        ANSWERS, lambda: ProblemAnswer.objects.create(problem=problem, case=CaseFactory()).pk
+    )
+
+
+SUBJECTS = [_deliveries, _sends, _events, _emails, _answers]
 
 
 @pytest.fixture(params=SUBJECTS, ids=lambda make: make.__name__.strip("_"))

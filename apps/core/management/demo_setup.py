@@ -87,6 +87,7 @@ def demo_setup(*, data: dict, now=None) -> dict[str, int]:
         added["integrations"] = _integrations(data)
         added["root causes"], added["cases tagged with a root cause"] = _root_causes(teams)
         added["root-cause spikes"] = _root_cause_spike(now)
+        added["problems"] = _problem(now)
     added["received email"] = _received_email(data, now)
     added["social events"] = _social_events(now)
     added["webhook deliveries"] = _webhook_deliveries()
@@ -354,6 +355,51 @@ def _root_cause_spike(now) -> int:
         root_cause_id=busiest.pk, day=timezone.localdate(now), test=test, now=now
     )
     rootcause_services.spike_alert(spike_id=spike.pk, now=now)
+    return 1
+
+
+def _problem(now) -> int:
+    """A problem of the most tagged root cause, fixed ten days ago, listing its cases (its
+    page shows the verdict), made by a supervisor through the services (audited)."""
+    from datetime import timedelta
+
+    from django.db.models import Count
+
+    from apps.accounts.models import AgentProfile
+    from apps.problems import services as problem_services
+    from apps.problems.models import Problem
+    from apps.rootcauses.models import RootCause
+
+    if Problem.objects.exists():
+        return 0
+    busiest = (
+        RootCause.objects.annotate(tagged=Count("cases")).filter(tagged__gt=0).order_by("-tagged")
+    ).first()
+    boss = (
+        AgentProfile.objects.filter(role=AgentProfile.Role.SUPERVISOR)
+        .select_related("user")
+        .order_by("pk")
+        .first()
+    )
+    if busiest is None or boss is None:
+        return 0
+    problem = problem_services.problem_create(
+        title=f"{busiest.name}: a fault since the last release",
+        root_cause=busiest,
+        actor=boss.user,
+        description="Many customers wrote about it; the owner team shipped a fix.",
+        tracker_url="https://tracker.example/DEMO-1",
+    )
+    for status in ("investigating", "fix_in_progress"):
+        problem_services.problem_transition(problem_id=problem.pk, to=status, actor=boss.user)
+    problem_services.problem_transition(
+        problem_id=problem.pk,
+        to="fixed",
+        actor=boss.user,
+        fix_date=timezone.localdate(now) - timedelta(days=10),
+    )
+    ids = list(busiest.cases.order_by("pk").values_list("pk", flat=True)[:50])
+    problem_services.problem_link_cases(problem_id=problem.pk, case_ids=ids, actor=boss.user)
     return 1
 
 
