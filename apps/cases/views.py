@@ -65,7 +65,6 @@ def _page_context(request, case_id: int, **extra) -> dict:
     from apps.chat.selectors import email_claims_on  # the chat channel's part of the page
     from apps.chat.views_console import live_chat_parts
     from apps.contacts.selectors import contact_merge_allowed
-    from apps.feedback.selectors import customer_feedback
     from apps.rootcauses.selectors import case_suggestions
     from apps.sla.selectors import case_sla_state
 
@@ -97,10 +96,6 @@ def _page_context(request, case_id: int, **extra) -> dict:
         "draft": composer.draft,
         "stale": [],
         "requester": selectors.requester_summary(case=case, user=request.user),
-        # Their ratings and open follow-ups, this case's survey (apps/feedback).
-        "feedback": customer_feedback(
-            contact_id=case.requester_id, user=request.user, case_id=case.pk
-        ),
         "email_claims": email_claims_on(case=case),
         # Confirming a claim another contact owns merges two contacts: supervisors, admins.
         "can_merge_contacts": contact_merge_allowed(user=request.user),

@@ -115,6 +115,18 @@ class FigureOutput(serializers.Serializer):
     effort = serializers.FloatField(allow_null=True, help_text="mean effort answer, 1–7")
 
 
+class FiguresOutput(serializers.Serializer):
+    from_ = serializers.DateTimeField(help_text="Start of the period")
+    to = serializers.DateTimeField(help_text="End of the period, exclusive")
+    group = serializers.CharField(
+        allow_null=True, help_text="What the rows are per (null: one total row)"
+    )
+    rows = FigureOutput(many=True)
+
+
+FiguresOutput._declared_fields["from"] = FiguresOutput._declared_fields.pop("from_")
+
+
 class SurveyFiguresView(APIView):
     scope_resource = "surveys"
     permission_classes = [IsAuthenticated, HasScope]
@@ -122,7 +134,7 @@ class SurveyFiguresView(APIView):
     @extend_schema(
         summary="CSAT figures over a period, in total or per group",
         parameters=[FiguresInput],
-        responses={200: FigureOutput(many=True)},
+        responses={200: FiguresOutput},
     )
     def get(self, request):
         data = FiguresInput(data=request.query_params.dict())
@@ -135,11 +147,10 @@ class SurveyFiguresView(APIView):
             group=d.get("group"),
             filters={name: d.get(name) for name in ("team", "channel", "priority")},
         )
-        return Response(
-            {
-                "from": d["from"],
-                "to": d["to"],
-                "group": d.get("group"),
-                "rows": [row.as_dict() for row in rows],
-            }
-        )
+        data = {
+            "from": d["from"],
+            "to": d["to"],
+            "group": d.get("group"),
+            "rows": [row.as_dict() for row in rows],
+        }
+        return Response(FiguresOutput(data).data)

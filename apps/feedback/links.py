@@ -7,11 +7,16 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from apps.core.errors import DomainError
+
 SALT = "cxdesk.feedback.survey"
 
 
-class BadLink(Exception):
+class BadLink(DomainError):
     """The token was not made here (tampered, truncated, another site's)."""
+
+    code = "bad_survey_link"
+    status = 400
 
 
 def token_for(survey_id: int) -> str:

@@ -12,6 +12,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts.models import AgentProfile, role_of
+from apps.cases import selectors as case_selectors
+from apps.cases.models import Case
+from apps.core.polling import poll_401_when_signed_out
 
 from . import links, selectors, services
 from .models import FollowUp, Survey
@@ -22,17 +25,11 @@ State = Survey.State
 def _survey_or_error(request, token: str) -> Survey:
     try:
         survey = services.survey_for_token(token)
-    except links.BadLink:
-        raise _BadLinkPage from None
     except Survey.DoesNotExist:
         raise Http404("no such survey") from None
     if survey.state not in (State.SENT, State.ANSWERED):
         raise Http404("no such survey")
     return survey
-
-
-class _BadLinkPage(Exception):
-    pass
 
 
 def _bad_link(request):
@@ -56,7 +53,7 @@ def survey_page(request, token: str):
     says so."""
     try:
         survey = _survey_or_error(request, token)
-    except _BadLinkPage:
+    except links.BadLink:
         return _bad_link(request)
     context = {
         "survey": survey,
@@ -101,7 +98,7 @@ def opt_out_page(request, token: str):
     """GET asks to confirm (scanners open links: a GET changes nothing); POST opts out."""
     try:
         survey = _survey_or_error(request, token)
-    except _BadLinkPage:
+    except links.BadLink:
         return _bad_link(request)
     done = selectors.opted_out(survey.contact_id)
     if request.method == "POST" and not done:
@@ -169,3 +166,24 @@ def at_risk_page(request):
         "threshold": settings.CXDESK_RISK_THRESHOLD,
     }
     return render(request, "feedback/at_risk.html", context)
+
+
+@poll_401_when_signed_out
+@login_required
+@require_safe
+def case_panel(request, case_id: int):
+    """The case page's feedback panel — this case's survey, the customer's ratings and risk,
+    open follow-ups — loaded once the page is shown (htmx), so the page costs no query for
+    it; a page of its own without JavaScript. 404 for a case the user may not see."""
+    try:
+        case = case_selectors.case_visible(case_id=case_id, user=request.user)
+    except Case.DoesNotExist:
+        raise Http404("No such case") from None
+    context = {
+        "case": case,
+        "feedback": selectors.customer_feedback(
+            contact_id=case.requester_id, user=request.user, case_id=case.pk
+        ),
+    }
+    template = "feedback/_customer_feedback.html" if request.htmx else "feedback/case_panel.html"
+    return render(request, template, context)

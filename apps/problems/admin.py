@@ -4,18 +4,9 @@ rows are shown on the problem's page)."""
 
 from django.contrib import admin
 
+from apps.core.admin import ReadOnlyAdminMixin, RevealHiddenAdmin
+
 from .models import Problem, ProblemEvent
-
-
-class ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(admin.TabularInline):
@@ -31,7 +22,7 @@ class EventInline(admin.TabularInline):
 
 
 @admin.register(Problem)
-class ProblemAdmin(ReadOnly):
+class ProblemAdmin(ReadOnlyAdminMixin, RevealHiddenAdmin, admin.ModelAdmin):
     list_display = ["id", "title", "status", "root_cause", "owner_team", "fix_date", "updated_at"]
     list_filter = ["status"]
     list_select_related = ["root_cause", "owner_team"]

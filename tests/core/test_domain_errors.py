@@ -20,6 +20,7 @@ from apps.contacts.identities import InvalidIdentity
 from apps.contacts.models import ContactIdentity
 from apps.core.errors import DomainError
 from apps.mail.services import EmailRejected
+from apps.problems.services import InvalidProblemTransition
 from apps.social.services import AccountNotConfigured
 
 # Exceptions of the apps that are not domain errors, and why: none reaches a client as such.
@@ -117,6 +118,7 @@ def _instance(cls) -> DomainError:
         ),
         InvalidIdentity: lambda: cls("email", "nope", "not a valid email address"),
         ChatTokenError: lambda: cls("chat_token_expired", "This chat token has expired."),
+        InvalidProblemTransition: lambda: cls(current="verified", requested="open"),
     }
     return special.get(cls, lambda: cls("why it was refused"))()
 

@@ -1,4 +1,5 @@
-"""The case page and the customer 360 show the customer's ratings, this case's survey and
+"""The case page's feedback panel (loaded by htmx once the page is shown) and the customer
+360 show the customer's ratings, this case's survey and
 open follow-ups — only what the user may see."""
 
 from datetime import timedelta
@@ -29,7 +30,7 @@ def rated_bad(clock, committed, make_case):
 
 def test_case_page_shows_the_rating_and_the_open_follow_up(client, rated_bad, supervisor):
     client.force_login(supervisor)
-    html = client.get(reverse("case-detail", args=[rated_bad.pk])).content.decode()
+    html = client.get(reverse("feedback:case-panel", args=[rated_bad.pk])).content.decode()
     assert "This case was rated" in html
     assert "rating-bad" in html
     assert "Took a week" in html
@@ -39,7 +40,7 @@ def test_case_page_shows_the_rating_and_the_open_follow_up(client, rated_bad, su
 
 def test_an_agent_sees_it_without_the_supervisors_link(client, rated_bad, agent):
     client.force_login(agent)
-    html = client.get(reverse("case-detail", args=[rated_bad.pk])).content.decode()
+    html = client.get(reverse("feedback:case-panel", args=[rated_bad.pk])).content.decode()
     assert "Took a week" in html
     assert reverse("feedback:follow-ups") not in html
 
@@ -47,7 +48,7 @@ def test_an_agent_sees_it_without_the_supervisors_link(client, rated_bad, agent)
 def test_scheduled_survey_is_shown_on_the_case(client, clock, make_case, agent):
     case = make_case()
     client.force_login(agent)
-    html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    html = client.get(reverse("feedback:case-panel", args=[case.pk])).content.decode()
     assert "Survey due" in html
 
 
@@ -56,7 +57,7 @@ def test_suppressed_survey_says_why(client, clock, committed, make_case, agent):
     clock.move_to(LATER)
     committed(tasks.send_due_surveys)
     client.force_login(agent)
-    html = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    html = client.get(reverse("feedback:case-panel", args=[case.pk])).content.decode()
     assert (
         "solved without an agent&#x27;s reply" in html or "solved without an agent's reply" in html
     )
@@ -75,6 +76,24 @@ def test_another_teams_rating_of_the_same_customer_is_hidden(
     stranger = AgentFactory(username="stranger", teams=[other_team])
     mine = make_case(contact=rated_bad.requester, team_=other_team, solved=False)
     client.force_login(stranger)
-    html = client.get(reverse("case-detail", args=[mine.pk])).content.decode()
+    html = client.get(reverse("feedback:case-panel", args=[mine.pk])).content.decode()
     assert "Took a week" not in html
     assert "No rating from this customer yet" in html
+
+
+def test_the_case_page_loads_the_panel_and_another_teams_case_is_a_404(
+    client, rated_bad, agent, other_team
+):
+    client.force_login(agent)
+    page = client.get(reverse("case-detail", args=[rated_bad.pk])).content.decode()
+    assert reverse("feedback:case-panel", args=[rated_bad.pk]) in page
+    partial = client.get(
+        reverse("feedback:case-panel", args=[rated_bad.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "<html" not in partial
+    assert "Took a week" in partial
+    client.force_login(AgentFactory(username="outsider", teams=[other_team]))
+    assert client.get(reverse("feedback:case-panel", args=[rated_bad.pk])).status_code == 404
+    client.logout()
+    response = client.get(reverse("feedback:case-panel", args=[rated_bad.pk]))
+    assert response.status_code == 302

@@ -81,7 +81,7 @@ def test_a_bad_rating_and_a_reopen_make_a_customer_at_risk(
     assert case.requester.name in html
     assert "rated the service bad" in html
     assert "a case was reopened" in html
-    page = client.get(reverse("case-detail", args=[case.pk])).content.decode()
+    page = client.get(reverse("feedback:case-panel", args=[case.pk])).content.decode()
     assert "At risk: 50.0 points" in page
 
 

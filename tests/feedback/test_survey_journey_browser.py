@@ -94,9 +94,10 @@ def test_a_bad_rating_reaches_the_supervisor(
     shot(visitor.page, "at-risk-1440")
 
     visitor.visit(f"/cases/{case.pk}/", "case-page-feedback")
-    panel = visitor.page.locator(".feedback-panel")
-    assert panel.get_by_text("This case was rated").is_visible()
+    panel = visitor.page.locator(".feedback-panel")  # loaded by htmx once the page is shown
+    panel.get_by_text("This case was rated").wait_for()
     assert panel.get_by_text("At risk: 40.0 points").is_visible()
+    assert_accessible(visitor.page, "case page with its feedback panel")
     shot(visitor.page, "case-page-feedback-1440")
 
     visitor.visit("/feedback/follow-ups/", "follow-ups-again")

@@ -323,6 +323,7 @@ class DemoLoader:
             get_user_model().objects.filter(profile__role="supervisor").order_by("pk")
         )
         scheduled = Survey.objects.filter(state=Survey.State.SCHEDULED).select_related("case")
+        opted_out = False
         for survey in scheduled.order_by("case__solved_at", "pk"):
             solved = survey.case.solved_at if survey.case else None
             if solved is None:
@@ -339,6 +340,9 @@ class DemoLoader:
             )
             answered_at = sent_at + timedelta(hours=rng.uniform(0.2, 30))
             if rng.random() >= texts["answer_rate"] or answered_at >= self.limit:
+                if not opted_out and answered_at < self.limit:  # one asks for no more
+                    feedback.survey_opt_out(survey_id=sent.pk, now=answered_at)
+                    opted_out = True
                 continue
             good = rng.random() < texts["good_rate"]
             comment = ""
