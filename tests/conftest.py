@@ -83,12 +83,21 @@ def admin_user(db):
 
 
 @pytest.fixture(scope="session")
-def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
-    """Under kombu's filesystem:// broker, make a SQLite test database a file a worker can open."""
+def django_db_modify_db_settings(
+    request, django_db_modify_db_settings_parallel_suffix, tmp_path_factory
+):
+    """Make a SQLite test database a file (i) under kombu's filesystem:// broker, so a worker
+    can open it, and (ii) when the session runs live-server tests: with an in-memory database
+    Django hands the live server's request threads the test's one connection, and two
+    requests at once — a panel loading by htmx while a form posts — fail with "database
+    table is locked". With a file each thread has its own connection and SQLite's busy
+    timeout queues the writers, as in production. (Live-server tests use transactional_db.)"""
     from django.conf import settings
 
     db = settings.DATABASES["default"]
-    if settings.CELERY_BROKER_URL.startswith("filesystem://") and db["ENGINE"].endswith("sqlite3"):
+    live = any("live_server" in getattr(item, "fixturenames", ()) for item in request.session.items)
+    filesystem_broker = settings.CELERY_BROKER_URL.startswith("filesystem://")
+    if (filesystem_broker or live) and db["ENGINE"].endswith("sqlite3"):
         db.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
 
 

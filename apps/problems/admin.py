@@ -12,7 +12,7 @@ from .models import Problem, ProblemEvent
 class EventInline(admin.TabularInline):
     model = ProblemEvent
     fields = ["at", "kind", "actor", "before", "after"]
-    readonly_fields = fields
+    readonly_fields = ("at", "kind", "actor", "before", "after")
     extra = 0
     can_delete = False
     ordering = ["-at", "-id"]
