@@ -351,7 +351,9 @@ def survey_answer(
     now = now or timezone.now()
     comment = (comment or "").strip()
     with transaction.atomic():
-        survey = Survey.objects.select_for_update(of=("self",)).select_related("case").get(pk=survey_id)
+        survey = (
+            Survey.objects.select_for_update(of=("self",)).select_related("case").get(pk=survey_id)
+        )
         if survey.state == State.ANSWERED:
             until = comment_editable_until(survey)
             if until is None or now >= until:
