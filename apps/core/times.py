@@ -16,16 +16,51 @@ counts as one day; elapsed minutes and hours are real elapsed time.
 
 import math
 from datetime import UTC, datetime, timedelta
+from html import escape
 
-from django.utils import dateformat, timezone
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils import timezone, translation
+from django.utils.dates import MONTHS_3, WEEKDAYS_ABBR
+from django.utils.safestring import SafeString, mark_safe
 
 MODES = ("", "due")
 
+# A queue page shows about a hundred times: each is formatted here with the names of the
+# active language, read once per language, rather than through django.utils.dateformat
+# (a formatter object and a parse of the format string per value). The output is
+# dateformat's, character for character ("D j M Y, H:i T"; tests/core/test_time_format.py).
+_NAMES: dict[str | None, tuple[tuple[str, ...], dict[int, str]]] = {}
+
+
+def _names() -> tuple[tuple[str, ...], dict[int, str]]:
+    """(weekday abbreviations Monday first, month abbreviations) in the active language."""
+    language = translation.get_language()
+    names = _NAMES.get(language)
+    if names is None:
+        names = _NAMES[language] = (
+            tuple(str(WEEKDAYS_ABBR[n]) for n in range(7)),
+            {n: str(MONTHS_3[n]).title() for n in MONTHS_3},
+        )
+    return names
+
+
+def _zone_name(local: datetime) -> str:
+    """dateformat's "T": the zone's abbreviation, empty for a wall time that is ambiguous or
+    does not exist in the zone (a DST change)."""
+    zone = local.tzinfo
+    if zone is None or zone.utcoffset(local.replace(fold=not local.fold)) != zone.utcoffset(local):
+        return ""
+    return str(zone.tzname(local))
+
+
+def _hm(local: datetime) -> str:
+    return f"{local.hour:02d}:{local.minute:02d}"
+
 
 def _day(local: datetime, today) -> str:
-    return dateformat.format(local, "j M" if local.year == today.year else "j M Y")
+    month = _names()[1][local.month]
+    if local.year == today.year:
+        return f"{local.day} {month}"
+    return f"{local.day} {month} {local.year:04d}"
 
 
 def _past(seconds: float, local: datetime, today) -> str:
@@ -37,7 +72,7 @@ def _past(seconds: float, local: datetime, today) -> str:
     if local.date() == today:
         return f"{minutes // 60} h ago"
     if local.date() == today - timedelta(days=1):
-        return f"yesterday {local:%H:%M}"
+        return f"yesterday {_hm(local)}"
     return _day(local, today)
 
 
@@ -49,14 +84,16 @@ def _future(seconds: float, local: datetime, today) -> str:
         hours, minutes = divmod(minutes, 60)
         return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
     if local.date() == today + timedelta(days=1):
-        return f"tomorrow {local:%H:%M}"
-    return f"{_day(local, today)} {local:%H:%M}"
+        return f"tomorrow {_hm(local)}"
+    return f"{_day(local, today)} {_hm(local)}"
 
 
 def relative_text(value: datetime, *, now: datetime | None = None, mode: str = "") -> str:
     now = now or timezone.now()
-    local = timezone.localtime(value)
-    today = timezone.localtime(now).date()
+    return _relative(value, timezone.localtime(value), now, timezone.localtime(now).date(), mode)
+
+
+def _relative(value: datetime, local: datetime, now: datetime, today, mode: str) -> str:
     seconds = (now - value).total_seconds()
     if seconds >= 0:
         text = _past(seconds, local, today)
@@ -67,15 +104,26 @@ def relative_text(value: datetime, *, now: datetime | None = None, mode: str = "
 
 def absolute_text(value: datetime) -> str:
     """ "Wed 2 Dec 2026, 14:05 CET": the title of every relative time."""
-    return dateformat.format(timezone.localtime(value), "D j M Y, H:i T")
+    return _absolute(timezone.localtime(value))
 
 
-def time_element(value: datetime, mode: str = "") -> SafeString:
+def _absolute(local: datetime) -> str:
+    weekdays, months = _names()
+    return (
+        f"{weekdays[local.weekday()]} {local.day} {months[local.month]} {local.year:04d}, "
+        f"{_hm(local)} {_zone_name(local)}"
+    )
+
+
+def time_element(value: datetime, mode: str = "", *, now: datetime | None = None) -> SafeString:
+    """<time datetime="ISO" title="absolute" data-when="past|due">relative</time>. `now`: the
+    page's one moment, when a caller formats many times (defaults to timezone.now())."""
     mode = mode if mode in MODES else ""
-    return format_html(
-        '<time datetime="{}" title="{}" data-when="{}">{}</time>',
-        value.astimezone(UTC).isoformat(timespec="seconds"),
-        absolute_text(value),
-        mode or "past",
-        relative_text(value, mode=mode),
+    now = now or timezone.now()
+    local = timezone.localtime(value)
+    today = timezone.localtime(now).date()
+    return mark_safe(
+        f'<time datetime="{value.astimezone(UTC).isoformat(timespec="seconds")}" '
+        f'title="{escape(_absolute(local))}" data-when="{mode or "past"}">'
+        f"{escape(_relative(value, local, now, today, mode))}</time>"
     )
