@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 from apps.accounts.types import User
 from apps.rootcauses.selectors import root_cause_nodes
 
-from . import queue_nav, queues
+from . import queue_nav, queue_rows, queues
 from .filters_web import QueueFilter, SavedViewForm, normalised_query
 from .models import Case, SavedView
 
@@ -130,6 +130,7 @@ def queue(request: HttpRequest) -> HttpResponse:
     )
     context.update(
         page=page,
+        rows=queue_rows.queue_rows(page.rows, now=now),
         sort=sort,
         next_url=_with(base, after=page.next_cursor) if page.next_cursor else None,
         previous_url=_with(base, before=page.previous_cursor) if page.previous_cursor else None,

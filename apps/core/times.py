@@ -115,6 +115,12 @@ def _absolute(local: datetime) -> str:
     )
 
 
+def breach_state(due: datetime, now: datetime) -> str:
+    """ "breached", "soon" (within the hour) or "" — a class for an SLA due time's badge."""
+    left = (due - now).total_seconds()
+    return "breached" if left < 0 else "soon" if left < 3600 else ""
+
+
 def time_element(value: datetime, mode: str = "", *, now: datetime | None = None) -> SafeString:
     """<time datetime="ISO" title="absolute" data-when="past|due">relative</time>. `now`: the
     page's one moment, when a caller formats many times (defaults to timezone.now())."""

@@ -53,8 +53,7 @@ def breach_state(due: datetime | None) -> str:
     """ "breached", "soon" (within the hour) or "" — a class for the time-left badge."""
     if not isinstance(due, datetime):
         return ""
-    left = (due - timezone.now()).total_seconds()
-    return "breached" if left < 0 else "soon" if left < 3600 else ""
+    return times.breach_state(due, timezone.now())
 
 
 @register.filter
