@@ -307,6 +307,25 @@ class Interaction(models.Model):
         kind = "note" if not self.is_public else self.get_direction_display().lower()
         return f"{self.channel} {kind} on case #{self.case_id}"
 
+    # What the timeline shows of `metadata` (templates/cases/case/interaction.html), read
+    # here: a template lookup of a key the dict lacks (most messages have none of these)
+    # fails through an exception and a dir() of the dict, each time, on every message.
+    def _metadata_key(self, key: str):
+        return self.metadata.get(key) if isinstance(self.metadata, dict) else None
+
+    @property
+    def social_network(self) -> str:
+        return self._metadata_key("network") or ""
+
+    @property
+    def social_handle(self) -> str:
+        return self._metadata_key("sender_handle") or ""
+
+    @property
+    def attachments_skipped(self) -> list:
+        """The files of the message that were not stored (apps/mail: too big, refused)."""
+        return self._metadata_key("attachments_skipped") or []
+
 
 def attachment_storage_name() -> str:
     """A new storage path for an attachment: `attachments/<yyyy>/<mm>/<32 random hex>`.

@@ -65,6 +65,19 @@ def test_a_call_shows_direction_duration_and_disposition(client, agent, case):
     assert "<span>Resolved</span>" in body
 
 
+def test_a_social_message_shows_its_network_and_handle(client, agent, case):
+    InteractionFactory(
+        case=case,
+        channel="social",
+        body_text="where is it?",
+        metadata={"network": "instagram", "sender_handle": "ann.pics"},
+    )
+    InteractionFactory(case=case, channel="social", body_text="no network known", metadata={})
+    body = page(client, agent, case)
+    assert "Social inbound · instagram @ann.pics</span>" in body
+    assert "Social inbound</span>" in body  # the one without: nothing after the channel
+
+
 def test_a_chat_sessions_messages_are_grouped(client, agent, case):
     for text in ("hello", "anyone?"):
         InteractionFactory(
