@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from apps.accounts.models import Team
+from apps.core import widgets
 
 from . import queues
 from .filters import CaseFilter
@@ -39,24 +40,36 @@ class DateInput(forms.DateInput):
 class QueueFilter(django_filters.FilterSet):
     # distinct=False: columns of the case itself (see CaseFilter).
     status = django_filters.MultipleChoiceFilter(
-        choices=Case.Status.choices, distinct=False, widget=forms.CheckboxSelectMultiple
+        choices=Case.Status.choices, distinct=False, widget=widgets.CheckboxSelectMultiple
     )
     priority = django_filters.MultipleChoiceFilter(
-        choices=Case.Priority.choices, distinct=False, widget=forms.CheckboxSelectMultiple
+        choices=Case.Priority.choices, distinct=False, widget=widgets.CheckboxSelectMultiple
     )
     channel = django_filters.MultipleChoiceFilter(
-        choices=Channel.choices, distinct=False, widget=forms.CheckboxSelectMultiple
+        choices=Channel.choices, distinct=False, widget=widgets.CheckboxSelectMultiple
     )
     team = django_filters.ChoiceFilter(
-        choices=[], method="filter_team", empty_label="Any team", label="Team"
+        choices=[],
+        method="filter_team",
+        empty_label="Any team",
+        label="Team",
+        widget=widgets.Select,
     )
     assignee = django_filters.ChoiceFilter(
-        choices=[], method="filter_assignee", empty_label="Anyone", label="Assignee"
+        choices=[],
+        method="filter_assignee",
+        empty_label="Anyone",
+        label="Assignee",
+        widget=widgets.Select,
     )
     tag = django_filters.CharFilter(method="filter_tag", max_length=64, label="Tag")
     # The root-cause report's drill-down links here (retired nodes too: their cases stay).
     root_cause = django_filters.ChoiceFilter(
-        choices=[], method="filter_root_cause", empty_label="Any root cause", label="Root cause"
+        choices=[],
+        method="filter_root_cause",
+        empty_label="Any root cause",
+        label="Root cause",
+        widget=widgets.Select,
     )
     created_from = django_filters.DateFilter(
         method="filter_from", field_name="created_at", label="Created from", widget=DateInput
@@ -71,7 +84,11 @@ class QueueFilter(django_filters.FilterSet):
         method="filter_to", field_name="updated_at", label="Active to", widget=DateInput
     )
     sla = django_filters.ChoiceFilter(
-        choices=SLA_STATES, method="filter_sla", label="SLA", empty_label="Any"
+        choices=SLA_STATES,
+        method="filter_sla",
+        label="SLA",
+        empty_label="Any",
+        widget=widgets.Select,
     )
     # Read by the view (queues.page_of), not a filter: here so that it is validated too.
     sort = django_filters.ChoiceFilter(
@@ -79,6 +96,7 @@ class QueueFilter(django_filters.FilterSet):
         method="keep",
         empty_label=None,
         label="Sort by",
+        widget=widgets.Select,
     )
 
     class Meta:

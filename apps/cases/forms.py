@@ -16,6 +16,7 @@ from django.db import models
 from apps.accounts.models import AgentProfile, Team, role_of
 from apps.accounts.types import User
 from apps.contacts.models import ContactIdentity
+from apps.core import widgets
 from apps.core.ids import MAX_DB_ID
 from apps.core.text import has_hidden, reveal_hidden
 from apps.rootcauses.models import RootCause
@@ -78,7 +79,7 @@ class CaseFieldForm(forms.Form):
 
 class StatusForm(CaseFieldForm):
     field_name = "status"
-    status = forms.ChoiceField(choices=Case.Status.choices)
+    status = forms.ChoiceField(choices=Case.Status.choices, widget=widgets.Select)
 
     def save(self) -> Case:
         return services.case_transition(
@@ -91,7 +92,7 @@ class StatusForm(CaseFieldForm):
 
 class PriorityForm(CaseFieldForm):
     field_name = "priority"
-    priority = forms.ChoiceField(choices=Case.Priority.choices)
+    priority = forms.ChoiceField(choices=Case.Priority.choices, widget=widgets.Select)
 
     def save(self) -> Case:
         return services.case_set_priority(
@@ -130,7 +131,9 @@ class UserChoiceField(forms.ModelChoiceField):
 
 class AssigneeForm(CaseFieldForm):
     field_name = "assignee"
-    assignee = UserChoiceField(queryset=None, required=False, empty_label="Unassigned")
+    assignee = UserChoiceField(
+        queryset=None, required=False, empty_label="Unassigned", widget=widgets.Select
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,7 +157,7 @@ class AssigneeForm(CaseFieldForm):
 class TeamForm(CaseFieldForm):
     field_name = "team"
     team: "forms.ModelChoiceField[Team]" = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, empty_label="No team"
+        queryset=Team.objects.none(), required=False, empty_label="No team", widget=widgets.Select
     )
 
     def __init__(self, *args, **kwargs):
@@ -221,6 +224,7 @@ class RootCauseForm(CaseFieldForm):
         queryset=RootCause.objects.none(),
         required=False,
         empty_label="Not set",
+        widget=widgets.Select,
         error_messages={"invalid_choice": "That root cause is not in the taxonomy any more."},
     )
 
