@@ -318,10 +318,11 @@ class ComposeForm(forms.Form):
         strip=False,
         error_messages={"required": "Write something before sending."},
     )
-    channel = forms.ChoiceField(label="Reply by", required=False)
+    channel = forms.ChoiceField(label="Reply by", required=False, widget=widgets.Select)
     then_status = forms.ChoiceField(
         label="Then set status",
         required=False,
+        widget=widgets.Select,
         choices=[("", "Leave as it is")] + [(s.value, s.label) for s in THEN_STATUSES],
     )
     attachments = MultipleFileField(label="Attach files", required=False)

@@ -40,7 +40,7 @@ def test_the_pages_forms_render_as_with_djangos_widgets(agent, team):
     """The queue's filters and the case header's fields, as the pages build them."""
     from apps.cases import queues
     from apps.cases.filters_web import QueueFilter
-    from apps.cases.forms import FIELD_FORMS
+    from apps.cases.forms import FIELD_FORMS, ComposeForm
     from apps.cases.models import Case
     from tests.factories import CaseFactory
 
@@ -48,6 +48,7 @@ def test_the_pages_forms_render_as_with_djangos_widgets(agent, team):
     forms_shown = [
         QueueFilter({}, queryset=Case.objects.all(), scope=queues.Scope.of(agent)).form,
         *(form_class(case=case, user=agent) for form_class in FIELD_FORMS.values()),
+        ComposeForm(case=case),
     ]
     checked = 0
     for form in forms_shown:
@@ -61,7 +62,7 @@ def test_the_pages_forms_render_as_with_djangos_widgets(agent, team):
             assert fast == str(form[bound.name]), bound.name
             bound.field.widget = widget
             checked += 1
-    assert checked >= 8  # status, priority, channel, team, assignee, root cause, sla, sort …
+    assert checked >= 10  # status, priority, channel, team, assignee, root cause, sla, sort …
 
 
 def test_a_subclass_with_its_own_option_template_is_rendered_by_django():
