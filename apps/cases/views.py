@@ -42,15 +42,23 @@ def _visible_case(request, case_id: int) -> Case:
         raise Http404("No such case") from None
 
 
-def case_view(*methods: str):
+def _detailed_case(request, case_id: int) -> Case:
+    try:
+        return selectors.case_detail(case_id=case_id, user=request.user)
+    except Case.DoesNotExist:
+        raise Http404("No such case") from None
+
+
+def case_view(*methods: str, read=_visible_case):
     """A case page view: signed in, the case visible to the user (else 404, whatever the
-    method: another team's case is never told apart from a missing one), then the method."""
+    method: another team's case is never told apart from a missing one), then the method.
+    `read(request, case_id)` reads the case: the bare row, or (the page) with its timeline."""
 
     def decorate(view):
         @login_required
         @wraps(view)
         def wrapper(request, case_id: int, *args, **kwargs):
-            case = _visible_case(request, case_id)
+            case = read(request, case_id)
             if request.method not in methods:
                 return HttpResponseNotAllowed(methods)
             return view(request, case, *args, **kwargs)
@@ -60,18 +68,16 @@ def case_view(*methods: str):
     return decorate
 
 
-def _page_context(request, case_id: int, **extra) -> dict:
-    """Everything the case page shows, in a number of queries independent of its length."""
+def _page_context(request, case_id: int, *, detailed: Case | None = None, **extra) -> dict:
+    """Everything the case page shows, in a number of queries independent of its length.
+    `detailed`: the case as selectors.case_detail read it already (else read here)."""
     from apps.chat.selectors import email_claims_on  # the chat channel's part of the page
     from apps.chat.views_console import live_chat_parts
     from apps.contacts.selectors import contact_merge_allowed
     from apps.rootcauses.selectors import case_suggestions
     from apps.sla.selectors import case_sla_state
 
-    try:
-        case = selectors.case_detail(case_id=case_id, user=request.user)
-    except Case.DoesNotExist:
-        raise Http404("No such case") from None
+    case = detailed or _detailed_case(request, case_id)
     interactions = list(case.interactions.all())
     last_seen = interactions[-1].pk if interactions else 0
     composer = macro_selectors.composer_state(user=request.user, case=case)
@@ -161,12 +167,13 @@ def _field_initial(case: Case, name: str) -> dict:
     return {name: getattr(case, name)}
 
 
-@case_view("GET", "HEAD")
+@case_view("GET", "HEAD", read=_detailed_case)  # one read of the case, with its timeline
 def case_page(request, case: Case):
     images_for = request.GET.get("images", "")
     context = _page_context(
         request,
         case.pk,
+        detailed=case,
         queue_nav=queue_nav.neighbours(request, case.pk),
         images_for=int(images_for) if images_for.isascii() and images_for.isdigit() else None,
     )
