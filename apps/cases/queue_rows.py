@@ -49,6 +49,7 @@ class QueueRow:
 def queue_rows(cases: Iterable[Case], *, now: datetime) -> list[QueueRow]:
     """The rows of `cases` (with their requester, assignee and tags loaded, as
     queues.view_cases reads them), times relative to `now`."""
+    clock = times.Clock(now)
     url = reverse("case-detail", args=[_ID_MARK])
     mark = str(_ID_MARK)
     channels = dict(Case._meta.get_field("channel").flatchoices)
@@ -79,8 +80,8 @@ def queue_rows(cases: Iterable[Case], *, now: datetime) -> list[QueueRow]:
                     else None
                 ),
                 due_state=times.breach_state(due, now) if due else "",
-                due=times.time_element(due, "due", now=now) if due else None,
-                updated=times.time_element(updated, now=now) if updated else SafeString(""),
+                due=clock.element(due, "due") if due else None,
+                updated=clock.element(updated) if updated else SafeString(""),
             )
         )
     return rows

@@ -56,14 +56,14 @@ def _hm(local: datetime) -> str:
     return f"{local.hour:02d}:{local.minute:02d}"
 
 
-def _day(local: datetime, today) -> str:
-    month = _names()[1][local.month]
+def _day(local: datetime, today, months: dict[int, str]) -> str:
+    month = months[local.month]
     if local.year == today.year:
         return f"{local.day} {month}"
     return f"{local.day} {month} {local.year:04d}"
 
 
-def _past(seconds: float, local: datetime, today) -> str:
+def _past(seconds: float, local: datetime, today, months: dict[int, str]) -> str:
     minutes = int(seconds // 60)
     if minutes < 1:
         return "just now"
@@ -73,10 +73,10 @@ def _past(seconds: float, local: datetime, today) -> str:
         return f"{minutes // 60} h ago"
     if local.date() == today - timedelta(days=1):
         return f"yesterday {_hm(local)}"
-    return _day(local, today)
+    return _day(local, today, months)
 
 
-def _future(seconds: float, local: datetime, today) -> str:
+def _future(seconds: float, local: datetime, today, months: dict[int, str]) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     if minutes < 60:
         return f"in {minutes} min"
@@ -85,30 +85,30 @@ def _future(seconds: float, local: datetime, today) -> str:
         return f"in {hours} h {minutes} min" if minutes else f"in {hours} h"
     if local.date() == today + timedelta(days=1):
         return f"tomorrow {_hm(local)}"
-    return f"{_day(local, today)} {_hm(local)}"
+    return f"{_day(local, today, months)} {_hm(local)}"
 
 
 def relative_text(value: datetime, *, now: datetime | None = None, mode: str = "") -> str:
     now = now or timezone.now()
-    return _relative(value, timezone.localtime(value), now, timezone.localtime(now).date(), mode)
+    return Clock(now).relative(value, mode)
 
 
-def _relative(value: datetime, local: datetime, now: datetime, today, mode: str) -> str:
+def _relative(value, local, now, today, mode: str, months: dict[int, str]) -> str:
     seconds = (now - value).total_seconds()
     if seconds >= 0:
-        text = _past(seconds, local, today)
+        text = _past(seconds, local, today, months)
         return f"breached {text}" if mode == "due" else text
-    text = _future(-seconds, local, today)
+    text = _future(-seconds, local, today, months)
     return f"due {text}" if mode == "due" else text
 
 
 def absolute_text(value: datetime) -> str:
     """ "Wed 2 Dec 2026, 14:05 CET": the title of every relative time."""
-    return _absolute(timezone.localtime(value))
+    return _absolute(timezone.localtime(value), _names())
 
 
-def _absolute(local: datetime) -> str:
-    weekdays, months = _names()
+def _absolute(local: datetime, names: tuple[tuple[str, ...], dict[int, str]]) -> str:
+    weekdays, months = names
     return (
         f"{weekdays[local.weekday()]} {local.day} {months[local.month]} {local.year:04d}, "
         f"{_hm(local)} {_zone_name(local)}"
@@ -121,15 +121,32 @@ def breach_state(due: datetime, now: datetime) -> str:
     return "breached" if left < 0 else "soon" if left < 3600 else ""
 
 
+class Clock:
+    """A page's moment, with the active zone and language's names read once: what formats
+    its many times (apps/cases/queue_rows.py), each against the same now."""
+
+    def __init__(self, now: datetime | None = None):
+        self.now = now or timezone.now()
+        self.zone = timezone.get_current_timezone()
+        self.today = timezone.localtime(self.now, self.zone).date()
+        self.names = _names()
+
+    def relative(self, value: datetime, mode: str = "") -> str:
+        local = timezone.localtime(value, self.zone)
+        return _relative(value, local, self.now, self.today, mode, self.names[1])
+
+    def element(self, value: datetime, mode: str = "") -> SafeString:
+        """<time datetime="ISO" title="absolute" data-when="past|due">relative</time>."""
+        mode = mode if mode in MODES else ""
+        local = timezone.localtime(value, self.zone)
+        relative = _relative(value, local, self.now, self.today, mode, self.names[1])
+        return mark_safe(
+            f'<time datetime="{value.astimezone(UTC).isoformat(timespec="seconds")}" '
+            f'title="{escape(_absolute(local, self.names))}" data-when="{mode or "past"}">'
+            f"{escape(relative)}</time>"
+        )
+
+
 def time_element(value: datetime, mode: str = "", *, now: datetime | None = None) -> SafeString:
-    """<time datetime="ISO" title="absolute" data-when="past|due">relative</time>. `now`: the
-    page's one moment, when a caller formats many times (defaults to timezone.now())."""
-    mode = mode if mode in MODES else ""
-    now = now or timezone.now()
-    local = timezone.localtime(value)
-    today = timezone.localtime(now).date()
-    return mark_safe(
-        f'<time datetime="{value.astimezone(UTC).isoformat(timespec="seconds")}" '
-        f'title="{escape(_absolute(local))}" data-when="{mode or "past"}">'
-        f"{escape(_relative(value, local, now, today, mode))}</time>"
-    )
+    """One <time> (Clock.element); `now` defaults to timezone.now()."""
+    return Clock(now).element(value, mode)

@@ -44,7 +44,7 @@ def test_absolute_and_day_text_are_dateformats(zone, language):
         for moment in MOMENTS:
             local = timezone.localtime(moment)
             assert times.absolute_text(moment) == dateformat.format(local, "D j M Y, H:i T")
-            assert times._day(local, today) == old_day(local, today)
+            assert times._day(local, today, times._names()[1]) == old_day(local, today)
 
 
 def test_an_ambiguous_wall_time_has_no_zone_name_as_in_dateformat():
