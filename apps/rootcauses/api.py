@@ -15,6 +15,9 @@ only those whose every case the caller may see); `POST …/candidates/{id}/accep
 `GET /api/v1/root-causes/report/` is the root-cause report (rootcauses:read): per root cause,
 the cases of a period, contacts affected, handle time, reopen and FCR rates, the trend
 against the period before and active spikes (selectors.top_root_causes).
+`GET /api/v1/root-causes/dashboard/` is the owners' dashboard (rootcauses:read;
+apps/rootcauses/dashboard.py): the report of the causes an owner team owns, over every case,
+with their active spikes and open problems — for stakeholders, supervisors and admins.
 """
 
 import django_filters
@@ -33,9 +36,10 @@ from apps.api.pagination import CxCursorPagination
 from apps.api.permissions import HasScope
 from apps.api.serializers import StrictInputSerializer
 
-from . import selectors, services
+from . import dashboard, selectors, services
+from .dashboard import DashboardInput
 from .models import RootCause, RootCauseCandidate, RootCauseSpike
-from .report import ReportInput, ReportOutput, report_payload
+from .report import ReportInput, ReportOutput, ReportRowOutput, report_payload
 
 
 class AdminWrites(BasePermission):
@@ -418,3 +422,74 @@ class RootCauseReportView(APIView):
             period=period, filters=data.validated_data["filters"], user=request.user
         )
         return Response(ReportOutput(report_payload(rows, period)).data)
+
+
+# --- the owners' dashboard ----------------------------------------------------------------
+
+
+class DashboardProblemOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    root_cause = serializers.IntegerField(source="root_cause_id")
+    path = serializers.CharField(source="root_cause.path")
+    owner_team = serializers.IntegerField(source="owner_team_id")
+    cases = serializers.IntegerField(source="case_count", help_text="Cases listed under it")
+    updated_at = serializers.DateTimeField()
+
+
+class DashboardTotalsOutput(serializers.Serializer):
+    cases = serializers.IntegerField()
+    handle_seconds = serializers.IntegerField()
+    previous_cases = serializers.IntegerField()
+    trend_percent = serializers.FloatField(allow_null=True)
+
+
+class DashboardOutput(serializers.Serializer):
+    period = serializers.DictField()
+    previous_period = serializers.DictField()
+    owner_teams = serializers.ListField(
+        child=serializers.IntegerField(), allow_null=True, help_text="null: every team"
+    )
+    totals = DashboardTotalsOutput()
+    results = ReportRowOutput(many=True)
+    active_spikes = RootCauseSpikeOutput(many=True)
+    open_problems = DashboardProblemOutput(many=True)
+
+
+class RootCauseDashboardView(APIView):
+    """`GET /api/v1/root-causes/dashboard/`: the owners' dashboard (rootcauses:read)."""
+
+    scope_resource = "rootcauses"
+    permission_classes = [IsAuthenticated, HasScope]
+
+    @extend_schema(
+        summary="The root-cause owners' dashboard: their causes, spikes and open problems",
+        parameters=[DashboardInput],
+        responses={200: DashboardOutput},
+        description=(
+            "For the owner teams you may see (stakeholders: theirs; supervisors and admins: "
+            "every team, or `owner_team`): the top root causes they own over every case "
+            "opened in [from, to) (as the report's rows), the totals and their trend against "
+            "the period just before, the active spikes of those causes and the problems not "
+            "fixed yet. Agents: 403. No customer data."
+        ),
+    )
+    def get(self, request):
+        teams = dashboard.dashboard_teams(request.user)
+        data = DashboardInput(data=request.query_params.dict(), context={"teams": teams})
+        data.is_valid(raise_exception=True)
+        board = dashboard.owners_dashboard(
+            user=request.user,
+            period=data.validated_data["period"],
+            owner_team_ids=data.validated_data["owner_team_ids"],
+        )
+        payload = report_payload(board.rows, board.period)
+        payload.update(
+            owner_teams=None if board.owner_team_ids is None else list(board.owner_team_ids),
+            totals=board.totals,
+            active_spikes=board.spikes,
+            open_problems=board.open_problems,
+        )
+        return Response(DashboardOutput(payload).data)
