@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The signed-in agent's time zone for the request (apps/accounts/timezones.py).
     "apps.accounts.timezones.AgentTimeZoneMiddleware",
+    # Stakeholders (owner teams' people) reach only the URLs it lists, whatever the view.
+    "apps.accounts.confinement.StakeholderConfinementMiddleware",
     "apps.api.limits.RequestBodyLimitsMiddleware",
     "apps.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
