@@ -136,7 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # is even checked, on every view that calls authenticate() (our sign-in and the admin's).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with the profile (the role) joined to the session's user query.
+    "apps.accounts.backends.ProfileModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
