@@ -16,9 +16,7 @@ SAMPLES = {"int": "1", "slug": "x", "str": "x", "uuid": "00000000-0000-0000-0000
 
 
 def _route_example(route: str) -> str:
-    return re.sub(
-        r"<(?:(\w+):)?(\w+)>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), route
-    )
+    return re.sub(r"<(?:(\w+):)?(\w+)>", lambda m: SAMPLES.get(m.group(1) or "str", "x"), route)
 
 
 def _regex_example(regex: str) -> str:
@@ -72,6 +70,7 @@ def test_the_walk_finds_the_project_and_every_path_resolves_to_its_pattern():
     names = {name for name, _ in ALL}
     assert len(ALL) > 100
     assert {"home", "case-detail", "admin:index", "api:case-list"} <= names
+
     def view_name(path):
         try:
             return resolve(path).view_name
@@ -84,7 +83,7 @@ def test_the_walk_finds_the_project_and_every_path_resolves_to_its_pattern():
 
 def test_every_listed_url_exists():
     names = {name for name, _ in ALL}
-    assert STAKEHOLDER_URLS <= names
+    assert names >= STAKEHOLDER_URLS
 
 
 @pytest.mark.parametrize(("name", "path"), [p for p in ALL if p[0] not in STAKEHOLDER_URLS])
@@ -110,9 +109,7 @@ def test_a_stakeholders_token_is_refused_every_api_url_not_listed(
     for method in (api.get, api.post):
         response = method(path)
         assert _refused(response), f"{name} {path} answered {response.status_code}"
-        if response.status_code == 403 and response["Content-Type"].startswith(
-            "application/json"
-        ):
+        if response.status_code == 403 and response["Content-Type"].startswith("application/json"):
             assert response.json()["error"]["code"] == "permission_denied"
 
 
