@@ -259,14 +259,16 @@ def report_csv(request: HttpRequest) -> HttpResponse:
 DASHBOARD_CASES_PAGE = 50
 
 
-def _dashboard_input(request: HttpRequest, **extra: Any) -> DashboardInput:
-    """The dashboard's query, checked against the teams the user may see (an agent: 403)."""
+def _dashboard_input(request: HttpRequest, *, also: tuple[str, ...] = ()) -> DashboardInput:
+    """The dashboard's query, checked against the teams the user may see (an agent: 403);
+    `also`: parameters the view reads itself."""
     try:
         teams = dashboard.dashboard_teams(request.user)
     except dashboard.DashboardRefused as refused:
         raise PermissionDenied(str(refused)) from None
-    params = {k: v for k, v in request.GET.dict().items() if v.strip() and k != "page"}
-    data = DashboardInput(data=params, context={"teams": teams, **extra})
+    skip = ("page", *also)
+    params = {k: v for k, v in request.GET.dict().items() if v.strip() and k not in skip}
+    data = DashboardInput(data=params, context={"teams": teams})
     data.is_valid()
     return data
 
@@ -331,7 +333,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
 @require_safe
 def dashboard_cases(request: HttpRequest) -> HttpResponse:
     """The cases of one dashboard row, without customer data (`?root_cause=&from=&to=`)."""
-    data = _dashboard_input(request)
+    data = _dashboard_input(request, also=("root_cause",))
     root_cause_id = parse_id(request.GET.get("root_cause", ""))
     if data.errors or root_cause_id is None:
         errors = dict(data.errors)
