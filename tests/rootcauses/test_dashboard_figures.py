@@ -50,9 +50,7 @@ def test_a_stakeholders_figures_equal_a_direct_count(client, token_client, data)
     previous = period.previous()
     stakeholder = StakeholderFactory(teams=[product])
 
-    body = token_client(stakeholder, scopes=["rootcauses:read"]).get(
-        API, {"from": FROM, "to": TO}
-    )
+    body = token_client(stakeholder, scopes=["rootcauses:read"]).get(API, {"from": FROM, "to": TO})
 
     assert body.status_code == 200, body.content
     got = body.json()

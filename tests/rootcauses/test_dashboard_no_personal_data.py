@@ -96,7 +96,8 @@ def test_the_pages_name_no_customer(client, world):
     # What they do see: the case references and channels, the cause and the problem.
     listed = pages["cases"].content.decode()
     assert all(case.reference in listed for case in cases)
-    assert "Social" in listed and "Phone" in listed
+    assert "Social" in listed
+    assert "Phone" in listed
     detail = pages["problem"].content.decode()
     assert all(case.reference in detail for case in cases)
     assert "Renewals charged twice" in detail

@@ -62,9 +62,7 @@ def test_the_dashboard_costs_the_same_queries(
         body = api.get("/api/v1/root-causes/dashboard/", PERIOD).json()
     assert len(body["results"]) == len(body["open_problems"]) == len(body["active_spikes"]) == n
     with django_assert_max_num_queries(8):  # session, user, teams, the cause, count, page
-        cases = client.get(
-            "/root-causes/dashboard/cases/", {**PERIOD, "root_cause": causes[-1].pk}
-        )
+        cases = client.get("/root-causes/dashboard/cases/", {**PERIOD, "root_cause": causes[-1].pk})
     assert cases.status_code == 200
     assert cases.content.decode().count("CX-") == 3
 
