@@ -11,7 +11,9 @@ the last 30 days.
 
 `GET /api/v1/root-causes/candidates/` lists the candidate new root causes (rootcauses:read;
 only those whose every case the caller may see); `POST …/candidates/{id}/accept/` (admins),
-`…/merge/` and `…/dismiss/` (supervisors and admins) decide on one (rootcauses:write).
+`…/merge/` and `…/dismiss/` (supervisors and admins) decide on one (rootcauses:write);
+`…/problem/` opens a problem from one (supervisors and admins; rootcauses:write and
+problems:write).
 `GET /api/v1/root-causes/report/` is the root-cause report (rootcauses:read): per root cause,
 the cases of a period, contacts affected, handle time, reopen and FCR rates, the trend
 against the period before and active spikes (selectors.top_root_causes).
@@ -26,15 +28,18 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import AgentProfile, Team, role_of
 from apps.api.filters import IdFilter
+from apps.api.models import ApiToken
 from apps.api.pagination import CxCursorPagination
 from apps.api.permissions import HasScope
 from apps.api.serializers import StrictInputSerializer
+from apps.problems.api import ProblemOutput
 
 from . import dashboard, selectors, services
 from .dashboard import DashboardInput
@@ -303,6 +308,27 @@ class CandidateMergeInput(StrictInputSerializer):
     )
 
 
+class CandidateProblemInput(StrictInputSerializer):
+    title = serializers.CharField(max_length=200)
+    root_cause = serializers.PrimaryKeyRelatedField(
+        queryset=RootCause.objects.all(),
+        required=False,
+        help_text="The problem's root cause; an open candidate is merged into it (required)",
+    )
+    owner_team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, help_text="Default: the root cause's"
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    tracker_url = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ProblemFromCandidateOutput(serializers.Serializer):
+    problem = ProblemOutput()
+    cases = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The case ids listed under it"
+    )
+
+
 class RootCauseCandidateFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         choices=RootCauseCandidate.State.choices, help_text="Default: open"
@@ -384,6 +410,32 @@ class RootCauseCandidateViewSet(
             actor=request.user,
         )
         return self._answer(candidate.pk)
+
+    @extend_schema(
+        summary="Open a problem from a candidate, listing its cases under it",
+        description=(
+            "Supervisors and admins; scopes rootcauses:write and problems:write. An open "
+            "candidate is merged into `root_cause` first (its untagged cases are tagged with "
+            "it); an accepted or merged one keeps its node. Each case listed is audited."
+        ),
+        request=CandidateProblemInput,
+        responses={201: ProblemFromCandidateOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def problem(self, request, pk=None):
+        from apps.problems import services as problem_services
+
+        token = request.auth
+        if isinstance(token, ApiToken) and not token.has_scope("problems:write"):
+            raise PermissionDenied("This token lacks the problems:write scope.")
+        candidate = self.get_object()
+        data = CandidateProblemInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        problem, linked = problem_services.problem_from_candidate(
+            candidate_id=candidate.pk, actor=request.user, **data.validated_data
+        )
+        body = {"problem": problem, "cases": linked}
+        return Response(ProblemFromCandidateOutput(body).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Dismiss a candidate: its cases are not proposed again",

@@ -7,8 +7,9 @@ their own `spikes`.
 
 /root-causes/candidates/: the candidate new root causes the user may see (every case of
 each visible to them), with the decisions as plain POST forms (POST-redirect-GET, a message
-on the page; no JavaScript needed): accept as a new node (admins), merge into a node or
-dismiss (supervisors and admins).
+on the page; no JavaScript needed): accept as a new node (admins), merge into a node,
+dismiss, or open a problem from it (supervisors and admins: apps/problems/services.py
+problem_from_candidate).
 
 /root-causes/report/ (and its CSV at /root-causes/report.csv): the top root causes of a
 period for anyone signed in, counted over the cases they may see (admins every case, others
@@ -83,6 +84,7 @@ class MergeForm(forms.Form):
 
 
 def _may_decide(user, action: str) -> bool:
+    """accept: admins; merge, dismiss and opening a problem: supervisors and admins."""
     role = role_of(user)
     if action == "accept":
         return role == AgentProfile.Role.ADMIN
@@ -132,13 +134,15 @@ def candidates_page(request):
 @require_POST
 def candidate_decide(request, candidate_id: int, action: str):
     """One decision on one candidate, then back to the page with what happened."""
-    if action not in ("accept", "merge", "dismiss"):
+    if action not in ("accept", "merge", "dismiss", "problem"):
         raise Http404
     candidate = selectors.candidates_visible_to(request.user).filter(pk=candidate_id).first()
     if candidate is None:
         raise Http404
     if not _may_decide(request.user, action):
         raise PermissionDenied
+    if action == "problem":
+        return _open_problem(request, candidate.pk)
     try:
         text = _decide(request, candidate.pk, action)
     except DomainError as error:
@@ -146,6 +150,34 @@ def candidate_decide(request, candidate_id: int, action: str):
     else:
         messages.success(request, text)
     return redirect("rootcauses:candidates")
+
+
+class ProblemFromCandidateForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    root_cause = forms.ModelChoiceField(
+        queryset=RootCause.objects.active().order_by("path"), label="Root cause"
+    )
+
+
+def _open_problem(request: HttpRequest, candidate_id: int) -> HttpResponse:
+    """ "Open a problem from this candidate": to the new problem's page, or back with why."""
+    from apps.problems import services as problem_services
+
+    form = ProblemFromCandidateForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise BadForm(_form_errors(form))
+        problem, linked = problem_services.problem_from_candidate(
+            candidate_id=candidate_id, actor=request.user, **form.cleaned_data
+        )
+    except DomainError as error:
+        messages.error(request, f"Not done: {error}")
+        return redirect("rootcauses:candidates")
+    messages.success(
+        request,
+        f"{problem.reference} opened with {len(linked)} case{'s' if len(linked) != 1 else ''}.",
+    )
+    return redirect("problems:detail", problem.pk)
 
 
 def _decide(request, candidate_id: int, action: str) -> str:
