@@ -252,7 +252,9 @@ def problem_from_candidate(
             "this candidate's cases have a root cause already",
             fields={"root_cause": ["Leave it out, or give the candidate's own root cause."]},
         )
-    node = RootCause.objects.get(pk=candidate.root_cause_id)
+    node = candidate.root_cause
+    if node is None:  # decided without a node: only a dismissal, refused above
+        raise ProblemError("this candidate has no root cause")
     problem = problem_create(
         title=title,
         root_cause=node,

@@ -164,11 +164,12 @@ def _open_problem(request: HttpRequest, candidate_id: int) -> HttpResponse:
     from apps.problems import services as problem_services
 
     form = ProblemFromCandidateForm(request.POST)
+    user: Any = request.user  # signed in (login_required)
     try:
         if not form.is_valid():
             raise BadForm(_form_errors(form))
         problem, linked = problem_services.problem_from_candidate(
-            candidate_id=candidate_id, actor=request.user, **form.cleaned_data
+            candidate_id=candidate_id, actor=user, **form.cleaned_data
         )
     except DomainError as error:
         messages.error(request, f"Not done: {error}")
