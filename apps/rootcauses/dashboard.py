@@ -103,6 +103,10 @@ class Totals:
     previous_cases: int
 
     @property
+    def handle_hours(self) -> float:
+        return round(self.handle_seconds / 3600, 1)
+
+    @property
     def trend_percent(self) -> float | None:
         if not self.previous_cases:
             return None
