@@ -237,6 +237,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
     context = {
         "rows": rows,
         "is_admin": admin,
+        "may_see_dashboard": role_of(request.user)
+        in (AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN),
         "errors": data.errors,
         "period": period,
         # The form's values: what was asked, else the period shown (`to` is exclusive: the

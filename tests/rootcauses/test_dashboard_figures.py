@@ -176,3 +176,10 @@ def test_day_bounds_name_the_last_day_included():
         "2026-11-01",
         "2026-11-30",
     )
+
+
+def test_the_report_links_supervisors_to_the_dashboard(client, supervisor, agent, data):
+    client.force_login(supervisor)
+    assert "/root-causes/dashboard/" in client.get("/root-causes/report/").content.decode()
+    client.force_login(agent)
+    assert "/root-causes/dashboard/" not in client.get("/root-causes/report/").content.decode()
