@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The signed-in agent's time zone for the request (apps/accounts/timezones.py).
     "apps.accounts.timezones.AgentTimeZoneMiddleware",
+    # Stakeholders (owner teams' people) reach only the URLs it lists, whatever the view.
+    "apps.accounts.confinement.StakeholderConfinementMiddleware",
     "apps.api.limits.RequestBodyLimitsMiddleware",
     "apps.api.idempotency.IdempotencyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -134,7 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # is even checked, on every view that calls authenticate() (our sign-in and the admin's).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # ModelBackend, with the profile (the role) joined to the session's user query.
+    "apps.accounts.backends.ProfileModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -61,6 +61,16 @@ class AdminFactory(UserFactory):
     )
 
 
+class StakeholderFactory(UserFactory):
+    """One of an owner team's people (apps/accounts/confinement.py)."""
+
+    profile = factory.RelatedFactory(
+        "tests.factories.AgentProfileFactory",
+        factory_related_name="user",
+        role=AgentProfile.Role.STAKEHOLDER,
+    )
+
+
 class AgentProfileFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AgentProfile

@@ -43,6 +43,10 @@ class AgentProfile(models.Model):
         AGENT = "agent", "Agent"
         SUPERVISOR = "supervisor", "Supervisor"
         ADMIN = "admin", "Admin"
+        # People of an owner team (product, billing…): they see the root-cause owners'
+        # dashboard and their teams' problems, without customers' names, and nothing else
+        # (apps/accounts/confinement.py).
+        STAKEHOLDER = "stakeholder", "Stakeholder"
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"

@@ -14,11 +14,11 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from . import services, timezones
+from . import confinement, services, timezones
 from .forms import TimeZoneForm
 from .throttling import PasswordResetAddressThrottle, PasswordResetEmailThrottle
 
@@ -27,6 +27,12 @@ log = logging.getLogger(__name__)
 
 class LoginView(auth_views.LoginView):
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self):
+        """Stakeholders land on their dashboard (the queue is not theirs)."""
+        if confinement.is_stakeholder(self.request.user):
+            return resolve_url(confinement.STAKEHOLDER_HOME)
+        return super().get_default_redirect_url()
 
 
 class PasswordResetView(auth_views.PasswordResetView):

@@ -15,6 +15,7 @@ from apps.feedback.api import SurveyFiguresView, SurveyViewSet
 from apps.problems.api import ProblemViewSet
 from apps.rootcauses.api import (
     RootCauseCandidateViewSet,
+    RootCauseDashboardView,
     RootCauseReportView,
     RootCauseSpikeViewSet,
     RootCauseViewSet,
@@ -46,6 +47,11 @@ router.register("problems", ProblemViewSet, basename="problem")
 urlpatterns = [
     # Before the router: "report" is no root cause's id.
     re_path(r"^v1/root-causes/report/?$", RootCauseReportView.as_view(), name="root-cause-report"),
+    re_path(
+        r"^v1/root-causes/dashboard/?$",
+        RootCauseDashboardView.as_view(),
+        name="root-cause-dashboard",
+    ),
     path("v1/", include(router.urls)),
     re_path(r"^v1/sla/summary/?$", SlaSummaryView.as_view(), name="sla-summary"),
     re_path(r"^v1/surveys/figures/?$", SurveyFiguresView.as_view(), name="survey-figures"),

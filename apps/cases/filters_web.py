@@ -183,8 +183,8 @@ class QueueFilter(django_filters.FilterSet):
 
 def assignee_choices(scope: queues.Scope) -> list[tuple[int, str]]:
     """(id, name) of the people the user may filter by or assign to: their teams' members
-    (every active member of a team for an admin)."""
-    users = get_user_model().objects.filter(is_active=True)
+    (every active member of a team for an admin); stakeholders work no case."""
+    users = get_user_model().objects.filter(is_active=True).exclude(profile__role="stakeholder")
     if scope.is_admin:
         users = users.filter(teams__isnull=False)
     else:

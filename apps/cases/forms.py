@@ -106,7 +106,7 @@ class PriorityForm(CaseFieldForm):
 def assignee_choices(case: Case, user: User):
     """Whom the header offers: active members of the case's team (the service checks again),
     the current assignee, and the agent themselves (one query)."""
-    users = get_user_model().objects.filter(is_active=True)
+    users = get_user_model().objects.filter(is_active=True).exclude(profile__role="stakeholder")
     if case.team_id:
         ids = users.filter(teams=case.team_id)
         users = users.filter(pk__in=ids.values("pk")) | users.filter(

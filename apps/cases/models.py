@@ -51,11 +51,15 @@ class CaseQuerySet(models.QuerySet["Case"]):
         return self.exclude(status__in=Case.DONE_STATUSES)
 
     def visible_to(self, user) -> "CaseQuerySet":
-        """Admins see every case; agents and supervisors their teams' cases and their own."""
+        """Admins see every case; agents and supervisors their teams' cases and their own;
+        stakeholders none (they see figures and PII-free lists: apps/accounts/confinement.py)."""
         if not user.is_authenticated or not user.is_active:
             return self.none()
-        if role_of(user) == "admin":
+        role = role_of(user)
+        if role == "admin":
             return self
+        if role == "stakeholder":
+            return self.none()
         return self.filter(Q(team__in=user.teams.values("pk")) | Q(assignee=user))
 
     def for_contact(self, contact: Contact) -> "CaseQuerySet":

@@ -230,8 +230,14 @@ def routing_check(
     the people they work with. Supervisors and admins route anywhere (a supervisor
     dispatches across teams). `actor` None is the system or the customer (mail, chat, social
     and provider webhooks route by configuration) and is not checked. Raises
-    RoutingNotAllowed naming the field.
+    RoutingNotAllowed naming the field. Nobody assigns a case to a stakeholder: they work no
+    case and see none (apps/accounts/confinement.py).
     """
+    if assignee is not None and role_of(assignee) == AgentProfile.Role.STAKEHOLDER:
+        raise RoutingNotAllowed(
+            f"{assignee.get_username()} is a stakeholder: they see no case, so work none",
+            field=assignee_field,
+        )
     if actor is None or (team is None and assignee is None):
         return
     if role_of(actor) != AgentProfile.Role.AGENT:

@@ -1,7 +1,8 @@
 """Reads on problems: who sees which, a problem's cases, events and progress, the verdict.
 
-Who sees a problem (the one rule, `problems_visible_to`): admins every problem; anyone else
-the problems owned by one of their teams, those they created, and those that list a case
+Who sees a problem (the one rule, `problems_visible_to`): admins every problem; stakeholders
+(apps/accounts/confinement.py) the problems owned by one of their teams, and no other; anyone
+else the problems owned by one of their teams, those they created, and those that list a case
 they can see (`Case.objects.visible_to`). Another team's problem reads like a missing one.
 Who manages them (create, edit, move, answer together) is `can_manage`: supervisors and
 admins. Agents link and unlink the cases they can see, to problems they can see.
@@ -46,7 +47,10 @@ def problems_visible_to(
     if not user.is_authenticated or not user.is_active:
         return Problem.objects.none()
     problems = Problem.objects.all()
-    if role_of(user) != AgentProfile.Role.ADMIN:
+    role = role_of(user)
+    if role == AgentProfile.Role.STAKEHOLDER:
+        problems = problems.filter(owner_team__in=user.teams.values("pk"))
+    elif role != AgentProfile.Role.ADMIN:
         linked = ProblemCase.objects.filter(case__in=Case.objects.visible_to(user)).values(
             "problem_id"
         )
@@ -76,6 +80,18 @@ def problem_cases(*, problem: Problem, user: User) -> QuerySet[Case]:
         Case.objects.visible_to(user)
         .filter(problem_links__problem=problem)
         .select_related("requester", "team", "assignee")
+        .order_by("-problem_links__linked_at", "-id")
+    )
+
+
+def problem_cases_for_owners(*, problem: Problem) -> QuerySet[Case]:
+    """All the problem's cases for its owner team's stakeholders, without customer data:
+    only the reference, channel, opening, status and root cause are loaded (the page
+    shows nothing else), most recently listed first (one query a page)."""
+    return (
+        Case.objects.filter(problem_links__problem=problem)
+        .select_related("root_cause")
+        .only("id", "channel", "created_at", "status", "root_cause__path")
         .order_by("-problem_links__linked_at", "-id")
     )
 

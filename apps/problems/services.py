@@ -11,6 +11,8 @@ The rules, kept here and nowhere else:
 - Every change writes a ProblemEvent in its transaction; listing a case under a problem, or
   taking it off, also writes a CaseEvent (kind "problem") and is announced through
   apps/cases/events.py (field "problems").
+- A problem can be opened from a candidate cluster (`problem_from_candidate`): the candidate
+  merged into the problem's root cause if still open, and its cases listed, audited alike.
 - Answering together: `answer_together_start` stores the reply and one ProblemAnswer row per
   open case not answered before (unique per problem and case), and enqueues the task by
   name. `answer_together_run` (the task) claims each row by a conditional UPDATE
@@ -178,9 +180,11 @@ def problem_create(
     owner_team: Team | None = None,
     description: str = "",
     tracker_url: str = "",
+    origin: dict[str, Any] | None = None,
 ) -> Problem:
     """A new open problem of `root_cause`, owned by `owner_team` (default: the root cause's
-    owner team). The root cause must be current (not retired)."""
+    owner team). The root cause must be current (not retired). `origin` is recorded on its
+    "created" event (the candidate it was opened from)."""
     _require_manager(actor)
     root_cause_assignable(root_cause)
     problem = Problem.objects.create(
@@ -199,9 +203,74 @@ def problem_create(
             "title": problem.title,
             "root_cause": _ref(root_cause),
             "owner_team": _ref(problem.owner_team),
+            **(origin or {}),
         },
     )
     return problem
+
+
+@transaction.atomic
+def problem_from_candidate(
+    *,
+    candidate_id: int,
+    title: str,
+    actor: User,
+    root_cause: RootCause | None = None,
+    owner_team: Team | None = None,
+    description: str = "",
+    tracker_url: str = "",
+) -> tuple[Problem, list[int]]:
+    """Open a problem from a candidate cluster (apps/rootcauses/candidates.py) and list its
+    cases under it; (the problem, the case ids listed). The caller has checked that `actor`
+    sees the candidate (every case of it).
+
+    A problem has a root cause: an open candidate is first merged into `root_cause`
+    (rootcauses.services.candidate_merge: its untagged cases tagged with it, each audited),
+    so its cases count where the problem's verdict looks; an accepted or merged candidate
+    keeps its node (`root_cause` may repeat it, not name another); a dismissed one is no
+    problem (CandidateDecided). Each listing is audited as problem_link_cases does (a
+    CaseEvent per case, one ProblemEvent), and the "created" event names the candidate."""
+    from apps.rootcauses import services as rootcause_services
+    from apps.rootcauses.models import RootCauseCandidate, RootCauseCandidateCase
+
+    _require_manager(actor)
+    candidate = RootCauseCandidate.objects.select_for_update().get(pk=candidate_id)
+    State = RootCauseCandidate.State
+    if candidate.state == State.DISMISSED:
+        raise rootcause_services.CandidateDecided("this candidate was dismissed")
+    if candidate.state == State.OPEN:
+        if root_cause is None:
+            raise ProblemError(
+                "choose the root cause of the problem",
+                fields={"root_cause": ["Choose a root cause: the candidate's cases get it."]},
+            )
+        candidate = rootcause_services.candidate_merge(
+            candidate_id=candidate.pk, root_cause=root_cause, actor=actor
+        )
+    elif root_cause is not None and root_cause.pk != candidate.root_cause_id:
+        raise ProblemError(
+            "this candidate's cases have a root cause already",
+            fields={"root_cause": ["Leave it out, or give the candidate's own root cause."]},
+        )
+    node = candidate.root_cause
+    if node is None:  # decided without a node: only a dismissal, refused above
+        raise ProblemError("this candidate has no root cause")
+    problem = problem_create(
+        title=title,
+        root_cause=node,
+        actor=actor,
+        owner_team=owner_team,
+        description=description,
+        tracker_url=tracker_url,
+        origin={"candidate": candidate.pk},
+    )
+    case_ids = list(
+        RootCauseCandidateCase.objects.filter(candidate=candidate)
+        .order_by("case_id")
+        .values_list("case_id", flat=True)
+    )
+    linked = problem_link_cases(problem_id=problem.pk, case_ids=case_ids, actor=actor)
+    return problem, linked
 
 
 def _locked(problem_id: int) -> Problem:

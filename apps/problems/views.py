@@ -1,6 +1,10 @@
 """The problem pages: list, detail (cases, events, progress, verdict), create and edit
 forms; the case page's panel and the queue's "List under problem".
 
+Stakeholders (apps/accounts/confinement.py) read their teams' problems only (list and
+detail; every other view here is refused to them before it runs): the detail lists the
+problem's cases without customer data — reference, channel, opened, status, root cause.
+
 Who may do what is the services' (apps/problems/services.py) and the selectors' (who sees
 which problem): a problem or case the user may not see is a 404, whatever the method; a
 manager's action by an agent is a 403. Every POST is a plain form: PRG with a message, or the
@@ -17,6 +21,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from apps.accounts.confinement import is_stakeholder
 from apps.accounts.models import Team
 from apps.api.filters import parse_id
 from apps.cases import selectors as case_selectors
@@ -77,7 +82,11 @@ def problem_list(request):
         "page": page,
         "statuses": Problem.Status.choices,
         "status": status,
-        "teams": Team.objects.order_by("name").values_list("pk", "name"),
+        "teams": (
+            request.user.teams.order_by("name")
+            if is_stakeholder(request.user)
+            else Team.objects.order_by("name")
+        ).values_list("pk", "name"),
         "owner_team": team_id,
         "can_manage": selectors.can_manage(request.user),
     }
@@ -85,14 +94,23 @@ def problem_list(request):
 
 
 def _detail_context(request, problem: Problem, **extra) -> dict:
-    page = Paginator(selectors.problem_cases(problem=problem, user=request.user), PAGE_SIZE)
+    # Stakeholders read every case of their team's problem, without customer data and
+    # without the answer's failures (whose errors may quote an address); nothing to change.
+    owners = is_stakeholder(request.user)
+    cases = (
+        selectors.problem_cases_for_owners(problem=problem)
+        if owners
+        else selectors.problem_cases(problem=problem, user=request.user)
+    )
+    page = Paginator(cases, PAGE_SIZE)
     can_manage = selectors.can_manage(request.user)
     context = {
         "problem": problem,
+        "is_stakeholder": owners,
         "page": page.get_page(request.GET.get("page")),
         "events": list(selectors.problem_events(problem=problem)[:EVENTS_SHOWN]),
         "progress": selectors.answer_progress(problem=problem),
-        "failures": selectors.answer_failures(problem=problem),
+        "failures": [] if owners else selectors.answer_failures(problem=problem),
         "verdict": selectors.problem_verdict(problem=problem),
         "window_days": selectors.verdict_window_days(),
         "can_manage": can_manage,

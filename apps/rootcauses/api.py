@@ -11,10 +11,15 @@ the last 30 days.
 
 `GET /api/v1/root-causes/candidates/` lists the candidate new root causes (rootcauses:read;
 only those whose every case the caller may see); `POST …/candidates/{id}/accept/` (admins),
-`…/merge/` and `…/dismiss/` (supervisors and admins) decide on one (rootcauses:write).
+`…/merge/` and `…/dismiss/` (supervisors and admins) decide on one (rootcauses:write);
+`…/problem/` opens a problem from one (supervisors and admins; rootcauses:write and
+problems:write).
 `GET /api/v1/root-causes/report/` is the root-cause report (rootcauses:read): per root cause,
 the cases of a period, contacts affected, handle time, reopen and FCR rates, the trend
 against the period before and active spikes (selectors.top_root_causes).
+`GET /api/v1/root-causes/dashboard/` is the owners' dashboard (rootcauses:read;
+apps/rootcauses/dashboard.py): the report of the causes an owner team owns, over every case,
+with their active spikes and open problems — for stakeholders, supervisors and admins.
 """
 
 import django_filters
@@ -23,19 +28,23 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.accounts.models import AgentProfile, Team, role_of
 from apps.api.filters import IdFilter
+from apps.api.models import ApiToken
 from apps.api.pagination import CxCursorPagination
 from apps.api.permissions import HasScope
 from apps.api.serializers import StrictInputSerializer
+from apps.problems.api import ProblemOutput
 
-from . import selectors, services
+from . import dashboard, selectors, services
+from .dashboard import DashboardInput
 from .models import RootCause, RootCauseCandidate, RootCauseSpike
-from .report import ReportInput, ReportOutput, report_payload
+from .report import ReportInput, ReportOutput, ReportRowOutput, report_payload
 
 
 class AdminWrites(BasePermission):
@@ -299,6 +308,27 @@ class CandidateMergeInput(StrictInputSerializer):
     )
 
 
+class CandidateProblemInput(StrictInputSerializer):
+    title = serializers.CharField(max_length=200)
+    root_cause = serializers.PrimaryKeyRelatedField(
+        queryset=RootCause.objects.all(),
+        required=False,
+        help_text="The problem's root cause; an open candidate is merged into it (required)",
+    )
+    owner_team = serializers.PrimaryKeyRelatedField(
+        queryset=Team.objects.all(), required=False, help_text="Default: the root cause's"
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10000)
+    tracker_url = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class ProblemFromCandidateOutput(serializers.Serializer):
+    problem = ProblemOutput()
+    cases = serializers.ListField(
+        child=serializers.IntegerField(), help_text="The case ids listed under it"
+    )
+
+
 class RootCauseCandidateFilter(django_filters.FilterSet):
     state = django_filters.ChoiceFilter(
         choices=RootCauseCandidate.State.choices, help_text="Default: open"
@@ -382,6 +412,32 @@ class RootCauseCandidateViewSet(
         return self._answer(candidate.pk)
 
     @extend_schema(
+        summary="Open a problem from a candidate, listing its cases under it",
+        description=(
+            "Supervisors and admins; scopes rootcauses:write and problems:write. An open "
+            "candidate is merged into `root_cause` first (its untagged cases are tagged with "
+            "it); an accepted or merged one keeps its node. Each case listed is audited."
+        ),
+        request=CandidateProblemInput,
+        responses={201: ProblemFromCandidateOutput},
+    )
+    @action(detail=True, methods=["post"])
+    def problem(self, request, pk=None):
+        from apps.problems import services as problem_services
+
+        token = request.auth
+        if isinstance(token, ApiToken) and not token.has_scope("problems:write"):
+            raise PermissionDenied("This token lacks the problems:write scope.")
+        candidate = self.get_object()
+        data = CandidateProblemInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        problem, linked = problem_services.problem_from_candidate(
+            candidate_id=candidate.pk, actor=request.user, **data.validated_data
+        )
+        body = {"problem": problem, "cases": linked}
+        return Response(ProblemFromCandidateOutput(body).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
         summary="Dismiss a candidate: its cases are not proposed again",
         request=None,
         responses={200: RootCauseCandidateOutput},
@@ -418,3 +474,74 @@ class RootCauseReportView(APIView):
             period=period, filters=data.validated_data["filters"], user=request.user
         )
         return Response(ReportOutput(report_payload(rows, period)).data)
+
+
+# --- the owners' dashboard ----------------------------------------------------------------
+
+
+class DashboardProblemOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+    root_cause = serializers.IntegerField(source="root_cause_id")
+    path = serializers.CharField(source="root_cause.path")
+    owner_team = serializers.IntegerField(source="owner_team_id")
+    cases = serializers.IntegerField(source="case_count", help_text="Cases listed under it")
+    updated_at = serializers.DateTimeField()
+
+
+class DashboardTotalsOutput(serializers.Serializer):
+    cases = serializers.IntegerField()
+    handle_seconds = serializers.IntegerField()
+    previous_cases = serializers.IntegerField()
+    trend_percent = serializers.FloatField(allow_null=True)
+
+
+class DashboardOutput(serializers.Serializer):
+    period = serializers.DictField()
+    previous_period = serializers.DictField()
+    owner_teams = serializers.ListField(
+        child=serializers.IntegerField(), allow_null=True, help_text="null: every team"
+    )
+    totals = DashboardTotalsOutput()
+    results = ReportRowOutput(many=True)
+    active_spikes = RootCauseSpikeOutput(many=True)
+    open_problems = DashboardProblemOutput(many=True)
+
+
+class RootCauseDashboardView(APIView):
+    """`GET /api/v1/root-causes/dashboard/`: the owners' dashboard (rootcauses:read)."""
+
+    scope_resource = "rootcauses"
+    permission_classes = [IsAuthenticated, HasScope]
+
+    @extend_schema(
+        summary="The root-cause owners' dashboard: their causes, spikes and open problems",
+        parameters=[DashboardInput],
+        responses={200: DashboardOutput},
+        description=(
+            "For the owner teams you may see (stakeholders: theirs; supervisors and admins: "
+            "every team, or `owner_team`): the top root causes they own over every case "
+            "opened in [from, to) (as the report's rows), the totals and their trend against "
+            "the period just before, the active spikes of those causes and the problems not "
+            "fixed yet. Agents: 403. No customer data."
+        ),
+    )
+    def get(self, request):
+        teams = dashboard.dashboard_teams(request.user)
+        data = DashboardInput(data=request.query_params.dict(), context={"teams": teams})
+        data.is_valid(raise_exception=True)
+        board = dashboard.owners_dashboard(
+            user=request.user,
+            period=data.validated_data["period"],
+            owner_team_ids=data.validated_data["owner_team_ids"],
+        )
+        payload = report_payload(board.rows, board.period)
+        payload.update(
+            owner_teams=None if board.owner_team_ids is None else list(board.owner_team_ids),
+            totals=board.totals,
+            active_spikes=board.spikes,
+            open_problems=board.open_problems,
+        )
+        return Response(DashboardOutput(payload).data)

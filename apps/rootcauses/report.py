@@ -2,7 +2,7 @@
 /api/v1/root-causes/report/`), the page (/root-causes/report/) and its CSV export: one
 validation of the query parameters, one shape of a row."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef
@@ -47,15 +47,21 @@ class ReportInput(StrictInputSerializer):
         return value
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        end = attrs.get("to") or timezone.now()
-        start = attrs.get("from") or end - timedelta(days=DEFAULT_DAYS)
-        if start >= end:
-            raise serializers.ValidationError({"to": ["Must be after from."]})
-        if end - start > timedelta(days=MAX_DAYS):
-            raise serializers.ValidationError({"from": [f"At most {MAX_DAYS} days."]})
-        attrs["period"] = ReportPeriod(start=start, end=end)
+        attrs["period"] = period_between(attrs.get("from"), attrs.get("to"))
         attrs["filters"] = ReportFilters(team_id=attrs.get("team"), channel=attrs.get("channel"))
         return attrs
+
+
+def period_between(start: datetime | None, end: datetime | None) -> ReportPeriod:
+    """[start, end), by default the DEFAULT_DAYS up to now; a ValidationError naming the
+    field for an empty or too long one (the report's and the dashboard's rule)."""
+    end = end or timezone.now()
+    start = start or end - timedelta(days=DEFAULT_DAYS)
+    if start >= end:
+        raise serializers.ValidationError({"to": ["Must be after from."]})
+    if end - start > timedelta(days=MAX_DAYS):
+        raise serializers.ValidationError({"from": [f"At most {MAX_DAYS} days."]})
+    return ReportPeriod(start=start, end=end)
 
 
 ReportInput._declared_fields["from"] = ReportInput._declared_fields.pop("from_")

@@ -240,6 +240,8 @@ class ReportPeriod:
 class ReportFilters:
     team_id: int | None = None  # the case's current team
     channel: str | None = None  # the case's channel
+    # The root causes owned by these teams only (the owners' dashboard); None: every cause.
+    owner_team_ids: tuple[int, ...] | None = None
 
 
 @dataclass
@@ -307,13 +309,22 @@ def report_teams(user: Any) -> QuerySet[Any] | None:
 
 
 def top_root_causes(
-    *, period: ReportPeriod, filters: ReportFilters, user: Any, limit: int | None = None
+    *,
+    period: ReportPeriod,
+    filters: ReportFilters,
+    user: Any,
+    limit: int | None = None,
+    every_case: bool = False,
 ) -> list[ReportRow]:
     """Per root cause with cases in the period or the one before, by cases (most first):
     cases, contacts affected, handle-time cost, reopen and FCR rates, the trend and whether
     a spike is active. A constant number of queries (≤ 10, plus the extra columns'),
     whatever the period: the daily rollups answer the built days (apps/rootcauses/rollups.py),
-    the rows the rest."""
+    the rows the rest.
+
+    The cases counted are those the user may see (report_teams), or — `every_case`, for the
+    owners' dashboard (apps/rootcauses/dashboard.py), whose figures name no customer —
+    every team's: an owner team's causes are worked by other teams' agents."""
     if not user.is_authenticated or not user.is_active:
         return []
     cases = Q()
@@ -321,7 +332,13 @@ def top_root_causes(
         cases &= Q(team_id=filters.team_id)
     if filters.channel:
         cases &= Q(channel=filters.channel)
-    teams = report_teams(user)
+    if filters.owner_team_ids is not None:
+        cases &= Q(
+            root_cause_id__in=RootCause.objects.filter(
+                owner_team_id__in=filters.owner_team_ids
+            ).values("pk")
+        )
+    teams = None if every_case else report_teams(user)
     if teams is not None:
         cases &= Q(team_id__in=teams)
     before = period.previous()

@@ -32,7 +32,7 @@ from django.db.models import Max, Q
 from django.urls import reverse
 from django.utils import timezone
 
-from apps.accounts.models import Team
+from apps.accounts.models import AgentProfile, Team, role_of
 from apps.cases.models import Case
 from apps.core.errors import DomainError
 from apps.core.queue import enqueue_each
@@ -461,8 +461,13 @@ def spike_alert(*, spike_id: int, now: datetime | None = None) -> bool:
     spike = RootCauseSpike.objects.select_related("root_cause", "root_cause__owner_team").get(
         pk=spike_id
     )
-    members = User.objects.filter(teams=spike.root_cause.owner_team_id, is_active=True)
+    members = User.objects.filter(
+        teams=spike.root_cause.owner_team_id, is_active=True
+    ).select_related("profile")
     text = spike_text(spike)
+    # Stakeholders open their dashboard (the spikes page is not theirs:
+    # apps/accounts/confinement.py); everyone else the spikes page.
+    dashboard_url = f"{reverse('rootcauses:dashboard')}?owner_team={spike.root_cause.owner_team_id}"
     notifications.notify_many(
         [
             notifications.Notice(
@@ -471,7 +476,9 @@ def spike_alert(*, spike_id: int, now: datetime | None = None) -> bool:
                 None,
                 text,
                 f"spike:{spike.pk}",
-                reverse("rootcauses:spikes"),
+                dashboard_url
+                if role_of(member) == AgentProfile.Role.STAKEHOLDER
+                else reverse("rootcauses:spikes"),
             )
             for member in members.order_by("pk")
         ],

@@ -14,4 +14,7 @@ urlpatterns = [
     ),
     path("report/", views.report_page, name="report"),
     path("report.csv", views.report_csv, name="report-csv"),
+    path("dashboard/", views.dashboard_page, name="dashboard"),
+    path("dashboard.csv", views.dashboard_csv, name="dashboard-csv"),
+    path("dashboard/cases/", views.dashboard_cases, name="dashboard-cases"),
 ]

@@ -67,6 +67,14 @@ def when(value: datetime | None, mode: str = ""):
     return times.time_element(value, mode)
 
 
+@register.filter
+def is_stakeholder(user) -> bool:
+    """The user is a stakeholder: base.html shows them only their links."""
+    from apps.accounts.confinement import is_stakeholder as stakeholder
+
+    return stakeholder(user)
+
+
 @register.filter(is_safe=True)
 def reveal(value) -> str:
     """Customer text for an HTML page: escaped, hidden characters shown as named markers.

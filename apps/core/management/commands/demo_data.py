@@ -151,6 +151,8 @@ class Command(BaseCommand):
             "    sam.super    — supervisor of Billing and Logistics\n"
             "    noah.kim     — agent in Customer Care: answers the demo chats\n"
             "    admin        — admin, sees everything, admin site\n"
+            "    ines.owner   — stakeholder of Billing: its root-cause dashboard and problems,\n"
+            "                   no customer named\n"
             "    (every login: .venv/bin/python manage.py demo_data --list)\n"
             f"  chat as a customer: {base}{chat}\n"
             "  web, Celery worker and beat are running; Ctrl-C stops all three.\n"
