@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.rootcauses",
     "apps.feedback",
     "apps.problems",
+    "apps.console",
 ]
 
 MIDDLEWARE = [

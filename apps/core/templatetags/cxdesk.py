@@ -93,3 +93,13 @@ def login_address_failure_limit() -> int:
     from apps.accounts.lockout import address_failure_limit
 
     return address_failure_limit()
+
+
+@register.filter
+def can_supervise(user) -> bool:
+    """Whether the user is a supervisor or an admin (the console's link in the header)."""
+    from apps.accounts.models import AgentProfile, role_of
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return role_of(user) in (AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN)
