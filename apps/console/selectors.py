@@ -67,7 +67,7 @@ class ConsoleScope:
         if role not in (AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN):
             raise NotAllowed("the console is for supervisors and admins")
         is_admin = role == AgentProfile.Role.ADMIN
-        teams_qs = Team.objects.all() if is_admin else user.teams.all()
+        teams_qs = Team.objects.all() if is_admin else Team.objects.filter(members=user.pk)
         teams = tuple(teams_qs.order_by("name", "pk").values_list("pk", "name"))
         if team_id is not None and team_id not in {pk for pk, _ in teams}:
             raise NotAllowed("that team is not one of yours")
@@ -151,9 +151,7 @@ def _names(user_ids: set[int]) -> dict[int, str]:
 
 def _name_of(user: Any) -> str:
     profile = getattr(user, "profile", None)
-    return (
-        (profile.display_name if profile else "") or user.get_full_name() or user.get_username()
-    )
+    return (profile.display_name if profile else "") or user.get_full_name() or user.get_username()
 
 
 def _team_members(team_ids: set[int]) -> dict[int, list[tuple[int, str]]]:

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -30,7 +30,7 @@ MONITOR_POLL_SECONDS = 5
 WALLBOARD_POLL_SECONDS = 10
 
 
-def _scope(request: HttpRequest, source: dict | None = None) -> selectors.ConsoleScope:
+def _scope(request, source: dict | None = None) -> selectors.ConsoleScope:
     raw = (source if source is not None else request.GET).get("team", "")
     team_id: int | None = None
     if raw:
@@ -58,7 +58,7 @@ def _monitor_context(scope: selectors.ConsoleScope) -> dict:
 @poll_401_when_signed_out
 @login_required
 @require_safe
-def monitor_page(request: HttpRequest) -> HttpResponse:
+def monitor_page(request) -> HttpResponse:
     """The live SLA monitor; an htmx poll gets the monitor part alone."""
     scope = _scope(request)
     template = "console/_monitor.html" if request.htmx else "console/monitor.html"
@@ -68,7 +68,7 @@ def monitor_page(request: HttpRequest) -> HttpResponse:
 @poll_401_when_signed_out
 @login_required
 @require_safe
-def wallboard_page(request: HttpRequest) -> HttpResponse:
+def wallboard_page(request) -> HttpResponse:
     """The monitor for a wall TV: large figures, no controls, refreshing itself."""
     scope = _scope(request)
     context = {
@@ -82,13 +82,13 @@ def wallboard_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_safe
-def workload_page(request: HttpRequest) -> HttpResponse:
+def workload_page(request) -> HttpResponse:
     scope = _scope(request)
     context = {"scope": scope, "workload": selectors.workload(scope)}
     return render(request, "console/workload.html", context)
 
 
-def _back(request: HttpRequest, scope: selectors.ConsoleScope, name: str) -> HttpResponse:
+def _back(request, scope: selectors.ConsoleScope, name: str) -> HttpResponse:
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
@@ -99,7 +99,7 @@ def _back(request: HttpRequest, scope: selectors.ConsoleScope, name: str) -> Htt
     return redirect(target)
 
 
-def _after_action(request: HttpRequest, scope: selectors.ConsoleScope, error: str = ""):
+def _after_action(request, scope: selectors.ConsoleScope, error: str = ""):
     if request.htmx:
         context = _monitor_context(scope)
         context["action_error"] = error
@@ -111,7 +111,7 @@ def _after_action(request: HttpRequest, scope: selectors.ConsoleScope, error: st
 
 @login_required
 @require_POST
-def case_assign(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_assign(request, case_id: int) -> HttpResponse:
     """Reassign a case of the scope's teams to a member of its team (empty: unassign)."""
     scope = _scope(request, request.POST)
     case = selectors.can_act_on(scope, case_id)
@@ -140,7 +140,7 @@ def case_assign(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def case_priority(request: HttpRequest, case_id: int) -> HttpResponse:
+def case_priority(request, case_id: int) -> HttpResponse:
     """Change the priority of a case of the scope's teams."""
     scope = _scope(request, request.POST)
     case = selectors.can_act_on(scope, case_id)
@@ -158,7 +158,7 @@ def case_priority(request: HttpRequest, case_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def agent_capacity(request: HttpRequest, user_id: int) -> HttpResponse:
+def agent_capacity(request, user_id: int) -> HttpResponse:
     """Set an agent's capacity (most open cases); the agent must be in the scope's teams."""
     scope = _scope(request, request.POST)
     agent = get_user_model().objects.filter(pk=user_id, teams__in=scope.team_ids).first()

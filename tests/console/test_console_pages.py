@@ -90,7 +90,8 @@ def test_reassign_in_place_is_audited_and_answers_the_refreshed_monitor(
     assert at_risk.assignee == bea
     event = CaseEvent.objects.get(case=at_risk, kind=CaseEvent.Kind.ASSIGNEE)
     assert event.actor == supervisor
-    assert event.before["id"] == agent.pk and event.after["id"] == bea.pk
+    assert event.before["id"] == agent.pk
+    assert event.after["id"] == bea.pk
 
 
 def test_reassign_without_javascript_redirects_back_with_a_message(client, supervisor, at_risk):
