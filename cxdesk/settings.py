@@ -357,6 +357,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.rootcauses.tasks.build_rollups",
         "schedule": env.int("CXDESK_ROOTCAUSE_ROLLUP_SECONDS", default=300),
     },
+    "build-volume-rollups": {
+        "task": "apps.console.tasks.build_rollups",
+        "schedule": env.int("CXDESK_VOLUME_ROLLUP_SECONDS", default=300),
+    },
     "detect-root-cause-spikes": {
         "task": "apps.rootcauses.tasks.detect_spikes",
         "schedule": env.int("CXDESK_SPIKE_SWEEP_SECONDS", default=900),
