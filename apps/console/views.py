@@ -8,6 +8,9 @@ through the case services (audited, announced), only on cases of the scope's tea
 another team's), and answer with the refreshed monitor (htmx) or a redirect back.
 """
 
+import csv
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -15,16 +18,18 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from apps.accounts import services as account_services
 from apps.cases import services as case_services
-from apps.cases.models import Case
+from apps.cases.models import Case, Channel
 from apps.core.errors import DomainError
 from apps.core.polling import poll_401_when_signed_out
+from apps.sla.models import Metric
 
-from . import selectors
+from . import reports, selectors
 
 MONITOR_POLL_SECONDS = 5
 WALLBOARD_POLL_SECONDS = 10
@@ -175,3 +180,100 @@ def agent_capacity(request, user_id: int) -> HttpResponse:
     else:
         messages.success(request, f"Capacity of {agent.get_username()} saved.")
     return _back(request, scope, "console:workload")
+
+
+def _report_input(request, scope: selectors.ConsoleScope) -> "reports.ReportInput":
+    data = reports.ReportInput(
+        data={k: v for k, v in request.GET.items() if v != ""}, context={"user": request.user}
+    )
+    data.is_valid()
+    return data
+
+
+def _report(data: "reports.ReportInput", user) -> dict | None:
+    if data.errors:
+        return None
+    valid = data.validated_data
+    period = valid["period"]
+    return reports.center_report(
+        user=user,
+        start=period.start,
+        end=period.end,
+        filters=reports.Filters(
+            team_id=valid.get("team"), channel=valid.get("channel"), priority=valid.get("priority")
+        ),
+    )
+
+
+@login_required
+@require_safe
+def reports_page(request):
+    """The period's report beside the period before it, with its CSV."""
+    scope = _scope(request, {})  # the team is a report filter here, validated by the input
+    data = _report_input(request, scope)
+    report = _report(data, request.user)
+    zone = timezone.get_default_timezone()
+    period = report["period"] if report else None
+    context = {
+        "scope": scope,
+        "report": report,
+        "attainment": _attainment_rows(report) if report else [],
+        "errors": data.errors,
+        "from_value": request.GET.get("from")
+        or (period and period["from"].astimezone(zone).date().isoformat()),
+        "to_value": request.GET.get("to")
+        or (
+            period
+            and (period["to"].astimezone(zone) - timedelta(microseconds=1)).date().isoformat()
+        ),
+        "team_value": request.GET.get("team", ""),
+        "channel_value": request.GET.get("channel", ""),
+        "priority_value": request.GET.get("priority", ""),
+        "channels": Channel.choices,
+        "priorities": Case.Priority.choices,
+        "csv_query": request.GET.urlencode(),
+    }
+    return render(request, "console/reports.html", context, status=400 if data.errors else 200)
+
+
+def _attainment_rows(report: dict) -> list[dict]:
+    before = {row["metric"]: row for row in report["sla_previous"]["attainment"]}
+    labels = dict(Metric.choices)
+    return [
+        {
+            **row,
+            "label": labels.get(row["metric"], row["metric"]),
+            "previous": before.get(row["metric"], {}).get("percent"),
+        }
+        for row in report["sla"]["attainment"]
+    ]
+
+
+def _cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return "" if value is None else value
+
+
+@login_required
+@require_safe
+def reports_csv(request):
+    """Every table of the report as rows of one CSV: section, key, figure, this period,
+    the previous period."""
+    scope = _scope(request, {})
+    data = _report_input(request, scope)
+    report = _report(data, request.user)
+    if report is None:
+        return HttpResponse(
+            "; ".join(f"{k}: {' '.join(map(str, v))}" for k, v in data.errors.items()),
+            status=400,
+            content_type="text/plain",
+        )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="cxdesk-report.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["section", "key", "figure", "period", "previous_period"])
+    for row in reports.csv_rows(report):
+        writer.writerow([_cell(value) for value in row])
+    return response
