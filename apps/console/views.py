@@ -232,6 +232,7 @@ def reports_page(request):
         "channels": Channel.choices,
         "priorities": Case.Priority.choices,
         "csv_query": request.GET.urlencode(),
+        "period_days": round((period["to"] - period["from"]) / timedelta(days=1)) if period else 0,
     }
     return render(request, "console/reports.html", context, status=400 if data.errors else 200)
 

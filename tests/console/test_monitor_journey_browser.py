@@ -96,6 +96,15 @@ def test_supervisor_sees_a_case_at_risk_appear_and_reassigns_it(
     visitor.collect("wallboard")
     assert visitor.violations == []
 
+    # The report of the last 30 days: the case is counted, the page is accessible.
+    page.set_viewport_size({"width": 1440, "height": 900})
+    page.goto(base + "/console/reports/")
+    assert page.locator("#report-cases").inner_text() == "2"
+    assert_accessible(page, "reports")
+    shot(page, "reports-1440")
+    visitor.collect("reports")
+    assert visitor.violations == []
+
     # Bea's queue shows the case now.
     agent_view = Visitor(chromium, base)
     agent_view.sign_in("bea")
