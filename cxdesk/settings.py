@@ -357,6 +357,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.rootcauses.tasks.build_rollups",
         "schedule": env.int("CXDESK_ROOTCAUSE_ROLLUP_SECONDS", default=300),
     },
+    "weekly-reports": {
+        "task": "apps.console.tasks.weekly_reports",
+        "schedule": 3600,
+    },
     "build-volume-rollups": {
         "task": "apps.console.tasks.build_rollups",
         "schedule": env.int("CXDESK_VOLUME_ROLLUP_SECONDS", default=300),

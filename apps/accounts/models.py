@@ -59,6 +59,10 @@ class AgentProfile(models.Model):
         blank=True,
         help_text="The most open cases this agent should hold at once; empty for no limit",
     )
+    # Supervisors get the weekly report by e-mail unless they turn it off (settings page).
+    weekly_report = models.BooleanField(
+        default=True, help_text="E-mail me the weekly report (supervisors and admins)"
+    )
 
     def __str__(self) -> str:
         return f"{self.display_name or self.user.get_username()} ({self.get_role_display()})"

@@ -90,3 +90,20 @@ def agent_set_capacity(*, user: User, max_open_cases: int | None) -> int | None:
         profile.max_open_cases = max_open_cases
         profile.save(update_fields=["max_open_cases"])
     return max_open_cases
+
+
+def agent_wants_weekly_report(user: User) -> bool:
+    profile = AgentProfile.objects.filter(user=user).only("weekly_report").first()
+    return profile.weekly_report if profile else True
+
+
+@transaction.atomic
+def agent_set_weekly_report(*, user: User, on: bool) -> bool:
+    """Whether the weekly report is e-mailed to the user (apps/console/services.py)."""
+    profile, _ = AgentProfile.objects.select_for_update().get_or_create(
+        user=user, defaults={"display_name": user.get_full_name()}
+    )
+    if profile.weekly_report != on:
+        profile.weekly_report = on
+        profile.save(update_fields=["weekly_report"])
+    return on

@@ -1,6 +1,7 @@
 """The console's daily rollups: what the supervisors' reports count per day, team, channel
 and priority (apps/console/rollups.py says how they stay exact)."""
 
+from django.conf import settings
 from django.db import models
 
 from apps.accounts.models import Team
@@ -69,3 +70,45 @@ class VolumeRollupCell(models.Model):
 
     def __str__(self) -> str:
         return f"Volume cell of day #{self.day_id}: {self.team_id}/{self.channel}/{self.priority}"
+
+
+class WeeklyReport(models.Model):
+    """The weekly summary e-mailed to one supervisor for one week: written once per person
+    and week (the constraint), then sent through an outbox (apps/console/services.py)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to be sent"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="weekly_reports"
+    )
+    week_start = models.DateTimeField(help_text="Monday 00:00 of the week reported (TIME_ZONE)")
+    week_end = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-week_start", "recipient_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "week_start"], name="weekly_report_once_per_week"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"],
+                condition=models.Q(status__in=["pending", "sending"]),
+                name="weekly_report_due_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Weekly report of {self.week_start:%Y-%m-%d} to user #{self.recipient_id}"

@@ -259,3 +259,19 @@ def csv_rows(report: dict[str, Any]) -> list[list[Any]]:
             for name in ("open_follow_ups", "at_risk_customers", "active_spikes")
         ),
     ]
+
+
+def attainment_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The attainment per target, with its label and the previous period's percent."""
+    from apps.sla.models import Metric
+
+    before = {row["metric"]: row for row in report["sla_previous"]["attainment"]}
+    labels = dict(Metric.choices)
+    return [
+        {
+            **row,
+            "label": labels.get(row["metric"], row["metric"]),
+            "previous": before.get(row["metric"], {}).get("percent"),
+        }
+        for row in report["sla"]["attainment"]
+    ]

@@ -27,7 +27,6 @@ from apps.cases import services as case_services
 from apps.cases.models import Case, Channel
 from apps.core.errors import DomainError
 from apps.core.polling import poll_401_when_signed_out
-from apps.sla.models import Metric
 
 from . import reports, selectors
 
@@ -217,7 +216,7 @@ def reports_page(request):
     context = {
         "scope": scope,
         "report": report,
-        "attainment": _attainment_rows(report) if report else [],
+        "attainment": reports.attainment_rows(report) if report else [],
         "errors": data.errors,
         "from_value": request.GET.get("from")
         or (period and period["from"].astimezone(zone).date().isoformat()),
@@ -235,19 +234,6 @@ def reports_page(request):
         "period_days": round((period["to"] - period["from"]) / timedelta(days=1)) if period else 0,
     }
     return render(request, "console/reports.html", context, status=400 if data.errors else 200)
-
-
-def _attainment_rows(report: dict) -> list[dict]:
-    before = {row["metric"]: row for row in report["sla_previous"]["attainment"]}
-    labels = dict(Metric.choices)
-    return [
-        {
-            **row,
-            "label": labels.get(row["metric"], row["metric"]),
-            "previous": before.get(row["metric"], {}).get("percent"),
-        }
-        for row in report["sla"]["attainment"]
-    ]
 
 
 def _cell(value: object) -> object:
