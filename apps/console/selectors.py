@@ -25,7 +25,7 @@ Definitions (also in docs/architecture.md, "Supervisor console"):
   of each), so the teams' rows add up to the center's.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -124,9 +124,6 @@ class Monitor:
     soonest: list[Case]
     unassigned: list[Case]
     waiting: list[Case]
-    # The members of each team of the listed cases, for reassigning in place: team id →
-    # [(user id, name)], by name.
-    members: dict[int, list[tuple[int, str]]] = field(default_factory=dict)
 
 
 def _tallies(rows: list[dict[str, Any]], key: str, labels: dict[Any, str]) -> list[Tally]:
@@ -223,7 +220,6 @@ def monitor(scope: ConsoleScope, *, now: datetime | None = None) -> Monitor:
 
     team_names = scope.team_names
     agent_names = _names({row["assignee_id"] for row in by_agent})
-    listed = [*soonest, *unassigned, *waiting]
     teams = _tallies(by_team, "team_id", team_names)
     teams.sort(key=lambda t: (t.key is None, t.label.lower()))
     agents = _tallies(by_agent, "assignee_id", agent_names)
@@ -231,9 +227,6 @@ def monitor(scope: ConsoleScope, *, now: datetime | None = None) -> Monitor:
     channels = _tallies(by_channel, "channel", dict(Channel.choices))
     priorities = _tallies(by_priority, "priority", dict(Case.Priority.choices))
     priorities.sort(key=lambda t: _PRIORITY_ORDER.get(t.key, 99))
-    members = _team_members({case.team_id for case in listed if case.team_id})
-    for case in listed:  # whom each row's "assign" offers: its team's members
-        case.console_members = members.get(case.team_id, []) if case.team_id else []  # type: ignore[attr-defined]
     return Monitor(
         now=now,
         totals=Tally(key=None, label="All", **totals),
@@ -244,7 +237,6 @@ def monitor(scope: ConsoleScope, *, now: datetime | None = None) -> Monitor:
         soonest=soonest,
         unassigned=unassigned,
         waiting=waiting,
-        members=members,
     )
 
 

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from apps.accounts import services as account_services
 from apps.cases import services as case_services
@@ -114,13 +114,24 @@ def _after_action(request, scope: selectors.ConsoleScope, error: str = ""):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def case_assign(request, case_id: int) -> HttpResponse:
-    """Reassign a case of the scope's teams to a member of its team (empty: unassign)."""
-    scope = _scope(request, request.POST)
+    """Reassign a case of the scope's teams to a member of its team (empty: unassign).
+    GET: the form (in the row, by htmx; a page of its own without JavaScript)."""
+    scope = _scope(request, request.POST if request.method == "POST" else request.GET)
     case = selectors.can_act_on(scope, case_id)
     if case is None:
         raise Http404("no such case in your teams")
+    if request.method != "POST":
+        monitor = reverse("console:monitor")
+        context = {
+            "scope": scope,
+            "case": case,
+            "members": selectors.reassign_choices(case),
+            "next": f"{monitor}?team={scope.team_id}" if scope.team_id else monitor,
+        }
+        template = "console/_assign_form.html" if request.htmx else "console/assign.html"
+        return render(request, template, context)
     raw = request.POST.get("assignee", "")
     allowed = {pk for pk, _ in selectors.reassign_choices(case)}
     try:

@@ -74,6 +74,20 @@ def test_a_case_appearing_at_risk_shows_on_the_next_poll(client, supervisor, tea
     assert case.reference in after.decode()
 
 
+def test_the_reassign_form_in_the_row_and_as_a_page(client, supervisor, team, at_risk, agent):
+    bea = AgentFactory(username="bea", first_name="Bea", teams=[team])
+    client.force_login(supervisor)
+    url = reverse("console:case-assign", args=[at_risk.pk])
+    part = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert part.lstrip().startswith("<form")
+    assert "data-editing" in part
+    assert f'<option value="{bea.pk}">' in part
+    assert f'<option value="{agent.pk}" selected>' in part
+    page = client.get(url)
+    assert page.status_code == 200
+    assert f"Reassign {at_risk.reference}" in page.content.decode()
+
+
 def test_reassign_in_place_is_audited_and_answers_the_refreshed_monitor(
     client, supervisor, team, at_risk, agent
 ):
@@ -162,6 +176,7 @@ def test_another_teams_case_is_404_and_an_agent_403(
     theirs = CaseFactory(team=other_team, status="open")
     client.force_login(supervisor)
     data = {"priority": "high", "assignee": ""}
+    assert client.get(reverse("console:case-assign", args=[theirs.pk])).status_code == 404
     assert client.post(reverse(action, args=[theirs.pk]), data).status_code == 404
     client.force_login(agent)
     assert client.post(reverse(action, args=[theirs.pk]), data).status_code == 403
