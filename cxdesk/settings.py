@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "apps.rootcauses",
     "apps.feedback",
     "apps.problems",
+    "apps.console",
 ]
 
 MIDDLEWARE = [
@@ -358,6 +359,14 @@ CELERY_BEAT_SCHEDULE = {
     "build-root-cause-rollups": {
         "task": "apps.rootcauses.tasks.build_rollups",
         "schedule": env.int("CXDESK_ROOTCAUSE_ROLLUP_SECONDS", default=300),
+    },
+    "weekly-reports": {
+        "task": "apps.console.tasks.weekly_reports",
+        "schedule": 3600,
+    },
+    "build-volume-rollups": {
+        "task": "apps.console.tasks.build_rollups",
+        "schedule": env.int("CXDESK_VOLUME_ROLLUP_SECONDS", default=300),
     },
     "detect-root-cause-spikes": {
         "task": "apps.rootcauses.tasks.detect_spikes",

@@ -15,6 +15,7 @@ urlpatterns = [
     path("root-causes/", include("apps.rootcauses.urls")),  # spikes, report, candidates
     path("feedback/", include("apps.feedback.urls")),  # surveys (public) and follow-ups
     path("problems/", include("apps.problems.urls")),
+    path("console/", include("apps.console.urls")),  # supervisors: monitor, wallboard, workload
     path("chats/", include("apps.chat.console_urls")),  # agents' chat console
     # The admin's sign-in page offers "Forgotten your password?" when this name exists.
     path(

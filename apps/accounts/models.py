@@ -56,6 +56,17 @@ class AgentProfile(models.Model):
     # The zone every time on the agent's pages is shown in (apps/accounts/timezones.py);
     # empty until they choose one or their browser reports its own.
     time_zone = models.CharField(max_length=64, blank=True, validators=[validate_time_zone])
+    # The most open cases the agent should hold at once (the supervisor console's workload
+    # shows who is over it); empty for no limit.
+    max_open_cases = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="The most open cases this agent should hold at once; empty for no limit",
+    )
+    # Supervisors get the weekly report by e-mail unless they turn it off (settings page).
+    weekly_report = models.BooleanField(
+        default=True, help_text="E-mail me the weekly report (supervisors and admins)"
+    )
 
     def __str__(self) -> str:
         return f"{self.display_name or self.user.get_username()} ({self.get_role_display()})"

@@ -67,3 +67,43 @@ def agent_set_time_zone(*, user: User, time_zone: str, only_if_unset: bool = Fal
         profile.time_zone = time_zone
         profile.save(update_fields=["time_zone"])
     return time_zone
+
+
+class InvalidCapacity(DomainError):
+    code = "invalid_capacity"
+    field = "max_open_cases"
+
+
+MAX_CAPACITY = 10_000
+
+
+@transaction.atomic
+def agent_set_capacity(*, user: User, max_open_cases: int | None) -> int | None:
+    """Set the most open cases the agent should hold at once (None: no limit); the
+    supervisor console's workload shows who is over it. Returns the capacity in force."""
+    if max_open_cases is not None and not 0 <= max_open_cases <= MAX_CAPACITY:
+        raise InvalidCapacity(f"a capacity is a number of open cases from 0 to {MAX_CAPACITY}")
+    profile, _ = AgentProfile.objects.select_for_update().get_or_create(
+        user=user, defaults={"display_name": user.get_full_name()}
+    )
+    if profile.max_open_cases != max_open_cases:
+        profile.max_open_cases = max_open_cases
+        profile.save(update_fields=["max_open_cases"])
+    return max_open_cases
+
+
+def agent_wants_weekly_report(user: User) -> bool:
+    profile = AgentProfile.objects.filter(user=user).only("weekly_report").first()
+    return profile.weekly_report if profile else True
+
+
+@transaction.atomic
+def agent_set_weekly_report(*, user: User, on: bool) -> bool:
+    """Whether the weekly report is e-mailed to the user (apps/console/services.py)."""
+    profile, _ = AgentProfile.objects.select_for_update().get_or_create(
+        user=user, defaults={"display_name": user.get_full_name()}
+    )
+    if profile.weekly_report != on:
+        profile.weekly_report = on
+        profile.save(update_fields=["weekly_report"])
+    return on

@@ -10,6 +10,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("settings/", views.account_settings, name="account-settings"),
     path("settings/time-zone/", views.account_time_zone, name="account-time-zone"),
+    path("settings/weekly-report/", views.account_weekly_report, name="account-weekly-report"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(

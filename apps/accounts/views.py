@@ -98,7 +98,11 @@ def account_settings(request):
     return render(
         request,
         "registration/account_settings.html",
-        {"form": form, "current_zone": current},
+        {
+            "form": form,
+            "current_zone": current,
+            "weekly_report": services.agent_wants_weekly_report(request.user),
+        },
         status=status,
     )
 
@@ -116,3 +120,13 @@ def account_time_zone(request):
         return HttpResponseBadRequest(exc.message, content_type="text/plain; charset=utf-8")
     timezones.remember(request, zone)
     return HttpResponse(status=204)
+
+
+@login_required
+@require_POST
+def account_weekly_report(request):
+    """Turn the weekly report e-mail on or off (a checkbox: absent means off)."""
+    on = request.POST.get("weekly_report") == "on"
+    services.agent_set_weekly_report(user=request.user, on=on)
+    messages.success(request, "Weekly report e-mails on." if on else "Weekly report e-mails off.")
+    return redirect("account-settings")

@@ -23,6 +23,10 @@ class ApiToken(models.Model):
         SURVEYS_READ = "surveys:read", "Read customer survey answers and figures"
         PROBLEMS_READ = "problems:read", "Read problems and their verdicts"
         PROBLEMS_WRITE = "problems:write", "Change problems, list cases under them, answer them"
+        REPORTS_READ = (
+            "reports:read",
+            "Read the supervisors' reports (their tokens)",
+        )
 
     name = models.CharField(max_length=100)
     owner = models.ForeignKey(

@@ -10,6 +10,7 @@ from rest_framework.routers import SimpleRouter
 
 from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
+from apps.console.api import ReportSummaryView
 from apps.contacts.api import ContactViewSet
 from apps.feedback.api import SurveyFiguresView, SurveyViewSet
 from apps.problems.api import ProblemViewSet
@@ -52,6 +53,7 @@ urlpatterns = [
         RootCauseDashboardView.as_view(),
         name="root-cause-dashboard",
     ),
+    re_path(r"^v1/reports/summary/?$", ReportSummaryView.as_view(), name="report-summary"),
     path("v1/", include(router.urls)),
     re_path(r"^v1/sla/summary/?$", SlaSummaryView.as_view(), name="sla-summary"),
     re_path(r"^v1/surveys/figures/?$", SurveyFiguresView.as_view(), name="survey-figures"),

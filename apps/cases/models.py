@@ -289,6 +289,14 @@ class Interaction(models.Model):
         ordering = ["occurred_at", "id"]
         indexes = [
             models.Index(fields=["case", "occurred_at"], name="interaction_timeline_idx"),
+            # The supervisor console's "replies today" per agent and team: the public
+            # outbound messages of one day, an index range with their author and case.
+            models.Index(
+                fields=["occurred_at"],
+                include=["author_agent", "case"],
+                condition=Q(direction="out", is_public=True),
+                name="interaction_reply_day_idx",
+            ),
             models.Index(
                 fields=["delivery_status", "next_attempt_at"],
                 condition=Q(delivery_status__in=["pending", "sending"]),

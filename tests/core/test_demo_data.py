@@ -11,7 +11,7 @@ from django.db.models import Count, Min
 from django.test import RequestFactory
 from django.utils import timezone
 
-from apps.accounts.models import Team, role_of
+from apps.accounts.models import AgentProfile, Team, role_of
 from apps.cases.models import Case, CaseEvent, Interaction
 from apps.contacts.models import Contact, ContactIdentity
 
@@ -60,6 +60,15 @@ def test_the_logins_the_makefile_prints_exist_with_their_role_and_teams(demo):
         assert authenticate(request, username=username, password=PASSWORD) == user
     assert User.objects.get(username="admin").is_superuser
     assert User.objects.count() >= 12
+
+
+def test_some_agents_have_a_capacity_for_the_consoles_workload(demo):
+    capacities = dict(
+        AgentProfile.objects.filter(max_open_cases__isnull=False).values_list(
+            "user__username", "max_open_cases"
+        )
+    )
+    assert capacities == {"tom.becker": 8, "lucas.silva": 10, "emma.wright": 8}
 
 
 def test_cases_come_on_every_channel(demo):

@@ -123,7 +123,24 @@ def _answers() -> Subject:
     )
 
 
-SUBJECTS = [_deliveries, _sends, _events, _emails, _answers]
+def _weekly_reports() -> Subject:
+    from datetime import UTC, datetime
+
+    from apps.console.models import WeeklyReport
+    from apps.console.services import REPORTS
+
+    weeks = iter(range(1, 1000))
+
+    def new_row() -> int:
+        start = datetime(2026, 1, 5, tzinfo=UTC) + timedelta(weeks=next(weeks))
+        return WeeklyReport.objects.create(
+            recipient=SupervisorFactory(), week_start=start, week_end=start + timedelta(days=7)
+        ).pk
+
+    return Subject(REPORTS, new_row)
+
+
+SUBJECTS = [_deliveries, _sends, _events, _emails, _answers, _weekly_reports]
 
 
 @pytest.fixture(params=SUBJECTS, ids=lambda make: make.__name__.strip("_"))

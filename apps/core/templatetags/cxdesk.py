@@ -100,3 +100,22 @@ def login_address_failure_limit() -> int:
     from apps.accounts.lockout import address_failure_limit
 
     return address_failure_limit()
+
+
+@register.filter
+def can_supervise(user) -> bool:
+    """Whether the user is a supervisor or an admin (the console's link in the header)."""
+    from apps.accounts.models import AgentProfile, role_of
+
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return role_of(user) in (AgentProfile.Role.SUPERVISOR, AgentProfile.Role.ADMIN)
+
+
+@register.filter
+def seconds(value: float | str | None) -> str:
+    """A length of time given in seconds, short: "45s", "12m", "2h 05m", "3d 4h" ("" for None)."""
+    if value is None or value == "":
+        return ""
+    total = int(round(float(value)))
+    return f"{total}s" if total < 60 else _short(total)

@@ -32,7 +32,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, Team, role_of
-from apps.accounts.services import agent_create
+from apps.accounts.services import agent_create, agent_set_capacity
 from apps.cases import services as case_services
 from apps.cases.models import Case, CaseEvent, Channel, Interaction
 from apps.contacts import services as contact_services
@@ -462,6 +462,8 @@ class DemoLoader:
                 first_name=spec["first_name"],
                 last_name=spec["last_name"],
             )
+            if "max_open_cases" in spec:  # the console's workload shows who is over it
+                agent_set_capacity(user=user, max_open_cases=spec["max_open_cases"])
             new_users.append(user.pk)
         User.objects.filter(pk__in=new_users).update(date_joined=self.now - timedelta(days=90))
 
