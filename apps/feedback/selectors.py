@@ -6,6 +6,14 @@ The figures (`csat_figures`) are over the surveys SENT in the period (`sent_at` 
 customer-effort answer (1 very hard … 7 very easy) over those who gave one. A survey is
 counted under the team, agent, channel, priority and root cause its case had when it went
 out (models.py). A supervisor or agent sees their teams' surveys; an admin every survey.
+
+The NPS figures (`nps_figures`) are over the NPS surveys sent in the period, in the same way:
+`responses`, `promoters` (9–10), `passives` (7–8), `detractors` (0–6) and
+
+    nps = 100 × promoters ÷ responses − 100 × detractors ÷ responses   (−100 … +100)
+
+rounded to one decimal, shown beside its response count; no response, no figure (None, not
+0). Trends (CSAT's effort for CES, and NPS) are per local `week` (starting Monday) or `month`.
 """
 
 from collections.abc import Iterable
@@ -14,8 +22,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, DateField, F, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, role_of
@@ -33,7 +41,19 @@ GROUPS = {
     "priority": "priority",
     "root_cause": "root_cause_id",
     "day": "day",
+    "week": "week",
+    "month": "month",
 }
+PERIODS = {"day": TruncDate, "week": TruncWeek, "month": TruncMonth}
+
+
+def _by_period(surveys: QuerySet[Survey], group: str) -> QuerySet[Survey]:
+    """Annotate the local day, or the local date a week (Monday) or month starts."""
+    tz = timezone.get_current_timezone()
+    if group == "day":
+        return surveys.annotate(day=TruncDate("sent_at", tzinfo=tz))
+    period = PERIODS[group]("sent_at", output_field=DateField(), tzinfo=tz)
+    return surveys.annotate(**{group: period})
 
 
 def comment_editable(survey: Survey, now: datetime | None = None) -> bool:
@@ -143,8 +163,8 @@ def csat_figures(
     if group is None:
         total = surveys.aggregate(**measures)
         return [FigureRow(key=None, **total)]
-    if group == "day":
-        surveys = surveys.annotate(day=TruncDate("sent_at", tzinfo=timezone.get_current_timezone()))
+    if group in PERIODS:
+        surveys = _by_period(surveys, group)
     field = GROUPS[group]
     rows = surveys.order_by().values(field).annotate(**measures).order_by(field)
     return [
@@ -157,6 +177,79 @@ def csat_figures(
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class NpsRow:
+    key: Any
+    sent: int
+    responses: int
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def nps(self) -> float | None:
+        if not self.responses:
+            return None
+        return round(100 * (self.promoters - self.detractors) / self.responses, 1)
+
+    @property
+    def response_rate(self) -> float | None:
+        return round(100 * self.responses / self.sent, 1) if self.sent else None
+
+    def as_dict(self) -> dict[str, Any]:
+        key = self.key.isoformat() if hasattr(self.key, "isoformat") else self.key
+        return {
+            "key": key,
+            "sent": self.sent,
+            "responses": self.responses,
+            "promoters": self.promoters,
+            "passives": self.passives,
+            "detractors": self.detractors,
+            "nps": self.nps,
+            "response_rate": self.response_rate,
+        }
+
+
+NPS_GROUPS = ("team", "channel", "week", "month")
+
+
+def nps_figures(
+    *,
+    user: User,
+    start: datetime,
+    end: datetime,
+    group: str | None = None,
+    filters: dict[str, Any] | None = None,
+) -> list[NpsRow]:
+    """NPS over the NPS surveys sent in [start, end), in total or per team, channel, week or
+    month. One query."""
+    answered = Q(state=Survey.State.ANSWERED)
+    surveys = surveys_visible_to(user).filter(
+        kind=Survey.Kind.NPS, sent_at__gte=start, sent_at__lt=end
+    )
+    for name, value in (filters or {}).items():
+        if value not in (None, ""):
+            surveys = surveys.filter(**{GROUPS[name]: value})
+    measures = {
+        "sent": Count("id"),
+        "responses": Count("id", filter=answered),
+        "promoters": Count("id", filter=answered & Q(rating__gte=services.NPS_PROMOTER)),
+        "passives": Count(
+            "id",
+            filter=answered
+            & Q(rating__gt=services.NPS_DETRACTOR, rating__lt=services.NPS_PROMOTER),
+        ),
+        "detractors": Count("id", filter=answered & Q(rating__lte=services.NPS_DETRACTOR)),
+    }
+    if group is None:
+        return [NpsRow(key=None, **surveys.aggregate(**measures))]
+    if group in PERIODS:
+        surveys = _by_period(surveys, group)
+    field = GROUPS[group]
+    rows = surveys.order_by().values(field).annotate(**measures).order_by(field)
+    return [NpsRow(key=row.pop(field), **row) for row in rows]
 
 
 def answers_for(*, user: User, search: str = "") -> QuerySet[Survey]:

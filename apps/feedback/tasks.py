@@ -30,3 +30,10 @@ def recompute_risk(contact_id: int) -> int:
 def refresh_risk_scores() -> int:
     """Beat: the scores that change with time alone (fading signals, cases left waiting)."""
     return services.contacts_risk_refresh()
+
+
+@shared_task(acks_late=True)
+def send_nps_batch() -> int:
+    """Beat: ask the next batch of contacts the NPS question; returns how many were asked
+    (a second run at once asks nobody twice)."""
+    return len(services.nps_surveys_schedule())

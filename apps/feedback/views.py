@@ -39,9 +39,10 @@ def _bad_link(request):
 def _preselected(survey: Survey, value: str | None) -> int | None:
     if value in ("good", "bad") and survey.scale == Survey.Scale.GOOD_BAD:
         return 1 if value == "good" else 0
-    if value and value.isdigit() and survey.scale == Survey.Scale.FIVE:
+    if value and value.isdigit() and survey.scale in (Survey.Scale.FIVE, Survey.Scale.NPS):
         number = int(value)
-        return number if 1 <= number <= 5 else None
+        low, high = (0, 10) if survey.scale == Survey.Scale.NPS else (1, 5)
+        return number if low <= number <= high else None
     return None
 
 
@@ -59,7 +60,8 @@ def survey_page(request, token: str):
         "survey": survey,
         "token": token,
         "choices": services.rating_choices(survey),
-        "ces": settings.CXDESK_CES_ENABLED,
+        "ces": settings.CXDESK_CES_ENABLED and survey.kind == Survey.Kind.CSAT,
+        "nps": survey.kind == Survey.Kind.NPS,
         "effort_choices": range(1, 8),
         "case": survey.case,
     }
@@ -69,7 +71,7 @@ def survey_page(request, token: str):
             survey = services.survey_answer(
                 survey_id=survey.pk,
                 rating=request.POST.get("rating"),
-                effort=request.POST.get("effort") if settings.CXDESK_CES_ENABLED else None,
+                effort=request.POST.get("effort") if context["ces"] else None,
                 comment=request.POST.get("comment", ""),
             )
         except services.InvalidAnswer as exc:
