@@ -391,3 +391,110 @@ def at_risk_customers(*, user: User, limit: int = 100) -> list[ContactRisk]:
 
 def contact_risk(*, contact_id: int) -> ContactRisk | None:
     return ContactRisk.objects.filter(contact_id=contact_id).first()
+
+
+# --- the figures page (/feedback/figures/) --------------------------------------------------
+
+CSAT_TABLES = {
+    "team": "Team",
+    "agent": "Agent",
+    "channel": "Channel",
+    "priority": "Priority",
+    "root_cause": "Root cause",
+}
+TREND_PERIODS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class FigureTable:
+    """One table of the figures page (and its CSV): rows of (label, FigureRow | NpsRow)."""
+
+    name: str
+    title: str
+    dimension: str
+    rows: list[tuple[str, Any]]
+
+
+def _labels(group: str, keys: list[Any]) -> dict[Any, str]:
+    """What a group's keys read as: one query for teams, agents or root causes, none else."""
+    from django.contrib.auth import get_user_model
+
+    from apps.accounts.models import Team
+    from apps.cases.models import Case, Channel
+    from apps.rootcauses.models import RootCause
+
+    ids = [k for k in keys if k is not None]
+    if group == "team":
+        return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if group == "agent":
+        users = get_user_model().objects.filter(pk__in=ids)
+        return {u.pk: u.get_full_name() or u.get_username() for u in users}
+    if group == "root_cause":
+        return dict(RootCause.objects.filter(pk__in=ids).values_list("pk", "path"))
+    if group == "channel":
+        return dict(Channel.choices)
+    if group == "priority":
+        return dict(Case.Priority.choices)
+    return {}
+
+
+def _labelled(group: str, rows: list[Any]) -> list[tuple[str, Any]]:
+    labels = _labels(group, [row.key for row in rows])
+    none = {"team": "No team", "agent": "Nobody assigned", "root_cause": "No root cause"}
+    out = []
+    for row in rows:
+        if row.key in (None, ""):
+            label = none.get(group, "—")
+        elif hasattr(row.key, "isoformat"):
+            label = row.key.isoformat()
+        else:
+            label = str(labels.get(row.key, row.key))
+        out.append((label, row))
+    return out
+
+
+@dataclass(frozen=True)
+class FiguresPage:
+    csat_total: FigureRow
+    nps_total: NpsRow
+    csat_tables: list[FigureTable]  # per team, agent, channel, priority, root cause, period
+    nps_trend: FigureTable
+    ces_trend: FigureTable  # the CSAT rows per period: their `effort` is the CES mean
+
+    def table(self, name: str) -> FigureTable | None:
+        for table in [*self.csat_tables, self.nps_trend, self.ces_trend]:
+            if table.name == name:
+                return table
+        return None
+
+
+def figures_page(*, user: User, start: datetime, end: datetime, by: str = "week") -> FiguresPage:
+    """Every figure of the page over the surveys the user may see sent in [start, end):
+    CSAT per dimension and per `by` (week or month), NPS and CES per `by`. Twelve queries
+    (nine figures, three sets of labels), whatever the number of surveys."""
+    assert by in TREND_PERIODS
+    period = {"week": "Week starting", "month": "Month"}[by]
+    tables = [
+        FigureTable(
+            name=group,
+            title=f"CSAT per {title.lower()}",
+            dimension=title,
+            rows=_labelled(group, csat_figures(user=user, start=start, end=end, group=group)),
+        )
+        for group, title in CSAT_TABLES.items()
+    ]
+    per_period = _labelled(by, csat_figures(user=user, start=start, end=end, group=by))
+    tables.append(FigureTable("period", f"CSAT per {by}", period, per_period))
+    nps_rows = _labelled(by, nps_figures(user=user, start=start, end=end, group=by))
+    return FiguresPage(
+        csat_total=csat_figures(user=user, start=start, end=end)[0],
+        nps_total=nps_figures(user=user, start=start, end=end)[0],
+        csat_tables=tables,
+        nps_trend=FigureTable("nps", f"NPS per {by}", period, nps_rows),
+        ces_trend=FigureTable("ces", f"Customer effort per {by}", period, per_period),
+    )
+
+
+def comments_for(*, user: User, search: str = "") -> QuerySet[Survey]:
+    """The answers with a comment the user may see, newest first (searchable)."""
+    return answers_for(user=user, search=search).exclude(comment="")
