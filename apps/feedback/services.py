@@ -362,7 +362,7 @@ def survey_send(*, survey_id: int, now: datetime | None = None) -> Survey | None
             channel=channel,
             body_text=text,
             body_html=html,
-            metadata={"survey": survey.pk},
+            metadata={"survey": survey.pk, "survey_scale": survey.scale},
         )
         survey.channel = channel
         survey.sent_at = now
