@@ -7,6 +7,10 @@ or `cancelled` when the case was reopened first), and answered once through its 
 (`answered`). What the figures group by — team, agent, channel, priority, root cause — is
 copied from the case when the survey goes out: a rating is about the service the customer
 had then, and a case reassigned later does not move its rating to another agent.
+
+An NPS survey (`kind` nps, `scale` nps: 0 to 10) is the same row, written by the beat batch
+on the contact's latest solved case and numbered with the contact's `nps_round`; it goes
+through the same states, link and page (services.py).
 """
 
 from django.conf import settings
