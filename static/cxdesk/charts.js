@@ -16,7 +16,7 @@
       data: {
         labels: spec.labels,
         datasets: spec.datasets.map(function (set) {
-          return { label: set.label, data: set.data, spanGaps: false, tension: 0.2 };
+          return { label: set.label, data: set.data, spanGaps: false, tension: 0 };
         }),
       },
       options: {
