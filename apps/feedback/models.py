@@ -224,6 +224,12 @@ class FollowUp(models.Model):
         related_name="+",
     )
     note = models.TextField(blank=True)
+    # What the root-cause model makes of the answer's comment (services.follow_up_suggest):
+    # [{"root_cause": id, "path": "Billing › Double charge", "score": 0.62}, …], best first.
+    suggestions = models.JSONField(default=list, blank=True)
+    suggested_from = models.CharField(
+        max_length=80, blank=True, help_text="model version and comment digest suggested from"
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]

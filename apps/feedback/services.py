@@ -475,6 +475,10 @@ def survey_answer(
             if effort_value is not None:
                 survey.effort = effort_value
             survey.save(update_fields=["comment", "effort"])
+            if survey.satisfied is False:  # the comment changed: suggest again
+                follow_up = FollowUp.objects.filter(survey=survey).only("pk").first()
+                if follow_up is not None:
+                    enqueue_on_commit(SUGGEST_TASK, follow_up.pk)
             _announce(survey, edited=True)
             return survey
         if survey.state != State.SENT:
@@ -490,7 +494,9 @@ def survey_answer(
         survey.state = State.ANSWERED
         survey.save()
         if survey.satisfied is False:  # a bad rating or a detractor (a passive is neither)
-            _follow_up_open(survey, now)
+            follow_up = _follow_up_open(survey, now)
+            if comment:
+                enqueue_on_commit(SUGGEST_TASK, follow_up.pk)
             enqueue_on_commit(RISK_TASK, survey.contact_id)
         _announce(survey, edited=False)
         return survey
@@ -611,6 +617,49 @@ def follow_up_advance(
             follow_up.note = f"{follow_up.note}\n{note}".strip() if follow_up.note else note
         follow_up.save()
         return follow_up
+
+
+SUGGEST_TASK = "apps.feedback.tasks.suggest_follow_up"
+SUGGESTIONS_SHOWN = 3
+
+
+def follow_up_suggest(*, follow_up_id: int) -> list[dict[str, Any]]:
+    """The likely root causes of a bad answer, from its comment, by the same model that
+    suggests them for cases (apps/rootcauses: suggest.py, the newest stored version), stored
+    on the follow-up for the supervisor. Idempotent: the same model and the same comment
+    write nothing; no comment clears them; no model (or suggestions off) changes nothing."""
+    import hashlib
+
+    from apps.rootcauses import services as rootcauses
+    from apps.rootcauses import suggest
+    from apps.rootcauses.models import RootCause
+
+    follow_up = FollowUp.objects.select_related("survey").filter(pk=follow_up_id).first()
+    if follow_up is None or not settings.CXDESK_ROOTCAUSE_SUGGESTIONS:
+        return []
+    text = follow_up.survey.comment.strip()[: suggest.MAX_TEXT_CHARS]
+    if not text:
+        if follow_up.suggestions:
+            FollowUp.objects.filter(pk=follow_up_id).update(suggestions=[], suggested_from="")
+        return []
+    model = rootcauses.suggestion_model_active()
+    if model is None:
+        return list(follow_up.suggestions)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:64]
+    source = f"{model.version}:{digest}"
+    if follow_up.suggested_from == source:
+        return list(follow_up.suggestions)
+    [ranked] = suggest.top_k(model.pipeline, [text], k=SUGGESTIONS_SHOWN + 3)
+    paths = dict(
+        RootCause.objects.active().filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "path")
+    )
+    found = [
+        {"root_cause": pk, "path": paths[pk], "score": round(float(score), 4)}
+        for pk, score in ranked
+        if pk in paths
+    ][:SUGGESTIONS_SHOWN]
+    FollowUp.objects.filter(pk=follow_up_id).update(suggestions=found, suggested_from=source)
+    return found
 
 
 # --- 5. the at-risk score -------------------------------------------------------------------

@@ -37,3 +37,9 @@ def send_nps_batch() -> int:
     """Beat: ask the next batch of contacts the NPS question; returns how many were asked
     (a second run at once asks nobody twice)."""
     return len(services.nps_surveys_schedule())
+
+
+@shared_task(acks_late=True)
+def suggest_follow_up(follow_up_id: int) -> int:
+    """The likely root causes of a bad answer's comment (idempotent); how many."""
+    return len(services.follow_up_suggest(follow_up_id=follow_up_id))

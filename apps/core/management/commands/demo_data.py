@@ -384,12 +384,15 @@ class DemoLoader:
         if "nps_mix" not in texts or not settings.CXDESK_NPS_ENABLED:
             return
         rng = self.rng
-        kinds = list(texts["nps_mix"])
-        weights = [texts["nps_mix"][kind] for kind in kinds]
+        # A shuffled deck of ten answers in the mix's proportions, dealt in turn: the demo
+        # shows every kind whatever the dice say about how many answer.
+        deck = [kind for kind, share in texts["nps_mix"].items() for _ in range(round(10 * share))]
+        rng.shuffle(deck)
+        dealt = 0
         ratings = {"promoter": [9, 10, 10], "passive": [7, 8], "detractor": [0, 2, 4, 5, 6, 6]}
         for weeks_ago in range(12, 0, -1):
             asked_at = self.now - timedelta(weeks=weeks_ago, hours=rng.uniform(0, 24))
-            for survey_id in feedback.nps_surveys_schedule(limit=8, now=asked_at):
+            for survey_id in feedback.nps_surveys_schedule(limit=15, now=asked_at):
                 sent = feedback.survey_send(survey_id=survey_id, now=asked_at)
                 if sent is None or sent.state != Survey.State.SENT or sent.interaction_id is None:
                     continue
@@ -400,7 +403,8 @@ class DemoLoader:
                 answered_at = asked_at + timedelta(hours=rng.uniform(0.5, 48))
                 if rng.random() >= texts["nps_answer_rate"] or answered_at >= self.limit:
                     continue
-                kind = rng.choices(kinds, weights)[0]
+                kind = deck[dealt % len(deck)]
+                dealt += 1
                 comment = ""
                 if rng.random() < texts["comment_rate"]:
                     comment = rng.choice(texts["nps_comments"][kind])
