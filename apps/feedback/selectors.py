@@ -298,7 +298,14 @@ def customer_feedback(
             : RECENT_ANSWERS + 1
         ]
     )
-    this_case = next((s for s in rows if case_id is not None and s.case_id == case_id), None)
+    this_case = next(  # the case's satisfaction survey (an NPS one may ride on it too)
+        (
+            s
+            for s in rows
+            if case_id is not None and s.case_id == case_id and s.kind == Survey.Kind.CSAT
+        ),
+        None,
+    )
     answers = [s for s in rows if s.state == Survey.State.ANSWERED][:RECENT_ANSWERS]
     follow_ups = [
         s.follow_up
