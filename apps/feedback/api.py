@@ -2,7 +2,7 @@
 
 - `GET /api/v1/surveys/`: the answered surveys the caller may see (their teams'; admins all),
   newest answer first, cursor-paginated; `?q=` finds words in comments, `?satisfied=`,
-  `?team=`, `?channel=` narrow it.
+  `?team=`, `?channel=`, `?kind=` (csat, nps) narrow it.
 - `GET /api/v1/surveys/figures/`: CSAT over the surveys sent in a period (`from`, `to`;
   default the last 30 days), in total or per `group` (team, agent, channel, priority,
   root_cause, day, week, month): sent, responses, satisfied, csat (%), response_rate (%),
@@ -60,6 +60,7 @@ class SurveyOutput(serializers.ModelSerializer):
             "agent",
             "priority",
             "root_cause",
+            "nps_round",
         ]
 
 
@@ -68,6 +69,7 @@ class SurveyFilter(django_filters.FilterSet):
     satisfied = django_filters.BooleanFilter()
     team = IdFilter(field_name="team_id", help_text="Team id")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    kind = django_filters.ChoiceFilter(choices=Survey.Kind.choices)
 
     class Meta:
         model = Survey

@@ -90,3 +90,11 @@ def test_constant_queries(admin_api, data, team, django_assert_max_num_queries):
         _survey(team, day=day, rating=day, kind="nps")
     with django_assert_max_num_queries(8):
         assert admin_api.get("/api/v1/surveys/trends/").status_code == 200
+
+
+def test_the_answers_list_by_kind(admin_api, data):
+    nps = admin_api.get("/api/v1/surveys/", {"kind": "nps"}).json()["results"]
+    assert {a["kind"] for a in nps} == {"nps"}
+    assert len(nps) == 4
+    assert all(a["nps_round"] == 1 for a in nps)
+    assert admin_api.get("/api/v1/surveys/", {"kind": "ces"}).status_code == 400
