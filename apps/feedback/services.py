@@ -204,7 +204,8 @@ def nps_candidates(*, limit: int, now: datetime) -> list[tuple[int, int, int]]:
             ),
             last_round=Subquery(nps.order_by("-nps_round").values("nps_round")[:1]),
         )
-        .filter(latest_case__isnull=False)
+        # From the recent solves (the index on status, solved_at), not from every contact.
+        .filter(pk__in=solved.values("requester_id"), latest_case__isnull=False)
         .exclude(Exists(nps.filter(created_at__gte=interval)))
         .exclude(Exists(SurveyOptOut.objects.filter(contact_id=OuterRef("pk"))))
         .exclude(Exists(Survey.objects.filter(contact_id=OuterRef("pk"), sent_at__gte=cooldown)))

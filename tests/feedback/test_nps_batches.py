@@ -179,3 +179,11 @@ def test_the_batch_query_count_is_constant(
     with django_assert_max_num_queries(5):
         ids = services.nps_surveys_schedule()
     assert len(ids) == 4
+
+
+def test_beat_runs_the_batch(settings):
+    from cxdesk.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["send-nps-surveys"]
+    assert entry["task"] == tasks.send_nps_batch.name
+    assert entry["task"] in app.tasks
