@@ -187,3 +187,17 @@ def test_beat_runs_the_batch(settings):
     entry = settings.CELERY_BEAT_SCHEDULE["send-nps-surveys"]
     assert entry["task"] == tasks.send_nps_batch.name
     assert entry["task"] in app.tasks
+
+
+def test_a_closed_case_carries_it_too(clock, make_case, committed):
+    from apps.cases.models import Case
+
+    case = make_case()
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.CLOSED)
+    clock.move_to(SOLVED_AT + timedelta(days=10))
+    assert committed(tasks.send_nps_batch) == 1
+    survey = Survey.objects.get(kind="nps")
+    assert (survey.state, survey.case_id) == ("sent", case.pk)
+    case.refresh_from_db()
+    assert case.status == Case.Status.CLOSED  # asking changes nothing on the case
+    assert len(_nps_mail()) == 1
