@@ -380,6 +380,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "apps.feedback.tasks.send_due_surveys",
         "schedule": env.int("CXDESK_SURVEY_SWEEP_SECONDS", default=60),
     },
+    "send-nps-surveys": {
+        "task": "apps.feedback.tasks.send_nps_batch",
+        "schedule": env.int("CXDESK_NPS_SWEEP_SECONDS", default=900),
+    },
     "refresh-risk-scores": {
         "task": "apps.feedback.tasks.refresh_risk_scores",
         "schedule": env.int("CXDESK_RISK_REFRESH_SECONDS", default=3600),
@@ -408,6 +412,13 @@ CXDESK_SURVEY_EXPIRY_DAYS = env.int("CXDESK_SURVEY_EXPIRY_DAYS", default=14)
 CXDESK_SURVEY_COMMENT_EDIT_HOURS = env.int("CXDESK_SURVEY_COMMENT_EDIT_HOURS", default=24)
 CXDESK_SURVEY_CONTACT_COOLDOWN_DAYS = env.int("CXDESK_SURVEY_CONTACT_COOLDOWN_DAYS", default=30)
 CXDESK_SURVEY_SKIP_TAGS = env.list("CXDESK_SURVEY_SKIP_TAGS", default=["spam"])
+# NPS ("how likely are you to recommend us", 0–10): every CXDESK_NPS_SWEEP_SECONDS beat asks
+# up to CXDESK_NPS_BATCH_SIZE contacts with a case solved in the last CXDESK_NPS_RECENT_DAYS,
+# each at most once every CXDESK_NPS_INTERVAL_DAYS, on the channel of their latest solved case.
+CXDESK_NPS_ENABLED = env.bool("CXDESK_NPS_ENABLED", default=True)
+CXDESK_NPS_RECENT_DAYS = env.int("CXDESK_NPS_RECENT_DAYS", default=90)
+CXDESK_NPS_INTERVAL_DAYS = env.int("CXDESK_NPS_INTERVAL_DAYS", default=90)
+CXDESK_NPS_BATCH_SIZE = env.int("CXDESK_NPS_BATCH_SIZE", default=50)
 # At-risk customers (apps/feedback/risk.py: the signals, weights and half-lives): a customer
 # is listed from this score on; beat recomputes fading scores every CXDESK_RISK_REFRESH_SECONDS.
 CXDESK_RISK_THRESHOLD = env.float("CXDESK_RISK_THRESHOLD", default=30.0)

@@ -12,7 +12,7 @@ from apps.accounts.api import TeamViewSet
 from apps.cases.api import CaseInteractionViewSet, CaseViewSet, TagViewSet
 from apps.console.api import ReportSummaryView
 from apps.contacts.api import ContactViewSet
-from apps.feedback.api import SurveyFiguresView, SurveyViewSet
+from apps.feedback.api import SurveyFiguresView, SurveyTrendsView, SurveyViewSet
 from apps.problems.api import ProblemViewSet
 from apps.rootcauses.api import (
     RootCauseCandidateViewSet,
@@ -57,6 +57,7 @@ urlpatterns = [
     path("v1/", include(router.urls)),
     re_path(r"^v1/sla/summary/?$", SlaSummaryView.as_view(), name="sla-summary"),
     re_path(r"^v1/surveys/figures/?$", SurveyFiguresView.as_view(), name="survey-figures"),
+    re_path(r"^v1/surveys/trends/?$", SurveyTrendsView.as_view(), name="survey-trends"),
     # Channel endpoints for integrations (each app's api_urls.py), under /api/v1/ too.
     path("v1/", include("apps.mail.api_urls")),
     path("v1/", include("apps.chat.api_urls")),

@@ -60,6 +60,23 @@ class ChatMessageOutput(serializers.Serializer):
     author = serializers.SerializerMethodField()
     text = serializers.CharField(source="body_text")
     at = serializers.DateTimeField(source="occurred_at")
+    survey = serializers.SerializerMethodField(
+        help_text="A satisfaction survey's request: its links, for the widget's prompt"
+    )
+
+    def get_survey(self, interaction: Interaction) -> dict[str, str] | None:
+        """The links of the survey this message asks (apps/feedback), else null. No query:
+        the survey's id and scale are in the message's metadata, its links are signed ids."""
+        from apps.feedback import links
+
+        survey_id = (interaction.metadata or {}).get("survey")
+        if not isinstance(survey_id, int) or interaction.author_agent_id:
+            return None
+        url = links.survey_url(survey_id)
+        data = {"url": url, "opt_out_url": links.opt_out_url(survey_id)}
+        if interaction.metadata.get("survey_scale") == "good_bad":
+            data["good_url"], data["bad_url"] = f"{url}?rating=good", f"{url}?rating=bad"
+        return data
 
     def get_sender(self, interaction: Interaction) -> str:
         if interaction.direction == Interaction.Direction.INBOUND:

@@ -2,10 +2,15 @@
 
 - `GET /api/v1/surveys/`: the answered surveys the caller may see (their teams'; admins all),
   newest answer first, cursor-paginated; `?q=` finds words in comments, `?satisfied=`,
-  `?team=`, `?channel=` narrow it.
+  `?team=`, `?channel=`, `?kind=` (csat, nps) narrow it.
 - `GET /api/v1/surveys/figures/`: CSAT over the surveys sent in a period (`from`, `to`;
   default the last 30 days), in total or per `group` (team, agent, channel, priority,
-  root_cause, day): sent, responses, satisfied, csat (%), response_rate (%), effort (mean).
+  root_cause, day, week, month): sent, responses, satisfied, csat (%), response_rate (%),
+  effort (mean).
+- `GET /api/v1/surveys/trends/`: NPS and customer effort per `by` (week, the default, or
+  month) over the surveys sent in the period (`from`, `to`; default the last 90 days): the
+  NPS total and per period (responses, promoters, passives, detractors, nps — null without a
+  response), and the mean effort answer per period (from the CSAT surveys).
 
 Answers are given on the public survey page (apps/feedback/views.py), not through the API.
 """
@@ -55,6 +60,7 @@ class SurveyOutput(serializers.ModelSerializer):
             "agent",
             "priority",
             "root_cause",
+            "nps_round",
         ]
 
 
@@ -63,6 +69,7 @@ class SurveyFilter(django_filters.FilterSet):
     satisfied = django_filters.BooleanFilter()
     team = IdFilter(field_name="team_id", help_text="Team id")
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
+    kind = django_filters.ChoiceFilter(choices=Survey.Kind.choices)
 
     class Meta:
         model = Survey
@@ -154,3 +161,77 @@ class SurveyFiguresView(APIView):
             "rows": [row.as_dict() for row in rows],
         }
         return Response(FiguresOutput(data).data)
+
+
+class TrendsInput(StrictInputSerializer):
+    from_ = PeriodBoundField(end=False, required=False, help_text="Start (default: 90 days ago)")
+    to = PeriodBoundField(end=True, required=False, help_text="End, exclusive (default: now)")
+    by = serializers.ChoiceField(choices=selectors.TREND_PERIODS, required=False, default="week")
+
+    def validate(self, attrs):
+        end = attrs.get("to") or timezone.now()
+        start = attrs.get("from") or end - timedelta(days=90)
+        if start > end:
+            raise serializers.ValidationError({"to": ["Must not be before from."]})
+        attrs["from"], attrs["to"] = start, end
+        return attrs
+
+
+TrendsInput._declared_fields["from"] = TrendsInput._declared_fields.pop("from_")
+
+
+class NpsOutput(serializers.Serializer):
+    key = serializers.JSONField(help_text="The period's first day (null for the total)")
+    sent = serializers.IntegerField()
+    responses = serializers.IntegerField()
+    promoters = serializers.IntegerField(help_text="answers 9–10")
+    passives = serializers.IntegerField(help_text="answers 7–8")
+    detractors = serializers.IntegerField(help_text="answers 0–6")
+    nps = serializers.FloatField(
+        allow_null=True, help_text="% promoters − % detractors (null: no response)"
+    )
+    response_rate = serializers.FloatField(allow_null=True)
+
+
+class EffortOutput(serializers.Serializer):
+    key = serializers.JSONField(help_text="The period's first day")
+    responses = serializers.IntegerField(help_text="CSAT answers in the period")
+    effort = serializers.FloatField(allow_null=True, help_text="mean effort answer, 1–7")
+
+
+class TrendsOutput(serializers.Serializer):
+    from_ = serializers.DateTimeField()
+    to = serializers.DateTimeField()
+    by = serializers.CharField()
+    nps_total = NpsOutput()
+    nps = NpsOutput(many=True)
+    effort = EffortOutput(many=True)
+
+
+TrendsOutput._declared_fields["from"] = TrendsOutput._declared_fields.pop("from_")
+
+
+class SurveyTrendsView(APIView):
+    scope_resource = "surveys"
+    permission_classes = [IsAuthenticated, HasScope]
+
+    @extend_schema(
+        summary="NPS and customer-effort trends per week or month",
+        parameters=[TrendsInput],
+        responses={200: TrendsOutput},
+    )
+    def get(self, request):
+        data = TrendsInput(data=request.query_params.dict())
+        data.is_valid(raise_exception=True)
+        d = data.validated_data
+        period = {"user": request.user, "start": d["from"], "end": d["to"]}
+        effort = selectors.csat_figures(**period, group=d["by"])
+        data = {
+            "from": d["from"],
+            "to": d["to"],
+            "by": d["by"],
+            "nps_total": selectors.nps_figures(**period)[0].as_dict(),
+            "nps": [row.as_dict() for row in selectors.nps_figures(**period, group=d["by"])],
+            "effort": [row.as_dict() for row in effort],
+        }
+        return Response(TrendsOutput(data).data)

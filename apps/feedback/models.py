@@ -7,6 +7,10 @@ or `cancelled` when the case was reopened first), and answered once through its 
 (`answered`). What the figures group by — team, agent, channel, priority, root cause — is
 copied from the case when the survey goes out: a rating is about the service the customer
 had then, and a case reassigned later does not move its rating to another agent.
+
+An NPS survey (`kind` nps, `scale` nps: 0 to 10) is the same row, written by the beat batch
+on the contact's latest solved case and numbered with the contact's `nps_round`; it goes
+through the same states, link and page (services.py).
 """
 
 from django.conf import settings
@@ -17,6 +21,7 @@ from django.db.models import Q
 class Survey(models.Model):
     class Kind(models.TextChoices):
         CSAT = "csat", "Customer satisfaction (after a solved case)"
+        NPS = "nps", "Net Promoter Score (every few months)"
 
     class State(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
@@ -29,6 +34,7 @@ class Survey(models.Model):
     class Scale(models.TextChoices):
         GOOD_BAD = "good_bad", "Good / bad"
         FIVE = "five", "1 to 5"
+        NPS = "nps", "0 to 10 (likely to recommend)"
 
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.CSAT)
     case = models.ForeignKey(
@@ -55,6 +61,11 @@ class Survey(models.Model):
         related_name="+",
         help_text="The message that carried the link",
     )
+    nps_round = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="NPS: the contact's 1st, 2nd… NPS survey (unique: asked once per round)",
+    )
     # Copied from the case when it went out (what the figures group by).
     team = models.ForeignKey(
         "accounts.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -72,10 +83,15 @@ class Survey(models.Model):
     )
     # The answer.
     rating = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Good/bad: 1 good, 0 bad; 1–5 scale: 1 to 5"
+        null=True,
+        blank=True,
+        help_text="Good/bad: 1 good, 0 bad; 1–5 scale: 1 to 5; NPS: 0 to 10",
     )
     satisfied = models.BooleanField(
-        null=True, blank=True, help_text="Good, or 4–5 on the 1–5 scale"
+        null=True,
+        blank=True,
+        help_text="Good, or 4–5 on the 1–5 scale; NPS: a promoter (9–10) yes, a detractor "
+        "(0–6) no, a passive (7–8) unknown",
     )
     effort = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Customer effort, 1 (very hard) to 7 (very easy)"
@@ -91,8 +107,19 @@ class Survey(models.Model):
             models.UniqueConstraint(
                 fields=["case"], condition=Q(kind="csat"), name="survey_one_csat_per_case"
             ),
+            # NPS: one survey per contact and round. The beat batch numbers a contact's
+            # next round from their last, so two batches at once (two workers, a retry)
+            # write the same round and the second insert is ignored: never asked twice.
+            models.UniqueConstraint(
+                fields=["contact", "nps_round"],
+                condition=Q(kind="nps"),
+                name="survey_one_nps_per_round",
+            ),
             models.CheckConstraint(
-                condition=Q(rating__isnull=True) | Q(rating__lte=5), name="survey_rating_range"
+                condition=Q(rating__isnull=True)
+                | Q(rating__lte=5)
+                | Q(scale="nps", rating__lte=10),
+                name="survey_rating_range",
             ),
             models.CheckConstraint(
                 condition=Q(effort__isnull=True) | Q(effort__gte=1, effort__lte=7),
@@ -112,6 +139,12 @@ class Survey(models.Model):
             models.Index(fields=["sent_at"], name="survey_sent_idx"),
             models.Index(fields=["team", "sent_at"], name="survey_team_sent_idx"),
             models.Index(fields=["answered_at"], name="survey_answered_idx"),
+            # NPS eligibility: the contact's last NPS survey.
+            models.Index(
+                fields=["contact", "-created_at"],
+                condition=Q(kind="nps"),
+                name="survey_nps_contact_idx",
+            ),
         ]
 
     # Why a survey was not sent (`reason`): services.py checks them in this order.
@@ -191,6 +224,12 @@ class FollowUp(models.Model):
         related_name="+",
     )
     note = models.TextField(blank=True)
+    # What the root-cause model makes of the answer's comment (services.follow_up_suggest):
+    # [{"root_cause": id, "path": "Billing › Double charge", "score": 0.62}, …], best first.
+    suggestions = models.JSONField(default=list, blank=True)
+    suggested_from = models.CharField(
+        max_length=80, blank=True, help_text="model version and comment digest suggested from"
+    )
 
     class Meta:
         ordering = ["-opened_at", "-id"]

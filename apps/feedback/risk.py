@@ -9,7 +9,7 @@ nothing. The kinds:
 
 | kind              | weight | half-life | one per                                             |
 |-------------------|--------|-----------|-----------------------------------------------------|
-| bad_rating        | 40     | 30 days   | bad CSAT answer (answered_at)                       |
+| bad_rating        | 40     | 30 days   | bad CSAT or NPS detractor (0–6) answer (answered_at)|
 | repeat_contact    | 15     | 30 days   | solved case not FCR because they came back (solve)  |
 | reopened          | 10     | 30 days   | time a case of theirs was reopened                  |
 | sla_breach        | 8      | 14 days   | SLA target breached on a case of theirs             |

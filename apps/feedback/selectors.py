@@ -6,6 +6,14 @@ The figures (`csat_figures`) are over the surveys SENT in the period (`sent_at` 
 customer-effort answer (1 very hard … 7 very easy) over those who gave one. A survey is
 counted under the team, agent, channel, priority and root cause its case had when it went
 out (models.py). A supervisor or agent sees their teams' surveys; an admin every survey.
+
+The NPS figures (`nps_figures`) are over the NPS surveys sent in the period, in the same way:
+`responses`, `promoters` (9–10), `passives` (7–8), `detractors` (0–6) and
+
+    nps = 100 × promoters ÷ responses − 100 × detractors ÷ responses   (−100 … +100)
+
+rounded to one decimal, shown beside its response count; no response, no figure (None, not
+0). Trends (CSAT's effort for CES, and NPS) are per local `week` (starting Monday) or `month`.
 """
 
 from collections.abc import Iterable
@@ -14,8 +22,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Avg, Count, F, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import Avg, Count, DateField, F, Q, QuerySet
+from django.db.models.functions import TruncDate, TruncMonth, TruncWeek
 from django.utils import timezone
 
 from apps.accounts.models import AgentProfile, role_of
@@ -33,7 +41,19 @@ GROUPS = {
     "priority": "priority",
     "root_cause": "root_cause_id",
     "day": "day",
+    "week": "week",
+    "month": "month",
 }
+PERIODS = {"day": TruncDate, "week": TruncWeek, "month": TruncMonth}
+
+
+def _by_period(surveys: QuerySet[Survey], group: str) -> QuerySet[Survey]:
+    """Annotate the local day, or the local date a week (Monday) or month starts."""
+    tz = timezone.get_current_timezone()
+    if group == "day":
+        return surveys.annotate(day=TruncDate("sent_at", tzinfo=tz))
+    period = PERIODS[group]("sent_at", output_field=DateField(), tzinfo=tz)
+    return surveys.annotate(**{group: period})
 
 
 def comment_editable(survey: Survey, now: datetime | None = None) -> bool:
@@ -143,8 +163,8 @@ def csat_figures(
     if group is None:
         total = surveys.aggregate(**measures)
         return [FigureRow(key=None, **total)]
-    if group == "day":
-        surveys = surveys.annotate(day=TruncDate("sent_at", tzinfo=timezone.get_current_timezone()))
+    if group in PERIODS:
+        surveys = _by_period(surveys, group)
     field = GROUPS[group]
     rows = surveys.order_by().values(field).annotate(**measures).order_by(field)
     return [
@@ -157,6 +177,79 @@ def csat_figures(
         )
         for row in rows
     ]
+
+
+@dataclass(frozen=True)
+class NpsRow:
+    key: Any
+    sent: int
+    responses: int
+    promoters: int
+    passives: int
+    detractors: int
+
+    @property
+    def nps(self) -> float | None:
+        if not self.responses:
+            return None
+        return round(100 * (self.promoters - self.detractors) / self.responses, 1)
+
+    @property
+    def response_rate(self) -> float | None:
+        return round(100 * self.responses / self.sent, 1) if self.sent else None
+
+    def as_dict(self) -> dict[str, Any]:
+        key = self.key.isoformat() if hasattr(self.key, "isoformat") else self.key
+        return {
+            "key": key,
+            "sent": self.sent,
+            "responses": self.responses,
+            "promoters": self.promoters,
+            "passives": self.passives,
+            "detractors": self.detractors,
+            "nps": self.nps,
+            "response_rate": self.response_rate,
+        }
+
+
+NPS_GROUPS = ("team", "channel", "week", "month")
+
+
+def nps_figures(
+    *,
+    user: User,
+    start: datetime,
+    end: datetime,
+    group: str | None = None,
+    filters: dict[str, Any] | None = None,
+) -> list[NpsRow]:
+    """NPS over the NPS surveys sent in [start, end), in total or per team, channel, week or
+    month. One query."""
+    answered = Q(state=Survey.State.ANSWERED)
+    surveys = surveys_visible_to(user).filter(
+        kind=Survey.Kind.NPS, sent_at__gte=start, sent_at__lt=end
+    )
+    for name, value in (filters or {}).items():
+        if value not in (None, ""):
+            surveys = surveys.filter(**{GROUPS[name]: value})
+    measures = {
+        "sent": Count("id"),
+        "responses": Count("id", filter=answered),
+        "promoters": Count("id", filter=answered & Q(rating__gte=services.NPS_PROMOTER)),
+        "passives": Count(
+            "id",
+            filter=answered
+            & Q(rating__gt=services.NPS_DETRACTOR, rating__lt=services.NPS_PROMOTER),
+        ),
+        "detractors": Count("id", filter=answered & Q(rating__lte=services.NPS_DETRACTOR)),
+    }
+    if group is None:
+        return [NpsRow(key=None, **surveys.aggregate(**measures))]
+    if group in PERIODS:
+        surveys = _by_period(surveys, group)
+    field = GROUPS[group]
+    rows = surveys.order_by().values(field).annotate(**measures).order_by(field)
+    return [NpsRow(key=row.pop(field), **row) for row in rows]
 
 
 def answers_for(*, user: User, search: str = "") -> QuerySet[Survey]:
@@ -205,7 +298,14 @@ def customer_feedback(
             : RECENT_ANSWERS + 1
         ]
     )
-    this_case = next((s for s in rows if case_id is not None and s.case_id == case_id), None)
+    this_case = next(  # the case's satisfaction survey (an NPS one may ride on it too)
+        (
+            s
+            for s in rows
+            if case_id is not None and s.case_id == case_id and s.kind == Survey.Kind.CSAT
+        ),
+        None,
+    )
     answers = [s for s in rows if s.state == Survey.State.ANSWERED][:RECENT_ANSWERS]
     follow_ups = [
         s.follow_up
@@ -298,3 +398,110 @@ def at_risk_customers(*, user: User, limit: int = 100) -> list[ContactRisk]:
 
 def contact_risk(*, contact_id: int) -> ContactRisk | None:
     return ContactRisk.objects.filter(contact_id=contact_id).first()
+
+
+# --- the figures page (/feedback/figures/) --------------------------------------------------
+
+CSAT_TABLES = {
+    "team": "Team",
+    "agent": "Agent",
+    "channel": "Channel",
+    "priority": "Priority",
+    "root_cause": "Root cause",
+}
+TREND_PERIODS = ("week", "month")
+
+
+@dataclass(frozen=True)
+class FigureTable:
+    """One table of the figures page (and its CSV): rows of (label, FigureRow | NpsRow)."""
+
+    name: str
+    title: str
+    dimension: str
+    rows: list[tuple[str, Any]]
+
+
+def _labels(group: str, keys: list[Any]) -> dict[Any, str]:
+    """What a group's keys read as: one query for teams, agents or root causes, none else."""
+    from django.contrib.auth import get_user_model
+
+    from apps.accounts.models import Team
+    from apps.cases.models import Case, Channel
+    from apps.rootcauses.models import RootCause
+
+    ids = [k for k in keys if k is not None]
+    if group == "team":
+        return dict(Team.objects.filter(pk__in=ids).values_list("pk", "name"))
+    if group == "agent":
+        users = get_user_model().objects.filter(pk__in=ids)
+        return {u.pk: u.get_full_name() or u.get_username() for u in users}
+    if group == "root_cause":
+        return dict(RootCause.objects.filter(pk__in=ids).values_list("pk", "path"))
+    if group == "channel":
+        return dict(Channel.choices)
+    if group == "priority":
+        return dict(Case.Priority.choices)
+    return {}
+
+
+def _labelled(group: str, rows: list[Any]) -> list[tuple[str, Any]]:
+    labels = _labels(group, [row.key for row in rows])
+    none = {"team": "No team", "agent": "Nobody assigned", "root_cause": "No root cause"}
+    out = []
+    for row in rows:
+        if row.key in (None, ""):
+            label = none.get(group, "—")
+        elif hasattr(row.key, "isoformat"):
+            label = row.key.isoformat()
+        else:
+            label = str(labels.get(row.key, row.key))
+        out.append((label, row))
+    return out
+
+
+@dataclass(frozen=True)
+class FiguresPage:
+    csat_total: FigureRow
+    nps_total: NpsRow
+    csat_tables: list[FigureTable]  # per team, agent, channel, priority, root cause, period
+    nps_trend: FigureTable
+    ces_trend: FigureTable  # the CSAT rows per period: their `effort` is the CES mean
+
+    def table(self, name: str) -> FigureTable | None:
+        for table in [*self.csat_tables, self.nps_trend, self.ces_trend]:
+            if table.name == name:
+                return table
+        return None
+
+
+def figures_page(*, user: User, start: datetime, end: datetime, by: str = "week") -> FiguresPage:
+    """Every figure of the page over the surveys the user may see sent in [start, end):
+    CSAT per dimension and per `by` (week or month), NPS and CES per `by`. Twelve queries
+    (nine figures, three sets of labels), whatever the number of surveys."""
+    assert by in TREND_PERIODS
+    period = {"week": "Week starting", "month": "Month"}[by]
+    tables = [
+        FigureTable(
+            name=group,
+            title=f"CSAT per {title.lower()}",
+            dimension=title,
+            rows=_labelled(group, csat_figures(user=user, start=start, end=end, group=group)),
+        )
+        for group, title in CSAT_TABLES.items()
+    ]
+    per_period = _labelled(by, csat_figures(user=user, start=start, end=end, group=by))
+    tables.append(FigureTable("period", f"CSAT per {by}", period, per_period))
+    nps_rows = _labelled(by, nps_figures(user=user, start=start, end=end, group=by))
+    return FiguresPage(
+        csat_total=csat_figures(user=user, start=start, end=end)[0],
+        nps_total=nps_figures(user=user, start=start, end=end)[0],
+        csat_tables=tables,
+        nps_trend=FigureTable("nps", f"NPS per {by}", period, nps_rows),
+        ces_trend=FigureTable("ces", f"Customer effort per {by}", period, per_period),
+    )
+
+
+def comments_for(*, user: User, search: str = "") -> QuerySet[Survey]:
+    """The answers with a comment the user may see, newest first (searchable)."""
+    return answers_for(user=user, search=search).exclude(comment="")

@@ -21,6 +21,24 @@ The life of a CSAT survey:
    opens exactly one FollowUp (a one-to-one row) and notifies the team's supervisors; every
    answer is announced to webhooks as `survey.answered`.
 
+The life of an NPS survey ("how likely are you to recommend us", 0 to 10):
+
+1. **Asked** by the beat batch `nps_surveys_schedule` (every CXDESK_NPS_SWEEP_SECONDS): up to
+   CXDESK_NPS_BATCH_SIZE contacts, lowest id first, who have a case solved in the last
+   CXDESK_NPS_RECENT_DAYS (not merged, not tagged to skip), no NPS survey in the last
+   CXDESK_NPS_INTERVAL_DAYS, no opt-out, and no survey of any kind sent within
+   CXDESK_SURVEY_CONTACT_COOLDOWN_DAYS. Each gets a row due at once, on their latest solved
+   case (its channel, its thread, its team), numbered with the contact's next `nps_round`: a
+   unique constraint per contact and round makes a second batch at the same time (a retry,
+   two workers) insert nothing.
+2. **Sent** by the same `survey_send` as a CSAT (the same claim, the same outbound path),
+   after the rules below but `merged`, `skip_tag` and `no_agent_response` (the batch chose
+   the case); a case reopened since does not cancel it (the question is about us, not the
+   case).
+3. **Answered** on the same signed page: 9–10 is a promoter (`satisfied` true), 7–8 a
+   passive (null), 0–6 a detractor (false) — a detractor opens exactly one FollowUp and
+   counts as a bad rating in the at-risk score, exactly as a bad CSAT does.
+
 Suppression rules, in the order they are checked (`reason`):
 
 - ``merged``: the case was merged into another (that one is surveyed, if it is solved);
@@ -36,12 +54,13 @@ Suppression rules, in the order they are checked (`reason`):
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Case as DbCase
-from django.db.models import Q, Value, When
+from django.db.models import Exists, OuterRef, Q, Subquery, Value, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -164,6 +183,78 @@ def surveys_send_due(*, limit: int = 200, now: datetime | None = None) -> int:
     return enqueue_each(SEND_TASK, surveys_due(limit=limit, now=now))
 
 
+def nps_candidates(*, limit: int, now: datetime) -> list[tuple[int, int, int]]:
+    """The next contacts to ask the NPS question, lowest id first: (contact, their latest
+    solved case, their next round). One query, whatever the number of contacts."""
+    from apps.contacts.models import Contact
+
+    recent = now - timedelta(days=settings.CXDESK_NPS_RECENT_DAYS)
+    solved = Case.objects.filter(
+        status__in=DONE, solved_at__gte=recent, merged_into__isnull=True
+    ).exclude(tags__name__in=[tag.lower() for tag in settings.CXDESK_SURVEY_SKIP_TAGS])
+    nps = Survey.objects.filter(kind=Survey.Kind.NPS, contact_id=OuterRef("pk"))
+    cooldown = now - timedelta(days=settings.CXDESK_SURVEY_CONTACT_COOLDOWN_DAYS)
+    interval = now - timedelta(days=settings.CXDESK_NPS_INTERVAL_DAYS)
+    rows = (
+        Contact.objects.annotate(
+            latest_case=Subquery(
+                solved.filter(requester_id=OuterRef("pk"))
+                .order_by("-solved_at", "-pk")
+                .values("pk")[:1]
+            ),
+            last_round=Subquery(nps.order_by("-nps_round").values("nps_round")[:1]),
+        )
+        # From the recent solves (the index on status, solved_at), not from every contact.
+        .filter(pk__in=solved.values("requester_id"), latest_case__isnull=False)
+        .exclude(Exists(nps.filter(created_at__gte=interval)))
+        .exclude(Exists(SurveyOptOut.objects.filter(contact_id=OuterRef("pk"))))
+        .exclude(Exists(Survey.objects.filter(contact_id=OuterRef("pk"), sent_at__gte=cooldown)))
+        .order_by("pk")
+        .values_list("pk", "latest_case", "last_round")[:limit]
+    )
+    return [(pk, case_id, (last or 0) + 1) for pk, case_id, last in rows]
+
+
+def nps_surveys_schedule(*, limit: int | None = None, now: datetime | None = None) -> list[int]:
+    """Beat: ask the next batch of contacts the NPS question — a row each, due now, sent
+    after commit by `survey_send`. Safe to run twice at once: a contact's round is unique,
+    so the second run's rows are ignored (and it enqueues only rows still scheduled, which
+    the send claims once). The ids of the surveys to send."""
+    if not settings.CXDESK_NPS_ENABLED:
+        return []
+    now = now or timezone.now()
+    limit = settings.CXDESK_NPS_BATCH_SIZE if limit is None else limit
+    with transaction.atomic():
+        candidates = nps_candidates(limit=limit, now=now)
+        if not candidates:
+            return []
+        Survey.objects.bulk_create(
+            [
+                Survey(
+                    kind=Survey.Kind.NPS,
+                    scale=Survey.Scale.NPS,
+                    contact_id=contact_id,
+                    case_id=case_id,
+                    nps_round=nps_round,
+                    due_at=now,
+                )
+                for contact_id, case_id, nps_round in candidates
+            ],
+            ignore_conflicts=True,  # the same round written by another run: theirs stands
+        )
+        ids = list(
+            Survey.objects.filter(
+                kind=Survey.Kind.NPS,
+                state=State.SCHEDULED,
+                contact_id__in=[c for c, _, _ in candidates],
+            )
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        transaction.on_commit(partial(enqueue_each, SEND_TASK, ids))
+    return ids
+
+
 def _email_of(contact_id: int) -> str | None:
     return (
         ContactIdentity.objects.filter(contact_id=contact_id, kind=ContactIdentity.Kind.EMAIL)
@@ -190,6 +281,8 @@ def _channel_for(case: Case) -> str | None:
 
 
 def _suppressed_because(survey: Survey, case: Case, now: datetime) -> str:
+    if survey.kind == Survey.Kind.NPS:
+        return _contact_suppressed_because(survey, case, now)
     if case.merged_into_id:
         return "merged"
     skip = {tag.lower() for tag in settings.CXDESK_SURVEY_SKIP_TAGS}
@@ -203,6 +296,11 @@ def _suppressed_because(survey: Survey, case: Case, now: datetime) -> str:
     )
     if not answered.exists():
         return "no_agent_response"
+    return _contact_suppressed_because(survey, case, now)
+
+
+def _contact_suppressed_because(survey: Survey, case: Case, now: datetime) -> str:
+    """The rules about the contact rather than the case (every kind of survey)."""
     if InboundEmail.objects.filter(Q(is_auto_reply=True) | Q(is_bounce=True), case=case).exists():
         return "auto_reply_or_bounce"
     if SurveyOptOut.objects.filter(contact_id=survey.contact_id).exists():
@@ -218,6 +316,7 @@ def _suppressed_because(survey: Survey, case: Case, now: datetime) -> str:
 
 def survey_message(survey: Survey, channel: str) -> tuple[str, str]:
     """The text (and, for email, the HTML) that asks for the rating."""
+    name = "nps_message" if survey.kind == Survey.Kind.NPS else "survey_message"
     context = {
         "survey": survey,
         "case": survey.case,
@@ -227,10 +326,11 @@ def survey_message(survey: Survey, channel: str) -> tuple[str, str]:
         "good_url": links.survey_url(survey.pk) + "?rating=good",
         "bad_url": links.survey_url(survey.pk) + "?rating=bad",
         "five": survey.scale == Survey.Scale.FIVE,
+        "choices": rating_choices(survey),
         "short": channel in (Channel.CHAT, Channel.SOCIAL),
     }
-    text = render_to_string("feedback/survey_message.txt", context).strip()
-    html = render_to_string("feedback/survey_message.html", context) if channel == "email" else ""
+    text = render_to_string(f"feedback/{name}.txt", context).strip()
+    html = render_to_string(f"feedback/{name}.html", context) if channel == "email" else ""
     return text, html
 
 
@@ -246,7 +346,8 @@ def survey_send(*, survey_id: int, now: datetime | None = None) -> Survey | None
             return None
         survey = Survey.objects.select_related("case", "contact").get(pk=survey_id)
         case = survey.case
-        if case is None or case.status not in DONE:
+        reopened_counts = survey.kind == Survey.Kind.CSAT
+        if case is None or (reopened_counts and case.status not in DONE):
             survey.state, survey.reason = State.CANCELLED, "reopened"
             survey.save(update_fields=["state", "reason"])
             return survey
@@ -262,7 +363,7 @@ def survey_send(*, survey_id: int, now: datetime | None = None) -> Survey | None
             channel=channel,
             body_text=text,
             body_html=html,
-            metadata={"survey": survey.pk},
+            metadata={"survey": survey.pk, "survey_scale": survey.scale},
         )
         survey.channel = channel
         survey.sent_at = now
@@ -296,7 +397,14 @@ def comment_editable_until(survey: Survey) -> datetime | None:
     return survey.answered_at + timedelta(hours=settings.CXDESK_SURVEY_COMMENT_EDIT_HOURS)
 
 
+NPS_PROMOTER = 9  # 9–10 promote us
+NPS_DETRACTOR = 6  # 0–6 detract; 7–8 are passive
+
+
 def rating_choices(survey: Survey) -> list[tuple[int, str]]:
+    if survey.scale == Survey.Scale.NPS:
+        ends = {0: "0 — not at all likely", 10: "10 — extremely likely"}
+        return [(n, ends.get(n, str(n))) for n in range(11)]
     if survey.scale == Survey.Scale.FIVE:
         return [
             (1, "1 — very poor"),
@@ -308,7 +416,12 @@ def rating_choices(survey: Survey) -> list[tuple[int, str]]:
     return [(1, "Good, I'm satisfied"), (0, "Bad, I'm unsatisfied")]
 
 
-def is_satisfied(scale: str, rating: int) -> bool:
+def is_satisfied(scale: str, rating: int) -> bool | None:
+    """Satisfied or not; for NPS a promoter (True), a detractor (False), a passive (None)."""
+    if scale == Survey.Scale.NPS:
+        if rating >= NPS_PROMOTER:
+            return True
+        return False if rating <= NPS_DETRACTOR else None
     return rating >= 4 if scale == Survey.Scale.FIVE else rating == 1
 
 
@@ -363,6 +476,10 @@ def survey_answer(
             if effort_value is not None:
                 survey.effort = effort_value
             survey.save(update_fields=["comment", "effort"])
+            if survey.satisfied is False:  # the comment changed: suggest again
+                follow_up = FollowUp.objects.filter(survey=survey).only("pk").first()
+                if follow_up is not None:
+                    enqueue_on_commit(SUGGEST_TASK, follow_up.pk)
             _announce(survey, edited=True)
             return survey
         if survey.state != State.SENT:
@@ -377,8 +494,10 @@ def survey_answer(
         survey.answered_at = now
         survey.state = State.ANSWERED
         survey.save()
-        if not survey.satisfied:
-            _follow_up_open(survey, now)
+        if survey.satisfied is False:  # a bad rating or a detractor (a passive is neither)
+            follow_up = _follow_up_open(survey, now)
+            if comment:
+                enqueue_on_commit(SUGGEST_TASK, follow_up.pk)
             enqueue_on_commit(RISK_TASK, survey.contact_id)
         _announce(survey, edited=False)
         return survey
@@ -397,6 +516,7 @@ def survey_data(survey: Survey) -> dict[str, Any]:
         "satisfied": survey.satisfied,
         "effort": survey.effort,
         "comment": survey.comment,
+        "nps_round": survey.nps_round,
         "sent_at": survey.sent_at.isoformat() if survey.sent_at else None,
         "answered_at": survey.answered_at.isoformat() if survey.answered_at else None,
         "team": survey.team_id,
@@ -434,7 +554,10 @@ def _follow_up_open(survey: Survey, now: datetime) -> FollowUp:
         opened_at=now,
     )
     reference = survey.case.reference if survey.case else f"contact {survey.contact_id}"
-    text = f"{reference}: the customer rated the service bad — follow up"
+    if survey.kind == Survey.Kind.NPS:
+        text = f"{reference}: the customer would not recommend us ({survey.rating}/10) — follow up"
+    else:
+        text = f"{reference}: the customer rated the service bad — follow up"
     if survey.comment:
         text += f": “{survey.comment[:120]}”"
     notifications.notify_many(
@@ -495,6 +618,49 @@ def follow_up_advance(
             follow_up.note = f"{follow_up.note}\n{note}".strip() if follow_up.note else note
         follow_up.save()
         return follow_up
+
+
+SUGGEST_TASK = "apps.feedback.tasks.suggest_follow_up"
+SUGGESTIONS_SHOWN = 3
+
+
+def follow_up_suggest(*, follow_up_id: int) -> list[dict[str, Any]]:
+    """The likely root causes of a bad answer, from its comment, by the same model that
+    suggests them for cases (apps/rootcauses: suggest.py, the newest stored version), stored
+    on the follow-up for the supervisor. Idempotent: the same model and the same comment
+    write nothing; no comment clears them; no model (or suggestions off) changes nothing."""
+    import hashlib
+
+    from apps.rootcauses import services as rootcauses
+    from apps.rootcauses import suggest
+    from apps.rootcauses.models import RootCause
+
+    follow_up = FollowUp.objects.select_related("survey").filter(pk=follow_up_id).first()
+    if follow_up is None or not settings.CXDESK_ROOTCAUSE_SUGGESTIONS:
+        return []
+    text = follow_up.survey.comment.strip()[: suggest.MAX_TEXT_CHARS]
+    if not text:
+        if follow_up.suggestions:
+            FollowUp.objects.filter(pk=follow_up_id).update(suggestions=[], suggested_from="")
+        return []
+    model = rootcauses.suggestion_model_active()
+    if model is None:
+        return list(follow_up.suggestions)
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:64]
+    source = f"{model.version}:{digest}"
+    if follow_up.suggested_from == source:
+        return list(follow_up.suggestions)
+    [ranked] = suggest.top_k(model.pipeline, [text], k=SUGGESTIONS_SHOWN + 3)
+    paths = dict(
+        RootCause.objects.active().filter(pk__in=[pk for pk, _ in ranked]).values_list("pk", "path")
+    )
+    found = [
+        {"root_cause": pk, "path": paths[pk], "score": round(float(score), 4)}
+        for pk, score in ranked
+        if pk in paths
+    ][:SUGGESTIONS_SHOWN]
+    FollowUp.objects.filter(pk=follow_up_id).update(suggestions=found, suggested_from=source)
+    return found
 
 
 # --- 5. the at-risk score -------------------------------------------------------------------

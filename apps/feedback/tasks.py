@@ -30,3 +30,16 @@ def recompute_risk(contact_id: int) -> int:
 def refresh_risk_scores() -> int:
     """Beat: the scores that change with time alone (fading signals, cases left waiting)."""
     return services.contacts_risk_refresh()
+
+
+@shared_task(acks_late=True)
+def send_nps_batch() -> int:
+    """Beat: ask the next batch of contacts the NPS question; returns how many were asked
+    (a second run at once asks nobody twice)."""
+    return len(services.nps_surveys_schedule())
+
+
+@shared_task(acks_late=True)
+def suggest_follow_up(follow_up_id: int) -> int:
+    """The likely root causes of a bad answer's comment (idempotent); how many."""
+    return len(services.follow_up_suggest(follow_up_id=follow_up_id))

@@ -150,11 +150,13 @@
     ui.newButton = el("button", { class: "cx-new", type: "button", text: "Start a new chat" });
     ui.ended = el("div", { class: "cx-ended" }, [el("span", { text: "This chat has ended." }),
                                                  ui.newButton]);
+    ui.endedSurvey = el("div", { class: "cx-ended-survey" });
+    ui.endedSurvey.hidden = true;
     ui.status = el("p", { class: "cx-status", "aria-live": "assertive" });
 
     ui.panel = el("section", { class: "cx-panel", role: "dialog", "aria-label": "Chat" }, [
       el("header", { class: "cx-header" }, [ui.title, ui.endButton, ui.closeButton]),
-      ui.log, ui.info, ui.startForm, ui.composeForm, ui.ended, ui.status,
+      ui.log, ui.info, ui.startForm, ui.composeForm, ui.ended, ui.endedSurvey, ui.status,
     ]);
     ui.panel.hidden = true;
     var frame = el("div", { class: "cx-root" }, [ui.panel, ui.launcher]);
@@ -195,6 +197,10 @@
     ui.composeForm.hidden = !active;
     ui.endButton.hidden = !active;
     ui.ended.hidden = !ended;
+    // The chat is over and its case was solved with a survey: ask for the rating here too.
+    ui.endedSurvey.textContent = "";
+    ui.endedSurvey.hidden = !(ended && state.survey);
+    if (ended && state.survey) ui.endedSurvey.appendChild(surveyPrompt(state.survey));
     ui.info.textContent = state.caseRef
       ? "Your reference: " + state.caseRef + (active ? ". An agent will reply here." : ".")
       : "";
@@ -211,12 +217,38 @@
     setStatus("");
   }
 
+  // A satisfaction survey's prompt: links to its page (opened in a new tab; the rating chosen
+  // is only preselected there — the visitor confirms it on the page, scanners record nothing).
+  function surveyPrompt(survey) {
+    var choices = survey.good_url
+      ? [el("a", { class: "cx-rate cx-rate-good", href: survey.good_url, target: "_blank",
+                   rel: "noopener", text: "Good" }),
+         el("a", { class: "cx-rate cx-rate-bad", href: survey.bad_url, target: "_blank",
+                   rel: "noopener", text: "Bad" })]
+      : [el("a", { class: "cx-rate", href: survey.url, target: "_blank", rel: "noopener",
+                   text: "Rate this chat" })];
+    return el("div", { class: "cx-survey", role: "group", "aria-label": "Rate this chat" }, [
+      el("span", { class: "cx-survey-q", text: "How did we do?" }),
+      el("span", { class: "cx-survey-choices" }, choices),
+      el("a", { class: "cx-survey-optout", href: survey.opt_out_url, target: "_blank",
+                rel: "noopener", text: "No more surveys" }),
+    ]);
+  }
+
   function addMessage(message) {
     if (seen[message.id]) return;
     seen[message.id] = true;
     var from = message.sender === "customer" ? "customer" : "agent";
     var when = new Date(message.at);
     var label = from === "customer" ? "You" : (message.author || "Agent");
+    if (message.survey) {
+      state.survey = message.survey;
+      save();
+      ui.log.appendChild(surveyPrompt(message.survey));
+      ui.log.scrollTop = ui.log.scrollHeight;
+      showMode();
+      return;
+    }
     ui.log.appendChild(el("div", { class: "cx-msg cx-from-" + from, "data-id": String(message.id) }, [
       el("span", { class: "cx-author", text: label + " · " +
         when.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }) }),

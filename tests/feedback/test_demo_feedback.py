@@ -34,3 +34,20 @@ def test_the_demo_has_answers_and_follow_ups():
         state="scheduled", due_at__lt=now - timezone.timedelta(hours=1)
     ).exists()
     assert all("How did we do" not in m.body for m in mail.outbox)
+
+
+def test_the_demo_has_nps_answers_of_every_kind():
+    call_command("demo_data", stdout=StringIO())
+    now = timezone.now()
+    nps = Survey.objects.filter(kind="nps")
+    answered = nps.filter(state="answered")
+    assert answered.count() >= 5
+    assert answered.filter(rating__gte=9).exists()
+    assert answered.filter(rating__lte=6).exists()
+    assert not nps.filter(sent_at__gt=now).exists()
+    assert not answered.filter(answered_at__gt=now).exists()
+    # Once per contact, and each detractor has its follow-up.
+    assert nps.values("contact").distinct().count() == nps.count()
+    detractors = answered.filter(satisfied=False)
+    assert FollowUp.objects.filter(survey__in=detractors).count() == detractors.count()
+    assert not nps.filter(state="scheduled").exists()

@@ -305,6 +305,7 @@ class DemoLoader:
             self._write_case(plan)
         self._backdate_people(plans)
         self._load_feedback()
+        self._load_nps()
         self._mark_history_sent()
 
     def _load_feedback(self) -> None:
@@ -372,6 +373,54 @@ class DemoLoader:
                     note=rng.choice(texts["follow_up_notes"]),
                     now=worked_at,
                 )
+
+    def _load_nps(self) -> None:
+        """The NPS question of the history, as beat asked it: a batch a week over the last
+        twelve weeks (the service's own choice of contacts and rules), each sent at once,
+        some answered — mostly promoters, some detractors with the follow-up they opened."""
+        from apps.feedback import services as feedback
+        from apps.feedback.models import FollowUp, Survey
+        from apps.notifications.models import Notification
+
+        texts = self.data.get("feedback") or {}
+        if "nps_mix" not in texts or not settings.CXDESK_NPS_ENABLED:
+            return
+        rng = self.rng
+        # A shuffled deck of ten answers in the mix's proportions, dealt in turn: the demo
+        # shows every kind whatever the dice say about how many answer.
+        deck = [kind for kind, share in texts["nps_mix"].items() for _ in range(round(10 * share))]
+        rng.shuffle(deck)
+        dealt = 0
+        ratings = {"promoter": [9, 10, 10], "passive": [7, 8], "detractor": [0, 2, 4, 5, 6, 6]}
+        for weeks_ago in range(12, 0, -1):
+            asked_at = self.now - timedelta(weeks=weeks_ago, hours=rng.uniform(0, 24))
+            for survey_id in feedback.nps_surveys_schedule(limit=15, now=asked_at):
+                sent = feedback.survey_send(survey_id=survey_id, now=asked_at)
+                if sent is None or sent.state != Survey.State.SENT or sent.interaction_id is None:
+                    continue
+                Interaction.objects.filter(pk=sent.interaction_id).update(
+                    occurred_at=asked_at, created_at=asked_at
+                )
+                Survey.objects.filter(pk=sent.pk).update(created_at=asked_at)
+                answered_at = asked_at + timedelta(hours=rng.uniform(0.5, 48))
+                if rng.random() >= texts["nps_answer_rate"] or answered_at >= self.limit:
+                    continue
+                kind = deck[dealt % len(deck)]
+                dealt += 1
+                comment = ""
+                if rng.random() < texts["comment_rate"]:
+                    comment = rng.choice(texts["nps_comments"][kind])
+                answer = feedback.survey_answer(
+                    survey_id=sent.pk,
+                    rating=rng.choice(ratings[kind]),
+                    comment=comment,
+                    now=answered_at,
+                )
+                follow_up = FollowUp.objects.filter(survey_id=answer.pk).first()
+                if follow_up is not None:  # a detractor: its notices are history too
+                    Notification.objects.filter(source=f"follow-up:{follow_up.pk}").update(
+                        created_at=answered_at, email_status=Notification.Email.NONE
+                    )
 
     def _mark_history_sent(self) -> None:
         """The demo's replies are history, not messages to send now: mark them sent before the
