@@ -30,6 +30,8 @@ class ReportSummaryOutput(serializers.Serializer):
     sla_previous = serializers.DictField()
     csat = serializers.DictField()
     csat_previous = serializers.DictField()
+    nps = serializers.DictField(help_text="NPS = % promoters − % detractors, with its counts")
+    nps_previous = serializers.DictField()
     root_causes = ReportRowOutput(many=True, help_text="The top ten, as the root-cause report")
     open_follow_ups = serializers.IntegerField()
     at_risk_customers = serializers.IntegerField()

@@ -10,8 +10,9 @@ nothing is recounted here):
   mean handle time (over the cases with any): the volume rollups (apps/console/rollups.py);
 - **sla** — attainment per target metric, first-response and resolution business times
   (median and p90), FCR final and provisional, one-touch: `apps.sla.summary.sla_summary`;
-- **csat** — sent, responses, CSAT % and response rate, mean effort:
-  `apps.feedback.selectors.csat_figures`;
+- **csat** — sent, responses, CSAT % and response rate, mean effort (CES):
+  `apps.feedback.selectors.csat_figures`; **nps** — sent, responses, promoters, passives,
+  detractors, NPS (% promoters − % detractors) and response rate: `nps_figures`;
 - **root causes** — the top ten by cases with their trend and active spikes:
   `apps.rootcauses.selectors.top_root_causes`;
 - **follow-ups** open and **at-risk customers** now (not of the period: they are states).
@@ -30,6 +31,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import Q
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.cases.models import Case, Channel
@@ -104,6 +106,7 @@ def _volume(period: Period, cases: Q) -> dict[str, Any]:
     total = rollups.period_figures(coverage, cases).get((), dict.fromkeys(rollups.FIGURES, 0))
     channels = rollups.period_figures(coverage, cases, by=("channel",))
     days = rollups.period_figures(coverage, cases, by=("day",))
+    zone = timezone.get_default_timezone()
     labels = dict(Channel.choices)
     return {
         **_volume_totals(total),
@@ -111,8 +114,11 @@ def _volume(period: Period, cases: Q) -> dict[str, Any]:
             {"channel": key, "label": labels.get(key, key), **_volume_totals(figures)}
             for (key,), figures in sorted(channels.items(), key=lambda kv: -kv[1]["cases"])
         ],
+        # Every local day of the period, those without a case as 0 (a chart's time axis).
         "by_day": [
-            {"day": day, "cases": figures["cases"]} for (day,), figures in sorted(days.items())
+            {"day": day, "cases": days.get((day,), {}).get("cases", 0)}
+            for day in core_rollups.days_between(period.start, period.end, zone)
+            if core_rollups.local_day(day, zone)[0] < period.end
         ],
     }
 
@@ -129,6 +135,34 @@ def _csat(user: Any, period: Period, filters: Filters) -> dict[str, Any]:
         "csat": _percent(row.satisfied, row.responses),
         "response_rate": _percent(row.responses, row.sent),
         "effort": None if row.effort is None else round(row.effort, 2),
+    }
+
+
+def _nps(user: Any, period: Period, filters: Filters) -> dict[str, Any]:
+    wanted = {"team": filters.team_id, "channel": filters.channel, "priority": filters.priority}
+    (row,) = feedback_selectors.nps_figures(
+        user=user, start=period.start, end=period.end, filters=wanted
+    )
+    return {
+        "sent": row.sent,
+        "responses": row.responses,
+        "promoters": row.promoters,
+        "passives": row.passives,
+        "detractors": row.detractors,
+        "nps": row.nps,
+        "response_rate": row.response_rate,
+    }
+
+
+def volume_chart(report: dict[str, Any]) -> dict[str, Any]:
+    """The cases-by-day chart's spec (static/cxdesk/charts.js draws it; the table beside it
+    holds the same numbers)."""
+    days = report["volume"]["by_day"]
+    return {
+        "type": "bar",
+        "labels": [row["day"].strftime("%-d %b") for row in days],
+        "datasets": [{"label": "Cases opened", "data": [row["cases"] for row in days]}],
+        "y": {"min": 0, "label": "cases"},
     }
 
 
@@ -158,6 +192,7 @@ def center_report(*, user: Any, start: datetime, end: datetime, filters: Filters
 
     sla, sla_before = summary(period), summary(previous)
     csat, csat_before = _csat(user, period, filters), _csat(user, previous, filters)
+    nps, nps_before = _nps(user, period, filters), _nps(user, previous, filters)
     root_causes = rc_selectors.top_root_causes(
         period=rc_selectors.ReportPeriod(start=start, end=end),
         filters=rc_selectors.ReportFilters(team_id=filters.team_id, channel=filters.channel),
@@ -185,6 +220,8 @@ def center_report(*, user: Any, start: datetime, end: datetime, filters: Filters
         "sla_previous": sla_before,
         "csat": csat,
         "csat_previous": csat_before,
+        "nps": nps,
+        "nps_previous": nps_before,
         "root_causes": root_causes,
         "open_follow_ups": open_follow_ups,
         "at_risk_customers": at_risk.count(),
@@ -249,6 +286,10 @@ def csv_rows(report: dict[str, Any]) -> list[list[Any]]:
         *(
             ["csat", "all", name, csat[name], csat_before[name]]
             for name in ("sent", "responses", "satisfied", "csat", "response_rate", "effort")
+        ),
+        *(
+            ["nps", "all", name, report["nps"][name], report["nps_previous"][name]]
+            for name in ("sent", "responses", "promoters", "passives", "detractors", "nps")
         ),
         *(
             ["root causes", row.path, "cases", row.cases, row.previous_cases]

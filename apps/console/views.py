@@ -228,6 +228,7 @@ def reports_page(request):
         "scope": scope,
         "report": report,
         "attainment": reports.attainment_rows(report) if report else [],
+        "volume_chart": reports.volume_chart(report) if report else None,
         "errors": data.errors,
         "from_value": request.GET.get("from")
         or (period and period["from"].astimezone(zone).date().isoformat()),

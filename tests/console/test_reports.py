@@ -61,10 +61,10 @@ def test_volume_equals_a_direct_count_beside_the_previous_period(history, superv
     assert volume["reopened_cases"] == 1
     assert volume["reopen_rate"] == 25.0
     assert [(r["channel"], r["cases"]) for r in volume["by_channel"]] == [("email", 3), ("chat", 1)]
-    assert [(r["day"].isoformat(), r["cases"]) for r in volume["by_day"]] == [
-        ("2026-11-11", 2),
-        ("2026-11-14", 2),
-    ]
+    by_day = [(r["day"].isoformat(), r["cases"]) for r in volume["by_day"]]
+    assert len(by_day) == 10  # every day of [10 Nov, 20 Nov), the empty ones as 0
+    assert [day for day in by_day if day[1]] == [("2026-11-11", 2), ("2026-11-14", 2)]
+    assert by_day[0] == ("2026-11-10", 0)
     assert report["volume_previous"]["cases"] == 2
     assert report["volume_change"] == 100.0
     assert report["previous_period"] == {"from": START - (END - START), "to": START}
@@ -168,7 +168,7 @@ def test_the_api_gives_the_same_figures(history, token_client, supervisor, agent
     body = response.json()
     assert body["volume"]["cases"] == 4
     assert body["volume_previous"]["cases"] == 2
-    assert body["volume"]["by_day"][0] == {"day": "2026-11-11", "cases": 2}
+    assert body["volume"]["by_day"][1] == {"day": "2026-11-11", "cases": 2}
     assert {"attainment", "first_response", "resolution", "fcr"} <= set(body["sla"])
 
 
@@ -187,3 +187,42 @@ def test_the_api_refuses_agents_other_scopes_and_other_teams(
         "/api/v1/reports/summary/", {"team": other_team.pk}
     )
     assert response.status_code == 400
+
+
+def test_nps_and_its_counts_beside_the_previous_period(history, supervisor, team, other_team):
+    from apps.feedback.models import Survey
+
+    def nps(rating, sent_at, of_team=team):
+        case = CaseFactory(team=of_team, status="solved", created_at=sent_at)
+        return Survey.objects.create(
+            kind="nps",
+            scale="nps",
+            case=case,
+            contact=case.requester,
+            nps_round=1,
+            state="sent" if rating is None else "answered",
+            due_at=sent_at,
+            sent_at=sent_at,
+            channel="email",
+            team=of_team,
+            rating=rating,
+            answered_at=None if rating is None else sent_at,
+        )
+
+    inside = START + timedelta(days=3)
+    for rating in (10, 9, 7, 3, None):  # 2 promoters, 1 passive, 1 detractor: +25
+        nps(rating, inside)
+    nps(0, inside, of_team=other_team)  # not the supervisor's team
+    nps(10, START - timedelta(days=2))  # the period before: +100
+    with time_machine.travel(NOW, tick=False):
+        report = report_for(supervisor)
+    assert report["nps"] == {
+        "sent": 5,
+        "responses": 4,
+        "promoters": 2,
+        "passives": 1,
+        "detractors": 1,
+        "nps": 25.0,
+        "response_rate": 80.0,
+    }
+    assert report["nps_previous"]["nps"] == 100.0
