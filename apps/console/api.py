@@ -34,6 +34,9 @@ class ReportSummaryOutput(serializers.Serializer):
     nps_previous = serializers.DictField()
     root_causes = ReportRowOutput(many=True, help_text="The top ten, as the root-cause report")
     open_follow_ups = serializers.IntegerField()
+    follow_ups_resolved = serializers.DictField(
+        help_text="Resolved in the period: count, median and longest hours to close the loop"
+    )
     at_risk_customers = serializers.IntegerField()
     active_spikes = serializers.IntegerField()
 

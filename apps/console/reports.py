@@ -15,7 +15,9 @@ nothing is recounted here):
   detractors, NPS (% promoters − % detractors) and response rate: `nps_figures`;
 - **root causes** — the top ten by cases with their trend and active spikes:
   `apps.rootcauses.selectors.top_root_causes`;
-- **follow-ups** open and **at-risk customers** now (not of the period: they are states).
+- **follow-ups** open and **at-risk customers** now (not of the period: they are states);
+  the follow-ups resolved in the period with the median time it took to close the loop
+  (opened → resolved).
 
 Filters: team (the supervisor's own; any for an admin), channel, priority — the case's
 current values, as every rollup keys them. Root causes have no priority key and CSAT is
@@ -25,6 +27,7 @@ gives the same figures whichever zone the viewer is in; only the days of the "by
 are TIME_ZONE's days (documented in docs/architecture.md).
 """
 
+import statistics
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -154,6 +157,25 @@ def _nps(user: Any, period: Period, filters: Filters) -> dict[str, Any]:
     }
 
 
+def _loop_closing(user: Any, period: Period) -> dict[str, Any]:
+    """The follow-ups of bad ratings resolved in the period: how many, and the median and
+    longest time from the rating's follow-up opening to resolved (hours). Their rows are
+    the period's resolutions, never the history."""
+    rows = feedback_selectors.follow_ups_for(user=user, state=FollowUp.State.RESOLVED).filter(
+        resolved_at__gte=period.start, resolved_at__lt=period.end
+    )
+    hours = sorted(
+        (resolved - opened).total_seconds() / 3600
+        for opened, resolved in rows.order_by().values_list("opened_at", "resolved_at")
+        if resolved is not None  # the filter says so; the type does not
+    )
+    return {
+        "resolved": len(hours),
+        "median_hours": round(statistics.median(hours), 1) if hours else None,
+        "max_hours": round(hours[-1], 1) if hours else None,
+    }
+
+
 def volume_chart(report: dict[str, Any]) -> dict[str, Any]:
     """The cases-by-day chart's spec (static/cxdesk/charts.js draws it; the table beside it
     holds the same numbers)."""
@@ -199,6 +221,7 @@ def center_report(*, user: Any, start: datetime, end: datetime, filters: Filters
         user=user,
         limit=TOP_ROOT_CAUSES,
     )
+    loop_closing = _loop_closing(user, period)
     open_follow_ups = feedback_selectors.follow_up_counts(user=user).get(FollowUp.State.OPEN, 0)
     visible = Contact.objects.visible_to(user)
     at_risk = ContactRisk.objects.filter(
@@ -224,6 +247,7 @@ def center_report(*, user: Any, start: datetime, end: datetime, filters: Filters
         "nps_previous": nps_before,
         "root_causes": root_causes,
         "open_follow_ups": open_follow_ups,
+        "follow_ups_resolved": loop_closing,
         "at_risk_customers": at_risk.count(),
         "active_spikes": spikes.count(),
     }
@@ -298,6 +322,10 @@ def csv_rows(report: dict[str, Any]) -> list[list[Any]]:
         *(
             ["now", "all", name, report[name], None]
             for name in ("open_follow_ups", "at_risk_customers", "active_spikes")
+        ),
+        *(
+            ["follow-ups resolved", "all", name, report["follow_ups_resolved"][name], None]
+            for name in ("resolved", "median_hours", "max_hours")
         ),
     ]
 

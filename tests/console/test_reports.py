@@ -156,7 +156,7 @@ def test_the_page_query_count_does_not_grow_with_the_cases(
                 channel=["email", "chat", "web"][n % 3],
                 created_at=START + timedelta(hours=7 * n),
             )
-        with django_assert_max_num_queries(32):
+        with django_assert_max_num_queries(34):
             assert client.get(reverse("console:reports")).status_code == 200
 
 
@@ -226,3 +226,43 @@ def test_nps_and_its_counts_beside_the_previous_period(history, supervisor, team
         "response_rate": 80.0,
     }
     assert report["nps_previous"]["nps"] == 100.0
+
+
+def test_the_time_to_close_the_loop(history, supervisor, team, other_team):
+    from apps.feedback.models import FollowUp, Survey
+
+    def follow_up(opened_hours_before_end, took_hours, of_team=team):
+        case = CaseFactory(team=of_team, status="solved")
+        opened = END - timedelta(hours=opened_hours_before_end)
+        survey = Survey.objects.create(
+            case=case,
+            contact=case.requester,
+            state="answered",
+            due_at=opened,
+            sent_at=opened,
+            channel="email",
+            team=of_team,
+            rating=0,
+            satisfied=False,
+            answered_at=opened,
+        )
+        return FollowUp.objects.create(
+            survey=survey,
+            case=case,
+            contact=case.requester,
+            team=of_team,
+            state="resolved" if took_hours is not None else "open",
+            opened_at=opened,
+            resolved_at=None if took_hours is None else opened + timedelta(hours=took_hours),
+        )
+
+    follow_up(100, 2)
+    follow_up(90, 10)
+    follow_up(80, 4)
+    follow_up(70, None)  # still open
+    follow_up(60, 1, of_team=other_team)  # not the supervisor's
+    follow_up(24 * 40, 3)  # resolved long before the period
+    with time_machine.travel(NOW, tick=False):
+        report = report_for(supervisor)
+    assert report["follow_ups_resolved"] == {"resolved": 3, "median_hours": 4.0, "max_hours": 10.0}
+    assert report["open_follow_ups"] == 1
