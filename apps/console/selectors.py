@@ -38,6 +38,7 @@ from apps.accounts.types import AnyUser
 from apps.cases.models import OPEN_STATUSES, Case, Channel, Interaction
 from apps.cases.queues import BREACHING_WITHIN
 from apps.chat.models import ChatSession
+from apps.core.errors import DomainError
 from apps.phone.models import Call
 
 AT_RISK_WITHIN = BREACHING_WITHIN
@@ -48,8 +49,11 @@ LIVE_CALL_STATUSES = (Call.Status.RINGING, Call.Status.IN_PROGRESS)
 _PRIORITY_ORDER = {value: rank for rank, value in enumerate(reversed(Case.Priority.values))}
 
 
-class NotAllowed(Exception):
+class NotAllowed(DomainError):
     """The user may not use the console (agents, stakeholders), or not for that team."""
+
+    code = "console_not_allowed"
+    status = 403
 
 
 @dataclass(frozen=True)
