@@ -137,24 +137,31 @@ def period_figures(
 
     def add(rows: Iterable[dict[str, Any]]) -> None:
         for values in rows:
+            if not values["cases"]:  # an aggregate over no rows
+                continue
             key = tuple(values[k] for k in by)
             into = result.setdefault(key, dict.fromkeys(names, 0))
             for name in names:
                 into[name] += values[name] or 0
 
+    # With no grouping, an aggregate: `.values()` without fields would group by every
+    # column, one row per cell or case.
     if coverage.days:
-        cell_by = ["day__day" if k == "day" else k for k in by]
-        rows = (
-            VolumeRollupCell.objects.filter(cases, day_id__in=coverage.days)
-            .values(*cell_by)
-            .annotate(**{name: Sum(name) for name in names})
-            .order_by()
-        )
-        add({**r, "day": r.get("day__day")} for r in rows)
+        cells = VolumeRollupCell.objects.filter(cases, day_id__in=coverage.days)
+        sums = {name: Sum(name) for name in names}
+        if by:
+            cell_by = ["day__day" if k == "day" else k for k in by]
+            rows = cells.values(*cell_by).annotate(**sums).order_by()
+            add({**r, "day": r.get("day__day")} for r in rows)
+        else:
+            add([cells.aggregate(**sums)])
     if coverage.ranges:
         zone = timezone.get_default_timezone()
         row_cases = Case.objects.filter(COUNTED, cases, coverage.rows("created_at"))
         if "day" in by:
             row_cases = row_cases.annotate(day=TruncDate("created_at", tzinfo=zone))
-        add(row_cases.values(*by).annotate(**FIGURES).order_by())
+        if by:
+            add(row_cases.values(*by).annotate(**FIGURES).order_by())
+        else:
+            add([row_cases.aggregate(**FIGURES)])
     return result
