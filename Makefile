@@ -42,6 +42,7 @@ bench: venv
 	$(BIN)/python bench/sla.py
 	$(BIN)/python bench/agent_pages.py
 	$(BIN)/python bench/rootcauses.py
+	$(BIN)/python bench/supervisor.py
 
 # mypy exits 1 when it reports errors; mypy-baseline then fails only on errors that are not
 # in mypy-baseline.txt (or listed there but fixed). Exit 2 is mypy's own failure.
