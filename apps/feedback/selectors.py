@@ -92,6 +92,34 @@ def follow_ups_for(*, user: User, state: str | None = None) -> QuerySet[FollowUp
     return rows
 
 
+class BadCursor(ValueError):
+    pass
+
+
+def follow_ups_page(
+    rows: QuerySet[FollowUp], *, after: str = "", size: int | None = None
+) -> tuple[list[FollowUp], str | None]:
+    """One page of `rows` (newest first, as follow_ups_for orders them) after the cursor
+    `after` ("<opened_at ISO>~<id>" of the last row of the page before; "" for the first),
+    and the cursor of the next page (None at the end): a keyset, no OFFSET, no count."""
+    if after:
+        try:
+            raw_at, raw_id = after.rsplit("~", 1)
+            at, pk = datetime.fromisoformat(raw_at), int(raw_id)
+        except ValueError:
+            raise BadCursor(after) from None
+        if at.tzinfo is None:
+            raise BadCursor(after)
+        rows = rows.filter(Q(opened_at__lt=at) | Q(opened_at=at, id__lt=pk))
+    size = size or FOLLOW_UP_PAGE
+    page = list(rows[: size + 1])
+    if len(page) <= size:
+        return page, None
+    page = page[:size]
+    last = page[-1]
+    return page, f"{last.opened_at.isoformat()}~{last.pk}"
+
+
 def follow_up_counts(*, user: User) -> dict[str, int]:
     rows = follow_ups_for(user=user).order_by().values("state").annotate(n=Count("id"))
     counts = {state: 0 for state in FollowUp.State.values}

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -131,9 +131,17 @@ def follow_ups_page(request):
     if state not in {"open", "contacted", "resolved", "all"}:
         state = "open"
     rows = selectors.follow_ups_for(user=request.user, state=None if state == "all" else state)
+    try:
+        page, next_cursor = selectors.follow_ups_page(rows, after=request.GET.get("after", ""))
+    except selectors.BadCursor:
+        return HttpResponseBadRequest(
+            "That page link is not one of ours; start from the first page."
+        )
     counts = selectors.follow_up_counts(user=request.user)
     context = {
-        "follow_ups": rows[: selectors.FOLLOW_UP_PAGE],
+        "follow_ups": page,
+        "next_cursor": next_cursor,
+        "paged": bool(request.GET.get("after")),
         "state": state,
         "states": [
             (value, label, counts.get(value))
