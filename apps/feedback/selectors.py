@@ -29,6 +29,7 @@ from django.utils import timezone
 from apps.accounts.models import AgentProfile, role_of
 from apps.accounts.types import User
 from apps.cases.models import REFERENCE_PREFIX
+from apps.core.errors import DomainError
 
 from . import risk, services
 from .models import ContactRisk, FollowUp, Survey, SurveyOptOut
@@ -92,8 +93,11 @@ def follow_ups_for(*, user: User, state: str | None = None) -> QuerySet[FollowUp
     return rows
 
 
-class BadCursor(ValueError):
-    pass
+class BadCursor(DomainError):
+    """A page link (`after`) that is not one of ours: the page answers 400."""
+
+    code = "bad_cursor"
+    status = 400
 
 
 def follow_ups_page(
