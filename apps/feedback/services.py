@@ -190,7 +190,7 @@ def nps_candidates(*, limit: int, now: datetime) -> list[tuple[int, int, int]]:
 
     recent = now - timedelta(days=settings.CXDESK_NPS_RECENT_DAYS)
     solved = Case.objects.filter(
-        status__in=DONE, solved_at__gte=recent, merged_into__isnull=True
+        status__in=DONE, solved_at__gte=recent, solved_at__lte=now, merged_into__isnull=True
     ).exclude(tags__name__in=[tag.lower() for tag in settings.CXDESK_SURVEY_SKIP_TAGS])
     nps = Survey.objects.filter(kind=Survey.Kind.NPS, contact_id=OuterRef("pk"))
     cooldown = now - timedelta(days=settings.CXDESK_SURVEY_CONTACT_COOLDOWN_DAYS)
