@@ -30,7 +30,6 @@ from django.utils import timezone
 from apps.cases.events import CaseChange
 from apps.cases.models import Case
 from apps.core.rollups import Coverage, DailyRollups
-from apps.rootcauses.rollups import _may_be_built_soon
 from apps.sla.models import CaseMetrics
 
 from .models import VolumeRollupCell, VolumeRollupDay, VolumeRollupMark
@@ -58,7 +57,7 @@ ROLLED_UP_FIELDS = frozenset(
 def case_changes_mark(changes: Sequence[CaseChange]) -> None:
     """The seam's in-transaction subscriber: mark the opening day of each case whose figures
     may have moved (≤ 2 queries). A case opened now needs no mark (its day is not built
-    before it commits: apps/rootcauses/rollups.py, MARK_MARGIN)."""
+    before it commits: apps/core/rollups.py, MARK_MARGIN)."""
     moved = [c for c in changes if c.created or ROLLED_UP_FIELDS.intersection(c.fields)]
     if not moved:
         return
@@ -67,7 +66,7 @@ def case_changes_mark(changes: Sequence[CaseChange]) -> None:
     if missing:
         instants += Case.objects.filter(pk__in=missing).values_list("created_at", flat=True)
     instants += [c.before["created_at"] for c in moved if "created_at" in c.before]
-    ROLLUPS.mark(t for t in instants if t is not None and _may_be_built_soon(t))
+    ROLLUPS.mark_buildable(instants)
 
 
 def metrics_changed_mark(stored: CaseMetrics | None, row: CaseMetrics) -> None:

@@ -59,6 +59,20 @@ def days_between(start: datetime, end: datetime, zone: Any) -> list[date]:
     return [first + timedelta(days=n) for n in range((last - first).days + 1)]
 
 
+# A day is built only once it has ended (builds go up to yesterday), from a snapshot taken
+# then. A change to a day that ends more than this after now commits long before any build
+# of it can start, so it needs no mark: a case opened now (every API create, every new
+# email) costs no INSERT. A transaction open longer than this is not one of ours.
+MARK_MARGIN = timedelta(hours=1)
+
+
+def may_be_built_soon(instant: datetime) -> bool:
+    """False when the local day (TIME_ZONE) of `instant` ends more than MARK_MARGIN from now."""
+    zone = timezone.get_default_timezone()
+    day = timezone.localtime(instant, zone).date()
+    return local_day(day, zone)[1] - timezone.now() <= MARK_MARGIN
+
+
 @dataclass(frozen=True)
 class Coverage:
     """Which part of a period the rollups answer (`days`, ids) and which the rows do."""
@@ -91,6 +105,11 @@ class DailyRollups:
             self.mark_model._default_manager.bulk_create(
                 self.mark_model(start=t, end=t) for t in points
             )
+
+    def mark_buildable(self, instants: Iterable[datetime | None]) -> None:
+        """`mark`, for the instants whose day a build may start on before this transaction
+        commits (`may_be_built_soon`): a change to a young day needs no mark."""
+        self.mark(t for t in instants if t is not None and may_be_built_soon(t))
 
     def mark_span(self, start: datetime, end: datetime) -> None:
         """Every day from `start`'s to `end`'s has changed."""

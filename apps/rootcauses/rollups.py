@@ -36,13 +36,12 @@ Exact at all times by the rules of apps/core/rollups.py (the SLA rollups' mechan
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
 from apps.cases.events import CaseChange
 from apps.cases.models import Case
@@ -91,25 +90,7 @@ def case_changes_mark(changes: Sequence[CaseChange]) -> None:
         instants += Case.objects.filter(pk__in=missing).values_list("created_at", flat=True)
     # The instant a writer set on the case may differ from the one before (created_at moved).
     instants += [c.before["created_at"] for c in moved if "created_at" in c.before]
-    ROLLUPS.mark(t for t in instants if t is not None and _may_be_built_soon(t))
-
-
-# A day is built only once it has ended (rollups_build: up to yesterday), from a snapshot
-# taken then. A change to a day that ends more than this after now commits long before any
-# build of it can start, so it needs no mark: a case opened now (every API create, every new
-# email) costs no INSERT. A transaction open longer than this is not one of ours.
-MARK_MARGIN = timedelta(hours=1)
-
-
-def _may_be_built_soon(instant: datetime) -> bool:
-    """False when the local day of `instant` ends more than MARK_MARGIN from now."""
-    local = timezone.localtime(instant, timezone.get_default_timezone())
-    start = local.replace(hour=0, minute=0, second=0, microsecond=0)
-    day_end = timezone.make_aware(
-        datetime.combine(start.date() + timedelta(days=1), datetime.min.time()),
-        timezone.get_default_timezone(),
-    )
-    return day_end - timezone.now() <= MARK_MARGIN
+    ROLLUPS.mark_buildable(instants)
 
 
 def metrics_changed_mark(stored: CaseMetrics | None, row: CaseMetrics) -> None:
