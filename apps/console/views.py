@@ -25,6 +25,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from apps.accounts import services as account_services
 from apps.cases import services as case_services
 from apps.cases.models import Case, Channel
+from apps.core import spreadsheet
 from apps.core.errors import DomainError
 from apps.core.polling import poll_401_when_signed_out
 
@@ -248,13 +249,6 @@ def reports_page(request):
     return render(request, "console/reports.html", context, status=400 if data.errors else 200)
 
 
-def _cell(value: object) -> object:
-    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 @login_required
 @require_safe
 def reports_csv(request):
@@ -274,5 +268,5 @@ def reports_csv(request):
     writer = csv.writer(response)
     writer.writerow(["section", "key", "figure", "period", "previous_period"])
     for row in reports.csv_rows(report):
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([spreadsheet.cell(value) for value in row])
     return response

@@ -21,6 +21,7 @@ from rest_framework import serializers
 from apps.accounts.models import AgentProfile, role_of
 from apps.cases import selectors as case_selectors
 from apps.cases.models import Case
+from apps.core import spreadsheet
 from apps.core.polling import poll_401_when_signed_out
 from apps.sla.serializers import PeriodBoundField
 
@@ -292,13 +293,6 @@ def _csv_response(name: str) -> tuple[HttpResponse, Any]:
     return response, csv.writer(response)
 
 
-def _cell(value: object) -> object:
-    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 @login_required
 @require_safe
 def figures_page(request):
@@ -339,7 +333,7 @@ def figures_page(request):
         for s in rows.iterator(chunk_size=500):
             writer.writerow(
                 [
-                    _cell(v)
+                    spreadsheet.cell(v)
                     for v in (
                         s.answered_at.isoformat(),
                         s.kind,
@@ -363,7 +357,7 @@ def figures_page(request):
         kind = export if export in ("nps", "ces") else "csat"
         response, writer = _csv_response(export)
         for line in _csv_rows(table, kind):
-            writer.writerow([_cell(v) for v in line])
+            writer.writerow([spreadsheet.cell(v) for v in line])
         return response
     comments = Paginator(
         selectors.comments_for(user=request.user, search=search).filter(

@@ -40,6 +40,7 @@ from django.views.decorators.http import require_POST, require_safe
 from apps.accounts.models import AgentProfile, Team, role_of
 from apps.api.filters import parse_id
 from apps.cases.models import Channel
+from apps.core import spreadsheet
 from apps.core.errors import DomainError
 
 from . import dashboard, selectors, services
@@ -261,13 +262,6 @@ def report_page(request: HttpRequest) -> HttpResponse:
     return render(request, "rootcauses/report.html", context, status=status)
 
 
-def _cell(value: object) -> object:
-    """A CSV cell a spreadsheet shows as text, never runs as a formula."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return "" if value is None else value
-
-
 @login_required
 @require_safe
 def report_csv(request: HttpRequest) -> HttpResponse:
@@ -285,7 +279,7 @@ def report_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow([label for _, label in CSV_COLUMNS])
     for row in rows:
         values = ReportRowOutput(row).data  # the API's names and values
-        writer.writerow([_cell(values[name]) for name, _ in CSV_COLUMNS])
+        writer.writerow([spreadsheet.cell(values[name]) for name, _ in CSV_COLUMNS])
     return response
 
 
@@ -360,7 +354,7 @@ def dashboard_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow([label for _, label in CSV_COLUMNS])
     for row in board.rows:
         values = ReportRowOutput(row).data
-        writer.writerow([_cell(values[name]) for name, _ in CSV_COLUMNS])
+        writer.writerow([spreadsheet.cell(values[name]) for name, _ in CSV_COLUMNS])
     return response
 
 

@@ -110,13 +110,6 @@ def test_the_csv_has_a_row_per_cause(client, causes):
     assert len(rows) == 3
 
 
-def test_the_csv_cell_of_a_formula_is_text():
-    from apps.rootcauses.views import _cell
-
-    assert _cell("=SUM(A1)") == "'=SUM(A1)"
-    assert _cell("Billing") == "Billing"
-
-
 def test_the_page_s_queries_do_not_grow_with_causes(client, team, causes):
     client.force_login(AdminFactory())
     with CaptureQueriesContext(connection) as small:
