@@ -51,6 +51,8 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from apps.accounts.types import User
     from apps.contacts.models import Contact
 
@@ -195,3 +197,19 @@ def cases_of(changes: Iterable[CaseChange]) -> dict[int, Case]:
     if missing:
         cases.update(Case.objects.in_bulk(sorted(missing)))
     return cases
+
+
+def openings_of(changes: Sequence[CaseChange], fields: frozenset[str]) -> list[datetime]:
+    """For a daily rollup's subscriber: the opening instants (`Case.created_at`) of the cases
+    these changes created or whose `fields` they changed, with the instant before when the
+    opening itself moved — the days whose figures may have moved (≤ 1 query: the openings
+    of changes that carry no case)."""
+    from .models import Case  # the seam is imported by the models' apps before they load
+
+    moved = [c for c in changes if c.created or fields.intersection(c.fields)]
+    instants = [c.case.created_at for c in moved if c.case is not None]
+    missing = [c.case_id for c in moved if c.case is None]
+    if missing:
+        instants += Case.objects.filter(pk__in=missing).values_list("created_at", flat=True)
+    instants += [c.before["created_at"] for c in moved if "created_at" in c.before]
+    return instants

@@ -27,6 +27,7 @@ from django.db.models import Count, Min, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
+from apps.cases import events
 from apps.cases.events import CaseChange
 from apps.cases.models import Case
 from apps.core.rollups import Coverage, DailyRollups
@@ -58,15 +59,7 @@ def case_changes_mark(changes: Sequence[CaseChange]) -> None:
     """The seam's in-transaction subscriber: mark the opening day of each case whose figures
     may have moved (≤ 2 queries). A case opened now needs no mark (its day is not built
     before it commits: apps/core/rollups.py, MARK_MARGIN)."""
-    moved = [c for c in changes if c.created or ROLLED_UP_FIELDS.intersection(c.fields)]
-    if not moved:
-        return
-    instants = [c.case.created_at for c in moved if c.case is not None]
-    missing = [c.case_id for c in moved if c.case is None]
-    if missing:
-        instants += Case.objects.filter(pk__in=missing).values_list("created_at", flat=True)
-    instants += [c.before["created_at"] for c in moved if "created_at" in c.before]
-    ROLLUPS.mark_buildable(instants)
+    ROLLUPS.mark_buildable(events.openings_of(changes, ROLLED_UP_FIELDS))
 
 
 def metrics_changed_mark(stored: CaseMetrics | None, row: CaseMetrics) -> None:

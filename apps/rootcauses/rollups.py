@@ -43,6 +43,7 @@ from django.db import connection
 from django.db.models import Count, F, Min, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
+from apps.cases import events
 from apps.cases.events import CaseChange
 from apps.cases.models import Case
 from apps.core.rollups import Coverage, DailyRollups
@@ -81,16 +82,7 @@ ROLLED_UP_FIELDS = frozenset(
 def case_changes_mark(changes: Sequence[CaseChange]) -> None:
     """The seam's in-transaction subscriber: mark the opening day of each case whose figures
     may have moved (≤ 2 queries: the openings not carried, the marks)."""
-    moved = [c for c in changes if c.created or ROLLED_UP_FIELDS.intersection(c.fields)]
-    if not moved:
-        return
-    instants = [c.case.created_at for c in moved if c.case is not None]
-    missing = [c.case_id for c in moved if c.case is None]
-    if missing:
-        instants += Case.objects.filter(pk__in=missing).values_list("created_at", flat=True)
-    # The instant a writer set on the case may differ from the one before (created_at moved).
-    instants += [c.before["created_at"] for c in moved if "created_at" in c.before]
-    ROLLUPS.mark_buildable(instants)
+    ROLLUPS.mark_buildable(events.openings_of(changes, ROLLED_UP_FIELDS))
 
 
 def metrics_changed_mark(stored: CaseMetrics | None, row: CaseMetrics) -> None:
