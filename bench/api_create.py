@@ -21,6 +21,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import httpx
+import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -63,6 +64,54 @@ def django_env(database_url: str, *, sla: bool = False, broker: str = "") -> dic
 
 
 BENCH_QUEUE = f"cxdesk-bench-{os.getpid()}"
+
+ROLES = ("gunicorn", "postgresql", "postgresql_background", "redis", "client")
+PG_BACKGROUND = ("checkpointer", "background writer", "walwriter", "autovacuum", "logical")
+
+
+def cpu_seconds(server_pid: int, database: str) -> dict[int, tuple[str, float]]:
+    """User + system CPU seconds so far of each process a create runs in: the gunicorn
+    workers (and master), the PostgreSQL backends connected to `database` and the server's
+    background writers (shared with whatever else the machine runs), Redis, and this
+    process (the client)."""
+    found: dict[int, tuple[str, float]] = {}
+    try:
+        server = psutil.Process(server_pid)
+        ours = [("gunicorn", p) for p in [server, *server.children(recursive=True)]]
+    except psutil.NoSuchProcess:
+        ours = []
+    ours.append(("client", psutil.Process()))
+    for proc in psutil.process_iter(["name"]):
+        name = proc.info["name"] or ""
+        if name.startswith("postgres"):
+            try:
+                title = " ".join(proc.cmdline())
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            if f" {database} " in title:
+                ours.append(("postgresql", proc))
+            elif any(part in title for part in PG_BACKGROUND):
+                ours.append(("postgresql_background", proc))
+        elif name.startswith("redis-server"):
+            ours.append(("redis", proc))
+    for role, proc in ours:
+        try:
+            times = proc.cpu_times()
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+        found[proc.pid] = (role, times.user + times.system)
+    return found
+
+
+def cpu_ms_per_request(before: dict, after: dict, requests: int) -> dict[str, float]:
+    """CPU ms per successful request by role over the load (processes gone before its end
+    are not counted; the bench's own are kept alive throughout)."""
+    spent = dict.fromkeys(ROLES, 0.0)
+    for pid, (role, seconds) in after.items():
+        spent[role] += seconds - before.get(pid, (role, 0.0))[1]
+    per = {role: round(1000 * s / max(requests, 1), 2) for role, s in spent.items()}
+    per["total"] = round(sum(per[role] for role in ROLES), 2)
+    return per
 
 
 def drop_bench_queue(broker: str) -> None:
@@ -219,10 +268,15 @@ def main() -> None:
     )
     try:
         wait_until_up(f"{host}/healthz")
+        database = urlparse(database_url).path.lstrip("/")
+        before = cpu_seconds(server.pid, database)
         if args.client == "threads":
             row = thread_load(host, setup["key"], args.users, args.seconds)
         else:
             row = locust_load(host, setup["key"], args, env)
+        row["cpu_ms"] = cpu_ms_per_request(
+            before, cpu_seconds(server.pid, database), int(row["Request Count"])
+        )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
@@ -281,6 +335,8 @@ def report(row: dict, setup: dict, args) -> None:
         "p95_ms": float(row["95%"]),
         "p99_ms": float(row["99%"]),
         "queries_per_create": setup["queries_per_create"],
+        # Locust's client runs in a process of its own, not counted under "client".
+        "cpu_ms_per_create": row["cpu_ms"],
         "targets": {"requests_per_second": ">= 120", "p95_ms": "< 50"},
     }
     print(json.dumps(result, indent=2))

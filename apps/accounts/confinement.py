@@ -51,6 +51,12 @@ STAKEHOLDER_URLS = frozenset(
         # Their teams' problems, read-only (problems_visible_to narrows them).
         "problems:list",
         "problems:detail",
+        # Their notices: a spike of a cause their team owns (notifications/selectors.py
+        # shows them only notices about no case).
+        "notifications:inbox",
+        "notifications:mark-read",
+        "notifications:count",
+        "notifications:open",
     }
 )
 # Where a stakeholder lands (after sign-in, or asking for the queue).

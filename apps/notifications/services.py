@@ -22,6 +22,7 @@ from apps.cases.models import Case
 from apps.core.outbox import Backoff, Outbox
 from apps.core.queue import enqueue_each
 
+from . import selectors
 from .models import Notification
 
 Kind = Notification.Kind
@@ -144,7 +145,7 @@ def safe_link(link: str) -> str:
 
 def notifications_mark_read(*, user: User, ids: Iterable[int] | None = None) -> int:
     """Mark the user's notifications read (all unread ones, or only `ids`)."""
-    unread = Notification.objects.filter(recipient=user, read_at__isnull=True)
+    unread = selectors.notifications_of(user).filter(read_at__isnull=True)
     if ids is not None:
         unread = unread.filter(pk__in=list(ids))
     return unread.update(read_at=timezone.now())
