@@ -5,7 +5,10 @@
 Starts gunicorn on 127.0.0.1 against a scratch PostgreSQL database (BENCH_DATABASE_URL,
 default postgres://postgres@127.0.0.1:5432/cxdesk_bench, created if missing), drives it with
 locust (headless, N users with no pause, bounded by --seconds), and prints requests/s, p50,
-p95, failures and the SQL queries one create costs. Traffic goes to 127.0.0.1 only.
+p95, failures and the SQL queries one create costs, and the CPU ms one create cost each
+process role over the load (gunicorn, the bench database's PostgreSQL backends, the server's
+background writers, Redis, and this process when --client threads): on a shared machine
+the shares, not the sums, are what compares between runs. Traffic goes to 127.0.0.1 only.
 """
 
 import argparse
