@@ -53,7 +53,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
 
 from apps.core import rollups as core_rollups
 
@@ -105,16 +106,8 @@ def sla_summary(
         return {
             "period": {"from": period.start, "to": period.end},
             "attainment": _attainment(period, coverage, cases),
-            "first_response": _times(
-                period,
-                times,
-                cases,
-                grouping=grouping,
-                figure=rollups.SlaRollupHistogram.Figure.FIRST_RESPONSE,
-                column="first_response_business_seconds",
-                period_column="opened_at",
-            ),
-            **_solved(period, coverage, times, cases, grouping),
+            **_times(period, times, cases, grouping=grouping),
+            **_solved(coverage, cases),
         }
 
 
@@ -151,45 +144,50 @@ def _attainment(period: Period, coverage: rollups.Coverage, cases: Q) -> list[di
     return result
 
 
+# The time figures: (name, business figure, calendar figure) of rollups.TIMES.
+_Figure = rollups.SlaRollupHistogram.Figure
+TIME_FIGURES = (
+    ("first_response", _Figure.FIRST_RESPONSE, _Figure.FIRST_RESPONSE_CALENDAR),
+    ("next_response", _Figure.NEXT_RESPONSE, _Figure.NEXT_RESPONSE_CALENDAR),
+    ("resolution", _Figure.RESOLUTION, _Figure.RESOLUTION_CALENDAR),
+)
+
+
 def _times(
-    period: Period,
-    coverage: rollups.Coverage,
-    cases: Q,
-    *,
-    grouping: str | None,
-    figure: str,
-    column: str,
-    period_column: str,
+    period: Period, coverage: rollups.Coverage, cases: Q, *, grouping: str | None
 ) -> dict[str, Any]:
-    """Count, median and p90 of `column` over the rows whose `period_column` is in the
-    period (its nulls left out)."""
-    counts = rollups.histogram(
+    """Count, median and p90 of each time figure over the rows in the period, in business
+    time with its calendar-time twin beside it: the buckets of every figure at once (one
+    query of the rollups, one of each table's rows left over), then each percentile's
+    values."""
+    figures = [figure for _, *both in TIME_FIGURES for figure in both]
+    counts = rollups.histograms(
         coverage,
         cases,
         grouping=grouping or rollups.SlaRollupHistogram.Grouping.ALL,
-        figure=figure,
-        column=column,
-        period=period_column,
+        figures=figures,
     )
-    total = sum(counts.values())
-    rows = CaseMetrics.objects.filter(
-        cases,
-        **{
-            f"{period_column}__gte": period.start,
-            f"{period_column}__lt": period.end,
-            f"{column}__isnull": False,
-        },
-    )
-    return {"count": total, **_percentiles(rows, column, counts, total)}
+
+    reads: list[_Read] = []
+    result: dict[str, Any] = {}
+    for name, business, calendar in TIME_FIGURES:
+        result[name] = {}
+        calendar_figures: dict[str, Any] = {}
+        for figure, into in ((business, result[name]), (calendar, calendar_figures)):
+            times = rollups.TIMES_BY_FIGURE[figure]
+            total = sum(counts[figure].values())
+            rows = times.model._default_manager.filter(
+                cases, times.in_period(period.start, period.end)
+            )
+            into["count"] = total
+            reads += _ranks(rows, times, counts[figure], total, into)
+            if figure == calendar:
+                result[name]["calendar"] = into
+    _read_values(reads)
+    return result
 
 
-def _solved(
-    period: Period,
-    coverage: rollups.Coverage,
-    times: rollups.Coverage,
-    cases: Q,
-    grouping: str | None,
-) -> dict[str, Any]:
+def _solved(coverage: rollups.Coverage, cases: Q) -> dict[str, Any]:
     figures = rollups.cell_sums(coverage, cases, list(rollups.FCR_COUNTS))
     if coverage.ranges:
         direct = CaseMetrics.objects.filter(cases, coverage.rows("solved_at")).aggregate(
@@ -199,15 +197,6 @@ def _solved(
             figures[name] += direct[name]
     judged = figures["judged"]
     return {
-        "resolution": _times(
-            period,
-            times,
-            cases,
-            grouping=grouping,
-            figure=rollups.SlaRollupHistogram.Figure.RESOLUTION,
-            column="resolution_business_seconds",
-            period_column="solved_at",
-        ),
         "fcr": {
             "final": _fcr(figures["final"], figures["final_fcr"]),
             "provisional": _fcr(figures["provisional"], figures["provisional_fcr"]),
@@ -217,17 +206,31 @@ def _solved(
     }
 
 
-def _percentiles(
-    rows: QuerySet[CaseMetrics], column: str, counts: dict[int, int], total: int
-) -> dict[str, Any]:
-    """percentile_cont's values: the values at ranks ⌊p·(n−1)⌋ and the next, read from the
+@dataclass
+class _Read:
+    """The values a percentile needs: `query` gives (at most) the two values at ranks
+    ⌊rank⌋ and the next; the figure goes into `into[name]`."""
+
+    query: QuerySet[Any]
+    rank: float
+    into: dict[str, Any]
+    name: str
+
+
+def _ranks(
+    rows: QuerySet[Any],
+    times: rollups.Times,
+    counts: dict[int, int],
+    total: int,
+    into: dict[str, Any],
+) -> list[_Read]:
+    """percentile_cont's reads: the values at ranks ⌊p·(n−1)⌋ and the next, from the
     bucket holding the first (and the next non-empty one, where the second may lie)."""
-    result: dict[str, Any] = {}
+    reads = []
     buckets = sorted(counts)
-    bucket_column = rollups.BUCKET_COLUMNS[column]
     for name, fraction in PERCENTILES:
         if total == 0:
-            result[name] = None
+            into[name] = None
             continue
         rank = fraction * (total - 1)
         low = math.floor(rank)
@@ -236,16 +239,39 @@ def _percentiles(
             below += counts[buckets[position]]
             position += 1
         wanted = buckets[position : position + 2]
-        values = list(
-            rows.filter(**{f"{bucket_column}__in": wanted})
-            .order_by(column)
-            .values_list(column, flat=True)[low - below : low - below + 2]
+        query = (
+            rows.filter(**{f"{times.bucket}__in": wanted})
+            .order_by(times.column)
+            .annotate(value=F(times.column))
+            .values_list("value", flat=True)[low - below : low - below + 2]
         )
+        reads.append(_Read(query, rank, into, name))
+    return reads
+
+
+def _read_values(reads: list[_Read]) -> None:
+    """Every read in one query: each its own index range scan (ORDER BY … LIMIT 2 OFFSET
+    k, as a derived table), UNION ALL — one round trip for all the summary's percentiles."""
+    if not reads:
+        return
+    parts: list[str] = []
+    params: list[Any] = []
+    for number, read in enumerate(reads):
+        sql, prepared = read.query.query.sql_with_params()
+        parts.append(f"SELECT {number} AS part, part{number}.value FROM ({sql}) part{number}")
+        params += prepared
+    found: dict[int, list[int]] = {number: [] for number in range(len(reads))}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for number, value in cursor.fetchall():
+            found[number].append(value)
+    for number, read in enumerate(reads):
+        values = sorted(found[number])  # the derived table's order: UNION ALL keeps none
+        low = math.floor(read.rank)
         value = float(values[0])
         if len(values) == 2:
-            value += (rank - low) * (values[1] - values[0])
-        result[name] = _round(value)
-    return result
+            value += (read.rank - low) * (values[1] - values[0])
+        read.into[read.name] = _round(value)
 
 
 def _fcr(cases: int, fcr: int) -> dict[str, Any]:
