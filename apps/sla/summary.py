@@ -8,28 +8,35 @@ the database computes; no case or clock row is loaded into Python. Which rows a 
   within its target has none yet and is not counted. ``percent`` = met ÷ (met + breached),
   null when there are none.
 - **first response** — the cases *opened* in ``[from, to)`` that have had a first response,
-  by its business time (the first-response clock starts at the opening, as above).
+  by its time (the first-response clock starts at the opening, as above).
+- **next response** — the next responses *given* in ``[from, to)`` (`SlaNextResponse`: a
+  customer's message after an agent response, to the next agent response; a wait still
+  unanswered is none yet), by their time.
 - **resolution** — the cases *solved* in ``[from, to)`` (latest solve, still solved or
-  closed), by the business time from opening to that solve.
+  closed), by the time from opening to that solve.
+
+Each time figure is given in business time (``count``, ``median``, ``p90``) and, beside it,
+in calendar time (``calendar``: the same three).
 - **FCR** — the same solved cases with a verdict (a case merged into another has none),
   final and provisional apart: how many, how many FCR, the rate; and the one-touch and
   no-customer-follow-up rates of those cases, for comparing with other products.
 
 Business times are those of each case's policy calendar: a case no policy covers has none
-and is left out of the percentiles (its calendar times are on the case's metrics). Median
-and p90 are ``percentile_cont``'s (linear interpolation between the two nearest ranks,
-⌊p·(n−1)⌋ and the next): the histograms say which bucket holds that rank and how many
-values lie below it, and the one or two values are read from that bucket's rows, ``ORDER BY
-… LIMIT 2 OFFSET k``. Filters (``team``, ``channel``, ``priority``) are the case's current
-values; ``teams`` (ids, or a query of them) limits everything to those teams' cases (an
-agent's).
+and is left out of the business percentiles; its calendar times count. Median and p90
+are ``percentile_cont``'s (linear interpolation between the two nearest ranks, ⌊p·(n−1)⌋
+and the next): the histograms say which bucket holds that rank and how many values lie
+below it, and the one or two values are read from that bucket's rows, ``ORDER BY … LIMIT 2
+OFFSET k`` — every figure's reads in one query (a UNION ALL of those scans). Filters
+(``team``, ``channel``, ``priority``) are the case's current values; ``teams`` (ids, or a
+query of them) limits everything to those teams' cases (an agent's).
 
 Most of a period comes from the daily rollups (apps/sla/rollups.py says how they stay
 exact): the built days wholly inside it that no change has marked since. The rest — the
 period's edges, today, marked days — is counted from the rows, as below.
 
 No query joins the cases: the case's opening (``CaseMetrics.opened_at``, its created_at) and
-its team, channel and priority are copied onto its metrics and clocks by the recompute,
+its team, channel and priority are copied onto its metrics, next responses and clocks by
+the recompute,
 which runs after every change of the case (the "case changed" seam; a lost one is the
 sweep's, the case being dirty until then), so they are the case's current values.
 
@@ -40,9 +47,11 @@ channel and priority first — with the other filters' columns included:
 - attainment: the clocks with a verdict (partial) by (metric, started_at), state included —
   the metrics are named in the query so the index serves the range, and the counts are of a
   not-null column in the index (not of the id), so the index alone answers;
-- first response: the responded metrics (partial: a business first-response time) by
-  opened_at, that time included;
-- solved: the solved metrics (partial) by solved_at, the solved figures' columns included.
+- first response: the responded metrics (partial: a calendar first-response time, which
+  every business one has beside it) by opened_at, both times and buckets included;
+- next response: every SlaNextResponse row by responded_at, both times and buckets included;
+- solved: the solved metrics (partial) by solved_at, the solved figures' columns included;
+- the percentiles: per time figure, (bucket, period column), its time included.
 """
 
 from __future__ import annotations
@@ -79,8 +88,9 @@ def sla_summary(
     teams: QuerySet[Any] | Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """The summary's figures, in a number of queries that does not grow with the period
-    (at most 13: which days are rolled up; per figure the rollups, the rows left over and
-    the values at each percentile's rank)."""
+    (at most 10: which days are rolled up; attainment and FCR, their cells and rows left
+    over; the times' buckets, one query of the rollups and one per table of the rows left
+    over; every percentile's values)."""
 
     # The case's values as copied onto its metrics, clocks and rollups (no join to cases).
     cases = Q()
