@@ -417,4 +417,13 @@ class Migration(migrations.Migration):
                 fields=("case", "instance"), name="sla_next_response_one_per_instance"
             ),
         ),
+        migrations.RemoveIndex(model_name="slarolluphistogram", name="sla_rollup_histogram_idx"),
+        migrations.AddIndex(
+            model_name="slarolluphistogram",
+            index=models.Index(
+                fields=["grouping", "team", "channel", "priority", "day"],
+                include=("figure", "bucket", "count"),
+                name="sla_rollup_histogram_idx",
+            ),
+        ),
     ]
