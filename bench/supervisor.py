@@ -7,6 +7,9 @@ The database is bench/agent_pages.py's (the same loader, the same scratch Postgr
 database per size, kept between runs): 1,000,000 cases by default (--cases 100000 for a
 quicker run), ten teams, a 5% open backlog with SLA due times around now. A supervisor of two
 of the ten teams is added, and every report rollup (SLA, root causes, volume) is built once.
+The loader writes no SLA metrics, so every case gets some here, once per database (SEED_SLA:
+set-based; first response, resolution and one or two next responses for half the cases), so
+the report's SLA figures are timed over a million cases' rows and rollups, not empty tables.
 
 Then gunicorn (2 sync workers, 127.0.0.1) serves the app with each response's SQL count
 (bench/agent_pages.py's wrapper), and httpx times `--requests` requests (after a warm-up) of
@@ -75,6 +78,67 @@ for module in (sla_rollups, rc_rollups, volume_rollups):
     module.rollups_build(max_days=None)
 print(json.dumps({"team": teams[0].pk, "rollups_first_build_s":
                   round(time.perf_counter() - started, 1)}))
+"""
+
+# The loader (bench/agent_pages.py) writes cases without SLA metrics: without these the
+# report's SLA figures would be timed over empty tables. Once per database, set-based:
+# every case's metrics (first response for nine in ten, resolution for the solved and
+# closed ones, times spread by the id), one to two next responses for half the cases, the
+# buckets as apps/sla/rollups.py computes them; then the SLA rollups are rebuilt.
+SEED_SLA = """
+import django, json, time
+django.setup()
+from django.db import connection
+from apps.sla import rollups as sla_rollups
+started = time.perf_counter()
+with connection.cursor() as cursor:
+    cursor.execute("SELECT EXISTS (SELECT 1 FROM sla_casemetrics)")
+    seeded = cursor.fetchone()[0]
+    if not seeded:
+        cursor.execute(
+            "INSERT INTO sla_casemetrics (case_id, first_response_at, first_response_seconds, "
+            "first_response_business_seconds, next_responses, solved_at, resolution_seconds, "
+            "resolution_business_seconds, requester_wait_seconds, agent_work_seconds, "
+            "on_hold_seconds, reopen_count, agent_replies, agent_responses, call_seconds, "
+            "chat_seconds, handle_seconds, fcr, fcr_state, fcr_reason, one_touch, "
+            "no_customer_follow_up, computed_at, opened_at, team_id, channel, priority) "
+            "SELECT id, CASE WHEN id % 10 <> 0 THEN created_at + (60 + id * 7919 % 86400) "
+            "* interval '1 second' END, CASE WHEN id % 10 <> 0 THEN 60 + id * 7919 % 86400 END, "
+            "CASE WHEN id % 10 <> 0 THEN (60 + id * 7919 % 86400) % 28800 END, '[]'::jsonb, "
+            "CASE WHEN status IN ('solved', 'closed') THEN created_at + (600 + id * 104729 "
+            "% 400000) * interval '1 second' END, CASE WHEN status IN ('solved', 'closed') "
+            "THEN 600 + id * 104729 % 400000 END, CASE WHEN status IN ('solved', 'closed') "
+            "THEN (600 + id * 104729 % 400000) / 3 END, 0, 0, 0, reopen_count, 1, 1, 0, 0, 0, "
+            "CASE WHEN status IN ('solved', 'closed') THEN id % 3 <> 0 END, "
+            "CASE WHEN status IN ('solved', 'closed') THEN 'final' ELSE 'unknown' END, '', "
+            "CASE WHEN status IN ('solved', 'closed') THEN id % 4 <> 0 END, "
+            "CASE WHEN status IN ('solved', 'closed') THEN id % 5 <> 0 END, "
+            "now(), created_at, team_id, channel, priority FROM cases_case"
+        )
+        cursor.execute(
+            "INSERT INTO sla_slanextresponse (case_id, instance, started_at, responded_at, "
+            "seconds, business_seconds, calendar_bucket, team_id, channel, priority) "
+            "SELECT c.id, n, c.created_at + n * interval '3 hours', c.created_at + n * "
+            "interval '3 hours' + (30 + (c.id * n * 6007) % 90000) * interval '1 second', "
+            "30 + (c.id * n * 6007) % 90000, (30 + (c.id * n * 6007) % 90000) / 2, 0, "
+            "c.team_id, c.channel, c.priority FROM cases_case c, generate_series(1, 2) n "
+            "WHERE c.id % 2 = 0 AND (n = 1 OR c.id % 3 = 0)"
+        )
+        for table, pairs in (
+            ("sla_casemetrics", (("first_response_bucket", "first_response_business_seconds"),
+                                 ("first_response_calendar_bucket", "first_response_seconds"),
+                                 ("resolution_bucket", "resolution_business_seconds"),
+                                 ("resolution_calendar_bucket", "resolution_seconds"))),
+            ("sla_slanextresponse", (("business_bucket", "business_seconds"),
+                                     ("calendar_bucket", "seconds"))),
+        ):
+            sets = ", ".join(f"{b} = {sla_rollups.bucket_sql(c)}" for b, c in pairs)
+            cursor.execute(f"UPDATE {table} SET {sets}")
+        cursor.execute("VACUUM ANALYZE sla_casemetrics")
+        cursor.execute("VACUUM ANALYZE sla_slanextresponse")
+if not seeded:
+    sla_rollups.rollups_build(max_days=None, rebuild=True)
+print(json.dumps({"seeded": not seeded, "seconds": round(time.perf_counter() - started, 1)}))
 """
 
 REFRESH = """
@@ -155,6 +219,8 @@ def main() -> None:
     started = time.perf_counter()
     size = prepare(os.environ.get("BENCH_DATABASE_URL", DEFAULT_DB), args.cases)
     env = size["env"]
+    progress("SLA metrics and next responses for the cases (once per database)")
+    seed = run_script(env, SEED_SLA)
     progress("adding the supervisor and building every report rollup")
     setup = run_script(
         env,
@@ -186,6 +252,7 @@ def main() -> None:
         "requests_per_page": args.requests,
         "load_s": size["load_s"],
         "rollups_first_build_s": setup["rollups_first_build_s"],
+        "sla_seed": seed,
         "pages": figures,
         "rollup_refresh_after_10000_cases": refresh,
         "targets": {

@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from apps.accounts.models import AgentProfile, role_of
 from apps.api.permissions import HasScope
 from apps.rootcauses.report import ReportRowOutput
+from apps.sla.serializers import SlaSummaryOutput
 
 from . import reports
 
@@ -26,8 +27,11 @@ class ReportSummaryOutput(serializers.Serializer):
     volume = serializers.DictField(help_text="Cases opened: totals, by channel, by day")
     volume_previous = serializers.DictField()
     volume_change = serializers.FloatField(allow_null=True, help_text="% change in cases")
-    sla = serializers.DictField(help_text="As GET /api/v1/sla/summary/")
-    sla_previous = serializers.DictField()
+    sla = SlaSummaryOutput(
+        help_text="As GET /api/v1/sla/summary/: attainment per target; first-response, "
+        "next-response and resolution times (median, p90) in business and calendar time; FCR"
+    )
+    sla_previous = SlaSummaryOutput(help_text="The same of the period before")
     csat = serializers.DictField()
     csat_previous = serializers.DictField()
     nps = serializers.DictField(help_text="NPS = % promoters − % detractors, with its counts")

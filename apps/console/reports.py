@@ -8,9 +8,12 @@ nothing is recounted here):
 - **volume** — cases opened in the period (not merged into another), by channel and by local
   day (TIME_ZONE's days, as the rollups'), their reopen rate (% reopened at least once) and
   mean handle time (over the cases with any): the volume rollups (apps/console/rollups.py);
-- **sla** — attainment per target metric, first-response and resolution business times
-  (median and p90), FCR final and provisional, one-touch: `apps.sla.summary.sla_summary`;
-- **csat** — sent, responses, CSAT % and response rate, mean effort (CES):
+- **sla** — attainment per target metric; first-response, next-response and resolution
+  times (median and p90), each in business and in calendar time; FCR final and
+  provisional, one-touch: `apps.sla.summary.sla_summary` (its docstring says which rows a
+  period holds: cases opened, responses given, cases solved in it);
+- **csat** — sent, responses, CSAT % and response rate, mean effort (CES) with its own
+  answers and response rate (the effort question is optional):
   `apps.feedback.selectors.csat_figures`; **nps** — sent, responses, promoters, passives,
   detractors, NPS (% promoters − % detractors) and response rate: `nps_figures`;
 - **root causes** — the top ten by cases with their trend and active spikes:
@@ -138,6 +141,9 @@ def _csat(user: Any, period: Period, filters: Filters) -> dict[str, Any]:
         "csat": _percent(row.satisfied, row.responses),
         "response_rate": _percent(row.responses, row.sent),
         "effort": None if row.effort is None else round(row.effort, 2),
+        # CES: the effort question is optional, so its answers have a rate of their own
+        "effort_responses": row.effort_responses,
+        "effort_response_rate": _percent(row.effort_responses, row.sent),
     }
 
 
@@ -185,6 +191,79 @@ def volume_chart(report: dict[str, Any]) -> dict[str, Any]:
         "labels": [row["day"].strftime("%-d %b") for row in days],
         "datasets": [{"label": "Cases opened", "data": [row["cases"] for row in days]}],
         "y": {"min": 0, "label": "cases"},
+    }
+
+
+# The time figures of the summary, as the report shows them (label, which rows a period holds).
+TIME_FIGURES = (
+    ("first_response", "First response", "cases opened in the period"),
+    ("next_response", "Next response", "responses given in the period"),
+    ("resolution", "Resolution", "cases solved in the period"),
+)
+TIME_KINDS = (("business", "business time"), ("calendar", "calendar time"))
+
+
+def _time_figures(sla: dict[str, Any], name: str, kind: str) -> dict[str, Any]:
+    figures = sla[name]
+    return figures["calendar"] if kind == "calendar" else figures
+
+
+def time_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The response and resolution times, one row per figure and kind of time, with the
+    previous period's figures beside them."""
+    return [
+        {
+            "figure": name,
+            "kind": kind,
+            "label": f"{label} ({kind_label})",
+            "rows": rows,
+            "now": _time_figures(report["sla"], name, kind),
+            "before": _time_figures(report["sla_previous"], name, kind),
+        }
+        for name, label, rows in TIME_FIGURES
+        for kind, kind_label in TIME_KINDS
+    ]
+
+
+def _hours(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds / 3600, 2)
+
+
+def times_chart(report: dict[str, Any], kind: str) -> dict[str, Any]:
+    """The response-times chart of one kind of time (business, calendar): median and p90
+    of each figure, this period beside the one before, in hours (the table beside it holds
+    the same figures)."""
+    sets = []
+    for statistic, label in (("median", "Median"), ("p90", "90th percentile")):
+        for which, suffix in (("sla", ""), ("sla_previous", ", previous period")):
+            sets.append(
+                {
+                    "label": f"{label}{suffix}",
+                    "data": [
+                        _hours(_time_figures(report[which], name, kind)[statistic])
+                        for name, _, _ in TIME_FIGURES
+                    ],
+                }
+            )
+    return {
+        "type": "bar",
+        "labels": [label for _, label, _ in TIME_FIGURES],
+        "datasets": sets,
+        "y": {"min": 0, "label": f"hours ({dict(TIME_KINDS)[kind]})"},
+    }
+
+
+def attainment_chart(report: dict[str, Any]) -> dict[str, Any]:
+    """SLA attainment per target, this period beside the one before (%)."""
+    rows = attainment_rows(report)
+    return {
+        "type": "bar",
+        "labels": [row["label"] for row in rows],
+        "datasets": [
+            {"label": "This period", "data": [row["percent"] for row in rows]},
+            {"label": "Previous period", "data": [row["previous"] for row in rows]},
+        ],
+        "y": {"min": 0, "max": 100, "label": "% met"},
     }
 
 
@@ -285,8 +364,15 @@ def _sla_rows(report: dict[str, Any]) -> list[list[Any]]:
         for name in ("met", "breached", "percent")
     ]
     rows += [
-        [f"{figure} business seconds", "all", name, sla[figure][name], before[figure][name]]
-        for figure in ("first_response", "resolution")
+        [
+            f"{figure} {kind} seconds",
+            "all",
+            name,
+            _time_figures(sla, figure, kind)[name],
+            _time_figures(before, figure, kind)[name],
+        ]
+        for figure, _, _ in TIME_FIGURES
+        for kind, _ in TIME_KINDS
         for name in ("count", "median", "p90")
     ]
     rows += [
@@ -309,11 +395,28 @@ def csv_rows(report: dict[str, Any]) -> list[list[Any]]:
         *_sla_rows(report),
         *(
             ["csat", "all", name, csat[name], csat_before[name]]
-            for name in ("sent", "responses", "satisfied", "csat", "response_rate", "effort")
+            for name in (
+                "sent",
+                "responses",
+                "satisfied",
+                "csat",
+                "response_rate",
+                "effort",
+                "effort_responses",
+                "effort_response_rate",
+            )
         ),
         *(
             ["nps", "all", name, report["nps"][name], report["nps_previous"][name]]
-            for name in ("sent", "responses", "promoters", "passives", "detractors", "nps")
+            for name in (
+                "sent",
+                "responses",
+                "promoters",
+                "passives",
+                "detractors",
+                "nps",
+                "response_rate",
+            )
         ),
         *(
             ["root causes", row.path, "cases", row.cases, row.previous_cases]

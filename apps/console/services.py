@@ -102,6 +102,7 @@ def _message(report: WeeklyReport, user: Any) -> EmailMultiAlternatives:
         "week_start": timezone.localtime(report.week_start),
         "week_last_day": timezone.localtime(report.week_end - timedelta(days=1)),
         "attainment": reports.attainment_rows(figures),
+        "times": reports.time_rows(figures),
         "reports_url": f"{base}{reverse('console:reports')}",
         "settings_url": f"{base}{reverse('account-settings')}",
     }

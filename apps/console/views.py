@@ -230,6 +230,10 @@ def reports_page(request):
         "report": report,
         "attainment": reports.attainment_rows(report) if report else [],
         "volume_chart": reports.volume_chart(report) if report else None,
+        "times": reports.time_rows(report) if report else [],
+        "times_business_chart": reports.times_chart(report, "business") if report else None,
+        "times_calendar_chart": reports.times_chart(report, "calendar") if report else None,
+        "attainment_chart": reports.attainment_chart(report) if report else None,
         "errors": data.errors,
         "from_value": request.GET.get("from")
         or (period and period["from"].astimezone(zone).date().isoformat()),

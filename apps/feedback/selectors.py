@@ -148,6 +148,7 @@ class FigureRow:
     responses: int
     satisfied: int
     effort: float | None
+    effort_responses: int = 0  # answers that rated the effort (the question is optional)
 
     @property
     def csat(self) -> float | None:
@@ -190,6 +191,9 @@ def csat_figures(
         "sent": Count("id"),
         "responses": Count("id", filter=Q(state=Survey.State.ANSWERED)),
         "satisfied": Count("id", filter=Q(state=Survey.State.ANSWERED, satisfied=True)),
+        # Before "effort": that name is the mean's once it is added. A count of the column
+        # is of the answers that rated the effort (the question is optional).
+        "effort_responses": Count("effort", filter=Q(state=Survey.State.ANSWERED)),
         "effort": Avg("effort", filter=Q(state=Survey.State.ANSWERED)),
     }
     if group is None:
@@ -206,6 +210,7 @@ def csat_figures(
             responses=row["responses"],
             satisfied=row["satisfied"],
             effort=row["effort"],
+            effort_responses=row["effort_responses"],
         )
         for row in rows
     ]

@@ -179,12 +179,22 @@ class SlaTarget(models.Model):
 
 
 _VERDICT = Q(state__in=["met", "breached"])  # a clock met or breached (SlaClock.State)
-_RESPONDED = Q(first_response_business_seconds__isnull=False)
+# A first response in calendar time (every responded case; a business time too when a
+# policy applied: a business time never comes without its calendar time).
+_RESPONDED = Q(first_response_seconds__isnull=False)
+_RESPONDED_BUSINESS = Q(first_response_business_seconds__isnull=False)
 _SOLVED = Q(solved_at__isnull=False)
-_RESPONSE_FIGURES = ["first_response_business_seconds", "first_response_bucket"]
+_RESPONSE_FIGURES = [
+    "first_response_business_seconds",
+    "first_response_bucket",
+    "first_response_seconds",
+    "first_response_calendar_bucket",
+]
 _SOLVED_FIGURES = [  # the summary's solved-case columns
     "resolution_business_seconds",
     "resolution_bucket",
+    "resolution_seconds",
+    "resolution_calendar_bucket",
     "fcr",
     "fcr_state",
     "one_touch",
@@ -391,11 +401,13 @@ class CaseMetrics(models.Model):
     )
     channel = models.CharField(max_length=10, choices=Channel.choices)
     priority = models.CharField(max_length=10, choices=Case.Priority.choices)
-    # The business times' histogram buckets (apps/sla/rollups.py `bucket`): the summary's
-    # percentiles count values per bucket from the daily rollups, then read the few values
-    # of the one bucket that holds the rank asked for.
+    # The times' histogram buckets (apps/sla/rollups.py `bucket`), business and calendar:
+    # the summary's percentiles count values per bucket from the daily rollups, then read
+    # the few values of the one bucket that holds the rank asked for.
     first_response_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
     resolution_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
+    first_response_calendar_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
+    resolution_calendar_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "case metrics"
@@ -440,11 +452,12 @@ class CaseMetrics(models.Model):
                 condition=_SOLVED,
                 name="case_metrics_chan_solved_idx",
             ),
-            # The summary's percentiles: the values of one histogram bucket in a period.
+            # The summary's percentiles: the values of one histogram bucket in a period,
+            # business and calendar.
             models.Index(
                 fields=["first_response_bucket", "opened_at"],
                 include=["first_response_business_seconds", "team", "channel", "priority"],
-                condition=_RESPONDED,
+                condition=_RESPONDED_BUSINESS,
                 name="case_metrics_fr_bucket_idx",
             ),
             models.Index(
@@ -452,6 +465,18 @@ class CaseMetrics(models.Model):
                 include=["resolution_business_seconds", "team", "channel", "priority"],
                 condition=_SOLVED & Q(resolution_business_seconds__isnull=False),
                 name="case_metrics_res_bucket_idx",
+            ),
+            models.Index(
+                fields=["first_response_calendar_bucket", "opened_at"],
+                include=["first_response_seconds", "team", "channel", "priority"],
+                condition=_RESPONDED,
+                name="case_metrics_fr_cal_bucket_idx",
+            ),
+            models.Index(
+                fields=["resolution_calendar_bucket", "solved_at"],
+                include=["resolution_seconds", "team", "channel", "priority"],
+                condition=_SOLVED & Q(resolution_seconds__isnull=False),
+                name="case_metrics_res_cal_bkt_idx",
             ),
             # The FCR finalisation: provisional verdicts by solve time (few rows).
             models.Index(
@@ -471,6 +496,91 @@ class CaseMetrics(models.Model):
 
         self.first_response_bucket = bucket(self.first_response_business_seconds)
         self.resolution_bucket = bucket(self.resolution_business_seconds)
+        self.first_response_calendar_bucket = bucket(self.first_response_seconds)
+        self.resolution_calendar_bucket = bucket(self.resolution_seconds)
+        super().save(*args, **kwargs)
+
+
+_NEXT_FIGURES = ["seconds", "calendar_bucket", "business_seconds", "business_bucket"]
+
+
+class SlaNextResponse(models.Model):
+    """One answered wait of a case — a customer message after an agent response, and the
+    next agent response to it (`CaseMetrics.next_responses`, one row each): written by the
+    recompute with the case's metrics, in the same transaction, so the SLA summary counts
+    next-response times per period like first responses (apps/sla/summary.py).
+
+    A row belongs to the period of its response (`responded_at`): a next response exists
+    only once given, so its day is the day it was given — usually today, which needs no
+    rollup mark — and a period's figures stop moving once it has ended. Times are whole
+    seconds, calendar and business (None: no policy); the buckets are `rollups.bucket`'s.
+    """
+
+    case = models.ForeignKey(
+        Case, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # the unique (case, instance) serves it
+    instance = models.PositiveSmallIntegerField(help_text="1 for the case's first next response")
+    started_at = models.DateTimeField(help_text="The customer message that started the wait")
+    responded_at = models.DateTimeField(help_text="The agent response that ended it")
+    seconds = models.PositiveIntegerField()
+    business_seconds = models.PositiveIntegerField(null=True, blank=True)
+    calendar_bucket = models.PositiveSmallIntegerField()
+    business_bucket = models.PositiveSmallIntegerField(null=True, blank=True)
+    # The case's current team, channel and priority, copied by each recompute (as on its
+    # metrics and clocks): the summary filters here without joining the cases.
+    team = models.ForeignKey(
+        Team, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    priority = models.CharField(max_length=10, choices=Case.Priority.choices)
+
+    class Meta:
+        ordering = ["case", "instance"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "instance"], name="sla_next_response_one_per_instance"
+            )
+        ]
+        indexes = [
+            # The summary: the next responses given in a period, read from an index alone,
+            # the one whose leading columns are the filters asked for (as CaseMetrics').
+            models.Index(
+                fields=["responded_at"],
+                include=[*_NEXT_FIGURES, "team", "channel", "priority"],
+                name="sla_next_response_at_idx",
+            ),
+            models.Index(
+                fields=["team", "responded_at"],
+                include=[*_NEXT_FIGURES, "channel", "priority"],
+                name="sla_next_response_team_idx",
+            ),
+            models.Index(
+                fields=["channel", "priority", "responded_at"],
+                include=[*_NEXT_FIGURES, "team"],
+                name="sla_next_response_chan_idx",
+            ),
+            # The percentiles: the values of one histogram bucket in a period.
+            models.Index(
+                fields=["business_bucket", "responded_at"],
+                include=["business_seconds", "team", "channel", "priority"],
+                condition=Q(business_seconds__isnull=False),
+                name="sla_next_response_bucket_idx",
+            ),
+            models.Index(
+                fields=["calendar_bucket", "responded_at"],
+                include=["seconds", "team", "channel", "priority"],
+                name="sla_next_response_cal_idx",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Next response #{self.instance} of case #{self.case_id}"
+
+    def save(self, *args, **kwargs):
+        from .rollups import bucket
+
+        self.calendar_bucket = bucket(self.seconds) or 0  # a time always has a bucket
+        self.business_bucket = bucket(self.business_seconds)
         super().save(*args, **kwargs)
 
 
@@ -544,14 +654,19 @@ class SlaRollupCell(models.Model):
 
 
 class SlaRollupHistogram(models.Model):
-    """How many of one day's business times (first responses of the cases opened that day,
-    resolutions of those solved that day) fell in each bucket: over all cases, per team, and
+    """How many of one day's times (first responses of the cases opened that day, next
+    responses given that day, resolutions of the cases solved that day; each in business
+    and in calendar time: `figure`) fell in each bucket: over all cases, per team, and
     per channel and priority (`grouping`; the other key columns empty). A summary filtered
     on a team *and* a channel or priority is selective enough to count its rows."""
 
     class Figure(models.TextChoices):
         FIRST_RESPONSE = "first_response", "First response"
+        NEXT_RESPONSE = "next_response", "Next response"
         RESOLUTION = "resolution", "Resolution"
+        FIRST_RESPONSE_CALENDAR = "first_response_cal", "First response (calendar time)"
+        NEXT_RESPONSE_CALENDAR = "next_response_cal", "Next response (calendar time)"
+        RESOLUTION_CALENDAR = "resolution_cal", "Resolution (calendar time)"
 
     class Grouping(models.TextChoices):
         ALL = "all", "All cases"
@@ -571,9 +686,12 @@ class SlaRollupHistogram(models.Model):
 
     class Meta:
         indexes = [
+            # The summary reads every figure of its days at once: the filters are equalities
+            # up to the day (one list of ids: the one array a btree scan can bound by, on
+            # PostgreSQL 15), the figure is read from the index.
             models.Index(
-                fields=["figure", "grouping", "team", "channel", "priority", "day"],
-                include=["bucket", "count"],
+                fields=["grouping", "team", "channel", "priority", "day"],
+                include=["figure", "bucket", "count"],
                 name="sla_rollup_histogram_idx",
             ),
             models.Index(fields=["day"], name="sla_rollup_histogram_day_idx"),

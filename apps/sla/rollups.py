@@ -6,16 +6,19 @@ team, channel and priority, the build stores:
 
 - a cell (`SlaRollupCell`): the clocks *started* that day with a verdict, met and breached
   per target metric, and the FCR counts of the cases *solved* that day;
-- histograms (`SlaRollupHistogram`): how many first-response business times of the cases
-  *opened* that day, and resolution business times of those *solved* that day, fell in each
-  bucket (`bucket`: 16 a doubling, so a bucket is at most 1/16 of its values wide).
+- histograms (`SlaRollupHistogram`): how many first-response times of the cases *opened*
+  that day, next-response times of the responses *given* that day (`SlaNextResponse`) and
+  resolution times of the cases *solved* that day fell in each bucket (`bucket`: 16 a
+  doubling, so a bucket is at most 1/16 of its values wide) — each in business and in
+  calendar time (`TIMES`: one figure each).
 
 Exact, never approximate, by three rules (the mechanism — marks, covered days, the build's
 loop — is apps/core/rollups.py's, shared with the root-cause rollups):
 
 1. **A change marks its days.** Whatever changes a figure a rollup holds writes, in its own
    transaction, a mark (`SlaRollupMark`: the instants whose days changed): the recompute
-   (`services._clocks_store`, `services._metrics_store`, only when a rolled-up value moved)
+   (`services._clocks_store`, `services._metrics_store` — with the case's next-response
+   rows — only when a rolled-up value moved)
    and the sweep's set-based breach (`services.clocks_breach`, one mark over the breached
    clocks' starts). No other code writes clocks or metrics.
 2. **A marked day is read from the rows.** The summary (`covered_days`) takes from the
@@ -42,11 +45,14 @@ reads the period's edges from the rows and stays exact.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import reduce
 from typing import Any
 
-from django.db import connection
+from django.db import connection, models
 from django.db.models import Count, Min, Q, Sum
 
 from apps.cases.models import Case
@@ -56,6 +62,7 @@ from .models import (
     CaseMetrics,
     Metric,
     SlaClock,
+    SlaNextResponse,
     SlaRollupCell,
     SlaRollupDay,
     SlaRollupHistogram,
@@ -141,8 +148,11 @@ def clock_rollup_values(clock: Any) -> tuple[Any, ...] | None:
 _METRICS_ROLLED_UP = (
     "opened_at",
     "first_response_business_seconds",
+    "first_response_seconds",
+    "next_responses",  # its rows' (SlaNextResponse) times and instants
     "solved_at",
     "resolution_business_seconds",
+    "resolution_seconds",
     "fcr",
     "fcr_state",
     "one_touch",
@@ -153,6 +163,11 @@ _METRICS_ROLLED_UP = (
 
 def metrics_rollup_values(row: CaseMetrics) -> tuple[Any, ...]:
     return tuple(getattr(row, name) for name in _METRICS_ROLLED_UP)
+
+
+def next_response_rows_values(row: CaseMetrics) -> tuple[Any, ...]:
+    """What a case's SlaNextResponse rows hold: its next responses and the case's copies."""
+    return (row.next_responses, *(getattr(row, name) for name in KEY))
 
 
 # --- days (the mechanism is apps/core/rollups.py's) ------------------------------------------
@@ -226,51 +241,114 @@ def _build_day(day: date, zone: Any, now: datetime) -> None:
         for name in FCR_COUNTS:
             setattr(target, name, values[name])
     SlaRollupCell.objects.bulk_create(cells.values())
-    for figure, column, period in HISTOGRAMS:
-        _histogram_insert(row.pk, figure, column, period, start, end)
+    for times in TIMES:
+        _histogram_insert(row.pk, times, start, end)
 
 
-# (figure, business-time column, the period's column): what each histogram counts.
-HISTOGRAMS = (
-    (SlaRollupHistogram.Figure.FIRST_RESPONSE, "first_response_business_seconds", "opened_at"),
-    (SlaRollupHistogram.Figure.RESOLUTION, "resolution_business_seconds", "solved_at"),
+@dataclass(frozen=True)
+class Times:
+    """One time figure the summary gives percentiles of: which rows hold it (`model`,
+    `rows`: their condition, that of a partial index), its seconds and bucket columns, and
+    the column whose instant puts a row in a period."""
+
+    figure: str  # SlaRollupHistogram.Figure
+    model: type[models.Model]
+    column: str
+    bucket: str
+    period: str
+    rows: Q
+
+    def in_period(self, start: datetime, end: datetime) -> Q:
+        return self.rows & Q(**{f"{self.period}__gte": start, f"{self.period}__lt": end})
+
+
+_Figure = SlaRollupHistogram.Figure
+_FIRST = Q(first_response_seconds__isnull=False)  # a business time never comes without it
+_SOLVED = Q(solved_at__isnull=False)
+TIMES = (
+    Times(
+        _Figure.FIRST_RESPONSE,
+        CaseMetrics,
+        "first_response_business_seconds",
+        "first_response_bucket",
+        "opened_at",
+        _FIRST & Q(first_response_business_seconds__isnull=False),
+    ),
+    Times(
+        _Figure.FIRST_RESPONSE_CALENDAR,
+        CaseMetrics,
+        "first_response_seconds",
+        "first_response_calendar_bucket",
+        "opened_at",
+        _FIRST,
+    ),
+    Times(
+        _Figure.NEXT_RESPONSE,
+        SlaNextResponse,
+        "business_seconds",
+        "business_bucket",
+        "responded_at",
+        Q(business_seconds__isnull=False),
+    ),
+    Times(
+        _Figure.NEXT_RESPONSE_CALENDAR,
+        SlaNextResponse,
+        "seconds",
+        "calendar_bucket",
+        "responded_at",
+        Q(),
+    ),
+    Times(
+        _Figure.RESOLUTION,
+        CaseMetrics,
+        "resolution_business_seconds",
+        "resolution_bucket",
+        "solved_at",
+        _SOLVED & Q(resolution_business_seconds__isnull=False),
+    ),
+    Times(
+        _Figure.RESOLUTION_CALENDAR,
+        CaseMetrics,
+        "resolution_seconds",
+        "resolution_calendar_bucket",
+        "solved_at",
+        _SOLVED & Q(resolution_seconds__isnull=False),
+    ),
 )
-BUCKET_COLUMNS = {
-    "first_response_business_seconds": "first_response_bucket",
-    "resolution_business_seconds": "resolution_bucket",
-}
+TIMES_BY_FIGURE = {times.figure: times for times in TIMES}
 
 
 # The histograms' groupings: the key columns each keeps (the others empty) and which rows.
-GROUPINGS: dict[str, tuple[tuple[str, ...], str]] = {
-    SlaRollupHistogram.Grouping.ALL: ((), ""),
-    SlaRollupHistogram.Grouping.TEAM: (("team_id",), "AND team_id IS NOT NULL"),
-    SlaRollupHistogram.Grouping.CHANNEL_PRIORITY: (("channel", "priority"), ""),
+GROUPINGS: dict[str, tuple[tuple[str, ...], Q]] = {
+    SlaRollupHistogram.Grouping.ALL: ((), Q()),
+    SlaRollupHistogram.Grouping.TEAM: (("team_id",), Q(team_id__isnull=False)),
+    SlaRollupHistogram.Grouping.CHANNEL_PRIORITY: (("channel", "priority"), Q()),
 }
 
 
-def _histogram_insert(
-    day_id: int, figure: str, column: str, period: str, start: datetime, end: datetime
-) -> None:
-    """One INSERT … SELECT … GROUP BY a grouping: the day's values per key and bucket."""
+def _histogram_insert(day_id: int, times: Times, start: datetime, end: datetime) -> None:
+    """One INSERT … SELECT … GROUP BY a grouping: the day's values per key and bucket (the
+    SELECT is the ORM's, so its rows are exactly those the summary reads for a day)."""
     quote = connection.ops.quote_name
     histogram = quote(SlaRollupHistogram._meta.db_table)
-    metrics = quote(CaseMetrics._meta.db_table)
-    bucket_column = quote(BUCKET_COLUMNS[column])
     for grouping, (keys, extra) in GROUPINGS.items():
+        grouped = (
+            times.model._default_manager.filter(times.in_period(start, end), extra)
+            .values(*keys, times.bucket)
+            .annotate(n=Count("*"))
+            .order_by()
+        )
+        select, params = grouped.query.sql_with_params()
         chosen = {"team_id": "NULL", "channel": "''", "priority": "''"}
-        chosen.update({k: quote(k) for k in keys})
-        grouped = "".join(f"{quote(k)}, " for k in keys)
+        chosen.update({k: f"grouped.{quote(k)}" for k in keys})
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {histogram} (day_id, figure, {quote('grouping')}, team_id, channel, "
                 "priority, bucket, count) "
                 f"SELECT %s, %s, %s, {chosen['team_id']}, {chosen['channel']}, "
-                f"{chosen['priority']}, {bucket_column}, COUNT(*) FROM {metrics} "
-                f"WHERE {quote(period)} >= %s AND {quote(period)} < %s "
-                f"AND {quote(column)} IS NOT NULL {extra} "
-                f"GROUP BY {grouped}{bucket_column}",
-                [day_id, figure, grouping, start, end],
+                f"{chosen['priority']}, grouped.{quote(times.bucket)}, grouped.n "
+                f"FROM ({select}) grouped",
+                [day_id, times.figure, grouping, *params],
             )
 
 
@@ -299,12 +377,14 @@ def grouping_for(*, team: bool, channel: bool, priority: bool) -> str | None:
 _EMPTY = {"team_id__isnull": True, "channel": "", "priority": ""}
 
 
-def histogram(
-    coverage: Coverage, cases: Q, *, grouping: str, figure: str, column: str, period: str
-) -> dict[int, int]:
-    """Values per bucket over the whole period: the covered days' histograms of `grouping`
-    (filtered by `cases`, on the grouping's columns) and the uncovered ranges' rows."""
-    counts: dict[int, int] = {}
+def histograms(
+    coverage: Coverage, cases: Q, *, grouping: str, figures: Sequence[str]
+) -> dict[str, dict[int, int]]:
+    """Values per bucket over the whole period, per figure: the covered days' histograms
+    of `grouping` (filtered by `cases`, on the grouping's columns; one query for every
+    figure) and the uncovered ranges' rows (one query per table and period column: the
+    figures of one row — business and calendar — are counted together)."""
+    counts: dict[str, dict[int, int]] = {figure: {} for figure in figures}
     if coverage.days:
         keys = GROUPINGS[grouping][0]
         empty = Q(
@@ -312,23 +392,37 @@ def histogram(
         )
         rows = (
             SlaRollupHistogram.objects.filter(
-                cases, empty, figure=figure, grouping=grouping, day_id__in=coverage.days
+                cases, empty, figure__in=figures, grouping=grouping, day_id__in=coverage.days
             )
-            .values("bucket")
+            .values("figure", "bucket")
             .annotate(n=Sum("count"))
             .order_by()
         )
         for values in rows:
-            counts[values["bucket"]] = counts.get(values["bucket"], 0) + values["n"]
+            of = counts[values["figure"]]
+            of[values["bucket"]] = of.get(values["bucket"], 0) + values["n"]
     if coverage.ranges:
-        bucket_column = BUCKET_COLUMNS[column]
-        rows = (
-            CaseMetrics.objects.filter(cases, coverage.rows(period), **{f"{column}__isnull": False})
-            .values(bucket_column)
-            .annotate(n=Count("*"))
-            .order_by()
-        )
-        for values in rows:
-            b = values[bucket_column]
-            counts[b] = counts.get(b, 0) + values["n"]
+        together: dict[tuple[Any, str], list[Times]] = {}
+        for figure in figures:
+            times = TIMES_BY_FIGURE[figure]
+            together.setdefault((times.model, times.period), []).append(times)
+        for (model, period), alike in together.items():
+            # The rows holding any of these figures; each figure's bucket is null exactly
+            # when its value is (`bucket`), so a null bucket is a row without that figure.
+            conditions = [times.rows for times in alike]
+            # (An empty Q is every row: OR-ing it in would drop it, as Q's `|` does.)
+            holding = reduce(operator.or_, conditions) if all(conditions) else Q()
+            buckets = [times.bucket for times in alike]
+            rows = (
+                model._default_manager.filter(cases, coverage.rows(period), holding)
+                .values(*buckets)
+                .annotate(n=Count("*"))
+                .order_by()
+            )
+            for values in rows:
+                for times in alike:
+                    b = values[times.bucket]
+                    if b is not None:
+                        of = counts[times.figure]
+                        of[b] = of.get(b, 0) + values["n"]
     return counts

@@ -226,10 +226,17 @@ class AttainmentOutput(serializers.Serializer):
     percent = serializers.FloatField(allow_null=True, help_text="met ÷ (met + breached) × 100")
 
 
+class CalendarTimesOutput(serializers.Serializer):
+    count = serializers.IntegerField(help_text="Every one with a time (policy or not)")
+    median = serializers.FloatField(allow_null=True, help_text="Calendar seconds")
+    p90 = serializers.FloatField(allow_null=True, help_text="Calendar seconds")
+
+
 class TimesOutput(serializers.Serializer):
-    count = serializers.IntegerField(help_text="Cases with a business time (a policy applied)")
+    count = serializers.IntegerField(help_text="Those with a business time (a policy applied)")
     median = serializers.FloatField(allow_null=True, help_text="Business seconds")
     p90 = serializers.FloatField(allow_null=True, help_text="Business seconds")
+    calendar = CalendarTimesOutput(help_text="The same figure in calendar time")
 
 
 class FcrRateOutput(serializers.Serializer):
@@ -262,8 +269,12 @@ class SlaSummaryOutput(serializers.Serializer):
     attainment = AttainmentOutput(
         many=True, help_text="Clocks started in the period that are met or breached"
     )
-    first_response = TimesOutput(help_text="Cases opened in the period, by business time")
-    resolution = TimesOutput(help_text="Cases solved in the period, by business time")
+    first_response = TimesOutput(help_text="Cases opened in the period: their first response")
+    next_response = TimesOutput(
+        help_text="Next responses given in the period: a customer's message after an agent "
+        "response, to the next agent response"
+    )
+    resolution = TimesOutput(help_text="Cases solved in the period: opening to (latest) solve")
     fcr = FcrRatesOutput(help_text="Cases solved in the period")
     one_touch = ShareOutput(help_text="Solved with at most one public agent reply")
     no_customer_follow_up = ShareOutput(

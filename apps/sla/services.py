@@ -65,6 +65,7 @@ from .models import (
     Metric,
     SlaClock,
     SlaClockEvent,
+    SlaNextResponse,
     SlaPolicy,
     SlaRollupMark,
     SlaTarget,
@@ -731,6 +732,8 @@ def _metrics_store(
         priority=case.priority,
         first_response_bucket=rollups.bucket(first_response_business),
         resolution_bucket=rollups.bucket(resolution_business),
+        first_response_calendar_bucket=rollups.bucket(first_response),
+        resolution_calendar_bucket=rollups.bucket(resolution),
     )
     if stored is not None and not _metrics_differ(stored, row):
         return []
@@ -741,15 +744,49 @@ def _metrics_store(
         for version in (stored, row):
             if version is not None:
                 touched += [version.opened_at, *([version.solved_at] if version.solved_at else [])]
+                touched += [_aware(r["responded_at"]) for r in version.next_responses]
     CaseMetrics.objects.bulk_create(
         [row],
         update_conflicts=True,
         unique_fields=["case"],
         update_fields=[f.name for f in CaseMetrics._meta.concrete_fields if f.name != "case"],
     )
+    _next_responses_store(stored, row, figures)
     for subscriber in tuple(_metrics_subscribers):
         subscriber(stored, row)
     return touched
+
+
+def _next_responses_store(
+    stored: CaseMetrics | None, row: CaseMetrics, figures: metrics.Metrics
+) -> None:
+    """The case's SlaNextResponse rows, one per next response, replaced when its next
+    responses or its copies (team, channel, priority) moved. What the rows hold is what the
+    stored metrics say (written together, here), so no query reads them back: a case whose
+    next responses are unchanged costs nothing, a changed one a DELETE (when it had rows)
+    and an INSERT (when it has some)."""
+    if stored is not None and rollups.next_response_rows_values(
+        stored
+    ) == rollups.next_response_rows_values(row):
+        return
+    if stored is not None and stored.next_responses:
+        SlaNextResponse.objects.filter(case_id=row.case_id).delete()
+    SlaNextResponse.objects.bulk_create(
+        SlaNextResponse(
+            case_id=row.case_id,
+            instance=number,
+            started_at=r.started_at,
+            responded_at=r.responded_at,
+            seconds=r.seconds,
+            business_seconds=r.business_seconds,
+            calendar_bucket=rollups.bucket(r.seconds) or 0,  # a time always has one
+            business_bucket=rollups.bucket(r.business_seconds),
+            team_id=row.team_id,
+            channel=row.channel,
+            priority=row.priority,
+        )
+        for number, r in enumerate(figures.next_responses, start=1)
+    )
 
 
 def _metrics_differ(stored: CaseMetrics, row: CaseMetrics) -> bool:

@@ -8,28 +8,35 @@ the database computes; no case or clock row is loaded into Python. Which rows a 
   within its target has none yet and is not counted. ``percent`` = met ÷ (met + breached),
   null when there are none.
 - **first response** — the cases *opened* in ``[from, to)`` that have had a first response,
-  by its business time (the first-response clock starts at the opening, as above).
+  by its time (the first-response clock starts at the opening, as above).
+- **next response** — the next responses *given* in ``[from, to)`` (`SlaNextResponse`: a
+  customer's message after an agent response, to the next agent response; a wait still
+  unanswered is none yet), by their time.
 - **resolution** — the cases *solved* in ``[from, to)`` (latest solve, still solved or
-  closed), by the business time from opening to that solve.
+  closed), by the time from opening to that solve.
+
+Each time figure is given in business time (``count``, ``median``, ``p90``) and, beside it,
+in calendar time (``calendar``: the same three).
 - **FCR** — the same solved cases with a verdict (a case merged into another has none),
   final and provisional apart: how many, how many FCR, the rate; and the one-touch and
   no-customer-follow-up rates of those cases, for comparing with other products.
 
 Business times are those of each case's policy calendar: a case no policy covers has none
-and is left out of the percentiles (its calendar times are on the case's metrics). Median
-and p90 are ``percentile_cont``'s (linear interpolation between the two nearest ranks,
-⌊p·(n−1)⌋ and the next): the histograms say which bucket holds that rank and how many
-values lie below it, and the one or two values are read from that bucket's rows, ``ORDER BY
-… LIMIT 2 OFFSET k``. Filters (``team``, ``channel``, ``priority``) are the case's current
-values; ``teams`` (ids, or a query of them) limits everything to those teams' cases (an
-agent's).
+and is left out of the business percentiles; its calendar times count. Median and p90
+are ``percentile_cont``'s (linear interpolation between the two nearest ranks, ⌊p·(n−1)⌋
+and the next): the histograms say which bucket holds that rank and how many values lie
+below it, and the one or two values are read from that bucket's rows, ``ORDER BY … LIMIT 2
+OFFSET k`` — every figure's reads in one query (a UNION ALL of those scans). Filters
+(``team``, ``channel``, ``priority``) are the case's current values; ``teams`` (ids, or a
+query of them) limits everything to those teams' cases (an agent's).
 
 Most of a period comes from the daily rollups (apps/sla/rollups.py says how they stay
 exact): the built days wholly inside it that no change has marked since. The rest — the
 period's edges, today, marked days — is counted from the rows, as below.
 
 No query joins the cases: the case's opening (``CaseMetrics.opened_at``, its created_at) and
-its team, channel and priority are copied onto its metrics and clocks by the recompute,
+its team, channel and priority are copied onto its metrics, next responses and clocks by
+the recompute,
 which runs after every change of the case (the "case changed" seam; a lost one is the
 sweep's, the case being dirty until then), so they are the case's current values.
 
@@ -40,9 +47,11 @@ channel and priority first — with the other filters' columns included:
 - attainment: the clocks with a verdict (partial) by (metric, started_at), state included —
   the metrics are named in the query so the index serves the range, and the counts are of a
   not-null column in the index (not of the id), so the index alone answers;
-- first response: the responded metrics (partial: a business first-response time) by
-  opened_at, that time included;
-- solved: the solved metrics (partial) by solved_at, the solved figures' columns included.
+- first response: the responded metrics (partial: a calendar first-response time, which
+  every business one has beside it) by opened_at, both times and buckets included;
+- next response: every SlaNextResponse row by responded_at, both times and buckets included;
+- solved: the solved metrics (partial) by solved_at, the solved figures' columns included;
+- the percentiles: per time figure, (bucket, period column), its time included.
 """
 
 from __future__ import annotations
@@ -53,7 +62,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet
+from django.db import connection
+from django.db.models import Count, F, Q, QuerySet
 
 from apps.core import rollups as core_rollups
 
@@ -78,8 +88,9 @@ def sla_summary(
     teams: QuerySet[Any] | Sequence[int] | None = None,
 ) -> dict[str, Any]:
     """The summary's figures, in a number of queries that does not grow with the period
-    (at most 13: which days are rolled up; per figure the rollups, the rows left over and
-    the values at each percentile's rank)."""
+    (at most 10: which days are rolled up; attainment and FCR, their cells and rows left
+    over; the times' buckets, one query of the rollups and one per table of the rows left
+    over; every percentile's values)."""
 
     # The case's values as copied onto its metrics, clocks and rollups (no join to cases).
     cases = Q()
@@ -105,16 +116,8 @@ def sla_summary(
         return {
             "period": {"from": period.start, "to": period.end},
             "attainment": _attainment(period, coverage, cases),
-            "first_response": _times(
-                period,
-                times,
-                cases,
-                grouping=grouping,
-                figure=rollups.SlaRollupHistogram.Figure.FIRST_RESPONSE,
-                column="first_response_business_seconds",
-                period_column="opened_at",
-            ),
-            **_solved(period, coverage, times, cases, grouping),
+            **_times(period, times, cases, grouping=grouping),
+            **_solved(coverage, cases),
         }
 
 
@@ -151,45 +154,50 @@ def _attainment(period: Period, coverage: rollups.Coverage, cases: Q) -> list[di
     return result
 
 
+# The time figures: (name, business figure, calendar figure) of rollups.TIMES.
+_Figure = rollups.SlaRollupHistogram.Figure
+TIME_FIGURES = (
+    ("first_response", _Figure.FIRST_RESPONSE, _Figure.FIRST_RESPONSE_CALENDAR),
+    ("next_response", _Figure.NEXT_RESPONSE, _Figure.NEXT_RESPONSE_CALENDAR),
+    ("resolution", _Figure.RESOLUTION, _Figure.RESOLUTION_CALENDAR),
+)
+
+
 def _times(
-    period: Period,
-    coverage: rollups.Coverage,
-    cases: Q,
-    *,
-    grouping: str | None,
-    figure: str,
-    column: str,
-    period_column: str,
+    period: Period, coverage: rollups.Coverage, cases: Q, *, grouping: str | None
 ) -> dict[str, Any]:
-    """Count, median and p90 of `column` over the rows whose `period_column` is in the
-    period (its nulls left out)."""
-    counts = rollups.histogram(
+    """Count, median and p90 of each time figure over the rows in the period, in business
+    time with its calendar-time twin beside it: the buckets of every figure at once (one
+    query of the rollups, one of each table's rows left over), then each percentile's
+    values."""
+    figures = [figure for _, *both in TIME_FIGURES for figure in both]
+    counts = rollups.histograms(
         coverage,
         cases,
         grouping=grouping or rollups.SlaRollupHistogram.Grouping.ALL,
-        figure=figure,
-        column=column,
-        period=period_column,
+        figures=figures,
     )
-    total = sum(counts.values())
-    rows = CaseMetrics.objects.filter(
-        cases,
-        **{
-            f"{period_column}__gte": period.start,
-            f"{period_column}__lt": period.end,
-            f"{column}__isnull": False,
-        },
-    )
-    return {"count": total, **_percentiles(rows, column, counts, total)}
+
+    reads: list[_Read] = []
+    result: dict[str, Any] = {}
+    for name, business, calendar in TIME_FIGURES:
+        result[name] = {}
+        calendar_figures: dict[str, Any] = {}
+        for figure, into in ((business, result[name]), (calendar, calendar_figures)):
+            times = rollups.TIMES_BY_FIGURE[figure]
+            total = sum(counts[figure].values())
+            rows = times.model._default_manager.filter(
+                cases, times.in_period(period.start, period.end)
+            )
+            into["count"] = total
+            reads += _ranks(rows, times, counts[figure], total, into)
+            if figure == calendar:
+                result[name]["calendar"] = into
+    _read_values(reads)
+    return result
 
 
-def _solved(
-    period: Period,
-    coverage: rollups.Coverage,
-    times: rollups.Coverage,
-    cases: Q,
-    grouping: str | None,
-) -> dict[str, Any]:
+def _solved(coverage: rollups.Coverage, cases: Q) -> dict[str, Any]:
     figures = rollups.cell_sums(coverage, cases, list(rollups.FCR_COUNTS))
     if coverage.ranges:
         direct = CaseMetrics.objects.filter(cases, coverage.rows("solved_at")).aggregate(
@@ -199,15 +207,6 @@ def _solved(
             figures[name] += direct[name]
     judged = figures["judged"]
     return {
-        "resolution": _times(
-            period,
-            times,
-            cases,
-            grouping=grouping,
-            figure=rollups.SlaRollupHistogram.Figure.RESOLUTION,
-            column="resolution_business_seconds",
-            period_column="solved_at",
-        ),
         "fcr": {
             "final": _fcr(figures["final"], figures["final_fcr"]),
             "provisional": _fcr(figures["provisional"], figures["provisional_fcr"]),
@@ -217,17 +216,31 @@ def _solved(
     }
 
 
-def _percentiles(
-    rows: QuerySet[CaseMetrics], column: str, counts: dict[int, int], total: int
-) -> dict[str, Any]:
-    """percentile_cont's values: the values at ranks ⌊p·(n−1)⌋ and the next, read from the
+@dataclass
+class _Read:
+    """The values a percentile needs: `query` gives (at most) the two values at ranks
+    ⌊rank⌋ and the next; the figure goes into `into[name]`."""
+
+    query: QuerySet[Any]
+    rank: float
+    into: dict[str, Any]
+    name: str
+
+
+def _ranks(
+    rows: QuerySet[Any],
+    times: rollups.Times,
+    counts: dict[int, int],
+    total: int,
+    into: dict[str, Any],
+) -> list[_Read]:
+    """percentile_cont's reads: the values at ranks ⌊p·(n−1)⌋ and the next, from the
     bucket holding the first (and the next non-empty one, where the second may lie)."""
-    result: dict[str, Any] = {}
+    reads = []
     buckets = sorted(counts)
-    bucket_column = rollups.BUCKET_COLUMNS[column]
     for name, fraction in PERCENTILES:
         if total == 0:
-            result[name] = None
+            into[name] = None
             continue
         rank = fraction * (total - 1)
         low = math.floor(rank)
@@ -236,16 +249,39 @@ def _percentiles(
             below += counts[buckets[position]]
             position += 1
         wanted = buckets[position : position + 2]
-        values = list(
-            rows.filter(**{f"{bucket_column}__in": wanted})
-            .order_by(column)
-            .values_list(column, flat=True)[low - below : low - below + 2]
+        query = (
+            rows.filter(**{f"{times.bucket}__in": wanted})
+            .order_by(times.column)
+            .annotate(value=F(times.column))
+            .values_list("value", flat=True)[low - below : low - below + 2]
         )
+        reads.append(_Read(query, rank, into, name))
+    return reads
+
+
+def _read_values(reads: list[_Read]) -> None:
+    """Every read in one query: each its own index range scan (ORDER BY … LIMIT 2 OFFSET
+    k, as a derived table), UNION ALL — one round trip for all the summary's percentiles."""
+    if not reads:
+        return
+    parts: list[str] = []
+    params: list[Any] = []
+    for number, read in enumerate(reads):
+        sql, prepared = read.query.query.sql_with_params()
+        parts.append(f"SELECT {number} AS part, part{number}.value FROM ({sql}) part{number}")
+        params += prepared
+    found: dict[int, list[int]] = {number: [] for number in range(len(reads))}
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        for number, value in cursor.fetchall():
+            found[number].append(value)
+    for number, read in enumerate(reads):
+        values = sorted(found[number])  # the derived table's order: UNION ALL keeps none
+        low = math.floor(read.rank)
         value = float(values[0])
         if len(values) == 2:
-            value += (rank - low) * (values[1] - values[0])
-        result[name] = _round(value)
-    return result
+            value += (read.rank - low) * (values[1] - values[0])
+        read.into[read.name] = _round(value)
 
 
 def _fcr(cases: int, fcr: int) -> dict[str, Any]:

@@ -99,7 +99,8 @@ def test_supervisor_sees_a_case_at_risk_appear_and_reassigns_it(
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(base + "/console/reports/")
     assert page.locator("#report-cases").inner_text() == "2"
-    page.locator("canvas[data-chart='chart-volume'][data-drawn='1']").wait_for()
+    for chart in ("volume", "attainment", "times-business", "times-calendar"):
+        page.locator(f"canvas[data-chart='chart-{chart}'][data-drawn='1']").wait_for()
     assert_accessible(page, "reports")
     shot(page, "reports-1440")
     visitor.collect("reports")

@@ -156,7 +156,7 @@ def test_the_page_query_count_does_not_grow_with_the_cases(
                 channel=["email", "chat", "web"][n % 3],
                 created_at=START + timedelta(hours=7 * n),
             )
-        with django_assert_max_num_queries(34):
+        with django_assert_max_num_queries(35):  # the SLA summary: 6 from rows, twice
             assert client.get(reverse("console:reports")).status_code == 200
 
 
@@ -266,3 +266,34 @@ def test_the_time_to_close_the_loop(history, supervisor, team, other_team):
         report = report_for(supervisor)
     assert report["follow_ups_resolved"] == {"resolved": 3, "median_hours": 4.0, "max_hours": 10.0}
     assert report["open_follow_ups"] == 1
+
+
+def test_ces_with_its_own_response_rate(history, supervisor, team):
+    """The effort question is optional: CES has its answers and response rate apart from
+    CSAT's."""
+    from apps.feedback.models import Survey
+
+    inside = START + timedelta(days=3)
+    for rating, effort in ((5, 6), (4, None), (1, 2), (None, None)):
+        case = CaseFactory(team=team, status="solved", created_at=inside)
+        Survey.objects.create(
+            case=case,
+            contact=case.requester,
+            state="sent" if rating is None else "answered",
+            due_at=inside,
+            sent_at=inside,
+            channel="email",
+            team=team,
+            rating=rating,
+            satisfied=None if rating is None else rating >= 4,
+            effort=effort,
+            answered_at=None if rating is None else inside,
+        )
+    with time_machine.travel(NOW, tick=False):
+        csat = report_for(supervisor)["csat"]
+    assert (csat["sent"], csat["responses"], csat["response_rate"]) == (4, 3, 75.0)
+    assert (csat["effort"], csat["effort_responses"], csat["effort_response_rate"]) == (
+        4.0,
+        2,
+        50.0,
+    )
