@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connections
 from django.db.models import Case as SqlCase
-from django.db.models import Count, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Count, F, IntegerField, Lookup, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from apps.accounts.models import role_of
@@ -294,6 +295,28 @@ def _sorted(cases: QuerySet[Case], sort: Sort) -> QuerySet[Case]:
     return cases.annotate(priority_rank=PRIORITY_RANK) if sort.field == "priority_rank" else cases
 
 
+class _AnyOf(Lookup):
+    """`lhs = ANY(rhs)`, rhs an ARRAY (PostgreSQL)."""
+
+    lookup_name = "any_of"
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} = ANY({rhs})", (*lhs_params, *rhs_params)
+
+
+def _pk_among(ids: QuerySet[Case, Any], *, vendor: str) -> Q | Lookup:
+    """`pk IN (ids)`, on PostgreSQL as `pk = ANY(ARRAY(ids))`: the ids are then read first
+    (an InitPlan) and the page's rows by primary key. As `IN (…)`, PostgreSQL estimates the
+    page's other conditions to hold for a few rows and reads every case they match before
+    keeping those among the ids: the 3,856 unassigned open cases of two teams at 1,000,000
+    cases, 18 ms, against 102 rows and 1.4 ms (bench/agent_pages.py, EXPLAIN ANALYZE)."""
+    if vendor != "postgresql":
+        return Q(pk__in=ids)
+    return _AnyOf(F("pk"), ArraySubquery(ids))
+
+
 def _first_rows(
     cases: QuerySet[Case],
     sort: Sort,
@@ -314,7 +337,7 @@ def _first_rows(
             for part in parts
         ]
         ids = firsts[0].union(*firsts[1:], all=True) if len(firsts) > 1 else firsts[0]
-        cases = cases.filter(pk__in=ids)
+        cases = cases.filter(_pk_among(ids, vendor=connections[cases.db].vendor))
     return list(cases.order_by(*ordering)[:limit])
 
 
