@@ -435,10 +435,10 @@ CXDESK_ROOTCAUSE_MIN_TRAINING_CASES = env.int("CXDESK_ROOTCAUSE_MIN_TRAINING_CAS
 # cases stay within ..._DISTANCE (average cosine distance, 0-2) of each other, is proposed as
 # a candidate new root cause.
 CXDESK_ROOTCAUSE_CANDIDATE_MAX_SCORE = env.float(
-    "CXDESK_ROOTCAUSE_CANDIDATE_MAX_SCORE", default=0.7
+    "CXDESK_ROOTCAUSE_CANDIDATE_MAX_SCORE", default=0.8
 )
 CXDESK_ROOTCAUSE_CANDIDATE_MIN_CASES = env.int("CXDESK_ROOTCAUSE_CANDIDATE_MIN_CASES", default=5)
-CXDESK_ROOTCAUSE_CANDIDATE_DISTANCE = env.float("CXDESK_ROOTCAUSE_CANDIDATE_DISTANCE", default=0.8)
+CXDESK_ROOTCAUSE_CANDIDATE_DISTANCE = env.float("CXDESK_ROOTCAUSE_CANDIDATE_DISTANCE", default=0.85)
 CXDESK_ROOTCAUSE_CANDIDATE_DAYS = env.int("CXDESK_ROOTCAUSE_CANDIDATE_DAYS", default=30)
 # Spikes (apps/rootcauses/spikes.py): a root cause's cases today against its 28 days before,
 # day-of-week adjusted, by an exact test of two Poisson rates. A spike needs at least
