@@ -39,6 +39,7 @@ def test_a_stakeholder_reads_their_dashboard(
     assert [a.inner_text() for a in nav.get_by_role("link").all()] == [
         "Root-cause dashboard",
         "Problems",
+        "Notifications",
     ]
     assert_accessible(page, "owners' dashboard")
     shot(page, "dashboard-1100")
